@@ -1,0 +1,97 @@
+# Flacon — build, run, test. See README.md.
+# `make` builds build/flacon; `make run` / `make test` also install missing
+# Debian packages and bring up private MariaDB + nginx instances.
+
+CC      ?= cc
+OPT     ?= -O2
+CFLAGS  += -std=c17 -Wall -Wextra -Werror $(OPT) -g -D_GNU_SOURCE \
+           -I app -I/usr/include/mariadb -I/usr/include/json-c $(XCFLAGS)
+LDLIBS  += -lfcgi -lmariadb -ljson-c -lsodium -luuid -lpthread $(XLDLIBS)
+BUILD   ?= build
+
+LIB_SRC := $(sort $(wildcard app/core/*.c app/db/*.c app/orm/*.c app/tmpl/*.c app/web/*.c app/site/*.c))
+CLI_SRC := $(sort $(wildcard app/cli/*.c))
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
+HEADERS := $(wildcard app/*/*.h tests/lib/*.h)
+
+# C test suites: every directory tests/<suite>/ holding .c files becomes
+# $(BUILD)/test_<suite>, linked against the library.
+C_SUITES := $(sort $(patsubst tests/%/,%,$(dir $(wildcard tests/*/*.c))))
+C_SUITES := $(filter-out lib fuzz,$(C_SUITES))
+TEST_LIB_OBJ := $(BUILD)/tests/lib/test.o $(BUILD)/tests/lib/http_client.o
+
+.PHONY: all clean deps run stop test sanitize bench fuzz check-deps
+all: $(BUILD)/flacon
+
+$(BUILD)/%.o: %.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/libflacon.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/flacon: $(CLI_OBJ) $(BUILD)/libflacon.a
+	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libflacon.a $(LDLIBS)
+
+define suite_rule
+$(BUILD)/test_$(1): $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/$(1)/*.c)) $(TEST_LIB_OBJ) tests/lib/test_main.c $(BUILD)/libflacon.a
+	$$(CC) $$(CFLAGS) -I tests/lib -DSUITE_NAME='"$(1)"' -o $$@ tests/lib/test_main.c \
+		$(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/$(1)/*.c)) $(TEST_LIB_OBJ) $(BUILD)/libflacon.a $$(LDLIBS)
+endef
+$(foreach s,$(C_SUITES),$(eval $(call suite_rule,$(s))))
+
+$(BUILD)/tests/%.o: tests/%.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -I tests/lib -c -o $@ $<
+
+test-bins: $(BUILD)/flacon $(foreach s,$(C_SUITES),$(BUILD)/test_$(s))
+.PHONY: test-bins
+
+clean:
+	rm -rf build build-*
+
+# ---- the two commands and friends ----------------------------------------
+
+deps:
+	@scripts/deps.sh run
+
+run: deps all
+	@scripts/run.sh
+
+stop:
+	@scripts/stop.sh
+
+# make test: every suite against throw-away MariaDB + workers + nginx.
+test:
+	@scripts/deps.sh test
+	@$(MAKE) --no-print-directory test-bins >$(BUILD)-make.log 2>&1 || { cat $(BUILD)-make.log; exit 1; }
+	@tests/run.sh $(BUILD)
+
+# make sanitize: the same suites, everything built with ASan + UBSan.
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+sanitize:
+	@scripts/deps.sh test
+	@$(MAKE) --no-print-directory BUILD=build-san OPT=-O1 XCFLAGS='$(SAN_FLAGS)' XLDLIBS='$(SAN_FLAGS)' test-bins >build-san-make.log 2>&1 || { cat build-san-make.log; exit 1; }
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 tests/run.sh build-san
+
+# make fuzz: each libFuzzer target for FUZZ_SECONDS (default 60).
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := $(basename $(notdir $(wildcard tests/fuzz/fuzz_*.c)))
+fuzz:
+	@scripts/deps.sh fuzz
+	@mkdir -p build-fuzz
+	@for t in $(FUZZ_TARGETS); do \
+		clang -std=c17 -g -O1 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -I app -I/usr/include/mariadb -I/usr/include/json-c \
+			-o build-fuzz/$$t tests/fuzz/$$t.c $(LIB_SRC) $(LDLIBS) || exit 1; \
+		mkdir -p build-fuzz/corpus-$$t; \
+		echo "fuzz $$t for $(FUZZ_SECONDS) s"; \
+		build-fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=0 build-fuzz/corpus-$$t 2>build-fuzz/$$t.log \
+			|| { tail -40 build-fuzz/$$t.log; exit 1; }; \
+		echo "fuzz $$t: no crash"; \
+	done
+
+bench: all
+	@scripts/deps.sh bench
+	@scripts/bench.sh

@@ -1,0 +1,21 @@
+/* cli.h — the commands of the `flacon` program, one struct each. */
+#ifndef FLACON_CLI_H
+#define FLACON_CLI_H
+
+#include "core/config.h"
+
+enum cli_status { CLI_OK = 0, CLI_FAILED = 1, CLI_USAGE = 2 };
+
+struct cli_command {
+	const char *name;   /* first word: "runserver", "db", "seed" */
+	const char *usage;  /* "runserver [--listen A] [--workers N]" */
+	const char *help;
+	/* Run with the arguments after the command name; returns enum cli_status.
+	 * cfg may be modified (options override it). */
+	int (*run)(struct config *cfg, int argc, char **argv);
+};
+
+extern const struct cli_command cli_runserver;
+extern const struct cli_command cli_routes;
+
+#endif

@@ -1,0 +1,67 @@
+/* runserver.c — `flacon runserver`: binds the FastCGI socket and runs the
+ * prefork master over the application's workers; `flacon routes`. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "core/log.h"
+#include "core/server.h"
+#include "site/site.h"
+
+static int runserver(struct config *cfg, int argc, char **argv)
+{
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--listen") && i + 1 < argc) {
+			free(cfg->listen);
+			cfg->listen = strdup(argv[++i]);
+		} else if (!strcmp(argv[i], "--workers") && i + 1 < argc) {
+			char *end;
+			long n = strtol(argv[++i], &end, 10);
+			if (*end || n < 1 || n > 1024) {
+				fprintf(stderr, "flacon: --workers must be 1..1024\n");
+				return CLI_USAGE;
+			}
+			cfg->workers = (int)n;
+		} else {
+			fprintf(stderr, "flacon: runserver: unknown argument %s\n", argv[i]);
+			return CLI_USAGE;
+		}
+	}
+	char err[512];
+	if (config_check_server(cfg, err, sizeof err) < 0) {
+		fprintf(stderr, "flacon: %s\n", err);
+		return CLI_FAILED;
+	}
+	int fd = server_listen(cfg->listen, err, sizeof err);
+	if (fd < 0) {
+		fprintf(stderr, "flacon: %s\n", err);
+		return CLI_FAILED;
+	}
+	log_info("flacon runserver on %s (%s)", cfg->listen, cfg->env);
+	return server_master(fd, cfg, &site_hooks) == 0 ? CLI_OK : CLI_FAILED;
+}
+
+const struct cli_command cli_runserver = {
+	"runserver", "runserver [--listen A] [--workers N]",
+	"run the prefork FastCGI server (SIGTERM stops, SIGHUP reloads)", runserver,
+};
+
+static int routes(struct config *cfg, int argc, char **argv)
+{
+	(void)cfg;
+	(void)argv;
+	if (argc) {
+		fprintf(stderr, "flacon: routes takes no arguments\n");
+		return CLI_USAGE;
+	}
+	for (size_t i = 0; i < site_app.nroutes; i++) {
+		const struct route *r = &site_app.routes[i];
+		printf("%-7s %-36s %s\n", r->method, r->pattern, r->name ? r->name : "");
+	}
+	return CLI_OK;
+}
+
+const struct cli_command cli_routes = {
+	"routes", "routes", "list routes and methods", routes,
+};

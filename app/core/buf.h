@@ -1,0 +1,31 @@
+/* buf.h — a growable byte buffer (heap-owned), the output type of renderers
+ * and response bodies. The buffer owns its bytes; buf_free() releases them. */
+#ifndef FLACON_BUF_H
+#define FLACON_BUF_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+struct buf {
+	char *p;    /* bytes, always NUL-terminated when cap > 0 */
+	size_t n;   /* length, not counting the terminator */
+	size_t cap; /* allocated size */
+};
+
+#define BUF_INIT {NULL, 0, 0}
+
+/* Make room for extra more bytes. Returns 0, or -1 when out of memory. */
+int buf_reserve(struct buf *b, size_t extra);
+/* Append n bytes of p (may contain NUL). Returns 0 or -1 (out of memory). */
+int buf_append(struct buf *b, const void *p, size_t n);
+int buf_puts(struct buf *b, const char *s);
+int buf_putc(struct buf *b, char c);
+int buf_printf(struct buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Append s with &, <, >, ", ' replaced by HTML entities. */
+int buf_append_html(struct buf *b, const char *s, size_t n);
+/* Forget the contents, keep the allocation. */
+void buf_reset(struct buf *b);
+void buf_free(struct buf *b);
+
+#endif

@@ -1,0 +1,39 @@
+/* config.h — the configuration of SPEC section 3: an INI file
+ * (conf/flacon.conf, or the file named by FLACON_CONF) overridden key by key
+ * by environment variables FLACON_<SECTION>_<KEY>. Loaded once at start and
+ * at reload; workers read it, never write it. */
+#ifndef FLACON_CONFIG_H
+#define FLACON_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define CONFIG_PLACEHOLDER_SECRET "change-me-change-me-change-me-change-me"
+
+struct config {
+	char *secret_key;       /* app.secret_key */
+	char **old_secret_keys; /* app.old_secret_keys, NULL-terminated */
+	char *env;              /* app.env: "production" | "development" */
+	bool development;
+	char *listen;           /* server.listen */
+	int workers;            /* server.workers */
+	long max_requests;      /* server.max_requests */
+	char *database_url;     /* database.url */
+	char *cookie_name;      /* session.cookie_name */
+	long session_lifetime;  /* session.lifetime, seconds */
+	bool cookie_secure;     /* session.cookie_secure */
+	long max_body;          /* http.max_body, bytes */
+	char *templates_dir;    /* www.templates (default www/templates) */
+	char *path;             /* the file it was read from, or NULL */
+};
+
+/* Load defaults, then path (NULL: $FLACON_CONF, else conf/flacon.conf if it
+ * exists), then the environment. On error returns -1 and writes a one-line
+ * message into err; cfg is then empty. cfg must be freed with config_free(). */
+int config_load(struct config *cfg, const char *path, char *err, size_t errlen);
+void config_free(struct config *cfg);
+/* Check what runserver needs (secret key length, placeholder outside
+ * development, workers > 0). Returns 0 or -1 with a message in err. */
+int config_check_server(const struct config *cfg, char *err, size_t errlen);
+
+#endif

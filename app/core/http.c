@@ -1,0 +1,516 @@
+/* http.c — request accessors, response building, router and the pipeline. */
+#include "core/http.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+const char *req_env(struct request *req, const char *name)
+{
+	return req->getenv ? req->getenv(req, name) : NULL;
+}
+
+const char *req_header(struct request *req, const char *name)
+{
+	char cgi[128] = "HTTP_";
+	size_t n = 5;
+	for (const char *p = name; *p && n < sizeof cgi - 1; p++)
+		cgi[n++] = *p == '-' ? '_' : (char)toupper((unsigned char)*p);
+	cgi[n] = '\0';
+	if (!strcasecmp(name, "Content-Type"))
+		return req_env(req, "CONTENT_TYPE");
+	if (!strcasecmp(name, "Content-Length"))
+		return req_env(req, "CONTENT_LENGTH");
+	return req_env(req, cgi);
+}
+
+static bool cookie_name_char(unsigned char c)
+{
+	/* RFC 6265 token characters. */
+	if (c <= 0x20 || c >= 0x7f)
+		return false;
+	return !strchr("()<>@,;:\\\"/[]?={}", c);
+}
+
+int cookie_parse(struct arena *a, const char *h, size_t n, struct params *out)
+{
+	out->v = NULL;
+	out->n = 0;
+	if (!h || n == 0)
+		return 0;
+	size_t max = 1;
+	for (size_t i = 0; i < n; i++)
+		if (h[i] == ';')
+			max++;
+	struct param *v = arena_alloc(a, max * sizeof *v);
+	if (!v)
+		return -1;
+	size_t count = 0, i = 0;
+	while (i < n) {
+		size_t start = i;
+		while (i < n && h[i] != ';')
+			i++;
+		size_t end = i;
+		i++; /* skip ';' */
+		while (start < end && (h[start] == ' ' || h[start] == '\t'))
+			start++;
+		while (end > start && (h[end - 1] == ' ' || h[end - 1] == '\t'))
+			end--;
+		const char *eq = memchr(h + start, '=', end - start);
+		if (!eq || eq == h + start)
+			continue;
+		bool ok = true;
+		for (const char *p = h + start; p < eq; p++)
+			if (!cookie_name_char((unsigned char)*p))
+				ok = false;
+		const char *val = eq + 1;
+		size_t vlen = (size_t)(h + end - val);
+		if (vlen >= 2 && val[0] == '"' && val[vlen - 1] == '"') {
+			val++;
+			vlen -= 2;
+		}
+		for (size_t k = 0; k < vlen; k++) {
+			unsigned char c = (unsigned char)val[k];
+			if (c < 0x21 || c == 0x7f || c == '"' || c == ',' || c == ';' || c == '\\')
+				ok = false;
+		}
+		if (!ok)
+			continue;
+		size_t dlen = 0;
+		char *name = arena_strndup(a, h + start, (size_t)(eq - (h + start)));
+		/* Values we set are percent-encoded; undecodable ones stay raw,
+		 * unless the raw bytes are not UTF-8 either: such a pair is
+		 * malformed and skipped, so every value read is valid UTF-8. */
+		char *value = percent_decode(a, val, vlen, false, &dlen);
+		if (!value) {
+			if (!utf8_valid(val, vlen))
+				continue;
+			value = arena_strndup(a, val, vlen);
+			dlen = vlen;
+		}
+		if (!name || !value)
+			return -1;
+		v[count].name = name;
+		v[count].value = value;
+		v[count].value_len = dlen;
+		count++;
+	}
+	out->v = v;
+	out->n = count;
+	return 0;
+}
+
+const char *req_cookie(struct request *req, const char *name)
+{
+	if (!req->cookies_parsed) {
+		const char *h = req_env(req, "HTTP_COOKIE");
+		if (cookie_parse(req->arena, h, h ? strlen(h) : 0, &req->cookies) < 0)
+			return NULL;
+		req->cookies_parsed = true;
+	}
+	const struct param *p = params_get(&req->cookies, name);
+	return p ? p->value : NULL;
+}
+
+const char *req_query(struct request *req, const char *name)
+{
+	const struct param *p = params_get(&req->query, name);
+	return p ? p->value : NULL;
+}
+
+const char *req_form(struct request *req, const char *name)
+{
+	const struct param *p = params_get(&req->form, name);
+	return p ? p->value : NULL;
+}
+
+const char *req_arg(struct request *req, size_t i)
+{
+	return i < req->nargs ? req->args[i] : NULL;
+}
+
+static bool has_crlf(const char *s)
+{
+	return strpbrk(s, "\r\n") != NULL;
+}
+
+int resp_header(struct response *resp, const char *name, const char *value)
+{
+	if (has_crlf(name) || has_crlf(value))
+		return -1;
+	if (buf_puts(&resp->headers, name) < 0 || buf_append(&resp->headers, ": ", 2) < 0 ||
+	    buf_puts(&resp->headers, value) < 0 || buf_append(&resp->headers, "\r\n", 2) < 0)
+		return -1;
+	return 0;
+}
+
+void http_date(time_t t, char *out, size_t n)
+{
+	static const char days[7][4] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+	static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+					   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+	/* IMF-fixdate has a 4-digit year: clamp to 1970..9999 (and never read
+	 * a struct tm that gmtime_r could not fill). */
+	if (t < 0)
+		t = 0;
+	if (t > (time_t)253402300799LL) /* 9999-12-31 23:59:59 */
+		t = (time_t)253402300799LL;
+	struct tm tm;
+	if (!gmtime_r(&t, &tm)) {
+		snprintf(out, n, "Thu, 01 Jan 1970 00:00:00 GMT");
+		return;
+	}
+	snprintf(out, n, "%s, %02d %s %04d %02d:%02d:%02d GMT", days[tm.tm_wday], tm.tm_mday,
+		 months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+/* Cookie values: RFC 6265 cookie-octets pass, everything else (and '%')
+ * is percent-encoded so that any value round-trips through req_cookie. */
+static int append_cookie_value(struct buf *b, const char *v)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
+		unsigned char c = *p;
+		bool plain = c >= 0x21 && c < 0x7f && c != '"' && c != ',' && c != ';' &&
+			     c != '\\' && c != '%';
+		if (plain) {
+			if (buf_putc(b, (char)c) < 0)
+				return -1;
+		} else {
+			char e[3] = {'%', hex[c >> 4], hex[c & 15]};
+			if (buf_append(b, e, 3) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+int resp_set_cookie(struct response *resp, const char *name, const char *value,
+		    const struct cookie_opts *opts)
+{
+	for (const char *p = name; *p; p++)
+		if (!cookie_name_char((unsigned char)*p))
+			return -1;
+	if (!*name)
+		return -1;
+	struct cookie_opts def = {.max_age = -1, .path = "/"};
+	if (!opts)
+		opts = &def;
+	if ((opts->path && has_crlf(opts->path)) || (opts->domain && has_crlf(opts->domain)) ||
+	    (opts->path && strchr(opts->path, ';')) || (opts->domain && strchr(opts->domain, ';')))
+		return -1;
+	struct buf *h = &resp->headers;
+	if (buf_puts(h, "Set-Cookie: ") < 0 || buf_puts(h, name) < 0 || buf_putc(h, '=') < 0 ||
+	    append_cookie_value(h, value) < 0)
+		return -1;
+	if (opts->expires) {
+		char date[40];
+		http_date(opts->expires, date, sizeof date);
+		if (buf_printf(h, "; Expires=%s", date) < 0)
+			return -1;
+	}
+	if (opts->max_age >= 0 && buf_printf(h, "; Max-Age=%lld", opts->max_age) < 0)
+		return -1;
+	if (opts->domain && buf_printf(h, "; Domain=%s", opts->domain) < 0)
+		return -1;
+	if (opts->path && buf_printf(h, "; Path=%s", opts->path) < 0)
+		return -1;
+	if (opts->secure && buf_puts(h, "; Secure") < 0)
+		return -1;
+	if (opts->httponly && buf_puts(h, "; HttpOnly") < 0)
+		return -1;
+	if (opts->samesite && buf_printf(h, "; SameSite=%s", opts->samesite) < 0)
+		return -1;
+	return buf_append(h, "\r\n", 2);
+}
+
+int resp_delete_cookie(struct response *resp, const char *name, const char *path)
+{
+	struct cookie_opts o = {.max_age = 0, .expires = 1, .path = path ? path : "/"};
+	/* expires = 1 second after the epoch: "Thu, 01 Jan 1970 00:00:01 GMT". */
+	return resp_set_cookie(resp, name, "", &o);
+}
+
+int resp_text(struct response *resp, int status, const char *content_type, const char *text)
+{
+	resp->status = status;
+	resp->content_type = content_type;
+	buf_reset(&resp->body);
+	return buf_puts(&resp->body, text);
+}
+
+int resp_redirect(struct response *resp, int status, const char *location)
+{
+	resp->status = status;
+	if (resp_header(resp, "Location", location) < 0)
+		return -1;
+	return 0;
+}
+
+void resp_clear(struct response *resp)
+{
+	buf_reset(&resp->headers);
+	buf_reset(&resp->body);
+	resp->content_type = NULL;
+}
+
+const char *http_reason(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 201: return "Created";
+	case 204: return "No Content";
+	case 301: return "Moved Permanently";
+	case 302: return "Found";
+	case 303: return "See Other";
+	case 304: return "Not Modified";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
+	case 413: return "Payload Too Large";
+	case 415: return "Unsupported Media Type";
+	case 422: return "Unprocessable Entity";
+	case 500: return "Internal Server Error";
+	case 503: return "Service Unavailable";
+	default: return "Unknown";
+	}
+}
+
+/* Match one pattern against path; fills args (raw segments) on success. */
+static bool pattern_match(const char *pat, const char *path, struct str *args, size_t *nargs)
+{
+	size_t n = 0;
+	while (*pat && *path) {
+		if (*pat == ':') {
+			while (*pat && *pat != '/')
+				pat++;
+			const char *seg = path;
+			while (*path && *path != '/')
+				path++;
+			if (path == seg || n == ROUTE_MAX_ARGS)
+				return false;
+			args[n].p = seg;
+			args[n].n = (size_t)(path - seg);
+			n++;
+			continue;
+		}
+		if (*pat != *path)
+			return false;
+		pat++;
+		path++;
+	}
+	if (*pat || *path)
+		return false;
+	*nargs = n;
+	return true;
+}
+
+int router_match(const struct app *app, struct request *req, const char *path,
+		 const struct route **out, char *allow, size_t allowlen)
+{
+	const char *method = req->method;
+	bool path_known = false;
+	size_t alen = 0;
+	if (allowlen)
+		allow[0] = '\0';
+	for (size_t i = 0; i < app->nroutes; i++) {
+		const struct route *r = &app->routes[i];
+		struct str args[ROUTE_MAX_ARGS];
+		size_t nargs = 0;
+		if (!pattern_match(r->pattern, path, args, &nargs))
+			continue;
+		path_known = true;
+		if (!strcmp(r->method, method)) {
+			req->nargs = 0;
+			for (size_t k = 0; k < nargs; k++) {
+				char *v = percent_decode(req->arena, args[k].p, args[k].n, false, NULL);
+				req->args[k] = v; /* NULL when undecodable: the pipeline answers 400 */
+			}
+			req->nargs = nargs;
+			*out = r;
+			return 200;
+		}
+		/* Collect each method once for Allow. */
+		if (!strstr(allow, r->method) && alen + strlen(r->method) + 3 < allowlen) {
+			alen += (size_t)snprintf(allow + alen, allowlen - alen, "%s%s",
+						 alen ? ", " : "", r->method);
+			if (!strcmp(r->method, "GET") && alen + 7 < allowlen)
+				alen += (size_t)snprintf(allow + alen, allowlen - alen, ", HEAD");
+		}
+	}
+	return path_known ? 405 : 404;
+}
+
+void http_error(const struct app *app, struct request *req, struct response *resp,
+		int status, const char *message)
+{
+	resp_clear(resp);
+	resp->status = status;
+	resp->sent_error = true;
+	if (app && app->error) {
+		app->error(req, resp, status, message);
+		return;
+	}
+	resp->content_type = "text/plain; charset=utf-8";
+	buf_printf(&resp->body, "%d %s\n", status, message ? message : http_reason(status));
+}
+
+static bool is_json_type(const char *ct)
+{
+	/* "application/json" optionally followed by parameters. */
+	size_t n = strlen("application/json");
+	if (strncasecmp(ct, "application/json", n))
+		return false;
+	ct += n;
+	while (*ct == ' ')
+		ct++;
+	return *ct == '\0' || *ct == ';';
+}
+
+static bool is_form_type(const char *ct)
+{
+	size_t n = strlen("application/x-www-form-urlencoded");
+	if (strncasecmp(ct, "application/x-www-form-urlencoded", n))
+		return false;
+	ct += n;
+	while (*ct == ' ')
+		ct++;
+	return *ct == '\0' || *ct == ';';
+}
+
+/* Read the whole body (content_length bytes) into the arena. */
+static int read_body(struct request *req)
+{
+	if (req->content_length <= 0 || !req->read) {
+		req->body = "";
+		req->body_len = 0;
+		return 0;
+	}
+	size_t n = (size_t)req->content_length;
+	char *b = arena_alloc(req->arena, n + 1);
+	if (!b)
+		return -1;
+	size_t got = 0;
+	while (got < n) {
+		long r = req->read(req, b + got, n - got);
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	b[got] = '\0';
+	req->body = b;
+	req->body_len = got;
+	return 0;
+}
+
+void http_handle(const struct app *app, struct request *req, struct response *resp)
+{
+	char allow[64];
+	const struct route *route = NULL;
+
+	resp->status = 200;
+	resp->content_type = "text/html; charset=utf-8";
+	req->head = !strcmp(req->method, "HEAD");
+	if (req->head)
+		req->method = "GET";
+
+	/* Route on the decoded path when it decodes, else on the raw one (so
+	 * an unknown path is 404 before an undecodable one is 400). */
+	const char *match_path = req->path ? req->path : req->raw_path;
+	int m = router_match(app, req, match_path, &route, allow, sizeof allow);
+	if (m == 404) {
+		http_error(app, req, resp, 404, NULL);
+		goto after;
+	}
+	if (m == 405) {
+		http_error(app, req, resp, 405, NULL);
+		resp_header(resp, "Allow", allow);
+		goto after;
+	}
+	req->route = route;
+
+	if (req->content_length > (long long)req->cfg->max_body) {
+		http_error(app, req, resp, 413, NULL);
+		goto after;
+	}
+
+	if ((route->flags & ROUTE_API) &&
+	    (!strcmp(req->method, "POST") || !strcmp(req->method, "PUT") ||
+	     !strcmp(req->method, "DELETE")) &&
+	    !is_json_type(req->content_type)) {
+		http_error(app, req, resp, 415, NULL);
+		goto after;
+	}
+
+	if (!req->path) {
+		http_error(app, req, resp, 400, "Bad percent-encoding or UTF-8 in the URL");
+		goto after;
+	}
+	for (size_t i = 0; i < req->nargs; i++) {
+		if (!req->args[i]) {
+			http_error(app, req, resp, 400, "Bad percent-encoding or UTF-8 in the URL");
+			goto after;
+		}
+	}
+	int rc = form_parse(req->arena, req->query_string, strlen(req->query_string), &req->query);
+	if (rc < 0) {
+		http_error(app, req, resp, rc == -1 ? 400 : 500,
+			   rc == -1 ? "Bad percent-encoding or UTF-8 in the query string" : NULL);
+		goto after;
+	}
+	if (read_body(req) < 0) {
+		http_error(app, req, resp, 500, NULL);
+		goto after;
+	}
+	if ((route->flags & ROUTE_FORM) && req->body_len) {
+		if (!is_form_type(req->content_type)) {
+			/* A form route only understands urlencoded bodies. */
+			http_error(app, req, resp, 415, NULL);
+			goto after;
+		}
+		rc = form_parse(req->arena, req->body, req->body_len, &req->form);
+		if (rc < 0) {
+			http_error(app, req, resp, rc == -1 ? 400 : 500,
+				   rc == -1 ? "Bad percent-encoding or UTF-8 in the form" : NULL);
+			goto after;
+		}
+	}
+
+	if (app->before) {
+		rc = app->before(req, resp);
+		if (rc < 0) {
+			http_error(app, req, resp, 500, NULL);
+			goto after;
+		}
+		if (rc > 0)
+			goto after;
+	}
+	if (route->handler(req, resp) < 0)
+		http_error(app, req, resp, 500, NULL);
+after:
+	if (app->after)
+		app->after(req, resp);
+}
+
+int http_serialize(struct request *req, struct response *resp, struct buf *out)
+{
+	buf_reset(out);
+	if (buf_printf(out, "Status: %d %s\r\n", resp->status, http_reason(resp->status)) < 0)
+		return -1;
+	if (resp->content_type && resp->status != 204 &&
+	    buf_printf(out, "Content-Type: %s\r\n", resp->content_type) < 0)
+		return -1;
+	if (buf_append(out, resp->headers.p ? resp->headers.p : "", resp->headers.n) < 0)
+		return -1;
+	size_t body_n = resp->status == 204 ? 0 : resp->body.n;
+	if (buf_printf(out, "Content-Length: %zu\r\n\r\n", body_n) < 0)
+		return -1;
+	if (!req->head && body_n && buf_append(out, resp->body.p, body_n) < 0)
+		return -1;
+	return 0;
+}

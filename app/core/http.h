@@ -1,0 +1,175 @@
+/* http.h — the request/response core: a request as the web server handed it
+ * (CGI params, query, body, cookies), a response being built (status,
+ * headers, body), the router, and the pipeline that runs one request
+ * through the checks of SPEC section 7 in their order. Transport-neutral:
+ * core/fcgi.c feeds it from FastCGI, tests feed it directly. */
+#ifndef FLACON_HTTP_H
+#define FLACON_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "core/arena.h"
+#include "core/buf.h"
+#include "core/config.h"
+#include "core/text.h"
+
+#define ROUTE_MAX_ARGS 4
+
+struct request;
+struct response;
+struct db;       /* db/db.h: the worker's MariaDB connection */
+struct tmpl_set; /* tmpl/tmpl.h: the worker's compiled templates */
+struct web_session; /* web/session.h: the request's session, loaded lazily */
+
+/* A handler answers a request by filling the response. It returns 0, or a
+ * negative value on an internal error: the pipeline then discards whatever
+ * the handler wrote and answers 500 without revealing anything. */
+typedef int (*handler_fn)(struct request *req, struct response *resp);
+
+/* Flags on a route (the pipeline reads them; the application may add its
+ * own from bit 8 up). */
+enum route_flag {
+	ROUTE_API = 1 << 0,  /* JSON errors; POST/PUT/DELETE need application/json */
+	ROUTE_FORM = 1 << 1, /* parse an x-www-form-urlencoded body (400 if undecodable) */
+};
+
+struct route {
+	const char *method;  /* "GET", "POST", "PUT", "DELETE" (GET also answers HEAD) */
+	const char *pattern; /* "/articles/:id": ":name" matches one non-empty segment */
+	handler_fn handler;
+	unsigned flags;
+	const char *name;    /* for `flacon routes` and logs */
+};
+
+/* The application's hooks into the pipeline; all but routes may be NULL. */
+struct app {
+	const struct route *routes;
+	size_t nroutes;
+	/* Runs after routing, 413 and URL/body decoding, before the handler.
+	 * Returns 0 to go on, 1 when it has answered (CSRF, login...), or
+	 * negative for an internal error (500). */
+	int (*before)(struct request *req, struct response *resp);
+	/* Runs on every response just before it is sent (security headers,
+	 * debug headers, session cookie). */
+	void (*after)(struct request *req, struct response *resp);
+	/* Renders an error answer (404, 405 with allow, 413, 415, 400, 500...).
+	 * NULL: a plain-text body. */
+	void (*error)(struct request *req, struct response *resp, int status,
+		      const char *message);
+	/* Per-request reset of application state (called after the response is
+	 * sent); optional. */
+	void (*finish)(struct request *req);
+};
+
+struct request {
+	struct arena *arena;      /* everything below lives here */
+	const struct config *cfg;
+	void *app_data;           /* the application's per-worker state */
+	struct db *db;            /* the worker's connection (not owned) */
+	const struct tmpl_set *tmpl; /* the worker's templates (not owned) */
+	struct web_session *session; /* web layer's per-request session state */
+	void *user;               /* the application's per-request state */
+	const struct route *route;
+
+	const char *method;       /* "GET", ... ("HEAD" is routed as GET) */
+	bool head;                /* the client asked HEAD: no body is sent */
+	const char *uri;          /* REQUEST_URI as received */
+	const char *raw_path;     /* the path part of uri, not decoded */
+	const char *path;         /* decoded path, or NULL when undecodable */
+	const char *query_string; /* raw query string ("" when none) */
+	const char *content_type; /* CONTENT_TYPE or "" */
+	long long content_length; /* -1 when absent */
+	const char *remote_addr;
+
+	const char *args[ROUTE_MAX_ARGS]; /* decoded :params, in pattern order */
+	size_t nargs;
+
+	struct params query;      /* decoded query parameters */
+	struct params form;       /* decoded form body (ROUTE_FORM routes) */
+	struct params cookies;    /* parsed Cookie header (lazily: req_cookie) */
+	bool cookies_parsed;
+
+	const char *body;         /* body bytes (NUL-terminated copy) */
+	size_t body_len;
+
+	/* How to read the body and the CGI params: set by the transport. */
+	const char *(*getenv)(struct request *req, const char *name);
+	long (*read)(struct request *req, char *dst, size_t n);
+	void *transport;
+};
+
+struct cookie_opts {
+	long long max_age;   /* < 0: not sent */
+	time_t expires;      /* 0: not sent */
+	const char *path;    /* NULL: not sent */
+	const char *domain;  /* NULL: not sent */
+	bool secure, httponly;
+	const char *samesite; /* "Lax", "Strict", "None" or NULL */
+};
+
+struct response {
+	struct arena *arena;
+	int status;
+	const char *content_type;  /* NULL: no Content-Type */
+	struct buf headers;        /* "Name: value\r\n" lines */
+	struct buf body;
+	bool sent_error;           /* the pipeline wrote an error page */
+};
+
+/* The CGI param (e.g. "HTTP_USER_AGENT", "REQUEST_METHOD") or NULL. */
+const char *req_env(struct request *req, const char *name);
+/* A request header by its HTTP name ("User-Agent"), or NULL. */
+const char *req_header(struct request *req, const char *name);
+/* Cookie value by name (first wins), or NULL. Malformed pairs are skipped. */
+const char *req_cookie(struct request *req, const char *name);
+const char *req_query(struct request *req, const char *name);
+const char *req_form(struct request *req, const char *name);
+/* The i-th path argument of the matched route (decoded), or NULL. */
+const char *req_arg(struct request *req, size_t i);
+
+/* Parse a Cookie header into out (arena copies). Never fails on bad input:
+ * malformed pairs are skipped. Returns -1 only when out of memory. */
+int cookie_parse(struct arena *a, const char *header, size_t n, struct params *out);
+
+/* Add a header line; name and value must not hold CR/LF (they are refused
+ * with -1). Returns 0 or -1. */
+int resp_header(struct response *resp, const char *name, const char *value);
+/* Set-Cookie: name=value with opts (NULL = Path=/ only). The value is
+ * percent-encoded where a cookie value may not carry a byte. 0 or -1. */
+int resp_set_cookie(struct response *resp, const char *name, const char *value,
+		    const struct cookie_opts *opts);
+/* Delete a cookie: empty value, Max-Age=0, Expires in 1970, same path. */
+int resp_delete_cookie(struct response *resp, const char *name, const char *path);
+/* Format t as an IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT") into out
+ * (at least 30 bytes), always in GMT whatever TZ is. */
+void http_date(time_t t, char *out, size_t n);
+
+/* Replace the body with text and set status and content type. 0 or -1. */
+int resp_text(struct response *resp, int status, const char *content_type, const char *text);
+/* 303 (or status) redirect to location. 0 or -1. */
+int resp_redirect(struct response *resp, int status, const char *location);
+/* Forget headers and body (before writing an error page). */
+void resp_clear(struct response *resp);
+const char *http_reason(int status);
+
+/* Route matching. Returns 200 with *out set (args filled into req), 404, or
+ * 405 with the allowed methods written into allow ("GET, POST"). */
+int router_match(const struct app *app, struct request *req, const char *path,
+		 const struct route **out, char *allow, size_t allowlen);
+
+/* Run one request through the pipeline: routing (404/405), 413, decoding
+ * (400), 415 for API writes, app->before, the handler, app->after. Never
+ * fails: every outcome is a response. */
+void http_handle(const struct app *app, struct request *req, struct response *resp);
+
+/* Serialize status line, headers and body the CGI way ("Status: ...")
+ * into out. */
+int http_serialize(struct request *req, struct response *resp, struct buf *out);
+
+/* Answer an error through app->error (or plain text). */
+void http_error(const struct app *app, struct request *req, struct response *resp,
+		int status, const char *message);
+
+#endif

@@ -1,0 +1,469 @@
+/* server.c — listen socket, worker accept loop and prefork master.
+ *
+ * Signals: workers keep SIGTERM/SIGINT/SIGHUP blocked while they handle a
+ * request and unblock them only inside ppoll() on the (non-blocking) listen
+ * socket, so a stop or reload never interrupts a request in flight and is
+ * never missed between a flag check and a blocking accept(). */
+#include "core/server.h"
+
+#include <errno.h>
+#include <fcgiapp.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/log.h"
+
+int server_listen(const char *spec, char *err, size_t errlen)
+{
+	int fd = -1;
+	if (!strncmp(spec, "unix:", 5)) {
+		const char *path = spec + 5;
+		struct sockaddr_un sa = {.sun_family = AF_UNIX};
+		if (strlen(path) >= sizeof sa.sun_path) {
+			snprintf(err, errlen, "socket path too long: %s", path);
+			return -1;
+		}
+		strcpy(sa.sun_path, path);
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			goto syserr;
+		unlink(path);
+		if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0)
+			goto syserr;
+		/* nginx's workers may run as another user. */
+		chmod(path, 0666);
+	} else {
+		char host[256];
+		const char *colon = strrchr(spec, ':');
+		if (!colon || (size_t)(colon - spec) >= sizeof host) {
+			snprintf(err, errlen, "server.listen must be unix:PATH or HOST:PORT, got '%s'", spec);
+			return -1;
+		}
+		memcpy(host, spec, (size_t)(colon - spec));
+		host[colon - spec] = '\0';
+		struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE}, *ai;
+		int gai = getaddrinfo(*host ? host : NULL, colon + 1, &hints, &ai);
+		if (gai) {
+			snprintf(err, errlen, "cannot resolve %s: %s", spec, gai_strerror(gai));
+			return -1;
+		}
+		fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		int one = 1;
+		if (fd >= 0)
+			setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+		if (fd < 0 || bind(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
+			freeaddrinfo(ai);
+			goto syserr;
+		}
+		freeaddrinfo(ai);
+	}
+	if (listen(fd, 1024) < 0)
+		goto syserr;
+	int fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
+		goto syserr;
+	return fd;
+syserr:
+	snprintf(err, errlen, "cannot listen on %s: %s", spec, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	return -1;
+}
+
+/* ---- worker ---------------------------------------------------------- */
+
+static volatile sig_atomic_t worker_stop;
+
+static void worker_on_signal(int sig)
+{
+	(void)sig;
+	worker_stop = 1;
+}
+
+struct fcgi_transport {
+	FCGX_Request fcgi;
+};
+
+static const char *fcgi_getenv(struct request *req, const char *name)
+{
+	struct fcgi_transport *t = req->transport;
+	return FCGX_GetParam(name, t->fcgi.envp);
+}
+
+static long fcgi_read(struct request *req, char *dst, size_t n)
+{
+	struct fcgi_transport *t = req->transport;
+	if (n > 1 << 30)
+		n = 1 << 30;
+	return FCGX_GetStr(dst, (int)n, t->fcgi.in);
+}
+
+/* Fill req from the FastCGI params. */
+static void request_from_fcgi(struct request *req)
+{
+	const char *v;
+	req->method = (v = req_env(req, "REQUEST_METHOD")) ? v : "GET";
+	const char *uri = req_env(req, "REQUEST_URI");
+	if (!uri)
+		uri = req_env(req, "DOCUMENT_URI");
+	if (!uri)
+		uri = "/";
+	req->uri = uri;
+	const char *qm = strchr(uri, '?');
+	req->raw_path = qm ? arena_strndup(req->arena, uri, (size_t)(qm - uri)) : uri;
+	if (!req->raw_path)
+		req->raw_path = "/";
+	req->query_string = qm ? qm + 1 : "";
+	size_t plen = 0;
+	req->path = percent_decode(req->arena, req->raw_path, strlen(req->raw_path), false, &plen);
+	/* A decoded path must not smuggle NUL bytes (%00). */
+	if (req->path && strlen(req->path) != plen)
+		req->path = NULL;
+	req->content_type = (v = req_env(req, "CONTENT_TYPE")) ? v : "";
+	req->content_length = -1;
+	if ((v = req_env(req, "CONTENT_LENGTH")) && *v) {
+		long long cl = 0;
+		if (parse_digits(v, strlen(v), (long long)1 << 50, &cl))
+			req->content_length = cl;
+		else
+			req->content_length = (long long)1 << 50; /* nonsense: treat as too large */
+	}
+	req->remote_addr = req_env(req, "REMOTE_ADDR");
+}
+
+int server_worker_loop(int fd, const struct config *cfg, const struct server_hooks *hooks)
+{
+	struct sigaction sa = {.sa_handler = worker_on_signal};
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGCHLD, SIG_DFL);
+
+	sigset_t block, unblocked;
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGHUP);
+	sigprocmask(SIG_BLOCK, &block, &unblocked);
+	sigdelset(&unblocked, SIGTERM);
+	sigdelset(&unblocked, SIGINT);
+	sigdelset(&unblocked, SIGHUP);
+
+	struct request proto = {0};
+	proto.cfg = cfg;
+	if (hooks->worker_init && hooks->worker_init(cfg, &proto) < 0) {
+		log_error("worker init failed; exiting");
+		return 1;
+	}
+
+	struct fcgi_transport t;
+	FCGX_InitRequest(&t.fcgi, fd, FCGI_FAIL_ACCEPT_ON_INTR);
+	struct arena arena;
+	arena_init(&arena, 32768);
+	struct response resp = {0};
+	struct buf out = BUF_INIT;
+	long served = 0;
+
+	while (!worker_stop && (cfg->max_requests == 0 || served < cfg->max_requests)) {
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
+		int pr = ppoll(&pfd, 1, NULL, &unblocked);
+		if (pr < 0) {
+			if (errno == EINTR)
+				continue;
+			log_error("poll on listen socket failed: %s", strerror(errno));
+			break;
+		}
+		if (FCGX_Accept_r(&t.fcgi) < 0)
+			continue; /* another worker took it (EAGAIN), or a reset */
+
+		arena_reset(&arena);
+		struct request req = proto;
+		req.arena = &arena;
+		req.transport = &t;
+		req.getenv = fcgi_getenv;
+		req.read = fcgi_read;
+		request_from_fcgi(&req);
+		resp.arena = &arena;
+		resp.status = 200;
+		resp.sent_error = false;
+		resp_clear(&resp);
+		if (hooks->request_start)
+			hooks->request_start(&req);
+
+		http_handle(hooks->app, &req, &resp);
+		if (http_serialize(&req, &resp, &out) == 0)
+			FCGX_PutStr(out.p, (int)out.n, t.fcgi.out);
+		FCGX_Finish_r(&t.fcgi);
+		if (hooks->app->finish)
+			hooks->app->finish(&req);
+		served++;
+		/* Keep buffers from growing without bound after a huge page. */
+		if (out.cap > (1u << 20))
+			buf_free(&out);
+		if (resp.body.cap > (1u << 20))
+			buf_free(&resp.body);
+	}
+	FCGX_Free(&t.fcgi, 1);
+	if (hooks->worker_fini)
+		hooks->worker_fini(&proto);
+	buf_free(&out);
+	buf_free(&resp.body);
+	buf_free(&resp.headers);
+	arena_free(&arena);
+	return 0;
+}
+
+/* ---- master ---------------------------------------------------------- */
+
+static volatile sig_atomic_t master_stop, master_reload, master_child;
+
+static void master_on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		master_reload = 1;
+	else if (sig == SIGCHLD)
+		master_child = 1;
+	else
+		master_stop = 1;
+}
+
+struct worker_slot {
+	pid_t pid;          /* 0: empty */
+	unsigned gen;       /* configuration generation it runs */
+	struct timespec started;
+	int fails;          /* consecutive quick deaths, for back-off */
+	struct timespec next_start; /* do not respawn before this */
+};
+
+static double ts_now(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static double ts_val(const struct timespec *t)
+{
+	return (double)t->tv_sec + (double)t->tv_nsec / 1e9;
+}
+
+static void ts_set(struct timespec *t, double v)
+{
+	t->tv_sec = (time_t)v;
+	t->tv_nsec = (long)((v - (double)t->tv_sec) * 1e9);
+}
+
+static pid_t spawn_worker(int fd, const struct config *cfg, const struct server_hooks *hooks,
+			  int index)
+{
+	pid_t pid = fork();
+	if (pid < 0) {
+		log_error("fork failed: %s", strerror(errno));
+		return -1;
+	}
+	if (pid == 0) {
+		sigset_t none;
+		sigemptyset(&none);
+		struct sigaction dfl = {.sa_handler = SIG_DFL};
+		sigaction(SIGCHLD, &dfl, NULL);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		(void)index;
+		int rc = server_worker_loop(fd, cfg, hooks);
+		_exit(rc);
+	}
+	log_info("worker %d started (slot %d)", (int)pid, index);
+	return pid;
+}
+
+/* Wait up to secs for pid to exit (reaping it); SIGKILL after. */
+static void stop_and_reap(pid_t pid, double secs)
+{
+	kill(pid, SIGTERM);
+	double deadline = ts_now() + secs;
+	while (ts_now() < deadline) {
+		pid_t r = waitpid(pid, NULL, WNOHANG);
+		if (r == pid || (r < 0 && errno == ECHILD))
+			return;
+		struct timespec ten_ms = {0, 10 * 1000 * 1000};
+		nanosleep(&ten_ms, NULL);
+	}
+	log_warn("worker %d did not stop in %.0f s; killing it", (int)pid, secs);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
+int server_master(int fd, struct config *cfg, const struct server_hooks *hooks)
+{
+	struct sigaction sa = {.sa_handler = master_on_signal};
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGCHLD, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	sigset_t block, orig;
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGHUP);
+	sigaddset(&block, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &block, &orig);
+
+	FCGX_Init();
+	int nslots = cfg->workers;
+	struct worker_slot *slots = calloc((size_t)nslots, sizeof *slots);
+	if (!slots) {
+		log_error("out of memory");
+		return 1;
+	}
+	unsigned gen = 0;
+	/* Global respawn budget: at most nslots respawns per second, so that
+	 * all workers dying at once (a bad deploy, the database gone) cannot
+	 * turn into a fork storm. */
+	double window_start = ts_now();
+	int window_spawns = 0;
+
+	log_info("master %d listening, %d workers", (int)getpid(), nslots);
+	for (int i = 0; i < nslots; i++) {
+		slots[i].pid = spawn_worker(fd, cfg, hooks, i);
+		slots[i].gen = gen;
+		clock_gettime(CLOCK_MONOTONIC, &slots[i].started);
+	}
+
+	while (!master_stop) {
+		/* Reap dead workers. */
+		int status;
+		pid_t pid;
+		while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+			for (int i = 0; i < nslots; i++) {
+				if (slots[i].pid != pid)
+					continue;
+				double lived = ts_now() - ts_val(&slots[i].started);
+				if (WIFSIGNALED(status))
+					log_warn("worker %d killed by signal %d after %.1f s", (int)pid,
+						 WTERMSIG(status), lived);
+				else
+					log_info("worker %d exited with status %d after %.1f s", (int)pid,
+						 WEXITSTATUS(status), lived);
+				slots[i].pid = 0;
+				bool clean = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+				slots[i].fails = (lived < 2.0 && !clean) ? slots[i].fails + 1 : 0;
+				double delay = 0;
+				if (slots[i].fails) {
+					delay = 0.1 * (1 << (slots[i].fails < 6 ? slots[i].fails : 6));
+					if (delay > 5.0)
+						delay = 5.0;
+				}
+				ts_set(&slots[i].next_start, ts_now() + delay);
+			}
+		}
+
+		if (master_reload) {
+			master_reload = 0;
+			struct config ncfg;
+			char err[512];
+			if (config_load(&ncfg, cfg->path, err, sizeof err) < 0 ||
+			    config_check_server(&ncfg, err, sizeof err) < 0) {
+				log_error("reload refused: %s", err);
+				if (ncfg.env)
+					config_free(&ncfg);
+			} else {
+				/* The listen socket and worker count stay; the rest
+				 * (secret keys, templates, database...) is new. */
+				ncfg.workers = cfg->workers;
+				free(ncfg.listen);
+				ncfg.listen = strdup(cfg->listen);
+				config_free(cfg);
+				*cfg = ncfg;
+				gen++;
+				log_info("reload: configuration re-read, replacing workers");
+				/* Replace one by one: start the new worker first, then
+				 * stop an old one gracefully, so capacity never drops. */
+				for (int i = 0; i < nslots && !master_stop; i++) {
+					pid_t old = slots[i].pid;
+					pid_t np = spawn_worker(fd, cfg, hooks, i);
+					if (np < 0)
+						continue;
+					if (old > 0)
+						stop_and_reap(old, 30.0);
+					slots[i].pid = np;
+					slots[i].gen = gen;
+					slots[i].fails = 0;
+					clock_gettime(CLOCK_MONOTONIC, &slots[i].started);
+				}
+				log_info("reload: done");
+			}
+		}
+
+		/* Respawn empty slots whose back-off has passed. */
+		double now = ts_now(), next_wake = now + 1.0;
+		if (now - window_start >= 1.0) {
+			window_start = now;
+			window_spawns = 0;
+		}
+		for (int i = 0; i < nslots && !master_stop; i++) {
+			if (slots[i].pid)
+				continue;
+			double at = ts_val(&slots[i].next_start);
+			if (at > now || window_spawns >= nslots) {
+				double w = at > now ? at : window_start + 1.0;
+				if (w < next_wake)
+					next_wake = w;
+				continue;
+			}
+			window_spawns++;
+			pid_t np = spawn_worker(fd, cfg, hooks, i);
+			if (np > 0) {
+				slots[i].pid = np;
+				slots[i].gen = gen;
+				clock_gettime(CLOCK_MONOTONIC, &slots[i].started);
+			} else {
+				ts_set(&slots[i].next_start, now + 1.0);
+			}
+		}
+
+		if (master_stop || master_reload || master_child) {
+			master_child = 0;
+			continue;
+		}
+		double wait = next_wake - ts_now();
+		if (wait < 0.005)
+			wait = 0.005;
+		struct timespec ts;
+		ts_set(&ts, wait);
+		sigset_t waitmask = orig;
+		sigdelset(&waitmask, SIGTERM);
+		sigdelset(&waitmask, SIGINT);
+		sigdelset(&waitmask, SIGHUP);
+		sigdelset(&waitmask, SIGCHLD);
+		/* pselect with no fds: sleep until a signal or the timeout. */
+		pselect(0, NULL, NULL, NULL, &ts, &waitmask);
+	}
+
+	log_info("master %d stopping: waiting for workers to finish", (int)getpid());
+	for (int i = 0; i < nslots; i++)
+		if (slots[i].pid > 0)
+			kill(slots[i].pid, SIGTERM);
+	for (int i = 0; i < nslots; i++)
+		if (slots[i].pid > 0)
+			stop_and_reap(slots[i].pid, 20.0);
+	free(slots);
+	if (!strncmp(cfg->listen, "unix:", 5))
+		unlink(cfg->listen + 5);
+	close(fd);
+	log_info("master stopped");
+	return 0;
+}

@@ -1,0 +1,139 @@
+/* csrf.c — CSRF tokens for HTML forms (SPEC section 7): bound to the
+ * session's token hash when the session has a row, else to a nonce in a
+ * short-lived signed cookie, so an anonymous form needs no database row.
+ * Owns nothing beyond the request's arena. */
+#include "web/internal.h"
+
+#include <string.h>
+
+#include "core/text.h"
+
+#define B64 sodium_base64_VARIANT_URLSAFE_NO_PADDING
+#define TOKEN_LEN 43 /* base64url of an HMAC-SHA256, no padding */
+#define NONCE_BYTES 16
+#define COOKIE_PAYLOAD (NONCE_BYTES + 8) /* nonce || issued at, big-endian */
+#define COOKIE_PURPOSE "csrf-cookie"
+#define TOKEN_PURPOSE "csrf-token"
+/* A cookie older than this is replaced when a new form is rendered, so a
+ * form always has at least WEB_CSRF_MAX_AGE - RENEW_AFTER seconds to live. */
+#define RENEW_AFTER (WEB_CSRF_MAX_AGE / 2)
+
+/* out = base64url(HMAC(k(secret, TOKEN_PURPOSE), kind || bytes)). */
+static void make_token(const char *secret, char kind, const unsigned char *bytes, size_t n,
+		       char out[TOKEN_LEN + 1])
+{
+	unsigned char key[WEB_KEY_BYTES], mac[crypto_auth_hmacsha256_BYTES];
+	crypto_auth_hmacsha256_state st;
+	web_derive_key(secret, TOKEN_PURPOSE, key);
+	crypto_auth_hmacsha256_init(&st, key, sizeof key);
+	crypto_auth_hmacsha256_update(&st, (const unsigned char *)&kind, 1);
+	crypto_auth_hmacsha256_update(&st, bytes, n);
+	crypto_auth_hmacsha256_final(&st, mac);
+	sodium_bin2base64(out, TOKEN_LEN + 1, mac, sizeof mac, B64);
+	sodium_memzero(key, sizeof key);
+	sodium_memzero(&st, sizeof st);
+}
+
+/* The request's csrf cookie, verified (any accepted key) and not older than
+ * WEB_CSRF_MAX_AGE. Fills nonce and *issued; false when absent or refused. */
+static bool read_cookie(struct request *req, unsigned char nonce[NONCE_BYTES], long long *issued)
+{
+	unsigned char payload[COOKIE_PAYLOAD];
+	const char *c = req_cookie(req, WEB_CSRF_COOKIE);
+	if (!c || web_unsign(req->cfg, COOKIE_PURPOSE, c, strnlen(c, 256), payload,
+			     sizeof payload) < 0)
+		return false;
+	unsigned long long t = 0;
+	for (int i = 0; i < 8; i++)
+		t = t << 8 | payload[NONCE_BYTES + i];
+	long long now = (long long)time(NULL);
+	/* A minute of slack for clocks of several hosts. */
+	if (t > (unsigned long long)now + 60 || (long long)t + WEB_CSRF_MAX_AGE < now)
+		return false;
+	memcpy(nonce, payload, NONCE_BYTES);
+	*issued = (long long)t;
+	return true;
+}
+
+/* Issue a fresh csrf cookie on resp; its nonce goes to nonce. 0 or -1. */
+static int issue_cookie(struct request *req, struct response *resp,
+			unsigned char nonce[NONCE_BYTES])
+{
+	unsigned char payload[COOKIE_PAYLOAD];
+	randombytes_buf(payload, NONCE_BYTES);
+	unsigned long long t = (unsigned long long)time(NULL);
+	for (int i = 7; i >= 0; i--, t >>= 8)
+		payload[NONCE_BYTES + i] = (unsigned char)(t & 0xff);
+	char *value = web_sign(req->arena, req->cfg, COOKIE_PURPOSE, payload, sizeof payload);
+	if (!value)
+		return -1;
+	struct cookie_opts o = {
+		.max_age = WEB_CSRF_MAX_AGE,
+		.path = "/",
+		.secure = req->cfg->cookie_secure,
+		.httponly = true,
+		.samesite = "Lax",
+	};
+	if (resp_set_cookie(resp, WEB_CSRF_COOKIE, value, &o) < 0)
+		return -1;
+	memcpy(nonce, payload, NONCE_BYTES);
+	return 0;
+}
+
+const char *web_csrf_token(struct request *req, struct response *resp)
+{
+	const char *secret = web_key_text(req->cfg, 0);
+	if (!secret || web_session_load(req) < 0)
+		return NULL;
+	struct web_session *s = req->session;
+	if (s->released)
+		return NULL;
+	if (s->csrf_token)
+		return s->csrf_token;
+	char token[TOKEN_LEN + 1];
+	if (s->has_row) {
+		make_token(secret, 's', s->token_hash, sizeof s->token_hash, token);
+	} else {
+		unsigned char nonce[NONCE_BYTES];
+		long long issued = 0;
+		bool fresh = read_cookie(req, nonce, &issued) &&
+			     (long long)time(NULL) - issued < RENEW_AFTER;
+		if (!fresh && issue_cookie(req, resp, nonce) < 0)
+			return NULL;
+		make_token(secret, 'a', nonce, sizeof nonce, token);
+	}
+	s->csrf_token = arena_strndup(req->arena, token, TOKEN_LEN);
+	return s->csrf_token;
+}
+
+bool web_csrf_valid(struct request *req, const char *token)
+{
+	if (!token || strnlen(token, TOKEN_LEN + 1) != TOKEN_LEN || web_session_load(req) < 0)
+		return false;
+	struct web_session *s = req->session;
+	unsigned char nonce[NONCE_BYTES];
+	long long issued = 0;
+	bool have_cookie = read_cookie(req, nonce, &issued);
+	bool ok = false;
+	char expected[TOKEN_LEN + 1];
+	/* The session's token, or — for a form rendered before the session got
+	 * its row — the one bound to this browser's csrf cookie. Every key of
+	 * the rotation is tried. */
+	for (int i = 0; web_key_text(req->cfg, i); i++) {
+		const char *secret = web_key_text(req->cfg, i);
+		if (s->has_row && !s->released) {
+			make_token(secret, 's', s->token_hash, sizeof s->token_hash, expected);
+			ok |= ct_equal(expected, token, TOKEN_LEN);
+		}
+		if (have_cookie) {
+			make_token(secret, 'a', nonce, sizeof nonce, expected);
+			ok |= ct_equal(expected, token, TOKEN_LEN);
+		}
+	}
+	return ok;
+}
+
+bool web_csrf_check(struct request *req)
+{
+	return web_csrf_valid(req, req_form(req, WEB_CSRF_FIELD));
+}

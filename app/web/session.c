@@ -1,0 +1,599 @@
+/* session.c — server-side sessions in the MariaDB table `session` (SPEC
+ * section 6): lazy load by a signed cookie, JSON data, token rotation at
+ * login and logout, write-back at the end of the request, expiry and GC.
+ * Owns the session state hung on req->session (arena) and its json-c data. */
+#include "web/internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "db/db.h"
+
+#define SESSION_PURPOSE "session"
+#define DATA_MAX 65535       /* the data column is a BLOB */
+#define DATA_FETCH 1024      /* first fetch buffer; longer data is re-fetched */
+#define GC_BATCH 1000
+
+const char web_session_table_ddl[] =
+	"CREATE TABLE IF NOT EXISTS `session` (\n"
+	"  `id` BIGINT NOT NULL AUTO_INCREMENT,\n"
+	"  `token_hash` BINARY(32) NOT NULL,\n"   /* SHA-256 of the cookie's token */
+	"  `user_id` INT NULL,\n"                 /* NULL: anonymous session */
+	"  `data` BLOB NOT NULL,\n"               /* JSON object, UTF-8 */
+	"  `created_at` DATETIME NOT NULL,\n"     /* UTC */
+	"  `expires_at` DATETIME NOT NULL,\n"     /* UTC; no sliding expiry */
+	"  PRIMARY KEY (`id`),\n"
+	"  UNIQUE KEY `uq_session_token_hash` (`token_hash`),\n"
+	"  KEY `ix_session_expires_at` (`expires_at`),\n"
+	"  KEY `ix_session_user_id` (`user_id`)\n"
+	") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci";
+
+static const char sql_select[] =
+	"SELECT `id`, `user_id`, `data`, `expires_at` FROM `session` "
+	"WHERE `token_hash` = ? AND `expires_at` > UTC_TIMESTAMP()";
+static const char sql_insert[] =
+	"INSERT INTO `session` (`token_hash`, `user_id`, `data`, `created_at`, `expires_at`) "
+	"VALUES (?, ?, ?, ?, ?)";
+static const char sql_update[] = "UPDATE `session` SET `data` = ? WHERE `id` = ?";
+static const char sql_delete[] = "DELETE FROM `session` WHERE `id` = ?";
+static const char sql_gc[] =
+	"DELETE FROM `session` WHERE `expires_at` <= UTC_TIMESTAMP() LIMIT 1000";
+static const char sql_delete_user[] = "DELETE FROM `session` WHERE `user_id` = ?";
+
+int web_session_create_table(struct db *db)
+{
+	return db_exec(db, web_session_table_ddl);
+}
+
+/* Record a statement's error on db after releasing its result: a
+ * connection error makes db_note_error() close every cached statement. */
+static void stmt_fail(struct db *db, MYSQL_STMT *st)
+{
+	char msg[256];
+	unsigned e = mysql_stmt_errno(st);
+	snprintf(msg, sizeof msg, "%s", mysql_stmt_error(st));
+	mysql_stmt_free_result(st);
+	db_note_error(db, e, msg);
+}
+
+static void to_mysql_time(time_t t, MYSQL_TIME *mt)
+{
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	memset(mt, 0, sizeof *mt);
+	mt->year = (unsigned)tm.tm_year + 1900;
+	mt->month = (unsigned)tm.tm_mon + 1;
+	mt->day = (unsigned)tm.tm_mday;
+	mt->hour = (unsigned)tm.tm_hour;
+	mt->minute = (unsigned)tm.tm_min;
+	mt->second = (unsigned)tm.tm_sec;
+	mt->time_type = MYSQL_TIMESTAMP_DATETIME;
+}
+
+static time_t from_mysql_time(const MYSQL_TIME *mt)
+{
+	struct tm tm = {0};
+	tm.tm_year = (int)mt->year - 1900;
+	tm.tm_mon = (int)mt->month - 1;
+	tm.tm_mday = (int)mt->day;
+	tm.tm_hour = (int)mt->hour;
+	tm.tm_min = (int)mt->minute;
+	tm.tm_sec = (int)mt->second;
+	return timegm(&tm);
+}
+
+/* Run a statement whose only parameter is one BIGINT; returns the affected
+ * rows or -1. */
+static long long exec_by_id(struct db *db, const char *sql, long long id)
+{
+	MYSQL_STMT *st = db_prepare(db, sql);
+	if (!st)
+		return -1;
+	MYSQL_BIND p[1];
+	memset(p, 0, sizeof p);
+	p[0].buffer_type = MYSQL_TYPE_LONGLONG;
+	p[0].buffer = &id;
+	if (mysql_stmt_bind_param(st, p)) {
+		stmt_fail(db, st);
+		return -1;
+	}
+	if (db_stmt_execute(db, st) < 0)
+		return -1;
+	return (long long)mysql_stmt_affected_rows(st);
+}
+
+/* Fetch the live row of s->token_hash into s. Returns 1 when found, 0 when
+ * there is none (unknown or expired), -1 on a database error. */
+static int select_row(struct request *req, struct web_session *s)
+{
+	struct db *db = req->db;
+	MYSQL_STMT *st = db_prepare(db, sql_select);
+	if (!st)
+		return -1;
+	MYSQL_BIND p[1];
+	memset(p, 0, sizeof p);
+	p[0].buffer_type = MYSQL_TYPE_BLOB;
+	p[0].buffer = s->token_hash;
+	p[0].buffer_length = sizeof s->token_hash;
+	if (mysql_stmt_bind_param(st, p)) {
+		stmt_fail(db, st);
+		return -1;
+	}
+	if (db_stmt_execute(db, st) < 0)
+		return -1;
+
+	long long id = 0, user_id = 0;
+	my_bool user_null = 0, data_null = 0;
+	unsigned long data_len = 0;
+	MYSQL_TIME expires;
+	char *data = arena_alloc(req->arena, DATA_FETCH + 1);
+	if (!data) {
+		mysql_stmt_free_result(st);
+		snprintf(db->err, sizeof db->err, "out of memory");
+		return -1;
+	}
+	MYSQL_BIND r[4];
+	memset(r, 0, sizeof r);
+	r[0].buffer_type = MYSQL_TYPE_LONGLONG;
+	r[0].buffer = &id;
+	r[1].buffer_type = MYSQL_TYPE_LONGLONG;
+	r[1].buffer = &user_id;
+	r[1].is_null = &user_null;
+	r[2].buffer_type = MYSQL_TYPE_BLOB;
+	r[2].buffer = data;
+	r[2].buffer_length = DATA_FETCH;
+	r[2].length = &data_len;
+	r[2].is_null = &data_null;
+	r[3].buffer_type = MYSQL_TYPE_DATETIME;
+	r[3].buffer = &expires;
+	if (mysql_stmt_bind_result(st, r)) {
+		stmt_fail(db, st);
+		return -1;
+	}
+	int rc = mysql_stmt_fetch(st);
+	if (rc == MYSQL_NO_DATA) {
+		mysql_stmt_free_result(st);
+		return 0;
+	}
+	if (rc == 1) {
+		stmt_fail(db, st);
+		return -1;
+	}
+	if (!data_null && data_len > DATA_FETCH) {
+		/* Longer than the first buffer: fetch the whole column. */
+		data = arena_alloc(req->arena, (size_t)data_len + 1);
+		if (!data) {
+			mysql_stmt_free_result(st);
+			snprintf(db->err, sizeof db->err, "out of memory");
+			return -1;
+		}
+		MYSQL_BIND c;
+		memset(&c, 0, sizeof c);
+		c.buffer_type = MYSQL_TYPE_BLOB;
+		c.buffer = data;
+		c.buffer_length = data_len;
+		c.length = &data_len;
+		if (mysql_stmt_fetch_column(st, &c, 2, 0)) {
+			stmt_fail(db, st);
+			return -1;
+		}
+	}
+	mysql_stmt_free_result(st);
+
+	s->row_id = id;
+	s->user_id = user_null ? 0 : user_id;
+	s->expires_at = from_mysql_time(&expires);
+	if (!data_null && data_len) {
+		data[data_len] = '\0';
+		json_tokener *tok = json_tokener_new();
+		json_object *v = tok ? json_tokener_parse_ex(tok, data, (int)data_len) : NULL;
+		if (tok)
+			json_tokener_free(tok);
+		if (json_object_is_type(v, json_type_object)) {
+			json_object_put(s->data);
+			s->data = v;
+		} else {
+			/* Unreadable data is dropped, not fatal: start afresh. */
+			json_object_put(v);
+		}
+	}
+	return 1;
+}
+
+/* INSERT the row of a fresh token for s (user_id 0 = anonymous), created
+ * now, expiring after session.lifetime. 0 or -1. */
+static int insert_row(struct request *req, struct web_session *s, long long user_id)
+{
+	struct db *db = req->db;
+	size_t len = 0;
+	const char *json = json_object_to_json_string_length(s->data, JSON_C_TO_STRING_PLAIN, &len);
+	if (!json || len > DATA_MAX) {
+		snprintf(db->err, sizeof db->err, "session data missing or larger than %d bytes",
+			 DATA_MAX);
+		return -1;
+	}
+	MYSQL_STMT *st = db_prepare(db, sql_insert);
+	if (!st)
+		return -1;
+	randombytes_buf(s->token, sizeof s->token);
+	crypto_hash_sha256(s->token_hash, s->token, sizeof s->token);
+	time_t now = time(NULL);
+	MYSQL_TIME created, expires;
+	to_mysql_time(now, &created);
+	to_mysql_time(now + req->cfg->session_lifetime, &expires);
+	my_bool anonymous = user_id == 0;
+	unsigned long json_len = (unsigned long)len;
+	MYSQL_BIND p[5];
+	memset(p, 0, sizeof p);
+	p[0].buffer_type = MYSQL_TYPE_BLOB;
+	p[0].buffer = s->token_hash;
+	p[0].buffer_length = sizeof s->token_hash;
+	p[1].buffer_type = MYSQL_TYPE_LONGLONG;
+	p[1].buffer = &user_id;
+	p[1].is_null = &anonymous;
+	p[2].buffer_type = MYSQL_TYPE_BLOB;
+	p[2].buffer = (void *)json;
+	p[2].buffer_length = json_len;
+	p[2].length = &json_len;
+	p[3].buffer_type = MYSQL_TYPE_DATETIME;
+	p[3].buffer = &created;
+	p[4].buffer_type = MYSQL_TYPE_DATETIME;
+	p[4].buffer = &expires;
+	if (mysql_stmt_bind_param(st, p)) {
+		stmt_fail(db, st);
+		goto fail;
+	}
+	if (db_stmt_execute(db, st) < 0)
+		goto fail;
+	s->row_id = (long long)mysql_stmt_insert_id(st);
+	s->has_row = true;
+	s->user_id = user_id;
+	s->issued_at = now;
+	s->expires_at = now + req->cfg->session_lifetime;
+	s->cookie_new = true;
+	s->resign = false;
+	s->modified = false;
+	s->csrf_token = NULL; /* bound to the old token */
+	return 0;
+fail:
+	sodium_memzero(s->token, sizeof s->token);
+	sodium_memzero(s->token_hash, sizeof s->token_hash);
+	return -1;
+}
+
+static int update_row(struct request *req, struct web_session *s)
+{
+	struct db *db = req->db;
+	size_t len = 0;
+	const char *json = json_object_to_json_string_length(s->data, JSON_C_TO_STRING_PLAIN, &len);
+	if (!json || len > DATA_MAX) {
+		snprintf(db->err, sizeof db->err, "session data missing or larger than %d bytes",
+			 DATA_MAX);
+		return -1;
+	}
+	MYSQL_STMT *st = db_prepare(db, sql_update);
+	if (!st)
+		return -1;
+	unsigned long json_len = (unsigned long)len;
+	long long id = s->row_id;
+	MYSQL_BIND p[2];
+	memset(p, 0, sizeof p);
+	p[0].buffer_type = MYSQL_TYPE_BLOB;
+	p[0].buffer = (void *)json;
+	p[0].buffer_length = json_len;
+	p[0].length = &json_len;
+	p[1].buffer_type = MYSQL_TYPE_LONGLONG;
+	p[1].buffer = &id;
+	if (mysql_stmt_bind_param(st, p)) {
+		stmt_fail(db, st);
+		return -1;
+	}
+	if (db_stmt_execute(db, st) < 0)
+		return -1;
+	s->modified = false;
+	return 0;
+}
+
+/* Delete s's row and forget its token. 0 or -1. */
+static int delete_row(struct request *req, struct web_session *s)
+{
+	if (!s->has_row)
+		return 0;
+	if (exec_by_id(req->db, sql_delete, s->row_id) < 0)
+		return -1;
+	s->has_row = false;
+	s->row_id = 0;
+	s->user_id = 0;
+	s->resign = false;
+	s->csrf_token = NULL;
+	sodium_memzero(s->token, sizeof s->token);
+	sodium_memzero(s->token_hash, sizeof s->token_hash);
+	return 0;
+}
+
+/* Keep v alive until release (a value handed out as borrowed may be
+ * dropped from data). Takes the reference to v. */
+static void bury(struct web_session *s, json_object *v)
+{
+	if (!v)
+		return;
+	if (!s->graveyard)
+		s->graveyard = json_object_new_array();
+	if (!s->graveyard || json_object_array_add(s->graveyard, v) < 0)
+		json_object_put(v); /* out of memory: a borrowed value may dangle */
+}
+
+struct web_session *web_session_state(struct request *req)
+{
+	if (!req->session)
+		req->session = arena_calloc(req->arena, 1, sizeof(struct web_session));
+	return req->session;
+}
+
+int web_session_load(struct request *req)
+{
+	struct web_session *s = web_session_state(req);
+	if (!s)
+		return -1;
+	if (s->loaded)
+		return s->load_failed ? -1 : 0;
+	s->loaded = true;
+	if (web_init() < 0 || !(s->data = json_object_new_object())) {
+		s->load_failed = true;
+		return -1;
+	}
+	const char *cookie = req_cookie(req, req->cfg->cookie_name);
+	if (!cookie)
+		return 0;
+	/* The signature is checked first, in constant time: a forged or
+	 * garbled cookie is anonymous and costs no query. */
+	int key = web_unsign(req->cfg, SESSION_PURPOSE, cookie, strnlen(cookie, 256), s->token,
+			     sizeof s->token);
+	if (key < 0) {
+		s->cookie_delete = true;
+		return 0;
+	}
+	crypto_hash_sha256(s->token_hash, s->token, sizeof s->token);
+	int rc = select_row(req, s);
+	if (rc < 0) {
+		s->load_failed = true;
+		return -1;
+	}
+	if (rc == 0) {
+		/* Expired, logged out elsewhere or collected: anonymous. */
+		sodium_memzero(s->token, sizeof s->token);
+		sodium_memzero(s->token_hash, sizeof s->token_hash);
+		s->cookie_delete = true;
+		return 0;
+	}
+	s->has_row = true;
+	s->resign = key > 0;
+	return 0;
+}
+
+/* Load, and check the session can still be used. NULL when not. */
+static struct web_session *usable(struct request *req)
+{
+	if (web_session_load(req) < 0)
+		return NULL;
+	struct web_session *s = req->session;
+	return s->released ? NULL : s;
+}
+
+long long web_session_user_id(struct request *req)
+{
+	struct web_session *s = usable(req);
+	return s ? s->user_id : 0;
+}
+
+json_object *web_session_get(struct request *req, const char *key)
+{
+	struct web_session *s = usable(req);
+	json_object *v = NULL;
+	if (!s || !json_object_object_get_ex(s->data, key, &v))
+		return NULL;
+	return v;
+}
+
+int web_session_set(struct request *req, const char *key, json_object *value)
+{
+	struct web_session *s = usable(req);
+	if (!s) {
+		json_object_put(value);
+		return -1;
+	}
+	json_object *old = NULL;
+	if (json_object_object_get_ex(s->data, key, &old) && old)
+		bury(s, json_object_get(old)); /* a caller may still borrow it */
+	if (json_object_object_add(s->data, key, value) < 0) {
+		/* json-c leaves value to us when the insert fails. */
+		json_object_put(value);
+		return -1;
+	}
+	s->modified = true;
+	return 0;
+}
+
+json_object *web_session_pop(struct request *req, const char *key)
+{
+	struct web_session *s = usable(req);
+	json_object *v = NULL;
+	if (!s || !json_object_object_get_ex(s->data, key, &v))
+		return NULL;
+	if (v)
+		bury(s, json_object_get(v));
+	json_object_object_del(s->data, key);
+	s->modified = true;
+	return v;
+}
+
+int web_session_clear(struct request *req)
+{
+	struct web_session *s = usable(req);
+	if (!s)
+		return -1;
+	if (delete_row(req, s) < 0)
+		return -1;
+	json_object *fresh = json_object_new_object();
+	if (!fresh)
+		return -1;
+	bury(s, s->data);
+	s->data = fresh;
+	s->modified = false;
+	s->cookie_new = false;
+	s->cookie_delete = true;
+	return 0;
+}
+
+int web_session_logout(struct request *req)
+{
+	return web_session_clear(req);
+}
+
+int web_session_login(struct request *req, long long user_id)
+{
+	struct web_session *s = usable(req);
+	if (!s || user_id <= 0)
+		return -1;
+	/* Rotation: the old token dies even when it belonged to this user, so
+	 * a token planted before login (fixation) is worth nothing after. */
+	if (delete_row(req, s) < 0)
+		return -1;
+	s->cookie_delete = true; /* in case the insert fails */
+	return insert_row(req, s, user_id);
+}
+
+static bool data_empty(const struct web_session *s)
+{
+	return json_object_object_length(s->data) == 0;
+}
+
+/* Set-Cookie for s's token. A logged-in session is permanent: Max-Age is
+ * what is left of the row's life (session.lifetime for a new one) and
+ * Expires the row's expires_at, in GMT. An anonymous one is a browser
+ * session cookie. */
+static int send_cookie(struct request *req, struct response *resp, struct web_session *s)
+{
+	const struct config *cfg = req->cfg;
+	char *value = web_sign(req->arena, cfg, SESSION_PURPOSE, s->token, sizeof s->token);
+	if (!value)
+		return -1;
+	struct cookie_opts o = {
+		.max_age = -1,
+		.path = "/",
+		.secure = cfg->cookie_secure,
+		.httponly = true,
+		.samesite = "Lax",
+	};
+	if (s->user_id) {
+		time_t now = s->cookie_new ? s->issued_at : time(NULL);
+		long long left = (long long)(s->expires_at - now);
+		o.max_age = left > 0 ? left : 0;
+		o.expires = s->expires_at;
+	}
+	return resp_set_cookie(resp, cfg->cookie_name, value, &o);
+}
+
+static int send_delete_cookie(struct request *req, struct response *resp)
+{
+	const struct config *cfg = req->cfg;
+	/* Same attributes as the cookie it replaces; 1 s after the epoch is
+	 * "Thu, 01 Jan 1970 00:00:01 GMT" (0 means "no Expires"). */
+	struct cookie_opts o = {
+		.max_age = 0,
+		.expires = 1,
+		.path = "/",
+		.secure = cfg->cookie_secure,
+		.httponly = true,
+		.samesite = "Lax",
+	};
+	return resp_set_cookie(resp, cfg->cookie_name, "", &o);
+}
+
+int web_session_save(struct request *req, struct response *resp)
+{
+	struct web_session *s = req->session;
+	int rc = 0;
+	if (!s || !s->loaded || s->released || s->load_failed)
+		goto out;
+	if (s->modified) {
+		if (s->has_row && !s->user_id && data_empty(s)) {
+			/* An anonymous visitor who stores nothing keeps no row. */
+			if (delete_row(req, s) < 0) {
+				rc = -1;
+				goto out;
+			}
+			s->cookie_new = false;
+			s->cookie_delete = true;
+		} else if (s->has_row) {
+			rc = update_row(req, s);
+		} else if (!data_empty(s)) {
+			rc = insert_row(req, s, 0);
+		}
+		if (rc < 0)
+			goto out;
+	}
+	if (s->cookie_new || (s->resign && s->has_row))
+		rc = send_cookie(req, resp, s);
+	else if (s->cookie_delete)
+		rc = send_delete_cookie(req, resp);
+out:
+	web_session_release(req);
+	return rc;
+}
+
+void web_session_release(struct request *req)
+{
+	struct web_session *s = req->session;
+	if (!s || s->released)
+		return;
+	json_object_put(s->data);
+	json_object_put(s->graveyard);
+	s->data = NULL;
+	s->graveyard = NULL;
+	s->released = true;
+	s->csrf_token = NULL;
+	sodium_memzero(s->token, sizeof s->token);
+}
+
+long long web_session_gc(struct db *db)
+{
+	long long total = 0;
+	for (;;) {
+		MYSQL_STMT *st = db_prepare(db, sql_gc);
+		if (!st)
+			return -1;
+		if (db_stmt_execute(db, st) < 0)
+			return -1;
+		long long n = (long long)mysql_stmt_affected_rows(st);
+		total += n;
+		/* Small batches keep each statement's locks short. */
+		if (n < GC_BATCH)
+			return total;
+	}
+}
+
+long long web_session_gc_tick(struct db *db, unsigned every)
+{
+	static unsigned long calls;
+	if (every == 0 || ++calls % every != 0)
+		return 0;
+	return web_session_gc(db);
+}
+
+long long web_session_delete_user(struct db *db, long long user_id)
+{
+	return exec_by_id(db, sql_delete_user, user_id);
+}
+
+int web_remember_username(struct request *req, struct response *resp, const char *username)
+{
+	struct cookie_opts o = {
+		.max_age = WEB_REMEMBER_MAX_AGE,
+		.path = "/",
+		.secure = req->cfg->cookie_secure,
+		.httponly = true,
+		.samesite = "Lax",
+	};
+	return resp_set_cookie(resp, WEB_REMEMBER_COOKIE, username, &o);
+}

@@ -1,0 +1,175 @@
+/* web.h — the web layer's whole public face: server-side sessions stored in
+ * MariaDB (SPEC section 6), signed values, CSRF tokens for HTML forms,
+ * Argon2id passwords and the security headers of SPEC section 7.
+ *
+ * How an application wires it (see each function for the contract):
+ *
+ *   worker start:   web_init();  (once; 0 or -1)
+ *   app->after:     web_session_save(req, resp)   writes changed data, sets or
+ *                                                 deletes the session cookie
+ *                   web_security_headers(req, resp)   (after the save, so that
+ *                                                 X-Flacon-Queries counts it)
+ *   app->finish:    web_session_release(req)      (frees what save did not)
+ *   handlers:       web_session_user_id(req), web_session_get/set/pop,
+ *                   web_session_login(req, uid), web_session_logout(req),
+ *                   web_csrf_token(req, resp) when rendering a form,
+ *                   web_csrf_check(req) in app->before for form POSTs.
+ *   now and then:   web_session_gc_tick(db, N), `flacon session-gc`.
+ *
+ * The transport must set req->session = NULL at the start of each request
+ * (the session lives in the request's arena). */
+#ifndef FLACON_WEB_H
+#define FLACON_WEB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <json.h>
+
+#include "core/config.h"
+#include "core/http.h"
+
+struct db;
+
+/* Initialise libsodium (idempotent, cheap after the first call). Every
+ * function below calls it on first use; calling it at worker start keeps
+ * the one-time cost out of the first request. 0, or -1 when libsodium
+ * cannot work (no entropy source). */
+int web_init(void);
+
+/* ---- Signed values ------------------------------------------------------
+ * A signed value is base64url(payload || HMAC-SHA256(k, payload)) without
+ * padding, where k is derived from app.secret_key and a purpose string
+ * (so a value signed for one purpose is refused for another). */
+
+/* Length of the signed text for a payload of n bytes (without the NUL). */
+size_t web_signed_len(size_t n);
+/* Sign payload[0..n) for purpose with cfg->secret_key. Returns the
+ * NUL-terminated text in the arena, or NULL when out of memory. */
+char *web_sign(struct arena *a, const struct config *cfg, const char *purpose,
+	       const void *payload, size_t n);
+/* Verify text[0..len) signed for purpose, whose payload must be exactly n
+ * bytes. Tries app.secret_key, then each of app.old_secret_keys, comparing
+ * in constant time. Returns 0 when the current key signed it, k >= 1 when
+ * old key k did, or -1 when it is refused (forged, garbled, truncated,
+ * unknown key). payload (n bytes) is written only on success. */
+int web_unsign(const struct config *cfg, const char *purpose, const char *text, size_t len,
+	       void *payload, size_t n);
+
+/* ---- Sessions (SPEC section 6) ------------------------------------------
+ * The cookie cfg->cookie_name holds web_sign(token of 32 random bytes); the
+ * table `session` holds SHA-256(token), never the token. The session is
+ * loaded on first use by any function below: no cookie or a forged one
+ * costs no query; a well-signed one costs one prepared SELECT. Statements
+ * run on req->db (inside the application's transaction when it has one
+ * open). Values are json-c objects. */
+
+/* Length of a session cookie value: web_signed_len(32). */
+#define WEB_SESSION_COOKIE_LEN 86
+
+/* The DDL of the session table, in one place (create_table and the
+ * migrations use it). */
+extern const char web_session_table_ddl[];
+/* CREATE TABLE IF NOT EXISTS session (...). 0 or -1 (db->err). */
+int web_session_create_table(struct db *db);
+
+/* Load the request's session now (idempotent). Returns 0 — also when the
+ * visitor is anonymous or the cookie is refused, expired or unknown — or -1
+ * on a database error (the session then acts anonymous but is never saved,
+ * so a passing outage does not log anyone out). */
+int web_session_load(struct request *req);
+/* The logged-in user's id, or 0 when anonymous (or on a database error). */
+long long web_session_user_id(struct request *req);
+/* The value stored under key, or NULL. Borrowed: valid until the session is
+ * saved or released; json_object_get() it to keep it longer. */
+json_object *web_session_get(struct request *req, const char *key);
+/* Store value under key (NULL stores JSON null). Takes the reference to
+ * value in every case, also on failure. 0, or -1 (load failed, released,
+ * out of memory). The row is written by web_session_save(). */
+int web_session_set(struct request *req, const char *key, json_object *value);
+/* Remove key and return its value (NULL when absent). The value is
+ * borrowed like web_session_get()'s: it lives until save or release. */
+json_object *web_session_pop(struct request *req, const char *key);
+/* Forget every key, delete the row (now) and, at save, the cookie (Flask's
+ * session.clear()). 0 or -1 (database error). */
+int web_session_clear(struct request *req);
+/* Log user_id in: rotate the token (the old row is deleted, a new one
+ * inserted now, carrying the session's data) and make the session
+ * permanent: at save the cookie gets Max-Age = session.lifetime and the
+ * matching GMT Expires. 0 or -1 (database error; nothing is logged in). */
+int web_session_login(struct request *req, long long user_id);
+/* Log out: web_session_clear(). 0 or -1. */
+int web_session_logout(struct request *req);
+/* Write the session back, if it was loaded: changed data (an UPDATE, or an
+ * INSERT when an anonymous visitor first stores something; an anonymous
+ * session emptied again is deleted), then Set-Cookie for a new token, a
+ * re-signed one (signed with an old key) or a deleting one. Nothing at all
+ * when nothing changed. Then releases the session's JSON. Call it from
+ * app->after, before web_security_headers(). 0, or -1 on a database error
+ * (the response is left as it was; the caller may turn it into a 500). */
+int web_session_save(struct request *req, struct response *resp);
+/* Free the session's JSON without writing (idempotent; app->finish). */
+void web_session_release(struct request *req);
+
+/* Delete expired sessions, in batches. Returns how many, or -1. */
+long long web_session_gc(struct db *db);
+/* Count one call; every `every` calls run web_session_gc(). For workers.
+ * Returns what gc returned, or 0 when it did not run. */
+long long web_session_gc_tick(struct db *db, unsigned every);
+/* Delete every session of user_id (deleteuser). Returns how many, or -1. */
+long long web_session_delete_user(struct db *db, long long user_id);
+
+/* The `username` cookie that pre-fills the login form (remember me):
+ * Max-Age 1209600, Path=/, HttpOnly, SameSite=Lax (Secure when
+ * configured). 0 or -1. */
+#define WEB_REMEMBER_COOKIE "username"
+#define WEB_REMEMBER_MAX_AGE 1209600
+int web_remember_username(struct request *req, struct response *resp, const char *username);
+
+/* ---- CSRF (SPEC section 7) -----------------------------------------------
+ * When the session has a row (a logged-in user, or a visitor who stored
+ * something), the token is HMAC(k, session token hash): a token of one
+ * session is refused in another. Otherwise it is HMAC(k, nonce) where the
+ * nonce sits in a signed cookie `csrf` (HttpOnly, SameSite=Lax, Path=/,
+ * Max-Age 7200, its age also checked on the server), so no row is needed.
+ * Tokens signed with an old secret key are still accepted. */
+
+#define WEB_CSRF_FIELD "csrf_token"
+#define WEB_CSRF_COOKIE "csrf"
+#define WEB_CSRF_MAX_AGE 7200
+/* The token to put in the form's hidden input csrf_token (43 base64url
+ * characters, in the arena; the same for every call in one request). May set
+ * the `csrf` cookie on resp. NULL on a database or memory error. */
+const char *web_csrf_token(struct request *req, struct response *resp);
+/* True when the form field csrf_token matches this session's token, or the
+ * token bound to the request's `csrf` cookie. Missing or wrong: false. */
+bool web_csrf_check(struct request *req);
+/* True when the token string is the expected one for this request (what
+ * web_csrf_check() does with the form field). */
+bool web_csrf_valid(struct request *req, const char *token);
+
+/* ---- Passwords ------------------------------------------------------------ */
+
+/* Room for an encoded hash with its NUL (libsodium's crypto_pwhash_STRBYTES). */
+#define WEB_PASSWORD_HASH_BYTES 128
+
+/* Argon2id, encoded ("$argon2id$v=19$m=19456,t=2,p=1$...") into out.
+ * 0, or -1 (out of memory). */
+int web_password_hash(const char *password, char out[WEB_PASSWORD_HASH_BYTES]);
+/* Constant-time check of password against an encoded hash. */
+bool web_password_verify(const char *hash, const char *password);
+/* The same work as a verify against a real hash, always false: call it
+ * when the user does not exist so that timing does not tell. */
+bool web_password_dummy_verify(const char *password);
+/* True when hash was made with other parameters than today's. */
+bool web_password_needs_rehash(const char *hash);
+
+/* ---- Headers --------------------------------------------------------------- */
+
+/* X-Content-Type-Options, X-Frame-Options, Content-Security-Policy,
+ * Referrer-Policy; with cfg->development also X-Flacon-Queries: the
+ * statements counted on req->db since the caller last reset db->queries.
+ * 0 or -1 (out of memory). */
+int web_security_headers(struct request *req, struct response *resp);
+
+#endif

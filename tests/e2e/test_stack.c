@@ -1,0 +1,183 @@
+/* End-to-end tests of the stack (issue 2): health, errors of the pipeline,
+ * garbage input, security headers, static files, no stall under many more
+ * clients than workers. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "e2e.h"
+#include "test.h"
+
+TEST(test_healthz_says_ok)
+{
+	struct http_resp r;
+	CHECK_INT(hc_get("/healthz", &r), 0);
+	CHECK_INT(r.status, 200);
+	CHECK(!strncmp(r.body, "ok", 2));
+	hc_free(&r);
+}
+
+TEST(test_hello_route_answers_fixed_text)
+{
+	struct http_resp r;
+	hc_get("/_hello", &r);
+	CHECK_INT(r.status, 200);
+	CHECK(strstr(r.body, "Hello") != NULL);
+	hc_free(&r);
+}
+
+TEST(test_head_has_headers_but_no_body)
+{
+	struct http_resp r;
+	hc_request("HEAD", "/_hello", NULL, NULL, 0, &r);
+	CHECK_INT(r.status, 200);
+	CHECK_INT(r.body_len, 0);
+	hc_free(&r);
+}
+
+TEST(test_unknown_path_is_html_404)
+{
+	struct http_resp r;
+	char v[128];
+	hc_get("/no/such/page", &r);
+	CHECK_INT(r.status, 404);
+	CHECK(hc_header(&r, "Content-Type", 0, v, sizeof v) && strstr(v, "text/html"));
+	hc_free(&r);
+}
+
+TEST(test_unknown_api_path_is_json_404)
+{
+	struct http_resp r;
+	char v[128];
+	hc_get("/api/no-such-thing", &r);
+	CHECK_INT(r.status, 404);
+	CHECK(hc_header(&r, "Content-Type", 0, v, sizeof v) && strstr(v, "application/json"));
+	CHECK(strstr(r.body, "\"error\"") && strstr(r.body, "not_found"));
+	hc_free(&r);
+}
+
+TEST(test_wrong_method_is_405_with_allow)
+{
+	struct http_resp r;
+	char v[128];
+	hc_request("POST", "/healthz", "Content-Type: application/x-www-form-urlencoded\r\n", "", 0, &r);
+	CHECK_INT(r.status, 405);
+	CHECK(hc_header(&r, "Allow", 0, v, sizeof v) && strstr(v, "GET"));
+	hc_free(&r);
+}
+
+TEST(test_security_headers_on_every_response)
+{
+	const char *paths[] = {"/healthz", "/no/such/page", "/api/nothing"};
+	for (size_t i = 0; i < 3; i++) {
+		struct http_resp r;
+		char v[512];
+		hc_get(paths[i], &r);
+		CHECK(hc_header(&r, "X-Content-Type-Options", 0, v, sizeof v) && !strcmp(v, "nosniff"));
+		CHECK(hc_header(&r, "X-Frame-Options", 0, v, sizeof v) && !strcmp(v, "DENY"));
+		CHECK(hc_header(&r, "Content-Security-Policy", 0, v, sizeof v) != NULL);
+		CHECK(hc_header(&r, "Referrer-Policy", 0, v, sizeof v) != NULL);
+		hc_free(&r);
+	}
+}
+
+TEST(test_development_mode_counts_queries)
+{
+	struct http_resp r;
+	char v[32];
+	hc_get("/healthz", &r);
+	CHECK(hc_header(&r, "X-Flacon-Queries", 0, v, sizeof v) != NULL);
+	CHECK_INT(atoi(v), 1);
+	hc_free(&r);
+}
+
+static void check_still_healthy(void)
+{
+	struct http_resp r;
+	hc_get("/healthz", &r);
+	CHECK_INT(r.status, 200);
+	hc_free(&r);
+}
+
+TEST(test_bad_percent_encoding_in_query_is_400)
+{
+	struct http_resp r;
+	hc_get("/healthz?x=%zz", &r);
+	CHECK_INT(r.status, 400);
+	hc_free(&r);
+	hc_get("/healthz?x=%C0%AF", &r);
+	CHECK_INT(r.status, 400);
+	hc_free(&r);
+	check_still_healthy();
+}
+
+TEST(test_huge_cookie_header_is_4xx_and_harmless)
+{
+	size_t n = 64 * 1024;
+	char *h = malloc(n + 32);
+	strcpy(h, "Cookie: a=");
+	memset(h + 10, 'x', n);
+	strcpy(h + 10 + n, "\r\n");
+	struct http_resp r;
+	CHECK_INT(hc_request("GET", "/healthz", h, NULL, 0, &r), 0);
+	CHECK(r.status >= 400 && r.status < 500);
+	hc_free(&r);
+	free(h);
+	check_still_healthy();
+}
+
+TEST(test_garbled_cookie_is_ignored)
+{
+	struct http_resp r;
+	hc_request("GET", "/healthz", "Cookie: ;;=;session=\x01\x02; a=\"b; =x\r\n", NULL, 0, &r);
+	CHECK_INT(r.status, 200);
+	hc_free(&r);
+}
+
+/* Send n bytes of body to path; returns the status. */
+static int post_body(const char *path, const char *ctype, size_t n)
+{
+	char *body = malloc(n);
+	memset(body, 'a', n);
+	char h[128];
+	snprintf(h, sizeof h, "Content-Type: %s\r\n", ctype);
+	struct http_resp r;
+	int rc = hc_request("POST", path, h, body, n, &r);
+	int status = rc == 0 ? r.status : -1;
+	hc_free(&r);
+	free(body);
+	return status;
+}
+
+TEST(test_two_mib_body_is_4xx_and_harmless)
+{
+	/* SPEC order: an unknown path or wrong method answers first. */
+	CHECK_INT(post_body("/healthz", "application/x-www-form-urlencoded", 2 << 20), 405);
+	CHECK_INT(post_body("/api/nothing-here", "application/json", 2 << 20), 404);
+	/* Far beyond max_body nginx itself refuses with 413. */
+	CHECK_INT(post_body("/api/nothing-here", "application/json", 3 << 20), 413);
+	check_still_healthy();
+}
+
+TEST(test_static_files_served_by_nginx_with_cache_headers)
+{
+	struct http_resp r;
+	char v[128];
+	hc_get("/static/style.css", &r);
+	CHECK_INT(r.status, 200);
+	CHECK(hc_header(&r, "Cache-Control", 0, v, sizeof v) && strstr(v, "max-age"));
+	CHECK(hc_header(&r, "Content-Type", 0, v, sizeof v) && strstr(v, "text/css"));
+	hc_free(&r);
+}
+
+TEST(test_many_more_clients_than_workers_never_stall)
+{
+	/* 64 concurrent clients against 2 workers: every request must be
+	 * answered, and none may wait anywhere near a keep-alive or upstream
+	 * timeout (seconds) — a stall shows up as max_seconds >= 5. */
+	struct e2e_load l;
+	e2e_load_run("/_hello", 64, 40, 20.0, &l);
+	CHECK_MSG(l.failed == 0 && l.non2xx == 0, "ok %d non2xx %d failed %d", l.ok, l.non2xx, l.failed);
+	CHECK_INT(l.ok, 64 * 40);
+	CHECK_MSG(l.max_seconds < 5.0, "slowest request took %.2f s", l.max_seconds);
+}

@@ -1,0 +1,84 @@
+/* End-to-end resilience tests (SPEC section 10); they run last in the e2e
+ * suite because they kill workers and stop MariaDB. */
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "e2e.h"
+#include "test.h"
+
+struct bg_load {
+	pthread_t th;
+	const char *path;
+	struct e2e_load res;
+};
+
+static void *bg_load_main(void *p)
+{
+	struct bg_load *b = p;
+	e2e_load_run(b->path, 32, 100000, 6.0, &b->res);
+	return NULL;
+}
+
+static bool contains(const pid_t *v, int n, pid_t p)
+{
+	for (int i = 0; i < n; i++)
+		if (v[i] == p)
+			return true;
+	return false;
+}
+
+TEST(test_kill_9_worker_under_load_is_replaced)
+{
+	pid_t before[64], after[64];
+	int nb = e2e_workers(before, 64);
+	CHECK_MSG(nb >= 2, "found %d workers", nb);
+	if (nb < 1)
+		return;
+	struct bg_load b = {.path = "/healthz"};
+	pthread_create(&b.th, NULL, bg_load_main, &b);
+	sleep(2);
+	CHECK_INT(kill(before[0], SIGKILL), 0);
+	pthread_join(b.th, NULL);
+	int na = e2e_workers(after, 64);
+	CHECK_INT(na, nb);
+	CHECK(!contains(after, na, before[0]));
+	/* The request the dead worker held may fail; a handful at most. */
+	CHECK_MSG(b.res.non2xx + b.res.failed <= 5, "ok %d non2xx %d failed %d", b.res.ok,
+		  b.res.non2xx, b.res.failed);
+	CHECK(b.res.ok > 100);
+}
+
+static int healthz_status(void)
+{
+	struct http_resp r;
+	int s = hc_get("/healthz", &r) == 0 ? r.status : -1;
+	hc_free(&r);
+	return s;
+}
+
+TEST(test_mariadb_down_gives_503_and_back_gives_200)
+{
+	const char *dir = getenv("FLACON_TEST_DB_DIR");
+	CHECK(dir != NULL);
+	if (!dir)
+		return;
+	pid_t before[64], after[64];
+	int nb = e2e_workers(before, 64);
+	CHECK_INT(healthz_status(), 200);
+	CHECK_INT(e2e_shell("mariadb_stop %s", dir), 0);
+	/* Several requests so that every worker notices. */
+	for (int i = 0; i < 6; i++)
+		CHECK_INT(healthz_status(), 503);
+	int na = e2e_workers(after, 64);
+	CHECK_INT(na, nb);
+	for (int i = 0; i < na; i++)
+		CHECK(contains(before, nb, after[i]));
+	CHECK_INT(e2e_shell("mariadb_start %s", dir), 0);
+	/* Every worker reconnects by itself: all answers 200 right away. */
+	for (int i = 0; i < 6; i++)
+		CHECK_INT(healthz_status(), 200);
+}

@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# tests/run.sh — the test harness behind `make test`: starts a throw-away
+# MariaDB, the Flacon workers and nginx on free ports under a temporary
+# directory, runs every suite, prints each suite's line and the total, and
+# stops everything even when a suite fails or the run is interrupted.
+# Usage: tests/run.sh BUILD_DIR [SUITE...]   (no SUITE: all of them)
+set -u
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+BUILD=${1:-build}
+shift || true
+ONLY=" ${*:-} "
+source scripts/stack.sh
+
+T=$(mktemp -d /tmp/flacon-test.XXXXXX)
+export FLACON_TEST_TMP=$T
+LOG=$T/results.txt
+: >"$LOG"
+MASTER_PID=""
+
+cleanup() {
+	[ -n "$MASTER_PID" ] && kill -TERM "$MASTER_PID" 2>/dev/null
+	for _ in $(seq 1 100); do
+		[ -n "$MASTER_PID" ] && kill -0 "$MASTER_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	[ -n "$MASTER_PID" ] && kill -KILL "$MASTER_PID" 2>/dev/null
+	pkill -KILL -f "runserver --listen unix:$T/" 2>/dev/null
+	nginx_stop "$T"
+	mariadb_stop "$T/db"
+	if [ -n "${KEEP_TEST_DIR:-}" ]; then echo "test dir kept: $T"; else rm -rf "$T"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+want() { [ "$ONLY" = "  " ] || [[ "$ONLY" == *" $1 "* ]]; }
+
+# run_suite NAME CMD... — run one suite, keep its "NAME: N passed, M failed"
+# line; a suite that dies without printing it counts as one failure.
+run_suite() {
+	local name=$1
+	shift
+	want "$name" || return 0
+	local out=$T/suite-$name.out
+	"$@" >"$out" 2>"$T/suite-$name.err"
+	local rc=$?
+	local line
+	line=$(grep -E "^$name: [0-9]+ passed, [0-9]+ failed$" "$out" | tail -1)
+	cat "$T/suite-$name.err" >&2
+	grep -vE "^$name: [0-9]+ passed, [0-9]+ failed$" "$out"
+	if [ -z "$line" ]; then
+		line="$name: 0 passed, 1 failed"
+		echo "$name: the suite exited with status $rc without a result line" >&2
+	elif [ $rc -ne 0 ] && [[ "$line" == *", 0 failed" ]]; then
+		line="$name: ${line#*: } (but exited $rc)"
+		line="$name: $(echo "$line" | grep -oE '[0-9]+ passed'), 1 failed"
+	fi
+	echo "$line"
+	echo "$line" >>"$LOG"
+}
+
+export MUSTACHE_SPEC_DIR=${MUSTACHE_SPEC_DIR:-$ROOT/../shared/mustache-spec}
+
+# ---- suites without services -------------------------------------------
+[ -x "$BUILD/test_unit" ] && run_suite unit "$BUILD/test_unit"
+[ -x "$BUILD/test_mustache" ] && run_suite mustache "$BUILD/test_mustache"
+
+# ---- MariaDB -------------------------------------------------------------
+if ! mariadb_start "$T/db"; then
+	echo "could not start MariaDB" >&2
+	echo "total: 0 passed, 1 failed"
+	exit 1
+fi
+export FLACON_TEST_DB_DIR=$T/db
+export FLACON_TEST_DATABASE_URL="mariadb://flacon@localhost/flacon_test?socket=$T/db/mysqld.sock"
+[ -x "$BUILD/test_orm" ] && run_suite orm "$BUILD/test_orm"
+[ -x "$BUILD/test_web" ] && run_suite web "$BUILD/test_web"
+
+# ---- the stack: workers + nginx -------------------------------------------
+PORT=$(free_port)
+export FLACON_TEST_PORT=$PORT
+export FLACON_DATABASE_URL="mariadb://flacon@localhost/flacon?socket=$T/db/mysqld.sock"
+export FLACON_APP_SECRET_KEY="test-secret-key-0123456789abcdef-0123456789"
+export FLACON_APP_ENV=development
+export FLACON_SERVER_WORKERS=${FLACON_SERVER_WORKERS:-2}
+export FLACON_HTTP_MAX_BODY=1048576
+export FLACON_BIN="$ROOT/$BUILD/flacon"
+"$BUILD/flacon" runserver --listen "unix:$T/flacon.sock" >"$T/flacon.log" 2>&1 &
+MASTER_PID=$!
+export FLACON_TEST_MASTER_PID=$MASTER_PID
+export FLACON_TEST_SERVER_LOG=$T/flacon.log
+nginx_conf conf/nginx.conf.in "$T/nginx.conf" "$PORT" "$T/flacon.sock" "$T" "$ROOT/www/static" "$FLACON_HTTP_MAX_BODY"
+if ! nginx_start "$T/nginx.conf" "$T" || ! wait_http "http://127.0.0.1:$PORT/healthz" 100; then
+	echo "could not start nginx + flacon" >&2
+	cat "$T/flacon.log" "$T/nginx-error.log" >&2 2>/dev/null
+	echo "total: 0 passed, 1 failed"
+	exit 1
+fi
+[ -x "$BUILD/test_e2e" ] && run_suite e2e "$BUILD/test_e2e"
+[ -x "$BUILD/test_cli" ] && run_suite cli "$BUILD/test_cli"
+if [ -f tests/browser/run.sh ]; then run_suite browser bash tests/browser/run.sh; fi
+
+if ! kill -0 "$MASTER_PID" 2>/dev/null; then
+	echo "the flacon master died during the tests" >&2
+	echo "server: 0 passed, 1 failed" >>"$LOG"
+fi
+if grep -qE 'AddressSanitizer|runtime error:' "$T/flacon.log" 2>/dev/null; then
+	echo "sanitizer reports in the server log:" >&2
+	grep -E -A20 'AddressSanitizer|runtime error:' "$T/flacon.log" | head -60 >&2
+	echo "server-sanitizer: 0 passed, 1 failed" >>"$LOG"
+fi
+
+passed=$(awk -F'[:,]' '{split($2,a," "); p+=a[1]} END {print p+0}' "$LOG")
+failed=$(awk -F'[:,]' '{split($3,a," "); f+=a[1]} END {print f+0}' "$LOG")
+echo "total: $passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

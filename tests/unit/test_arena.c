@@ -1,0 +1,51 @@
+/* Unit tests of core/arena.c and core/buf.c. */
+#include <stdint.h>
+#include <string.h>
+
+#include "core/arena.h"
+#include "core/buf.h"
+#include "test.h"
+
+TEST(test_arena_alignment_and_reuse_after_reset)
+{
+	struct arena a;
+	arena_init(&a, 1024);
+	void *first = arena_alloc(&a, 3);
+	void *second = arena_alloc(&a, 5);
+	CHECK(((uintptr_t)second % _Alignof(max_align_t)) == 0);
+	CHECK(first != second);
+	for (int i = 0; i < 100; i++)
+		CHECK(arena_alloc(&a, 100) != NULL);
+	char *big = arena_alloc(&a, 100000);
+	CHECK(big != NULL);
+	memset(big, 1, 100000);
+	arena_reset(&a);
+	CHECK(arena_alloc(&a, 3) == first);
+	arena_free(&a);
+}
+
+TEST(test_arena_strings)
+{
+	struct arena a;
+	arena_init(&a, 64);
+	CHECK_STR(arena_strndup(&a, "hello world", 5), "hello");
+	CHECK_STR(arena_printf(&a, "%d-%s", 7, "x"), "7-x");
+	char *z = arena_calloc(&a, 10, 10);
+	CHECK(z && z[0] == 0 && z[99] == 0);
+	CHECK(arena_calloc(&a, SIZE_MAX / 2, 4) == NULL);
+	arena_free(&a);
+}
+
+TEST(test_buf_append_and_html_escape)
+{
+	struct buf b = BUF_INIT;
+	buf_puts(&b, "x");
+	buf_append_html(&b, "<script>\"a\"&'b'</script>", 25);
+	CHECK_STR(b.p, "x&lt;script&gt;&quot;a&quot;&amp;&#39;b&#39;&lt;/script&gt;");
+	buf_reset(&b);
+	for (int i = 0; i < 1000; i++)
+		buf_printf(&b, "%04d", i);
+	CHECK_INT(b.n, 4000);
+	CHECK(!memcmp(b.p + 3996, "0999", 4));
+	buf_free(&b);
+}

@@ -1,0 +1,134 @@
+/* Unit tests of core/config.c: defaults, INI file, env overrides, errors. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/config.h"
+#include "db/db.h"
+#include "test.h"
+
+static const char *write_conf(const char *text)
+{
+	static char path[64];
+	snprintf(path, sizeof path, "/tmp/flacon-conf-%d.ini", (int)getpid());
+	FILE *f = fopen(path, "w");
+	fputs(text, f);
+	fclose(f);
+	return path;
+}
+
+TEST(test_config_defaults)
+{
+	struct config c;
+	char err[256];
+	unsetenv("FLACON_CONF");
+	CHECK_INT(config_load(&c, write_conf("# empty\n"), err, sizeof err), 0);
+	CHECK_STR(c.env, "production");
+	CHECK(!c.development);
+	CHECK_STR(c.listen, "unix:var/run/flacon.sock");
+	CHECK(c.workers >= 1);
+	CHECK_INT(c.max_requests, 0);
+	CHECK_INT(c.session_lifetime, 2678400);
+	CHECK_INT(c.max_body, 1048576);
+	CHECK_STR(c.cookie_name, "session");
+	CHECK(!c.cookie_secure);
+	CHECK(c.old_secret_keys && c.old_secret_keys[0] == NULL);
+	CHECK_STR(c.database_url, "mariadb://flacon@localhost/flacon?socket=var/run/mysqld.sock");
+	config_free(&c);
+}
+
+TEST(test_config_file_and_env_override)
+{
+	struct config c;
+	char err[256];
+	const char *p = write_conf("[app]\nsecret_key = 0123456789abcdef0123456789abcdef\n"
+				   "old_secret_keys = one, two ,three\nenv = development\n"
+				   "[server]\nworkers = 3\n[http]\nmax_body = 2048\n"
+				   "[session]\ncookie_secure = true\n");
+	setenv("FLACON_SERVER_WORKERS", "5", 1);
+	setenv("FLACON_SESSION_COOKIE_NAME", "sid", 1);
+	CHECK_INT(config_load(&c, p, err, sizeof err), 0);
+	unsetenv("FLACON_SERVER_WORKERS");
+	unsetenv("FLACON_SESSION_COOKIE_NAME");
+	CHECK_INT(c.workers, 5);
+	CHECK_INT(c.max_body, 2048);
+	CHECK_STR(c.cookie_name, "sid");
+	CHECK(c.cookie_secure);
+	CHECK(c.development);
+	CHECK_STR(c.old_secret_keys[0], "one");
+	CHECK_STR(c.old_secret_keys[1], "two");
+	CHECK_STR(c.old_secret_keys[2], "three");
+	CHECK(c.old_secret_keys[3] == NULL);
+	CHECK_INT(config_check_server(&c, err, sizeof err), 0);
+	config_free(&c);
+}
+
+TEST(test_config_flacon_conf_env_names_the_file)
+{
+	struct config c;
+	char err[256];
+	setenv("FLACON_CONF", write_conf("[server]\nmax_requests = 77\n"), 1);
+	CHECK_INT(config_load(&c, NULL, err, sizeof err), 0);
+	unsetenv("FLACON_CONF");
+	CHECK_INT(c.max_requests, 77);
+	config_free(&c);
+}
+
+TEST(test_config_errors_are_one_line)
+{
+	struct config c;
+	char err[256];
+	CHECK_INT(config_load(&c, write_conf("[server]\nworkers = lots\n"), err, sizeof err), -1);
+	CHECK(strstr(err, "server.workers") != NULL);
+	CHECK(strchr(err, '\n') == NULL);
+	CHECK_INT(config_load(&c, write_conf("[app]\nsecrte_key = x\n"), err, sizeof err), -1);
+	CHECK(strstr(err, "unknown key") != NULL);
+	CHECK_INT(config_load(&c, "/nonexistent/flacon.conf", err, sizeof err), -1);
+	setenv("FLACON_APP_ENV", "staging", 1);
+	CHECK_INT(config_load(&c, write_conf(""), err, sizeof err), -1);
+	unsetenv("FLACON_APP_ENV");
+}
+
+TEST(test_config_placeholder_secret_refused_outside_development)
+{
+	struct config c;
+	char err[256];
+	CHECK_INT(config_load(&c, write_conf("[app]\nsecret_key = " CONFIG_PLACEHOLDER_SECRET "\n"),
+			      err, sizeof err), 0);
+	CHECK_INT(config_check_server(&c, err, sizeof err), -1);
+	CHECK(strstr(err, "placeholder") != NULL);
+	config_free(&c);
+	CHECK_INT(config_load(&c, write_conf("[app]\nenv = development\nsecret_key = "
+					     CONFIG_PLACEHOLDER_SECRET "\n"), err, sizeof err), 0);
+	CHECK_INT(config_check_server(&c, err, sizeof err), 0);
+	config_free(&c);
+	CHECK_INT(config_load(&c, write_conf("[app]\nsecret_key = short\n"), err, sizeof err), 0);
+	CHECK_INT(config_check_server(&c, err, sizeof err), -1);
+	config_free(&c);
+	CHECK_INT(config_load(&c, write_conf(""), err, sizeof err), 0);
+	CHECK_INT(config_check_server(&c, err, sizeof err), -1);
+	config_free(&c);
+}
+
+TEST(test_db_url_parse)
+{
+	struct db_url u;
+	char err[128];
+	CHECK_INT(db_url_parse("mariadb://bob:p%40ss@db.example:3307/shop?socket=/tmp/my.sock", &u,
+			       err, sizeof err), 0);
+	CHECK_STR(u.user, "bob");
+	CHECK_STR(u.password, "p@ss");
+	CHECK_STR(u.host, "db.example");
+	CHECK_INT(u.port, 3307);
+	CHECK_STR(u.dbname, "shop");
+	CHECK_STR(u.socket, "/tmp/my.sock");
+	db_url_free(&u);
+	CHECK_INT(db_url_parse("mariadb://flacon@localhost/flacon", &u, err, sizeof err), 0);
+	CHECK_STR(u.user, "flacon");
+	CHECK(u.password == NULL && u.socket == NULL);
+	db_url_free(&u);
+	CHECK_INT(db_url_parse("postgres://x/y", &u, err, sizeof err), -1);
+	CHECK_INT(db_url_parse("mariadb://x", &u, err, sizeof err), -1);
+	CHECK_INT(db_url_parse("mariadb://x:99999/db", &u, err, sizeof err), -1);
+}

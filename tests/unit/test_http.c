@@ -1,0 +1,209 @@
+/* Unit tests of core/http.c: router, pipeline order, response formatting. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/http.h"
+#include "test.h"
+
+static int called;
+
+static int h_ok(struct request *req, struct response *resp)
+{
+	called++;
+	resp_text(resp, 200, "text/plain", req_arg(req, 0) ? req_arg(req, 0) : "ok");
+	return 0;
+}
+
+static int h_fail(struct request *req, struct response *resp)
+{
+	(void)req;
+	buf_puts(&resp->body, "secret internals");
+	return -1;
+}
+
+static const struct route routes[] = {
+	{"GET", "/", h_ok, 0, "home"},
+	{"GET", "/articles/:id", h_ok, 0, "article"},
+	{"POST", "/articles/:id/delete", h_ok, ROUTE_FORM, "delete"},
+	{"GET", "/users/:name", h_ok, 0, "user"},
+	{"POST", "/login", h_ok, ROUTE_FORM, "login"},
+	{"GET", "/login", h_ok, 0, "login form"},
+	{"GET", "/boom", h_fail, 0, "boom"},
+	{"POST", "/api/things", h_ok, ROUTE_API, "api create"},
+	{"PUT", "/api/things/:id", h_ok, ROUTE_API, "api put"},
+};
+static const struct app app = {routes, sizeof routes / sizeof routes[0], NULL, NULL, NULL, NULL};
+
+struct fake {
+	const char *env[16];
+	const char *body;
+	size_t body_len, pos;
+};
+
+static const char *fake_getenv(struct request *req, const char *name)
+{
+	struct fake *f = req->transport;
+	for (int i = 0; f->env[i]; i += 2)
+		if (!strcmp(f->env[i], name))
+			return f->env[i + 1];
+	return NULL;
+}
+
+static long fake_read(struct request *req, char *dst, size_t n)
+{
+	struct fake *f = req->transport;
+	size_t left = f->body_len - f->pos;
+	if (n > left)
+		n = left;
+	memcpy(dst, f->body + f->pos, n);
+	f->pos += n;
+	return (long)n;
+}
+
+static struct arena A;
+static struct config cfg;
+static struct response resp;
+
+/* Run method+uri through the pipeline; returns the status. */
+static int run(const char *method, const char *path, const char *query, const char *ctype,
+	       const char *body)
+{
+	struct fake f = {{"CONTENT_TYPE", ctype ? ctype : "", NULL}, body, body ? strlen(body) : 0, 0};
+	arena_reset(&A);
+	struct request req = {0};
+	req.arena = &A;
+	req.cfg = &cfg;
+	req.transport = &f;
+	req.getenv = fake_getenv;
+	req.read = fake_read;
+	req.method = method;
+	req.raw_path = path;
+	req.path = percent_decode(&A, path, strlen(path), false, NULL);
+	req.query_string = query ? query : "";
+	req.content_type = ctype ? ctype : "";
+	req.content_length = body ? (long long)strlen(body) : -1;
+	resp_clear(&resp);
+	resp.arena = &A;
+	http_handle(&app, &req, &resp);
+	return resp.status;
+}
+
+static void setup(void)
+{
+	arena_init(&A, 4096);
+	memset(&cfg, 0, sizeof cfg);
+	cfg.max_body = 100;
+	called = 0;
+}
+
+TEST(test_router_matches_static_and_params)
+{
+	setup();
+	CHECK_INT(run("GET", "/", NULL, NULL, NULL), 200);
+	CHECK_INT(run("GET", "/articles/42", NULL, NULL, NULL), 200);
+	CHECK_STR(resp.body.p, "42");
+	CHECK_INT(run("GET", "/users/%E4%BD%A0", NULL, NULL, NULL), 200);
+	CHECK_STR(resp.body.p, "\xe4\xbd\xa0");
+	CHECK_INT(run("GET", "/articles/", NULL, NULL, NULL), 404);
+	CHECK_INT(run("GET", "/articles/1/2", NULL, NULL, NULL), 404);
+	CHECK_INT(run("GET", "/nope", NULL, NULL, NULL), 404);
+	arena_free(&A);
+}
+
+TEST(test_router_405_lists_allowed_methods)
+{
+	setup();
+	char allow[64];
+	struct request req = {.arena = &A, .method = "DELETE"};
+	const struct route *r;
+	CHECK_INT(router_match(&app, &req, "/login", &r, allow, sizeof allow), 405);
+	CHECK_STR(allow, "POST, GET, HEAD");
+	CHECK_INT(run("PUT", "/login", NULL, NULL, NULL), 405);
+	CHECK(strstr(resp.headers.p, "Allow: POST, GET, HEAD\r\n") != NULL);
+	arena_free(&A);
+}
+
+TEST(test_head_is_routed_as_get)
+{
+	setup();
+	CHECK_INT(run("HEAD", "/", NULL, NULL, NULL), 200);
+	CHECK_INT(called, 1);
+	arena_free(&A);
+}
+
+TEST(test_pipeline_order_404_before_413_before_415)
+{
+	setup();
+	char big[200];
+	memset(big, 'x', sizeof big - 1);
+	big[sizeof big - 1] = '\0';
+	CHECK_INT(run("POST", "/nope", NULL, "text/plain", big), 404);
+	CHECK_INT(run("GET", "/api/things", NULL, "text/plain", big), 405);
+	CHECK_INT(run("POST", "/api/things", NULL, "text/plain", big), 413);
+	CHECK_INT(run("POST", "/api/things", NULL, "text/plain", "{}"), 415);
+	CHECK_INT(run("PUT", "/api/things/1", NULL, NULL, NULL), 415);
+	CHECK_INT(run("POST", "/api/things", NULL, "application/json; charset=utf-8", "{}"), 200);
+	CHECK_INT(called, 1);
+	arena_free(&A);
+}
+
+TEST(test_pipeline_bad_url_encoding_is_400_after_routing)
+{
+	setup();
+	CHECK_INT(run("GET", "/", "a=%zz", NULL, NULL), 400);
+	CHECK_INT(run("GET", "/articles/%zz", NULL, NULL, NULL), 400);
+	CHECK_INT(run("GET", "/users/%C0%AF", NULL, NULL, NULL), 400);
+	CHECK_INT(run("GET", "/zz%zz", NULL, NULL, NULL), 404);
+	CHECK_INT(called, 0);
+	arena_free(&A);
+}
+
+TEST(test_pipeline_form_body_decoding)
+{
+	setup();
+	CHECK_INT(run("POST", "/login", NULL, "application/x-www-form-urlencoded", "a=%zz"), 400);
+	CHECK_INT(run("POST", "/login", NULL, "application/x-www-form-urlencoded", "a=%FF"), 400);
+	CHECK_INT(run("POST", "/login", NULL, "application/x-www-form-urlencoded", "a=1"), 200);
+	CHECK_INT(called, 1);
+	arena_free(&A);
+}
+
+TEST(test_handler_failure_is_500_without_internals)
+{
+	setup();
+	CHECK_INT(run("GET", "/boom", NULL, NULL, NULL), 500);
+	CHECK(strstr(resp.body.p, "secret") == NULL);
+	arena_free(&A);
+}
+
+TEST(test_serialize_status_headers_body)
+{
+	setup();
+	run("GET", "/", NULL, NULL, NULL);
+	struct buf out = BUF_INIT;
+	struct request req = {.method = "GET"};
+	resp_header(&resp, "X-Test", "1");
+	CHECK_INT(http_serialize(&req, &resp, &out), 0);
+	CHECK(!strncmp(out.p, "Status: 200 OK\r\nContent-Type: text/plain\r\n", 42));
+	CHECK(strstr(out.p, "X-Test: 1\r\nContent-Length: 2\r\n\r\nok") != NULL);
+	req.head = true;
+	http_serialize(&req, &resp, &out);
+	CHECK(strstr(out.p, "Content-Length: 2\r\n\r\n") && out.p[out.n - 1] == '\n');
+	buf_free(&out);
+	arena_free(&A);
+}
+
+TEST(test_resp_header_refuses_crlf_injection)
+{
+	struct response r = {0};
+	CHECK_INT(resp_header(&r, "Location", "/x\r\nSet-Cookie: a=b"), -1);
+	CHECK_INT(resp_header(&r, "Location", "/x"), 0);
+	CHECK_STR(r.headers.p, "Location: /x\r\n");
+	buf_free(&r.headers);
+}
+
+TEST(test_zz_free_response)
+{
+	buf_free(&resp.headers);
+	buf_free(&resp.body);
+}

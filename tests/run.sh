@@ -51,6 +51,9 @@ run_suite() {
 	if [ -z "$line" ]; then
 		line="$name: 0 passed, 1 failed"
 		echo "$name: the suite exited with status $rc without a result line" >&2
+	elif [[ "$line" == "$name: 0 passed, 0 failed" ]]; then
+		echo "$name: the suite ran no test" >&2
+		line="$name: 0 passed, 1 failed"
 	elif [ $rc -ne 0 ] && [[ "$line" == *", 0 failed" ]]; then
 		line="$name: ${line#*: } (but exited $rc)"
 		line="$name: $(echo "$line" | grep -oE '[0-9]+ passed'), 1 failed"

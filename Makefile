@@ -13,7 +13,7 @@ LIB_SRC := $(sort $(wildcard app/core/*.c app/db/*.c app/orm/*.c app/tmpl/*.c ap
 CLI_SRC := $(sort $(wildcard app/cli/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
-HEADERS := $(wildcard app/*/*.h tests/lib/*.h)
+HEADERS := $(wildcard app/*/*.h tests/*/*.h)
 
 # C test suites: every directory tests/<suite>/ holding .c files becomes
 # $(BUILD)/test_<suite>, linked against the library.

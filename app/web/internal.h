@@ -19,7 +19,7 @@
  * graveyard (json-c references) until web_session_release(). */
 struct web_session {
 	bool loaded;       /* web_session_load() ran */
-	bool load_failed;  /* ...and hit a database error: never saved */
+	bool failed;       /* a database error hit it: never saved */
 	bool released;     /* the JSON below is gone */
 	bool has_row;      /* a live row backs token/token_hash */
 	bool modified;     /* data differs from the row */
@@ -47,5 +47,9 @@ const char *web_key_text(const struct config *cfg, int i);
 /* key = HMAC-SHA256(key = secret, message = "flacon:" purpose): one
  * independent key per purpose. */
 void web_derive_key(const char *secret, const char *purpose, unsigned char key[WEB_KEY_BYTES]);
+
+/* An Argon2id hash, made with today's parameters, of a password nobody
+ * knows (password.c). */
+extern const char web_password_dummy_hash[WEB_PASSWORD_HASH_BYTES];
 
 #endif

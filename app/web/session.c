@@ -12,7 +12,9 @@
 #define SESSION_PURPOSE "session"
 #define DATA_MAX 65535       /* the data column is a BLOB */
 #define DATA_FETCH 1024      /* first fetch buffer; longer data is re-fetched */
-#define GC_BATCH 1000
+#define GC_BATCH 1000      /* rows per DELETE of web_session_gc() */
+#define STR_(x) #x
+#define STR(x) STR_(x)
 
 const char web_session_table_ddl[] =
 	"CREATE TABLE IF NOT EXISTS `session` (\n"
@@ -37,7 +39,7 @@ static const char sql_insert[] =
 static const char sql_update[] = "UPDATE `session` SET `data` = ? WHERE `id` = ?";
 static const char sql_delete[] = "DELETE FROM `session` WHERE `id` = ?";
 static const char sql_gc[] =
-	"DELETE FROM `session` WHERE `expires_at` <= UTC_TIMESTAMP() LIMIT 1000";
+	"DELETE FROM `session` WHERE `expires_at` <= UTC_TIMESTAMP() LIMIT " STR(GC_BATCH);
 static const char sql_delete_user[] = "DELETE FROM `session` WHERE `user_id` = ?";
 
 int web_session_create_table(struct db *db)
@@ -336,10 +338,10 @@ int web_session_load(struct request *req)
 	if (!s)
 		return -1;
 	if (s->loaded)
-		return s->load_failed ? -1 : 0;
+		return s->failed ? -1 : 0;
 	s->loaded = true;
 	if (web_init() < 0 || !(s->data = json_object_new_object())) {
-		s->load_failed = true;
+		s->failed = true;
 		return -1;
 	}
 	const char *cookie = req_cookie(req, req->cfg->cookie_name);
@@ -356,7 +358,7 @@ int web_session_load(struct request *req)
 	crypto_hash_sha256(s->token_hash, s->token, sizeof s->token);
 	int rc = select_row(req, s);
 	if (rc < 0) {
-		s->load_failed = true;
+		s->failed = true;
 		return -1;
 	}
 	if (rc == 0) {
@@ -432,11 +434,12 @@ int web_session_clear(struct request *req)
 	struct web_session *s = usable(req);
 	if (!s)
 		return -1;
-	if (delete_row(req, s) < 0)
-		return -1;
 	json_object *fresh = json_object_new_object();
-	if (!fresh)
+	if (!fresh || delete_row(req, s) < 0) {
+		json_object_put(fresh);
+		s->failed = true; /* leave the cookie and the row as they are */
 		return -1;
+	}
 	bury(s, s->data);
 	s->data = fresh;
 	s->modified = false;
@@ -457,10 +460,13 @@ int web_session_login(struct request *req, long long user_id)
 		return -1;
 	/* Rotation: the old token dies even when it belonged to this user, so
 	 * a token planted before login (fixation) is worth nothing after. */
-	if (delete_row(req, s) < 0)
+	if (delete_row(req, s) < 0 || insert_row(req, s, user_id) < 0) {
+		/* Nothing more is written for this session: the browser keeps a
+		 * cookie whose row may be gone, which reads as anonymous. */
+		s->failed = true;
 		return -1;
-	s->cookie_delete = true; /* in case the insert fails */
-	return insert_row(req, s, user_id);
+	}
+	return 0;
 }
 
 static bool data_empty(const struct web_session *s)
@@ -514,7 +520,7 @@ int web_session_save(struct request *req, struct response *resp)
 {
 	struct web_session *s = req->session;
 	int rc = 0;
-	if (!s || !s->loaded || s->released || s->load_failed)
+	if (!s || !s->loaded || s->released || s->failed)
 		goto out;
 	if (s->modified) {
 		if (s->has_row && !s->user_id && data_empty(s)) {

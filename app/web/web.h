@@ -91,12 +91,15 @@ int web_session_set(struct request *req, const char *key, json_object *value);
  * borrowed like web_session_get()'s: it lives until save or release. */
 json_object *web_session_pop(struct request *req, const char *key);
 /* Forget every key, delete the row (now) and, at save, the cookie (Flask's
- * session.clear()). 0 or -1 (database error). */
+ * session.clear()). 0, or -1 on a database error: the session is then left
+ * alone (nothing more is written for it in this request). */
 int web_session_clear(struct request *req);
-/* Log user_id in: rotate the token (the old row is deleted, a new one
+/* Log user_id (> 0) in: rotate the token (the old row is deleted, a new one
  * inserted now, carrying the session's data) and make the session
  * permanent: at save the cookie gets Max-Age = session.lifetime and the
- * matching GMT Expires. 0 or -1 (database error; nothing is logged in). */
+ * matching GMT Expires. 0, or -1 on a database error: nobody is logged in
+ * and, as for clear, nothing more is written for this session. The cookie
+ * itself is sent by web_session_save(), so it survives an error page. */
 int web_session_login(struct request *req, long long user_id);
 /* Log out: web_session_clear(). 0 or -1. */
 int web_session_logout(struct request *req);

@@ -143,23 +143,23 @@ struct db *test_db(void)
 	const char *url = getenv("FLACON_TEST_DATABASE_URL");
 	char err[256];
 	if (!url || !*url) {
-		fprintf(stderr, "  FLACON_TEST_DATABASE_URL is not set\n");
+		test_fail(__FILE__, __LINE__, "test_db", "FLACON_TEST_DATABASE_URL is not set");
 		return NULL;
 	}
 	struct db *db = db_new(url, err, sizeof err);
 	if (!db) {
-		fprintf(stderr, "  %s\n", err);
+		test_fail(__FILE__, __LINE__, "test_db", "%s", err);
 		return NULL;
 	}
 	if (db_ensure(db) < 0) {
-		fprintf(stderr, "  %s\n", db->err);
+		test_fail(__FILE__, __LINE__, "test_db", "%s", db->err);
 		db_close(db);
 		return NULL;
 	}
 	if (!table_made) {
 		if (db_exec(db, "DROP TABLE IF EXISTS `session`") < 0 ||
 		    web_session_create_table(db) < 0) {
-			fprintf(stderr, "  %s\n", db->err);
+			test_fail(__FILE__, __LINE__, "test_db", "%s", db->err);
 			db_close(db);
 			return NULL;
 		}

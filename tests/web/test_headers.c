@@ -1,0 +1,162 @@
+/* test_headers.c — security headers on every response, X-Flacon-Queries in
+ * development, the JSON API's content-type rule, and the server's refusal
+ * of the placeholder secret key outside development. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "fake.h"
+#include "test.h"
+
+static int hello(struct request *req, struct response *resp)
+{
+	(void)req;
+	return resp_text(resp, 200, "text/plain", "hello");
+}
+
+static int broken(struct request *req, struct response *resp)
+{
+	(void)req;
+	(void)resp;
+	return -1;
+}
+
+static void after(struct request *req, struct response *resp)
+{
+	web_session_save(req, resp);
+	web_security_headers(req, resp);
+}
+
+static const struct route routes[] = {
+	{"GET", "/", hello, 0, "index"},
+	{"GET", "/broken", broken, 0, "broken"},
+	{"POST", "/api/things", hello, ROUTE_API, "api_create"},
+	{"DELETE", "/api/things/:id", hello, ROUTE_API, "api_delete"},
+};
+static const struct app app = {
+	.routes = routes,
+	.nroutes = sizeof routes / sizeof routes[0],
+	.after = after,
+};
+
+static void run(struct fake *f, const char *method, const char *path, const char *ct)
+{
+	f->req.method = method;
+	f->req.uri = f->req.raw_path = f->req.path = path;
+	f->req.content_type = ct ? ct : "";
+	f->content_type = ct;
+	http_handle(&app, &f->req, &f->resp);
+}
+
+static void check_security_headers(struct fake *f)
+{
+	const char *h = f->resp.headers.p ? f->resp.headers.p : "";
+	CHECK(strstr(h, "X-Content-Type-Options: nosniff\r\n"));
+	CHECK(strstr(h, "X-Frame-Options: DENY\r\n"));
+	CHECK(strstr(h, "Content-Security-Policy: default-src 'self'; img-src 'self' data:; "
+			"style-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+			"base-uri 'self'\r\n"));
+	CHECK(strstr(h, "Referrer-Policy: same-origin\r\n"));
+}
+
+TEST(test_security_headers_on_every_response)
+{
+	const char *paths[] = {"/", "/missing", "/broken"};
+	int want[] = {200, 404, 500};
+	for (int i = 0; i < 3; i++) {
+		struct fake f;
+		fake_init(&f, test_config(), NULL, NULL);
+		run(&f, "GET", paths[i], NULL);
+		CHECK_INT(f.resp.status, want[i]);
+		check_security_headers(&f);
+		CHECK(!strstr(f.resp.headers.p, "X-Flacon-Queries")); /* production */
+		fake_free(&f);
+	}
+	struct fake f;
+	fake_init(&f, test_config(), NULL, NULL);
+	run(&f, "PUT", "/", NULL);
+	CHECK_INT(f.resp.status, 405);
+	check_security_headers(&f);
+	fake_free(&f);
+}
+
+TEST(test_queries_header_in_development_only)
+{
+	struct config dev = *test_config();
+	dev.env = (char *)"development";
+	dev.development = true;
+	struct db fake_db;
+	memset(&fake_db, 0, sizeof fake_db);
+	struct fake f;
+	fake_init(&f, &dev, &fake_db, NULL);
+	fake_db.queries = 3;
+	run(&f, "GET", "/", NULL);
+	CHECK(strstr(f.resp.headers.p, "X-Flacon-Queries: 3\r\n"));
+	check_security_headers(&f);
+	fake_free(&f);
+	fake_init(&f, &dev, NULL, NULL);
+	CHECK_INT(web_security_headers(&f.req, &f.resp), 0);
+	CHECK(strstr(f.resp.headers.p, "X-Flacon-Queries: 0\r\n"));
+	fake_free(&f);
+}
+
+TEST(test_api_writes_need_json_content_type)
+{
+	struct {
+		const char *method, *path, *ct;
+		int status;
+	} cases[] = {
+		{"POST", "/api/things", NULL, 415},
+		{"POST", "/api/things", "text/plain", 415},
+		{"POST", "/api/things", "application/x-www-form-urlencoded", 415},
+		{"POST", "/api/things", "application/jsonx", 415},
+		{"POST", "/api/things", "application/json", 200},
+		{"POST", "/api/things", "Application/JSON; charset=utf-8", 200},
+		{"DELETE", "/api/things/1", NULL, 415},
+		{"DELETE", "/api/things/1", "application/json", 200},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct fake f;
+		fake_init(&f, test_config(), NULL, NULL);
+		run(&f, cases[i].method, cases[i].path, cases[i].ct);
+		CHECK_MSG(f.resp.status == cases[i].status, "%s %s [%s] -> %d", cases[i].method,
+			  cases[i].path, cases[i].ct ? cases[i].ct : "", f.resp.status);
+		check_security_headers(&f);
+		fake_free(&f);
+	}
+}
+
+TEST(test_server_refuses_placeholder_secret_outside_development)
+{
+	char err[256];
+	struct config c = *test_config();
+	c.secret_key = (char *)CONFIG_PLACEHOLDER_SECRET;
+	CHECK_INT(config_check_server(&c, err, sizeof err), -1);
+	CHECK(strstr(err, "placeholder") != NULL);
+	c.development = true;
+	c.env = (char *)"development";
+	CHECK_INT(config_check_server(&c, err, sizeof err), 0);
+	c = *test_config();
+	CHECK_INT(config_check_server(&c, err, sizeof err), 0);
+	c.secret_key = (char *)"too-short";
+	CHECK_INT(config_check_server(&c, err, sizeof err), -1);
+	c.secret_key = NULL;
+	CHECK_INT(config_check_server(&c, err, sizeof err), -1);
+}
+
+TEST(test_server_refuses_placeholder_secret_from_environment)
+{
+	/* The whole path: configuration from the environment, then the check. */
+	char err[256];
+	struct config c;
+	setenv("FLACON_APP_SECRET_KEY", CONFIG_PLACEHOLDER_SECRET, 1);
+	setenv("FLACON_APP_ENV", "production", 1);
+	CHECK_INT(config_load(&c, "/dev/null", err, sizeof err), 0);
+	CHECK_INT(config_check_server(&c, err, sizeof err), -1);
+	config_free(&c);
+	setenv("FLACON_APP_ENV", "development", 1);
+	CHECK_INT(config_load(&c, "/dev/null", err, sizeof err), 0);
+	CHECK_INT(config_check_server(&c, err, sizeof err), 0);
+	config_free(&c);
+	unsetenv("FLACON_APP_SECRET_KEY");
+	unsetenv("FLACON_APP_ENV");
+}

@@ -1,0 +1,126 @@
+/* test_sign.c — signed values: the current key signs, old keys of the
+ * rotation still verify, anything else is refused. */
+#include <string.h>
+
+#include "fake.h"
+#include "test.h"
+
+static const unsigned char payload[32] = "0123456789abcdef0123456789abcdef";
+
+TEST(test_sign_round_trip_with_current_key)
+{
+	struct arena a;
+	arena_init(&a, 1024);
+	char *s = web_sign(&a, test_config(), "session", payload, sizeof payload);
+	CHECK(s != NULL);
+	CHECK_INT(strlen(s), web_signed_len(sizeof payload));
+	CHECK_INT(strlen(s), WEB_SESSION_COOKIE_LEN);
+	CHECK_INT(strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
+		  strlen(s));
+	unsigned char out[32] = {0};
+	CHECK_INT(web_unsign(test_config(), "session", s, strlen(s), out, sizeof out), 0);
+	CHECK(memcmp(out, payload, sizeof out) == 0);
+	arena_free(&a);
+}
+
+TEST(test_sign_old_key_still_verifies_after_rotation)
+{
+	struct arena a;
+	arena_init(&a, 1024);
+	/* Signed before the rotation, with what is now an old key. */
+	char *s = web_sign(&a, test_config_old(), "session", payload, sizeof payload);
+	unsigned char out[32];
+	CHECK_INT(web_unsign(test_config_rotated(), "session", s, strlen(s), out, sizeof out), 1);
+	/* Without the old key listed, refused. */
+	CHECK_INT(web_unsign(test_config(), "session", s, strlen(s), out, sizeof out), -1);
+	/* The new key signs after the rotation. */
+	char *t = web_sign(&a, test_config_rotated(), "session", payload, sizeof payload);
+	CHECK(strcmp(s, t) != 0);
+	CHECK_INT(web_unsign(test_config_rotated(), "session", t, strlen(t), out, sizeof out), 0);
+	CHECK_INT(web_unsign(test_config_old(), "session", t, strlen(t), out, sizeof out), -1);
+	arena_free(&a);
+}
+
+TEST(test_sign_unknown_key_refused)
+{
+	struct arena a;
+	arena_init(&a, 1024);
+	struct config other = *test_config();
+	other.secret_key = (char *)"somebody-elses-secret-key-0123456789-xyz";
+	char *s = web_sign(&a, &other, "session", payload, sizeof payload);
+	unsigned char out[32];
+	CHECK_INT(web_unsign(test_config_rotated(), "session", s, strlen(s), out, sizeof out), -1);
+	arena_free(&a);
+}
+
+TEST(test_sign_purpose_separates_keys)
+{
+	struct arena a;
+	arena_init(&a, 1024);
+	char *s = web_sign(&a, test_config(), "csrf-cookie", payload, sizeof payload);
+	unsigned char out[32];
+	CHECK_INT(web_unsign(test_config(), "session", s, strlen(s), out, sizeof out), -1);
+	arena_free(&a);
+}
+
+TEST(test_sign_garbled_truncated_tampered_refused)
+{
+	struct arena a;
+	arena_init(&a, 1024);
+	const struct config *cfg = test_config();
+	char *s = web_sign(&a, cfg, "session", payload, sizeof payload);
+	size_t n = strlen(s);
+	unsigned char out[32];
+	/* Truncated, extended. */
+	CHECK_INT(web_unsign(cfg, "session", s, n - 1, out, sizeof out), -1);
+	char *longer = arena_printf(&a, "%sA", s);
+	CHECK_INT(web_unsign(cfg, "session", longer, n + 1, out, sizeof out), -1);
+	/* Every single character changed, anywhere. */
+	char *t = arena_strdup(&a, s);
+	int accepted = 0;
+	for (size_t i = 0; i < n; i++) {
+		char orig = t[i];
+		t[i] = orig == 'A' ? 'B' : 'A';
+		if (web_unsign(cfg, "session", t, n, out, sizeof out) >= 0)
+			accepted++;
+		t[i] = '*'; /* not base64url */
+		if (web_unsign(cfg, "session", t, n, out, sizeof out) >= 0)
+			accepted++;
+		t[i] = orig;
+	}
+	CHECK_INT(accepted, 0);
+	/* Standard base64 alphabet, padding, empty, NULL. */
+	char *std = arena_strdup(&a, s);
+	for (char *p = std; *p; p++)
+		if (*p == '-')
+			*p = '+';
+		else if (*p == '_')
+			*p = '/';
+	if (strcmp(std, s) != 0)
+		CHECK_INT(web_unsign(cfg, "session", std, n, out, sizeof out), -1);
+	CHECK_INT(web_unsign(cfg, "session", "", 0, out, sizeof out), -1);
+	CHECK_INT(web_unsign(cfg, "session", NULL, 0, out, sizeof out), -1);
+	/* A right-length string of garbage. */
+	char junk[WEB_SESSION_COOKIE_LEN + 1];
+	memset(junk, 'Q', sizeof junk - 1);
+	junk[sizeof junk - 1] = '\0';
+	CHECK_INT(web_unsign(cfg, "session", junk, sizeof junk - 1, out, sizeof out), -1);
+	/* The payload is untouched on refusal. */
+	memset(out, 7, sizeof out);
+	CHECK_INT(web_unsign(cfg, "session", junk, sizeof junk - 1, out, sizeof out), -1);
+	CHECK_INT(out[0], 7);
+	arena_free(&a);
+}
+
+TEST(test_sign_no_secret_signs_nothing)
+{
+	struct arena a;
+	arena_init(&a, 1024);
+	struct config c = *test_config();
+	c.secret_key = NULL;
+	CHECK(web_sign(&a, &c, "session", payload, sizeof payload) == NULL);
+	char *s = web_sign(&a, test_config(), "session", payload, sizeof payload);
+	unsigned char out[32];
+	CHECK_INT(web_unsign(&c, "session", s, strlen(s), out, sizeof out), -1);
+	arena_free(&a);
+}

@@ -32,6 +32,7 @@ static const struct key_def keys[] = {
 	{"session", "cookie_secure", K_BOOL, OFF(cookie_secure), 0, 0},
 	{"http", "max_body", K_INT, OFF(max_body), 0, 1L << 30},
 	{"www", "templates", K_STR, OFF(templates_dir), 0, 0},
+	{"database", "migrations", K_STR, OFF(migrations_dir), 0, 0},
 };
 #define NKEYS (sizeof keys / sizeof keys[0])
 
@@ -224,9 +225,10 @@ static int set_defaults(struct config *cfg)
 	cfg->database_url = strdup("mariadb://flacon@localhost/flacon?socket=var/run/mysqld.sock");
 	cfg->cookie_name = strdup("session");
 	cfg->templates_dir = strdup("www/templates");
+	cfg->migrations_dir = strdup("sql/migrations");
 	cfg->old_secret_keys = calloc(1, sizeof(char *));
 	if (!cfg->env || !cfg->listen || !cfg->database_url || !cfg->cookie_name ||
-	    !cfg->templates_dir || !cfg->old_secret_keys)
+	    !cfg->templates_dir || !cfg->migrations_dir || !cfg->old_secret_keys)
 		return -1;
 	return 0;
 }
@@ -293,6 +295,7 @@ void config_free(struct config *cfg)
 	free(cfg->database_url);
 	free(cfg->cookie_name);
 	free(cfg->templates_dir);
+	free(cfg->migrations_dir);
 	free(cfg->path);
 	memset(cfg, 0, sizeof *cfg);
 }

@@ -24,6 +24,7 @@ struct config {
 	bool cookie_secure;     /* session.cookie_secure */
 	long max_body;          /* http.max_body, bytes */
 	char *templates_dir;    /* www.templates (default www/templates) */
+	char *migrations_dir;   /* database.migrations (default sql/migrations) */
 	char *path;             /* the file it was read from, or NULL */
 };
 

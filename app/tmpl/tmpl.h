@@ -8,6 +8,8 @@
  * {{<name}} and blocks {{$name}}), including the standalone-line and
  * indentation rules; no lambdas. Details worth knowing:
  *   - {{x}} escapes & < > " ' ; {{{x}}} and {{&x}} do not.
+ *   - Dotted names may index arrays after the first part: {{#items.0}} is
+ *     "items has a first element", {{items.1.name}} the second's name.
  *   - Integers print as integers, doubles in their shortest exact form
  *     (1.21 -> "1.21"); null, missing names, objects and arrays print nothing.
  *   - Falsey (sections skip, inverted sections render): missing, null, false,

@@ -1,0 +1,443 @@
+/* render.c — walks a compiled template (tmpl_priv.h) against a json-c
+ * context and appends the page to a struct buf. All render state lives on
+ * the C stack: the context stack and the chain of enclosing parents are
+ * linked frames, indentation a small local array. */
+#include "tmpl_priv.h"
+
+#include <json.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct rctx { /* context stack, innermost first */
+	struct json_object *v;
+	const struct rctx *up;
+};
+
+struct rovr { /* parents being expanded, innermost first */
+	const struct tnode *parent;
+	const struct rovr *up;
+};
+
+struct rstate {
+	const struct tmpl_set *set;
+	struct buf *out;
+	size_t limit;   /* out->n may not pass this */
+	char *ind;      /* current indentation */
+	size_t ind_n, ind_cap;
+	bool ind_heap;
+	unsigned depth;
+	long steps;
+};
+
+static int render_nodes(struct rstate *st, const struct tnodes *l, const struct rctx *c,
+			const struct rovr *o);
+
+static int put(struct rstate *st, const char *p, size_t n)
+{
+	if (st->out->n + n > st->limit)
+		return TMPL_ELIMIT;
+	return buf_append(st->out, p, n) < 0 ? TMPL_ENOMEM : 0;
+}
+
+/* Literal text: each line after the first gets the current indentation. */
+static int put_text(struct rstate *st, const char *p, size_t n)
+{
+	if (st->ind_n == 0)
+		return put(st, p, n);
+	const char *end = p + n;
+	int rc;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		if (!nl)
+			return put(st, p, (size_t)(end - p));
+		if ((rc = put(st, p, (size_t)(nl + 1 - p))) < 0)
+			return rc;
+		p = nl + 1;
+		if (p < end && (rc = put(st, st->ind, st->ind_n)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int ind_push(struct rstate *st, const char *p, size_t n)
+{
+	if (st->ind_n + n > st->ind_cap) {
+		size_t cap = st->ind_cap * 2 > st->ind_n + n ? st->ind_cap * 2 : st->ind_n + n;
+		char *q = st->ind_heap ? realloc(st->ind, cap) : malloc(cap);
+		if (!q)
+			return TMPL_ENOMEM;
+		if (!st->ind_heap)
+			memcpy(q, st->ind, st->ind_n);
+		st->ind = q;
+		st->ind_cap = cap;
+		st->ind_heap = true;
+	}
+	memcpy(st->ind + st->ind_n, p, n);
+	st->ind_n += n;
+	return 0;
+}
+
+/* Element part (a decimal index, "0" to "999999999") of array v, or NULL. */
+static struct json_object *array_part(struct json_object *v, const char *part)
+{
+	size_t idx = 0, k = 0;
+	for (; part[k] >= '0' && part[k] <= '9' && k < 9; k++)
+		idx = idx * 10 + (size_t)(part[k] - '0');
+	if (k == 0 || part[k] || (part[0] == '0' && k > 1) || idx >= json_object_array_length(v))
+		return NULL;
+	return json_object_array_get_idx(v, idx);
+}
+
+/* Resolve a (dotted) name: the first part through the context stack, the
+ * rest inside what it found, where a number indexes an array ("items.0").
+ * NULL for missing and for JSON null alike. */
+static struct json_object *lookup(const struct rctx *c, const char *name, uint32_t nparts)
+{
+	struct json_object *v = NULL;
+	if (nparts == 0)
+		return c ? c->v : NULL;
+	for (; c; c = c->up)
+		if (json_object_is_type(c->v, json_type_object) &&
+		    json_object_object_get_ex(c->v, name, &v))
+			break;
+	if (!c)
+		return NULL;
+	for (uint32_t i = 1; i < nparts && v; i++) {
+		name += strlen(name) + 1;
+		if (json_object_is_type(v, json_type_array))
+			v = array_part(v, name);
+		else if (!json_object_is_type(v, json_type_object) ||
+			 !json_object_object_get_ex(v, name, &v))
+			return NULL;
+	}
+	return v;
+}
+
+/* The spec's "!!data": false for null, false, 0, NaN, "" and []. */
+static bool truthy(struct json_object *v)
+{
+	switch (json_object_get_type(v)) {
+	case json_type_null: return false;
+	case json_type_boolean: return json_object_get_boolean(v);
+	case json_type_int: return json_object_get_int64(v) != 0;
+	case json_type_double: {
+		double d = json_object_get_double(v);
+		return d != 0 && !isnan(d);
+	}
+	case json_type_string: return json_object_get_string_len(v) > 0;
+	case json_type_array: return json_object_array_length(v) > 0;
+	case json_type_object: return true;
+	}
+	return false;
+}
+
+/* Escape like buf_append_html(): & < > " ' become entities. Measures first
+ * so the buffer grows at most once. */
+static int put_html(struct rstate *st, const char *p, size_t n)
+{
+	static const char *const entity[256] = {
+		['&'] = "&amp;", ['<'] = "&lt;", ['>'] = "&gt;", ['"'] = "&quot;",
+		['\''] = "&#39;",
+	};
+	static const unsigned char extra[256] = {
+		['&'] = 4, ['<'] = 3, ['>'] = 3, ['"'] = 5, ['\''] = 4,
+	};
+	const unsigned char *u = (const unsigned char *)p;
+	size_t len = n;
+
+	for (size_t i = 0; i < n; i++)
+		len += extra[u[i]];
+	if (len == n)
+		return put(st, p, n);
+	if (st->out->n + len > st->limit)
+		return TMPL_ELIMIT;
+	if (buf_reserve(st->out, len) < 0)
+		return TMPL_ENOMEM;
+	char *w = st->out->p + st->out->n;
+	for (size_t i = 0; i < n; i++) {
+		const char *e = entity[u[i]];
+		if (!e) {
+			*w++ = (char)u[i];
+			continue;
+		}
+		size_t k = extra[u[i]] + 1u;
+		memcpy(w, e, k);
+		w += k;
+	}
+	st->out->n += len;
+	st->out->p[st->out->n] = '\0';
+	return 0;
+}
+
+/* The decimal digits of v at out (room for 20); returns their count. */
+static int format_u64(char *out, uint64_t v)
+{
+	char tmp[20];
+	int n = 0, k = 0;
+	do
+		tmp[n++] = (char)('0' + v % 10);
+	while ((v /= 10));
+	while (n)
+		out[k++] = tmp[--n];
+	return k;
+}
+
+/* A double in the shortest "%.15g"/"%.17g" form that reads back as the same
+ * value (1.21 -> "1.21", 0.1 + 0.2 -> "0.30000000000000004", 1e21 ->
+ * "1e+21"). Prices and scores take a fast path printing m / 10^k for the
+ * smallest k (at most 6) that is exact: it gives what "%.15g" would, since
+ * any decimal of 15 significant digits or fewer survives a round trip, and
+ * 1e-4 <= |d| < 1e15 keeps "%g" away from exponents. -0 prints as "0".
+ * Returns the length. */
+static size_t format_double(char *out, size_t size, double d)
+{
+	static const double p10[] = {1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6};
+	double a = fabs(d);
+
+	if (d == 0) { /* -0 too */
+		memcpy(out, "0", 2);
+		return 1;
+	}
+	if (a >= 1e-4 && a < 1e15) {
+		for (int k = 0; k < 7; k++) {
+			double s = a * p10[k];
+			if (s >= 1e15)
+				break;
+			int64_t m = (int64_t)(s + 0.5);
+			if ((double)m / p10[k] != a)
+				continue;
+			char digits[20];
+			int nd = format_u64(digits, (uint64_t)m);
+			size_t n = 0;
+			if (d < 0)
+				out[n++] = '-';
+			if (nd <= k) { /* 0.00xyz */
+				out[n++] = '0';
+				out[n++] = '.';
+				for (int z = nd; z < k; z++)
+					out[n++] = '0';
+				memcpy(out + n, digits, (size_t)nd);
+				n += (size_t)nd;
+			} else {
+				memcpy(out + n, digits, (size_t)(nd - k));
+				n += (size_t)(nd - k);
+				if (k) {
+					out[n++] = '.';
+					memcpy(out + n, digits + nd - k, (size_t)k);
+					n += (size_t)k;
+				}
+			}
+			out[n] = '\0';
+			return n;
+		}
+	}
+	int k = snprintf(out, size, "%.15g", d);
+	if (strtod(out, NULL) != d)
+		k = snprintf(out, size, "%.17g", d);
+	return (size_t)k;
+}
+
+static int put_value(struct rstate *st, struct json_object *v, bool escape)
+{
+	char tmp[40];
+	const char *p = tmp, *str = NULL;
+	size_t n = 0;
+
+	switch (json_object_get_type(v)) {
+	case json_type_null:
+	case json_type_object:
+	case json_type_array:
+		return 0;
+	case json_type_boolean:
+		p = json_object_get_boolean(v) ? "true" : "false";
+		n = strlen(p);
+		break;
+	case json_type_int: {
+		int64_t i = json_object_get_int64(v);
+		if (i == INT64_MAX) { /* or larger: json-c clamps */
+			n = (size_t)format_u64(tmp, json_object_get_uint64(v));
+		} else if (i < 0) {
+			tmp[0] = '-';
+			n = (size_t)format_u64(tmp + 1, -(uint64_t)i) + 1;
+		} else {
+			n = (size_t)format_u64(tmp, (uint64_t)i);
+		}
+		break;
+	}
+	case json_type_double:
+		n = format_double(tmp, sizeof tmp, json_object_get_double(v));
+		break;
+	case json_type_string:
+		p = str = json_object_get_string(v);
+		n = (size_t)json_object_get_string_len(v);
+		break;
+	}
+	if (!escape || p != str) /* numbers and booleans need no escaping */
+		return put(st, p, n);
+	return put_html(st, p, n);
+}
+
+static int enter(struct rstate *st)
+{
+	if (++st->depth > TMPL_MAX_DEPTH)
+		return TMPL_EDEPTH;
+	if (++st->steps > TMPL_MAX_STEPS)
+		return TMPL_ELIMIT;
+	return 0;
+}
+
+/* Expand body (a partial, a parent, a block's content); a standalone site
+ * indents every line of it by ind/ind_n more. */
+static int render_sub(struct rstate *st, const struct tnodes *body, bool site,
+		      const char *ind, size_t ind_n, const struct rctx *c, const struct rovr *o)
+{
+	size_t saved = st->ind_n;
+	int rc;
+
+	if ((rc = enter(st)) < 0)
+		return rc;
+	if (site) {
+		if (ind_n && (rc = ind_push(st, ind, ind_n)) < 0)
+			return rc;
+		if (body->lead && st->ind_n && (rc = put(st, st->ind, st->ind_n)) < 0)
+			return rc;
+	}
+	rc = render_nodes(st, body, c, o);
+	st->ind_n = saved;
+	st->depth--;
+	return rc;
+}
+
+/* The argument for block blk from the outermost enclosing parent that
+ * passes one, or NULL. */
+static const struct tnode *find_arg(const struct rovr *o, const struct tnode *blk)
+{
+	const struct tnode *found = NULL;
+	for (; o; o = o->up) {
+		const struct tnodes *args = &o->parent->body;
+		for (uint32_t j = 0; j < args->n; j++) {
+			const struct tnode *a = &args->v[j];
+			if (a->hash == blk->hash && strcmp(a->name, blk->name) == 0) {
+				found = a;
+				break;
+			}
+		}
+	}
+	return found;
+}
+
+static int render_section(struct rstate *st, const struct tnode *nd, const struct rctx *c,
+			  const struct rovr *o)
+{
+	struct json_object *v = lookup(c, nd->name, nd->nparts);
+	int rc;
+
+	if (!truthy(v))
+		return 0;
+	if ((rc = enter(st)) < 0)
+		return rc;
+	if (json_object_is_type(v, json_type_array)) {
+		size_t len = json_object_array_length(v);
+		for (size_t i = 0; i < len; i++) {
+			struct rctx sub = {json_object_array_get_idx(v, i), c};
+			if (i && ++st->steps > TMPL_MAX_STEPS)
+				return TMPL_ELIMIT;
+			if ((rc = render_nodes(st, &nd->body, &sub, o)) < 0)
+				return rc;
+		}
+	} else {
+		struct rctx sub = {v, c};
+		if ((rc = render_nodes(st, &nd->body, &sub, o)) < 0)
+			return rc;
+	}
+	st->depth--;
+	return 0;
+}
+
+static int render_nodes(struct rstate *st, const struct tnodes *l, const struct rctx *c,
+			const struct rovr *o)
+{
+	int rc = 0;
+
+	for (uint32_t i = 0; i < l->n && rc == 0; i++) {
+		const struct tnode *nd = &l->v[i];
+		const struct tmpl *t;
+
+		switch (nd->kind) {
+		case TN_TEXT:
+			rc = put_text(st, nd->str, nd->len);
+			break;
+		case TN_INDENT:
+			if (st->ind_n)
+				rc = put(st, st->ind, st->ind_n);
+			break;
+		case TN_VAR:
+		case TN_RAW:
+			rc = put_value(st, lookup(c, nd->name, nd->nparts), nd->kind == TN_VAR);
+			break;
+		case TN_SECTION:
+			rc = render_section(st, nd, c, o);
+			break;
+		case TN_INVERTED:
+			if (!truthy(lookup(c, nd->name, nd->nparts)))
+				rc = render_sub(st, &nd->body, false, NULL, 0, c, o);
+			break;
+		case TN_PARTIAL:
+			if ((t = tmpl_find(st->set, nd->name, nd->hash)))
+				rc = render_sub(st, &t->root, nd->site, nd->str, nd->len, c, o);
+			break;
+		case TN_PARENT:
+			if ((t = tmpl_find(st->set, nd->name, nd->hash))) {
+				struct rovr sub = {nd, o};
+				rc = render_sub(st, &t->root, nd->site, nd->str, nd->len, c, &sub);
+			}
+			break;
+		case TN_BLOCK: {
+			const struct tnode *arg = find_arg(o, nd);
+			if (arg)
+				rc = render_sub(st, &arg->body, nd->site, nd->str, nd->len, c, o);
+			else
+				rc = render_sub(st, &nd->body, false, NULL, 0, c, o);
+			break;
+		}
+		}
+	}
+	return rc;
+}
+
+int tmpl_render(const struct tmpl_set *set, const char *name, struct json_object *ctx,
+		struct buf *out)
+{
+	char local[256];
+	struct rstate st = {
+		.set = set,
+		.out = out,
+		.limit = out->n + (size_t)TMPL_MAX_OUTPUT,
+		.ind = local,
+		.ind_cap = sizeof local,
+	};
+	const struct tmpl *t = tmpl_find(set, name, tmpl_hash(name, strlen(name)));
+	if (!t)
+		return TMPL_ENOENT;
+	struct rctx root = {ctx, NULL};
+	int rc = render_nodes(&st, &t->root, &root, NULL);
+	if (st.ind_heap)
+		free(st.ind);
+	return rc;
+}
+
+const char *tmpl_strerror(int err)
+{
+	switch (err) {
+	case TMPL_OK: return "success";
+	case TMPL_ENOENT: return "no such template";
+	case TMPL_ESYNTAX: return "template syntax error";
+	case TMPL_ENOMEM: return "out of memory";
+	case TMPL_EDEPTH: return "template nesting too deep";
+	case TMPL_ELIMIT: return "template output or work limit exceeded";
+	case TMPL_EIO: return "cannot read template";
+	}
+	return "unknown template error";
+}

@@ -1,0 +1,69 @@
+/* tmpl_priv.h — what the tmpl layer's files share and nobody else may use:
+ * the compiled form of a template (a tree of nodes over the template's own
+ * copy of its source) and the hooks between compiler, set and renderer. */
+#ifndef FLACON_TMPL_PRIV_H
+#define FLACON_TMPL_PRIV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tmpl.h"
+
+enum tnode_kind {
+	TN_TEXT,     /* str/len: literal bytes; every '\n' not at the end starts
+			a line that gets the current indentation */
+	TN_INDENT,   /* start of a line that begins with a tag: current indentation */
+	TN_VAR,      /* {{name}}: escaped */
+	TN_RAW,      /* {{{name}}} or {{&name}} */
+	TN_SECTION,  /* {{#name}} body {{/name}} */
+	TN_INVERTED, /* {{^name}} body {{/name}} */
+	TN_PARTIAL,  /* {{>name}} */
+	TN_PARENT,   /* {{<name}} ... {{/name}}: body holds its argument blocks */
+	TN_BLOCK,    /* {{$name}} body {{/name}}: default content or, inside a
+			parent's body, the argument passed to the parent */
+};
+
+struct tnode;
+
+struct tnodes {
+	struct tnode *v;
+	uint32_t n, cap;
+	bool lead; /* the first line of this body starts at its first node: a
+		      standalone expansion site indents it */
+};
+
+struct tnode {
+	unsigned char kind;  /* enum tnode_kind */
+	bool site;           /* PARTIAL, PARENT, BLOCK: standalone, so the content
+				is indented by str/len more than the tag's line */
+	uint32_t nparts;     /* VAR, RAW, SECTION, INVERTED: dotted parts; 0 = "." */
+	uint32_t hash;       /* PARTIAL, PARENT, BLOCK: tmpl_hash(name) */
+	const char *name;    /* NUL-terminated (dotted parts NUL-separated), in
+				the template's source copy */
+	const char *str;     /* TEXT: the bytes; sites: the added indentation */
+	size_t len;
+	struct tnodes body;
+};
+
+/* A compiled template; owns name, src and the tree (which points into src). */
+struct tmpl {
+	char *name;
+	uint32_t hash;
+	char *src;
+	struct tnodes root;
+};
+
+uint32_t tmpl_hash(const char *s, size_t n);
+
+/* Compile n bytes of src as template name. Returns 0 and *out (free with
+ * tmpl_free()), or TMPL_ESYNTAX with "name:line: message" in err, or
+ * TMPL_ENOMEM; *out is NULL on failure. src is copied. */
+int tmpl_compile(const char *name, const char *src, size_t n, struct tmpl **out,
+		 char *err, size_t errlen);
+void tmpl_free(struct tmpl *t);
+
+/* The template called name (hash = tmpl_hash(name)) in set, or NULL. */
+const struct tmpl *tmpl_find(const struct tmpl_set *set, const char *name, uint32_t hash);
+
+#endif

@@ -1,0 +1,491 @@
+/* test_tmpl_unit.c — app/tmpl behaviour the Mustache spec does not pin:
+ * escaping, directory loading with layouts, syntax errors, the recursion and
+ * work limits, value formatting and truthiness. */
+#include "test.h"
+
+#include <json.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tmpl/tmpl.h"
+
+/* Render src (as template "t", after the given partials: name, source, ...,
+ * NULL) with ctx parsed from JSON; returns the tmpl_render code and the
+ * output in *out (caller frees). */
+static int render_src(const char *src, const char *json, struct buf *out, ...)
+{
+	struct tmpl_set *set = tmpl_set_new();
+	struct json_object *ctx = json ? json_tokener_parse(json) : NULL;
+	char err[256];
+	va_list ap;
+	int rc = -100;
+
+	if (!set || (json && !ctx))
+		goto out;
+	va_start(ap, out);
+	for (const char *name; (name = va_arg(ap, const char *));) {
+		const char *p = va_arg(ap, const char *);
+		if (tmpl_set_add(set, name, p, strlen(p), err, sizeof err) < 0) {
+			va_end(ap);
+			goto out;
+		}
+	}
+	va_end(ap);
+	if ((rc = tmpl_set_add(set, "t", src, strlen(src), err, sizeof err)) < 0)
+		goto out;
+	rc = tmpl_render(set, "t", ctx, out);
+out:
+	json_object_put(ctx);
+	tmpl_set_free(set);
+	return rc;
+}
+
+static int add_err(const char *src, char *err, size_t errlen)
+{
+	struct tmpl_set *set = tmpl_set_new();
+	int rc = tmpl_set_add(set, "page", src, strlen(src), err, errlen);
+	if (rc < 0)
+		CHECK(!tmpl_set_has(set, "page"));
+	tmpl_set_free(set);
+	return rc;
+}
+
+TEST(test_var_escapes_script_tag)
+{
+	struct buf out = BUF_INIT;
+	CHECK_INT(render_src("<p>{{x}}</p>|{{{x}}}|{{& x}}",
+			     "{\"x\": \"<script>alert(\\\"1\\\" & '2')</script>\"}", &out, NULL), 0);
+	CHECK_STR(out.p, "<p>&lt;script&gt;alert(&quot;1&quot; &amp; &#39;2&#39;)&lt;/script&gt;</p>"
+			 "|<script>alert(\"1\" & '2')</script>|<script>alert(\"1\" & '2')</script>");
+	buf_free(&out);
+}
+
+TEST(test_var_in_section_escapes_too)
+{
+	struct buf out = BUF_INIT;
+	CHECK_INT(render_src("{{#items}}<li>{{.}}</li>{{/items}}",
+			     "{\"items\": [\"<b>\", \"a&b\"]}", &out, NULL), 0);
+	CHECK_STR(out.p, "<li>&lt;b&gt;</li><li>a&amp;b</li>");
+	buf_free(&out);
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	CHECK(f != NULL);
+	if (!f)
+		return;
+	fputs(text, f);
+	fclose(f);
+}
+
+TEST(test_load_dir_layout_and_child_with_blocks)
+{
+	char dir[] = "/tmp/flacon-tmpl-XXXXXX";
+	char path[256], err[256] = "";
+	struct buf out = BUF_INIT;
+	struct tmpl_set *set = tmpl_set_new();
+	struct json_object *ctx = json_tokener_parse(
+		"{\"articles\": [{\"title\": \"One\"}, {\"title\": \"Two & Three\"}]}");
+
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof path, "%s/articles", dir);
+	CHECK(mkdir(path, 0700) == 0);
+	snprintf(path, sizeof path, "%s/base.mustache", dir);
+	write_file(path, "<html>\n"
+			 "<head><title>{{$title}}Flacon{{/title}}</title></head>\n"
+			 "<body>\n"
+			 "  {{$content}}\n"
+			 "  {{/content}}\n"
+			 "</body>\n"
+			 "</html>\n");
+	snprintf(path, sizeof path, "%s/articles/list.mustache", dir);
+	write_file(path, "{{<base}}\n"
+			 "{{$title}}Articles{{/title}}\n"
+			 "{{$content}}\n"
+			 "<ul>\n"
+			 "{{#articles}}\n"
+			 "  <li>{{title}}</li>\n"
+			 "{{/articles}}\n"
+			 "</ul>\n"
+			 "{{/content}}\n"
+			 "{{/base}}\n");
+	snprintf(path, sizeof path, "%s/notes.txt", dir);
+	write_file(path, "{{#not a template");
+
+	CHECK_INT(tmpl_set_load_dir(set, dir, err, sizeof err), 0);
+	CHECK_STR(err, "");
+	CHECK(tmpl_set_has(set, "base"));
+	CHECK(tmpl_set_has(set, "articles/list"));
+	CHECK(!tmpl_set_has(set, "notes"));
+	CHECK_INT(tmpl_render(set, "articles/list", ctx, &out), 0);
+	CHECK_STR(out.p, "<html>\n"
+			 "<head><title>Articles</title></head>\n"
+			 "<body>\n"
+			 "  <ul>\n"
+			 "    <li>One</li>\n"
+			 "    <li>Two &amp; Three</li>\n"
+			 "  </ul>\n"
+			 "</body>\n"
+			 "</html>\n");
+	buf_reset(&out);
+	CHECK_INT(tmpl_render(set, "base", ctx, &out), 0);
+	CHECK_STR(out.p, "<html>\n"
+			 "<head><title>Flacon</title></head>\n"
+			 "<body>\n"
+			 "</body>\n"
+			 "</html>\n");
+
+	snprintf(path, sizeof path, "%s/articles/list.mustache", dir);
+	unlink(path);
+	snprintf(path, sizeof path, "%s/articles", dir);
+	rmdir(path);
+	snprintf(path, sizeof path, "%s/base.mustache", dir);
+	unlink(path);
+	snprintf(path, sizeof path, "%s/notes.txt", dir);
+	unlink(path);
+	rmdir(dir);
+	json_object_put(ctx);
+	buf_free(&out);
+	tmpl_set_free(set);
+}
+
+TEST(test_load_dir_reports_syntax_error_with_file_and_line)
+{
+	char dir[] = "/tmp/flacon-tmpl-XXXXXX";
+	char path[256], err[256] = "";
+	struct tmpl_set *set = tmpl_set_new();
+
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof path, "%s/broken.mustache", dir);
+	write_file(path, "<ul>\n{{#items}}\n<li>{{name}}</li>\n");
+	CHECK_INT(tmpl_set_load_dir(set, dir, err, sizeof err), TMPL_ESYNTAX);
+	CHECK_STR(err, "broken:2: unclosed {{#items}}");
+	unlink(path);
+	rmdir(dir);
+	tmpl_set_free(set);
+}
+
+TEST(test_load_dir_missing_dir_is_enoent)
+{
+	char err[256] = "";
+	struct tmpl_set *set = tmpl_set_new();
+	CHECK_INT(tmpl_set_load_dir(set, "/nonexistent/flacon/templates", err, sizeof err),
+		  TMPL_ENOENT);
+	CHECK(strstr(err, "/nonexistent/flacon/templates") != NULL);
+	tmpl_set_free(set);
+}
+
+TEST(test_unclosed_section_is_syntax_error_with_message)
+{
+	char err[256] = "";
+	CHECK_INT(add_err("a\n{{#items}}\nx\n", err, sizeof err), TMPL_ESYNTAX);
+	CHECK_STR(err, "page:2: unclosed {{#items}}");
+}
+
+TEST(test_mismatched_close_names_both_tags)
+{
+	char err[256] = "";
+	CHECK_INT(add_err("{{#a}}\n\n{{/b}}", err, sizeof err), TMPL_ESYNTAX);
+	CHECK_STR(err, "page:3: {{/b}} does not close {{#a}} of line 1");
+}
+
+TEST(test_other_syntax_errors)
+{
+	char err[256];
+	CHECK_INT(add_err("x {{/a}}", err, sizeof err), TMPL_ESYNTAX);
+	CHECK_STR(err, "page:1: {{/a}} closes nothing");
+	CHECK_INT(add_err("x {{name", err, sizeof err), TMPL_ESYNTAX);
+	CHECK_STR(err, "page:1: unclosed tag");
+	CHECK_INT(add_err("{{{name}}", err, sizeof err), TMPL_ESYNTAX);
+	CHECK_INT(add_err("{{=<% %>=}}<%x", err, sizeof err), TMPL_ESYNTAX);
+	CHECK_INT(add_err("{{=<%=}}", err, sizeof err), TMPL_ESYNTAX);
+	CHECK_STR(err, "page:1: invalid set-delimiter tag");
+	CHECK_INT(add_err("{{}}", err, sizeof err), TMPL_ESYNTAX);
+	CHECK_INT(add_err("{{a b}}", err, sizeof err), TMPL_ESYNTAX);
+	CHECK_INT(add_err("{{a..b}}", err, sizeof err), TMPL_ESYNTAX);
+	CHECK_INT(add_err("{{<p}}{{$a}}{{/p}}{{/a}}", err, sizeof err), TMPL_ESYNTAX);
+	CHECK_INT(add_err("{{! fine }}{{a.b}}{{.}}{{=| |=}}|x|", err, sizeof err), 0);
+}
+
+TEST(test_sections_nested_too_deep_are_rejected)
+{
+	struct buf src = BUF_INIT;
+	char err[256] = "";
+	for (int i = 0; i <= TMPL_MAX_DEPTH; i++)
+		buf_puts(&src, "{{#a}}");
+	for (int i = 0; i <= TMPL_MAX_DEPTH; i++)
+		buf_puts(&src, "{{/a}}");
+	CHECK_INT(add_err(src.p, err, sizeof err), TMPL_ESYNTAX);
+	CHECK(strstr(err, "nested deeper") != NULL);
+	buf_free(&src);
+}
+
+TEST(test_self_recursive_partial_is_capped)
+{
+	struct buf out = BUF_INIT;
+	CHECK_INT(render_src("{{>self}}", "{}", &out, "self", "x{{>self}}", NULL), TMPL_EDEPTH);
+	CHECK_INT(out.n, TMPL_MAX_DEPTH);
+	buf_free(&out);
+}
+
+TEST(test_mutually_recursive_parents_are_capped)
+{
+	struct buf out = BUF_INIT;
+	CHECK_INT(render_src("{{<a}}{{/a}}", "{}", &out, "a", "{{<b}}{{/b}}", "b",
+			     "{{<a}}{{$x}}y{{/x}}{{/a}}", NULL), TMPL_EDEPTH);
+	buf_free(&out);
+}
+
+TEST(test_recursive_partial_over_deep_data_works)
+{
+	struct tmpl_set *set = tmpl_set_new();
+	struct buf want = BUF_INIT, out = BUF_INIT;
+	struct json_object *root = NULL;
+	int levels = 45; /* a section and a partial per level: 90 of TMPL_MAX_DEPTH */
+	const char *node = "{{n}}({{#kids}}{{>node}}{{/kids}})";
+
+	for (int i = levels - 1; i >= 0; i--) {
+		struct json_object *o = json_object_new_object(), *kids = json_object_new_array();
+		if (root)
+			json_object_array_add(kids, root);
+		json_object_object_add(o, "n", json_object_new_int(i));
+		json_object_object_add(o, "kids", kids);
+		root = o;
+	}
+	for (int i = 0; i < levels; i++)
+		buf_printf(&want, "%d(", i);
+	for (int i = 0; i < levels; i++)
+		buf_puts(&want, ")");
+	CHECK_INT(tmpl_set_add(set, "node", node, strlen(node), NULL, 0), 0);
+	CHECK_INT(tmpl_render(set, "node", root, &out), 0);
+	CHECK_STR(out.p, want.p);
+	json_object_put(root);
+	buf_free(&want);
+	buf_free(&out);
+	tmpl_set_free(set);
+}
+
+TEST(test_exponential_sections_hit_the_work_limit)
+{
+	struct buf src = BUF_INIT, out = BUF_INIT;
+	for (int i = 0; i < 40; i++)
+		buf_puts(&src, "{{#l}}");
+	buf_puts(&src, "x");
+	for (int i = 0; i < 40; i++)
+		buf_puts(&src, "{{/l}}");
+	CHECK_INT(render_src(src.p, "{\"l\": [1, 2, 3]}", &out, NULL), TMPL_ELIMIT);
+	buf_free(&src);
+	buf_free(&out);
+}
+
+TEST(test_unknown_template_is_enoent)
+{
+	struct tmpl_set *set = tmpl_set_new();
+	struct buf out = BUF_INIT;
+	CHECK_INT(tmpl_render(set, "nope", NULL, &out), TMPL_ENOENT);
+	CHECK_INT(out.n, 0);
+	CHECK_STR(tmpl_strerror(TMPL_ENOENT), "no such template");
+	tmpl_set_free(set);
+}
+
+TEST(test_numbers_and_booleans_print_plainly)
+{
+	struct buf out = BUF_INIT;
+	CHECK_INT(render_src("{{i}} {{neg}} {{big}} {{d}} {{e}} {{whole}} {{t}} {{f}} [{{o}}{{a}}{{z}}]",
+			     "{\"i\": 42, \"neg\": -7, \"big\": 18446744073709551615, \"d\": 0.1,"
+			     " \"e\": 1e21, \"whole\": 2.0, \"t\": true, \"f\": false, \"o\": {},"
+			     " \"a\": [1], \"z\": null}", &out, NULL), 0);
+	CHECK_STR(out.p, "42 -7 18446744073709551615 0.1 1e+21 2 true false []");
+	buf_free(&out);
+}
+
+TEST(test_falsey_values_follow_the_spec_truthiness)
+{
+	struct buf out = BUF_INIT;
+	CHECK_INT(render_src("{{#s}}s{{/s}}{{#z}}z{{/z}}{{#d}}d{{/d}}{{#a}}a{{/a}}{{#o}}o{{/o}}"
+			     "{{#one}}1{{/one}}{{^s}}!s{{/s}}{{^z}}!z{{/z}}{{^o}}!o{{/o}}",
+			     "{\"s\": \"\", \"z\": 0, \"d\": 0.0, \"a\": [], \"o\": {}, \"one\": \"x\"}",
+			     &out, NULL), 0);
+	CHECK_STR(out.p, "o1!s!z");
+	buf_free(&out);
+}
+
+TEST(test_add_replaces_template_of_same_name)
+{
+	struct tmpl_set *set = tmpl_set_new();
+	struct buf out = BUF_INIT;
+	char err[64];
+	CHECK_INT(tmpl_set_add(set, "a", "one", 3, err, sizeof err), 0);
+	CHECK_INT(tmpl_set_add(set, "a", "two", 3, err, sizeof err), 0);
+	CHECK_INT(tmpl_set_add(set, "a", "{{#x}}", 6, err, sizeof err), TMPL_ESYNTAX);
+	CHECK_INT(tmpl_render(set, "a", NULL, &out), 0);
+	CHECK_STR(out.p, "two");
+	buf_free(&out);
+	tmpl_set_free(set);
+}
+
+TEST(test_many_templates_in_one_set)
+{
+	struct tmpl_set *set = tmpl_set_new();
+	struct buf out = BUF_INIT;
+	char name[32], src[64];
+	for (int i = 0; i < 500; i++) {
+		snprintf(name, sizeof name, "t%d", i);
+		snprintf(src, sizeof src, "[%d{{>t%d}}]", i, i + 1);
+		CHECK_INT(tmpl_set_add(set, name, src, strlen(src), NULL, 0), 0);
+	}
+	CHECK_INT(tmpl_render(set, "t495", NULL, &out), 0);
+	CHECK_STR(out.p, "[495[496[497[498[499]]]]]");
+	buf_free(&out);
+	tmpl_set_free(set);
+}
+
+TEST(test_block_overrides_reach_partials_inside_a_parent)
+{
+	struct buf out = BUF_INIT;
+	CHECK_INT(render_src("{{<layout}}{{$title}}Page{{/title}}{{/layout}}", "{}", &out,
+			     "layout", "<head>{{>head}}</head>", "head",
+			     "<title>{{$title}}Site{{/title}}</title>", NULL), 0);
+	CHECK_STR(out.p, "<head><title>Page</title></head>");
+	buf_free(&out);
+}
+
+TEST(test_nul_bytes_in_text_are_kept)
+{
+	struct tmpl_set *set = tmpl_set_new();
+	struct buf out = BUF_INIT;
+	CHECK_INT(tmpl_set_add(set, "t", "a\0b{{x}}", 8, NULL, 0), 0);
+	CHECK_INT(tmpl_render(set, "t", NULL, &out), 0);
+	CHECK_INT(out.n, 3);
+	CHECK(out.n == 3 && memcmp(out.p, "a\0b", 3) == 0);
+	buf_free(&out);
+	tmpl_set_free(set);
+}
+
+TEST(test_render_appends_and_leaves_context_alone)
+{
+	struct tmpl_set *set = tmpl_set_new();
+	struct json_object *ctx = json_tokener_parse("{\"x\": \"y\"}");
+	struct buf out = BUF_INIT;
+	buf_puts(&out, "head:");
+	CHECK_INT(tmpl_set_add(set, "t", "{{x}}", 5, NULL, 0), 0);
+	CHECK_INT(tmpl_render(set, "t", ctx, &out), 0);
+	CHECK_INT(tmpl_render(set, "t", ctx, &out), 0);
+	CHECK_STR(out.p, "head:yy");
+	CHECK_STR(json_object_to_json_string(ctx), "{ \"x\": \"y\" }");
+	json_object_put(ctx);
+	buf_free(&out);
+	tmpl_set_free(set);
+}
+
+/* Doubles print like "%.15g", or "%.17g" when that is needed to read back
+ * the same value: checked against printf over awkward and random values. */
+TEST(test_doubles_print_shortest_round_trip_form)
+{
+	static const double fixed[] = {
+		0, -0.0, 1, -1, 0.5, 1.21, 4.5, 19.99, -19.99, 0.1, 0.2, 0.3, 0.1 + 0.2,
+		1e-4, 1.5e-4, 9.99e-5, 1e-5, 0.000123, 123456.789, 999999999999999.0,
+		999999999999999.9, 1e15, 1e16, 1e21, 1e300, 5e-324, 2.5e-310, 3.141592653589793,
+		2.0 / 3, 1e100, -123.000001, 0.0000015, 12345678.9, 1.0 / 3 * 1e6,
+	};
+	struct json_object *ctx = json_object_new_object(), *l = json_object_new_array();
+	struct tmpl_set *set = tmpl_set_new();
+	struct buf want = BUF_INIT, out = BUF_INIT;
+	uint64_t x = 88172645463325252u;
+	char tmp[64];
+	const char *src = "{{#l}}{{.}} {{/l}}";
+
+	for (int i = 0; i < 6000; i++) {
+		double d;
+		if (i < (int)(sizeof fixed / sizeof fixed[0])) {
+			d = fixed[i];
+		} else {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17; /* xorshift64 */
+			if (i % 3 == 0) { /* any finite bit pattern */
+				memcpy(&d, &x, sizeof d);
+				if (d != d || d - d != 0)
+					continue;
+			} else { /* a price-like decimal */
+				int scale = (int)(x % 7);
+				d = (double)(int64_t)((x >> 8) % 100000000000) / (scale == 0 ? 1 : scale == 1 ? 10 : scale == 2 ? 100 : scale == 3 ? 1e3 : scale == 4 ? 1e4 : scale == 5 ? 1e5 : 1e6);
+				if (x & 1)
+					d = -d;
+			}
+		}
+		json_object_array_add(l, json_object_new_double(d));
+		snprintf(tmp, sizeof tmp, "%.15g", d);
+		if (strtod(tmp, NULL) != d)
+			snprintf(tmp, sizeof tmp, "%.17g", d);
+		if (d == 0)
+			snprintf(tmp, sizeof tmp, "0"); /* -0 prints as 0 */
+		buf_puts(&want, tmp);
+		buf_putc(&want, ' ');
+	}
+	json_object_object_add(ctx, "l", l);
+	CHECK_INT(tmpl_set_add(set, "t", src, strlen(src), NULL, 0), 0);
+	CHECK_INT(tmpl_render(set, "t", ctx, &out), 0);
+	CHECK_STR(out.p, want.p);
+	json_object_put(ctx);
+	tmpl_set_free(set);
+	buf_free(&want);
+	buf_free(&out);
+}
+
+/* Inheritance whitespace beyond the spec's cases (mustache/spec#131). */
+TEST(test_block_content_is_reindented_where_it_lands)
+{
+	struct buf out = BUF_INIT;
+
+	CHECK_INT(render_src("{{<parent}}\n        {{$block}}\n        Hello\n        {{/block}}\n"
+			     "{{/parent}}", "{}", &out,
+			     "parent", "I say,\n  {{$block}}\n  Hi there!\n  {{/block}}", NULL), 0);
+	CHECK_STR(out.p, "I say,\n  Hello\n");
+	buf_reset(&out);
+
+	CHECK_INT(render_src("* a\n* {{<parent}}{{$block}}\n          {{! big indent }}\n"
+			     "          c{{/block}}{{/parent}}\n* d", "{}", &out,
+			     "parent", "{{$block}}x{{/block}}", NULL), 0);
+	CHECK_STR(out.p, "* a\n* c\n* d");
+	buf_reset(&out);
+
+	/* A standalone partial inside a block keeps its indentation relative
+	 * to the block's. */
+	CHECK_INT(render_src("{{<base}}{{$content}}\n  <div>\n    {{>item}}\n  </div>\n"
+			     "{{/content}}{{/base}}", "{}", &out,
+			     "base", "<body>\n  {{$content}}\n  {{/content}}\n</body>\n",
+			     "item", "<p>x</p>\n<p>y</p>\n", NULL), 0);
+	CHECK_STR(out.p, "<body>\n  <div>\n    <p>x</p>\n    <p>y</p>\n  </div>\n</body>\n");
+	buf_reset(&out);
+
+	/* An indented standalone parent indents everything it expands to. */
+	CHECK_INT(render_src("<html>\n  {{<box}}{{/box}}\n</html>\n", "{\"a\": [1, 2]}", &out,
+			     "box", "<div>\n  {{$body}}\n  {{#a}}\n  <b>{{.}}</b>\n  {{/a}}\n"
+				    "  {{/body}}\n</div>\n", NULL), 0);
+	CHECK_STR(out.p, "<html>\n  <div>\n    <b>1</b>\n    <b>2</b>\n  </div>\n</html>\n");
+	buf_free(&out);
+}
+
+TEST(test_partial_in_loop_indents_each_line)
+{
+	struct buf out = BUF_INIT;
+	CHECK_INT(render_src("<ul>\n{{#items}}\n  {{>item}}\n{{/items}}\n</ul>\n",
+			     "{\"items\": [{\"name\": \"a\", \"note\": \"1\\n2\"}, {\"name\": \"b\"}]}",
+			     &out, "item", "<li>\n  {{name}} {{note}}\n</li>\n", NULL), 0);
+	/* Interpolated newlines are data: not indented. */
+	CHECK_STR(out.p, "<ul>\n  <li>\n    a 1\n2\n  </li>\n  <li>\n    b \n  </li>\n</ul>\n");
+	buf_free(&out);
+}
+
+TEST(test_dotted_names_index_arrays)
+{
+	struct buf out = BUF_INIT;
+	CHECK_INT(render_src("{{#a.0}}<ul>{{#a}}<li>{{n}}</li>{{/a}}</ul>{{/a.0}}"
+			     "{{^e.0}}empty{{/e.0}}|{{a.1.n}}|{{a.2.n}}|{{a.01.n}}|{{a.x}}|{{m.0.0}}",
+			     "{\"a\": [{\"n\": \"x\"}, {\"n\": \"y\"}], \"e\": [], \"m\": [[7]]}",
+			     &out, NULL), 0);
+	CHECK_STR(out.p, "<ul><li>x</li><li>y</li></ul>empty|y||||7");
+	buf_free(&out);
+}

@@ -34,12 +34,8 @@ trap 'exit 0' INT TERM
 mariadb_start "$VAR/db" "$VAR/run/mysqld.sock" || exit 1
 export FLACON_DATABASE_URL="mariadb://flacon@localhost/flacon?socket=$VAR/run/mysqld.sock"
 FLACON=$ROOT/build/flacon
-if "$FLACON" --help 2>/dev/null | grep -q '^  db '; then
-	"$FLACON" db upgrade || exit 1
-fi
-if "$FLACON" --help 2>/dev/null | grep -q '^  seed'; then
-	"$FLACON" seed --if-empty || exit 1
-fi
+"$FLACON" db upgrade || exit 1
+"$FLACON" seed --if-empty || exit 1
 
 "$FLACON" runserver --listen "unix:$VAR/run/flacon.sock" 2>&1 | tee -a "$VAR/log/flacon.log" &
 sleep 0.2

@@ -88,6 +88,14 @@ export FLACON_APP_ENV=development
 export FLACON_SERVER_WORKERS=${FLACON_SERVER_WORKERS:-2}
 export FLACON_HTTP_MAX_BODY=1048576
 export FLACON_BIN="$ROOT/$BUILD/flacon"
+# Schema by the committed migrations (as `make run` does), a little data.
+if ! "$BUILD/flacon" db upgrade >"$T/upgrade.log" 2>&1 ||
+	! "$BUILD/flacon" seed --users 4 --articles 45 --courses 6 >"$T/seed.log" 2>&1; then
+	echo "could not build the schema or seed it" >&2
+	cat "$T/upgrade.log" "$T/seed.log" >&2
+	echo "total: 0 passed, 1 failed"
+	exit 1
+fi
 "$BUILD/flacon" runserver --listen "unix:$T/flacon.sock" >"$T/flacon.log" 2>&1 &
 MASTER_PID=$!
 export FLACON_TEST_MASTER_PID=$MASTER_PID

@@ -17,5 +17,13 @@ struct cli_command {
 
 extern const struct cli_command cli_runserver;
 extern const struct cli_command cli_routes;
+extern const struct cli_command cli_db;
+extern const struct cli_command cli_seed;
+extern const struct cli_command cli_create_all;
+extern const struct cli_command cli_drop_all;
+extern const struct cli_command cli_createuser;
+extern const struct cli_command cli_deleteuser;
+extern const struct cli_command cli_createcourse;
+extern const struct cli_command cli_session_gc;
 
 #endif

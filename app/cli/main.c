@@ -9,6 +9,14 @@
 
 static const struct cli_command *commands[] = {
 	&cli_runserver,
+	&cli_db,
+	&cli_create_all,
+	&cli_drop_all,
+	&cli_seed,
+	&cli_createuser,
+	&cli_deleteuser,
+	&cli_createcourse,
+	&cli_session_gc,
 	&cli_routes,
 };
 

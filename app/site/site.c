@@ -1,5 +1,7 @@
 /* site.c — the application's route table and its hooks into the pipeline:
- * per-worker state (database connection), error pages, health check. */
+ * per-worker state (database connection, compiled templates, models),
+ * per-request state (ORM session), the checks every route shares (JSON
+ * bodies, CSRF, login), error pages, and the response's last touches. */
 #include "site/site.h"
 
 #include <stdio.h>
@@ -7,6 +9,9 @@
 
 #include "core/log.h"
 #include "db/db.h"
+#include "site/site_priv.h"
+#include "tmpl/tmpl.h"
+#include "web/web.h"
 
 /* GET /healthz: 200 "ok" when MariaDB answers, 503 when not. A worker whose
  * connection died reconnects here (db_ping connects when disconnected). */
@@ -24,74 +29,241 @@ static int hello(struct request *req, struct response *resp)
 	return resp_text(resp, 200, "text/plain; charset=utf-8", "Hello from Flacon\n");
 }
 
+#define FORM ROUTE_FORM
+#define API ROUTE_API
+#define LOGIN SITE_LOGIN
+
 static const struct route routes[] = {
-	{"GET", "/healthz", healthz, 0, "healthz"},
-	{"GET", "/_hello", hello, 0, "hello"},
+	{"GET", "/", articles_home, 0, "home"},
+	{"GET", "/register", auth_register_form, 0, "register form"},
+	{"POST", "/register", auth_register, FORM, "register"},
+	{"GET", "/login", auth_login_form, 0, "login form"},
+	{"POST", "/login", auth_login, FORM, "login"},
+	{"POST", "/logout", auth_logout, FORM, "logout"},
+	{"GET", "/articles", articles_list, 0, "article list"},
+	{"GET", "/articles/new", articles_new, LOGIN, "new article form"},
+	{"POST", "/articles", articles_create, FORM | LOGIN, "create article"},
+	{"GET", "/articles/:id", articles_show, 0, "article"},
+	{"POST", "/articles/:id/delete", articles_delete, FORM | LOGIN, "delete article"},
+	{"GET", "/users/:name", users_show, 0, "user page"},
+	{"GET", "/courses", courses_list, 0, "course list"},
+	{"GET", "/courses/:id", courses_show, 0, "course"},
+	{"POST", "/courses/:id/select", courses_select, FORM | LOGIN, "select course"},
+	{"POST", "/courses/:id/drop", courses_drop, FORM | LOGIN, "drop course"},
+	{"GET", "/me/courses", me_courses, LOGIN, "my courses"},
+	{"GET", "/healthz", healthz, 0, "health check"},
+	{"GET", "/_hello", hello, 0, "FastCGI hello (benchmarks)"},
+
+	{"POST", "/api/register", api_register, API, "api register"},
+	{"POST", "/api/login", api_login, API, "api login"},
+	{"POST", "/api/logout", api_logout, API, "api logout"},
+	{"GET", "/api/me", api_me, API | LOGIN, "api me"},
+	{"GET", "/api/articles", api_articles_list, API, "api article list"},
+	{"POST", "/api/articles", api_articles_create, API | LOGIN, "api create article"},
+	{"GET", "/api/articles/:id", api_articles_show, API, "api article"},
+	{"DELETE", "/api/articles/:id", api_articles_delete, API | LOGIN, "api delete article"},
+	{"GET", "/api/users/:name/articles", api_user_articles, API, "api user articles"},
+	{"GET", "/api/courses", api_courses_list, API, "api course list"},
+	{"GET", "/api/courses/:id", api_courses_show, API, "api course"},
+	{"PUT", "/api/courses/:id/enrollment", api_enroll, API | LOGIN, "api enroll"},
+	{"DELETE", "/api/courses/:id/enrollment", api_unenroll, API | LOGIN, "api drop"},
+	{"GET", "/api/me/courses", api_me_courses, API | LOGIN, "api my courses"},
 };
 
+static bool is_api_path(const struct request *req)
+{
+	const char *p = req->raw_path ? req->raw_path : "";
+	return !strncmp(p, "/api/", 5) || !strcmp(p, "/api");
+}
+
+static const char *api_code(int status)
+{
+	switch (status) {
+	case 400: return "bad_request";
+	case 401: return "unauthorized";
+	case 403: return "forbidden";
+	case 404: return "not_found";
+	case 405: return "method_not_allowed";
+	case 409: return "conflict";
+	case 413: return "payload_too_large";
+	case 415: return "unsupported_media_type";
+	case 422: return "validation";
+	default: return "internal";
+	}
+}
+
+static const char *default_message(int status)
+{
+	switch (status) {
+	case 400: return "The request could not be understood.";
+	case 403: return "You may not do that.";
+	case 404: return "There is nothing here.";
+	case 405: return "This address does not accept that method.";
+	case 413: return "The request body is too large.";
+	case 415: return "Send application/json.";
+	case 500: return "Something went wrong on our side. Please try again.";
+	case 503: return "The service is unavailable. Please try again shortly.";
+	default: return http_reason(status);
+	}
+}
+
+/* The error answer of the pipeline and of handlers: JSON under /api, an
+ * HTML page elsewhere. Never reveals internals: a 500's message is fixed. */
 static void site_error(struct request *req, struct response *resp, int status, const char *message)
 {
-	const char *reason = http_reason(status);
-	const char *msg = message ? message : reason;
-	if (!strncmp(req->raw_path ? req->raw_path : "", "/api/", 5) ||
-	    (req->raw_path && !strcmp(req->raw_path, "/api"))) {
-		const char *code;
-		switch (status) {
-		case 400: code = "bad_request"; break;
-		case 401: code = "unauthorized"; break;
-		case 403: code = "forbidden"; break;
-		case 404: code = "not_found"; break;
-		case 405: code = "method_not_allowed"; break;
-		case 409: code = "conflict"; break;
-		case 413: code = "payload_too_large"; break;
-		case 415: code = "unsupported_media_type"; break;
-		case 422: code = "validation"; break;
-		default: code = "internal"; break;
-		}
-		resp->content_type = "application/json";
-		buf_printf(&resp->body, "{\"error\": \"%s\", \"message\": \"%s\"}", code,
-			   status >= 500 ? "Internal error" : msg);
+	const char *msg = status >= 500 || !message ? default_message(status) : message;
+	resp->status = status;
+	if (is_api_path(req)) {
+		site_api_error(resp, status, api_code(status), msg);
 		return;
 	}
 	resp->content_type = "text/html; charset=utf-8";
-	buf_printf(&resp->body,
-		   "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>%d %s</title>"
-		   "<link rel=\"stylesheet\" href=\"/static/style.css\"></head>"
-		   "<body><main class=\"error\"><h1>%d %s</h1><p>",
-		   status, reason, status, reason);
-	buf_append_html(&resp->body, msg, strlen(msg));
-	buf_puts(&resp->body, "</p><p><a href=\"/\">Home</a></p></main></body></html>\n");
+	buf_reset(&resp->body);
+	json_object *ctx = json_object_new_object();
+	json_object_object_add(ctx, "status", json_object_new_int(status));
+	json_object_object_add(ctx, "reason", json_object_new_string(http_reason(status)));
+	json_object_object_add(ctx, "message", json_object_new_string(msg));
+	if (!req->tmpl || tmpl_render(req->tmpl, "error", ctx, &resp->body) < 0) {
+		buf_reset(&resp->body);
+		buf_printf(&resp->body, "<!doctype html><title>%d</title><h1>%d %s</h1>\n", status, status,
+			   http_reason(status));
+	}
+	json_object_put(ctx);
+}
+
+int site_fail(struct request *req, struct response *resp, int status, const char *message)
+{
+	resp_clear(resp);
+	site_error(req, resp, status, message);
+	return 0;
+}
+
+/* RFC 8259 forbids raw control characters inside strings; json-c's strict
+ * mode lets some through, so look for them first. */
+static bool json_raw_control_in_string(const char *s, size_t n)
+{
+	bool in_string = false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (in_string) {
+			if (c < 0x20)
+				return true;
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_string = false;
+		} else if (c == '"') {
+			in_string = true;
+		}
+	}
+	return false;
+}
+
+static bool writes_body(const char *method)
+{
+	return !strcmp(method, "POST") || !strcmp(method, "PUT") || !strcmp(method, "DELETE");
+}
+
+/* The checks every route shares, in SPEC order after 404/405/413/415 and
+ * URL/form decoding (done by the pipeline): JSON body (400), CSRF (403),
+ * login (401 / 303). */
+static int site_before(struct request *req, struct response *resp)
+{
+	struct site_req *sr = site_req(req);
+	unsigned flags = req->route->flags;
+	if ((flags & ROUTE_API) && writes_body(req->method) && req->body_len) {
+		if (!utf8_valid(req->body, req->body_len)) {
+			site_fail(req, resp, 400, "The body is not valid UTF-8.");
+			return 1;
+		}
+		struct json_tokener *tok = json_tokener_new();
+		if (!tok)
+			return -1;
+		json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+		json_object *obj = json_tokener_parse_ex(tok, req->body, (int)req->body_len);
+		enum json_tokener_error jerr = json_tokener_get_error(tok);
+		size_t used = json_tokener_get_parse_end(tok);
+		json_tokener_free(tok);
+		bool trailing = false;
+		for (size_t i = used; obj && i < req->body_len; i++)
+			if (!strchr(" \t\r\n", req->body[i]))
+				trailing = true;
+		if (!obj || jerr != json_tokener_success || trailing ||
+		    json_raw_control_in_string(req->body, req->body_len) ||
+		    !json_object_is_type(obj, json_type_object)) {
+			json_object_put(obj);
+			site_fail(req, resp, 400, "The body must be one JSON object.");
+			return 1;
+		}
+		sr->body = obj;
+	}
+	if ((flags & ROUTE_FORM) && !strcmp(req->method, "POST") && !web_csrf_check(req)) {
+		site_fail(req, resp, 403, "The form's CSRF token is missing or wrong. Reload the page and try again.");
+		return 1;
+	}
+	if ((flags & SITE_LOGIN) && !site_user(req)) {
+		if (flags & ROUTE_API)
+			site_api_error(resp, 401, "unauthorized", "Log in first");
+		else if (site_redirect_login(req, resp) < 0)
+			return -1;
+		return 1;
+	}
+	return 0;
 }
 
 static void site_after(struct request *req, struct response *resp)
 {
-	(void)req;
-	resp_header(resp, "X-Content-Type-Options", "nosniff");
-	resp_header(resp, "X-Frame-Options", "DENY");
-	resp_header(resp, "Content-Security-Policy",
-		    "default-src 'self'; img-src 'self' data:; style-src 'self'; "
-		    "form-action 'self'; frame-ancestors 'none'; base-uri 'self'");
-	resp_header(resp, "Referrer-Policy", "same-origin");
-	if (req->cfg->development && req->db) {
-		char n[32];
-		snprintf(n, sizeof n, "%lu", req->db->queries);
-		resp_header(resp, "X-Flacon-Queries", n);
+	if (web_session_save(req, resp) < 0 && resp->status < 500) {
+		log_error("saving the session failed: %s", req->db->err);
+		site_fail(req, resp, 500, NULL);
 	}
+	web_security_headers(req, resp);
+}
+
+static void site_finish(struct request *req)
+{
+	struct site_req *sr = site_req(req);
+	if (sr) {
+		orm_session_close(&sr->orm);
+		json_object_put(sr->body);
+		sr->body = NULL;
+	}
+	web_session_release(req);
+	/* Expired sessions go now and then, in whichever worker. */
+	web_session_gc_tick(req->db, 5000);
 }
 
 const struct app site_app = {
 	.routes = routes,
 	.nroutes = sizeof routes / sizeof routes[0],
+	.before = site_before,
 	.after = site_after,
 	.error = site_error,
+	.finish = site_finish,
 };
 
 static int site_worker_init(const struct config *cfg, struct request *proto)
 {
-	char err[256];
+	char err[512];
+	if (web_init() < 0) {
+		log_error("libsodium cannot start");
+		return -1;
+	}
+	struct tmpl_set *t = tmpl_set_new();
+	if (!t || tmpl_set_load_dir(t, cfg->templates_dir, err, sizeof err) < 0) {
+		log_error("templates: %s", t ? err : "out of memory");
+		tmpl_set_free(t);
+		return -1;
+	}
+	if (site_models_init(err, sizeof err) < 0) {
+		log_error("models: %s", err);
+		tmpl_set_free(t);
+		return -1;
+	}
 	struct db *db = db_new(cfg->database_url, err, sizeof err);
 	if (!db) {
 		log_error("%s", err);
+		tmpl_set_free(t);
 		return -1;
 	}
 	/* Connect now when we can; a database that is down is retried per
@@ -99,6 +271,7 @@ static int site_worker_init(const struct config *cfg, struct request *proto)
 	if (db_ensure(db) < 0)
 		log_warn("%s (will retry)", db->err);
 	proto->db = db;
+	proto->tmpl = t;
 	return 0;
 }
 
@@ -106,11 +279,18 @@ static void site_worker_fini(struct request *proto)
 {
 	db_close(proto->db);
 	proto->db = NULL;
+	tmpl_set_free((struct tmpl_set *)proto->tmpl);
+	proto->tmpl = NULL;
 }
 
 static void site_request_start(struct request *req)
 {
 	req->db->queries = 0;
+	req->session = NULL;
+	struct site_req *sr = arena_calloc(req->arena, 1, sizeof *sr);
+	if (sr)
+		orm_session_init(&sr->orm, req->db, req->arena);
+	req->user = sr;
 }
 
 const struct server_hooks site_hooks = {

@@ -1,13 +1,29 @@
 /* site.h — the Flacon application: its routes and the hooks that plug it
- * into the framework (per-worker state, before/after every request). */
+ * into the framework (per-worker state, before/after every request), and
+ * what the command line does to its data. */
 #ifndef FLACON_SITE_H
 #define FLACON_SITE_H
 
 #include "core/server.h"
 
+struct db;
+
 /* The application: routes and pipeline hooks. */
 extern const struct app site_app;
 /* Per-worker start-up and per-request hooks for server_worker_loop. */
 extern const struct server_hooks site_hooks;
+
+/* createuser: validate as registration does, then create the user and
+ * their student profile. 0 with *id, or -1 with a one-line message. */
+int site_create_user(struct db *db, const char *username, const char *password, long long *id,
+		     char *err, size_t errlen);
+/* deleteuser: in one transaction, the user's logical delete, their
+ * articles' logical delete and their sessions' removal. The name stays
+ * taken. 0 with the counts, or -1 with a message. */
+int site_delete_user(struct db *db, const char *username, long long *narticles, long long *nsessions,
+		     char *err, size_t errlen);
+/* createcourse. 0 with *id, or -1 with a message (name taken...). */
+int site_create_course(struct db *db, const char *name, int credits, long capacity, long long *id,
+		       char *err, size_t errlen);
 
 #endif

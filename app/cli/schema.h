@@ -1,0 +1,66 @@
+/* schema.h — what `flacon db migrate` compares: tables (columns, indexes,
+ * foreign keys) as information_schema describes them, and the diff between
+ * two such schemas as up and down SQL. The models' side is read the same
+ * way, from a scratch database where their DDL was run (autogen.c), so
+ * both sides are normalised by the server itself. Private to the cli. */
+#ifndef FLACON_CLI_SCHEMA_H
+#define FLACON_CLI_SCHEMA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/buf.h"
+
+struct db;
+
+struct schema_column {
+	char *name;
+	char *type;      /* canonical lowercase: "int", "varchar(32)", "tinyint(1)" */
+	bool nullable;
+	char *dflt;      /* canonical default ("current_timestamp()", "0", "'x'"), NULL = none */
+	bool autoinc;
+	char *definition; /* full column definition for ADD/MODIFY */
+};
+
+struct schema_index {
+	char *name;      /* "PRIMARY" for the primary key */
+	char *columns;   /* "`a`,`b`" */
+	bool unique;
+};
+
+struct schema_fk {
+	char *name;
+	char *column;
+	char *ref_table;
+	char *ref_column;
+	char *ondelete;  /* canonical: "RESTRICT", "CASCADE", "SET NULL", "NO ACTION" */
+};
+
+struct schema_table {
+	char *name;
+	struct schema_column *cols;
+	size_t ncols;
+	struct schema_index *idx;
+	size_t nidx;
+	struct schema_fk *fks;
+	size_t nfks;
+	char *create_sql; /* CREATE TABLE ... (models: generated; live: SHOW CREATE TABLE) */
+	unsigned rank;    /* FK depth: parents first */
+};
+
+struct schema {
+	struct schema_table *tables;
+	size_t ntables;
+};
+
+/* The schema of database dbname as the connected server describes it
+ * (every base table but schema_version). 0 or -1 with err. */
+int schema_from_db(struct db *db, const char *dbname, struct schema *out, char *err, size_t errlen);
+void schema_free(struct schema *s);
+
+/* The SQL that turns live into want (up) and back (down), statements ended
+ * by ";\n". *changes counts the differences (0: nothing to do). 0 or -1. */
+int schema_diff(const struct schema *want, const struct schema *live, struct buf *up,
+		struct buf *down, int *changes, char *err, size_t errlen);
+
+#endif

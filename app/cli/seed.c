@@ -1,0 +1,458 @@
+/* seed.c — `flacon seed`: deterministic demo data in bulk. Multi-row
+ * INSERTs (prepared, values bound, BATCH rows a statement) in transactions;
+ * the same options always give the same rows. Seeds an empty database
+ * only (--if-empty turns "not empty" into a quiet no-op for `make run`). */
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "db/db.h"
+#include "web/web.h"
+
+#define BATCH 500
+#define SEED_PASSWORD "flacon-demo"
+
+struct seed_opts {
+	long users, articles, courses, students;
+	bool if_empty;
+};
+
+/* xorshift64*: the deterministic generator of the whole data set. */
+static uint64_t rng_state;
+static uint64_t rng(void)
+{
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return rng_state * 2685821657736338717ULL;
+}
+
+static const char *const demo_names[] = {"alice", "bob", "carol", "dave", "erin", "frank",
+					 "grace", "heidi", "ivan", "judy"};
+static const char *const words[] = {
+	"flask", "nginx", "worker", "query", "index", "session", "cookie", "template", "socket",
+	"latency", "cache", "schema", "migration", "request", "response", "thread", "process",
+	"kernel", "buffer", "arena", "pointer", "string", "column", "table", "transaction",
+	"commit", "rollback", "course", "student", "credit", "campus", "library", "lecture",
+	"notes", "exam", "garden", "river", "mountain", "coffee", "morning", "evening", "bridge",
+	"window", "signal", "harbor", "lantern", "compass", "orchard", "meadow", "thunder"};
+#define NWORDS (sizeof words / sizeof words[0])
+static const char *const subjects[] = {
+	"Algorithms", "Databases", "Operating Systems", "Networks", "Compilers", "Linear Algebra",
+	"Calculus", "Statistics", "Physics", "Chemistry", "Biology", "Economics", "Philosophy",
+	"History", "Literature", "Music Theory", "Drawing", "Astronomy", "Geology", "Psychology",
+	"Linguistics", "Ethics", "Cryptography", "Graphics", "Robotics"};
+#define NSUBJECTS (sizeof subjects / sizeof subjects[0])
+
+static bool tty;
+
+static void progress(const char *what, long done, long total)
+{
+	if (tty && (done == total || done % 5000 == 0)) {
+		fprintf(stderr, "\rseed: %-9s %ld/%ld", what, done, total);
+		if (done == total)
+			fputc('\n', stderr);
+	}
+}
+
+/* A multi-row INSERT of nrows rows of ncols placeholders; SQL text in out. */
+static void insert_sql(char *out, size_t n, const char *head, int ncols, long nrows)
+{
+	size_t o = (size_t)snprintf(out, n, "%s VALUES ", head);
+	for (long r = 0; r < nrows && o < n; r++) {
+		o += (size_t)snprintf(out + o, n - o, "%s(", r ? "," : "");
+		for (int c = 0; c < ncols && o < n; c++)
+			o += (size_t)snprintf(out + o, n - o, "%s?", c ? "," : "");
+		o += (size_t)snprintf(out + o, n - o, ")");
+	}
+}
+
+/* Bound values of one batch: strings and integers. */
+struct batch {
+	MYSQL_BIND *b;
+	unsigned long *len;
+	int64_t *ints;
+	char *text; /* string storage */
+	size_t text_used, text_cap;
+	int nb;
+};
+
+static int batch_init(struct batch *bt, int ncols, size_t text_cap)
+{
+	size_t n = (size_t)ncols * BATCH;
+	bt->b = calloc(n, sizeof *bt->b);
+	bt->len = calloc(n, sizeof *bt->len);
+	bt->ints = calloc(n, sizeof *bt->ints);
+	bt->text = malloc(text_cap);
+	bt->text_cap = text_cap;
+	bt->text_used = 0;
+	bt->nb = 0;
+	return bt->b && bt->len && bt->ints && bt->text ? 0 : -1;
+}
+
+static void batch_free(struct batch *bt)
+{
+	free(bt->b);
+	free(bt->len);
+	free(bt->ints);
+	free(bt->text);
+}
+
+static void batch_reset(struct batch *bt)
+{
+	bt->text_used = 0;
+	bt->nb = 0;
+}
+
+static void bind_int(struct batch *bt, int64_t v)
+{
+	int i = bt->nb++;
+	bt->ints[i] = v;
+	memset(&bt->b[i], 0, sizeof bt->b[i]);
+	bt->b[i].buffer_type = MYSQL_TYPE_LONGLONG;
+	bt->b[i].buffer = &bt->ints[i];
+}
+
+static void bind_text(struct batch *bt, const char *s, size_t n)
+{
+	int i = bt->nb++;
+	char *dst = bt->text + bt->text_used;
+	if (bt->text_used + n > bt->text_cap)
+		n = bt->text_cap - bt->text_used; /* cannot happen: sized for the worst case */
+	memcpy(dst, s, n);
+	bt->text_used += n;
+	bt->len[i] = n;
+	memset(&bt->b[i], 0, sizeof bt->b[i]);
+	bt->b[i].buffer_type = MYSQL_TYPE_STRING;
+	bt->b[i].buffer = dst;
+	bt->b[i].buffer_length = n;
+	bt->b[i].length = &bt->len[i];
+}
+
+static void bind_datetime(struct batch *bt, int64_t t)
+{
+	char s[32];
+	time_t tt = (time_t)t;
+	struct tm tm;
+	gmtime_r(&tt, &tm);
+	size_t n = strftime(s, sizeof s, "%Y-%m-%d %H:%M:%S", &tm);
+	bind_text(bt, s, n);
+}
+
+/* Run the batch as a multi-row INSERT of rows rows; *first_id gets the
+ * first AUTO_INCREMENT id (consecutive within one statement). */
+static int batch_run(struct db *db, struct batch *bt, const char *head, int ncols, long rows,
+		     int64_t *first_id)
+{
+	static char sql[BATCH * 64 + 512];
+	insert_sql(sql, sizeof sql, head, ncols, rows);
+	MYSQL_STMT *st = db_prepare(db, sql);
+	if (!st)
+		return -1;
+	if (mysql_stmt_bind_param(st, bt->b)) {
+		db_note_error(db, mysql_stmt_errno(st), mysql_stmt_error(st));
+		return -1;
+	}
+	if (db_stmt_execute(db, st) < 0)
+		return -1;
+	if (first_id)
+		*first_id = (int64_t)mysql_stmt_insert_id(st);
+	if ((long)mysql_stmt_affected_rows(st) != rows) {
+		snprintf(db->err, sizeof db->err, "a batch insert wrote fewer rows than asked");
+		return -1;
+	}
+	return 0;
+}
+
+static int64_t count_rows(struct db *db, const char *sql)
+{
+	MYSQL_STMT *st = db_prepare(db, sql);
+	if (!st || db_stmt_execute(db, st) < 0)
+		return -1;
+	int64_t v = 0;
+	MYSQL_BIND b = {0};
+	b.buffer_type = MYSQL_TYPE_LONGLONG;
+	b.buffer = &v;
+	if (mysql_stmt_bind_result(st, &b) || mysql_stmt_fetch(st) != 0)
+		v = -1;
+	mysql_stmt_free_result(st);
+	mysql_stmt_reset(st);
+	return v;
+}
+
+static void username_of(long i, char *out, size_t n)
+{
+	if (i < (long)(sizeof demo_names / sizeof demo_names[0]))
+		snprintf(out, n, "%s", demo_names[i]);
+	else
+		snprintf(out, n, "user%05ld", i + 1);
+}
+
+static int seed_run(struct db *db, const struct seed_opts *o)
+{
+	rng_state = 0x9E3779B97F4A7C15ULL;
+	int64_t base = 1767225600; /* 2026-01-01T00:00:00Z: deterministic dates */
+	char hash[WEB_PASSWORD_HASH_BYTES];
+	/* One Argon2id hash for every demo user: hashing each would cost
+	 * 30 ms per user and the data set is public demo data anyway. */
+	if (web_password_hash(SEED_PASSWORD, hash) < 0)
+		return -1;
+	size_t hlen = strlen(hash);
+	struct batch bt;
+	if (batch_init(&bt, 6, (size_t)BATCH * 2200) < 0) {
+		snprintf(db->err, sizeof db->err, "out of memory");
+		return -1;
+	}
+	int rc = -1;
+	int64_t *user_ids = calloc((size_t)o->users + 1, sizeof *user_ids);
+	int64_t *student_ids = calloc((size_t)o->students + 1, sizeof *student_ids);
+	int64_t *course_ids = calloc((size_t)o->courses + 1, sizeof *course_ids);
+	int *course_cap = calloc((size_t)o->courses + 1, sizeof *course_cap);
+	int *course_n = calloc((size_t)o->courses + 1, sizeof *course_n);
+	if (!user_ids || !student_ids || !course_ids || !course_cap || !course_n)
+		goto out;
+	if (db_exec(db, "START TRANSACTION") < 0)
+		goto out;
+
+	/* Users. */
+	for (long i = 0; i < o->users;) {
+		long rows = o->users - i < BATCH ? o->users - i : BATCH;
+		batch_reset(&bt);
+		for (long r = 0; r < rows; r++) {
+			char name[40];
+			username_of(i + r, name, sizeof name);
+			bind_text(&bt, name, strlen(name));
+			bind_text(&bt, hash, hlen);
+			bind_datetime(&bt, base - 86400 * 30 + (i + r) * 60);
+		}
+		int64_t first;
+		if (batch_run(db, &bt, "INSERT INTO `user` (`username`, `password`, `rdatetime`)", 3, rows,
+			      &first) < 0)
+			goto out;
+		for (long r = 0; r < rows; r++)
+			user_ids[i + r] = first + r;
+		i += rows;
+		progress("users", i, o->users);
+	}
+	/* Students: the first `students` users have their profile. */
+	for (long i = 0; i < o->students;) {
+		long rows = o->students - i < BATCH ? o->students - i : BATCH;
+		batch_reset(&bt);
+		for (long r = 0; r < rows; r++) {
+			char name[40];
+			username_of(i + r, name, sizeof name);
+			bind_text(&bt, name, strlen(name));
+			bind_int(&bt, 18 + (int64_t)(rng() % 12));
+			bind_int(&bt, user_ids[i + r]);
+		}
+		int64_t first;
+		if (batch_run(db, &bt, "INSERT INTO `student` (`sname`, `age`, `user_id`)", 3, rows, &first) < 0)
+			goto out;
+		for (long r = 0; r < rows; r++)
+			student_ids[i + r] = first + r;
+		i += rows;
+		progress("students", i, o->students);
+	}
+	if (db_exec(db, "COMMIT") < 0 || db_exec(db, "START TRANSACTION") < 0)
+		goto out;
+
+	/* Articles, oldest first: ids and dates grow together. */
+	for (long i = 0; i < o->articles;) {
+		long rows = o->articles - i < BATCH ? o->articles - i : BATCH;
+		batch_reset(&bt);
+		for (long r = 0; r < rows; r++) {
+			long k = i + r;
+			char title[160], content[2048];
+			int tn = snprintf(title, sizeof title, "%s %s and the %s",
+					  words[rng() % NWORDS], words[rng() % NWORDS], words[rng() % NWORDS]);
+			title[0] = (char)(title[0] - 32);
+			int cn = 0;
+			int sentences = 3 + (int)(rng() % 6);
+			for (int s = 0; s < sentences && cn < 1800; s++) {
+				int nw = 6 + (int)(rng() % 10);
+				for (int w = 0; w < nw && cn < 1800; w++)
+					cn += snprintf(content + cn, sizeof content - (size_t)cn, "%s%s",
+						       w ? " " : "", words[rng() % NWORDS]);
+				cn += snprintf(content + cn, sizeof content - (size_t)cn, ". ");
+			}
+			bind_text(&bt, title, (size_t)tn);
+			bind_text(&bt, content, (size_t)cn);
+			bind_datetime(&bt, base + k * 37);
+			bind_int(&bt, (int64_t)(rng() % 200));
+			bind_int(&bt, o->users ? user_ids[rng() % (uint64_t)o->users] : 0);
+		}
+		if (batch_run(db, &bt,
+			      "INSERT INTO `article` (`title`, `content`, `pdatetime`, `click_num`, `user_id`)",
+			      5, rows, NULL) < 0)
+			goto out;
+		i += rows;
+		if (i % (BATCH * 20) == 0 && (db_exec(db, "COMMIT") < 0 || db_exec(db, "START TRANSACTION") < 0))
+			goto out;
+		progress("articles", i, o->articles);
+	}
+
+	/* Courses. */
+	for (long i = 0; i < o->courses;) {
+		long rows = o->courses - i < BATCH ? o->courses - i : BATCH;
+		batch_reset(&bt);
+		for (long r = 0; r < rows; r++) {
+			long k = i + r;
+			char name[80];
+			int n = snprintf(name, sizeof name, "%s %ld", subjects[k % NSUBJECTS],
+					 101 + (k / (long)NSUBJECTS) * 100 + (k % 3));
+			course_cap[k] = 30;
+			bind_text(&bt, name, (size_t)n);
+			bind_int(&bt, 1 + (int64_t)(rng() % 6));
+			bind_int(&bt, course_cap[k]);
+		}
+		int64_t first;
+		if (batch_run(db, &bt, "INSERT INTO `course` (`cname`, `score`, `capacity`)", 3, rows, &first) < 0)
+			goto out;
+		for (long r = 0; r < rows; r++)
+			course_ids[i + r] = first + r;
+		i += rows;
+		progress("courses", i, o->courses);
+	}
+
+	/* About five courses per student, never over capacity. */
+	long pending = 0, total_sel = 0;
+	batch_reset(&bt);
+	for (long s = 0; s < o->students && o->courses > 0; s++) {
+		long want = o->courses < 5 ? o->courses : 5;
+		long start = (long)(rng() % (uint64_t)o->courses);
+		for (long k = 0, got = 0; k < o->courses && got < want; k++) {
+			long c = (start + k * 7) % o->courses;
+			bool dup = false;
+			for (long j = 0; j < k; j++)
+				dup |= (start + j * 7) % o->courses == c;
+			if (dup || course_n[c] >= course_cap[c])
+				continue;
+			course_n[c]++;
+			got++;
+			bind_int(&bt, student_ids[s]);
+			bind_int(&bt, course_ids[c]);
+			bind_datetime(&bt, base + s * 11);
+			if (++pending == BATCH) {
+				if (batch_run(db, &bt, "INSERT INTO `student_course` (`stu_id`, `cou_id`, `selected_at`)",
+					      3, pending, NULL) < 0)
+					goto out;
+				total_sel += pending;
+				pending = 0;
+				batch_reset(&bt);
+			}
+		}
+	}
+	if (pending && batch_run(db, &bt, "INSERT INTO `student_course` (`stu_id`, `cou_id`, `selected_at`)", 3,
+				 pending, NULL) < 0)
+		goto out;
+	total_sel += pending;
+	if (db_exec(db, "COMMIT") < 0)
+		goto out;
+	/* The bulk INSERTs bypassed the ORM's flush hook: set the count. */
+	if (db_exec(db, "INSERT INTO `counter` (`name`, `value`) SELECT 'articles', COUNT(*) FROM `article` "
+			"WHERE `isdelete` = 0 ON DUPLICATE KEY UPDATE `value` = VALUES(`value`)") < 0)
+		goto out;
+	printf("Seeded %ld users, %ld students, %ld articles, %ld courses, %ld enrollments "
+	       "(demo password: %s)\n",
+	       o->users, o->students, o->articles, o->courses, total_sel, SEED_PASSWORD);
+	rc = 0;
+out:
+	if (rc < 0 && db->conn)
+		db_exec(db, "ROLLBACK");
+	free(user_ids);
+	free(student_ids);
+	free(course_ids);
+	free(course_cap);
+	free(course_n);
+	batch_free(&bt);
+	return rc;
+}
+
+static bool parse_count(const char *s, long *out)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+	if (!*s || *end || v < 0 || v > 100000000)
+		return false;
+	*out = v;
+	return true;
+}
+
+static int seed_main(struct config *cfg, int argc, char **argv)
+{
+	struct seed_opts o = {.users = 10, .articles = 120, .courses = 12, .students = -1};
+	for (int i = 0; i < argc; i++) {
+		long *target = NULL;
+		if (!strcmp(argv[i], "--users"))
+			target = &o.users;
+		else if (!strcmp(argv[i], "--articles"))
+			target = &o.articles;
+		else if (!strcmp(argv[i], "--courses"))
+			target = &o.courses;
+		else if (!strcmp(argv[i], "--students"))
+			target = &o.students;
+		else if (!strcmp(argv[i], "--if-empty")) {
+			o.if_empty = true;
+			continue;
+		}
+		if (!target || i + 1 >= argc || !parse_count(argv[i + 1], target)) {
+			fprintf(stderr, "flacon: seed: bad argument %s (seed [--users N --articles N --courses N --students N] [--if-empty])\n",
+				argv[i]);
+			return CLI_USAGE;
+		}
+		i++;
+	}
+	if (o.students < 0 || o.students > o.users)
+		o.students = o.users;
+	if (o.articles > 0 && o.users == 0) {
+		fprintf(stderr, "flacon: seed: articles need at least one user\n");
+		return CLI_USAGE;
+	}
+	char err[256];
+	struct db *db = db_new(cfg->database_url, err, sizeof err);
+	if (!db) {
+		fprintf(stderr, "flacon: %s\n", err);
+		return CLI_FAILED;
+	}
+	int rc = CLI_FAILED;
+	if (db_ensure(db) < 0) {
+		fprintf(stderr, "flacon: %s\n", db->err);
+		goto out;
+	}
+	int64_t existing = count_rows(db, "SELECT (SELECT COUNT(*) FROM `user`) + (SELECT COUNT(*) FROM `course`)");
+	if (existing < 0) {
+		fprintf(stderr, "flacon: seed: %s (run 'flacon db upgrade' first)\n", db->err);
+		goto out;
+	}
+	if (existing > 0) {
+		if (o.if_empty) {
+			rc = CLI_OK;
+			goto out;
+		}
+		fprintf(stderr, "flacon: seed: the database already holds users or courses; seed fills an empty one\n");
+		goto out;
+	}
+	tty = isatty(STDERR_FILENO);
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (seed_run(db, &o) < 0) {
+		fprintf(stderr, "%sflacon: seed failed: %s\n", tty ? "\n" : "", db->err);
+		goto out;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	printf("in %.2f s\n", (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	rc = CLI_OK;
+out:
+	db_close(db);
+	return rc;
+}
+
+const struct cli_command cli_seed = {
+	"seed", "seed [--users N --articles N --courses N --students N] [--if-empty]",
+	"deterministic demo data in bulk (empty database only)", seed_main,
+};

@@ -1,0 +1,762 @@
+/* orm.h — the ORM-like mapper (Flask-SQLAlchemy in C): model metadata
+ * declared once with X-macros, DDL (create_all / drop_all), a query builder,
+ * a unit-of-work session with an identity map and dirty tracking, and
+ * relationships with lazy and eager (one query per relationship) loading.
+ *
+ * Every value travels as a bound parameter of a prepared statement (cached
+ * by db_prepare); identifiers come only from model metadata. Objects, lists
+ * and values a session produces live in the arena the caller gives the
+ * session: one arena_reset() frees a whole request's worth.
+ *
+ * See docs/orm.md for the Flask-SQLAlchemy ↔ Flacon side-by-side guide. */
+#ifndef FLACON_ORM_H
+#define FLACON_ORM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "core/arena.h"
+#include "core/buf.h"
+#include "db/db.h"
+
+/* ------------------------------------------------------------------ */
+/* Errors                                                               */
+
+/* Result codes: 0 or one of these (negative). The web layer maps them to
+ * HTTP: NOT_FOUND → 404, CONFLICT → 409, INVALID → 422, the rest → 500. */
+enum orm_err {
+	ORM_OK = 0,
+	ORM_NOT_FOUND = -1, /* *_or_404, paginate(error_out) */
+	ORM_CONFLICT = -2,  /* duplicate key (1062), row still referenced (1451), row vanished */
+	ORM_INVALID = -3,   /* not null (1048/1364), no parent row (1452), enum/check
+			     * (1265/4025), too long (1406), out of range (1264), bad value */
+	ORM_RETRY = -4,     /* deadlock (1213) or lock wait timeout (1205): rolled back, retry */
+	ORM_DB = -5,        /* lost connection or any other database error */
+	ORM_NOMEM = -6,     /* the arena is out of memory */
+	ORM_MISUSE = -7,    /* a bug in the caller: unknown column, wrong model, bad state */
+};
+
+/* A static one-word description of an orm_err ("conflict", ...). */
+const char *orm_strerror(int err);
+/* Map a MariaDB error number to an orm_err (0 → ORM_OK). */
+int orm_err_from_errno(unsigned errnum);
+
+/* ------------------------------------------------------------------ */
+/* Column types and the C type of each                                 */
+
+enum orm_type {
+	ORM_INTEGER,      /* INT                  int32_t */
+	ORM_SMALLINT,     /* SMALLINT             int16_t */
+	ORM_BIGINT,       /* BIGINT               int64_t */
+	ORM_FLOAT,        /* DOUBLE               double */
+	ORM_NUMERIC,      /* DECIMAL(p,s)         const char * (exact decimal text) */
+	ORM_STRING,       /* VARCHAR(n)           const char * */
+	ORM_TEXT,         /* TEXT (or by .length) const char * */
+	ORM_UNICODE,      /* VARCHAR(n) utf8mb4   const char * */
+	ORM_UNICODE_TEXT, /* TEXT utf8mb4         const char * */
+	ORM_BOOLEAN,      /* TINYINT(1)           bool */
+	ORM_DATE,         /* DATE                 int32_t days since 1970-01-01 */
+	ORM_TIME,         /* TIME                 int32_t seconds (signed) */
+	ORM_DATETIME,     /* DATETIME (UTC)       int64_t seconds since the epoch */
+	ORM_BINARY,       /* BLOB (LargeBinary)   struct orm_bytes */
+	ORM_ENUM,         /* ENUM('a',...)        const char * (one of .enum_values) */
+};
+
+/* Bytes that may hold NUL (LargeBinary). */
+struct orm_bytes {
+	const void *p;
+	size_t n;
+};
+
+#define ORM_CTYPE_ORM_INTEGER int32_t
+#define ORM_CTYPE_ORM_SMALLINT int16_t
+#define ORM_CTYPE_ORM_BIGINT int64_t
+#define ORM_CTYPE_ORM_FLOAT double
+#define ORM_CTYPE_ORM_NUMERIC const char *
+#define ORM_CTYPE_ORM_STRING const char *
+#define ORM_CTYPE_ORM_TEXT const char *
+#define ORM_CTYPE_ORM_UNICODE const char *
+#define ORM_CTYPE_ORM_UNICODE_TEXT const char *
+#define ORM_CTYPE_ORM_BOOLEAN bool
+#define ORM_CTYPE_ORM_DATE int32_t
+#define ORM_CTYPE_ORM_TIME int32_t
+#define ORM_CTYPE_ORM_DATETIME int64_t
+#define ORM_CTYPE_ORM_BINARY struct orm_bytes
+#define ORM_CTYPE_ORM_ENUM const char *
+
+/* Column flags (.flags = ORM_PK | ORM_AUTOINC ...). Columns are nullable
+ * unless ORM_NOT_NULL or ORM_PK, as in SQLAlchemy. */
+enum {
+	ORM_PK = 1u << 0,       /* primary key (one integer column per model) */
+	ORM_AUTOINC = 1u << 1,  /* AUTO_INCREMENT; the new id is written back */
+	ORM_NOT_NULL = 1u << 2, /* nullable=False */
+	ORM_UNIQUE = 1u << 3,   /* unique=True: UNIQUE KEY uq_<table>_<col> */
+	ORM_INDEX = 1u << 4,    /* index=True: KEY ix_<table>_<col> */
+};
+
+/* Python-side default: a constant put into the object by orm_new(). */
+struct orm_default {
+	bool set;
+	int64_t i;     /* integers, booleans, DATE/TIME/DATETIME */
+	double d;      /* FLOAT */
+	const char *s; /* strings, NUMERIC, ENUM */
+};
+#define ORM_DEFAULT_INT(v) {.set = true, .i = (v)}
+#define ORM_DEFAULT_DBL(v) {.set = true, .d = (v)}
+#define ORM_DEFAULT_STR(v) {.set = true, .s = (v)}
+/* Enum values, in order: .enum_values = ORM_ENUM_VALUES("a", "b") */
+#define ORM_ENUM_VALUES(...) ((const char *const[]){__VA_ARGS__, NULL})
+
+#define ORM_MAX_COLUMNS 64  /* per model: null / dirty bitmaps are uint64_t */
+#define ORM_MAX_RELS 32
+#define ORM_MAX_INDEX_COLS 8
+#define ORM_MAX_ORDER 4
+
+struct orm_model;
+struct orm_registry;
+struct orm_session;
+
+struct orm_column {
+	/* Declared (designated initialisers in the X-macro list). */
+	const char *name;
+	enum orm_type type;
+	size_t offset;                  /* of the field in the model's struct */
+	unsigned flags;                 /* ORM_PK, ORM_AUTOINC, ... */
+	unsigned length;                /* String/Unicode(n); Text/Binary size class */
+	unsigned precision, scale;      /* Numeric(p, s) */
+	const char *const *enum_values; /* Enum: NULL-terminated */
+	const char *collation;          /* e.g. "utf8mb4_unicode_ci"; NULL = table's */
+	struct orm_default default_value; /* Python-side constant (orm_new) */
+	const char *server_default;     /* DDL DEFAULT, SQL text from the model
+					 * author: "CURRENT_TIMESTAMP", "0", "'x'" */
+	const char *fk;                 /* ForeignKey("table.column") */
+	const char *fk_ondelete;        /* "CASCADE", "SET NULL"...; NULL = RESTRICT */
+	/* Derived by orm_registry_init(). */
+	const struct orm_model *model;
+	unsigned index;                    /* position in model->columns */
+	const struct orm_column *fk_target; /* the referenced column */
+	const char *qname;                 /* "`table`.`column`" */
+};
+
+/* A named index or unique constraint (several columns allowed). */
+struct orm_index_def {
+	const char *name; /* NULL = ix_/uq_<table>_<col1>_<col2>... */
+	const char *columns[ORM_MAX_INDEX_COLS];
+	bool unique;
+};
+
+struct orm_index {
+	const char *name;
+	const struct orm_column *columns[ORM_MAX_INDEX_COLS];
+	unsigned ncolumns;
+	bool unique;
+};
+
+struct orm_fk {
+	const char *name; /* fk_<table>_<column> */
+	const struct orm_column *column;
+	const struct orm_column *ref; /* referenced column (its ->model is the table) */
+	const char *ondelete;         /* NULL = RESTRICT */
+};
+
+enum orm_rel_kind {
+	ORM_MANY_TO_ONE,  /* scalar: article.user (FK here) */
+	ORM_ONE_TO_MANY,  /* list:   user.articles (FK in the target) */
+	ORM_ONE_TO_ONE,   /* scalar: user.student (one-to-many with uselist=False) */
+	ORM_MANY_TO_MANY, /* list:   student.courses through .secondary */
+};
+
+/* One side of a join, both "table.column": primaryjoin = User.id ==
+ * Article.user_id is ORM_JOIN("user.id", "article.user_id"). */
+struct orm_join_spec {
+	const char *left, *right;
+};
+#define ORM_JOIN(l, r) {(l), (r)}
+
+enum orm_dir { ORM_ASC = 0, ORM_DESC = 1 };
+struct orm_order_spec {
+	const char *column; /* a column of the relationship's target */
+	enum orm_dir dir;
+};
+
+enum orm_lazy {
+	ORM_LAZY_SELECT = 0, /* lazy="select": loaded on first orm_load_* */
+	ORM_LAZY_SELECTIN,   /* lazy="selectin": every query eager-loads it */
+};
+
+struct orm_relationship {
+	/* Declared. */
+	const char *name;
+	enum orm_rel_kind kind;
+	struct orm_model *target;
+	size_t offset;                /* of the field in the model's struct */
+	const char *secondary;        /* many-to-many: the association table */
+	const char *back_populates;   /* the reverse relationship on the target */
+	struct orm_join_spec primaryjoin;   /* optional; inferred from the FKs */
+	struct orm_join_spec secondaryjoin; /* many-to-many: target ↔ secondary */
+	struct orm_order_spec order_by[ORM_MAX_ORDER];
+	enum orm_lazy lazy;
+	/* Derived by orm_registry_init(). Join keys are integer columns. */
+	struct orm_model *model;
+	unsigned index;
+	const struct orm_column *local;  /* key in model: FK (m2o) or referenced column */
+	const struct orm_column *remote; /* key in target: PK (m2o), FK (o2m), PK (m2m) */
+	struct orm_model *sec;           /* many-to-many association model */
+	const struct orm_column *sec_local, *sec_remote; /* its columns for local / remote */
+	const struct orm_relationship *backref;
+	const char *order_sql; /* " ORDER BY ..." or "" */
+};
+
+/* Called after each row a flush writes (inside the transaction), before the
+ * object's snapshot is updated: orm_changed() still tells what changed.
+ * Non-zero return (an orm_err) fails the flush: everything is rolled back.
+ * This is how a maintained O(1) count (e.g. of visible articles) is kept. */
+enum orm_write { ORM_WRITE_INSERT, ORM_WRITE_UPDATE, ORM_WRITE_DELETE };
+typedef int (*orm_flush_hook)(struct orm_session *s, void *obj, enum orm_write what);
+
+struct orm_model {
+	/* Declared. */
+	const char *name;  /* the model's C name */
+	const char *table; /* table name (defaults to name) */
+	size_t size;       /* sizeof(struct name) */
+	struct orm_column *columns;
+	size_t ncolumns;
+	struct orm_relationship *rels;
+	size_t nrels;
+	const struct orm_index_def *index_defs; /* table-level; {0}-terminated */
+	const char *charset;   /* default utf8mb4 */
+	const char *collation; /* default utf8mb4_unicode_ci */
+	orm_flush_hook after_write;
+	/* Derived by orm_registry_init(). */
+	bool ready;
+	unsigned rank;  /* FK depth: parents have lower ranks */
+	const struct orm_column *pk;
+	struct orm_index *indexes; /* column-level and table-level, named */
+	size_t nindexes;
+	struct orm_fk *fks;
+	size_t nfks;
+	const char *qtable;      /* "`table`" */
+	const char *select_list; /* "`t`.`a`, `t`.`b`, ..." */
+	const char *sql_get;     /* SELECT ... WHERE pk = ? */
+	const char *sql_delete;  /* DELETE ... WHERE pk = ? */
+	uint64_t not_null_mask;  /* columns NOT NULL */
+};
+
+/* A set of models (a MetaData). Initialise once per process, before fork. */
+struct orm_registry {
+	struct orm_model **models; /* declared order */
+	size_t nmodels;
+	/* Derived. */
+	bool ready;
+	struct orm_model **sorted; /* FK order: parents first */
+	struct arena arena;        /* derived metadata; freed by orm_registry_free */
+};
+
+/* Resolve names (FK targets, relationship joins, index columns), derive
+ * indexes, FKs, FK order and the fixed SQL of every model. Idempotent.
+ * Returns 0, or ORM_MISUSE with a message in err (unknown column, cycle...). */
+int orm_registry_init(struct orm_registry *r, char *err, size_t errlen);
+void orm_registry_free(struct orm_registry *r);
+/* The model whose table is name, or NULL. */
+struct orm_model *orm_registry_find(const struct orm_registry *r, const char *table);
+/* The column called name, or NULL (linear; metadata only). */
+const struct orm_column *orm_model_column(const struct orm_model *m, const char *name);
+const struct orm_relationship *orm_model_rel(const struct orm_model *m, const char *name);
+
+/* ------------------------------------------------------------------ */
+/* Objects                                                              */
+
+enum orm_state {
+	ORM_TRANSIENT = 0, /* not in a session */
+	ORM_PENDING,       /* added, INSERT at the next flush */
+	ORM_PERSISTENT,    /* a row, in the identity map */
+	ORM_DELETED,       /* DELETE at the next flush */
+	ORM_DETACHED,      /* deleted and flushed, or expunged */
+};
+
+/* The header every model struct starts with (the X-macros put it there). */
+struct orm_obj {
+	const struct orm_model *model;
+	struct orm_session *session;
+	struct orm_obj *next;   /* in the session's list of objects */
+	void *snapshot;         /* copy of the struct as last loaded / flushed */
+	void *txn_orig;         /* copy before this transaction's first write */
+	uint64_t nulls;         /* bit i: column i is NULL (scalar columns) */
+	uint64_t touched;       /* bit i: orm_touch() — changed in place */
+	uint32_t rels_loaded;   /* bit r: relationship r holds its rows */
+	uint8_t state;          /* enum orm_state */
+	bool in_txn_log;
+};
+
+/* A list of objects (one-to-many and many-to-many fields, query results).
+ * Items and the array live in the session's arena. */
+struct orm_list {
+	struct orm_obj **items;
+	size_t n, cap;
+};
+
+/* Is column i of obj NULL? Pointer-typed columns are NULL when the pointer
+ * is; scalar ones when their null bit is set. */
+bool orm_field_is_null(const void *obj, unsigned col);
+/* Set column i to NULL at the next flush (a pointer column: set it NULL). */
+void orm_set_null(void *obj, unsigned col);
+/* Mark column i as changed (and not NULL): use after changing a string in
+ * place, or to store 0 into a column that was NULL. */
+void orm_touch(void *obj, unsigned col);
+/* Has column i changed since the object was loaded / last flushed? */
+bool orm_changed(const void *obj, unsigned col);
+/* Assign a field and mark it changed: ORM_SET(u, user, age, 20). */
+#define ORM_SET(obj, model, field, value) \
+	((obj)->field = (value), orm_touch((obj), model##_col_##field))
+#define ORM_IS_NULL(obj, model, field) orm_field_is_null((obj), model##_col_##field)
+#define ORM_SET_NULL(obj, model, field) orm_set_null((obj), model##_col_##field)
+/* The integer primary key of obj (0 while pending with AUTO_INCREMENT). */
+int64_t orm_pk(const void *obj);
+
+/* ------------------------------------------------------------------ */
+/* Declaring a model (X-macros)                                         */
+/*
+ * models.h:
+ *   #define USER_COLUMNS(X) \
+ *     X(user, id, ORM_INTEGER, .flags = ORM_PK | ORM_AUTOINC) \
+ *     X(user, username, ORM_STRING, .length = 32, .flags = ORM_NOT_NULL | ORM_UNIQUE)
+ *   #define USER_RELS(X) \
+ *     X(user, articles, ORM_ONE_TO_MANY, article, .back_populates = "user")
+ *   ORM_MODEL_DECLARE(user, USER_COLUMNS, USER_RELS)
+ * models.c:
+ *   ORM_MODEL_DEFINE(user, USER_COLUMNS, USER_RELS)            // or with
+ *   ORM_MODEL_DEFINE(article, ..., .index_defs = ...)          // table options
+ * A model without relationships passes ORM_NO_RELS.
+ *
+ * That yields struct user { struct orm_obj orm; int32_t id; const char
+ * *username; struct orm_list articles; }, enum constants user_col_id,
+ * user_col_username, user_ncols, user_rel_articles, the descriptor
+ * user_model, and typed helpers: user_new, user_get, user_get_or_404,
+ * user_query, user_first, user_first_or_404, user_at, user_load_articles.
+ */
+#define ORM_NO_RELS(X)
+
+#define ORM_X_FIELD(m, fname, ftype, ...) ORM_CTYPE_##ftype fname;
+#define ORM_X_RELFIELD(m, rname, rkind, rtarget, ...) ORM_RFIELD_##rkind(rtarget) rname;
+#define ORM_RFIELD_ORM_MANY_TO_ONE(t) struct t *
+#define ORM_RFIELD_ORM_ONE_TO_ONE(t) struct t *
+#define ORM_RFIELD_ORM_ONE_TO_MANY(t) struct orm_list
+#define ORM_RFIELD_ORM_MANY_TO_MANY(t) struct orm_list
+#define ORM_X_COLENUM(m, fname, ...) m##_col_##fname,
+#define ORM_X_RELENUM(m, rname, ...) m##_rel_##rname,
+#define ORM_X_RELFN(m, rname, rkind, rtarget, ...) ORM_RFN_##rkind(m, rname, rtarget)
+#define ORM_RFN_SCALAR(m, rname, rtarget)                                                  \
+	static inline int m##_load_##rname(struct orm_session *s, struct m *o,             \
+					   struct rtarget **out)                           \
+	{                                                                                  \
+		void *r = NULL;                                                            \
+		int rc = orm_load_one(s, o, &m##_model.rels[m##_rel_##rname], &r);         \
+		*out = (struct rtarget *)r;                                                \
+		return rc;                                                                 \
+	}
+#define ORM_RFN_LIST(m, rname, rtarget)                                                    \
+	static inline int m##_load_##rname(struct orm_session *s, struct m *o,             \
+					   struct orm_list **out)                          \
+	{                                                                                  \
+		return orm_load_list(s, o, &m##_model.rels[m##_rel_##rname], out);         \
+	}
+#define ORM_RFN_ORM_MANY_TO_ONE(m, r, t) ORM_RFN_SCALAR(m, r, t)
+#define ORM_RFN_ORM_ONE_TO_ONE(m, r, t) ORM_RFN_SCALAR(m, r, t)
+#define ORM_RFN_ORM_ONE_TO_MANY(m, r, t) ORM_RFN_LIST(m, r, t)
+#define ORM_RFN_ORM_MANY_TO_MANY(m, r, t) ORM_RFN_LIST(m, r, t)
+
+#define ORM_MODEL_DECLARE(m, COLS, RELS)                                                   \
+	struct m {                                                                         \
+		struct orm_obj orm;                                                        \
+		COLS(ORM_X_FIELD)                                                          \
+		RELS(ORM_X_RELFIELD)                                                       \
+	};                                                                                 \
+	enum { COLS(ORM_X_COLENUM) m##_ncols };                                            \
+	enum { RELS(ORM_X_RELENUM) m##_nrels };                                            \
+	extern struct orm_model m##_model;                                                 \
+	static inline struct m *m##_new(struct orm_session *s)                             \
+	{                                                                                  \
+		return (struct m *)orm_new(s, &m##_model);                                 \
+	}                                                                                  \
+	static inline int m##_get(struct orm_session *s, int64_t id, struct m **out)       \
+	{                                                                                  \
+		void *o = NULL;                                                            \
+		int rc = orm_get(s, &m##_model, id, &o);                                   \
+		*out = (struct m *)o;                                                      \
+		return rc;                                                                 \
+	}                                                                                  \
+	static inline int m##_get_or_404(struct orm_session *s, int64_t id, struct m **out) \
+	{                                                                                  \
+		void *o = NULL;                                                            \
+		int rc = orm_get_or_404(s, &m##_model, id, &o);                            \
+		*out = (struct m *)o;                                                      \
+		return rc;                                                                 \
+	}                                                                                  \
+	static inline struct orm_query *m##_query(struct orm_session *s)                   \
+	{                                                                                  \
+		return orm_query(s, &m##_model);                                           \
+	}                                                                                  \
+	static inline int m##_first(struct orm_query *q, struct m **out)                   \
+	{                                                                                  \
+		void *o = NULL;                                                            \
+		int rc = orm_first(q, &o);                                                 \
+		*out = (struct m *)o;                                                      \
+		return rc;                                                                 \
+	}                                                                                  \
+	static inline int m##_first_or_404(struct orm_query *q, struct m **out)            \
+	{                                                                                  \
+		void *o = NULL;                                                            \
+		int rc = orm_first_or_404(q, &o);                                          \
+		*out = (struct m *)o;                                                      \
+		return rc;                                                                 \
+	}                                                                                  \
+	static inline struct m *m##_at(const struct orm_list *l, size_t i)                 \
+	{                                                                                  \
+		return (struct m *)l->items[i];                                            \
+	}                                                                                  \
+	RELS(ORM_X_RELFN)
+
+#define ORM_X_COLDESC(m, fname, ftype, ...) \
+	{.name = #fname, .type = ftype, .offset = offsetof(struct m, fname), __VA_ARGS__},
+#define ORM_X_RELDESC(m, rname, rkind, rtarget, ...)                                    \
+	{.name = #rname, .kind = rkind, .target = &rtarget##_model,                     \
+	 .offset = offsetof(struct m, rname), __VA_ARGS__},
+
+/* Define the descriptor m##_model; extra arguments are orm_model fields
+ * (.table, .index_defs, .after_write, .collation). */
+#define ORM_MODEL_DEFINE(m, COLS, RELS, ...)                                               \
+	static struct orm_column m##_columns_[] = {COLS(ORM_X_COLDESC){.name = NULL}};     \
+	static struct orm_relationship m##_rels_[] = {RELS(ORM_X_RELDESC){.name = NULL}};  \
+	struct orm_model m##_model = {                                                     \
+		.name = #m,                                                                \
+		.size = sizeof(struct m),                                                  \
+		.columns = m##_columns_,                                                   \
+		.ncolumns = sizeof m##_columns_ / sizeof m##_columns_[0] - 1,              \
+		.rels = m##_rels_,                                                         \
+		.nrels = sizeof m##_rels_ / sizeof m##_rels_[0] - 1,                       \
+		__VA_ARGS__}
+
+/* The descriptors of a column / relationship of a declared model. */
+#define ORM_COL(m, fname) (&m##_model.columns[m##_col_##fname])
+#define ORM_REL(m, rname) (&m##_model.rels[m##_rel_##rname])
+
+/* ------------------------------------------------------------------ */
+/* Schema                                                               */
+
+/* Append the SQL type of c ("VARCHAR(32)", "DECIMAL(18,4)", "ENUM('a','b')"). */
+int orm_column_sql_type(const struct orm_column *c, struct buf *out);
+/* Append c's column definition ("`name` VARCHAR(32) COLLATE x NOT NULL DEFAULT ..."). */
+int orm_column_sql(const struct orm_column *c, struct buf *out);
+/* Append m's CREATE TABLE (InnoDB, utf8mb4, PK, indexes, FKs). 0 or ORM_NOMEM. */
+int orm_create_table_sql(const struct orm_model *m, bool if_not_exists, struct buf *out);
+/* Fill out with r's models in FK order (parents first); returns how many
+ * (at most cap are written). r must be initialised. */
+size_t orm_registry_fk_order(const struct orm_registry *r, const struct orm_model **out,
+			     size_t cap);
+/* CREATE TABLE IF NOT EXISTS for every model, parents first; DROP TABLE IF
+ * EXISTS for every model, children first. 0 or an orm_err (db->err). */
+int orm_create_all(struct db *db, const struct orm_registry *r);
+int orm_drop_all(struct db *db, const struct orm_registry *r);
+
+/* ------------------------------------------------------------------ */
+/* Values                                                               */
+
+enum orm_vkind {
+	ORM_V_NULL,
+	ORM_V_INT,     /* also booleans, DATE (days), TIME (s), DATETIME (epoch s) */
+	ORM_V_DOUBLE,
+	ORM_V_TEXT,
+	ORM_V_DECIMAL, /* exact decimal text */
+	ORM_V_BYTES,
+};
+
+struct orm_value {
+	enum orm_vkind kind;
+	union {
+		int64_t i;
+		double d;
+		struct {
+			const char *p;
+			size_t n;
+		} s;
+	};
+};
+
+static inline struct orm_value orm_null(void)
+{
+	return (struct orm_value){.kind = ORM_V_NULL};
+}
+static inline struct orm_value orm_int(int64_t i)
+{
+	return (struct orm_value){.kind = ORM_V_INT, .i = i};
+}
+static inline struct orm_value orm_bool(bool b)
+{
+	return (struct orm_value){.kind = ORM_V_INT, .i = b};
+}
+static inline struct orm_value orm_dbl(double d)
+{
+	return (struct orm_value){.kind = ORM_V_DOUBLE, .d = d};
+}
+/* p is not copied: it must live as long as the query (arena or static). */
+static inline struct orm_value orm_strn(const char *p, size_t n)
+{
+	struct orm_value v = {.kind = ORM_V_TEXT};
+	v.s.p = p;
+	v.s.n = n;
+	return v;
+}
+static inline struct orm_value orm_str(const char *p)
+{
+	return p ? orm_strn(p, strlen(p)) : orm_null();
+}
+static inline struct orm_value orm_dec(const char *p)
+{
+	struct orm_value v = orm_str(p);
+	if (p)
+		v.kind = ORM_V_DECIMAL;
+	return v;
+}
+static inline struct orm_value orm_bytes(const void *p, size_t n)
+{
+	struct orm_value v = {.kind = ORM_V_BYTES};
+	v.s.p = (const char *)p;
+	v.s.n = n;
+	return v;
+}
+/* Numeric views of a result value (DECIMAL text is parsed). */
+int64_t orm_value_int(struct orm_value v);
+double orm_value_double(struct orm_value v);
+
+/* ------------------------------------------------------------------ */
+/* Session (unit of work)                                               */
+
+typedef void (*orm_sql_hook)(void *ctx, const char *sql);
+
+struct orm_session {
+	struct db *db;
+	struct arena *arena;
+	struct orm_obj *objects, *objects_tail; /* every attached object */
+	struct orm_obj **idmap;                 /* open addressing on (model, pk) */
+	size_t idmap_cap, idmap_n;
+	struct orm_uow_op *ops, *ops_tail;          /* pending link / association writes */
+	struct orm_txn_entry *txn_log;          /* rollback data of the open transaction */
+	bool in_txn;
+	unsigned long txn_connects;             /* db->connects at BEGIN */
+	int err;                                /* last orm_err */
+	unsigned db_errno;                      /* last MariaDB error number */
+	char errmsg[256];                       /* last error, one line */
+	const char *last_sql;                   /* in the arena; "" before any */
+	orm_sql_hook sql_hook;
+	void *sql_hook_ctx;
+};
+
+/* Start a session on db whose objects and queries live in arena a (not
+ * owned). Never fails. End it with orm_session_close() before resetting a. */
+void orm_session_init(struct orm_session *s, struct db *db, struct arena *a);
+/* Roll back an open transaction. The objects stay in the arena. */
+void orm_session_close(struct orm_session *s);
+/* Call hook(ctx, sql) before each statement the session runs. */
+void orm_session_set_sql_hook(struct orm_session *s, orm_sql_hook hook, void *ctx);
+/* The text of the last statement run (valid until the arena is reset). */
+const char *orm_last_sql(const struct orm_session *s);
+/* The message of the last error, one line. */
+const char *orm_errmsg(const struct orm_session *s);
+
+/* A transient object of model m, zeroed, with Python-side defaults and
+ * NULLs set; NULL when out of memory. It lives in the session's arena. */
+void *orm_new(struct orm_session *s, const struct orm_model *m);
+/* session.add(obj): pending (transient) or nothing (already attached).
+ * ORM_MISUSE if obj belongs to another session or was deleted. */
+int orm_add(struct orm_session *s, void *obj);
+/* session.delete(obj): DELETE at the next flush (a pending object is just
+ * expunged). Association rows of its many-to-many relationships go too. */
+int orm_delete(struct orm_session *s, void *obj);
+/* Start a transaction now (reads in it see a consistent snapshot; needed
+ * before a SELECT ... FOR UPDATE). Otherwise the first flush starts one. */
+int orm_begin(struct orm_session *s);
+/* Write pending changes inside the (possibly new) transaction: INSERTs in FK
+ * order, UPDATEs naming only changed columns, association rows, DELETEs.
+ * On error everything is rolled back (as orm_rollback) and the error is
+ * returned: nothing is half-written. */
+int orm_flush(struct orm_session *s);
+/* Flush, then COMMIT: one transaction. No statement when nothing changed. */
+int orm_commit(struct orm_session *s);
+/* ROLLBACK; objects revert to their last committed values, pending ones are
+ * expunged, loaded relationships are expired (reloaded on next access). */
+int orm_rollback(struct orm_session *s);
+
+/* Query.get(): the object with primary key id from the identity map, or
+ * from the database (one query); *out = NULL when there is none. */
+int orm_get(struct orm_session *s, const struct orm_model *m, int64_t id, void **out);
+/* As orm_get, but ORM_NOT_FOUND when there is none. */
+int orm_get_or_404(struct orm_session *s, const struct orm_model *m, int64_t id, void **out);
+
+/* ------------------------------------------------------------------ */
+/* Relationships                                                        */
+
+/* The related object of a scalar relationship (many-to-one, one-to-one),
+ * loading it when not yet loaded (a many-to-one finds it in the identity
+ * map first, without a query). *out = NULL when there is none. */
+int orm_load_one(struct orm_session *s, void *obj, const struct orm_relationship *r, void **out);
+/* The list of a one-to-many / many-to-many relationship, loading it (one
+ * query) when not yet loaded. */
+int orm_load_list(struct orm_session *s, void *obj, const struct orm_relationship *r,
+		  struct orm_list **out);
+/* Load r for every object of list in one query (WHERE key IN (...)). */
+int orm_load_rel_many(struct orm_session *s, const struct orm_list *list,
+		      const struct orm_relationship *r);
+/* parent.rel.append(child): list relationships. Loads the list first when
+ * needed; a child already in it is a no-op; a transient child is added to
+ * the session; the backref side is kept in step. The row (association or
+ * FK) is written at the next flush. */
+int orm_append(struct orm_session *s, void *parent, const struct orm_relationship *r, void *child);
+/* parent.rel.remove(child): a child not in the list is a no-op. A
+ * many-to-many association row is deleted; a one-to-many child gets a NULL FK. */
+int orm_remove(struct orm_session *s, void *parent, const struct orm_relationship *r, void *child);
+/* obj.rel = target for a scalar relationship (target may be NULL): the FK
+ * follows at the next flush, the backref list is kept in step. */
+int orm_set_related(struct orm_session *s, void *obj, const struct orm_relationship *r,
+		    void *target);
+/* Does list hold obj? */
+bool orm_list_contains(const struct orm_list *l, const void *obj);
+
+/* ------------------------------------------------------------------ */
+/* Queries                                                              */
+
+struct orm_expr;
+struct orm_query;
+
+enum orm_op { ORM_OP_EQ, ORM_OP_NE, ORM_OP_LT, ORM_OP_LE, ORM_OP_GT, ORM_OP_GE };
+enum orm_agg { ORM_COUNT, ORM_SUM, ORM_AVG, ORM_MIN, ORM_MAX };
+
+/* Expressions live in the session's arena. A NULL argument (out of memory
+ * earlier) makes the query fail with ORM_NOMEM when run. */
+const struct orm_expr *orm_cmp(struct orm_session *s, const struct orm_expr *term,
+			       enum orm_op op, struct orm_value v);
+const struct orm_expr *orm_eq(struct orm_session *s, const struct orm_column *c, struct orm_value v);
+const struct orm_expr *orm_ne(struct orm_session *s, const struct orm_column *c, struct orm_value v);
+const struct orm_expr *orm_lt(struct orm_session *s, const struct orm_column *c, struct orm_value v);
+const struct orm_expr *orm_le(struct orm_session *s, const struct orm_column *c, struct orm_value v);
+const struct orm_expr *orm_gt(struct orm_session *s, const struct orm_column *c, struct orm_value v);
+const struct orm_expr *orm_ge(struct orm_session *s, const struct orm_column *c, struct orm_value v);
+const struct orm_expr *orm_like(struct orm_session *s, const struct orm_column *c, const char *pattern);
+/* vals is copied. An empty list matches nothing (as SQLAlchemy). */
+const struct orm_expr *orm_in(struct orm_session *s, const struct orm_column *c,
+			      const struct orm_value *vals, size_t n);
+const struct orm_expr *orm_is_null(struct orm_session *s, const struct orm_column *c);
+const struct orm_expr *orm_is_not_null(struct orm_session *s, const struct orm_column *c);
+const struct orm_expr *orm_and(struct orm_session *s, const struct orm_expr *a, const struct orm_expr *b);
+const struct orm_expr *orm_or(struct orm_session *s, const struct orm_expr *a, const struct orm_expr *b);
+const struct orm_expr *orm_not(struct orm_session *s, const struct orm_expr *a);
+/* Terms for select / group_by / having / order_by. */
+const struct orm_expr *orm_colref(struct orm_session *s, const struct orm_column *c);
+/* func.count(c) (c NULL: COUNT(*)), func.sum(c), avg, min, max. */
+const struct orm_expr *orm_func(struct orm_session *s, enum orm_agg f, const struct orm_column *c);
+
+/* Model.query. Every function below returns a NEW query (the argument is
+ * left as it was), so a base query can be shared. */
+struct orm_query *orm_query(struct orm_session *s, const struct orm_model *m);
+struct orm_query *orm_filter(struct orm_query *q, const struct orm_expr *e);
+/* filter_by(name=v): equality on the column called name; an unknown name
+ * makes the query fail with ORM_MISUSE (it never reaches the SQL). */
+struct orm_query *orm_filter_by(struct orm_query *q, const char *column, struct orm_value v);
+struct orm_query *orm_limit(struct orm_query *q, int64_t n);
+struct orm_query *orm_offset(struct orm_query *q, int64_t n);
+/* Append an ORDER BY key (several calls: several keys, in call order). */
+struct orm_query *orm_order_by(struct orm_query *q, const struct orm_column *c, enum orm_dir d);
+struct orm_query *orm_order_by_term(struct orm_query *q, const struct orm_expr *term, enum orm_dir d);
+struct orm_query *orm_group_by(struct orm_query *q, const struct orm_column *c);
+struct orm_query *orm_having(struct orm_query *q, const struct orm_expr *e);
+/* Add a result term: the query then returns rows (orm_rows), not objects. */
+struct orm_query *orm_select(struct orm_query *q, const struct orm_expr *term);
+/* JOIN the target of r (ON the relationship's keys) so filters and
+ * order_by may use its columns. Results are still q's model. */
+struct orm_query *orm_join(struct orm_query *q, const struct orm_relationship *r);
+/* selectinload(r): load r for all results in one extra query. */
+struct orm_query *orm_eager(struct orm_query *q, const struct orm_relationship *r);
+/* SELECT ... FOR UPDATE (inside orm_begin). */
+struct orm_query *orm_for_update(struct orm_query *q);
+/* The query of obj's related rows (lazy="dynamic"): e.g. a user's articles
+ * to filter further or paginate. */
+struct orm_query *orm_with_parent(struct orm_session *s, void *obj, const struct orm_relationship *r);
+
+/* Executors: 0 or an orm_err (details in orm_errmsg(s)). */
+int orm_all(struct orm_query *q, struct orm_list *out);
+/* The first result or *out = NULL when none. */
+int orm_first(struct orm_query *q, void **out);
+/* As orm_first, ORM_NOT_FOUND when none. */
+int orm_first_or_404(struct orm_query *q, void **out);
+/* SELECT COUNT(*) of the query (ORDER BY dropped; a subquery when limited,
+ * grouped or distinct). */
+int orm_count(struct orm_query *q, int64_t *out);
+
+/* Rows of a query with orm_select terms: v[r * ncols + c]. Text values are
+ * arena copies. */
+struct orm_rows {
+	struct orm_value *v;
+	size_t nrows, ncols;
+};
+int orm_rows(struct orm_query *q, struct orm_rows *out);
+
+/* Bulk UPDATE of the rows the query matches (no joins): SET col = v, or col
+ * = col + v when increment. Loaded objects are not refreshed. *affected may
+ * be NULL. Runs inside the open transaction, or on its own. */
+struct orm_assign {
+	const struct orm_column *col;
+	struct orm_value v;
+	bool increment;
+};
+int orm_update(struct orm_query *q, const struct orm_assign *set, size_t n, uint64_t *affected);
+/* Bulk DELETE of the rows the query matches. */
+int orm_delete_where(struct orm_query *q, uint64_t *affected);
+
+/* ------------------------------------------------------------------ */
+/* Pagination (Flask-SQLAlchemy 3 semantics)                            */
+
+struct orm_page_args {
+	int64_t page;         /* 1-based */
+	int64_t per_page;     /* items per page */
+	int64_t max_per_page; /* per_page is capped to it; 0 = no cap */
+	bool error_out;       /* page < 1, per_page < 1, empty page != 1 → ORM_NOT_FOUND */
+	bool count;           /* run a COUNT query for total */
+	int64_t total;        /* >= 0: a known total (maintained counter), no COUNT */
+};
+#define ORM_PAGE_ARGS_DEFAULT \
+	{.page = 1, .per_page = 20, .max_per_page = 0, .error_out = true, .count = true, .total = -1}
+
+struct orm_pagination {
+	int64_t page, per_page;
+	int64_t total;          /* -1 = None (count disabled) */
+	int64_t pages;          /* ceil(total / per_page); 0 when total is 0 or None */
+	bool has_prev, has_next;
+	int64_t prev_num, next_num; /* 0 = None */
+	int64_t first, last;    /* 1-based numbers of the first / last item, 0 if none */
+	struct orm_list items;
+};
+
+/* query.paginate(): items of the page (and eager loads), then the total.
+ * Statements: items (+1 per eager relationship) (+1 COUNT unless count is
+ * false or total is given). */
+int orm_paginate(struct orm_query *q, const struct orm_page_args *a, struct orm_pagination *out);
+/* iter_pages(left_edge, left_current, right_current, right_edge): page
+ * numbers with 0 for each gap (None). Writes at most cap; returns the count
+ * it would write. left_edge + left_current + right_current + right_edge + 3
+ * entries always suffice. */
+size_t orm_iter_pages(const struct orm_pagination *p, int left_edge, int left_current,
+		      int right_current, int right_edge, int64_t *out, size_t cap);
+/* iter_pages() with Flask's defaults (2, 2, 4, 2); cap 13 always suffices. */
+size_t orm_iter_pages_default(const struct orm_pagination *p, int64_t *out, size_t cap);
+
+/* ------------------------------------------------------------------ */
+/* Date and time helpers (UTC, proleptic Gregorian)                     */
+
+int32_t orm_date_from_ymd(int y, int m, int d);
+void orm_date_to_ymd(int32_t days, int *y, int *m, int *d);
+int64_t orm_datetime_from_parts(int y, int mo, int d, int h, int mi, int s);
+/* "2024-01-02T03:04:05Z" into out (at least 21 bytes; years 0..9999). */
+void orm_datetime_iso(int64_t t, char out[21]);
+
+#endif

@@ -1,0 +1,351 @@
+/* relation.c — relationships: loading a relationship for a whole list of
+ * objects in one statement (WHERE key IN (...), padded to a power of two so
+ * few distinct statements get prepared), lazy loads of one object, and the
+ * in-memory side of append / remove / set (the rows follow at flush). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "orm/orm_impl.h"
+
+static bool rel_scalar(const struct orm_relationship *r)
+{
+	return r->kind == ORM_MANY_TO_ONE || r->kind == ORM_ONE_TO_ONE;
+}
+
+static struct orm_list *rel_list(struct orm_obj *o, const struct orm_relationship *r)
+{
+	return (struct orm_list *)((char *)o + r->offset);
+}
+
+/* A loaded scalar goes into the snapshot too: only later assignments by
+ * the caller count as changes. */
+static void set_loaded_scalar(struct orm_obj *o, const struct orm_relationship *r, struct orm_obj *t)
+{
+	orm_put_ptr(o, r->offset, t);
+	if (o->snapshot)
+		orm_put_ptr(o->snapshot, r->offset, t);
+	o->rels_loaded |= UINT32_C(1) << r->index;
+}
+
+struct owner {
+	int64_t key;
+	struct orm_obj *o;
+};
+
+static int owner_cmp(const void *a, const void *b)
+{
+	const struct owner *x = a, *y = b;
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	return 0;
+}
+
+/* First owner with key k in the sorted owners, or n. */
+static size_t owner_find(const struct owner *v, size_t n, int64_t k)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (v[mid].key < k)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && v[lo].key == k ? lo : n;
+}
+
+int orm_rel_load(struct orm_session *s, struct orm_obj *const *objs, size_t n,
+		 const struct orm_relationship *r, int depth)
+{
+	uint32_t bit = UINT32_C(1) << r->index;
+	const struct orm_model *tg = r->target;
+	struct owner *own = arena_alloc(s->arena, (n ? n : 1) * sizeof *own);
+	if (!own)
+		return orm_fail(s, ORM_NOMEM, "out of memory loading %s", r->name);
+	size_t nown = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct orm_obj *o = objs[i];
+		if (o->model != r->model)
+			return orm_fail(s, ORM_MISUSE, "%s is not a relationship of %s", r->name,
+					o->model->name);
+		if (o->rels_loaded & bit)
+			continue;
+		if ((o->state != ORM_PERSISTENT && o->state != ORM_DELETED) ||
+		    orm_effective_null(o, r->local)) {
+			/* nothing in the database to load */
+			if (rel_scalar(r))
+				set_loaded_scalar(o, r, NULL);
+			else
+				rel_list(o, r)->n = 0;
+			o->rels_loaded |= bit;
+			continue;
+		}
+		int64_t key = orm_get_int(o, r->local);
+		if (r->kind == ORM_MANY_TO_ONE && r->remote == tg->pk) {
+			struct orm_obj *t = orm_idmap_find(s, tg, key);
+			if (t && t->state != ORM_DELETED) {
+				set_loaded_scalar(o, r, t); /* no query: identity map */
+				continue;
+			}
+		}
+		own[nown].key = key;
+		own[nown].o = o;
+		nown++;
+	}
+	if (!nown)
+		return 0;
+	qsort(own, nown, sizeof *own, owner_cmp);
+
+	/* SELECT target.*, key FROM target [JOIN secondary] WHERE key IN (...) */
+	const struct orm_column *keycol = r->kind == ORM_MANY_TO_MANY ? r->sec_local : r->remote;
+	struct sqlb b;
+	struct params ps;
+	sqlb_init(&b, s->arena, 512);
+	params_init(&ps, s->arena);
+	sqlb_puts(&b, "SELECT ");
+	sqlb_puts(&b, tg->select_list);
+	sqlb_puts(&b, ", ");
+	sqlb_puts(&b, keycol->qname);
+	sqlb_puts(&b, " FROM ");
+	sqlb_puts(&b, tg->qtable);
+	if (r->kind == ORM_MANY_TO_MANY) {
+		sqlb_puts(&b, " JOIN ");
+		sqlb_puts(&b, r->sec->qtable);
+		sqlb_puts(&b, " ON ");
+		sqlb_puts(&b, r->sec_remote->qname);
+		sqlb_puts(&b, " = ");
+		sqlb_puts(&b, r->remote->qname);
+	}
+	sqlb_puts(&b, " WHERE ");
+	sqlb_puts(&b, keycol->qname);
+	sqlb_puts(&b, " IN (");
+	size_t nkeys = 0;
+	for (size_t i = 0; i < nown; i++)
+		if (i == 0 || own[i].key != own[i - 1].key) {
+			params_add(&ps, orm_int(own[i].key), keycol);
+			nkeys++;
+		}
+	size_t padded = orm_in_bucket(nkeys);
+	for (size_t i = nkeys; i < padded; i++)
+		params_add(&ps, ps.v[nkeys - 1].v, keycol); /* a repeat changes nothing */
+	for (size_t i = 0; i < padded; i++)
+		sqlb_puts(&b, i ? ", ?" : "?");
+	sqlb_putc(&b, ')');
+	sqlb_puts(&b, r->order_sql);
+
+	MYSQL_STMT *st;
+	struct orm_list res = {0};
+	int64_t *keys = NULL;
+	int rc = orm_run(s, sqlb_str(&b), &ps, &st);
+	if (!rc)
+		rc = orm_fetch_objects(s, st, tg, &res, &keys);
+	if (rc)
+		return rc;
+
+	for (size_t i = 0; i < nown; i++) {
+		if (rel_scalar(r))
+			set_loaded_scalar(own[i].o, r, NULL);
+		else
+			rel_list(own[i].o, r)->n = 0;
+		own[i].o->rels_loaded |= bit;
+	}
+	const struct orm_relationship *back = r->backref;
+	for (size_t i = 0; i < res.n; i++) {
+		struct orm_obj *t = res.items[i];
+		for (size_t j = owner_find(own, nown, keys[i]); j < nown && own[j].key == keys[i]; j++) {
+			struct orm_obj *o = own[j].o;
+			if (rel_scalar(r)) {
+				if (!orm_get_ptr(o, r->offset))
+					set_loaded_scalar(o, r, t);
+			} else if ((rc = orm_list_push(s, rel_list(o, r), t))) {
+				return rc;
+			}
+			/* the other side of a one-to-many is known now too */
+			if (back && r->kind != ORM_MANY_TO_ONE && r->kind != ORM_MANY_TO_MANY &&
+			    rel_scalar(back) && !(t->rels_loaded & (UINT32_C(1) << back->index)))
+				set_loaded_scalar(t, back, o);
+		}
+	}
+	if (depth < 3)
+		rc = orm_rel_load_selectin(s, &res, depth + 1);
+	return rc;
+}
+
+int orm_rel_load_selectin(struct orm_session *s, const struct orm_list *l, int depth)
+{
+	if (!l->n)
+		return 0;
+	const struct orm_model *m = l->items[0]->model;
+	for (size_t k = 0; k < m->nrels; k++) {
+		if (m->rels[k].lazy != ORM_LAZY_SELECTIN)
+			continue;
+		int rc = orm_rel_load(s, l->items, l->n, &m->rels[k], depth);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static int check_rel(struct orm_session *s, const struct orm_obj *o, const struct orm_relationship *r)
+{
+	if (!o || !o->model || !r || o->model != r->model)
+		return orm_fail(s, ORM_MISUSE, "%s is not a relationship of this object",
+				r ? r->name : "(null)");
+	if (o->session && o->session != s)
+		return orm_fail(s, ORM_MISUSE, "object belongs to another session");
+	return 0;
+}
+
+int orm_load_one(struct orm_session *s, void *obj, const struct orm_relationship *r, void **out)
+{
+	struct orm_obj *o = obj;
+	*out = NULL;
+	int rc = check_rel(s, o, r);
+	if (rc)
+		return rc;
+	if (!rel_scalar(r))
+		return orm_fail(s, ORM_MISUSE, "%s is a list: use orm_load_list", r->name);
+	if (!(o->rels_loaded & (UINT32_C(1) << r->index)) && (rc = orm_rel_load(s, &o, 1, r, 0)))
+		return rc;
+	*out = orm_get_ptr(o, r->offset);
+	return 0;
+}
+
+int orm_load_list(struct orm_session *s, void *obj, const struct orm_relationship *r,
+		  struct orm_list **out)
+{
+	struct orm_obj *o = obj;
+	*out = NULL;
+	int rc = check_rel(s, o, r);
+	if (rc)
+		return rc;
+	if (rel_scalar(r))
+		return orm_fail(s, ORM_MISUSE, "%s is a scalar: use orm_load_one", r->name);
+	if (!(o->rels_loaded & (UINT32_C(1) << r->index)) && (rc = orm_rel_load(s, &o, 1, r, 0)))
+		return rc;
+	*out = rel_list(o, r);
+	return 0;
+}
+
+int orm_load_rel_many(struct orm_session *s, const struct orm_list *list,
+		      const struct orm_relationship *r)
+{
+	return orm_rel_load(s, list->items, list->n, r, 0);
+}
+
+static int ensure_attached(struct orm_session *s, struct orm_obj *o)
+{
+	if (o->state == ORM_TRANSIENT)
+		return orm_add(s, o);
+	if (o->state == ORM_DETACHED || o->session != s)
+		return orm_fail(s, ORM_MISUSE, "%s: object is not in this session", o->model->name);
+	return 0;
+}
+
+int orm_append(struct orm_session *s, void *parent, const struct orm_relationship *r, void *child)
+{
+	struct orm_obj *p = parent, *c = child;
+	struct orm_list *l;
+	int rc = check_rel(s, p, r);
+	if (rc)
+		return rc;
+	if (!c || c->model != r->target)
+		return orm_fail(s, ORM_MISUSE, "%s: wrong kind of object to append", r->name);
+	if ((rc = ensure_attached(s, p)) || (rc = orm_load_list(s, p, r, &l)))
+		return rc;
+	if (orm_list_contains(l, c))
+		return 0;
+	if ((rc = ensure_attached(s, c)) || (rc = orm_list_push(s, l, c)))
+		return rc;
+	const struct orm_relationship *back = r->backref;
+	if (r->kind == ORM_ONE_TO_MANY) {
+		if (back && rel_scalar(back)) {
+			orm_put_ptr(c, back->offset, p);
+			c->rels_loaded |= UINT32_C(1) << back->index;
+		}
+		return orm_op_add(s, ORM_OP_LINK, r, p, c);
+	}
+	if (back && !rel_scalar(back) && (c->rels_loaded >> back->index & 1)) {
+		struct orm_list *bl = rel_list(c, back);
+		if (!orm_list_contains(bl, p) && (rc = orm_list_push(s, bl, p)))
+			return rc;
+	}
+	return orm_op_add(s, ORM_OP_ASSOC_ADD, r, p, c);
+}
+
+int orm_remove(struct orm_session *s, void *parent, const struct orm_relationship *r, void *child)
+{
+	struct orm_obj *p = parent, *c = child;
+	struct orm_list *l;
+	int rc = check_rel(s, p, r);
+	if (rc)
+		return rc;
+	if (!c || c->model != r->target)
+		return orm_fail(s, ORM_MISUSE, "%s: wrong kind of object to remove", r->name);
+	if ((rc = orm_load_list(s, p, r, &l)))
+		return rc;
+	if (!orm_list_contains(l, c))
+		return 0;
+	orm_list_remove(l, c);
+	const struct orm_relationship *back = r->backref;
+	if (r->kind == ORM_ONE_TO_MANY) {
+		if (back && rel_scalar(back) && orm_get_ptr(c, back->offset) == p)
+			orm_put_ptr(c, back->offset, NULL);
+		return orm_op_add(s, ORM_OP_LINK, r, NULL, c);
+	}
+	if (back && !rel_scalar(back) && (c->rels_loaded >> back->index & 1))
+		orm_list_remove(rel_list(c, back), p);
+	return orm_op_add(s, ORM_OP_ASSOC_DEL, r, p, c);
+}
+
+int orm_set_related(struct orm_session *s, void *obj, const struct orm_relationship *r,
+		    void *target)
+{
+	struct orm_obj *o = obj, *t = target, *old = NULL;
+	int rc = check_rel(s, o, r);
+	if (rc)
+		return rc;
+	if (!rel_scalar(r))
+		return orm_fail(s, ORM_MISUSE, "%s is a list: use orm_append", r->name);
+	if (t && t->model != r->target)
+		return orm_fail(s, ORM_MISUSE, "%s: wrong kind of object", r->name);
+	if ((rc = ensure_attached(s, o)) || (t && (rc = ensure_attached(s, t))))
+		return rc;
+	if (o->rels_loaded >> r->index & 1)
+		old = orm_get_ptr(o, r->offset);
+	else if (r->kind == ORM_ONE_TO_ONE) {
+		/* the current child must be known to unlink it */
+		void *cur;
+		if ((rc = orm_load_one(s, o, r, &cur)))
+			return rc;
+		old = cur;
+	}
+	orm_put_ptr(o, r->offset, t);
+	o->rels_loaded |= UINT32_C(1) << r->index;
+	if (r->kind == ORM_MANY_TO_ONE) {
+		/* the FK follows now when it can (and again at flush) */
+		if (!t)
+			orm_set_null(o, r->local->index);
+		else if (t->state == ORM_PERSISTENT) {
+			orm_put_int(o, r->local, orm_get_int(t, r->remote));
+			o->nulls &= ~(UINT64_C(1) << r->local->index);
+		}
+	}
+	const struct orm_relationship *back = r->backref;
+	if (!back || old == t)
+		return 0;
+	if (!rel_scalar(back)) {
+		if (old && (old->rels_loaded >> back->index & 1))
+			orm_list_remove(rel_list(old, back), o);
+		if (t && (t->rels_loaded >> back->index & 1) && !orm_list_contains(rel_list(t, back), o))
+			return orm_list_push(s, rel_list(t, back), o);
+	} else {
+		if (old && orm_get_ptr(old, back->offset) == o)
+			orm_put_ptr(old, back->offset, NULL);
+		if (t) {
+			orm_put_ptr(t, back->offset, o);
+			t->rels_loaded |= UINT32_C(1) << back->index;
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,307 @@
+/* auth.c — register, log in, log out: the pages and the JSON API. */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/log.h"
+#include "site/site_priv.h"
+#include "web/web.h"
+
+/* A form field as a string, or "" when absent. A value holding a NUL byte
+ * is treated as absent (none of our fields may carry one). */
+static const char *form_str(struct request *req, const char *name)
+{
+	const struct param *p = params_get(&req->form, name);
+	if (!p || strlen(p->value) != p->value_len)
+		return "";
+	return p->value;
+}
+
+/* SPEC 7: `next` only when it starts with exactly one '/', not "/\", and
+ * holds no control characters; non-ASCII bytes are percent-encoded so the
+ * Location header stays ASCII. Otherwise "/". */
+static const char *safe_next(struct request *req, const char *next)
+{
+	if (!next || next[0] != '/' || next[1] == '/' || next[1] == '\\')
+		return "/";
+	size_t extra = 0;
+	for (const unsigned char *p = (const unsigned char *)next; *p; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			return "/";
+		if (*p >= 0x80 || *p == ' ')
+			extra += 2;
+	}
+	if (!extra)
+		return next;
+	static const char hex[] = "0123456789ABCDEF";
+	char *out = arena_alloc(req->arena, strlen(next) + extra + 1);
+	if (!out)
+		return "/";
+	size_t o = 0;
+	for (const unsigned char *p = (const unsigned char *)next; *p; p++) {
+		if (*p >= 0x80 || *p == ' ') {
+			out[o++] = '%';
+			out[o++] = hex[*p >> 4];
+			out[o++] = hex[*p & 15];
+		} else {
+			out[o++] = (char)*p;
+		}
+	}
+	out[o] = '\0';
+	return out;
+}
+
+static bool truthy(const char *v)
+{
+	return !strcasecmp(v, "1") || !strcasecmp(v, "on") || !strcasecmp(v, "true") ||
+	       !strcasecmp(v, "yes");
+}
+
+int site_account_create(struct orm_session *s, const char *username, const char *password,
+			struct user **out)
+{
+	char hash[WEB_PASSWORD_HASH_BYTES];
+	if (web_password_hash(password, hash) < 0)
+		return ORM_NOMEM;
+	struct user *u = user_new(s);
+	struct student *st = student_new(s);
+	if (!u || !st)
+		return ORM_NOMEM;
+	u->username = arena_strdup(s->arena, username);
+	u->password = arena_strdup(s->arena, hash);
+	if (!u->username || !u->password)
+		return ORM_NOMEM;
+	st->sname = u->username;
+	int rc = orm_add(s, u);
+	if (rc == 0)
+		rc = orm_set_related(s, st, ORM_REL(student, user), u);
+	if (rc == 0)
+		rc = orm_add(s, st);
+	if (rc == 0)
+		rc = orm_commit(s);
+	if (rc < 0) {
+		orm_rollback(s);
+		return rc;
+	}
+	*out = u;
+	return 0;
+}
+
+static int create_account(struct request *req, const char *username, const char *password,
+			  struct user **out)
+{
+	return site_account_create(&site_req(req)->orm, username, password, out);
+}
+
+/* The user called username (any ASCII case; not deleted) whose password
+ * matches, else NULL. Timing does not tell whether the user exists. */
+static struct user *check_credentials(struct request *req, const char *username, const char *password,
+				      int *err)
+{
+	struct site_req *sr = site_req(req);
+	*err = 0;
+	struct user *u = NULL;
+	if (*username && strlen(username) <= 32) {
+		struct orm_query *q = orm_filter_by(user_query(&sr->orm), "username", orm_str(username));
+		q = orm_filter_by(q, "isdelete", orm_bool(false));
+		int rc = user_first(q, &u);
+		if (rc < 0) {
+			*err = rc;
+			return NULL;
+		}
+	}
+	if (!u) {
+		web_password_dummy_verify(password);
+		return NULL;
+	}
+	return web_password_verify(u->password, password) ? u : NULL;
+}
+
+static int log_in(struct request *req, struct user *u)
+{
+	struct site_req *sr = site_req(req);
+	if (web_session_login(req, u->id) < 0)
+		return -1;
+	sr->user = u;
+	sr->user_loaded = true;
+	return 0;
+}
+
+/* ---- pages ---- */
+
+static int render_register(struct request *req, struct response *resp, int status,
+			   const char *username, const char *uerr, const char *perr, const char *err)
+{
+	json_object *ctx = json_object_new_object();
+	json_object_object_add(ctx, "username", json_object_new_string(username));
+	if (uerr)
+		json_object_object_add(ctx, "username_error", json_object_new_string(uerr));
+	if (perr)
+		json_object_object_add(ctx, "password_error", json_object_new_string(perr));
+	if (err)
+		json_object_object_add(ctx, "error", json_object_new_string(err));
+	return site_render(req, resp, status, "register", ctx);
+}
+
+int auth_register_form(struct request *req, struct response *resp)
+{
+	return render_register(req, resp, 200, "", NULL, NULL, NULL);
+}
+
+int auth_register(struct request *req, struct response *resp)
+{
+	const char *username = form_str(req, "username");
+	const char *password = form_str(req, "password");
+	const char *uerr = site_check_username(username);
+	const char *perr = site_check_password(password);
+	if (uerr || perr)
+		return render_register(req, resp, 422, username, uerr, perr,
+				       "Please correct the fields below.");
+	struct user *u = NULL;
+	int rc = create_account(req, username, password, &u);
+	if (rc == ORM_CONFLICT)
+		return render_register(req, resp, 422, username, "This username is already taken.", NULL,
+				       "This username is already taken.");
+	if (rc < 0)
+		return site_orm_error(req, resp, rc);
+	if (log_in(req, u) < 0)
+		return -1;
+	return site_redirect(resp, "/", "registered");
+}
+
+static int render_login(struct request *req, struct response *resp, int status, const char *username,
+			const char *next, bool remember, const char *err)
+{
+	json_object *ctx = json_object_new_object();
+	json_object_object_add(ctx, "username", json_object_new_string(username));
+	json_object_object_add(ctx, "next", json_object_new_string(next));
+	json_object_object_add(ctx, "remember", json_object_new_boolean(remember));
+	if (err)
+		json_object_object_add(ctx, "error", json_object_new_string(err));
+	return site_render(req, resp, status, "login", ctx);
+}
+
+int auth_login_form(struct request *req, struct response *resp)
+{
+	const char *remembered = req_cookie(req, WEB_REMEMBER_COOKIE);
+	const char *next = req_query(req, "next");
+	return render_login(req, resp, 200, remembered ? remembered : "", next ? next : "",
+			    remembered != NULL, NULL);
+}
+
+int auth_login(struct request *req, struct response *resp)
+{
+	const char *username = form_str(req, "username");
+	const char *password = form_str(req, "password");
+	const char *next = form_str(req, "next");
+	bool remember = truthy(form_str(req, "remember"));
+	int err;
+	struct user *u = check_credentials(req, username, password, &err);
+	if (err)
+		return site_orm_error(req, resp, err);
+	if (!u)
+		return render_login(req, resp, 422, username, next, remember,
+				    "Invalid username or password");
+	if (log_in(req, u) < 0)
+		return -1;
+	if (remember && web_remember_username(req, resp, u->username) < 0)
+		return -1;
+	return site_redirect(resp, safe_next(req, next), "logged_in");
+}
+
+int auth_logout(struct request *req, struct response *resp)
+{
+	if (web_session_logout(req) < 0)
+		return -1;
+	site_req(req)->user = NULL;
+	return site_redirect(resp, "/", "logged_out");
+}
+
+/* ---- API ---- */
+
+static json_object *user_json(struct request *req, struct user *u, bool with_date)
+{
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "id", json_object_new_int64(u->id));
+	json_object_object_add(o, "username", json_object_new_string(u->username));
+	if (with_date)
+		json_object_object_add(o, "rdatetime", json_object_new_string(site_iso(req, u->rdatetime)));
+	return o;
+}
+
+/* The string field name of the request's JSON object, or NULL when it is
+ * missing or not a string. */
+static const char *body_str(struct request *req, const char *name)
+{
+	json_object *body = site_req(req)->body, *v;
+	if (!body || !json_object_object_get_ex(body, name, &v) || !json_object_is_type(v, json_type_string))
+		return NULL;
+	const char *s = json_object_get_string(v);
+	/* A JSON string may carry \u0000: not a valid name or password here. */
+	if ((size_t)json_object_get_string_len(v) != strlen(s))
+		return NULL;
+	return s;
+}
+
+int api_register(struct request *req, struct response *resp)
+{
+	const char *username = body_str(req, "username");
+	const char *password = body_str(req, "password");
+	if (!username || !password)
+		return site_api_error(resp, 422, "validation", "username and password (strings) are required");
+	const char *e = site_check_username(username);
+	if (!e)
+		e = site_check_password(password);
+	if (e)
+		return site_api_error(resp, 422, "validation", e);
+	struct user *u = NULL;
+	int rc = create_account(req, username, password, &u);
+	if (rc == ORM_CONFLICT)
+		return site_api_error(resp, 409, "conflict", "This username is already taken.");
+	if (rc < 0)
+		return site_orm_error(req, resp, rc);
+	if (log_in(req, u) < 0)
+		return -1;
+	return site_json(resp, 201, user_json(req, u, false));
+}
+
+int api_login(struct request *req, struct response *resp)
+{
+	const char *username = body_str(req, "username");
+	const char *password = body_str(req, "password");
+	json_object *rem = NULL;
+	bool remember = false;
+	if (site_req(req)->body && json_object_object_get_ex(site_req(req)->body, "remember", &rem))
+		remember = json_object_is_type(rem, json_type_boolean) && json_object_get_boolean(rem);
+	int err = 0;
+	struct user *u = username && password ? check_credentials(req, username, password, &err) : NULL;
+	if (!username || !password)
+		web_password_dummy_verify(password ? password : "");
+	if (err)
+		return site_orm_error(req, resp, err);
+	if (!u)
+		return site_api_error(resp, 401, "unauthorized", "Invalid username or password");
+	if (log_in(req, u) < 0)
+		return -1;
+	if (remember && web_remember_username(req, resp, u->username) < 0)
+		return -1;
+	return site_json(resp, 200, user_json(req, u, false));
+}
+
+int api_logout(struct request *req, struct response *resp)
+{
+	if (web_session_logout(req) < 0)
+		return -1;
+	site_req(req)->user = NULL;
+	resp->status = 204;
+	resp->content_type = NULL;
+	return 0;
+}
+
+int api_me(struct request *req, struct response *resp)
+{
+	struct user *u = site_user(req);
+	if (!u)
+		return site_api_error(resp, 401, "unauthorized", "Log in first");
+	return site_json(resp, 200, user_json(req, u, true));
+}

@@ -1,0 +1,35 @@
+/* models.c — the descriptors of the application's models (the lists live in
+ * models.h) and the registry that holds them in declaration order. */
+#include "site/models.h"
+
+/* site/counter.c: keeps counter "articles" in step with article rows. */
+int site_article_after_write(struct orm_session *s, void *obj, enum orm_write what);
+
+ORM_MODEL_DEFINE(user, USER_COLUMNS, USER_RELS);
+ORM_MODEL_DEFINE(article, ARTICLE_COLUMNS, ARTICLE_RELS, .after_write = site_article_after_write,
+		 .index_defs = (const struct orm_index_def[]){
+			 {.columns = {"isdelete", "pdatetime"}},
+			 {.columns = {NULL}},
+		 });
+ORM_MODEL_DEFINE(student, STUDENT_COLUMNS, STUDENT_RELS);
+ORM_MODEL_DEFINE(counter, COUNTER_COLUMNS, ORM_NO_RELS);
+ORM_MODEL_DEFINE(course, COURSE_COLUMNS, COURSE_RELS);
+ORM_MODEL_DEFINE(student_course, STUDENT_COURSE_COLUMNS, ORM_NO_RELS,
+		 .index_defs = (const struct orm_index_def[]){
+			 {.columns = {"stu_id", "cou_id"}, .unique = true},
+			 {.columns = {NULL}},
+		 });
+
+static struct orm_model *site_models[] = {
+	&user_model, &article_model, &student_model, &course_model, &student_course_model, &counter_model,
+};
+
+struct orm_registry site_registry = {
+	.models = site_models,
+	.nmodels = sizeof site_models / sizeof site_models[0],
+};
+
+int site_models_init(char *err, size_t errlen)
+{
+	return orm_registry_init(&site_registry, err, errlen);
+}

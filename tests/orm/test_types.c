@@ -1,0 +1,381 @@
+/* test_types.c — every column type of SPEC 4 round-trips through MariaDB
+ * with its edge values, and NULL for every nullable column. */
+#include <limits.h>
+#include <stdint.h>
+
+#include "orm_test.h"
+
+/* Insert obj, then read it back in a fresh session (no identity map). */
+static struct t_types *round_trip(struct tctx *t, struct t_types *in)
+{
+	int rc = orm_commit(&t->s);
+	CHECK_MSG(rc == 0, "commit: %s", orm_errmsg(&t->s));
+	if (rc)
+		return NULL;
+	struct orm_session s2;
+	orm_session_init(&s2, t->db, &t->arena);
+	struct t_types *out = NULL;
+	rc = t_types_get(&s2, in->id, &out);
+	CHECK_INT(rc, 0);
+	CHECK(out != NULL);
+	CHECK(out != in);
+	orm_session_close(&s2);
+	return out;
+}
+
+TEST(test_integer_and_smallint_limits_round_trip)
+{
+	struct tctx t;
+	if (!t_begin(&t, T_TYPES))
+		goto out;
+	int32_t ints[] = {INT32_MIN, -1, 0, 1, INT32_MAX};
+	int16_t smalls[] = {INT16_MIN, -1, 0, 1, INT16_MAX};
+	for (int k = 0; k < 5; k++) {
+		struct t_types *o = t_types_new(&t.s);
+		/* ORM_SET: storing 0 into a column that starts NULL */
+		ORM_SET(o, t_types, i, ints[k]);
+		ORM_SET(o, t_types, si, smalls[k]);
+		orm_add(&t.s, o);
+		struct t_types *r = round_trip(&t, o);
+		if (!r)
+			break;
+		CHECK_INT(r->i, ints[k]);
+		CHECK_INT(r->si, smalls[k]);
+		CHECK(!ORM_IS_NULL(r, t_types, i));
+	}
+out:
+	t_end(&t);
+}
+
+TEST(test_bigint_limits_round_trip)
+{
+	struct tctx t;
+	if (!t_begin(&t, T_TYPES))
+		goto out;
+	int64_t v[] = {INT64_MIN, INT64_MIN + 1, -1, 0, INT64_MAX - 1, INT64_MAX};
+	for (int k = 0; k < 6; k++) {
+		struct t_types *o = t_types_new(&t.s);
+		o->bi = v[k];
+		orm_add(&t.s, o);
+		struct t_types *r = round_trip(&t, o);
+		if (!r)
+			break;
+		CHECK_MSG(r->bi == v[k], "%lld != %lld", (long long)r->bi, (long long)v[k]);
+	}
+	/* and as a filter value, beyond 2^53 where a double would round */
+	struct orm_list l;
+	CHECK_INT(orm_all(orm_filter(t_types_query(&t.s), orm_eq(&t.s, ORM_COL(t_types, bi),
+								 orm_int(INT64_MAX - 1))), &l), 0);
+	CHECK_INT(l.n, 1);
+out:
+	t_end(&t);
+}
+
+TEST(test_float_round_trips_as_double)
+{
+	struct tctx t;
+	if (!t_begin(&t, T_TYPES))
+		goto out;
+	double v[] = {0.1, -1.5e300, 2.2250738585072014e-308, 1.7976931348623157e308, 3.141592653589793};
+	for (int k = 0; k < 5; k++) {
+		struct t_types *o = t_types_new(&t.s);
+		o->f = v[k];
+		orm_add(&t.s, o);
+		struct t_types *r = round_trip(&t, o);
+		if (!r)
+			break;
+		CHECK_MSG(r->f == v[k], "%.17g != %.17g", r->f, v[k]);
+	}
+out:
+	t_end(&t);
+}
+
+TEST(test_numeric_exact_decimal_never_through_a_double)
+{
+	struct tctx t;
+	if (!t_begin(&t, T_TYPES))
+		goto out;
+	const char *v[] = {"12345678901234.5678", "-99999999999999.9999", "0.0001", "0.0000"};
+	for (int k = 0; k < 4; k++) {
+		struct t_types *o = t_types_new(&t.s);
+		o->num = v[k];
+		orm_add(&t.s, o);
+		struct t_types *r = round_trip(&t, o);
+		if (!r)
+			break;
+		CHECK_STR(r->num, v[k]);
+	}
+	/* 12345678901234.5678 and .5679 are one double apart at most: an
+	 * exact comparison tells them apart, a double one would not. */
+	struct t_types *o = t_types_new(&t.s);
+	o->num = "12345678901234.5679";
+	orm_add(&t.s, o);
+	CHECK_INT(orm_commit(&t.s), 0);
+	struct orm_list l;
+	CHECK_INT(orm_all(orm_filter(t_types_query(&t.s), orm_eq(&t.s, ORM_COL(t_types, num),
+								 orm_dec("12345678901234.5678"))), &l), 0);
+	CHECK_INT(l.n, 1);
+	if (l.n == 1)
+		CHECK_STR(t_types_at(&l, 0)->num, "12345678901234.5678");
+	/* SUM stays exact too */
+	struct orm_rows rows;
+	struct orm_query *q = orm_filter(t_types_query(&t.s), orm_gt(&t.s, ORM_COL(t_types, num), orm_dec("1")));
+	q = orm_select(q, orm_func(&t.s, ORM_SUM, ORM_COL(t_types, num)));
+	CHECK_INT(orm_rows(q, &rows), 0);
+	CHECK_INT(rows.nrows, 1);
+	if (rows.nrows == 1) {
+		CHECK_INT(rows.v[0].kind, ORM_V_DECIMAL);
+		CHECK_STR(rows.v[0].s.p, "24691357802469.1357");
+	}
+out:
+	t_end(&t);
+}
+
+TEST(test_string_and_text_round_trip)
+{
+	struct tctx t;
+	if (!t_begin(&t, T_TYPES))
+		goto out;
+	static char big[65536];
+	memset(big, 'x', sizeof big - 1); /* 65535 bytes: TEXT's limit */
+	struct t_types *o = t_types_new(&t.s);
+	o->s = "exactly twenty chars";
+	o->txt = big;
+	orm_add(&t.s, o);
+	struct t_types *r = round_trip(&t, o);
+	if (r) {
+		CHECK_STR(r->s, "exactly twenty chars");
+		CHECK_INT(strlen(r->txt), 65535);
+		CHECK(memcmp(r->txt, big, 65535) == 0);
+	}
+	o = t_types_new(&t.s);
+	o->s = "";
+	o->txt = "quote ' backslash \\ percent % NUL-free";
+	orm_add(&t.s, o);
+	r = round_trip(&t, o);
+	if (r) {
+		CHECK_STR(r->s, "");
+		CHECK(!ORM_IS_NULL(r, t_types, s));
+		CHECK_STR(r->txt, "quote ' backslash \\ percent % NUL-free");
+	}
+out:
+	t_end(&t);
+}
+
+TEST(test_unicode_4byte_utf8_round_trips)
+{
+	struct tctx t;
+	if (!t_begin(&t, T_TYPES))
+		goto out;
+	/* U+1F600 (4 bytes), U+10348 (4 bytes), U+00E9, U+4E2D: 10 code points max */
+	const char *u = "\xF0\x9F\x98\x80\xF0\x90\x8D\x88\xC3\xA9\xE4\xB8\xAD\xF0\x9F\x8E\x89" "abcde";
+	const char *ut = "Emoji \xF0\x9F\x92\xA9 and \xF0\x9D\x84\x9E clef";
+	struct t_types *o = t_types_new(&t.s);
+	o->u = u;
+	o->ut = ut;
+	orm_add(&t.s, o);
+	struct t_types *r = round_trip(&t, o);
+	if (r) {
+		CHECK_STR(r->u, u);
+		CHECK_STR(r->ut, ut);
+	}
+	char buf[64];
+	CHECK_STR(t_scalar_str(t.db, "SELECT CHAR_LENGTH(u) FROM t_types", buf, sizeof buf), "10");
+out:
+	t_end(&t);
+}
+
+TEST(test_boolean_round_trip)
+{
+	struct tctx t;
+	if (!t_begin(&t, T_TYPES))
+		goto out;
+	bool v[] = {true, false};
+	for (int k = 0; k < 2; k++) {
+		struct t_types *o = t_types_new(&t.s);
+		ORM_SET(o, t_types, b, v[k]); /* false == 0: say it is not NULL */
+		orm_add(&t.s, o);
+		struct t_types *r = round_trip(&t, o);
+		if (!r)
+			break;
+		CHECK_INT(r->b, v[k]);
+		CHECK(!ORM_IS_NULL(r, t_types, b));
+	}
+out:
+	t_end(&t);
+}
+
+TEST(test_date_time_datetime_round_trip_in_utc)
+{
+	struct tctx t;
+	if (!t_begin(&t, T_TYPES))
+		goto out;
+	struct {
+		int32_t d, tm;
+		int64_t dt;
+		const char *iso;
+	} v[] = {
+		{orm_date_from_ymd(1000, 1, 1), -838 * 3600 - 59 * 60 - 59,
+		 orm_datetime_from_parts(1000, 1, 1, 0, 0, 0), "1000-01-01T00:00:00Z"},
+		{orm_date_from_ymd(2024, 2, 29), 13 * 3600 + 14 * 60 + 15,
+		 orm_datetime_from_parts(2024, 2, 29, 23, 59, 59), "2024-02-29T23:59:59Z"},
+		{orm_date_from_ymd(9999, 12, 31), 838 * 3600 + 59 * 60 + 59,
+		 orm_datetime_from_parts(9999, 12, 31, 23, 59, 59), "9999-12-31T23:59:59Z"},
+		{orm_date_from_ymd(1969, 12, 31), 0, -1, "1969-12-31T23:59:59Z"},
+	};
+	for (int k = 0; k < 4; k++) {
+		struct t_types *o = t_types_new(&t.s);
+		ORM_SET(o, t_types, d, v[k].d);
+		ORM_SET(o, t_types, tm, v[k].tm);
+		ORM_SET(o, t_types, dt, v[k].dt);
+		orm_add(&t.s, o);
+		struct t_types *r = round_trip(&t, o);
+		if (!r)
+			break;
+		CHECK_INT(r->d, v[k].d);
+		CHECK_INT(r->tm, v[k].tm);
+		CHECK_INT(r->dt, v[k].dt);
+		char iso[21];
+		orm_datetime_iso(r->dt, iso);
+		CHECK_STR(iso, v[k].iso);
+	}
+	/* stored as UTC wall time */
+	char buf[64];
+	CHECK_STR(t_scalar_str(t.db, "SELECT dt FROM t_types ORDER BY id LIMIT 1 OFFSET 1", buf, sizeof buf),
+		  "2024-02-29 23:59:59");
+	CHECK_STR(t_scalar_str(t.db, "SELECT d FROM t_types ORDER BY id LIMIT 1 OFFSET 1", buf, sizeof buf),
+		  "2024-02-29");
+	CHECK_STR(t_scalar_str(t.db, "SELECT tm FROM t_types ORDER BY id LIMIT 1", buf, sizeof buf),
+		  "-838:59:59");
+	int y, m, d;
+	orm_date_to_ymd(v[1].d, &y, &m, &d);
+	CHECK(y == 2024 && m == 2 && d == 29);
+	/* a datetime filter binds as DATETIME */
+	struct orm_list l;
+	CHECK_INT(orm_all(orm_filter(t_types_query(&t.s), orm_ge(&t.s, ORM_COL(t_types, dt),
+								 orm_int(orm_datetime_from_parts(2024, 1, 1, 0, 0, 0)))), &l), 0);
+	CHECK_INT(l.n, 2);
+out:
+	t_end(&t);
+}
+
+TEST(test_large_binary_with_nul_bytes_round_trips)
+{
+	struct tctx t;
+	if (!t_begin(&t, T_TYPES))
+		goto out;
+	static const unsigned char bytes[] = {0, 1, 0, 255, 0, 0, 'a', 0, 0x80, 0};
+	struct t_types *o = t_types_new(&t.s);
+	o->bin = (struct orm_bytes){bytes, sizeof bytes};
+	orm_add(&t.s, o);
+	struct t_types *r = round_trip(&t, o);
+	if (r) {
+		CHECK_INT(r->bin.n, sizeof bytes);
+		CHECK(r->bin.p && memcmp(r->bin.p, bytes, sizeof bytes) == 0);
+	}
+	CHECK_INT(t_scalar(t.db, "SELECT LENGTH(bin) FROM t_types"), sizeof bytes);
+	/* an empty blob is not NULL */
+	o = t_types_new(&t.s);
+	o->bin = (struct orm_bytes){"", 0};
+	orm_add(&t.s, o);
+	r = round_trip(&t, o);
+	if (r) {
+		CHECK(r->bin.p != NULL);
+		CHECK_INT(r->bin.n, 0);
+	}
+out:
+	t_end(&t);
+}
+
+TEST(test_enum_round_trip_and_ddl_is_enum)
+{
+	struct tctx t;
+	if (!t_begin(&t, T_TYPES))
+		goto out;
+	struct t_types *o = t_types_new(&t.s);
+	o->color = "green";
+	orm_add(&t.s, o);
+	struct t_types *r = round_trip(&t, o);
+	if (r)
+		CHECK_STR(r->color, "green");
+	char buf[128];
+	CHECK_STR(t_scalar_str(t.db, "SELECT COLUMN_TYPE FROM information_schema.COLUMNS WHERE "
+			       "TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 't_types' AND COLUMN_NAME = 'color'",
+			       buf, sizeof buf),
+		  "enum('red','green','blue')");
+out:
+	t_end(&t);
+}
+
+TEST(test_enum_outsider_refused)
+{
+	struct tctx t;
+	if (!t_begin(&t, T_TYPES))
+		goto out;
+	/* client side: refused before any statement, nothing written */
+	struct t_types *ok = t_types_new(&t.s);
+	ok->color = "red";
+	orm_add(&t.s, ok);
+	struct t_types *o = t_types_new(&t.s);
+	o->color = "purple";
+	orm_add(&t.s, o);
+	t.db->queries = 0;
+	CHECK_INT(orm_commit(&t.s), ORM_INVALID);
+	CHECK(strstr(orm_errmsg(&t.s), "purple") != NULL);
+	CHECK_INT(t.db->queries, 0);
+	CHECK_INT(t_scalar(t.db, "SELECT COUNT(*) FROM t_types"), 0);
+	/* an update to an outsider is refused too */
+	struct t_types *g = t_types_new(&t.s);
+	g->color = "blue";
+	orm_add(&t.s, g);
+	CHECK_INT(orm_commit(&t.s), 0);
+	g->color = "Blue ";
+	CHECK_INT(orm_commit(&t.s), ORM_INVALID);
+	CHECK_STR(g->color, "blue"); /* rolled back to the stored value */
+	/* server side: the ENUM column refuses it as well (strict mode) */
+	unsigned e = t_exec(t.db, "INSERT INTO t_types (color) VALUES ('purple')");
+	CHECK(e == 1265 || e == 1366);
+	CHECK_INT(orm_err_from_errno(e), ORM_INVALID);
+	CHECK_INT(t_scalar(t.db, "SELECT COUNT(*) FROM t_types"), 1);
+out:
+	t_end(&t);
+}
+
+TEST(test_null_for_every_nullable_column)
+{
+	struct tctx t;
+	if (!t_begin(&t, T_TYPES))
+		goto out;
+	struct t_types *o = t_types_new(&t.s);
+	for (unsigned c = 1; c < t_types_ncols; c++)
+		CHECK_MSG(orm_field_is_null(o, c), "column %u of a new object is not NULL", c);
+	orm_add(&t.s, o);
+	struct t_types *r = round_trip(&t, o);
+	if (r) {
+		for (unsigned c = 1; c < t_types_ncols; c++)
+			CHECK_MSG(orm_field_is_null(r, c), "column %s read back not NULL",
+				  t_types_model.columns[c].name);
+	}
+	CHECK_INT(t_scalar(t.db, "SELECT COUNT(*) FROM t_types WHERE i IS NULL AND si IS NULL AND "
+			   "bi IS NULL AND f IS NULL AND num IS NULL AND s IS NULL AND txt IS NULL AND "
+			   "u IS NULL AND ut IS NULL AND b IS NULL AND d IS NULL AND tm IS NULL AND "
+			   "dt IS NULL AND bin IS NULL AND color IS NULL"), 1);
+	/* and back to NULL after a value */
+	if (r) {
+		struct orm_session s3;
+		orm_session_init(&s3, t.db, &t.arena);
+		struct t_types *x;
+		CHECK_INT(t_types_get(&s3, r->id, &x), 0);
+		x->i = 5;
+		x->s = "v";
+		CHECK_INT(orm_commit(&s3), 0);
+		CHECK_INT(t_scalar(t.db, "SELECT i FROM t_types"), 5);
+		ORM_SET_NULL(x, t_types, i);
+		ORM_SET_NULL(x, t_types, s);
+		CHECK_INT(orm_commit(&s3), 0);
+		CHECK_INT(t_scalar(t.db, "SELECT COUNT(*) FROM t_types WHERE i IS NULL AND s IS NULL"), 1);
+		orm_session_close(&s3);
+	}
+out:
+	t_end(&t);
+}

@@ -204,6 +204,8 @@ static int resolve_columns(struct orm_registry *r, struct orm_model *m, char *er
 		FAIL("model %s: 1..%d columns", t, ORM_MAX_COLUMNS);
 	if (m->nrels > ORM_MAX_RELS)
 		FAIL("model %s: more than %d relationships", t, ORM_MAX_RELS);
+	if ((m->charset && !ident_ok(m->charset)) || (m->collation && !ident_ok(m->collation)))
+		FAIL("model %s: bad charset or collation", t);
 	m->pk = NULL;
 	m->not_null_mask = 0;
 	m->qtable = arena_printf(&r->arena, "`%s`", t);

@@ -25,6 +25,7 @@ void orm_session_init(struct orm_session *s, struct db *db, struct arena *a)
 }
 
 static void rollback_internal(struct orm_session *s);
+static bool rel_scalar(const struct orm_relationship *r);
 
 void orm_session_close(struct orm_session *s)
 {
@@ -495,7 +496,15 @@ static void rollback_internal(struct orm_session *s)
 		}
 		restore_columns(o, o->snapshot);
 		o->state = ORM_PERSISTENT;
-		o->rels_loaded = 0; /* expired: reloaded on next access */
+		/* relationships expire: reloaded on next access */
+		o->rels_loaded = 0;
+		for (size_t k = 0; k < o->model->nrels; k++) {
+			const struct orm_relationship *r = &o->model->rels[k];
+			if (rel_scalar(r))
+				orm_put_ptr(o, r->offset, orm_get_ptr(o->snapshot, r->offset));
+			else
+				((struct orm_list *)((char *)o + r->offset))->n = 0;
+		}
 	}
 	s->ops = s->ops_tail = NULL;
 }
@@ -666,9 +675,13 @@ static int call_hook(struct orm_session *s, struct orm_obj *o, enum orm_write wh
 	if (!o->model->after_write)
 		return 0;
 	int rc = o->model->after_write(s, o, what);
-	if (rc && s->err != rc)
-		orm_fail(s, rc, "%s: after_write hook failed", o->model->name);
-	return rc;
+	if (!rc)
+		return 0;
+	if (rc > 0)
+		rc = ORM_DB;
+	s->db_errno = s->db->last_errno;
+	return orm_fail(s, rc, "%s: after_write hook failed: %s", o->model->name,
+			s->db->last_errno ? s->db->err : orm_strerror(rc));
 }
 
 static int insert_obj(struct orm_session *s, struct orm_obj *o)

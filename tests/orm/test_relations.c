@@ -564,3 +564,31 @@ TEST(test_with_parent_gives_a_query_to_filter_and_paginate)
 out:
 	t_end(&t);
 }
+
+TEST(test_rollback_expires_relationships_and_forgets_unsaved_appends)
+{
+	struct tctx t;
+	struct student *st;
+	struct course *c[3];
+	if (!t_begin(&t, T_SITE) || !seed_courses(&t, &st, c))
+		goto out;
+	CHECK_INT(orm_append(&t.s, st, ORM_REL(student, courses), c[0]), 0);
+	CHECK_INT(orm_commit(&t.s), 0);
+	struct course *fresh = course_new(&t.s);
+	fresh->cname = "Unsaved";
+	CHECK_INT(orm_append(&t.s, st, ORM_REL(student, courses), fresh), 0);
+	CHECK_INT(orm_append(&t.s, st, ORM_REL(student, courses), c[1]), 0);
+	CHECK_INT(st->courses.n, 3);
+	CHECK_INT(orm_rollback(&t.s), 0);
+	CHECK_INT(fresh->orm.state, ORM_TRANSIENT);
+	CHECK_INT(orm_commit(&t.s), 0); /* nothing left to write */
+	CHECK_INT(t_scalar(t.db, "SELECT COUNT(*) FROM course WHERE cname = 'Unsaved'"), 0);
+	CHECK_INT(t_scalar(t.db, "SELECT COUNT(*) FROM student_course"), 1);
+	struct orm_list *l;
+	t.db->queries = 0;
+	CHECK_INT(student_load_courses(&t.s, st, &l), 0); /* expired: reloaded */
+	CHECK_INT(t.db->queries, 1);
+	CHECK_INT(l->n, 1);
+out:
+	t_end(&t);
+}

@@ -351,6 +351,9 @@ static int seed_run(struct db *db, const struct seed_opts *o)
 				 pending, NULL) < 0)
 		goto out;
 	total_sel += pending;
+	if (db_exec(db, "UPDATE `course` SET `enrolled` = (SELECT COUNT(*) FROM `student_course` "
+			"WHERE `student_course`.`cou_id` = `course`.`id`)") < 0)
+		goto out;
 	if (db_exec(db, "COMMIT") < 0)
 		goto out;
 	/* The bulk INSERTs bypassed the ORM's flush hook: set the count. */

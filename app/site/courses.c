@@ -29,51 +29,9 @@ static int my_student(struct request *req, struct student **out)
 	return student_first(orm_filter_by(student_query(&sr->orm), "user_id", orm_int(me->id)), out);
 }
 
-/* Enrolled counts of every course: counts[i] for course id ids[i]. */
-struct counts {
-	int64_t *ids, *n;
-	size_t len;
-};
-
-static int enrolled_counts(struct request *req, struct counts *c)
+static json_object *course_item(struct course *c, int selected)
 {
-	struct orm_session *s = &site_req(req)->orm;
-	struct orm_query *q = student_course_query(s);
-	q = orm_select(q, orm_colref(s, ORM_COL(student_course, cou_id)));
-	q = orm_select(q, orm_func(s, ORM_COUNT, NULL));
-	q = orm_group_by(q, ORM_COL(student_course, cou_id));
-	struct orm_rows rows;
-	int rc = orm_rows(q, &rows);
-	if (rc < 0)
-		return rc;
-	c->len = rows.nrows;
-	c->ids = arena_calloc(req->arena, rows.nrows + 1, sizeof *c->ids);
-	c->n = arena_calloc(req->arena, rows.nrows + 1, sizeof *c->n);
-	if (!c->ids || !c->n)
-		return ORM_NOMEM;
-	for (size_t i = 0; i < rows.nrows; i++) {
-		c->ids[i] = orm_value_int(rows.v[i * 2]);
-		c->n[i] = orm_value_int(rows.v[i * 2 + 1]);
-	}
-	return 0;
-}
-
-static int64_t count_of(const struct counts *c, int64_t id)
-{
-	for (size_t i = 0; i < c->len; i++)
-		if (c->ids[i] == id)
-			return c->n[i];
-	return 0;
-}
-
-static int count_one(struct request *req, int64_t course_id, int64_t *out)
-{
-	struct orm_session *s = &site_req(req)->orm;
-	return orm_count(orm_filter_by(student_course_query(s), "cou_id", orm_int(course_id)), out);
-}
-
-static json_object *course_item(struct course *c, int64_t enrolled, int selected)
-{
+	int64_t enrolled = c->enrolled;
 	json_object *o = json_object_new_object();
 	json_object_object_add(o, "id", json_object_new_int64(c->id));
 	json_object_object_add(o, "cname", json_object_new_string(c->cname));
@@ -91,10 +49,7 @@ static int all_courses(struct request *req, bool page, json_object **out)
 {
 	struct site_req *sr = site_req(req);
 	struct orm_list courses = {0};
-	struct counts counts;
 	int rc = orm_all(orm_order_by(course_query(&sr->orm), ORM_COL(course, id), ORM_ASC), &courses);
-	if (rc == 0)
-		rc = enrolled_counts(req, &counts);
 	struct student *st = NULL;
 	struct orm_list *mine = NULL;
 	if (rc == 0)
@@ -108,10 +63,9 @@ static int all_courses(struct request *req, bool page, json_object **out)
 	for (size_t i = 0; i < courses.n; i++) {
 		struct course *c = course_at(&courses, i);
 		int selected = logged_in ? (mine && orm_list_contains(mine, c)) : -1;
-		int64_t n = count_of(&counts, c->id);
-		json_object *item = course_item(c, n, selected);
+		json_object *item = course_item(c, selected);
 		if (page)
-			json_object_object_add(item, "full", json_object_new_boolean(n >= c->capacity));
+			json_object_object_add(item, "full", json_object_new_boolean(c->enrolled >= c->capacity));
 		json_object_array_add(arr, item);
 	}
 	*out = arr;
@@ -155,7 +109,7 @@ static int course_detail(struct request *req, int64_t id, json_object **out)
 	rc = course_load_students(&sr->orm, c, &students);
 	if (rc < 0)
 		return rc;
-	json_object *o = course_item(c, (int64_t)students->n, -1);
+	json_object *o = course_item(c, -1);
 	json_object *arr = json_object_new_array();
 	for (size_t i = 0; i < students->n; i++) {
 		struct student *s = student_at(students, i);
@@ -235,8 +189,10 @@ static int enroll_once(struct request *req, int64_t id, bool drop, int *result, 
 			return orm_rollback(s);
 		}
 		rc = orm_remove(s, st, ORM_REL(student, courses), c);
-		if (rc == 0)
+		if (rc == 0) {
+			ORM_SET(c, course, enrolled, c->enrolled - 1);
 			rc = orm_commit(s);
+		}
 		if (rc < 0)
 			goto fail;
 		*result = ENROLL_DROPPED;
@@ -247,17 +203,15 @@ static int enroll_once(struct request *req, int64_t id, bool drop, int *result, 
 		*result = ENROLL_ALREADY;
 		return orm_rollback(s);
 	}
-	int64_t n = 0;
-	rc = count_one(req, id, &n);
-	if (rc < 0)
-		goto fail;
-	if (n >= c->capacity) {
+	if (c->enrolled >= c->capacity) {
 		*result = ENROLL_FULL;
 		return orm_rollback(s);
 	}
 	rc = orm_append(s, st, ORM_REL(student, courses), c);
-	if (rc == 0)
+	if (rc == 0) {
+		ORM_SET(c, course, enrolled, c->enrolled + 1);
 		rc = orm_commit(s);
+	}
 	if (rc == ORM_CONFLICT) {
 		/* The same student enrolled in a parallel request. */
 		*result = ENROLL_ALREADY;
@@ -300,7 +254,7 @@ static int page_enroll(struct request *req, struct response *resp, bool drop)
 		return site_fail(req, resp, 404, "No such course.");
 	case ENROLL_FULL: {
 		json_object *ctx = json_object_new_object();
-		json_object *jc = course_item(c, c->capacity, -1);
+		json_object *jc = course_item(c, -1);
 		json_object_object_add(ctx, "course", jc);
 		return site_render(req, resp, 409, "courses/full", ctx);
 	}
@@ -334,11 +288,7 @@ int api_enroll(struct request *req, struct response *resp)
 		return site_api_error(resp, 404, "not_found", "No such course");
 	if (result == ENROLL_FULL)
 		return site_api_error(resp, 409, "course_full", "Course is full");
-	int64_t n = 0;
-	rc = count_one(req, c->id, &n);
-	if (rc < 0)
-		return site_orm_error(req, resp, rc);
-	return site_json(resp, result == ENROLL_NEW ? 201 : 200, course_item(c, n, 1));
+	return site_json(resp, result == ENROLL_NEW ? 201 : 200, course_item(c, 1));
 }
 
 int api_unenroll(struct request *req, struct response *resp)
@@ -366,15 +316,12 @@ static int my_courses(struct request *req, json_object **items, int64_t *credits
 	struct orm_list *mine = NULL;
 	if (st && (rc = student_load_courses(&sr->orm, st, &mine)) < 0)
 		return rc;
-	struct counts counts;
-	if ((rc = enrolled_counts(req, &counts)) < 0)
-		return rc;
 	*items = json_object_new_array();
 	*credits = 0;
 	for (size_t i = 0; mine && i < mine->n; i++) {
 		struct course *c = course_at(mine, i);
 		*credits += c->score;
-		json_object_array_add(*items, course_item(c, count_of(&counts, c->id), 1));
+		json_object_array_add(*items, course_item(c, 1));
 	}
 	return 0;
 }

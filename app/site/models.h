@@ -56,13 +56,18 @@ ORM_MODEL_DECLARE(article, ARTICLE_COLUMNS, ARTICLE_RELS)
 	  .back_populates = "students", .order_by = {{"id", ORM_ASC}})
 ORM_MODEL_DECLARE(student, STUDENT_COLUMNS, STUDENT_RELS)
 
+/* enrolled is the number of student_course rows of the course, kept in
+ * the transaction that adds or removes one (under the course's row lock),
+ * so that the course list needs no COUNT ... GROUP BY. */
 #define COURSE_COLUMNS(X)                                                                   \
 	X(course, id, ORM_INTEGER, .flags = ORM_PK | ORM_AUTOINC)                           \
 	X(course, cname, ORM_STRING, .length = 64, .flags = ORM_NOT_NULL | ORM_UNIQUE)      \
 	X(course, score, ORM_SMALLINT, .flags = ORM_NOT_NULL,                               \
 	  .default_value = ORM_DEFAULT_INT(5), .server_default = "5")                       \
 	X(course, capacity, ORM_INTEGER, .flags = ORM_NOT_NULL,                             \
-	  .default_value = ORM_DEFAULT_INT(30), .server_default = "30")
+	  .default_value = ORM_DEFAULT_INT(30), .server_default = "30")                       \
+	X(course, enrolled, ORM_INTEGER, .flags = ORM_NOT_NULL,                             \
+	  .default_value = ORM_DEFAULT_INT(0), .server_default = "0")
 #define COURSE_RELS(X)                                                                      \
 	X(course, students, ORM_MANY_TO_MANY, student, .secondary = "student_course",       \
 	  .back_populates = "courses", .order_by = {{"id", ORM_ASC}})

@@ -51,6 +51,9 @@ TEST(test_seed_is_deterministic_and_consistent)
 	CHECK_INT(num("SELECT COUNT(*) FROM (SELECT c.id FROM course c JOIN student_course sc ON sc.cou_id = c.id "
 		      "GROUP BY c.id HAVING COUNT(*) > MAX(c.capacity)) t"), 0);
 	CHECK_INT(num("SELECT COUNT(*) FROM student_course"), 125);
+	/* The maintained seat counts match the rows. */
+	CHECK_INT(num("SELECT COUNT(*) FROM course c WHERE enrolled <> (SELECT COUNT(*) FROM student_course "
+		      "WHERE cou_id = c.id)"), 0);
 	/* Seeding a database that holds data is refused; --if-empty is quiet. */
 	CHECK_INT(cli_run(&r, "seed"), 1);
 	CHECK_INT(cli_run(&r, "seed --if-empty"), 0);

@@ -1,20 +1,30 @@
 #!/usr/bin/env bash
-# bench.sh — `make bench`: a private stack (MariaDB, workers = CPUs in
-# production mode, nginx) in a temporary directory, wrk against each row,
-# the table printed and written to bench/results.md. Loopback only; every
-# wrk run is bounded by BENCH_SECONDS.
+# bench.sh — `make bench` (SPEC section 9): a private stack (MariaDB,
+# workers = CPUs in production mode, nginx) in a temporary directory, the
+# SPEC 9 data set, wrk against each row, a scaling check (10 000 vs
+# 1 000 000 articles) and a memory check (worker RSS over 1 000 000
+# requests). Prints the table and writes bench/results.md. Loopback only;
+# every wrk run is bounded by BENCH_SECONDS.
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 source scripts/stack.sh
 SECS=${BENCH_SECONDS:-10}
 CONNS=${BENCH_CONNECTIONS:-32}
+MEM_REQUESTS=${BENCH_MEMORY_REQUESTS:-1000000}
+BIG=${BENCH_BIG_ARTICLES:-1000000}
 CPUS=$(nproc)
 T=$(mktemp -d /tmp/flacon-bench.XXXXXX)
 MASTER=""
-cleanup() {
+FLACON=$ROOT/build/flacon
+
+stop_master() {
 	[ -n "$MASTER" ] && kill -TERM "$MASTER" 2>/dev/null
-	for _ in $(seq 1 100); do [ -n "$MASTER" ] && kill -0 "$MASTER" 2>/dev/null || break; sleep 0.1; done
+	for _ in $(seq 1 200); do [ -n "$MASTER" ] && kill -0 "$MASTER" 2>/dev/null || break; sleep 0.1; done
+	MASTER=""
+}
+cleanup() {
+	stop_master
 	nginx_stop "$T"
 	mariadb_stop "$T/db"
 	rm -rf "$T"
@@ -22,22 +32,41 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-mariadb_start "$T/db" || exit 1
+mariadb_start "$T/db" >/dev/null || exit 1
 export FLACON_DATABASE_URL="mariadb://flacon@localhost/flacon?socket=$T/db/mysqld.sock"
 export FLACON_APP_ENV=production
 export FLACON_APP_SECRET_KEY=$(head -c 32 /dev/urandom | base64)
 export FLACON_SERVER_WORKERS=$CPUS
 PORT=$(free_port)
-build/flacon runserver --listen "unix:$T/flacon.sock" >"$T/flacon.log" 2>&1 &
-MASTER=$!
-nginx_conf conf/nginx.conf.in "$T/nginx.conf" "$PORT" "$T/flacon.sock" "$T" "$ROOT/www/static" 1048576
-nginx_start "$T/nginx.conf" "$T" || exit 1
-wait_http "http://127.0.0.1:$PORT/healthz" 100 || { cat "$T/flacon.log"; exit 1; }
 BASE=http://127.0.0.1:$PORT
 
-# row NAME PATH [wrk args...] — run wrk, append "name|rps|p50|p99|non2xx|errors".
+start_master() {
+	"$FLACON" runserver --listen "unix:$T/flacon.sock" >>"$T/flacon.log" 2>&1 &
+	MASTER=$!
+	wait_http "$BASE/healthz" 100 || { tail -20 "$T/flacon.log"; exit 1; }
+	# Warm the buffer pool and the workers' statement caches.
+	wrk -t2 -c"$CONNS" -d2s "$BASE/articles" >/dev/null 2>&1
+	wrk -t2 -c"$CONNS" -d2s "$BASE/api/articles?page=1" >/dev/null 2>&1
+}
+
+# reseed ARTICLES: an empty schema at head, then the SPEC 9 data set with
+# that many articles; prints the seed's own timing line.
+reseed() {
+	"$FLACON" drop-all >/dev/null &&
+		mariadb --no-defaults --socket="$T/db/mysqld.sock" -uroot flacon -e 'DROP TABLE IF EXISTS schema_version' &&
+		"$FLACON" db upgrade >/dev/null &&
+		"$FLACON" seed --users 1000 --articles "$1" --courses 200 --students 1000 | tail -1
+}
+
+login() {
+	curl -s -c "$T/jar" -H 'Content-Type: application/json' \
+		-d '{"username":"alice","password":"flacon-demo"}' "$BASE/api/login" >/dev/null
+	COOKIE="session=$(awk '$6 == "session" {print $7}' "$T/jar")"
+}
+
 ROWS=$T/rows
 : >"$ROWS"
+# row NAME PATH [wrk args...] — run wrk, keep "name|path|rps|p50|p99|non2xx|errors".
 row() {
 	local name=$1 path=$2
 	shift 2
@@ -50,24 +79,101 @@ row() {
 	non2xx=$(echo "$out" | awk '/Non-2xx/ {print $NF}')
 	errs=$(echo "$out" | awk '/Socket errors/ {gsub(",",""); print $4+$6+$8+$10}')
 	echo "$name|$path|${rps:-0}|${p50:--}|${p99:--}|${non2xx:-0}|${errs:-0}" >>"$ROWS"
-	printf '%-34s %10s req/s  p50 %-8s p99 %-8s non-2xx %s  socket errors %s\n' \
+	printf '%-44s %10s req/s  p50 %-8s p99 %-8s non-2xx %s  socket errors %s\n' \
 		"$name" "${rps:-0}" "${p50:--}" "${p99:--}" "${non2xx:-0}" "${errs:-0}"
 }
 
-echo "wrk -t2 -c$CONNS -d${SECS}s, $CPUS CPUs, $(date -u +%Y-%m-%dT%H:%MZ)"
+cat >"$T/article.lua" <<'LUA'
+math.randomseed(42)
+request = function()
+  return wrk.format("GET", "/articles/" .. math.random(1, ARTICLES))
+end
+LUA
+cat >"$T/enroll.lua" <<'LUA'
+local n = 0
+request = function()
+  n = n + 1
+  local method = (n % 2 == 1) and "PUT" or "DELETE"
+  return wrk.format(method, "/api/courses/" .. COURSE .. "/enrollment",
+    {["Content-Type"] = "application/json", ["Cookie"] = COOKIE})
+end
+LUA
+
+echo "Flacon benchmark: wrk -t2 -c$CONNS -d${SECS}s, $CPUS CPUs, $(date -u +%Y-%m-%dT%H:%MZ)"
+SEED_MAIN=$(reseed 100000) || exit 1
+echo "seed (1 000 users, 100 000 articles, 200 courses, 1 000 students): $SEED_MAIN"
+"$FLACON" createcourse "Benchmark course" --capacity 100000000 >/dev/null || exit 1
+COURSE=$(mariadb --no-defaults --socket="$T/db/mysqld.sock" -uroot -N flacon -e "SELECT id FROM course WHERE cname = 'Benchmark course'")
+nginx_conf conf/nginx.conf.in "$T/nginx.conf" "$PORT" "$T/flacon.sock" "$T" "$ROOT/www/static" 1048576
+nginx_start "$T/nginx.conf" "$T" || exit 1
+start_master
+login
+sed -i "s/ARTICLES/100000/" "$T/article.lua"
+sed -i "s/COURSE/\"$COURSE\"/; s/COOKIE/\"$COOKIE\"/" "$T/enroll.lua"
+
 row "static file (nginx)" /static/style.css
 row "nginx return 200" /_nginx
-row "FastCGI hello (/_hello)" /_hello
-row "/healthz (one round trip)" /healthz
-if [ -f scripts/bench-app.sh ]; then source scripts/bench-app.sh; fi
-
+row "FastCGI hello /_hello" /_hello
+row "GET /api/articles?page=1 (logged in)" "/api/articles?page=1" -H "Cookie: $COOKIE"
+row "GET /articles" /articles
+row "GET /courses (logged in)" /courses -H "Cookie: $COOKIE"
+row "GET /articles/N (random N)" "/articles/N" -s "$T/article.lua"
+row "PUT/DELETE /api/courses/N/enrollment" "/api/courses/$COURSE/enrollment" -s "$T/enroll.lua"
 HELLO=$(awk -F'|' '$2=="/_hello" {print $3}' "$ROWS")
+
+# ---- scaling: page 1 at 10 000 and at $BIG articles ----
+SCALE=$T/scale
+: >"$SCALE"
+for n in 10000 "$BIG"; do
+	stop_master
+	s=$(reseed "$n") || exit 1
+	echo "seed with $n articles: $s"
+	echo "seed $n|$s" >>"$SCALE"
+	start_master
+	login
+	for p in "/api/articles?page=1" /articles; do
+		: >"$ROWS.one"
+		ROWS_SAVE=$ROWS
+		ROWS=$ROWS.one
+		row "$p at $n articles" "$p" -H "Cookie: $COOKIE"
+		ROWS=$ROWS_SAVE
+		echo "$n|$p|$(cut -d'|' -f3- "$ROWS.one")" >>"$SCALE"
+	done
+done
+
+# ---- memory: worker RSS before and after MEM_REQUESTS requests ----
+rss_of_workers() {
+	local m=$MASTER total=0
+	for pid in $(cat "/proc/$m/task/$m/children" 2>/dev/null); do
+		total=$((total + $(awk '/^VmRSS/ {print $2}' "/proc/$pid/status")))
+	done
+	echo "$total"
+}
+wrk -t2 -c"$CONNS" -d3s -H "Cookie: $COOKIE" "$BASE/api/articles?page=1" >/dev/null 2>&1 # warm up
+NW=$(wc -w <"/proc/$MASTER/task/$MASTER/children")
+WPIDS_BEFORE=$(cat "/proc/$MASTER/task/$MASTER/children")
+RSS_BEFORE=$(rss_of_workers)
+done_req=0
+for _ in $(seq 1 40); do
+	out=$(wrk -t2 -c"$CONNS" -d30s -H "Cookie: $COOKIE" "$BASE/api/articles?page=1" 2>&1)
+	got=$(echo "$out" | awk '/requests in/ {print $1}')
+	done_req=$((done_req + ${got:-0}))
+	[ "$done_req" -ge "$MEM_REQUESTS" ] && break
+done
+RSS_AFTER=$(rss_of_workers)
+WPIDS_AFTER=$(cat "/proc/$MASTER/task/$MASTER/children")
+SAME_WORKERS=yes
+[ "$WPIDS_BEFORE" = "$WPIDS_AFTER" ] || SAME_WORKERS=no
+echo "memory: $NW workers, RSS $RSS_BEFORE KiB before, $RSS_AFTER KiB after $done_req requests (same workers: $SAME_WORKERS)"
+
 mkdir -p bench
 {
 	echo "# Flacon benchmark"
 	echo
-	echo "$(date -u +%Y-%m-%d), $CPUS CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')),"
-	echo "wrk -t2 -c$CONNS -d${SECS}s --latency over loopback; nginx + $CPUS workers, production mode."
+	echo "Run of $(date -u +%Y-%m-%dT%H:%MZ) on $CPUS CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'))."
+	echo "wrk -t2 -c$CONNS -d${SECS}s --latency over loopback; nginx + $CPUS Flacon workers in production mode;"
+	echo "data set of SPEC 9: 1 000 users, 100 000 articles, 200 courses, 1 000 students with ~5 courses each"
+	echo "(seed: $SEED_MAIN)."
 	echo
 	echo "| row | path | req/s | p50 | p99 | non-2xx | socket errors | ratio to /_hello |"
 	echo "|---|---|---:|---:|---:|---:|---:|---:|"
@@ -75,5 +181,25 @@ mkdir -p bench
 		ratio=$(awk -v a="$rps" -v b="$HELLO" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')
 		echo "| $name | \`$path\` | $rps | $p50 | $p99 | $non2xx | $errs | $ratio |"
 	done <"$ROWS"
+	echo
+	echo "## Scaling: page 1 at 10 000 and at $BIG articles"
+	echo
+	echo "| articles | path | req/s | p50 | p99 | non-2xx | socket errors |"
+	echo "|---:|---|---:|---:|---:|---:|---:|"
+	grep -v '^seed' "$SCALE" | while IFS='|' read -r n path rps p50 p99 non2xx errs; do
+		echo "| $n | \`$path\` | $rps | $p50 | $p99 | $non2xx | $errs |"
+	done
+	for p in "/api/articles?page=1" /articles; do
+		small=$(awk -F'|' -v p="$p" '$1=="10000" && $2==p {print $3}' "$SCALE")
+		big=$(awk -F'|' -v p="$p" -v n="$BIG" '$1==n && $2==p {print $3}' "$SCALE")
+		echo
+		echo "\`$p\`: rate at 10 000 / rate at $BIG = $(awk -v a="$small" -v b="$big" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')"
+	done
+	echo
+	grep '^seed' "$SCALE" | sed 's/^seed \([0-9]*\)|/Seeding \1 articles: /'
+	echo
+	echo "## Memory"
+	echo
+	echo "$NW workers: RSS $RSS_BEFORE KiB in all before, $RSS_AFTER KiB after $done_req requests to \`/api/articles?page=1\` (growth $((RSS_AFTER - RSS_BEFORE)) KiB; same worker processes throughout: $SAME_WORKERS)."
 } >bench/results.md
 echo "written bench/results.md"

@@ -514,7 +514,7 @@ TEST(test_home_shows_the_10_newest_articles)
 	br_init(&b);
 	char name[33];
 	cl_new_user(&b, name, "home10");
-	char titles[11][64];
+	char titles[11][96];
 	for (int i = 0; i < 11; i++) {
 		snprintf(titles[i], sizeof titles[i], "Home article %s number %02d", name, i);
 		CHECK(cl_api_article(&b, titles[i], "x") > 0);

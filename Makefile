@@ -21,7 +21,7 @@ C_SUITES := $(sort $(patsubst tests/%/,%,$(dir $(wildcard tests/*/*.c))))
 C_SUITES := $(filter-out lib fuzz,$(C_SUITES))
 TEST_LIB_OBJ := $(BUILD)/tests/lib/test.o $(BUILD)/tests/lib/http_client.o
 
-.PHONY: all clean deps run stop test sanitize bench fuzz check-deps
+.PHONY: all clean deps run stop test sanitize valgrind bench fuzz check-deps
 all: $(BUILD)/flacon
 
 $(BUILD)/%.o: %.c $(HEADERS)
@@ -75,6 +75,13 @@ sanitize:
 	@scripts/deps.sh test
 	@$(MAKE) --no-print-directory BUILD=build-san OPT=-O1 XCFLAGS='$(SAN_FLAGS)' XLDLIBS='$(SAN_FLAGS)' test-bins >build-san-make.log 2>&1 || { cat build-san-make.log; exit 1; }
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 tests/run.sh build-san
+
+# make valgrind: the in-process suites (unit, mustache, orm, web) under
+# valgrind's memcheck (errors and leaks fail them).
+valgrind:
+	@scripts/deps.sh test
+	@$(MAKE) --no-print-directory BUILD=build-vg OPT=-O1 test-bins >build-vg-make.log 2>&1 || { cat build-vg-make.log; exit 1; }
+	@VALGRIND=1 tests/run.sh build-vg unit mustache orm web
 
 # make fuzz: each libFuzzer target for FUZZ_SECONDS (default 60).
 FUZZ_SECONDS ?= 60

@@ -62,11 +62,18 @@ run_suite() {
 	echo "$line" >>"$LOG"
 }
 
+# VALGRIND=1: the suites that run in-process (unit, mustache, orm, web)
+# under valgrind's memcheck; any error or leak fails the suite.
+VG=()
+if [ -n "${VALGRIND:-}" ]; then
+	VG=(valgrind -q --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect --error-exitcode=99)
+fi
+
 export MUSTACHE_SPEC_DIR=${MUSTACHE_SPEC_DIR:-$ROOT/../shared/mustache-spec}
 
 # ---- suites without services -------------------------------------------
-[ -x "$BUILD/test_unit" ] && run_suite unit "$BUILD/test_unit"
-[ -x "$BUILD/test_mustache" ] && run_suite mustache "$BUILD/test_mustache"
+[ -x "$BUILD/test_unit" ] && run_suite unit "${VG[@]}" "$BUILD/test_unit"
+[ -x "$BUILD/test_mustache" ] && run_suite mustache "${VG[@]}" "$BUILD/test_mustache"
 
 # ---- MariaDB -------------------------------------------------------------
 if ! mariadb_start "$T/db"; then
@@ -76,8 +83,8 @@ if ! mariadb_start "$T/db"; then
 fi
 export FLACON_TEST_DB_DIR=$T/db
 export FLACON_TEST_DATABASE_URL="mariadb://flacon@localhost/flacon_test?socket=$T/db/mysqld.sock"
-[ -x "$BUILD/test_orm" ] && run_suite orm "$BUILD/test_orm"
-[ -x "$BUILD/test_web" ] && run_suite web "$BUILD/test_web"
+[ -x "$BUILD/test_orm" ] && run_suite orm "${VG[@]}" "$BUILD/test_orm"
+[ -x "$BUILD/test_web" ] && run_suite web "${VG[@]}" "$BUILD/test_web"
 
 # ---- the stack: workers + nginx -------------------------------------------
 PORT=$(free_port)

@@ -193,8 +193,8 @@ static int load_tree(struct tmpl_set *set, char *path, size_t plen, size_t rel, 
 			rc = load_tree(set, path, plen + 1 + len, rel, depth + 1, err, errlen);
 		} else if (S_ISREG(sb.st_mode) && len > SUFFIX_LEN &&
 			   strcmp(de->d_name + len - SUFFIX_LEN, SUFFIX) == 0) {
-			char *src;
-			size_t n;
+			char *src = NULL;
+			size_t n = 0;
 			if ((rc = read_file(path, &src, &n, err, errlen)) < 0)
 				goto out;
 			path[plen + 1 + len - SUFFIX_LEN] = '\0';

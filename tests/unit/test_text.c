@@ -6,14 +6,15 @@
 
 static struct arena A;
 
+/* Decode into the test's arena A (each test inits and frees it). */
 static const char *dec(const char *s, bool plus)
 {
-	arena_init(&A, 1024);
 	return percent_decode(&A, s, strlen(s), plus, NULL);
 }
 
 TEST(test_percent_decode_plain_and_escapes)
 {
+	arena_init(&A, 1024);
 	CHECK_STR(dec("abc", false), "abc");
 	CHECK_STR(dec("a%20b", false), "a b");
 	CHECK_STR(dec("a+b", true), "a b");
@@ -25,6 +26,7 @@ TEST(test_percent_decode_plain_and_escapes)
 
 TEST(test_percent_decode_rejects_bad_escapes)
 {
+	arena_init(&A, 1024);
 	CHECK(dec("%zz", false) == NULL);
 	CHECK(dec("abc%", false) == NULL);
 	CHECK(dec("abc%4", false) == NULL);
@@ -34,6 +36,7 @@ TEST(test_percent_decode_rejects_bad_escapes)
 
 TEST(test_percent_decode_rejects_invalid_utf8)
 {
+	arena_init(&A, 1024);
 	CHECK(dec("%C0%AF", false) == NULL);       /* overlong '/' */
 	CHECK(dec("%ED%A0%80", false) == NULL);    /* surrogate U+D800 */
 	CHECK(dec("%F4%90%80%80", false) == NULL); /* above U+10FFFF */

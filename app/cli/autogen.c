@@ -64,7 +64,8 @@ int cli_db_migrate(const struct config *cfg, struct db *db, const char *message)
 		migrations_free(&l);
 		return CLI_FAILED;
 	}
-	const char *head = l.n ? l.v[l.n - 1].rev : "";
+	char head[sizeof l.v[0].rev];
+	snprintf(head, sizeof head, "%s", l.n ? l.v[l.n - 1].rev : "");
 	bool at_head = !strcmp(rev, head) || (l.n && migrations_find(&l, rev) == (int)l.n - 1);
 	migrations_free(&l);
 	if (!at_head) {

@@ -7,14 +7,43 @@
 #include "site/site_priv.h"
 #include "web/web.h"
 
-/* Articles anyone may see, newest first (pdatetime desc, id desc). */
-static struct orm_query *visible_articles(struct request *req)
+/* The columns an article list shows, in this order (never the content);
+ * AL_USERNAME only when the authors are joined in. */
+enum { AL_ID, AL_TITLE, AL_PDATETIME, AL_CLICKS, AL_USER_ID, AL_USERNAME };
+
+/* The visible articles, newest first (pdatetime desc, id desc), as rows
+ * of the list columns: one statement, whatever the page size. With author
+ * NULL every author's name is joined in; else only author's articles
+ * (whose name the caller has). */
+static struct orm_query *article_list(struct request *req, const struct user *author)
 {
 	struct orm_session *s = &site_req(req)->orm;
-	struct orm_query *q = orm_filter_by(article_query(s), "isdelete", orm_bool(false));
+	struct orm_query *q = article_query(s);
+	q = orm_select(q, orm_colref(s, ORM_COL(article, id)));
+	q = orm_select(q, orm_colref(s, ORM_COL(article, title)));
+	q = orm_select(q, orm_colref(s, ORM_COL(article, pdatetime)));
+	q = orm_select(q, orm_colref(s, ORM_COL(article, click_num)));
+	q = orm_select(q, orm_colref(s, ORM_COL(article, user_id)));
+	if (author) {
+		q = orm_filter_by(q, "user_id", orm_int(author->id));
+	} else {
+		q = orm_join(q, ORM_REL(article, user));
+		q = orm_select(q, orm_colref(s, ORM_COL(user, username)));
+	}
+	q = orm_filter_by(q, "isdelete", orm_bool(false));
 	q = orm_order_by(q, ORM_COL(article, pdatetime), ORM_DESC);
-	q = orm_order_by(q, ORM_COL(article, id), ORM_DESC);
-	return orm_eager(q, ORM_REL(article, user));
+	return orm_order_by(q, ORM_COL(article, id), ORM_DESC);
+}
+
+/* Row r of an article list, and its author's name. */
+static const struct orm_value *list_row(const struct orm_rows *rows, size_t r)
+{
+	return &rows->v[r * rows->ncols];
+}
+
+static const char *list_author(const struct orm_value *v, const struct user *author)
+{
+	return author ? author->username : v[AL_USERNAME].s.p;
 }
 
 /* The article id of the path (:id), or 0 when it is not a number. */
@@ -27,51 +56,62 @@ static int64_t path_id(struct request *req)
 	return v;
 }
 
-/* A visible article by id with its author, or NULL (*err set on a
- * database error). */
-static struct article *find_article(struct request *req, int64_t id, int *err)
+/* The columns of an article's page, in this order. */
+enum { AD_ID, AD_TITLE, AD_CONTENT, AD_PDATETIME, AD_CLICKS, AD_USER_ID, AD_USERNAME };
+
+/* A visible article by id with its author's name, in one statement: *out
+ * is its row, or NULL when there is none. 0 or an orm_err. */
+static int find_article(struct request *req, int64_t id, const struct orm_value **out)
 {
-	struct site_req *sr = site_req(req);
-	*err = 0;
-	struct article *a = NULL;
+	struct orm_session *s = &site_req(req)->orm;
+	*out = NULL;
 	if (id <= 0)
-		return NULL;
-	int rc = article_get(&sr->orm, id, &a);
-	if (rc < 0) {
-		*err = rc;
-		return NULL;
-	}
-	if (!a || a->isdelete)
-		return NULL;
-	struct user *u;
-	rc = article_load_user(&sr->orm, a, &u);
-	if (rc < 0) {
-		*err = rc;
-		return NULL;
-	}
-	return a;
+		return 0;
+	struct orm_query *q = article_query(s);
+	q = orm_select(q, orm_colref(s, ORM_COL(article, id)));
+	q = orm_select(q, orm_colref(s, ORM_COL(article, title)));
+	q = orm_select(q, orm_colref(s, ORM_COL(article, content)));
+	q = orm_select(q, orm_colref(s, ORM_COL(article, pdatetime)));
+	q = orm_select(q, orm_colref(s, ORM_COL(article, click_num)));
+	q = orm_select(q, orm_colref(s, ORM_COL(article, user_id)));
+	q = orm_join(q, ORM_REL(article, user));
+	q = orm_select(q, orm_colref(s, ORM_COL(user, username)));
+	q = orm_filter_by(q, "id", orm_int(id));
+	q = orm_filter_by(q, "isdelete", orm_bool(false));
+	struct orm_rows rows;
+	int rc = orm_rows(orm_limit(q, 1), &rows);
+	if (rc < 0)
+		return rc;
+	if (rows.nrows)
+		*out = rows.v;
+	return 0;
 }
 
-static json_object *page_article(struct request *req, struct article *a, bool content)
+/* A list item of a page's context: what article_list.mustache shows. */
+static json_object *page_item(struct request *req, const struct orm_value *v, const char *author)
 {
-	json_object *o = site_article_json(req, a, content);
-	json_object_object_add(o, "pdate", json_object_new_string(site_date(req, a->pdatetime)));
+	char iso[21];
+	orm_datetime_iso(v[AL_PDATETIME].i, iso);
+	json_object *o = json_object_new_object();
+	site_ctx_add(o, "id", json_object_new_int64(v[AL_ID].i));
+	site_ctx_add(o, "title", json_object_new_string_len(v[AL_TITLE].s.p, (int)v[AL_TITLE].s.n));
+	site_ctx_add(o, "pdatetime", json_object_new_string(iso));
+	site_ctx_add(o, "pdate", json_object_new_string(site_date(req, v[AL_PDATETIME].i)));
+	site_ctx_add(o, "click_num", json_object_new_int64(v[AL_CLICKS].i));
+	json_object *au = json_object_new_object();
+	site_ctx_add(au, "username", json_object_new_string(author));
+	site_ctx_add(o, "author", au);
 	return o;
 }
 
-static json_object *page_articles(struct request *req, const struct orm_list *l)
+static json_object *page_items(struct request *req, const struct orm_rows *rows,
+			       const struct user *author)
 {
-	json_object *arr = json_object_new_array();
-	for (size_t i = 0; i < l->n; i++)
-		json_object_array_add(arr, page_article(req, article_at(l, i), false));
-	return arr;
-}
-
-static json_object *api_articles(struct request *req, const struct orm_list *l)
-{
-	json_object *arr = json_object_new_array();
-	for (size_t i = 0; i < l->n; i++)
-		json_object_array_add(arr, site_article_json(req, article_at(l, i), false));
+	json_object *arr = json_object_new_array_ext((int)rows->nrows);
+	for (size_t i = 0; i < rows->nrows; i++) {
+		const struct orm_value *v = list_row(rows, i);
+		json_object_array_add(arr, page_item(req, v, list_author(v, author)));
+	}
 	return arr;
 }
 
@@ -82,19 +122,19 @@ static int not_found(struct request *req, struct response *resp)
 
 int articles_home(struct request *req, struct response *resp)
 {
-	struct orm_list l = {0};
-	int rc = orm_all(orm_limit(visible_articles(req), 10), &l);
+	struct orm_rows rows;
+	int rc = orm_rows(orm_limit(article_list(req, NULL), 10), &rows);
 	if (rc < 0)
 		return site_orm_error(req, resp, rc);
 	json_object *ctx = json_object_new_object();
-	json_object_object_add(ctx, "articles", page_articles(req, &l));
+	site_ctx_add(ctx, "articles", page_items(req, &rows, NULL));
 	return site_render(req, resp, 200, "home", ctx);
 }
 
-/* Page `page` of the visible articles, total from the maintained count.
- * Returns 0, ORM_NOT_FOUND (bad page arguments or beyond the last) or an
- * orm_err. */
-static int article_page(struct request *req, struct orm_pagination *p)
+/* Page `page` of the visible articles (rows of article_list), the total
+ * from the maintained count: two statements. Returns 0, ORM_NOT_FOUND
+ * (bad page arguments or beyond the last) or an orm_err. */
+static int article_page(struct request *req, struct orm_pagination *p, struct orm_rows *rows)
 {
 	int64_t page, per_page, total;
 	if (!site_page_args(req, &page, &per_page))
@@ -102,26 +142,21 @@ static int article_page(struct request *req, struct orm_pagination *p)
 	int rc = site_article_total(req, &total);
 	if (rc < 0)
 		return rc;
-	struct orm_page_args a = ORM_PAGE_ARGS_DEFAULT;
-	a.page = page;
-	a.per_page = per_page;
-	a.max_per_page = 100;
-	a.count = false;
-	a.total = total;
-	return orm_paginate(visible_articles(req), &a, p);
+	return site_paginate_rows(article_list(req, NULL), NULL, page, per_page, total, p, rows);
 }
 
 int articles_list(struct request *req, struct response *resp)
 {
 	struct orm_pagination p;
-	int rc = article_page(req, &p);
+	struct orm_rows rows;
+	int rc = article_page(req, &p, &rows);
 	if (rc == ORM_NOT_FOUND)
 		return not_found(req, resp);
 	if (rc < 0)
 		return site_orm_error(req, resp, rc);
 	json_object *ctx = json_object_new_object();
-	json_object_object_add(ctx, "articles", page_articles(req, &p.items));
-	json_object_object_add(ctx, "pagination", site_pagination_json(req, &p, "/articles"));
+	site_ctx_add(ctx, "articles", page_items(req, &rows, NULL));
+	site_ctx_add(ctx, "pagination", site_pagination_json(req, &p, "/articles"));
 	return site_render(req, resp, 200, "articles/list", ctx);
 }
 
@@ -141,17 +176,29 @@ int articles_show(struct request *req, struct response *resp)
 		return site_orm_error(req, resp, rc);
 	if (!affected)
 		return not_found(req, resp);
-	int err;
-	struct article *a = find_article(req, id, &err);
-	if (err)
-		return site_orm_error(req, resp, err);
-	if (!a)
+	const struct orm_value *v;
+	if ((rc = find_article(req, id, &v)) < 0)
+		return site_orm_error(req, resp, rc);
+	if (!v)
 		return not_found(req, resp);
 	struct user *me = site_user(req);
-	json_object *ja = page_article(req, a, true);
-	json_object_object_add(ja, "mine", json_object_new_boolean(me && me->id == a->user_id));
+	char iso[21];
+	orm_datetime_iso(v[AD_PDATETIME].i, iso);
+	json_object *ja = json_object_new_object();
+	site_ctx_add(ja, "id", json_object_new_int64(v[AD_ID].i));
+	site_ctx_add(ja, "title", json_object_new_string_len(v[AD_TITLE].s.p, (int)v[AD_TITLE].s.n));
+	site_ctx_add(ja, "content",
+		     json_object_new_string_len(v[AD_CONTENT].s.p, (int)v[AD_CONTENT].s.n));
+	site_ctx_add(ja, "pdatetime", json_object_new_string(iso));
+	site_ctx_add(ja, "pdate", json_object_new_string(site_date(req, v[AD_PDATETIME].i)));
+	site_ctx_add(ja, "click_num", json_object_new_int64(v[AD_CLICKS].i));
+	json_object *au = json_object_new_object();
+	site_ctx_add(au, "id", json_object_new_int64(v[AD_USER_ID].i));
+	site_ctx_add(au, "username", json_object_new_string(v[AD_USERNAME].s.p));
+	site_ctx_add(ja, "author", au);
+	site_ctx_add(ja, "mine", json_object_new_boolean(me && me->id == v[AD_USER_ID].i));
 	json_object *ctx = json_object_new_object();
-	json_object_object_add(ctx, "article", ja);
+	site_ctx_add(ctx, "article", ja);
 	return site_render(req, resp, 200, "articles/show", ctx);
 }
 
@@ -186,9 +233,9 @@ static int create_article(struct request *req, const char *title, const char *co
 		return ORM_NOMEM;
 	a->title = arena_strdup(req->arena, title);
 	a->content = arena_strdup(req->arena, content);
-	int rc = orm_set_related(&sr->orm, a, ORM_REL(article, user), me);
-	if (rc == 0)
-		rc = orm_add(&sr->orm, a);
+	/* The author by id: the logged-in user is not an ORM object here. */
+	ORM_SET(a, article, user_id, me->id);
+	int rc = orm_add(&sr->orm, a);
 	if (rc == 0)
 		rc = orm_commit(&sr->orm);
 	if (rc < 0) {
@@ -228,17 +275,17 @@ int articles_create(struct request *req, struct response *resp)
 static int delete_article(struct request *req, int64_t id)
 {
 	struct site_req *sr = site_req(req);
-	int err;
-	struct article *a = find_article(req, id, &err);
-	if (err)
-		return err;
-	if (!a)
+	struct article *a = NULL;
+	int rc = id > 0 ? article_get(&sr->orm, id, &a) : 0;
+	if (rc < 0)
+		return rc;
+	if (!a || a->isdelete)
 		return 404;
 	struct user *me = site_user(req);
 	if (!me || me->id != a->user_id)
 		return 403;
 	ORM_SET(a, article, isdelete, true);
-	int rc = orm_commit(&sr->orm);
+	rc = orm_commit(&sr->orm);
 	if (rc < 0)
 		orm_rollback(&sr->orm);
 	return rc;
@@ -270,13 +317,12 @@ static struct user *find_user(struct request *req, const char *name, int *err)
 	return u;
 }
 
-static struct orm_query *articles_of(struct request *req, struct user *u)
+/* The COUNT of u's visible articles (Flask's total of the page). */
+static struct orm_query *articles_of(struct request *req, const struct user *u)
 {
 	struct orm_session *s = &site_req(req)->orm;
 	struct orm_query *q = orm_filter_by(article_query(s), "user_id", orm_int(u->id));
-	q = orm_filter_by(q, "isdelete", orm_bool(false));
-	q = orm_order_by(q, ORM_COL(article, pdatetime), ORM_DESC);
-	return orm_order_by(q, ORM_COL(article, id), ORM_DESC);
+	return orm_filter_by(q, "isdelete", orm_bool(false));
 }
 
 int users_show(struct request *req, struct response *resp)
@@ -287,53 +333,67 @@ int users_show(struct request *req, struct response *resp)
 		return site_orm_error(req, resp, err);
 	if (!u)
 		return site_fail(req, resp, 404, "No such user.");
-	struct orm_list l = {0};
-	int rc = orm_all(articles_of(req, u), &l);
+	struct orm_rows rows;
+	int rc = orm_rows(article_list(req, u), &rows);
 	if (rc < 0)
 		return site_orm_error(req, resp, rc);
-	/* Every article's author is u: no query per row. */
-	for (size_t i = 0; i < l.n; i++)
-		article_at(&l, i)->user = u;
 	json_object *ctx = json_object_new_object();
 	json_object *p = json_object_new_object();
-	json_object_object_add(p, "username", json_object_new_string(u->username));
-	json_object_object_add(p, "rdatetime", json_object_new_string(site_iso(req, u->rdatetime)));
-	json_object_object_add(p, "rdate", json_object_new_string(site_date(req, u->rdatetime)));
-	json_object_object_add(ctx, "profile", p);
-	json_object_object_add(ctx, "articles", page_articles(req, &l));
+	site_ctx_add(p, "username", json_object_new_string(u->username));
+	site_ctx_add(p, "rdatetime", json_object_new_string(site_iso(req, u->rdatetime)));
+	site_ctx_add(p, "rdate", json_object_new_string(site_date(req, u->rdatetime)));
+	site_ctx_add(ctx, "profile", p);
+	site_ctx_add(ctx, "articles", page_items(req, &rows, u));
 	return site_render(req, resp, 200, "users/show", ctx);
 }
 
 /* ---- API ---- */
 
-static int api_page(struct request *req, struct response *resp, const struct orm_pagination *p)
+/* {items: [...], page, per_page, ...} of a page of article_list rows. */
+static int api_page(struct response *resp, const struct orm_pagination *p,
+		    const struct orm_rows *rows, const struct user *author)
 {
-	json_object *o = json_object_new_object();
-	json_object_object_add(o, "items", api_articles(req, &p->items));
-	site_pagination_api(o, p);
-	return site_json(resp, 200, o);
+	struct site_jw w;
+	site_jw_start(&w, resp);
+	site_jw_object(&w);
+	site_jw_key(&w, "items");
+	site_jw_array(&w);
+	for (size_t i = 0; i < rows->nrows; i++) {
+		const struct orm_value *v = list_row(rows, i);
+		site_jw_article(&w, v[AL_ID].i, v[AL_TITLE].s.p, NULL, v[AL_PDATETIME].i,
+				v[AL_CLICKS].i, v[AL_USER_ID].i, list_author(v, author));
+	}
+	site_jw_array_end(&w);
+	site_jw_pagination(&w, p);
+	site_jw_object_end(&w);
+	return site_jw_finish(&w, resp, 200);
 }
 
 int api_articles_list(struct request *req, struct response *resp)
 {
 	struct orm_pagination p;
-	int rc = article_page(req, &p);
+	struct orm_rows rows;
+	int rc = article_page(req, &p, &rows);
 	if (rc == ORM_NOT_FOUND)
 		return site_api_error(resp, 404, "not_found", "No such page");
 	if (rc < 0)
 		return site_orm_error(req, resp, rc);
-	return api_page(req, resp, &p);
+	return api_page(resp, &p, &rows, NULL);
 }
 
 int api_articles_show(struct request *req, struct response *resp)
 {
-	int err;
-	struct article *a = find_article(req, path_id(req), &err);
-	if (err)
-		return site_orm_error(req, resp, err);
-	if (!a)
+	const struct orm_value *v;
+	int rc = find_article(req, path_id(req), &v);
+	if (rc < 0)
+		return site_orm_error(req, resp, rc);
+	if (!v)
 		return not_found(req, resp);
-	return site_json(resp, 200, site_article_json(req, a, true));
+	struct site_jw w;
+	site_jw_start(&w, resp);
+	site_jw_article(&w, v[AD_ID].i, v[AD_TITLE].s.p, v[AD_CONTENT].s.p, v[AD_PDATETIME].i,
+			v[AD_CLICKS].i, v[AD_USER_ID].i, v[AD_USERNAME].s.p);
+	return site_jw_finish(&w, resp, 200);
 }
 
 static const char *body_str(struct request *req, const char *name)
@@ -364,7 +424,12 @@ int api_articles_create(struct request *req, struct response *resp)
 		return site_orm_error(req, resp, rc);
 	if (resp_header(resp, "Location", arena_printf(req->arena, "/api/articles/%lld", (long long)a->id)) < 0)
 		return -1;
-	return site_json(resp, 201, site_article_json(req, a, true));
+	struct user *me = site_user(req);
+	struct site_jw w;
+	site_jw_start(&w, resp);
+	site_jw_article(&w, a->id, a->title, a->content, a->pdatetime, a->click_num, me->id,
+			me->username);
+	return site_jw_finish(&w, resp, 201);
 }
 
 int api_articles_delete(struct request *req, struct response *resp)
@@ -392,17 +457,13 @@ int api_user_articles(struct request *req, struct response *resp)
 	int64_t page, per_page;
 	if (!site_page_args(req, &page, &per_page))
 		return site_api_error(resp, 404, "not_found", "No such page");
-	struct orm_page_args a = ORM_PAGE_ARGS_DEFAULT;
-	a.page = page;
-	a.per_page = per_page;
-	a.max_per_page = 100;
 	struct orm_pagination p;
-	int rc = orm_paginate(articles_of(req, u), &a, &p);
+	struct orm_rows rows;
+	int rc = site_paginate_rows(article_list(req, u), articles_of(req, u), page, per_page, -1, &p,
+				    &rows);
 	if (rc == ORM_NOT_FOUND)
 		return site_api_error(resp, 404, "not_found", "No such page");
 	if (rc < 0)
 		return site_orm_error(req, resp, rc);
-	for (size_t i = 0; i < p.items.n; i++)
-		article_at(&p.items, i)->user = u;
-	return api_page(req, resp, &p);
+	return api_page(resp, &p, &rows, u);
 }

@@ -93,6 +93,12 @@ static int create_account(struct request *req, const char *username, const char 
 	return site_account_create(&site_req(req)->orm, username, password, out);
 }
 
+/* Log in a user just registered: its student profile came with it. */
+static int log_in_new(struct request *req, struct user *u)
+{
+	return site_login(req, u, u->student ? u->student->id : -1);
+}
+
 /* The user called username (any ASCII case; not deleted) whose password
  * matches, else NULL. Timing does not tell whether the user exists. */
 static struct user *check_credentials(struct request *req, const char *username, const char *password,
@@ -117,14 +123,23 @@ static struct user *check_credentials(struct request *req, const char *username,
 	return web_password_verify(u->password, password) ? u : NULL;
 }
 
-static int log_in(struct request *req, struct user *u)
+/* The student id of u (0: no profile), read at login so that the session
+ * holds it. 0 or an orm_err. */
+static int student_of(struct request *req, struct user *u, int64_t *out)
 {
 	struct site_req *sr = site_req(req);
-	if (web_session_login(req, u->id) < 0)
-		return -1;
-	sr->user = u;
+	struct student *st = NULL;
+	int rc = student_first(orm_filter_by(student_query(&sr->orm), "user_id", orm_int(u->id)), &st);
+	*out = st ? st->id : 0;
+	return rc;
+}
+
+static void logged_out(struct request *req)
+{
+	struct site_req *sr = site_req(req);
+	sr->user = sr->user_row = NULL;
+	sr->student_id = 0;
 	sr->user_loaded = true;
-	return 0;
 }
 
 /* ---- pages ---- */
@@ -164,7 +179,7 @@ int auth_register(struct request *req, struct response *resp)
 				       "This username is already taken.");
 	if (rc < 0)
 		return site_orm_error(req, resp, rc);
-	if (log_in(req, u) < 0)
+	if (log_in_new(req, u) < 0)
 		return -1;
 	return site_redirect(resp, "/", "registered");
 }
@@ -202,7 +217,10 @@ int auth_login(struct request *req, struct response *resp)
 	if (!u)
 		return render_login(req, resp, 422, username, next, remember,
 				    "Invalid username or password");
-	if (log_in(req, u) < 0)
+	int64_t sid;
+	if ((err = student_of(req, u, &sid)) < 0)
+		return site_orm_error(req, resp, err);
+	if (site_login(req, u, sid) < 0)
 		return -1;
 	if (remember && web_remember_username(req, resp, u->username) < 0)
 		return -1;
@@ -213,20 +231,28 @@ int auth_logout(struct request *req, struct response *resp)
 {
 	if (web_session_logout(req) < 0)
 		return -1;
-	site_req(req)->user = NULL;
+	logged_out(req);
 	return site_redirect(resp, "/", "logged_out");
 }
 
 /* ---- API ---- */
 
-static json_object *user_json(struct request *req, struct user *u, bool with_date)
+/* Answer {id, username[, rdatetime]} with status. */
+static int user_json(struct response *resp, int status, struct user *u, bool with_date)
 {
-	json_object *o = json_object_new_object();
-	json_object_object_add(o, "id", json_object_new_int64(u->id));
-	json_object_object_add(o, "username", json_object_new_string(u->username));
-	if (with_date)
-		json_object_object_add(o, "rdatetime", json_object_new_string(site_iso(req, u->rdatetime)));
-	return o;
+	struct site_jw w;
+	site_jw_start(&w, resp);
+	site_jw_object(&w);
+	site_jw_key(&w, "id");
+	site_jw_int(&w, u->id);
+	site_jw_key(&w, "username");
+	site_jw_str(&w, u->username);
+	if (with_date) {
+		site_jw_key(&w, "rdatetime");
+		site_jw_datetime(&w, u->rdatetime);
+	}
+	site_jw_object_end(&w);
+	return site_jw_finish(&w, resp, status);
 }
 
 /* The string field name of the request's JSON object, or NULL when it is
@@ -260,9 +286,9 @@ int api_register(struct request *req, struct response *resp)
 		return site_api_error(resp, 409, "conflict", "This username is already taken.");
 	if (rc < 0)
 		return site_orm_error(req, resp, rc);
-	if (log_in(req, u) < 0)
+	if (log_in_new(req, u) < 0)
 		return -1;
-	return site_json(resp, 201, user_json(req, u, false));
+	return user_json(resp, 201, u, false);
 }
 
 int api_login(struct request *req, struct response *resp)
@@ -281,18 +307,21 @@ int api_login(struct request *req, struct response *resp)
 		return site_orm_error(req, resp, err);
 	if (!u)
 		return site_api_error(resp, 401, "unauthorized", "Invalid username or password");
-	if (log_in(req, u) < 0)
+	int64_t sid;
+	if ((err = student_of(req, u, &sid)) < 0)
+		return site_orm_error(req, resp, err);
+	if (site_login(req, u, sid) < 0)
 		return -1;
 	if (remember && web_remember_username(req, resp, u->username) < 0)
 		return -1;
-	return site_json(resp, 200, user_json(req, u, false));
+	return user_json(resp, 200, u, false);
 }
 
 int api_logout(struct request *req, struct response *resp)
 {
 	if (web_session_logout(req) < 0)
 		return -1;
-	site_req(req)->user = NULL;
+	logged_out(req);
 	resp->status = 204;
 	resp->content_type = NULL;
 	return 0;
@@ -300,8 +329,12 @@ int api_logout(struct request *req, struct response *resp)
 
 int api_me(struct request *req, struct response *resp)
 {
-	struct user *u = site_user(req);
+	/* rdatetime is not in the session: the row. */
+	int err;
+	struct user *u = site_user_row(req, &err);
+	if (err)
+		return site_orm_error(req, resp, err);
 	if (!u)
 		return site_api_error(resp, 401, "unauthorized", "Log in first");
-	return site_json(resp, 200, user_json(req, u, true));
+	return user_json(resp, 200, u, true);
 }

@@ -3,6 +3,7 @@
  * enrollment locks its course row (SELECT ... FOR UPDATE) before it counts
  * the seats, so racing workers are serialized per course. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/log.h"
@@ -18,133 +19,282 @@ static int64_t path_id(struct request *req)
 	return v;
 }
 
-/* The logged-in user's student profile (NULL when none). */
+/* The logged-in user's student profile as an ORM object (NULL when none),
+ * by the id the session holds. */
 static int my_student(struct request *req, struct student **out)
 {
 	struct site_req *sr = site_req(req);
 	*out = NULL;
-	struct user *me = site_user(req);
-	if (!me)
-		return 0;
-	return student_first(orm_filter_by(student_query(&sr->orm), "user_id", orm_int(me->id)), out);
+	int64_t sid;
+	int rc = site_student_id(req, &sid);
+	if (rc < 0 || !sid)
+		return rc;
+	return student_get(&sr->orm, sid, out);
 }
 
-static json_object *course_item(struct course *c, int selected)
+/* A course as the API shows it; selected < 0 leaves "selected" out. */
+static void jw_course(struct site_jw *w, int64_t id, const char *cname, int64_t score,
+		      int64_t capacity, int64_t enrolled, int selected)
 {
-	int64_t enrolled = c->enrolled;
+	site_jw_object(w);
+	site_jw_key(w, "id");
+	site_jw_int(w, id);
+	site_jw_key(w, "cname");
+	site_jw_str(w, cname);
+	site_jw_key(w, "score");
+	site_jw_int(w, score);
+	site_jw_key(w, "capacity");
+	site_jw_int(w, capacity);
+	site_jw_key(w, "enrolled");
+	site_jw_int(w, enrolled);
+	if (selected >= 0) {
+		site_jw_key(w, "selected");
+		site_jw_bool(w, selected);
+	}
+	site_jw_object_end(w);
+}
+
+/* Answer one course item (the enrollment API) with status. */
+static int course_answer(struct response *resp, int status, const struct course *c, int selected)
+{
+	struct site_jw w;
+	site_jw_start(&w, resp);
+	jw_course(&w, c->id, c->cname, c->score, c->capacity, c->enrolled, selected);
+	return site_jw_finish(&w, resp, status);
+}
+
+/* A course for pages (courses/full.mustache). */
+static json_object *course_item(const struct course *c)
+{
 	json_object *o = json_object_new_object();
-	json_object_object_add(o, "id", json_object_new_int64(c->id));
-	json_object_object_add(o, "cname", json_object_new_string(c->cname));
-	json_object_object_add(o, "score", json_object_new_int64(c->score));
-	json_object_object_add(o, "capacity", json_object_new_int64(c->capacity));
-	json_object_object_add(o, "enrolled", json_object_new_int64(enrolled));
-	if (selected >= 0)
-		json_object_object_add(o, "selected", json_object_new_boolean(selected));
+	site_ctx_add(o, "id", json_object_new_int64(c->id));
+	site_ctx_add(o, "cname", json_object_new_string(c->cname));
+	site_ctx_add(o, "score", json_object_new_int64(c->score));
+	site_ctx_add(o, "capacity", json_object_new_int64(c->capacity));
+	site_ctx_add(o, "enrolled", json_object_new_int64(c->enrolled));
 	return o;
 }
 
-/* Every course (by id) as JSON items; selected only when logged in. With
- * page true, also the "full" flag pages use. */
-static int all_courses(struct request *req, bool page, json_object **out)
+/* The columns of a course item, in this order. */
+enum { CO_ID, CO_CNAME, CO_SCORE, CO_CAPACITY, CO_ENROLLED };
+
+static struct orm_query *course_columns(struct orm_session *s, struct orm_query *q)
 {
-	struct site_req *sr = site_req(req);
-	struct orm_list courses = {0};
-	int rc = orm_all(orm_order_by(course_query(&sr->orm), ORM_COL(course, id), ORM_ASC), &courses);
-	struct student *st = NULL;
-	struct orm_list *mine = NULL;
-	if (rc == 0)
-		rc = my_student(req, &st);
-	if (rc == 0 && st)
-		rc = student_load_courses(&sr->orm, st, &mine);
+	q = orm_select(q, orm_colref(s, ORM_COL(course, id)));
+	q = orm_select(q, orm_colref(s, ORM_COL(course, cname)));
+	q = orm_select(q, orm_colref(s, ORM_COL(course, score)));
+	q = orm_select(q, orm_colref(s, ORM_COL(course, capacity)));
+	q = orm_select(q, orm_colref(s, ORM_COL(course, enrolled)));
+	return orm_order_by(q, ORM_COL(course, id), ORM_ASC);
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* The course list: every course by id (one statement) and, for a
+ * logged-in user, which ones the student selected (one statement on
+ * student_course, the student id from the session). */
+struct course_list {
+	struct orm_rows rows;
+	bool logged_in;
+	int64_t *mine; /* selected course ids, ascending */
+	size_t nmine;
+};
+
+static int load_course_list(struct request *req, struct course_list *cl)
+{
+	struct orm_session *s = &site_req(req)->orm;
+	memset(cl, 0, sizeof *cl);
+	int rc = orm_rows(course_columns(s, course_query(s)), &cl->rows);
 	if (rc < 0)
 		return rc;
-	bool logged_in = site_user(req) != NULL;
-	json_object *arr = json_object_new_array();
-	for (size_t i = 0; i < courses.n; i++) {
-		struct course *c = course_at(&courses, i);
-		int selected = logged_in ? (mine && orm_list_contains(mine, c)) : -1;
-		json_object *item = course_item(c, selected);
-		if (page)
-			json_object_object_add(item, "full", json_object_new_boolean(c->enrolled >= c->capacity));
-		json_object_array_add(arr, item);
-	}
-	*out = arr;
+	cl->logged_in = site_user(req) != NULL;
+	int64_t sid = 0;
+	if (cl->logged_in && (rc = site_student_id(req, &sid)) < 0)
+		return rc;
+	if (!sid)
+		return 0;
+	struct orm_query *q = orm_query(s, &student_course_model);
+	q = orm_select(q, orm_colref(s, ORM_COL(student_course, cou_id)));
+	q = orm_filter_by(q, "stu_id", orm_int(sid));
+	struct orm_rows sel;
+	if ((rc = orm_rows(q, &sel)) < 0)
+		return rc;
+	cl->mine = arena_alloc(req->arena, (sel.nrows + 1) * sizeof *cl->mine);
+	if (!cl->mine)
+		return ORM_NOMEM;
+	for (size_t i = 0; i < sel.nrows; i++)
+		cl->mine[i] = sel.v[i].i;
+	cl->nmine = sel.nrows;
+	qsort(cl->mine, cl->nmine, sizeof *cl->mine, cmp_id);
 	return 0;
+}
+
+/* Is course id among the selected ones? Calls come in ascending id order:
+ * *k walks the sorted selection once. */
+static bool is_mine(const struct course_list *cl, size_t *k, int64_t id)
+{
+	while (*k < cl->nmine && cl->mine[*k] < id)
+		(*k)++;
+	return *k < cl->nmine && cl->mine[*k] == id;
+}
+
+/* Small integers (credits, capacities, seat counts) repeat down the course
+ * list: one json-c value each, shared by reference. */
+#define SMALL_INTS 256
+struct int_cache {
+	json_object *v[SMALL_INTS];
+};
+
+static json_object *cached_int(struct int_cache *c, int64_t v)
+{
+	if (v < 0 || v >= SMALL_INTS)
+		return json_object_new_int64(v);
+	if (!c->v[v])
+		c->v[v] = json_object_new_int64(v);
+	return json_object_get(c->v[v]);
+}
+
+static void int_cache_free(struct int_cache *c)
+{
+	for (size_t i = 0; i < SMALL_INTS; i++)
+		json_object_put(c->v[i]);
 }
 
 int courses_list(struct request *req, struct response *resp)
 {
-	json_object *items;
-	int rc = all_courses(req, true, &items);
+	struct course_list cl;
+	int rc = load_course_list(req, &cl);
 	if (rc < 0)
 		return site_orm_error(req, resp, rc);
+	/* Only what courses/list.mustache reads: selected and full only when
+	 * true (missing is false), one shared true. */
+	struct int_cache ints = {{0}};
+	json_object *yes = json_object_new_boolean(1);
+	json_object *arr = json_object_new_array_ext((int)cl.rows.nrows);
+	size_t k = 0;
+	for (size_t i = 0; i < cl.rows.nrows; i++) {
+		const struct orm_value *v = &cl.rows.v[i * cl.rows.ncols];
+		json_object *o = json_object_new_object();
+		site_ctx_add(o, "id", json_object_new_int64(v[CO_ID].i));
+		site_ctx_add(o, "cname", json_object_new_string_len(v[CO_CNAME].s.p, (int)v[CO_CNAME].s.n));
+		site_ctx_add(o, "score", cached_int(&ints, v[CO_SCORE].i));
+		site_ctx_add(o, "capacity", cached_int(&ints, v[CO_CAPACITY].i));
+		site_ctx_add(o, "enrolled", cached_int(&ints, v[CO_ENROLLED].i));
+		if (v[CO_ENROLLED].i >= v[CO_CAPACITY].i)
+			site_ctx_add(o, "full", json_object_get(yes));
+		if (cl.logged_in && is_mine(&cl, &k, v[CO_ID].i))
+			site_ctx_add(o, "selected", json_object_get(yes));
+		json_object_array_add(arr, o);
+	}
+	json_object_put(yes);
+	int_cache_free(&ints);
 	json_object *ctx = json_object_new_object();
-	json_object_object_add(ctx, "courses", items);
+	site_ctx_add(ctx, "courses", arr);
 	return site_render(req, resp, 200, "courses/list", ctx);
 }
 
 int api_courses_list(struct request *req, struct response *resp)
 {
-	json_object *items;
-	int rc = all_courses(req, false, &items);
+	struct course_list cl;
+	int rc = load_course_list(req, &cl);
 	if (rc < 0)
 		return site_orm_error(req, resp, rc);
-	json_object *o = json_object_new_object();
-	json_object_object_add(o, "items", items);
-	return site_json(resp, 200, o);
+	struct site_jw w;
+	site_jw_start(&w, resp);
+	site_jw_object(&w);
+	site_jw_key(&w, "items");
+	site_jw_array(&w);
+	size_t k = 0;
+	for (size_t i = 0; i < cl.rows.nrows; i++) {
+		const struct orm_value *v = &cl.rows.v[i * cl.rows.ncols];
+		int selected = cl.logged_in ? is_mine(&cl, &k, v[CO_ID].i) : -1;
+		jw_course(&w, v[CO_ID].i, v[CO_CNAME].s.p, v[CO_SCORE].i, v[CO_CAPACITY].i,
+			  v[CO_ENROLLED].i, selected);
+	}
+	site_jw_array_end(&w);
+	site_jw_object_end(&w);
+	return site_jw_finish(&w, resp, 200);
 }
 
-/* A course with its students (course.students), or NULL. */
-static int course_detail(struct request *req, int64_t id, json_object **out)
+/* A course (*out NULL when there is none) with its students
+ * (course.students, loaded into *students). 0 or an orm_err. */
+static int course_detail(struct request *req, int64_t id, struct course **out,
+			 struct orm_list **students)
 {
 	struct site_req *sr = site_req(req);
 	*out = NULL;
-	struct course *c = NULL;
 	if (!id)
 		return 0;
-	int rc = course_get(&sr->orm, id, &c);
-	if (rc < 0 || !c)
+	int rc = course_get(&sr->orm, id, out);
+	if (rc < 0 || !*out)
 		return rc;
-	struct orm_list *students;
-	rc = course_load_students(&sr->orm, c, &students);
-	if (rc < 0)
-		return rc;
-	json_object *o = course_item(c, -1);
-	json_object *arr = json_object_new_array();
-	for (size_t i = 0; i < students->n; i++) {
-		struct student *s = student_at(students, i);
-		json_object *js = json_object_new_object();
-		json_object_object_add(js, "id", json_object_new_int64(s->id));
-		json_object_object_add(js, "sname", json_object_new_string(s->sname));
-		json_object_array_add(arr, js);
-	}
-	json_object_object_add(o, "students", arr);
-	*out = o;
-	return 0;
+	return course_load_students(&sr->orm, *out, students);
 }
 
 int courses_show(struct request *req, struct response *resp)
 {
-	json_object *c;
-	int rc = course_detail(req, path_id(req), &c);
+	struct course *c;
+	struct orm_list *students;
+	int rc = course_detail(req, path_id(req), &c, &students);
 	if (rc < 0)
 		return site_orm_error(req, resp, rc);
 	if (!c)
 		return site_fail(req, resp, 404, "No such course.");
+	json_object *o = course_item(c);
+	json_object *arr = json_object_new_array_ext((int)students->n);
+	for (size_t i = 0; i < students->n; i++) {
+		struct student *s = student_at(students, i);
+		json_object *js = json_object_new_object();
+		site_ctx_add(js, "id", json_object_new_int64(s->id));
+		site_ctx_add(js, "sname", json_object_new_string(s->sname));
+		json_object_array_add(arr, js);
+	}
+	site_ctx_add(o, "students", arr);
 	json_object *ctx = json_object_new_object();
-	json_object_object_add(ctx, "course", c);
+	site_ctx_add(ctx, "course", o);
 	return site_render(req, resp, 200, "courses/show", ctx);
 }
 
 int api_courses_show(struct request *req, struct response *resp)
 {
-	json_object *c;
-	int rc = course_detail(req, path_id(req), &c);
+	struct course *c;
+	struct orm_list *students;
+	int rc = course_detail(req, path_id(req), &c, &students);
 	if (rc < 0)
 		return site_orm_error(req, resp, rc);
 	if (!c)
 		return site_api_error(resp, 404, "not_found", "No such course");
-	return site_json(resp, 200, c);
+	struct site_jw w;
+	site_jw_start(&w, resp);
+	site_jw_object(&w);
+	site_jw_key(&w, "id");
+	site_jw_int(&w, c->id);
+	site_jw_key(&w, "cname");
+	site_jw_str(&w, c->cname);
+	site_jw_key(&w, "score");
+	site_jw_int(&w, c->score);
+	site_jw_key(&w, "capacity");
+	site_jw_int(&w, c->capacity);
+	site_jw_key(&w, "enrolled");
+	site_jw_int(&w, c->enrolled);
+	site_jw_key(&w, "students");
+	site_jw_array(&w);
+	for (size_t i = 0; i < students->n; i++) {
+		struct student *s = student_at(students, i);
+		site_jw_object(&w);
+		site_jw_key(&w, "id");
+		site_jw_int(&w, s->id);
+		site_jw_key(&w, "sname");
+		site_jw_str(&w, s->sname);
+		site_jw_object_end(&w);
+	}
+	site_jw_array_end(&w);
+	site_jw_object_end(&w);
+	return site_jw_finish(&w, resp, 200);
 }
 
 enum enroll_result { ENROLL_NEW, ENROLL_ALREADY, ENROLL_FULL, ENROLL_NO_COURSE, ENROLL_DROPPED,
@@ -254,7 +404,7 @@ static int page_enroll(struct request *req, struct response *resp, bool drop)
 		return site_fail(req, resp, 404, "No such course.");
 	case ENROLL_FULL: {
 		json_object *ctx = json_object_new_object();
-		json_object *jc = course_item(c, -1);
+		json_object *jc = course_item(c);
 		json_object_object_add(ctx, "course", jc);
 		return site_render(req, resp, 409, "courses/full", ctx);
 	}
@@ -288,7 +438,7 @@ int api_enroll(struct request *req, struct response *resp)
 		return site_api_error(resp, 404, "not_found", "No such course");
 	if (result == ENROLL_FULL)
 		return site_api_error(resp, 409, "course_full", "Course is full");
-	return site_json(resp, result == ENROLL_NEW ? 201 : 200, course_item(c, 1));
+	return course_answer(resp, result == ENROLL_NEW ? 201 : 200, c, 1);
 }
 
 int api_unenroll(struct request *req, struct response *resp)
@@ -305,49 +455,66 @@ int api_unenroll(struct request *req, struct response *resp)
 	return 0;
 }
 
-/* The student's courses (ordered by id) as items, and the credit total. */
-static int my_courses(struct request *req, json_object **items, int64_t *credits)
+/* The student's courses (student.courses, ordered by id) as rows of the
+ * course columns, in one statement through student_course. 0 or an
+ * orm_err; no rows for a user without a student profile. */
+static int my_courses(struct request *req, struct orm_rows *rows)
 {
-	struct site_req *sr = site_req(req);
-	struct student *st = NULL;
-	int rc = my_student(req, &st);
-	if (rc < 0)
+	struct orm_session *s = &site_req(req)->orm;
+	memset(rows, 0, sizeof *rows);
+	int64_t sid;
+	int rc = site_student_id(req, &sid);
+	if (rc < 0 || !sid)
 		return rc;
-	struct orm_list *mine = NULL;
-	if (st && (rc = student_load_courses(&sr->orm, st, &mine)) < 0)
-		return rc;
-	*items = json_object_new_array();
-	*credits = 0;
-	for (size_t i = 0; mine && i < mine->n; i++) {
-		struct course *c = course_at(mine, i);
-		*credits += c->score;
-		json_object_array_add(*items, course_item(c, 1));
-	}
-	return 0;
+	struct orm_query *q = orm_join(course_query(s), ORM_REL(course, students));
+	q = orm_filter(q, orm_eq(s, ORM_COL(student_course, stu_id), orm_int(sid)));
+	return orm_rows(course_columns(s, q), rows);
 }
 
 int me_courses(struct request *req, struct response *resp)
 {
-	json_object *items;
-	int64_t credits;
-	int rc = my_courses(req, &items, &credits);
+	struct orm_rows rows;
+	int rc = my_courses(req, &rows);
 	if (rc < 0)
 		return site_orm_error(req, resp, rc);
+	int64_t credits = 0;
+	json_object *items = json_object_new_array_ext((int)rows.nrows);
+	for (size_t i = 0; i < rows.nrows; i++) {
+		const struct orm_value *v = &rows.v[i * rows.ncols];
+		credits += v[CO_SCORE].i;
+		json_object *o = json_object_new_object();
+		site_ctx_add(o, "id", json_object_new_int64(v[CO_ID].i));
+		site_ctx_add(o, "cname", json_object_new_string_len(v[CO_CNAME].s.p, (int)v[CO_CNAME].s.n));
+		site_ctx_add(o, "score", json_object_new_int64(v[CO_SCORE].i));
+		json_object_array_add(items, o);
+	}
 	json_object *ctx = json_object_new_object();
-	json_object_object_add(ctx, "courses", items);
-	json_object_object_add(ctx, "total_credits", json_object_new_int64(credits));
+	site_ctx_add(ctx, "courses", items);
+	site_ctx_add(ctx, "total_credits", json_object_new_int64(credits));
 	return site_render(req, resp, 200, "me/courses", ctx);
 }
 
 int api_me_courses(struct request *req, struct response *resp)
 {
-	json_object *items;
-	int64_t credits;
-	int rc = my_courses(req, &items, &credits);
+	struct orm_rows rows;
+	int rc = my_courses(req, &rows);
 	if (rc < 0)
 		return site_orm_error(req, resp, rc);
-	json_object *o = json_object_new_object();
-	json_object_object_add(o, "items", items);
-	json_object_object_add(o, "total_credits", json_object_new_int64(credits));
-	return site_json(resp, 200, o);
+	int64_t credits = 0;
+	struct site_jw w;
+	site_jw_start(&w, resp);
+	site_jw_object(&w);
+	site_jw_key(&w, "items");
+	site_jw_array(&w);
+	for (size_t i = 0; i < rows.nrows; i++) {
+		const struct orm_value *v = &rows.v[i * rows.ncols];
+		credits += v[CO_SCORE].i;
+		jw_course(&w, v[CO_ID].i, v[CO_CNAME].s.p, v[CO_SCORE].i, v[CO_CAPACITY].i,
+			  v[CO_ENROLLED].i, 1);
+	}
+	site_jw_array_end(&w);
+	site_jw_key(&w, "total_credits");
+	site_jw_int(&w, credits);
+	site_jw_object_end(&w);
+	return site_jw_finish(&w, resp, 200);
 }

@@ -288,8 +288,10 @@ static void site_request_start(struct request *req)
 	req->db->queries = 0;
 	req->session = NULL;
 	struct site_req *sr = arena_calloc(req->arena, 1, sizeof *sr);
-	if (sr)
+	if (sr) {
 		orm_session_init(&sr->orm, req->db, req->arena);
+		sr->student_id = -1;
+	}
 	req->user = sr;
 }
 

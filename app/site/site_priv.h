@@ -17,10 +17,21 @@ enum site_route_flag {
 	SITE_LOGIN = 1 << 8, /* login required: 303 /login?next= for pages, 401 for the API */
 };
 
+/* Keys of the session data that say who is logged in, written at login
+ * and registration (in the INSERT of the new session row), so that a
+ * request knows its user without a query. The row lives only while its
+ * user does: deleteuser removes a user's sessions in the transaction of
+ * the user's logical delete. */
+#define SITE_SESSION_USER_ID "user_id"       /* the user's id (= the row's user_id) */
+#define SITE_SESSION_USERNAME "username"     /* as registered */
+#define SITE_SESSION_STUDENT_ID "student_id" /* the student profile's id, 0: none */
+
 /* What one request of the application carries (in req->user, arena-owned). */
 struct site_req {
 	struct orm_session orm;
 	struct user *user;      /* the logged-in user, when loaded */
+	struct user *user_row;  /* the same as an ORM object, when loaded */
+	int64_t student_id;     /* the user's student id; 0 none, -1 not known yet */
 	bool user_loaded;
 	json_object *body;      /* the parsed JSON object of an API write, or NULL */
 	const char *notice;     /* flash notice to show on this page */
@@ -29,17 +40,32 @@ struct site_req {
 
 /* The request's application state (never NULL inside handlers). */
 struct site_req *site_req(struct request *req);
-/* The logged-in user (loaded once per request; NULL when anonymous or
- * deleted, or on a database error). */
+/* The logged-in user (once per request; NULL when anonymous or deleted,
+ * or on a database error). Built from the session's data without a query
+ * when the session holds it: then only id and username are set (not
+ * rdatetime), and it is not an ORM object — never hand it to orm_*
+ * functions or put it in a relationship; use site_user_row() for that.
+ * Sessions without those keys (older ones) load the row once and are
+ * given the keys. */
 struct user *site_user(struct request *req);
+/* The logged-in user's row as an ORM object of the request's session (one
+ * primary key query unless site_user() already loaded it); NULL when
+ * anonymous, deleted or on a database error (*err set then). */
+struct user *site_user_row(struct request *req, int *err);
+/* The logged-in user's student id (*out 0 when anonymous or without a
+ * profile), from the session when it holds it, else one query. 0 or an
+ * orm_err. */
+int site_student_id(struct request *req, int64_t *out);
+/* Make req's session log user u in, remembering who it is (the keys above)
+ * in the new row: student_id is the profile's id, 0 none, -1 unknown.
+ * 0 or -1 (a database error). */
+int site_login(struct request *req, struct user *u, int64_t student_id);
 
 /* Render template name with ctx (taken: always released) into resp with
  * status, adding the keys every page uses: user, logged_in, csrf_token,
  * notice. 0 or -1. */
 int site_render(struct request *req, struct response *resp, int status, const char *name,
 		json_object *ctx);
-/* Answer JSON obj (taken) with status. 0 or -1. */
-int site_json(struct response *resp, int status, json_object *obj);
 /* API error answer {"error": code, "message": message}. 0 or -1. */
 int site_api_error(struct response *resp, int status, const char *code, const char *message);
 /* Answer an error page (HTML) or error JSON (API routes) with status and
@@ -67,17 +93,60 @@ bool site_page_args(struct request *req, int64_t *page, int64_t *per_page);
  * ("/articles") and per_page kept in the links when not the default. */
 json_object *site_pagination_json(struct request *req, const struct orm_pagination *p,
 				  const char *base_path);
-/* The API fields of a pagination (page, per_page, total, pages, has_prev,
- * has_next, prev_num, next_num) added to obj. */
-void site_pagination_api(json_object *obj, const struct orm_pagination *p);
+/* page of the rows of q (a query with orm_select terms), as
+ * Flask-SQLAlchemy's paginate(error_out=True) with per_page already
+ * checked: ORM_NOT_FOUND for a page beyond the last (page 1 may be empty).
+ * The total is total when >= 0 (a maintained count), else the COUNT of
+ * count_q. p->items stays empty: the page is *rows. 0 or an orm_err. */
+int site_paginate_rows(struct orm_query *q, struct orm_query *count_q, int64_t page,
+		       int64_t per_page, int64_t total, struct orm_pagination *p,
+		       struct orm_rows *rows);
 
 /* The visible-article count kept in table counter (O(1) total for the
  * article list). */
 int site_article_total(struct request *req, int64_t *out);
 
-/* JSON of one article for lists (id,title,pdatetime,click_num,author) and
- * for the detail (plus content). The author must be loaded. */
-json_object *site_article_json(struct request *req, struct article *a, bool with_content);
+/* ---- JSON answers written straight into the response body ----
+ * A small writer for API answers: no json-c tree in between. Strings are
+ * escaped as json-c does (", \, control characters; UTF-8 passes). Keys
+ * are trusted literals. Errors (out of memory) are kept and reported by
+ * site_jw_finish(). */
+struct site_jw {
+	struct buf *b;
+	bool comma; /* a value was written at this level: the next one needs ',' */
+	bool err;
+};
+/* Start a JSON answer in resp (its body is reset). */
+void site_jw_start(struct site_jw *w, struct response *resp);
+void site_jw_object(struct site_jw *w);
+void site_jw_object_end(struct site_jw *w);
+void site_jw_array(struct site_jw *w);
+void site_jw_array_end(struct site_jw *w);
+/* The key of the next value, a literal without characters to escape. */
+void site_jw_key(struct site_jw *w, const char *key);
+void site_jw_str(struct site_jw *w, const char *s);
+void site_jw_strn(struct site_jw *w, const char *s, size_t n);
+void site_jw_int(struct site_jw *w, int64_t v);
+void site_jw_bool(struct site_jw *w, bool v);
+void site_jw_null(struct site_jw *w);
+/* A DATETIME as ISO 8601 UTC with Z. */
+void site_jw_datetime(struct site_jw *w, int64_t t);
+/* Finish the answer: status and content type. 0, or -1 when a write
+ * failed. */
+int site_jw_finish(struct site_jw *w, struct response *resp, int status);
+
+/* The API's article: {id,title[,content],pdatetime,click_num,author:{id,
+ * username}}; content NULL leaves it out (lists). */
+void site_jw_article(struct site_jw *w, int64_t id, const char *title, const char *content,
+		     int64_t pdatetime, int64_t click_num, int64_t author_id,
+		     const char *author_name);
+/* The API fields of a pagination (page, per_page, total, pages, has_prev,
+ * has_next, prev_num, next_num), inside the open object. */
+void site_jw_pagination(struct site_jw *w, const struct orm_pagination *p);
+
+/* json_object_object_add for a literal key known to be new in obj: no copy
+ * of the key, no lookup. */
+void site_ctx_add(json_object *obj, const char *key, json_object *val);
 
 /* ---- handlers ---- */
 int auth_register_form(struct request *req, struct response *resp);

@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "core/log.h"
 #include "site/site_priv.h"
@@ -16,6 +15,43 @@ struct site_req *site_req(struct request *req)
 	return req->user;
 }
 
+/* Write who is logged in into the session data (see SITE_SESSION_*):
+ * student_id -1 (not known) leaves that key out. A failure only costs the
+ * query these keys save, so it is not reported. */
+static void remember_user(struct request *req, const struct user *u, int64_t student_id)
+{
+	web_session_set(req, SITE_SESSION_USER_ID, json_object_new_int64(u->id));
+	web_session_set(req, SITE_SESSION_USERNAME, json_object_new_string(u->username));
+	if (student_id >= 0)
+		web_session_set(req, SITE_SESSION_STUDENT_ID, json_object_new_int64(student_id));
+	else
+		web_session_pop(req, SITE_SESSION_STUDENT_ID);
+}
+
+/* The user the session's keys describe, or NULL when they do not (a
+ * session from before the keys, or one they do not match). */
+static struct user *user_from_session(struct request *req, long long uid)
+{
+	struct site_req *sr = site_req(req);
+	json_object *jid = web_session_get(req, SITE_SESSION_USER_ID);
+	json_object *jname = web_session_get(req, SITE_SESSION_USERNAME);
+	if (!json_object_is_type(jid, json_type_int) || json_object_get_int64(jid) != uid ||
+	    !json_object_is_type(jname, json_type_string))
+		return NULL;
+	struct user *u = arena_calloc(req->arena, 1, sizeof *u);
+	/* The session's JSON dies at save: copy the name. */
+	char *name = arena_strndup(req->arena, json_object_get_string(jname),
+				   (size_t)json_object_get_string_len(jname));
+	if (!u || !name)
+		return NULL;
+	u->id = (int32_t)uid;
+	u->username = name;
+	json_object *jst = web_session_get(req, SITE_SESSION_STUDENT_ID);
+	if (json_object_is_type(jst, json_type_int) && json_object_get_int64(jst) >= 0)
+		sr->student_id = json_object_get_int64(jst);
+	return u;
+}
+
 struct user *site_user(struct request *req)
 {
 	struct site_req *sr = site_req(req);
@@ -25,10 +61,71 @@ struct user *site_user(struct request *req)
 	long long uid = web_session_user_id(req);
 	if (uid <= 0)
 		return NULL;
+	sr->user = user_from_session(req, uid);
+	if (sr->user)
+		return sr->user;
+	/* A session from before the keys: the row once, and the keys for the
+	 * next requests. */
 	struct user *u = NULL;
-	if (user_get(&sr->orm, uid, &u) == 0 && u && !u->isdelete)
-		sr->user = u;
+	if (user_get(&sr->orm, uid, &u) == 0 && u && !u->isdelete) {
+		sr->user = sr->user_row = u;
+		remember_user(req, u, -1);
+	}
 	return sr->user;
+}
+
+struct user *site_user_row(struct request *req, int *err)
+{
+	struct site_req *sr = site_req(req);
+	*err = 0;
+	struct user *me = site_user(req);
+	if (!me)
+		return NULL;
+	if (sr->user_row)
+		return sr->user_row;
+	struct user *u = NULL;
+	int rc = user_get(&sr->orm, me->id, &u);
+	if (rc < 0) {
+		*err = rc;
+		return NULL;
+	}
+	if (!u || u->isdelete)
+		return NULL;
+	sr->user_row = u;
+	return u;
+}
+
+int site_student_id(struct request *req, int64_t *out)
+{
+	struct site_req *sr = site_req(req);
+	*out = 0;
+	struct user *me = site_user(req);
+	if (!me)
+		return 0;
+	if (sr->student_id < 0) {
+		struct student *st = NULL;
+		struct orm_query *q = orm_filter_by(student_query(&sr->orm), "user_id", orm_int(me->id));
+		int rc = student_first(q, &st);
+		if (rc < 0)
+			return rc;
+		sr->student_id = st ? st->id : 0;
+		web_session_set(req, SITE_SESSION_STUDENT_ID, json_object_new_int64(sr->student_id));
+	}
+	*out = sr->student_id;
+	return 0;
+}
+
+int site_login(struct request *req, struct user *u, int64_t student_id)
+{
+	struct site_req *sr = site_req(req);
+	/* Before the login, so that the new row is inserted with them. */
+	remember_user(req, u, student_id);
+	if (web_session_login(req, u->id) < 0)
+		return -1;
+	sr->user = sr->user_row = u;
+	sr->student_id = student_id;
+	sr->user_loaded = true;
+	return 0;
 }
 
 /* ---- flash notices ---- */
@@ -112,19 +209,19 @@ int site_render(struct request *req, struct response *resp, int status, const ch
 	struct user *u = site_user(req);
 	if (u) {
 		json_object *ju = json_object_new_object();
-		json_object_object_add(ju, "id", json_object_new_int64(u->id));
-		json_object_object_add(ju, "username", json_object_new_string(u->username));
-		json_object_object_add(ctx, "user", ju);
-		json_object_object_add(ctx, "logged_in", json_object_new_boolean(1));
+		site_ctx_add(ju, "id", json_object_new_int64(u->id));
+		site_ctx_add(ju, "username", json_object_new_string(u->username));
+		site_ctx_add(ctx, "user", ju);
+		site_ctx_add(ctx, "logged_in", json_object_new_boolean(1));
 	}
 	/* Every page may hold a form (the log-out button at least). */
 	const char *csrf = web_csrf_token(req, resp);
 	if (!csrf)
 		goto out;
-	json_object_object_add(ctx, "csrf_token", json_object_new_string(csrf));
+	site_ctx_add(ctx, "csrf_token", json_object_new_string(csrf));
 	const char *notice = take_notice(req, resp);
 	if (notice)
-		json_object_object_add(ctx, "notice", json_object_new_string(notice));
+		site_ctx_add(ctx, "notice", json_object_new_string(notice));
 	resp->status = status;
 	resp->content_type = "text/html; charset=utf-8";
 	buf_reset(&resp->body);
@@ -139,25 +236,224 @@ out:
 	return rc;
 }
 
-int site_json(struct response *resp, int status, json_object *obj)
+int site_api_error(struct response *resp, int status, const char *code, const char *message)
+{
+	struct site_jw w;
+	resp_clear(resp);
+	site_jw_start(&w, resp);
+	site_jw_object(&w);
+	site_jw_key(&w, "error");
+	site_jw_str(&w, code);
+	site_jw_key(&w, "message");
+	site_jw_str(&w, message);
+	site_jw_object_end(&w);
+	return site_jw_finish(&w, resp, status);
+}
+
+/* ---- the JSON writer ---- */
+
+void site_ctx_add(json_object *obj, const char *key, json_object *val)
+{
+	json_object_object_add_ex(obj, key, val,
+				  JSON_C_OBJECT_ADD_KEY_IS_NEW | JSON_C_OBJECT_ADD_CONSTANT_KEY);
+}
+
+/* Room for n more bytes at the end of the answer, or NULL (remembered as
+ * an error). Writers fill it, then jw_done() moves the end. */
+static char *jw_room(struct site_jw *w, size_t n)
+{
+	if (w->err || buf_reserve(w->b, n) < 0) {
+		w->err = true;
+		return NULL;
+	}
+	return w->b->p + w->b->n;
+}
+
+static void jw_done(struct site_jw *w, char *end)
+{
+	w->b->n = (size_t)(end - w->b->p);
+	w->b->p[w->b->n] = '\0';
+}
+
+/* One byte, after the separator the level needs. */
+static void jw_punct(struct site_jw *w, char c, bool comma_after)
+{
+	char *o = jw_room(w, 2);
+	if (!o)
+		return;
+	if (w->comma && c != '}' && c != ']')
+		*o++ = ',';
+	*o++ = c;
+	jw_done(w, o);
+	w->comma = comma_after;
+}
+
+void site_jw_start(struct site_jw *w, struct response *resp)
+{
+	buf_reset(&resp->body);
+	w->b = &resp->body;
+	w->comma = false;
+	w->err = false;
+}
+
+void site_jw_object(struct site_jw *w)
+{
+	jw_punct(w, '{', false);
+}
+
+void site_jw_object_end(struct site_jw *w)
+{
+	jw_punct(w, '}', true);
+}
+
+void site_jw_array(struct site_jw *w)
+{
+	jw_punct(w, '[', false);
+}
+
+void site_jw_array_end(struct site_jw *w)
+{
+	jw_punct(w, ']', true);
+}
+
+void site_jw_key(struct site_jw *w, const char *key)
+{
+	size_t n = strlen(key);
+	char *o = jw_room(w, n + 4);
+	if (!o)
+		return;
+	if (w->comma)
+		*o++ = ',';
+	*o++ = '"';
+	memcpy(o, key, n);
+	o += n;
+	*o++ = '"';
+	*o++ = ':';
+	jw_done(w, o);
+	w->comma = false;
+}
+
+/* Bytes that JSON strings escape (as json-c does: no "\/"), and the
+ * length of each escape beyond the byte itself. */
+static const unsigned char jw_extra[256] = {
+	[0x00] = 5, [0x01] = 5, [0x02] = 5, [0x03] = 5, [0x04] = 5, [0x05] = 5, [0x06] = 5,
+	[0x07] = 5, ['\b'] = 1, ['\t'] = 1, ['\n'] = 1, [0x0b] = 5, ['\f'] = 1, ['\r'] = 1,
+	[0x0e] = 5, [0x0f] = 5, [0x10] = 5, [0x11] = 5, [0x12] = 5, [0x13] = 5, [0x14] = 5,
+	[0x15] = 5, [0x16] = 5, [0x17] = 5, [0x18] = 5, [0x19] = 5, [0x1a] = 5, [0x1b] = 5,
+	[0x1c] = 5, [0x1d] = 5, [0x1e] = 5, [0x1f] = 5, ['"'] = 1, ['\\'] = 1,
+};
+
+void site_jw_strn(struct site_jw *w, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *u = (const unsigned char *)s;
+	/* Measure first, so the buffer grows at most once. */
+	size_t len = n;
+	for (size_t i = 0; i < n; i++)
+		len += jw_extra[u[i]];
+	char *o = jw_room(w, len + 3);
+	if (!o)
+		return;
+	if (w->comma)
+		*o++ = ',';
+	*o++ = '"';
+	if (len == n) {
+		memcpy(o, s, n);
+		o += n;
+	} else {
+		for (size_t i = 0; i < n; i++) {
+			unsigned char c = u[i];
+			if (!jw_extra[c]) {
+				*o++ = (char)c;
+				continue;
+			}
+			*o++ = '\\';
+			switch (c) {
+			case '"': *o++ = '"'; break;
+			case '\\': *o++ = '\\'; break;
+			case '\b': *o++ = 'b'; break;
+			case '\f': *o++ = 'f'; break;
+			case '\n': *o++ = 'n'; break;
+			case '\r': *o++ = 'r'; break;
+			case '\t': *o++ = 't'; break;
+			default:
+				*o++ = 'u';
+				*o++ = '0';
+				*o++ = '0';
+				*o++ = hex[c >> 4];
+				*o++ = hex[c & 15];
+			}
+		}
+	}
+	*o++ = '"';
+	jw_done(w, o);
+	w->comma = true;
+}
+
+void site_jw_str(struct site_jw *w, const char *s)
+{
+	site_jw_strn(w, s ? s : "", s ? strlen(s) : 0);
+}
+
+void site_jw_int(struct site_jw *w, int64_t v)
+{
+	char tmp[20], *o = jw_room(w, 22);
+	if (!o)
+		return;
+	if (w->comma)
+		*o++ = ',';
+	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+	size_t k = sizeof tmp;
+	do {
+		tmp[--k] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		*o++ = '-';
+	memcpy(o, tmp + k, sizeof tmp - k);
+	o += sizeof tmp - k;
+	jw_done(w, o);
+	w->comma = true;
+}
+
+/* A literal token (true, false, null). */
+static void jw_token(struct site_jw *w, const char *t, size_t n)
+{
+	char *o = jw_room(w, n + 1);
+	if (!o)
+		return;
+	if (w->comma)
+		*o++ = ',';
+	memcpy(o, t, n);
+	jw_done(w, o + n);
+	w->comma = true;
+}
+
+void site_jw_bool(struct site_jw *w, bool v)
+{
+	if (v)
+		jw_token(w, "true", 4);
+	else
+		jw_token(w, "false", 5);
+}
+
+void site_jw_null(struct site_jw *w)
+{
+	jw_token(w, "null", 4);
+}
+
+void site_jw_datetime(struct site_jw *w, int64_t t)
+{
+	char iso[21];
+	orm_datetime_iso(t, iso);
+	site_jw_strn(w, iso, 20);
+}
+
+int site_jw_finish(struct site_jw *w, struct response *resp, int status)
 {
 	resp->status = status;
 	resp->content_type = "application/json";
-	buf_reset(&resp->body);
-	const char *s = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |
-							      JSON_C_TO_STRING_NOSLASHESCAPE);
-	int rc = s ? buf_puts(&resp->body, s) : -1;
-	json_object_put(obj);
-	return rc;
-}
-
-int site_api_error(struct response *resp, int status, const char *code, const char *message)
-{
-	json_object *o = json_object_new_object();
-	json_object_object_add(o, "error", json_object_new_string(code));
-	json_object_object_add(o, "message", json_object_new_string(message));
-	resp_clear(resp);
-	return site_json(resp, status, o);
+	return w->err ? -1 : 0;
 }
 
 int site_orm_error(struct request *req, struct response *resp, int err)
@@ -189,11 +485,32 @@ const char *site_date(struct request *req, int64_t t)
 {
 	static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
 					   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-	time_t tt = (time_t)t;
-	struct tm tm;
-	gmtime_r(&tt, &tm);
-	return arena_printf(req->arena, "%d %s %d, %02d:%02d UTC", tm.tm_mday, months[tm.tm_mon],
-			    tm.tm_year + 1900, tm.tm_hour, tm.tm_min);
+	/* From the ISO form (no printf: lists format one per row):
+	 * "2024-01-02T03:04:05Z" -> "2 Jan 2024, 03:04 UTC". */
+	char iso[21];
+	orm_datetime_iso(t, iso);
+	char *out = arena_alloc(req->arena, 32);
+	if (!out)
+		return "";
+	char *o = out;
+	if (iso[8] != '0')
+		*o++ = iso[8];
+	*o++ = iso[9];
+	*o++ = ' ';
+	memcpy(o, months[(iso[5] - '0') * 10 + (iso[6] - '0') - 1], 3);
+	o += 3;
+	*o++ = ' ';
+	size_t y = 0;
+	while (y < 3 && iso[y] == '0')
+		y++;
+	memcpy(o, iso + y, 4 - y);
+	o += 4 - y;
+	memcpy(o, ", ", 2);
+	o += 2;
+	memcpy(o, iso + 11, 5);
+	o += 5;
+	memcpy(o, " UTC", 5);
+	return out;
 }
 
 /* ---- pagination ---- */
@@ -232,15 +549,15 @@ json_object *site_pagination_json(struct request *req, const struct orm_paginati
 				  const char *base)
 {
 	json_object *o = json_object_new_object();
-	json_object_object_add(o, "show", json_object_new_boolean(p->pages > 1));
-	json_object_object_add(o, "page", json_object_new_int64(p->page));
-	json_object_object_add(o, "pages", json_object_new_int64(p->pages));
-	json_object_object_add(o, "total", json_object_new_int64(p->total));
+	site_ctx_add(o, "show", json_object_new_boolean(p->pages > 1));
+	site_ctx_add(o, "page", json_object_new_int64(p->page));
+	site_ctx_add(o, "pages", json_object_new_int64(p->pages));
+	site_ctx_add(o, "total", json_object_new_int64(p->total));
 	if (p->has_prev)
-		json_object_object_add(o, "prev_url",
+		site_ctx_add(o, "prev_url",
 				       json_object_new_string(page_url(req, base, p->prev_num, p->per_page)));
 	if (p->has_next)
-		json_object_object_add(o, "next_url",
+		site_ctx_add(o, "next_url",
 				       json_object_new_string(page_url(req, base, p->next_num, p->per_page)));
 	int64_t nums[32];
 	size_t n = orm_iter_pages_default(p, nums, 32);
@@ -248,67 +565,121 @@ json_object *site_pagination_json(struct request *req, const struct orm_paginati
 	for (size_t i = 0; i < n && i < 32; i++) {
 		json_object *l = json_object_new_object();
 		if (nums[i] == 0) {
-			json_object_object_add(l, "gap", json_object_new_boolean(1));
+			site_ctx_add(l, "gap", json_object_new_boolean(1));
 		} else {
-			json_object_object_add(l, "num", json_object_new_int64(nums[i]));
+			site_ctx_add(l, "num", json_object_new_int64(nums[i]));
 			if (nums[i] == p->page)
-				json_object_object_add(l, "current", json_object_new_boolean(1));
+				site_ctx_add(l, "current", json_object_new_boolean(1));
 			else
-				json_object_object_add(l, "url", json_object_new_string(page_url(
+				site_ctx_add(l, "url", json_object_new_string(page_url(
 									  req, base, nums[i], p->per_page)));
 		}
 		json_object_array_add(links, l);
 	}
-	json_object_object_add(o, "links", links);
+	site_ctx_add(o, "links", links);
 	return o;
 }
 
-static json_object *num_or_null(bool has, int64_t v)
+int site_paginate_rows(struct orm_query *q, struct orm_query *count_q, int64_t page,
+		       int64_t per_page, int64_t total, struct orm_pagination *p,
+		       struct orm_rows *rows)
 {
-	return has ? json_object_new_int64(v) : NULL;
+	memset(p, 0, sizeof *p);
+	memset(rows, 0, sizeof *rows);
+	p->total = -1;
+	if (!q)
+		return ORM_NOMEM;
+	/* page - 1 beyond INT64_MAX / per_page: an offset past any table. */
+	if (page < 1 || per_page < 1 || page - 1 > INT64_MAX / per_page)
+		return ORM_NOT_FOUND;
+	p->page = page;
+	p->per_page = per_page;
+	int rc = orm_rows(orm_limit(orm_offset(q, (page - 1) * per_page), per_page), rows);
+	if (rc < 0)
+		return rc;
+	if (rows->nrows == 0 && page != 1)
+		return ORM_NOT_FOUND;
+	if (total >= 0)
+		p->total = total;
+	else if ((rc = orm_count(count_q, &p->total)) < 0)
+		return rc;
+	p->pages = p->total <= 0 ? 0 : (p->total - 1) / per_page + 1;
+	p->has_prev = page > 1;
+	p->prev_num = p->has_prev ? page - 1 : 0;
+	p->has_next = page < p->pages;
+	p->next_num = p->has_next ? page + 1 : 0;
+	p->first = rows->nrows ? (page - 1) * per_page + 1 : 0;
+	p->last = rows->nrows ? p->first + (int64_t)rows->nrows - 1 : p->first;
+	return 0;
 }
 
-void site_pagination_api(json_object *obj, const struct orm_pagination *p)
+void site_jw_pagination(struct site_jw *w, const struct orm_pagination *p)
 {
-	json_object_object_add(obj, "page", json_object_new_int64(p->page));
-	json_object_object_add(obj, "per_page", json_object_new_int64(p->per_page));
-	json_object_object_add(obj, "total", json_object_new_int64(p->total));
-	json_object_object_add(obj, "pages", json_object_new_int64(p->pages));
-	json_object_object_add(obj, "has_prev", json_object_new_boolean(p->has_prev));
-	json_object_object_add(obj, "has_next", json_object_new_boolean(p->has_next));
-	json_object_object_add(obj, "prev_num", num_or_null(p->has_prev, p->prev_num));
-	json_object_object_add(obj, "next_num", num_or_null(p->has_next, p->next_num));
+	site_jw_key(w, "page");
+	site_jw_int(w, p->page);
+	site_jw_key(w, "per_page");
+	site_jw_int(w, p->per_page);
+	site_jw_key(w, "total");
+	site_jw_int(w, p->total);
+	site_jw_key(w, "pages");
+	site_jw_int(w, p->pages);
+	site_jw_key(w, "has_prev");
+	site_jw_bool(w, p->has_prev);
+	site_jw_key(w, "has_next");
+	site_jw_bool(w, p->has_next);
+	site_jw_key(w, "prev_num");
+	if (p->has_prev)
+		site_jw_int(w, p->prev_num);
+	else
+		site_jw_null(w);
+	site_jw_key(w, "next_num");
+	if (p->has_next)
+		site_jw_int(w, p->next_num);
+	else
+		site_jw_null(w);
 }
 
 /* ---- articles shared by pages and API ---- */
 
 int site_article_total(struct request *req, int64_t *out)
 {
-	struct site_req *sr = site_req(req);
-	struct orm_query *q = orm_filter_by(counter_query(&sr->orm), "name", orm_str("articles"));
-	struct counter *c = NULL;
-	int rc = counter_first(q, &c);
+	struct orm_session *s = &site_req(req)->orm;
+	/* The value alone, as a row: no object to track. */
+	struct orm_query *q = orm_select(counter_query(s), orm_colref(s, ORM_COL(counter, value)));
+	q = orm_filter_by(q, "name", orm_str("articles"));
+	struct orm_rows rows;
+	int rc = orm_rows(q, &rows);
 	if (rc < 0)
 		return rc;
-	*out = c ? c->value : 0;
+	*out = rows.nrows ? rows.v[0].i : 0;
 	return 0;
 }
 
-json_object *site_article_json(struct request *req, struct article *a, bool with_content)
+void site_jw_article(struct site_jw *w, int64_t id, const char *title, const char *content,
+		     int64_t pdatetime, int64_t click_num, int64_t author_id,
+		     const char *author_name)
 {
-	json_object *o = json_object_new_object();
-	json_object_object_add(o, "id", json_object_new_int64(a->id));
-	json_object_object_add(o, "title", json_object_new_string(a->title));
-	if (with_content)
-		json_object_object_add(o, "content", json_object_new_string(a->content));
-	json_object_object_add(o, "pdatetime", json_object_new_string(site_iso(req, a->pdatetime)));
-	json_object_object_add(o, "click_num", json_object_new_int64(a->click_num));
-	json_object *au = json_object_new_object();
-	struct user *u = a->user;
-	json_object_object_add(au, "id", json_object_new_int64(u ? u->id : a->user_id));
-	json_object_object_add(au, "username", json_object_new_string(u ? u->username : ""));
-	json_object_object_add(o, "author", au);
-	return o;
+	site_jw_object(w);
+	site_jw_key(w, "id");
+	site_jw_int(w, id);
+	site_jw_key(w, "title");
+	site_jw_str(w, title);
+	if (content) {
+		site_jw_key(w, "content");
+		site_jw_str(w, content);
+	}
+	site_jw_key(w, "pdatetime");
+	site_jw_datetime(w, pdatetime);
+	site_jw_key(w, "click_num");
+	site_jw_int(w, click_num);
+	site_jw_key(w, "author");
+	site_jw_object(w);
+	site_jw_key(w, "id");
+	site_jw_int(w, author_id);
+	site_jw_key(w, "username");
+	site_jw_str(w, author_name);
+	site_jw_object_end(w);
+	site_jw_object_end(w);
 }
 
 /* ---- validation ---- */

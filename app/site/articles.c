@@ -46,15 +46,6 @@ static const char *list_author(const struct orm_value *v, const struct user *aut
 	return author ? author->username : v[AL_USERNAME].s.p;
 }
 
-/* The article id of the path (:id), or 0 when it is not a number. */
-static int64_t path_id(struct request *req)
-{
-	const char *a = req_arg(req, 0);
-	long long v;
-	if (!a || !parse_digits(a, strlen(a), 1LL << 53, &v) || v < 1)
-		return 0;
-	return v;
-}
 
 /* The columns of an article's page, in this order. */
 enum { AD_ID, AD_TITLE, AD_CONTENT, AD_PDATETIME, AD_CLICKS, AD_USER_ID, AD_USERNAME };
@@ -163,7 +154,7 @@ int articles_list(struct request *req, struct response *resp)
 int articles_show(struct request *req, struct response *resp)
 {
 	struct site_req *sr = site_req(req);
-	int64_t id = path_id(req);
+	int64_t id = site_path_id(req);
 	if (!id)
 		return not_found(req, resp);
 	/* Count the click atomically, only for a visible article. */
@@ -293,7 +284,7 @@ static int delete_article(struct request *req, int64_t id)
 
 int articles_delete(struct request *req, struct response *resp)
 {
-	int rc = delete_article(req, path_id(req));
+	int rc = delete_article(req, site_path_id(req));
 	if (rc == 404)
 		return not_found(req, resp);
 	if (rc == 403)
@@ -384,7 +375,7 @@ int api_articles_list(struct request *req, struct response *resp)
 int api_articles_show(struct request *req, struct response *resp)
 {
 	const struct orm_value *v;
-	int rc = find_article(req, path_id(req), &v);
+	int rc = find_article(req, site_path_id(req), &v);
 	if (rc < 0)
 		return site_orm_error(req, resp, rc);
 	if (!v)
@@ -396,21 +387,10 @@ int api_articles_show(struct request *req, struct response *resp)
 	return site_jw_finish(&w, resp, 200);
 }
 
-static const char *body_str(struct request *req, const char *name)
-{
-	json_object *body = site_req(req)->body, *v;
-	if (!body || !json_object_object_get_ex(body, name, &v) || !json_object_is_type(v, json_type_string))
-		return NULL;
-	const char *s = json_object_get_string(v);
-	if ((size_t)json_object_get_string_len(v) != strlen(s))
-		return NULL;
-	return s;
-}
-
 int api_articles_create(struct request *req, struct response *resp)
 {
-	const char *title = body_str(req, "title");
-	const char *content = body_str(req, "content");
+	const char *title = site_body_str(req, "title");
+	const char *content = site_body_str(req, "content");
 	if (!title || !content)
 		return site_api_error(resp, 422, "validation", "title and content (strings) are required");
 	const char *e = site_check_title(title);
@@ -434,7 +414,7 @@ int api_articles_create(struct request *req, struct response *resp)
 
 int api_articles_delete(struct request *req, struct response *resp)
 {
-	int rc = delete_article(req, path_id(req));
+	int rc = delete_article(req, site_path_id(req));
 	if (rc == 404)
 		return site_api_error(resp, 404, "not_found", "No such article");
 	if (rc == 403)

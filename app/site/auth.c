@@ -255,24 +255,10 @@ static int user_json(struct response *resp, int status, struct user *u, bool wit
 	return site_jw_finish(&w, resp, status);
 }
 
-/* The string field name of the request's JSON object, or NULL when it is
- * missing or not a string. */
-static const char *body_str(struct request *req, const char *name)
-{
-	json_object *body = site_req(req)->body, *v;
-	if (!body || !json_object_object_get_ex(body, name, &v) || !json_object_is_type(v, json_type_string))
-		return NULL;
-	const char *s = json_object_get_string(v);
-	/* A JSON string may carry \u0000: not a valid name or password here. */
-	if ((size_t)json_object_get_string_len(v) != strlen(s))
-		return NULL;
-	return s;
-}
-
 int api_register(struct request *req, struct response *resp)
 {
-	const char *username = body_str(req, "username");
-	const char *password = body_str(req, "password");
+	const char *username = site_body_str(req, "username");
+	const char *password = site_body_str(req, "password");
 	if (!username || !password)
 		return site_api_error(resp, 422, "validation", "username and password (strings) are required");
 	const char *e = site_check_username(username);
@@ -293,8 +279,8 @@ int api_register(struct request *req, struct response *resp)
 
 int api_login(struct request *req, struct response *resp)
 {
-	const char *username = body_str(req, "username");
-	const char *password = body_str(req, "password");
+	const char *username = site_body_str(req, "username");
+	const char *password = site_body_str(req, "password");
 	json_object *rem = NULL;
 	bool remember = false;
 	if (site_req(req)->body && json_object_object_get_ex(site_req(req)->body, "remember", &rem))

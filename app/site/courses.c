@@ -10,14 +10,6 @@
 #include "site/site_priv.h"
 #include "web/web.h"
 
-static int64_t path_id(struct request *req)
-{
-	const char *a = req_arg(req, 0);
-	long long v;
-	if (!a || !parse_digits(a, strlen(a), 1LL << 53, &v) || v < 1)
-		return 0;
-	return v;
-}
 
 /* The logged-in user's student profile as an ORM object (NULL when none),
  * by the id the session holds. */
@@ -239,7 +231,7 @@ int courses_show(struct request *req, struct response *resp)
 {
 	struct course *c;
 	struct orm_list *students;
-	int rc = course_detail(req, path_id(req), &c, &students);
+	int rc = course_detail(req, site_path_id(req), &c, &students);
 	if (rc < 0)
 		return site_orm_error(req, resp, rc);
 	if (!c)
@@ -263,7 +255,7 @@ int api_courses_show(struct request *req, struct response *resp)
 {
 	struct course *c;
 	struct orm_list *students;
-	int rc = course_detail(req, path_id(req), &c, &students);
+	int rc = course_detail(req, site_path_id(req), &c, &students);
 	if (rc < 0)
 		return site_orm_error(req, resp, rc);
 	if (!c)
@@ -396,7 +388,7 @@ static int page_enroll(struct request *req, struct response *resp, bool drop)
 {
 	int result;
 	struct course *c;
-	int rc = enroll(req, path_id(req), drop, &result, &c);
+	int rc = enroll(req, site_path_id(req), drop, &result, &c);
 	if (rc < 0)
 		return site_orm_error(req, resp, rc);
 	switch (result) {
@@ -431,7 +423,7 @@ int api_enroll(struct request *req, struct response *resp)
 {
 	int result;
 	struct course *c;
-	int rc = enroll(req, path_id(req), false, &result, &c);
+	int rc = enroll(req, site_path_id(req), false, &result, &c);
 	if (rc < 0)
 		return site_orm_error(req, resp, rc);
 	if (result == ENROLL_NO_COURSE)
@@ -445,7 +437,7 @@ int api_unenroll(struct request *req, struct response *resp)
 {
 	int result;
 	struct course *c;
-	int rc = enroll(req, path_id(req), true, &result, &c);
+	int rc = enroll(req, site_path_id(req), true, &result, &c);
 	if (rc < 0)
 		return site_orm_error(req, resp, rc);
 	if (result == ENROLL_NO_COURSE)

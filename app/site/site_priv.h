@@ -148,6 +148,13 @@ void site_jw_pagination(struct site_jw *w, const struct orm_pagination *p);
  * of the key, no lookup. */
 void site_ctx_add(json_object *obj, const char *key, json_object *val);
 
+/* The string field name of the request's JSON object, or NULL when it is
+ * missing, not a string, or holds a NUL character. */
+const char *site_body_str(struct request *req, const char *name);
+/* The route's first path argument as a positive id, or 0 when it is not
+ * ASCII digits (the caller answers 404). */
+int64_t site_path_id(struct request *req);
+
 /* ---- handlers ---- */
 int auth_register_form(struct request *req, struct response *resp);
 int auth_register(struct request *req, struct response *resp);

@@ -727,3 +727,26 @@ const char *site_check_content(const char *c)
 		return "Content must be 1 to 65535 bytes long.";
 	return NULL;
 }
+
+/* ---- request fields ---- */
+
+const char *site_body_str(struct request *req, const char *name)
+{
+	json_object *body = site_req(req)->body, *v;
+	if (!body || !json_object_object_get_ex(body, name, &v) || !json_object_is_type(v, json_type_string))
+		return NULL;
+	const char *s = json_object_get_string(v);
+	/* A JSON string may carry \u0000: not a valid value of any field here. */
+	if ((size_t)json_object_get_string_len(v) != strlen(s))
+		return NULL;
+	return s;
+}
+
+int64_t site_path_id(struct request *req)
+{
+	const char *a = req_arg(req, 0);
+	long long v;
+	if (!a || !parse_digits(a, strlen(a), 1LL << 53, &v) || v < 1)
+		return 0;
+	return v;
+}

@@ -656,6 +656,12 @@ const struct orm_expr *orm_colref(struct orm_session *s, const struct orm_column
 /* func.count(c) (c NULL: COUNT(*)), func.sum(c), avg, min, max. */
 const struct orm_expr *orm_func(struct orm_session *s, enum orm_agg f, const struct orm_column *c);
 
+/* A query of exactly one select term as a value (a scalar subquery:
+ * NULL when it finds no row), e.g. a maintained total next to a page of
+ * rows in the same statement. Not correlated: it may use only its own
+ * tables. */
+const struct orm_expr *orm_scalar(struct orm_session *s, struct orm_query *q);
+
 /* Model.query. Every function below returns a NEW query (the argument is
  * left as it was), so a base query can be shared. */
 struct orm_query *orm_query(struct orm_session *s, const struct orm_model *m);

@@ -7,7 +7,7 @@
 
 #include "orm/orm_impl.h"
 
-enum expr_kind { E_COL, E_AGG, E_CMP, E_LIKE, E_IN, E_ISNULL, E_NOTNULL, E_AND, E_OR, E_NOT };
+enum expr_kind { E_COL, E_AGG, E_SUB, E_CMP, E_LIKE, E_IN, E_ISNULL, E_NOTNULL, E_AND, E_OR, E_NOT };
 
 struct orm_expr {
 	enum expr_kind kind;
@@ -15,6 +15,7 @@ struct orm_expr {
 	enum orm_agg agg;
 	const struct orm_column *col; /* E_COL; E_AGG's argument (NULL: *) */
 	const struct orm_expr *a, *b;
+	struct orm_query *sub; /* E_SUB: a query with one select term */
 	struct orm_value *vals;
 	size_t nvals;
 };
@@ -74,6 +75,16 @@ const struct orm_expr *orm_func(struct orm_session *s, enum orm_agg f, const str
 		e->agg = f;
 		e->col = c;
 	}
+	return e;
+}
+
+const struct orm_expr *orm_scalar(struct orm_session *s, struct orm_query *q)
+{
+	if (!q)
+		return NULL;
+	struct orm_expr *e = ex_new(s, E_SUB);
+	if (e)
+		e->sub = q;
 	return e;
 }
 
@@ -296,8 +307,8 @@ struct orm_query *orm_having(struct orm_query *q, const struct orm_expr *e)
 
 struct orm_query *orm_select(struct orm_query *q, const struct orm_expr *term)
 {
-	if (term && term->kind != E_COL && term->kind != E_AGG)
-		return qfail(qcopy(q), ORM_MISUSE, "select: a column or an aggregate");
+	if (term && term->kind != E_COL && term->kind != E_AGG && term->kind != E_SUB)
+		return qfail(qcopy(q), ORM_MISUSE, "select: a column, an aggregate or a scalar subquery");
 	return QPUSH(q, select, term, ORM_ASC);
 }
 
@@ -413,10 +424,41 @@ static void render_col(struct render *r, const struct orm_column *c)
 	sqlb_puts(&r->b, c->qname);
 }
 
+static void render_body(struct render *r);
+static void render_tail(struct render *r, bool order);
+static void render_list(struct render *r, const struct qnode *n, const char *sep, int what, bool *first);
+
+/* (SELECT term FROM ... [ORDER BY] [LIMIT]): a query of one select term as
+ * a value; its parameters take their places in the outer statement's. */
+static void render_sub(struct render *r, struct orm_query *sub)
+{
+	if (sub->err) {
+		r_fail(r, sub->err, sub->why ? sub->why : "a failed subquery");
+		return;
+	}
+	if (!sub->select || sub->select->next) {
+		r_fail(r, ORM_MISUSE, "a scalar subquery selects exactly one term");
+		return;
+	}
+	struct orm_query *outer = r->q;
+	bool first = true;
+	r->q = sub;
+	sqlb_puts(&r->b, "(SELECT ");
+	render_list(r, sub->select, ", ", 3, &first);
+	render_body(r);
+	render_tail(r, true);
+	sqlb_putc(&r->b, ')');
+	r->q = outer;
+}
+
 static void render_term(struct render *r, const struct orm_expr *e)
 {
 	if (e->kind == E_COL) {
 		render_col(r, e->col);
+		return;
+	}
+	if (e->kind == E_SUB) {
+		render_sub(r, e->sub);
 		return;
 	}
 	if (e->kind != E_AGG) {
@@ -729,6 +771,20 @@ int orm_count(struct orm_query *q, int64_t *out)
 	return 0;
 }
 
+/* The type a select term's values come back as. */
+static enum orm_type term_type(const struct orm_expr *e)
+{
+	if (e->kind == E_COL)
+		return e->col->type;
+	if (e->kind == E_SUB)
+		return e->sub->select ? term_type(e->sub->select->p) : ORM_BIGINT;
+	if (e->agg == ORM_COUNT)
+		return ORM_BIGINT;
+	if (e->agg == ORM_MIN || e->agg == ORM_MAX)
+		return e->col->type;
+	return ORM_NUMERIC; /* SUM / AVG: exact decimal text */
+}
+
 static size_t count_nodes(const struct qnode *n)
 {
 	size_t k = 0;
@@ -752,19 +808,8 @@ int orm_rows(struct orm_query *q, struct orm_rows *out)
 	if (!types)
 		return orm_fail(q->s, ORM_NOMEM, "out of memory");
 	size_t i = nc;
-	for (const struct qnode *n = q->select; n; n = n->next) {
-		const struct orm_expr *e = n->p;
-		enum orm_type t;
-		if (e->kind == E_COL)
-			t = e->col->type;
-		else if (e->agg == ORM_COUNT)
-			t = ORM_BIGINT;
-		else if (e->agg == ORM_MIN || e->agg == ORM_MAX)
-			t = e->col->type;
-		else
-			t = ORM_NUMERIC; /* SUM / AVG: exact decimal text */
-		types[--i] = t;
-	}
+	for (const struct qnode *n = q->select; n; n = n->next)
+		types[--i] = term_type(n->p);
 	struct render r;
 	const char *sql;
 	MYSQL_STMT *st;

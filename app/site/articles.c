@@ -122,18 +122,17 @@ int articles_home(struct request *req, struct response *resp)
 	return site_render(req, resp, 200, "home", ctx);
 }
 
-/* Page `page` of the visible articles (rows of article_list), the total
- * from the maintained count: two statements. Returns 0, ORM_NOT_FOUND
- * (bad page arguments or beyond the last) or an orm_err. */
+/* Page `page` of the visible articles (rows of article_list) and the
+ * total from the maintained count, in one statement. Returns 0,
+ * ORM_NOT_FOUND (bad page arguments or beyond the last) or an orm_err. */
 static int article_page(struct request *req, struct orm_pagination *p, struct orm_rows *rows)
 {
-	int64_t page, per_page, total;
+	int64_t page, per_page;
 	if (!site_page_args(req, &page, &per_page))
 		return ORM_NOT_FOUND;
-	int rc = site_article_total(req, &total);
-	if (rc < 0)
-		return rc;
-	return site_paginate_rows(article_list(req, NULL), NULL, page, per_page, total, p, rows);
+	struct orm_session *s = &site_req(req)->orm;
+	struct orm_query *q = orm_select(article_list(req, NULL), site_article_total(s));
+	return site_paginate_rows(q, NULL, page, per_page, true, p, rows);
 }
 
 int articles_list(struct request *req, struct response *resp)
@@ -439,7 +438,7 @@ int api_user_articles(struct request *req, struct response *resp)
 		return site_api_error(resp, 404, "not_found", "No such page");
 	struct orm_pagination p;
 	struct orm_rows rows;
-	int rc = site_paginate_rows(article_list(req, u), articles_of(req, u), page, per_page, -1, &p,
+	int rc = site_paginate_rows(article_list(req, u), articles_of(req, u), page, per_page, false, &p,
 				    &rows);
 	if (rc == ORM_NOT_FOUND)
 		return site_api_error(resp, 404, "not_found", "No such page");

@@ -96,15 +96,17 @@ json_object *site_pagination_json(struct request *req, const struct orm_paginati
 /* page of the rows of q (a query with orm_select terms), as
  * Flask-SQLAlchemy's paginate(error_out=True) with per_page already
  * checked: ORM_NOT_FOUND for a page beyond the last (page 1 may be empty).
- * The total is total when >= 0 (a maintained count), else the COUNT of
- * count_q. p->items stays empty: the page is *rows. 0 or an orm_err. */
+ * The total is the last column of the rows when total_in_rows (q selects a
+ * maintained count as its last term: one statement for page and total),
+ * else the COUNT of count_q. p->items stays empty: the page is *rows.
+ * 0 or an orm_err. */
 int site_paginate_rows(struct orm_query *q, struct orm_query *count_q, int64_t page,
-		       int64_t per_page, int64_t total, struct orm_pagination *p,
+		       int64_t per_page, bool total_in_rows, struct orm_pagination *p,
 		       struct orm_rows *rows);
 
-/* The visible-article count kept in table counter (O(1) total for the
- * article list). */
-int site_article_total(struct request *req, int64_t *out);
+/* The visible-article count kept in table counter, as a scalar subquery
+ * to select next to a page of articles (O(1) total, same statement). */
+const struct orm_expr *site_article_total(struct orm_session *s);
 
 /* ---- JSON answers written straight into the response body ----
  * A small writer for API answers: no json-c tree in between. Strings are

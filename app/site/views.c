@@ -581,7 +581,7 @@ json_object *site_pagination_json(struct request *req, const struct orm_paginati
 }
 
 int site_paginate_rows(struct orm_query *q, struct orm_query *count_q, int64_t page,
-		       int64_t per_page, int64_t total, struct orm_pagination *p,
+		       int64_t per_page, bool total_in_rows, struct orm_pagination *p,
 		       struct orm_rows *rows)
 {
 	memset(p, 0, sizeof *p);
@@ -599,8 +599,8 @@ int site_paginate_rows(struct orm_query *q, struct orm_query *count_q, int64_t p
 		return rc;
 	if (rows->nrows == 0 && page != 1)
 		return ORM_NOT_FOUND;
-	if (total >= 0)
-		p->total = total;
+	if (total_in_rows) /* NULL (no counter row) or no rows: none */
+		p->total = rows->nrows ? rows->v[rows->ncols - 1].i : 0;
 	else if ((rc = orm_count(count_q, &p->total)) < 0)
 		return rc;
 	p->pages = p->total <= 0 ? 0 : (p->total - 1) / per_page + 1;
@@ -641,18 +641,10 @@ void site_jw_pagination(struct site_jw *w, const struct orm_pagination *p)
 
 /* ---- articles shared by pages and API ---- */
 
-int site_article_total(struct request *req, int64_t *out)
+const struct orm_expr *site_article_total(struct orm_session *s)
 {
-	struct orm_session *s = &site_req(req)->orm;
-	/* The value alone, as a row: no object to track. */
 	struct orm_query *q = orm_select(counter_query(s), orm_colref(s, ORM_COL(counter, value)));
-	q = orm_filter_by(q, "name", orm_str("articles"));
-	struct orm_rows rows;
-	int rc = orm_rows(q, &rows);
-	if (rc < 0)
-		return rc;
-	*out = rows.nrows ? rows.v[0].i : 0;
-	return 0;
+	return orm_scalar(s, orm_filter_by(q, "name", orm_str("articles")));
 }
 
 void site_jw_article(struct site_jw *w, int64_t id, const char *title, const char *content,

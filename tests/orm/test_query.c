@@ -450,3 +450,55 @@ TEST(test_for_update_inside_a_transaction)
 out:
 	t_end(&t);
 }
+
+TEST(test_scalar_subquery_selects_a_value_with_its_parameters_in_order)
+{
+	struct tctx t;
+	if (!t_begin(&t, T_SITE) || !seed(&t))
+		goto out;
+	struct orm_session *s = &t.s;
+	/* Page rows of alice's articles with bob's article count beside them:
+	 * the subquery's parameter sits between the outer select and WHERE. */
+	struct user *bob = NULL;
+	CHECK_INT(user_first(orm_filter_by(user_query(s), "username", orm_str("bob")), &bob), 0);
+	if (!bob)
+		goto out;
+	struct orm_query *sub = orm_select(article_query(s), orm_func(s, ORM_COUNT, NULL));
+	sub = orm_filter_by(sub, "user_id", orm_int(bob->id));
+	struct orm_query *q = orm_select(article_query(s), orm_colref(s, ORM_COL(article, title)));
+	q = orm_select(q, orm_scalar(s, sub));
+	q = orm_filter_by(q, "click_num", orm_int(1));
+	struct orm_rows r;
+	CHECK_INT(orm_rows(q, &r), 0);
+	CHECK_INT(r.nrows, 1);
+	CHECK_INT(r.ncols, 2);
+	if (r.nrows == 1) {
+		CHECK_STR(r.v[0].s.p, "apricot");
+		CHECK_INT(r.v[1].kind, ORM_V_INT);
+		CHECK_INT(r.v[1].i, 2);
+	}
+	CHECK(strstr(orm_last_sql(s), "(SELECT COUNT(*)") != NULL);
+	/* A subquery that finds no row gives NULL; its column type decides the
+	 * value's kind (a DATETIME comes back as epoch seconds). */
+	struct orm_query *none = orm_select(article_query(s), orm_colref(s, ORM_COL(article, pdatetime)));
+	none = orm_filter_by(none, "title", orm_str("kiwi"));
+	struct orm_query *when = orm_select(article_query(s), orm_colref(s, ORM_COL(article, pdatetime)));
+	when = orm_filter_by(when, "title", orm_str("banana"));
+	q = orm_select(article_query(s), orm_colref(s, ORM_COL(article, id)));
+	q = orm_select(q, orm_scalar(s, none));
+	q = orm_select(q, orm_scalar(s, when));
+	CHECK_INT(orm_rows(orm_limit(q, 1), &r), 0);
+	CHECK_INT(r.nrows, 1);
+	if (r.nrows == 1) {
+		CHECK_INT(r.v[1].kind, ORM_V_NULL);
+		CHECK_INT(r.v[2].i, T0 + 120);
+	}
+	/* Two terms, or none, is a misuse reported before any SQL runs. */
+	struct orm_query *two = orm_select(orm_select(article_query(s), orm_colref(s, ORM_COL(article, id))),
+					   orm_colref(s, ORM_COL(article, title)));
+	q = orm_select(article_query(s), orm_colref(s, ORM_COL(article, id)));
+	CHECK_INT(orm_rows(orm_select(q, orm_scalar(s, two)), &r), ORM_MISUSE);
+	CHECK_INT(orm_rows(orm_select(q, orm_scalar(s, article_query(s))), &r), ORM_MISUSE);
+out:
+	t_end(&t);
+}

@@ -141,6 +141,23 @@ static void request_from_fcgi(struct request *req)
 	req->remote_addr = req_env(req, "REMOTE_ADDR");
 }
 
+/* End the request. libfcgi's own close shuts the write side down and then
+ * waits (up to 2 s) until nginx closes its end, to drain any unread input:
+ * the worker would sit idle for every response's round trip through
+ * nginx. Instead read what is left of the body (nginx has sent it all once
+ * FCGI_STDIN ends; a refused large body is drained here, as libfcgi
+ * would) and close at once: nothing unread is left to reset the
+ * connection. */
+static void finish_request(FCGX_Request *r)
+{
+	char trash[4096];
+	while (FCGX_GetStr(trash, (int)sizeof trash, r->in) > 0)
+		;
+	if (FCGX_HasSeenEOF(r->in) == EOF && FCGX_GetError(r->in) == 0)
+		FCGX_Detach(r); /* close(2) without libfcgi's lingering wait */
+	FCGX_Finish_r(r);
+}
+
 int server_worker_loop(int fd, const struct config *cfg, const struct server_hooks *hooks)
 {
 	struct sigaction sa = {.sa_handler = worker_on_signal};
@@ -205,7 +222,7 @@ int server_worker_loop(int fd, const struct config *cfg, const struct server_hoo
 		http_handle(hooks->app, &req, &resp);
 		if (http_serialize(&req, &resp, &out) == 0)
 			FCGX_PutStr(out.p, (int)out.n, t.fcgi.out);
-		FCGX_Finish_r(&t.fcgi);
+		finish_request(&t.fcgi);
 		if (hooks->app->finish)
 			hooks->app->finish(&req);
 		served++;

@@ -499,6 +499,18 @@ after:
 
 int http_serialize(struct request *req, struct response *resp, struct buf *out)
 {
+	size_t body_n;
+	if (http_serialize_head(req, resp, out, &body_n) < 0)
+		return -1;
+	if (body_n && buf_append(out, resp->body.p, body_n) < 0)
+		return -1;
+	return 0;
+}
+
+int http_serialize_head(struct request *req, struct response *resp, struct buf *out,
+			size_t *body_n)
+{
+	*body_n = 0;
 	buf_reset(out);
 	if (buf_printf(out, "Status: %d %s\r\n", resp->status, http_reason(resp->status)) < 0)
 		return -1;
@@ -507,10 +519,9 @@ int http_serialize(struct request *req, struct response *resp, struct buf *out)
 		return -1;
 	if (buf_append(out, resp->headers.p ? resp->headers.p : "", resp->headers.n) < 0)
 		return -1;
-	size_t body_n = resp->status == 204 ? 0 : resp->body.n;
-	if (buf_printf(out, "Content-Length: %zu\r\n\r\n", body_n) < 0)
+	size_t n = resp->status == 204 ? 0 : resp->body.n;
+	if (buf_printf(out, "Content-Length: %zu\r\n\r\n", n) < 0)
 		return -1;
-	if (!req->head && body_n && buf_append(out, resp->body.p, body_n) < 0)
-		return -1;
+	*body_n = req->head ? 0 : n;
 	return 0;
 }

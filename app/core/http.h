@@ -167,6 +167,10 @@ void http_handle(const struct app *app, struct request *req, struct response *re
 /* Serialize status line, headers and body the CGI way ("Status: ...")
  * into out. */
 int http_serialize(struct request *req, struct response *resp, struct buf *out);
+/* The same without the body: out gets the status and header lines, *body_n
+ * the number of resp->body bytes that follow them (0 for HEAD and 204). */
+int http_serialize_head(struct request *req, struct response *resp, struct buf *out,
+			size_t *body_n);
 
 /* Answer an error through app->error (or plain text). */
 void http_error(const struct app *app, struct request *req, struct response *resp,

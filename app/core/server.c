@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -141,6 +142,90 @@ static void request_from_fcgi(struct request *req)
 	req->remote_addr = req_env(req, "REMOTE_ADDR");
 }
 
+/* libfcgi's output buffer: a response that fits goes out with the end of
+ * the request in one write. */
+#define FCGI_SMALL 8000
+#define FCGI_RECORD_MAX 65528 /* content bytes per FCGI_STDOUT record (8 | n) */
+#define FCGI_IOV 64
+
+static void record_header(unsigned char h[8], int request_id, size_t n)
+{
+	h[0] = 1;                      /* FCGI_VERSION_1 */
+	h[1] = 6;                      /* FCGI_STDOUT */
+	h[2] = (unsigned char)(request_id >> 8);
+	h[3] = (unsigned char)request_id;
+	h[4] = (unsigned char)(n >> 8);
+	h[5] = (unsigned char)n;
+	h[6] = 0;                      /* no padding */
+	h[7] = 0;
+}
+
+/* writev all of iov[0..n) to fd (blocking). 0 or -1. */
+static int write_all(int fd, struct iovec *iov, int n)
+{
+	while (n > 0) {
+		ssize_t w = writev(fd, iov, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		while (n > 0 && (size_t)w >= iov->iov_len) {
+			w -= (ssize_t)iov->iov_len;
+			iov++;
+			n--;
+		}
+		if (n > 0) {
+			iov->iov_base = (char *)iov->iov_base + w;
+			iov->iov_len -= (size_t)w;
+		}
+	}
+	return 0;
+}
+
+/* Send head (status and header lines) and body as the request's stdout.
+ * Small answers go through libfcgi's buffer (one write together with the
+ * end records at FCGX_Finish_r); a large one goes straight from our
+ * buffers in FCGI_STDOUT records, many per writev, instead of being copied
+ * and written 8 KiB at a time. */
+static void send_response(FCGX_Request *r, const char *head, size_t head_n, const char *body,
+			  size_t body_n)
+{
+	if (head_n + body_n <= FCGI_SMALL) {
+		FCGX_PutStr(head, (int)head_n, r->out);
+		if (body_n)
+			FCGX_PutStr(body, (int)body_n, r->out);
+		return;
+	}
+	const char *part[2] = {head, body};
+	size_t left[2] = {head_n, body_n};
+	int k = 0;
+	unsigned char hdr[FCGI_IOV / 3][8];
+	struct iovec iov[FCGI_IOV];
+	while (left[0] + left[1] > 0) {
+		int n = 0, nh = 0;
+		while (left[0] + left[1] > 0 && n + 3 <= FCGI_IOV && nh < FCGI_IOV / 3) {
+			size_t room = FCGI_RECORD_MAX;
+			size_t rec = left[0] + left[1] < room ? left[0] + left[1] : room;
+			record_header(hdr[nh], r->requestId, rec);
+			iov[n++] = (struct iovec){hdr[nh++], 8};
+			while (rec > 0) {
+				while (left[k] == 0)
+					k++;
+				size_t take = left[k] < rec ? left[k] : rec;
+				iov[n++] = (struct iovec){(void *)part[k], take};
+				part[k] += take;
+				left[k] -= take;
+				rec -= take;
+			}
+		}
+		if (write_all(r->ipcFd, iov, n) < 0) {
+			log_warn("writing a response failed: %s", strerror(errno));
+			return;
+		}
+	}
+}
+
 /* End the request. libfcgi's own close shuts the write side down and then
  * waits (up to 2 s) until nginx closes its end, to drain any unread input:
  * the worker would sit idle for every response's round trip through
@@ -220,8 +305,9 @@ int server_worker_loop(int fd, const struct config *cfg, const struct server_hoo
 			hooks->request_start(&req);
 
 		http_handle(hooks->app, &req, &resp);
-		if (http_serialize(&req, &resp, &out) == 0)
-			FCGX_PutStr(out.p, (int)out.n, t.fcgi.out);
+		size_t body_n;
+		if (http_serialize_head(&req, &resp, &out, &body_n) == 0)
+			send_response(&t.fcgi, out.p, out.n, resp.body.p, body_n);
 		finish_request(&t.fcgi);
 		if (hooks->app->finish)
 			hooks->app->finish(&req);

@@ -702,3 +702,61 @@ TEST(test_api_article_lists_run_a_constant_number_of_queries)
 		}
 	}
 }
+
+/* Answers larger than one FastCGI record (64 KiB) leave the worker in
+ * several records written at once: every byte must arrive, in order, as
+ * JSON and as the HTML page (escaped). */
+TEST(test_large_answers_arrive_whole_through_nginx_as_json_and_html)
+{
+	struct browser b;
+	br_init(&b);
+	char name[33];
+	cl_new_user(&b, name, "large");
+	static const char pat[] = "0123456789abcdef<&>\"'xyz";
+	char *content = malloc(65536);
+	for (size_t i = 0; i < 65535; i++)
+		content[i] = pat[(i * 7 + i / 97) % (sizeof pat - 1)];
+	content[65535] = '\0';
+	long long id = cl_api_article(&b, "Large answer", content);
+	CHECK_MSG(id > 0, "article not created: %lld", id);
+	if (id > 0) {
+		char path[64];
+		snprintf(path, sizeof path, "/api/articles/%lld", id);
+		int st;
+		json_object *o = get_json(path, &st);
+		CHECK_INT(st, 200);
+		const char *c = cl_jstr(o, "content");
+		CHECK(c && strcmp(c, content) == 0);
+		json_object_put(o);
+		/* The page shows the content HTML-escaped. */
+		size_t cap = 65535 * 6 + 1, n = 0;
+		char *esc = malloc(cap);
+		for (size_t i = 0; i < 65535; i++) {
+			const char *e = NULL;
+			switch (content[i]) {
+			case '&': e = "&amp;"; break;
+			case '<': e = "&lt;"; break;
+			case '>': e = "&gt;"; break;
+			case '"': e = "&quot;"; break;
+			case '\'': e = "&#39;"; break;
+			}
+			if (e) {
+				memcpy(esc + n, e, strlen(e));
+				n += strlen(e);
+			} else {
+				esc[n++] = content[i];
+			}
+		}
+		esc[n] = '\0';
+		snprintf(path, sizeof path, "/articles/%lld", id);
+		struct http_resp r;
+		CHECK_INT(cl_get(path, &r), 0);
+		CHECK_INT(r.status, 200);
+		CHECK_MSG(r.body_len > 100000, "page of %zu bytes", r.body_len);
+		CHECK(r.body && strstr(r.body, esc) != NULL);
+		CHECK(r.body && strstr(r.body, "</html>") != NULL);
+		hc_free(&r);
+		free(esc);
+	}
+	free(content);
+}

@@ -284,11 +284,16 @@ static int seed_run(struct db *db, const struct seed_opts *o)
 			bind_text(&bt, content, (size_t)cn);
 			bind_datetime(&bt, base + k * 37);
 			bind_int(&bt, (int64_t)(rng() % 200));
-			bind_int(&bt, o->users ? user_ids[rng() % (uint64_t)o->users] : 0);
+			long u = o->users ? (long)(rng() % (uint64_t)o->users) : 0;
+			char author[40];
+			username_of(u, author, sizeof author);
+			bind_int(&bt, o->users ? user_ids[u] : 0);
+			bind_text(&bt, author, strlen(author));
 		}
 		if (batch_run(db, &bt,
-			      "INSERT INTO `article` (`title`, `content`, `pdatetime`, `click_num`, `user_id`)",
-			      5, rows, NULL) < 0)
+			      "INSERT INTO `article` (`title`, `content`, `pdatetime`, `click_num`, `user_id`, "
+			      "`author_name`)",
+			      6, rows, NULL) < 0)
 			goto out;
 		i += rows;
 		if (i % (BATCH * 20) == 0 && (db_exec(db, "COMMIT") < 0 || db_exec(db, "START TRANSACTION") < 0))

@@ -7,14 +7,13 @@
 #include "site/site_priv.h"
 #include "web/web.h"
 
-/* The columns an article list shows, in this order (never the content);
- * AL_USERNAME only when the authors are joined in. */
+/* The columns an article list shows, in this order (never the content). */
 enum { AL_ID, AL_TITLE, AL_PDATETIME, AL_CLICKS, AL_USER_ID, AL_USERNAME };
 
 /* The visible articles, newest first (pdatetime desc, id desc), as rows
- * of the list columns: one statement, whatever the page size. With author
- * NULL every author's name is joined in; else only author's articles
- * (whose name the caller has). */
+ * of the list columns: one statement on one table, whatever the page size
+ * (the author's name is the article's copy). With author, only author's
+ * articles. */
 static struct orm_query *article_list(struct request *req, const struct user *author)
 {
 	struct orm_session *s = &site_req(req)->orm;
@@ -24,12 +23,9 @@ static struct orm_query *article_list(struct request *req, const struct user *au
 	q = orm_select(q, orm_colref(s, ORM_COL(article, pdatetime)));
 	q = orm_select(q, orm_colref(s, ORM_COL(article, click_num)));
 	q = orm_select(q, orm_colref(s, ORM_COL(article, user_id)));
-	if (author) {
+	q = orm_select(q, orm_colref(s, ORM_COL(article, author_name)));
+	if (author)
 		q = orm_filter_by(q, "user_id", orm_int(author->id));
-	} else {
-		q = orm_join(q, ORM_REL(article, user));
-		q = orm_select(q, orm_colref(s, ORM_COL(user, username)));
-	}
 	q = orm_filter_by(q, "isdelete", orm_bool(false));
 	q = orm_order_by(q, ORM_COL(article, pdatetime), ORM_DESC);
 	return orm_order_by(q, ORM_COL(article, id), ORM_DESC);
@@ -41,16 +37,12 @@ static const struct orm_value *list_row(const struct orm_rows *rows, size_t r)
 	return &rows->v[r * rows->ncols];
 }
 
-static const char *list_author(const struct orm_value *v, const struct user *author)
-{
-	return author ? author->username : v[AL_USERNAME].s.p;
-}
 
 
 /* The columns of an article's page, in this order. */
 enum { AD_ID, AD_TITLE, AD_CONTENT, AD_PDATETIME, AD_CLICKS, AD_USER_ID, AD_USERNAME };
 
-/* A visible article by id with its author's name, in one statement: *out
+/* A visible article by id with its author's name (the article's copy): *out
  * is its row, or NULL when there is none. 0 or an orm_err. */
 static int find_article(struct request *req, int64_t id, const struct orm_value **out)
 {
@@ -65,8 +57,7 @@ static int find_article(struct request *req, int64_t id, const struct orm_value 
 	q = orm_select(q, orm_colref(s, ORM_COL(article, pdatetime)));
 	q = orm_select(q, orm_colref(s, ORM_COL(article, click_num)));
 	q = orm_select(q, orm_colref(s, ORM_COL(article, user_id)));
-	q = orm_join(q, ORM_REL(article, user));
-	q = orm_select(q, orm_colref(s, ORM_COL(user, username)));
+	q = orm_select(q, orm_colref(s, ORM_COL(article, author_name)));
 	q = orm_filter_by(q, "id", orm_int(id));
 	q = orm_filter_by(q, "isdelete", orm_bool(false));
 	struct orm_rows rows;
@@ -95,13 +86,12 @@ static json_object *page_item(struct request *req, const struct orm_value *v, co
 	return o;
 }
 
-static json_object *page_items(struct request *req, const struct orm_rows *rows,
-			       const struct user *author)
+static json_object *page_items(struct request *req, const struct orm_rows *rows)
 {
 	json_object *arr = json_object_new_array_ext((int)rows->nrows);
 	for (size_t i = 0; i < rows->nrows; i++) {
 		const struct orm_value *v = list_row(rows, i);
-		json_object_array_add(arr, page_item(req, v, list_author(v, author)));
+		json_object_array_add(arr, page_item(req, v, v[AL_USERNAME].s.p));
 	}
 	return arr;
 }
@@ -118,7 +108,7 @@ int articles_home(struct request *req, struct response *resp)
 	if (rc < 0)
 		return site_orm_error(req, resp, rc);
 	json_object *ctx = json_object_new_object();
-	site_ctx_add(ctx, "articles", page_items(req, &rows, NULL));
+	site_ctx_add(ctx, "articles", page_items(req, &rows));
 	return site_render(req, resp, 200, "home", ctx);
 }
 
@@ -145,7 +135,7 @@ int articles_list(struct request *req, struct response *resp)
 	if (rc < 0)
 		return site_orm_error(req, resp, rc);
 	json_object *ctx = json_object_new_object();
-	site_ctx_add(ctx, "articles", page_items(req, &rows, NULL));
+	site_ctx_add(ctx, "articles", page_items(req, &rows));
 	site_ctx_add(ctx, "pagination", site_pagination_json(req, &p, "/articles"));
 	return site_render(req, resp, 200, "articles/list", ctx);
 }
@@ -223,8 +213,11 @@ static int create_article(struct request *req, const char *title, const char *co
 		return ORM_NOMEM;
 	a->title = arena_strdup(req->arena, title);
 	a->content = arena_strdup(req->arena, content);
-	/* The author by id: the logged-in user is not an ORM object here. */
+	/* The author by id: the logged-in user is not an ORM object here. Its
+	 * name is copied in too (usernames never change), so that lists need
+	 * no join. */
 	ORM_SET(a, article, user_id, me->id);
+	ORM_SET(a, article, author_name, arena_strdup(req->arena, me->username));
 	int rc = orm_add(&sr->orm, a);
 	if (rc == 0)
 		rc = orm_commit(&sr->orm);
@@ -333,7 +326,7 @@ int users_show(struct request *req, struct response *resp)
 	site_ctx_add(p, "rdatetime", json_object_new_string(site_iso(req, u->rdatetime)));
 	site_ctx_add(p, "rdate", json_object_new_string(site_date(req, u->rdatetime)));
 	site_ctx_add(ctx, "profile", p);
-	site_ctx_add(ctx, "articles", page_items(req, &rows, u));
+	site_ctx_add(ctx, "articles", page_items(req, &rows));
 	return site_render(req, resp, 200, "users/show", ctx);
 }
 
@@ -341,7 +334,7 @@ int users_show(struct request *req, struct response *resp)
 
 /* {items: [...], page, per_page, ...} of a page of article_list rows. */
 static int api_page(struct response *resp, const struct orm_pagination *p,
-		    const struct orm_rows *rows, const struct user *author)
+		    const struct orm_rows *rows)
 {
 	struct site_jw w;
 	site_jw_start(&w, resp);
@@ -351,7 +344,7 @@ static int api_page(struct response *resp, const struct orm_pagination *p,
 	for (size_t i = 0; i < rows->nrows; i++) {
 		const struct orm_value *v = list_row(rows, i);
 		site_jw_article(&w, v[AL_ID].i, v[AL_TITLE].s.p, NULL, v[AL_PDATETIME].i,
-				v[AL_CLICKS].i, v[AL_USER_ID].i, list_author(v, author));
+				v[AL_CLICKS].i, v[AL_USER_ID].i, v[AL_USERNAME].s.p);
 	}
 	site_jw_array_end(&w);
 	site_jw_pagination(&w, p);
@@ -368,7 +361,7 @@ int api_articles_list(struct request *req, struct response *resp)
 		return site_api_error(resp, 404, "not_found", "No such page");
 	if (rc < 0)
 		return site_orm_error(req, resp, rc);
-	return api_page(resp, &p, &rows, NULL);
+	return api_page(resp, &p, &rows);
 }
 
 int api_articles_show(struct request *req, struct response *resp)
@@ -444,5 +437,5 @@ int api_user_articles(struct request *req, struct response *resp)
 		return site_api_error(resp, 404, "not_found", "No such page");
 	if (rc < 0)
 		return site_orm_error(req, resp, rc);
-	return api_page(resp, &p, &rows, u);
+	return api_page(resp, &p, &rows);
 }

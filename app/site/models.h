@@ -41,7 +41,9 @@ ORM_MODEL_DECLARE(user, USER_COLUMNS, USER_RELS)
 	  .default_value = ORM_DEFAULT_INT(0), .server_default = "0")                       \
 	X(article, isdelete, ORM_BOOLEAN, .flags = ORM_NOT_NULL,                            \
 	  .default_value = ORM_DEFAULT_INT(0), .server_default = "0")                       \
-	X(article, user_id, ORM_INTEGER, .flags = ORM_NOT_NULL, .fk = "user.id")
+	X(article, user_id, ORM_INTEGER, .flags = ORM_NOT_NULL, .fk = "user.id")               \
+	X(article, author_name, ORM_STRING, .length = 32, .flags = ORM_NOT_NULL,            \
+	  .server_default = "''")
 #define ARTICLE_RELS(X) X(article, user, ORM_MANY_TO_ONE, user, .back_populates = "articles")
 ORM_MODEL_DECLARE(article, ARTICLE_COLUMNS, ARTICLE_RELS)
 

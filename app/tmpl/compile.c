@@ -29,6 +29,8 @@
 #endif
 #include "tmpl_priv.h"
 
+#include <json.h>
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -580,6 +582,38 @@ static int emit_text(struct builder *b, const struct tok *k)
 	return 0;
 }
 
+/* json-c's string hash (what every object's table uses), or NULL. */
+static lh_hash_fn *json_hash_fn(void)
+{
+	static lh_hash_fn *fn;
+	if (!fn) {
+		json_object *o = json_object_new_object();
+		if (o)
+			fn = json_object_get_object(o)->hash_fn;
+		json_object_put(o);
+	}
+	return fn;
+}
+
+/* Pre-hash the first part of a looked-up name for json-c, so rendering
+ * does not hash it again for every object it is looked up in. */
+static void prehash(struct tnode *nd, const char *name, size_t nlen, uint32_t nparts)
+{
+	char first[128];
+	size_t n = 0;
+	if (nparts == 0)
+		return;
+	while (n < nlen && name[n] != '.')
+		n++;
+	lh_hash_fn *fn = json_hash_fn();
+	if (!fn || n >= sizeof first)
+		return;
+	memcpy(first, name, n);
+	first[n] = '\0';
+	nd->jhash = fn(first);
+	nd->jhash_fn = fn;
+}
+
 static struct tnode *add_named(struct builder *b, const struct tok *k, unsigned char kind)
 {
 	struct bframe *f = &b->fr[b->top];
@@ -591,6 +625,8 @@ static struct tnode *add_named(struct builder *b, const struct tok *k, unsigned 
 	nd->site = k->site;
 	if (kind == TN_PARTIAL || kind == TN_PARENT || kind == TN_BLOCK)
 		nd->hash = tmpl_hash(nd->name, k->nlen);
+	else
+		prehash(nd, nd->name, k->nlen, k->nparts);
 	if (k->site) {
 		/* Indentation inside an argument block is relative to it. */
 		size_t cut = k->ind_n < f->dedent ? k->ind_n : f->dedent;

@@ -93,15 +93,25 @@ static struct json_object *array_part(struct json_object *v, const char *part)
 /* Resolve a (dotted) name: the first part through the context stack, the
  * rest inside what it found, where a number indexes an array ("items.0").
  * NULL for missing and for JSON null alike. */
-static struct json_object *lookup(const struct rctx *c, const char *name, uint32_t nparts)
+static struct json_object *lookup(const struct rctx *c, const struct tnode *nd)
 {
 	struct json_object *v = NULL;
+	const char *name = nd->name;
+	uint32_t nparts = nd->nparts;
 	if (nparts == 0)
 		return c ? c->v : NULL;
-	for (; c; c = c->up)
-		if (json_object_is_type(c->v, json_type_object) &&
-		    json_object_object_get_ex(c->v, name, &v))
+	for (; c; c = c->up) {
+		if (!json_object_is_type(c->v, json_type_object))
+			continue;
+		struct lh_table *t = json_object_get_object(c->v);
+		struct lh_entry *e = t->hash_fn == nd->jhash_fn
+			? lh_table_lookup_entry_w_hash(t, name, nd->jhash)
+			: lh_table_lookup_entry(t, name);
+		if (e) {
+			v = (struct json_object *)lh_entry_v(e);
 			break;
+		}
+	}
 	if (!c)
 		return NULL;
 	for (uint32_t i = 1; i < nparts && v; i++) {
@@ -331,7 +341,7 @@ static const struct tnode *find_arg(const struct rovr *o, const struct tnode *bl
 static int render_section(struct rstate *st, const struct tnode *nd, const struct rctx *c,
 			  const struct rovr *o)
 {
-	struct json_object *v = lookup(c, nd->name, nd->nparts);
+	struct json_object *v = lookup(c, nd);
 	int rc;
 
 	if (!truthy(v))
@@ -375,13 +385,13 @@ static int render_nodes(struct rstate *st, const struct tnodes *l, const struct 
 			break;
 		case TN_VAR:
 		case TN_RAW:
-			rc = put_value(st, lookup(c, nd->name, nd->nparts), nd->kind == TN_VAR);
+			rc = put_value(st, lookup(c, nd), nd->kind == TN_VAR);
 			break;
 		case TN_SECTION:
 			rc = render_section(st, nd, c, o);
 			break;
 		case TN_INVERTED:
-			if (!truthy(lookup(c, nd->name, nd->nparts)))
+			if (!truthy(lookup(c, nd)))
 				rc = render_sub(st, &nd->body, false, NULL, 0, c, o);
 			break;
 		case TN_PARTIAL:

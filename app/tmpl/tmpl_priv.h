@@ -39,6 +39,9 @@ struct tnode {
 				is indented by str/len more than the tag's line */
 	uint32_t nparts;     /* VAR, RAW, SECTION, INVERTED: dotted parts; 0 = "." */
 	uint32_t hash;       /* PARTIAL, PARENT, BLOCK: tmpl_hash(name) */
+	unsigned long jhash; /* VAR, RAW, SECTION, INVERTED: json-c's hash of
+				the first part, valid when jhash_fn is set */
+	unsigned long (*jhash_fn)(const void *);
 	const char *name;    /* NUL-terminated (dotted parts NUL-separated), in
 				the template's source copy */
 	const char *str;     /* TEXT: the bytes; sites: the added indentation */

@@ -123,7 +123,7 @@ TEST(test_migrate_restores_a_dropped_index)
 	CHECK(strstr(text, "CREATE INDEX") && strstr(text, name));
 	CHECK_INT(cli_run(&r, "db upgrade"), 0);
 	CHECK_INT(count_sql("SELECT COUNT(*) FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = "
-			    "DATABASE() AND INDEX_NAME = '%s'", name), 2);
+			    "DATABASE() AND INDEX_NAME = '%s'", name), 7); /* its seven columns */
 	CHECK_INT(cli_run(&r, "db downgrade -1"), 0);
 	CHECK_INT(count_sql("SELECT COUNT(*) FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = "
 			    "DATABASE() AND INDEX_NAME = '%s'", name), 0);
@@ -170,4 +170,27 @@ TEST(test_migrate_refuses_when_not_at_head)
 	CHECK_INT(cli_run(&r, "db downgrade base"), 0);
 	CHECK_INT(cli_run(&r, "db migrate -m x"), 1);
 	CHECK(strstr(r.err, "db upgrade") != NULL);
+}
+
+/* 0003 copies each author's name into the articles that exist already
+ * (lists read article.author_name instead of joining user). */
+TEST(test_upgrade_to_0003_fills_the_author_name_of_existing_articles)
+{
+	struct run_result r;
+	char out[128];
+	at_head();
+	CHECK_INT(cli_run(&r, "db downgrade 0002"), 0);
+	CHECK(!column_exists("article", "author_name"));
+	CHECK_INT(cli_sql(NULL, 0,
+			  "INSERT INTO user (id, username, password) VALUES (41, 'MixedCase_Ann', 'x'), "
+			  "(42, 'bob.b', 'x')"), 0);
+	CHECK_INT(cli_sql(NULL, 0,
+			  "INSERT INTO article (title, content, user_id) VALUES ('a', 'b', 41), ('c', 'd', 42), "
+			  "('e', 'f', 41)"), 0);
+	CHECK_INT(cli_run(&r, "db upgrade"), 0);
+	cli_sql(out, sizeof out,
+		"SELECT GROUP_CONCAT(author_name ORDER BY id SEPARATOR ',') FROM article");
+	CHECK_STR(out, "MixedCase_Ann,bob.b,MixedCase_Ann");
+	CHECK_INT(cli_run(&r, "db downgrade 0002"), 0);
+	CHECK(!column_exists("article", "author_name"));
 }

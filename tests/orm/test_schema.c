@@ -12,7 +12,7 @@ TEST(test_model_declaration_yields_struct_enums_and_metadata)
 	if (!t_begin(&t, 0))
 		goto out;
 	CHECK_INT(user_ncols, 5);
-	CHECK_INT(article_ncols, 7);
+	CHECK_INT(article_ncols, 8);
 	CHECK_INT(user_nrels, 2);
 	CHECK_INT(user_model.ncolumns, 5);
 	CHECK_STR(user_model.columns[user_col_username].name, "username");
@@ -49,8 +49,9 @@ TEST(test_model_declaration_yields_struct_enums_and_metadata)
 	/* indexes, unique constraints, FKs, with names */
 	CHECK_INT(article_model.nindexes, 2);
 	CHECK_STR(article_model.indexes[0].name, "ix_article_isdelete_pdatetime");
-	CHECK_INT(article_model.indexes[0].ncolumns, 2);
+	CHECK_INT(article_model.indexes[0].ncolumns, 7);
 	CHECK(article_model.indexes[0].columns[1] == ORM_COL(article, pdatetime));
+	CHECK(article_model.indexes[0].columns[6] == ORM_COL(article, title));
 	CHECK_STR(article_model.indexes[1].name, "ix_article_user_id");
 	CHECK_INT(student_course_model.nindexes, 2);
 	CHECK_STR(student_course_model.indexes[0].name, "uq_student_course_stu_id_cou_id");
@@ -80,8 +81,10 @@ TEST(test_create_table_sql_renders_exact_ddl)
 		       "  `click_num` INT NOT NULL DEFAULT 0,\n"
 		       "  `isdelete` TINYINT(1) NOT NULL DEFAULT 0,\n"
 		       "  `user_id` INT NOT NULL,\n"
+		       "  `author_name` VARCHAR(32) NOT NULL DEFAULT '',\n"
 		       "  PRIMARY KEY (`id`),\n"
-		       "  KEY `ix_article_isdelete_pdatetime` (`isdelete`, `pdatetime`),\n"
+		       "  KEY `ix_article_isdelete_pdatetime` (`isdelete`, `pdatetime`, `id`, `user_id`, "
+		       "`click_num`, `author_name`, `title`),\n"
 		       "  KEY `ix_article_user_id` (`user_id`),\n"
 		       "  CONSTRAINT `fk_article_user_id` FOREIGN KEY (`user_id`) REFERENCES `user` (`id`)\n"
 		       ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci");

@@ -80,9 +80,7 @@ static json_object *page_item(struct request *req, const struct orm_value *v, co
 	site_ctx_add(o, "pdatetime", json_object_new_string(iso));
 	site_ctx_add(o, "pdate", json_object_new_string(site_date(req, v[AL_PDATETIME].i)));
 	site_ctx_add(o, "click_num", json_object_new_int64(v[AL_CLICKS].i));
-	json_object *au = json_object_new_object();
-	site_ctx_add(au, "username", json_object_new_string(author));
-	site_ctx_add(o, "author", au);
+	site_ctx_add(o, "author_name", json_object_new_string(author));
 	return o;
 }
 

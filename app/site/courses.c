@@ -134,26 +134,61 @@ static bool is_mine(const struct course_list *cl, size_t *k, int64_t id)
 	return *k < cl->nmine && cl->mine[*k] == id;
 }
 
-/* Small integers (credits, capacities, seat counts) repeat down the course
- * list: one json-c value each, shared by reference. */
-#define SMALL_INTS 256
-struct int_cache {
-	json_object *v[SMALL_INTS];
+/* The course list's row objects, kept from one request to the next and
+ * overwritten from each request's rows: a page of 200 courses then builds
+ * no json-c objects (some 1 600 allocations and frees a request). Only the
+ * memory is kept, never a value: every field of every row used is set
+ * again before rendering. The pool holds one reference to each row; the
+ * page's array takes another for as long as the page lives. */
+struct course_row {
+	json_object *obj, *id, *cname, *score, *capacity, *enrolled, *full, *selected;
 };
 
-static json_object *cached_int(struct int_cache *c, int64_t v)
+static struct {
+	struct course_row *v;
+	size_t n, cap;
+} row_pool;
+
+static json_object *row_field(json_object *obj, const char *key, json_object *val)
 {
-	if (v < 0 || v >= SMALL_INTS)
-		return json_object_new_int64(v);
-	if (!c->v[v])
-		c->v[v] = json_object_new_int64(v);
-	return json_object_get(c->v[v]);
+	if (val)
+		site_ctx_add(obj, key, val);
+	return val;
 }
 
-static void int_cache_free(struct int_cache *c)
+/* Row i of the pool, created on first use; NULL when out of memory. */
+static struct course_row *pooled_row(size_t i)
 {
-	for (size_t i = 0; i < SMALL_INTS; i++)
-		json_object_put(c->v[i]);
+	if (i < row_pool.n)
+		return &row_pool.v[i];
+	if (i >= row_pool.cap) {
+		size_t cap = row_pool.cap ? row_pool.cap * 2 : 256;
+		while (cap <= i)
+			cap *= 2;
+		struct course_row *v = realloc(row_pool.v, cap * sizeof *v);
+		if (!v)
+			return NULL;
+		row_pool.v = v;
+		row_pool.cap = cap;
+	}
+	for (; row_pool.n <= i; row_pool.n++) {
+		struct course_row *r = &row_pool.v[row_pool.n];
+		if (!(r->obj = json_object_new_object()))
+			return NULL;
+		r->id = row_field(r->obj, "id", json_object_new_int64(0));
+		r->cname = row_field(r->obj, "cname", json_object_new_string(""));
+		r->score = row_field(r->obj, "score", json_object_new_int64(0));
+		r->capacity = row_field(r->obj, "capacity", json_object_new_int64(0));
+		r->enrolled = row_field(r->obj, "enrolled", json_object_new_int64(0));
+		r->full = row_field(r->obj, "full", json_object_new_boolean(0));
+		r->selected = row_field(r->obj, "selected", json_object_new_boolean(0));
+		if (!r->id || !r->cname || !r->score || !r->capacity || !r->enrolled || !r->full ||
+		    !r->selected) {
+			json_object_put(r->obj);
+			return NULL;
+		}
+	}
+	return &row_pool.v[i];
 }
 
 int courses_list(struct request *req, struct response *resp)
@@ -162,28 +197,24 @@ int courses_list(struct request *req, struct response *resp)
 	int rc = load_course_list(req, &cl);
 	if (rc < 0)
 		return site_orm_error(req, resp, rc);
-	/* Only what courses/list.mustache reads: selected and full only when
-	 * true (missing is false), one shared true. */
-	struct int_cache ints = {{0}};
-	json_object *yes = json_object_new_boolean(1);
 	json_object *arr = json_object_new_array_ext((int)cl.rows.nrows);
 	size_t k = 0;
-	for (size_t i = 0; i < cl.rows.nrows; i++) {
+	for (size_t i = 0; arr && i < cl.rows.nrows; i++) {
 		const struct orm_value *v = &cl.rows.v[i * cl.rows.ncols];
-		json_object *o = json_object_new_object();
-		site_ctx_add(o, "id", json_object_new_int64(v[CO_ID].i));
-		site_ctx_add(o, "cname", json_object_new_string_len(v[CO_CNAME].s.p, (int)v[CO_CNAME].s.n));
-		site_ctx_add(o, "score", cached_int(&ints, v[CO_SCORE].i));
-		site_ctx_add(o, "capacity", cached_int(&ints, v[CO_CAPACITY].i));
-		site_ctx_add(o, "enrolled", cached_int(&ints, v[CO_ENROLLED].i));
-		if (v[CO_ENROLLED].i >= v[CO_CAPACITY].i)
-			site_ctx_add(o, "full", json_object_get(yes));
-		if (cl.logged_in && is_mine(&cl, &k, v[CO_ID].i))
-			site_ctx_add(o, "selected", json_object_get(yes));
-		json_object_array_add(arr, o);
+		struct course_row *r = pooled_row(i);
+		if (!r) {
+			json_object_put(arr);
+			return site_orm_error(req, resp, ORM_NOMEM);
+		}
+		json_object_set_int64(r->id, v[CO_ID].i);
+		json_object_set_string_len(r->cname, v[CO_CNAME].s.p, (int)v[CO_CNAME].s.n);
+		json_object_set_int64(r->score, v[CO_SCORE].i);
+		json_object_set_int64(r->capacity, v[CO_CAPACITY].i);
+		json_object_set_int64(r->enrolled, v[CO_ENROLLED].i);
+		json_object_set_boolean(r->full, v[CO_ENROLLED].i >= v[CO_CAPACITY].i);
+		json_object_set_boolean(r->selected, cl.logged_in && is_mine(&cl, &k, v[CO_ID].i));
+		json_object_array_add(arr, json_object_get(r->obj));
 	}
-	json_object_put(yes);
-	int_cache_free(&ints);
 	json_object *ctx = json_object_new_object();
 	site_ctx_add(ctx, "courses", arr);
 	return site_render(req, resp, 200, "courses/list", ctx);

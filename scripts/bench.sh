@@ -64,14 +64,42 @@ login() {
 	COOKIE="session=$(awk '$6 == "session" {print $7}' "$T/jar")"
 }
 
+# Where the CPU goes: jiffies (user + system) of a set of processes, and
+# busy / all jiffies of the machine.
+jiffies_of() {
+	local t=0 pid
+	for pid in "$@"; do
+		[ -r "/proc/$pid/stat" ] && t=$((t + $(awk '{print $14 + $15}' "/proc/$pid/stat")))
+	done
+	echo "$t"
+}
+children_of() { echo "$1" $(cat "/proc/$1/task/$1/children" 2>/dev/null); }
+cpu_snapshot() {
+	echo "$(jiffies_of $(cat "$T/db/mysqld.pid")) $(jiffies_of $(children_of "$(cat "$T/nginx.pid")"))" \
+		"$(jiffies_of $(children_of "$MASTER")) $(awk '/^cpu / {print $2+$3+$4+$7+$8+$9, $2+$3+$4+$5+$6+$7+$8+$9}' /proc/stat)"
+}
+
 ROWS=$T/rows
+CPU=$T/cpu
 : >"$ROWS"
-# row NAME PATH [wrk args...] — run wrk, keep "name|path|rps|p50|p99|non2xx|errors".
+: >"$CPU"
+# row NAME PATH [wrk args...] — run wrk, keep "name|path|rps|p50|p99|non2xx|errors"
+# and, in $CPU, "name|µs of CPU per request: mariadb|nginx|flacon|rest|total|idle %".
 row() {
 	local name=$1 path=$2
 	shift 2
-	local out
+	local out before after
+	before=$(cpu_snapshot)
 	out=$(wrk -t2 -c"$CONNS" -d"${SECS}s" --latency "$@" "$BASE$path" 2>&1)
+	after=$(cpu_snapshot)
+	local n
+	n=$(echo "$out" | awk '/requests in/ {print $1}')
+	echo "$name|$(echo "$before $after" | awk -v n="${n:-0}" '{
+		if (n <= 0) { print "-|-|-|-|-|-"; exit }
+		u = 1000000 / 100 / n                  # µs per jiffy per request (USER_HZ 100)
+		m = ($6 - $1) * u; g = ($7 - $2) * u; f = ($8 - $3) * u; b = ($9 - $4) * u
+		idle = 100 - 100 * ($9 - $4) / ($10 - $5)
+		printf "%.0f|%.0f|%.0f|%.0f|%.0f|%.0f", m, g, f, b - m - g - f, b, idle }')" >>"$CPU"
 	local rps p50 p99 non2xx errs
 	rps=$(echo "$out" | awk '/^Requests\/sec/ {print $2}')
 	p50=$(echo "$out" | awk '$1=="50%" {print $2}')
@@ -87,6 +115,12 @@ cat >"$T/article.lua" <<'LUA'
 math.randomseed(42)
 request = function()
   return wrk.format("GET", "/articles/" .. math.random(1, ARTICLES))
+end
+LUA
+cat >"$T/api_article.lua" <<'LUA'
+math.randomseed(7)
+request = function()
+  return wrk.format("GET", "/api/articles/" .. math.random(1, ARTICLES))
 end
 LUA
 cat >"$T/enroll.lua" <<'LUA'
@@ -108,7 +142,7 @@ nginx_conf conf/nginx.conf.in "$T/nginx.conf" "$PORT" "$T/flacon.sock" "$T" "$RO
 nginx_start "$T/nginx.conf" "$T" || exit 1
 start_master
 login
-sed -i "s/ARTICLES/100000/" "$T/article.lua"
+sed -i "s/ARTICLES/100000/" "$T/article.lua" "$T/api_article.lua"
 sed -i "s/COURSE/\"$COURSE\"/; s/COOKIE/\"$COOKIE\"/" "$T/enroll.lua"
 
 row "static file (nginx)" /static/style.css
@@ -119,6 +153,9 @@ row "GET /articles" /articles
 row "GET /courses (logged in)" /courses -H "Cookie: $COOKIE"
 row "GET /articles/N (random N)" "/articles/N" -s "$T/article.lua"
 row "PUT/DELETE /api/courses/N/enrollment" "/api/courses/$COURSE/enrollment" -s "$T/enroll.lua"
+# Reference (not a SPEC row): one prepared primary-key SELECT per request,
+# which SPEC 9 puts at 0.4-0.6 of the FastCGI ceiling.
+row "reference: GET /api/articles/N (one PK SELECT)" "/api/articles/N" -s "$T/api_article.lua"
 HELLO=$(awk -F'|' '$2=="/_hello" {print $3}' "$ROWS")
 
 # ---- scaling: page 1 at 10 000 and at $BIG articles ----
@@ -133,10 +170,10 @@ for n in 10000 "$BIG"; do
 	login
 	for p in "/api/articles?page=1" /articles; do
 		: >"$ROWS.one"
-		ROWS_SAVE=$ROWS
-		ROWS=$ROWS.one
+		ROWS_SAVE=$ROWS CPU_SAVE=$CPU
+		ROWS=$ROWS.one CPU=$CPU.one
 		row "$p at $n articles" "$p" -H "Cookie: $COOKIE"
-		ROWS=$ROWS_SAVE
+		ROWS=$ROWS_SAVE CPU=$CPU_SAVE
 		echo "$n|$p|$(cut -d'|' -f3- "$ROWS.one")" >>"$SCALE"
 	done
 done
@@ -181,6 +218,18 @@ mkdir -p bench
 		ratio=$(awk -v a="$rps" -v b="$HELLO" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')
 		echo "| $name | \`$path\` | $rps | $p50 | $p99 | $non2xx | $errs | $ratio |"
 	done <"$ROWS"
+	echo
+	echo "## Where the CPU goes"
+	echo
+	echo "CPU time per request in microseconds (user + system, from /proc over each row's run): MariaDB,"
+	echo "nginx, the Flacon workers, the rest (wrk itself, interrupts, other processes), their total,"
+	echo "and the machine's idle share. The ratio of two rows is roughly the inverse ratio of their totals."
+	echo
+	echo "| row | MariaDB | nginx | Flacon | rest | total | idle % |"
+	echo "|---|---:|---:|---:|---:|---:|---:|"
+	while IFS='|' read -r name m g f r t i; do
+		echo "| $name | $m | $g | $f | $r | $t | $i |"
+	done <"$CPU"
 	echo
 	echo "## Scaling: page 1 at 10 000 and at $BIG articles"
 	echo

@@ -307,6 +307,27 @@ TEST(test_big_body_to_unknown_path_is_404_and_to_wrong_method_405)
 	free(j);
 }
 
+/* A worker closes its connection as soon as it has answered (after
+ * reading what is left of the body): an answer given without reading a
+ * large body must still arrive whole every time, never as nginx's 502. */
+TEST(test_answers_given_before_reading_a_large_body_arrive_every_time)
+{
+	char *j = json_body(MAX_BODY + 1);
+	int ok = 0;
+	for (int i = 0; i < 20; i++) {
+		struct http_resp r;
+		cl_request("POST", i % 2 ? "/api/no-such-route" : "/api/me",
+			   "Content-Type: application/json\r\n", j, MAX_BODY + 1, &r);
+		if (cl_is_error(&r, i % 2 ? 404 : 405, i % 2 ? "not_found" : "method_not_allowed"))
+			ok++;
+		else
+			CHECK_MSG(false, "request %d: %d %.80s", i, r.status, r.body);
+		hc_free(&r);
+	}
+	CHECK_INT(ok, 20);
+	free(j);
+}
+
 TEST(test_unknown_paths_are_404_json_under_api_html_elsewhere)
 {
 	const char *api[] = {"/api", "/api/", "/api/articles/1/comments", "/api/user"};

@@ -7,7 +7,7 @@ pkgs=(make gcc libc6-dev pkg-config curl ca-certificates
       libfcgi-dev libmariadb-dev libjson-c-dev uuid-dev libsodium-dev
       mariadb-server mariadb-client nginx)
 case $what in
-test) pkgs+=(chromium fonts-dejavu-core valgrind) ;;
+test) pkgs+=(chromium fonts-dejavu-core valgrind libfcgi-bin) ;;
 bench) pkgs+=(wrk) ;;
 fuzz) pkgs+=(clang libclang-rt-dev) ;;
 esac

@@ -82,8 +82,17 @@ TEST(test_deleted_user_is_gone_everywhere_but_the_name_stays_taken)
 	CHECK_INT(status_of(&fresh, api_list), 404);
 	CHECK_INT(status_of(&fresh, art), 404);
 	CHECK_INT(status_of(&fresh, api_art), 404);
-	/* Their sessions went with them. */
+	/* Their sessions went with them: the API refuses, the pages treat the
+	 * browser as a visitor (log-in link, no name, login required again). */
 	CHECK_INT(status_of(&a, "/api/me"), 401);
+	struct http_resp h;
+	br_get(&a, "/", &h);
+	CHECK_STATUS(h, 200);
+	CHECK(strstr(h.body, "href=\"/login\"") != NULL);
+	CHECK(strstr(h.body, page) == NULL);
+	hc_free(&h);
+	CHECK_INT(status_of(&a, "/me/courses"), 303);
+	CHECK_INT(status_of(&a, "/articles/new"), 303);
 	/* Login fails, in the API and in the form. */
 	CHECK_INT(cl_api_login(&fresh, name, CL_PASSWORD, NULL), 401);
 	struct http_resp r;

@@ -15,18 +15,24 @@
 #include "cli.h"
 #include "test.h"
 
+/* The first integer in file path, or 0. */
+static int first_int(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	int v = 0;
+	if (f) {
+		if (fscanf(f, "%d", &v) != 1)
+			v = 0;
+		fclose(f);
+	}
+	return v;
+}
+
 static int worker_of(pid_t master)
 {
 	char path[128];
 	snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)master, (int)master);
-	FILE *f = fopen(path, "r");
-	int p = 0;
-	if (f) {
-		if (fscanf(f, "%d", &p) != 1)
-			p = 0;
-		fclose(f);
-	}
-	return p;
+	return first_int(path);
 }
 
 /* One GET of path through the FastCGI socket; 1 when the answer is a 200
@@ -65,13 +71,7 @@ TEST(test_max_requests_recycles_workers_without_losing_a_request)
 	cli_run(&r, "runserver --listen 'unix:%s' --workers 1 >'%s' 2>&1 & echo $! >'%s'; true", sock, log,
 		pidfile);
 	unsetenv("FLACON_SERVER_MAX_REQUESTS");
-	FILE *f = fopen(pidfile, "r");
-	int master = 0;
-	if (f) {
-		if (fscanf(f, "%d", &master) != 1)
-			master = 0;
-		fclose(f);
-	}
+	int master = first_int(pidfile);
 	CHECK(master > 0);
 	if (master <= 0)
 		return;

@@ -198,16 +198,17 @@ int courses_list(struct request *req, struct response *resp)
 	if (rc < 0)
 		return site_orm_error(req, resp, rc);
 	json_object *arr = json_object_new_array_ext((int)cl.rows.nrows);
+	if (!arr)
+		return site_orm_error(req, resp, ORM_NOMEM);
 	size_t k = 0;
-	for (size_t i = 0; arr && i < cl.rows.nrows; i++) {
+	for (size_t i = 0; i < cl.rows.nrows; i++) {
 		const struct orm_value *v = &cl.rows.v[i * cl.rows.ncols];
 		struct course_row *r = pooled_row(i);
-		if (!r) {
+		if (!r || !json_object_set_string_len(r->cname, v[CO_CNAME].s.p, (int)v[CO_CNAME].s.n)) {
 			json_object_put(arr);
 			return site_orm_error(req, resp, ORM_NOMEM);
 		}
 		json_object_set_int64(r->id, v[CO_ID].i);
-		json_object_set_string_len(r->cname, v[CO_CNAME].s.p, (int)v[CO_CNAME].s.n);
 		json_object_set_int64(r->score, v[CO_SCORE].i);
 		json_object_set_int64(r->capacity, v[CO_CAPACITY].i);
 		json_object_set_int64(r->enrolled, v[CO_ENROLLED].i);

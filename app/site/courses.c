@@ -191,6 +191,15 @@ static struct course_row *pooled_row(size_t i)
 	return &row_pool.v[i];
 }
 
+void courses_pool_free(void)
+{
+	for (size_t i = 0; i < row_pool.n; i++)
+		json_object_put(row_pool.v[i].obj);
+	free(row_pool.v);
+	row_pool.v = NULL;
+	row_pool.n = row_pool.cap = 0;
+}
+
 int courses_list(struct request *req, struct response *resp)
 {
 	struct course_list cl;

@@ -277,6 +277,7 @@ static int site_worker_init(const struct config *cfg, struct request *proto)
 
 static void site_worker_fini(struct request *proto)
 {
+	courses_pool_free();
 	db_close(proto->db);
 	proto->db = NULL;
 	tmpl_set_free((struct tmpl_set *)proto->tmpl);

@@ -182,6 +182,8 @@ int api_articles_delete(struct request *req, struct response *resp);
 int api_user_articles(struct request *req, struct response *resp);
 
 int courses_list(struct request *req, struct response *resp);
+/* Free the course list's pooled row objects (at the worker's end). */
+void courses_pool_free(void);
 int courses_show(struct request *req, struct response *resp);
 int courses_select(struct request *req, struct response *resp);
 int courses_drop(struct request *req, struct response *resp);

@@ -370,3 +370,41 @@ TEST(test_course_pages_run_a_constant_number_of_queries)
 	CHECK_INT(queries(&anon, show), detail);
 	CHECK_INT(queries(&b, "/courses?per_page=5"), queries(&b, "/courses?per_page=50"));
 }
+
+/* The course list's rows are reused from request to request inside a
+ * worker: pages for two students and a visitor, asked in turn many times,
+ * must each show only their own selections (and a visitor no buttons). */
+TEST(test_courses_pages_of_different_users_in_turn_never_mix)
+{
+	char cname[33], na[33], nb[33];
+	long long x = new_course(cname, 10, 2), y = new_course(cname, 1, 3);
+	struct browser a, b, anon;
+	br_init(&a);
+	br_init(&b);
+	br_init(&anon);
+	cl_new_user(&a, na, "cpmixa");
+	cl_new_user(&b, nb, "cpmixb");
+	CHECK_INT(click(&a, x, "select"), 303);
+	CHECK_INT(click(&b, y, "select"), 303); /* y is now full (capacity 1) */
+	char ax[96], ay[96], bx[96], by[96], full[160];
+	snprintf(ax, sizeof ax, "formaction=\"/courses/%lld/drop\"", x);
+	snprintf(ay, sizeof ay, "formaction=\"/courses/%lld/select\"", y);
+	snprintf(bx, sizeof bx, "formaction=\"/courses/%lld/select\"", x);
+	snprintf(by, sizeof by, "formaction=\"/courses/%lld/drop\"", y);
+	snprintf(full, sizeof full, "<a href=\"/courses/%lld\">%s</a></td><td>3</td><td>1</td><td>1 <span class=\"badge\">full</span>", y, cname);
+	for (int i = 0; i < 8; i++) {
+		struct http_resp r;
+		br_get(&a, "/courses", &r);
+		CHECK_MSG(strstr(r.body, ax) && strstr(r.body, ay), "round %d: student a's page", i);
+		CHECK(strstr(r.body, full) != NULL);
+		hc_free(&r);
+		br_get(&b, "/courses", &r);
+		CHECK_MSG(strstr(r.body, bx) && strstr(r.body, by), "round %d: student b's page", i);
+		hc_free(&r);
+		br_get(&anon, "/courses", &r);
+		CHECK_MSG(r.status == 200 && !strstr(r.body, "formaction") && !strstr(r.body, "class=\"selected\""),
+			  "round %d: the visitor's page", i);
+		CHECK(strstr(r.body, full) != NULL);
+		hc_free(&r);
+	}
+}

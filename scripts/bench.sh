@@ -111,18 +111,17 @@ row() {
 		"$name" "${rps:-0}" "${p50:--}" "${p99:--}" "${non2xx:-0}" "${errs:-0}"
 }
 
-cat >"$T/article.lua" <<'LUA'
-math.randomseed(42)
+# random_article_lua PREFIX SEED FILE — a wrk script asking PREFIX<random N>.
+random_article_lua() {
+	cat >"$3" <<LUA
+math.randomseed($2)
 request = function()
-  return wrk.format("GET", "/articles/" .. math.random(1, ARTICLES))
+  return wrk.format("GET", "$1" .. math.random(1, ARTICLES))
 end
 LUA
-cat >"$T/api_article.lua" <<'LUA'
-math.randomseed(7)
-request = function()
-  return wrk.format("GET", "/api/articles/" .. math.random(1, ARTICLES))
-end
-LUA
+}
+random_article_lua /articles/ 42 "$T/article.lua"
+random_article_lua /api/articles/ 7 "$T/api_article.lua"
 cat >"$T/enroll.lua" <<'LUA'
 local n = 0
 request = function()

@@ -162,6 +162,50 @@ out:
 	t_end(&t);
 }
 
+/* Text values of every length, short and long, come back exact, as
+ * objects and as rows (two text columns side by side). */
+TEST(test_text_lengths_around_the_fetch_buffer_round_trip)
+{
+	struct tctx t;
+	if (!t_begin(&t, T_TYPES))
+		goto out;
+	static const size_t lens[] = {0, 1, 255, 256, 257, 511, 4000};
+	enum { N = sizeof lens / sizeof lens[0] };
+	static char want[N][4001];
+	int64_t ids[N];
+	for (size_t k = 0; k < N; k++) {
+		for (size_t j = 0; j < lens[k]; j++)
+			want[k][j] = (char)('a' + (j * 7 + k) % 26);
+		want[k][lens[k]] = '\0';
+		struct t_types *o = t_types_new(&t.s);
+		o->txt = want[k];
+		o->s = "s";
+		orm_add(&t.s, o);
+		struct t_types *r = round_trip(&t, o);
+		ids[k] = o->id;
+		if (r)
+			CHECK_MSG(r->txt && strlen(r->txt) == lens[k] && !strcmp(r->txt, want[k]),
+				  "object, %zu bytes", lens[k]);
+	}
+	/* The same as rows, two text columns side by side. */
+	struct orm_query *q = orm_select(t_types_query(&t.s), orm_colref(&t.s, ORM_COL(t_types, txt)));
+	q = orm_select(q, orm_colref(&t.s, ORM_COL(t_types, s)));
+	q = orm_filter(q, orm_ge(&t.s, ORM_COL(t_types, id), orm_int(ids[0])));
+	q = orm_order_by(q, ORM_COL(t_types, id), ORM_ASC);
+	struct orm_rows rows;
+	CHECK_INT(orm_rows(q, &rows), 0);
+	CHECK_INT(rows.nrows, N);
+	for (size_t k = 0; k < rows.nrows && k < N; k++) {
+		const struct orm_value *v = &rows.v[k * rows.ncols];
+		CHECK_MSG(v[0].s.n == lens[k] && !memcmp(v[0].s.p, want[k], lens[k]) &&
+				  v[0].s.p[lens[k]] == '\0',
+			  "row, %zu bytes", lens[k]);
+		CHECK_STR(v[1].s.p, "s");
+	}
+out:
+	t_end(&t);
+}
+
 TEST(test_unicode_4byte_utf8_round_trips)
 {
 	struct tctx t;

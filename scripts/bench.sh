@@ -79,6 +79,7 @@ cpu_snapshot() {
 		"$(jiffies_of $(children_of "$MASTER")) $(awk '/^cpu / {print $2+$3+$4+$7+$8+$9, $2+$3+$4+$5+$6+$7+$8+$9}' /proc/stat)"
 }
 
+HZ=$(getconf CLK_TCK)
 ROWS=$T/rows
 CPU=$T/cpu
 : >"$ROWS"
@@ -94,9 +95,9 @@ row() {
 	after=$(cpu_snapshot)
 	local n
 	n=$(echo "$out" | awk '/requests in/ {print $1}')
-	echo "$name|$(echo "$before $after" | awk -v n="${n:-0}" '{
+	echo "$name|$(echo "$before $after" | awk -v n="${n:-0}" -v hz="$HZ" '{
 		if (n <= 0) { print "-|-|-|-|-|-"; exit }
-		u = 1000000 / 100 / n                  # µs per jiffy per request (USER_HZ 100)
+		u = 1000000 / hz / n                   # µs per clock tick per request
 		m = ($6 - $1) * u; g = ($7 - $2) * u; f = ($8 - $3) * u; b = ($9 - $4) * u
 		idle = 100 - 100 * ($9 - $4) / ($10 - $5)
 		printf "%.0f|%.0f|%.0f|%.0f|%.0f|%.0f", m, g, f, b - m - g - f, b, idle }')" >>"$CPU"

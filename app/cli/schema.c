@@ -589,13 +589,11 @@ static void diff_table(struct ops *o, const struct schema_table *w, const struct
 			op_add(o, fmt("ALTER TABLE `%s` MODIFY COLUMN %s", t, w->cols[i].definition),
 			       fmt("ALTER TABLE `%s` MODIFY COLUMN %s", t, lc->definition));
 	}
-	/* 4. Indexes that go or change. */
+	/* 4. Indexes that change (same name): the old form is dropped. */
 	for (size_t i = 0; i < l->nidx; i++) {
 		const struct schema_index *lx = &l->idx[i];
 		const struct schema_index *wx = find_idx(w, lx->name);
-		if (!wx && implicit_fk_index(l, lx))
-			continue;
-		if (!wx || wx->unique != lx->unique || strcmp(wx->columns, lx->columns))
+		if (wx && (wx->unique != lx->unique || strcmp(wx->columns, lx->columns)))
 			op_add(o, index_drop_sql(t, lx), index_add_sql(t, lx));
 	}
 	/* 5. Indexes that come or changed. */
@@ -604,6 +602,15 @@ static void diff_table(struct ops *o, const struct schema_table *w, const struct
 		const struct schema_index *lx = find_idx(l, wx->name);
 		if (!lx || wx->unique != lx->unique || strcmp(wx->columns, lx->columns))
 			op_add(o, index_add_sql(t, wx), index_drop_sql(t, wx));
+	}
+	/* 5b. Indexes that go: after the new ones exist, so that an index a
+	 * foreign key needs can be replaced by a new one that also serves it
+	 * (InnoDB refuses to drop the only index of a foreign key). */
+	for (size_t i = 0; i < l->nidx; i++) {
+		const struct schema_index *lx = &l->idx[i];
+		if (find_idx(w, lx->name) || implicit_fk_index(l, lx))
+			continue;
+		op_add(o, index_drop_sql(t, lx), index_add_sql(t, lx));
 	}
 	/* 6. Columns dropped. */
 	for (size_t i = 0; i < l->ncols; i++) {

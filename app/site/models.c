@@ -14,6 +14,10 @@ ORM_MODEL_DEFINE(article, ARTICLE_COLUMNS, ARTICLE_RELS, .after_write = site_art
 			 {.name = "ix_article_isdelete_pdatetime",
 			  .columns = {"isdelete", "pdatetime", "id", "user_id", "click_num",
 				      "author_name", "title"}},
+			 /* A user's visible articles newest first (user pages): read
+			  * in index order, whatever their number; it also serves
+			  * the foreign key on user_id. */
+			 {.columns = {"user_id", "isdelete", "pdatetime", "id"}},
 			 {.columns = {NULL}},
 		 });
 ORM_MODEL_DEFINE(student, STUDENT_COLUMNS, STUDENT_RELS);

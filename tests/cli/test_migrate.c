@@ -194,3 +194,30 @@ TEST(test_upgrade_to_0003_fills_the_author_name_of_existing_articles)
 	CHECK_INT(cli_run(&r, "db downgrade 0002"), 0);
 	CHECK(!column_exists("article", "author_name"));
 }
+
+/* Replacing the only index a foreign key has (article.user_id's) by a wider
+ * one: the migration creates the new index before it drops the old, since
+ * InnoDB refuses to drop the index a foreign key needs; both directions
+ * run. */
+TEST(test_migrate_replaces_a_foreign_keys_index_new_one_first)
+{
+	struct run_result r;
+	char text[16384];
+	at_head();
+	/* The database as before 0004: user_id's own index, not the wider one. */
+	CHECK_INT(cli_sql(NULL, 0, "CREATE INDEX ix_article_user_id ON article (user_id)"), 0);
+	CHECK_INT(cli_sql(NULL, 0, "DROP INDEX ix_article_user_id_isdelete_pdatetime_id ON article"), 0);
+	CHECK_INT(cli_run(&r, "db migrate -m 'wider fk index'"), 0);
+	newest(".up.sql", text, sizeof text);
+	const char *add = strstr(text, "CREATE INDEX `ix_article_user_id_isdelete_pdatetime_id`");
+	const char *drop = strstr(text, "DROP INDEX `ix_article_user_id` ");
+	CHECK_MSG(add && drop && add < drop, "up: %.400s", text);
+	CHECK_INT(cli_run(&r, "db upgrade"), 0);
+	CHECK_MSG(r.status == 0, "%s", r.err);
+	CHECK_INT(count_sql("SELECT COUNT(*) FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = "
+			    "DATABASE() AND INDEX_NAME = '%s'", "ix_article_user_id"), 0);
+	CHECK_INT(cli_run(&r, "db downgrade -1"), 0);
+	CHECK_MSG(r.status == 0, "%s", r.err);
+	CHECK_INT(count_sql("SELECT COUNT(*) FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = "
+			    "DATABASE() AND INDEX_NAME = '%s'", "ix_article_user_id"), 1);
+}

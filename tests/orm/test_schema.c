@@ -52,7 +52,9 @@ TEST(test_model_declaration_yields_struct_enums_and_metadata)
 	CHECK_INT(article_model.indexes[0].ncolumns, 7);
 	CHECK(article_model.indexes[0].columns[1] == ORM_COL(article, pdatetime));
 	CHECK(article_model.indexes[0].columns[6] == ORM_COL(article, title));
-	CHECK_STR(article_model.indexes[1].name, "ix_article_user_id");
+	/* An index that leads with the FK column serves the foreign key: no
+	 * separate ix_article_user_id. */
+	CHECK_STR(article_model.indexes[1].name, "ix_article_user_id_isdelete_pdatetime_id");
 	CHECK_INT(student_course_model.nindexes, 2);
 	CHECK_STR(student_course_model.indexes[0].name, "uq_student_course_stu_id_cou_id");
 	CHECK(student_course_model.indexes[0].unique);
@@ -85,7 +87,7 @@ TEST(test_create_table_sql_renders_exact_ddl)
 		       "  PRIMARY KEY (`id`),\n"
 		       "  KEY `ix_article_isdelete_pdatetime` (`isdelete`, `pdatetime`, `id`, `user_id`, "
 		       "`click_num`, `author_name`, `title`),\n"
-		       "  KEY `ix_article_user_id` (`user_id`),\n"
+		       "  KEY `ix_article_user_id_isdelete_pdatetime_id` (`user_id`, `isdelete`, `pdatetime`, `id`),\n"
 		       "  CONSTRAINT `fk_article_user_id` FOREIGN KEY (`user_id`) REFERENCES `user` (`id`)\n"
 		       ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci");
 	buf_reset(&b);

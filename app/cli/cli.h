@@ -2,6 +2,8 @@
 #ifndef FLACON_CLI_H
 #define FLACON_CLI_H
 
+#include <stdbool.h>
+
 #include "core/config.h"
 
 enum cli_status { CLI_OK = 0, CLI_FAILED = 1, CLI_USAGE = 2 };
@@ -14,6 +16,12 @@ struct cli_command {
 	 * cfg may be modified (options override it). */
 	int (*run)(struct config *cfg, int argc, char **argv);
 };
+
+struct db;
+/* Connect to cfg's database, or print why not ("flacon: ...") and return
+ * NULL. With models, the application's models are initialised too (for
+ * commands that use the ORM). */
+struct db *cli_connect(const struct config *cfg, bool models);
 
 extern const struct cli_command cli_runserver;
 extern const struct cli_command cli_routes;

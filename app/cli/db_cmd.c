@@ -10,22 +10,6 @@
 #include "cli/migrate.h"
 #include "db/db.h"
 
-static struct db *open_db(const struct config *cfg)
-{
-	char err[256];
-	struct db *db = db_new(cfg->database_url, err, sizeof err);
-	if (!db) {
-		fprintf(stderr, "flacon: %s\n", err);
-		return NULL;
-	}
-	if (db_ensure(db) < 0) {
-		fprintf(stderr, "flacon: %s\n", db->err);
-		db_close(db);
-		return NULL;
-	}
-	return db;
-}
-
 static int mkdir_p(const char *path)
 {
 	char tmp[1024];
@@ -281,7 +265,7 @@ static int db_main(struct config *cfg, int argc, char **argv)
 		fprintf(stderr, "flacon: unknown db subcommand '%s'\n", sub);
 		return CLI_USAGE;
 	}
-	struct db *db = open_db(cfg);
+	struct db *db = cli_connect(cfg, false);
 	if (!db)
 		return CLI_FAILED;
 	int rc;

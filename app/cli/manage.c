@@ -14,8 +14,7 @@
 
 int cli_create_schema(struct db *db, char *err, size_t errlen);
 
-/* Open the configured database, or print why not. */
-static struct db *connect_db(const struct config *cfg)
+struct db *cli_connect(const struct config *cfg, bool models)
 {
 	char err[256];
 	struct db *db = db_new(cfg->database_url, err, sizeof err);
@@ -28,9 +27,8 @@ static struct db *connect_db(const struct config *cfg)
 		db_close(db);
 		return NULL;
 	}
-	char merr[256];
-	if (site_models_init(merr, sizeof merr) < 0) {
-		fprintf(stderr, "flacon: models: %s\n", merr);
+	if (models && site_models_init(err, sizeof err) < 0) {
+		fprintf(stderr, "flacon: models: %s\n", err);
 		db_close(db);
 		return NULL;
 	}
@@ -51,7 +49,7 @@ static int create_all(struct config *cfg, int argc, char **argv)
 	(void)argv;
 	if (no_args("create-all", argc))
 		return CLI_USAGE;
-	struct db *db = connect_db(cfg);
+	struct db *db = cli_connect(cfg, true);
 	if (!db)
 		return CLI_FAILED;
 	char err[512];
@@ -69,7 +67,7 @@ static int drop_all(struct config *cfg, int argc, char **argv)
 	(void)argv;
 	if (no_args("drop-all", argc))
 		return CLI_USAGE;
-	struct db *db = connect_db(cfg);
+	struct db *db = cli_connect(cfg, true);
 	if (!db)
 		return CLI_FAILED;
 	int rc = orm_drop_all(db, &site_registry);
@@ -95,7 +93,7 @@ static int createuser(struct config *cfg, int argc, char **argv)
 		return CLI_FAILED;
 	}
 	pw[strcspn(pw, "\r\n")] = '\0';
-	struct db *db = connect_db(cfg);
+	struct db *db = cli_connect(cfg, true);
 	if (!db)
 		return CLI_FAILED;
 	char err[256];
@@ -115,7 +113,7 @@ static int deleteuser(struct config *cfg, int argc, char **argv)
 		fprintf(stderr, "flacon: deleteuser NAME\n");
 		return CLI_USAGE;
 	}
-	struct db *db = connect_db(cfg);
+	struct db *db = cli_connect(cfg, true);
 	if (!db)
 		return CLI_FAILED;
 	char err[256];
@@ -166,7 +164,7 @@ static int createcourse(struct config *cfg, int argc, char **argv)
 		fprintf(stderr, "flacon: createcourse NAME [--credits N] [--capacity N]\n");
 		return CLI_USAGE;
 	}
-	struct db *db = connect_db(cfg);
+	struct db *db = cli_connect(cfg, true);
 	if (!db)
 		return CLI_FAILED;
 	char err[256];
@@ -185,7 +183,7 @@ static int session_gc(struct config *cfg, int argc, char **argv)
 	(void)argv;
 	if (no_args("session-gc", argc))
 		return CLI_USAGE;
-	struct db *db = connect_db(cfg);
+	struct db *db = cli_connect(cfg, true);
 	if (!db)
 		return CLI_FAILED;
 	long long n = web_session_gc(db);

@@ -421,17 +421,10 @@ static int seed_main(struct config *cfg, int argc, char **argv)
 		fprintf(stderr, "flacon: seed: articles need at least one user\n");
 		return CLI_USAGE;
 	}
-	char err[256];
-	struct db *db = db_new(cfg->database_url, err, sizeof err);
-	if (!db) {
-		fprintf(stderr, "flacon: %s\n", err);
+	struct db *db = cli_connect(cfg, false);
+	if (!db)
 		return CLI_FAILED;
-	}
 	int rc = CLI_FAILED;
-	if (db_ensure(db) < 0) {
-		fprintf(stderr, "flacon: %s\n", db->err);
-		goto out;
-	}
 	int64_t existing = count_rows(db, "SELECT (SELECT COUNT(*) FROM `user`) + (SELECT COUNT(*) FROM `course`)");
 	if (existing < 0) {
 		fprintf(stderr, "flacon: seed: %s (run 'flacon db upgrade' first)\n", db->err);

@@ -548,62 +548,6 @@ static int fetch_bytes(struct orm_session *s, MYSQL_STMT *st, struct rowbind *rb
 	return 0;
 }
 
-/* Store column i of the current row into obj's field c. */
-static int store_col(struct orm_session *s, MYSQL_STMT *st, struct rowbind *rb, size_t i,
-		     struct orm_obj *o, const struct orm_column *c)
-{
-	uint64_t bit = UINT64_C(1) << c->index;
-	char *f = (char *)o + c->offset;
-	if (rb->isnull[i]) {
-		memset(f, 0, orm_field_size(c->type));
-		o->nulls |= bit;
-		return 0;
-	}
-	o->nulls &= ~bit;
-	union stage *sg = &rb->st[i];
-	switch (c->type) {
-	case ORM_INTEGER:
-		memcpy(f, &sg->i32, sizeof sg->i32);
-		return 0;
-	case ORM_SMALLINT:
-		memcpy(f, &sg->i16, sizeof sg->i16);
-		return 0;
-	case ORM_BIGINT:
-		memcpy(f, &sg->i64, sizeof sg->i64);
-		return 0;
-	case ORM_BOOLEAN: {
-		bool v = sg->i8 != 0;
-		memcpy(f, &v, sizeof v);
-		return 0;
-	}
-	case ORM_FLOAT:
-		memcpy(f, &sg->d, sizeof sg->d);
-		return 0;
-	case ORM_DATE:
-	case ORM_TIME:
-	case ORM_DATETIME:
-		orm_put_int(o, c, from_mysql_time(c->type, &sg->t));
-		return 0;
-	case ORM_BINARY: {
-		char *p;
-		int rc = fetch_bytes(s, st, rb, i, &p);
-		if (rc)
-			return rc;
-		struct orm_bytes b = {p, rb->len[i]};
-		memcpy(f, &b, sizeof b);
-		return 0;
-	}
-	default: {
-		char *p;
-		int rc = fetch_bytes(s, st, rb, i, &p);
-		if (rc)
-			return rc;
-		orm_put_ptr(o, c->offset, p);
-		return 0;
-	}
-	}
-}
-
 static int64_t staged_int(const struct rowbind *rb, size_t i, enum orm_type t)
 {
 	switch (t) {
@@ -611,6 +555,70 @@ static int64_t staged_int(const struct rowbind *rb, size_t i, enum orm_type t)
 	case ORM_SMALLINT: return rb->st[i].i16;
 	default: return rb->st[i].i64;
 	}
+}
+
+/* The value of column i (of type t) of the current row: NULL, an integer
+ * (dates and times as their epoch seconds), a double, or text / bytes
+ * copied into the arena. 0 or an orm_err. */
+static int staged_value(struct orm_session *s, MYSQL_STMT *st, struct rowbind *rb, size_t i,
+			enum orm_type t, struct orm_value *out)
+{
+	if (rb->isnull[i]) {
+		*out = orm_null();
+		return 0;
+	}
+	const union stage *sg = &rb->st[i];
+	switch (t) {
+	case ORM_INTEGER:
+	case ORM_SMALLINT:
+	case ORM_BIGINT: *out = orm_int(staged_int(rb, i, t)); return 0;
+	case ORM_BOOLEAN: *out = orm_int(sg->i8 != 0); return 0;
+	case ORM_FLOAT: *out = orm_dbl(sg->d); return 0;
+	case ORM_DATE:
+	case ORM_TIME:
+	case ORM_DATETIME: *out = orm_int(from_mysql_time(t, &sg->t)); return 0;
+	default: {
+		char *p = NULL;
+		int rc = fetch_bytes(s, st, rb, i, &p);
+		if (rc)
+			return rc;
+		*out = orm_strn(p, rb->len[i]);
+		if (t == ORM_NUMERIC)
+			out->kind = ORM_V_DECIMAL;
+		else if (t == ORM_BINARY)
+			out->kind = ORM_V_BYTES;
+		return 0;
+	}
+	}
+}
+
+/* Store column i of the current row into obj's field c. */
+static int store_col(struct orm_session *s, MYSQL_STMT *st, struct rowbind *rb, size_t i,
+		     struct orm_obj *o, const struct orm_column *c)
+{
+	uint64_t bit = UINT64_C(1) << c->index;
+	char *f = (char *)o + c->offset;
+	struct orm_value v;
+	int rc = staged_value(s, st, rb, i, c->type, &v);
+	if (rc)
+		return rc;
+	if (v.kind == ORM_V_NULL) {
+		memset(f, 0, orm_field_size(c->type));
+		o->nulls |= bit;
+		return 0;
+	}
+	o->nulls &= ~bit;
+	if (c->type == ORM_FLOAT) {
+		memcpy(f, &v.d, sizeof v.d);
+	} else if (c->type == ORM_BINARY) {
+		struct orm_bytes b = {v.s.p, v.s.n};
+		memcpy(f, &b, sizeof b);
+	} else if (orm_type_is_ptr(c->type)) {
+		orm_put_ptr(o, c->offset, v.s.p);
+	} else {
+		orm_put_int(o, c, v.i);
+	}
+	return 0;
 }
 
 
@@ -759,42 +767,9 @@ int orm_fetch_rows(struct orm_session *s, MYSQL_STMT *st, const enum orm_type *t
 			goto out;
 		}
 		struct orm_value *row = &out->v[r * nc];
-		for (size_t i = 0; i < nc; i++) {
-			if (rb.isnull[i]) {
-				row[i] = orm_null();
-				continue;
-			}
-			union stage *sg = &rb.st[i];
-			switch (types[i]) {
-			case ORM_INTEGER:
-			case ORM_SMALLINT:
-			case ORM_BIGINT:
-				row[i] = orm_int(staged_int(&rb, i, types[i]));
-				break;
-			case ORM_BOOLEAN:
-				row[i] = orm_int(sg->i8 != 0);
-				break;
-			case ORM_FLOAT:
-				row[i] = orm_dbl(sg->d);
-				break;
-			case ORM_DATE:
-			case ORM_TIME:
-			case ORM_DATETIME:
-				row[i] = orm_int(from_mysql_time(types[i], &sg->t));
-				break;
-			default: {
-				char *p;
-				if ((rc = fetch_bytes(s, st, &rb, i, &p)))
-					goto out;
-				row[i] = orm_strn(p, rb.len[i]);
-				if (types[i] == ORM_NUMERIC)
-					row[i].kind = ORM_V_DECIMAL;
-				else if (types[i] == ORM_BINARY)
-					row[i].kind = ORM_V_BYTES;
-				break;
-			}
-			}
-		}
+		for (size_t i = 0; i < nc; i++)
+			if ((rc = staged_value(s, st, &rb, i, types[i], &row[i])))
+				goto out;
 		out->nrows++;
 	}
 out:

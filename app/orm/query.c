@@ -668,8 +668,12 @@ static int render_done(struct render *r, const char **sql)
 	return 0;
 }
 
+/* A query can run: 0, ORM_NOMEM for NULL (an allocation failed while it
+ * was built), or the error recorded while building it. */
 static int qcheck(struct orm_query *q)
 {
+	if (!q)
+		return ORM_NOMEM;
 	if (q->err)
 		return orm_fail(q->s, q->err, "%s", q->why ? q->why : orm_strerror(q->err));
 	return 0;
@@ -691,8 +695,6 @@ static int load_eager(struct orm_session *s, const struct qnode *n, struct orm_l
 int orm_all(struct orm_query *q, struct orm_list *out)
 {
 	memset(out, 0, sizeof *out);
-	if (!q)
-		return ORM_NOMEM;
 	int rc = qcheck(q);
 	if (rc)
 		return rc;
@@ -737,8 +739,6 @@ int orm_first_or_404(struct orm_query *q, void **out)
 int orm_count(struct orm_query *q, int64_t *out)
 {
 	*out = 0;
-	if (!q)
-		return ORM_NOMEM;
 	int rc = qcheck(q);
 	if (rc)
 		return rc;
@@ -796,8 +796,6 @@ static size_t count_nodes(const struct qnode *n)
 int orm_rows(struct orm_query *q, struct orm_rows *out)
 {
 	memset(out, 0, sizeof *out);
-	if (!q)
-		return ORM_NOMEM;
 	int rc = qcheck(q);
 	if (rc)
 		return rc;
@@ -837,8 +835,6 @@ int orm_update(struct orm_query *q, const struct orm_assign *set, size_t n, uint
 {
 	if (affected)
 		*affected = 0;
-	if (!q)
-		return ORM_NOMEM;
 	int rc = qcheck(q);
 	if (rc || (rc = bulk_check(q)))
 		return rc;
@@ -883,8 +879,6 @@ int orm_delete_where(struct orm_query *q, uint64_t *affected)
 {
 	if (affected)
 		*affected = 0;
-	if (!q)
-		return ORM_NOMEM;
 	int rc = qcheck(q);
 	if (rc || (rc = bulk_check(q)))
 		return rc;

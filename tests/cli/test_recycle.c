@@ -97,14 +97,12 @@ TEST(test_max_requests_recycles_workers_without_losing_a_request)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	CHECK_INT(ok, 9);
-	/* 9 requests, 3 per worker: the first worker and three after it (the
-	 * last one started after the ninth request). */
-	CHECK_MSG(nseen >= 4, "%d distinct workers for 9 requests with max_requests 3", nseen);
+	/* 9 requests, 3 per worker: three workers served them. (The fourth,
+	 * started after the ninth answer, may not be up yet when sampled.) */
+	CHECK_MSG(nseen >= 3, "%d distinct workers for 9 requests with max_requests 3", nseen);
 	CHECK_MSG(secs < 8.0, "9 requests took %.1f s: recycling is held back", secs);
-	kill(master, SIGTERM);
-	for (int i = 0; i < 100 && kill(master, 0) == 0; i++)
-		usleep(50 * 1000);
-	CHECK(kill(master, 0) != 0);
+	/* Before the stop (which ends workers too): the first two workers
+	 * had left cleanly by the time their successors answered. */
 	char text[8192] = "";
 	FILE *lf = fopen(log, "r");
 	if (lf) {
@@ -112,6 +110,13 @@ TEST(test_max_requests_recycles_workers_without_losing_a_request)
 		text[n] = '\0';
 		fclose(lf);
 	}
-	CHECK_MSG(strstr(text, "exited with status 0") != NULL, "log: %.300s", text);
+	int clean = 0;
+	for (const char *p = text; (p = strstr(p, "exited with status 0")); p++)
+		clean++;
+	CHECK_MSG(clean >= 2, "%d clean exits before the stop; log: %.300s", clean, text);
+	kill(master, SIGTERM);
+	for (int i = 0; i < 100 && kill(master, 0) == 0; i++)
+		usleep(50 * 1000);
+	CHECK(kill(master, 0) != 0);
 	CHECK_MSG(strstr(text, "killed by signal") == NULL, "log: %.300s", text);
 }

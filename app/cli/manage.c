@@ -22,6 +22,8 @@ struct db *cli_connect(const struct config *cfg, bool models)
 		fprintf(stderr, "flacon: %s\n", err);
 		return NULL;
 	}
+	db->opt = db_options_from_config(cfg);
+	db->opt.read_timeout = 0; /* a migration may run for minutes */
 	if (db_ensure(db) < 0) {
 		fprintf(stderr, "flacon: %s\n", db->err);
 		db_close(db);

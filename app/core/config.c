@@ -27,6 +27,9 @@ static const struct key_def keys[] = {
 	{"server", "workers", K_INT, OFF(workers), 1, 1024},
 	{"server", "max_requests", K_INT, OFF(max_requests), 0, 1000000000L},
 	{"database", "url", K_STR, OFF(database_url), 0, 0},
+	{"database", "connect_timeout", K_INT, OFF(db_connect_timeout), 1, 3600},
+	{"database", "read_timeout", K_INT, OFF(db_read_timeout), 1, 86400},
+	{"database", "sync_wait", K_STR, OFF(db_sync_wait_text), 0, 0},
 	{"session", "cookie_name", K_STR, OFF(cookie_name), 0, 0},
 	{"session", "lifetime", K_INT, OFF(session_lifetime), 1, 100L * 365 * 86400},
 	{"session", "cookie_secure", K_BOOL, OFF(cookie_secure), 0, 0},
@@ -219,6 +222,9 @@ static int set_defaults(struct config *cfg)
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	cfg->workers = cpus > 0 ? (int)cpus : 2;
 	cfg->session_lifetime = 2678400;
+	cfg->db_connect_timeout = 2;
+	cfg->db_read_timeout = 10;
+	cfg->db_sync_wait = -1;
 	cfg->max_body = 1048576;
 	cfg->env = strdup("production");
 	cfg->listen = strdup("unix:var/run/flacon.sock");
@@ -258,6 +264,21 @@ int config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 		goto fail;
 	}
 	cfg->development = strcmp(cfg->env, "development") == 0;
+	if (cfg->db_sync_wait_text) {
+		const char *v = cfg->db_sync_wait_text;
+		if (!strcasecmp(v, "auto"))
+			cfg->db_sync_wait = -1;
+		else if (!strcasecmp(v, "true") || !strcmp(v, "1") || !strcasecmp(v, "yes") ||
+			 !strcasecmp(v, "on"))
+			cfg->db_sync_wait = 1;
+		else if (!strcasecmp(v, "false") || !strcmp(v, "0") || !strcasecmp(v, "no") ||
+			 !strcasecmp(v, "off"))
+			cfg->db_sync_wait = 0;
+		else {
+			snprintf(err, errlen, "database.sync_wait must be auto, on or off, got '%s'", v);
+			goto fail;
+		}
+	}
 	if (!*cfg->cookie_name || strpbrk(cfg->cookie_name, "=;, \t\"")) {
 		snprintf(err, errlen, "session.cookie_name is not a valid cookie name");
 		goto fail;
@@ -293,6 +314,7 @@ void config_free(struct config *cfg)
 	free(cfg->env);
 	free(cfg->listen);
 	free(cfg->database_url);
+	free(cfg->db_sync_wait_text);
 	free(cfg->cookie_name);
 	free(cfg->templates_dir);
 	free(cfg->migrations_dir);

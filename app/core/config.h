@@ -18,7 +18,11 @@ struct config {
 	char *listen;           /* server.listen */
 	int workers;            /* server.workers */
 	long max_requests;      /* server.max_requests */
-	char *database_url;     /* database.url */
+	char *database_url;     /* database.url (one host, or a comma list of hosts) */
+	long db_connect_timeout; /* database.connect_timeout, seconds per host (2) */
+	long db_read_timeout;   /* database.read_timeout, seconds (10) */
+	char *db_sync_wait_text; /* database.sync_wait as written: auto | on | off */
+	int db_sync_wait;       /* -1 auto (on for a Galera node), 0 off, 1 on */
 	char *cookie_name;      /* session.cookie_name */
 	long session_lifetime;  /* session.lifetime, seconds */
 	bool cookie_secure;     /* session.cookie_secure */

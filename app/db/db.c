@@ -3,11 +3,16 @@
 
 #include <errmsg.h>
 #include <mysqld_error.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "core/arena.h"
+#include "core/config.h"
 #include "core/text.h"
 
 struct db_stmt_slot {
@@ -33,6 +38,9 @@ void db_url_free(struct db_url *u)
 	free(u->host);
 	free(u->dbname);
 	free(u->socket);
+	for (size_t i = 0; i < u->nhosts; i++)
+		free(u->hosts[i].name);
+	free(u->hosts);
 	memset(u, 0, sizeof *u);
 }
 
@@ -62,19 +70,48 @@ int db_url_parse(const char *url, struct db_url *out, char *err, size_t errlen)
 		}
 		p = at + 1;
 	}
-	const char *colon = memchr(p, ':', (size_t)(auth_end - p));
-	if (colon) {
-		out->host = strndup(p, (size_t)(colon - p));
-		long port = strtol(colon + 1, NULL, 10);
-		if (port <= 0 || port > 65535) {
-			snprintf(err, errlen, "database.url has a bad port");
+	/* host[:port][,host[:port]...] */
+	size_t nhosts = 1;
+	for (const char *c = p; c < auth_end; c++)
+		nhosts += *c == ',';
+	out->hosts = calloc(nhosts, sizeof *out->hosts);
+	if (!out->hosts) {
+		snprintf(err, errlen, "out of memory");
+		db_url_free(out);
+		return -1;
+	}
+	for (const char *h = p; h <= auth_end;) {
+		const char *end = memchr(h, ',', (size_t)(auth_end - h));
+		if (!end)
+			end = auth_end;
+		struct db_host *dh = &out->hosts[out->nhosts];
+		const char *colon = memchr(h, ':', (size_t)(end - h));
+		if (colon) {
+			char *e;
+			long port = strtol(colon + 1, &e, 10);
+			if (port <= 0 || port > 65535 || e != end) {
+				snprintf(err, errlen, "database.url has a bad port");
+				db_url_free(out);
+				return -1;
+			}
+			dh->port = (unsigned)port;
+		}
+		dh->name = strndup(h, (size_t)((colon ? colon : end) - h));
+		if (!dh->name) {
+			snprintf(err, errlen, "out of memory");
 			db_url_free(out);
 			return -1;
 		}
-		out->port = (unsigned)port;
-	} else {
-		out->host = strndup(p, (size_t)(auth_end - p));
+		out->nhosts++;
+		if (nhosts > 1 && !*dh->name) {
+			snprintf(err, errlen, "database.url has an empty host in its list");
+			db_url_free(out);
+			return -1;
+		}
+		h = end + 1;
 	}
+	out->host = strdup(out->hosts[0].name);
+	out->port = out->hosts[0].port;
 	if (slash) {
 		const char *dbend = qm ? qm : slash + strlen(slash);
 		out->dbname = strndup(slash + 1, (size_t)(dbend - slash - 1));
@@ -94,6 +131,15 @@ int db_url_parse(const char *url, struct db_url *out, char *err, size_t errlen)
 	return 0;
 }
 
+struct db_options db_options_from_config(const struct config *cfg)
+{
+	struct db_options o = DB_OPTIONS_DEFAULT;
+	o.connect_timeout = (unsigned)cfg->db_connect_timeout;
+	o.read_timeout = (unsigned)cfg->db_read_timeout;
+	o.sync_wait = cfg->db_sync_wait;
+	return o;
+}
+
 struct db *db_new(const char *url, char *err, size_t errlen)
 {
 	struct db *db = calloc(1, sizeof *db);
@@ -105,6 +151,7 @@ struct db *db_new(const char *url, char *err, size_t errlen)
 		free(db);
 		return NULL;
 	}
+	db->opt = (struct db_options)DB_OPTIONS_DEFAULT;
 	return db;
 }
 
@@ -146,7 +193,8 @@ bool db_errno_is_connection(unsigned e)
 {
 	return e == CR_SERVER_GONE_ERROR || e == CR_SERVER_LOST || e == CR_CONNECTION_ERROR ||
 	       e == CR_CONN_HOST_ERROR || e == CR_SERVER_LOST_EXTENDED ||
-	       e == ER_CONNECTION_KILLED || e == ER_SERVER_SHUTDOWN || e == CR_COMMANDS_OUT_OF_SYNC;
+	       e == ER_CONNECTION_KILLED || e == ER_SERVER_SHUTDOWN || e == CR_COMMANDS_OUT_OF_SYNC ||
+	       e == ER_UNKNOWN_COM_ERROR /* 1047: Galera node not ready */;
 }
 
 void db_note_error(struct db *db, unsigned errnum, const char *msg)
@@ -157,36 +205,175 @@ void db_note_error(struct db *db, unsigned errnum, const char *msg)
 		db_disconnect(db);
 }
 
-int db_ensure(struct db *db)
+static long long now_ms(void)
 {
-	if (db->conn)
-		return 0;
-	MYSQL *m = mysql_init(NULL);
-	if (!m) {
-		snprintf(db->err, sizeof db->err, "out of memory");
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* One text query of constant SQL (no values): the first column of the
+ * first row into out (may be NULL). 0, or the MariaDB error number. */
+static unsigned query_value(MYSQL *m, const char *sql, char *out, size_t n)
+{
+	if (out && n)
+		*out = '\0';
+	if (mysql_real_query(m, sql, strlen(sql)))
+		return mysql_errno(m) ? mysql_errno(m) : CR_UNKNOWN_ERROR;
+	MYSQL_RES *r = mysql_store_result(m);
+	if (!r)
+		return mysql_errno(m);
+	MYSQL_ROW row = mysql_fetch_row(r);
+	if (row && row[0] && out && n)
+		snprintf(out, n, "%s", row[0]);
+	mysql_free_result(r);
+	return 0;
+}
+
+/* Is the server behind m usable? Sets *galera. 0 = usable, else the reason
+ * in err. A Galera node must be a synced member of the primary component. */
+static int server_usable(struct db *db, MYSQL *m, bool *galera, char *err, size_t n)
+{
+	char v[32];
+	*galera = false;
+	unsigned e = query_value(m, "SELECT @@global.wsrep_on", v, sizeof v);
+	if (e == ER_UNKNOWN_SYSTEM_VARIABLE)
+		return 0; /* a server built without wsrep */
+	if (e) {
+		snprintf(err, n, "%s", mysql_error(m));
 		return -1;
 	}
-	unsigned timeout = 2;
+	if (strcmp(v, "1") && strcasecmp(v, "ON"))
+		return 0;
+	*galera = true;
+	MYSQL_RES *r = NULL;
+	const char *sql = "SHOW GLOBAL STATUS WHERE Variable_name IN ('wsrep_ready', 'wsrep_local_state')";
+	if (mysql_real_query(m, sql, strlen(sql)) || !(r = mysql_store_result(m))) {
+		snprintf(err, n, "%s", mysql_error(m));
+		return -1;
+	}
+	bool ready = false, synced = false;
+	for (MYSQL_ROW row; (row = mysql_fetch_row(r));) {
+		if (!row[0] || !row[1])
+			continue;
+		if (!strcasecmp(row[0], "wsrep_ready"))
+			ready = !strcasecmp(row[1], "ON");
+		else if (!strcasecmp(row[0], "wsrep_local_state"))
+			synced = !strcmp(row[1], "4");
+	}
+	mysql_free_result(r);
+	if (!ready || !synced) {
+		snprintf(err, n, "Galera node not ready (wsrep_ready %s, wsrep_local_state %s)",
+			 ready ? "ON" : "OFF", synced ? "4 Synced" : "not Synced");
+		return -1;
+	}
+	if (db->opt.sync_wait != 0 && query_value(m, "SET SESSION wsrep_sync_wait = 1", NULL, 0)) {
+		snprintf(err, n, "%s", mysql_error(m));
+		return -1;
+	}
+	return 0;
+}
+
+/* Connect to host i and check it is usable; the connection or NULL. */
+static MYSQL *connect_host(struct db *db, size_t i, bool *galera, char *err, size_t n)
+{
+	MYSQL *m = mysql_init(NULL);
+	if (!m) {
+		snprintf(err, n, "out of memory");
+		return NULL;
+	}
+	unsigned timeout = db->opt.connect_timeout ? db->opt.connect_timeout : 2;
 	mysql_optionsv(m, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
-	unsigned rw_timeout = 30;
-	mysql_optionsv(m, MYSQL_OPT_READ_TIMEOUT, &rw_timeout);
-	mysql_optionsv(m, MYSQL_OPT_WRITE_TIMEOUT, &rw_timeout);
+	if (db->opt.read_timeout) {
+		unsigned rw_timeout = db->opt.read_timeout;
+		mysql_optionsv(m, MYSQL_OPT_READ_TIMEOUT, &rw_timeout);
+		mysql_optionsv(m, MYSQL_OPT_WRITE_TIMEOUT, &rw_timeout);
+	}
 	mysql_optionsv(m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
 	/* UTC everywhere: SPEC 7 stores and shows datetimes in UTC. */
 	mysql_optionsv(m, MYSQL_INIT_COMMAND,
 		       "SET time_zone = '+00:00', sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_DATE,"
 		       "NO_ZERO_IN_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION'");
-	const char *host = db->url.socket ? NULL : (db->url.host && *db->url.host ? db->url.host : NULL);
-	if (!mysql_real_connect(m, host, db->url.user, db->url.password, db->url.dbname,
-				db->url.port, db->url.socket, CLIENT_FOUND_ROWS)) {
+	const struct db_host *h = &db->url.hosts[i];
+	const char *host = db->url.socket ? NULL : (*h->name ? h->name : NULL);
+	if (!mysql_real_connect(m, host, db->url.user, db->url.password, db->url.dbname, h->port,
+				db->url.socket, CLIENT_FOUND_ROWS)) {
 		db->last_errno = mysql_errno(m);
-		snprintf(db->err, sizeof db->err, "cannot connect to MariaDB: %s", mysql_error(m));
+		snprintf(err, n, "%s", mysql_error(m));
 		mysql_close(m);
-		return -1;
+		return NULL;
 	}
-	db->conn = m;
-	db->connects++;
-	return 0;
+	if (server_usable(db, m, galera, err, n) < 0) {
+		db->last_errno = ER_UNKNOWN_COM_ERROR;
+		mysql_close(m);
+		return NULL;
+	}
+	return m;
+}
+
+int db_ensure(struct db *db)
+{
+	if (db->conn)
+		return 0;
+	char why[200] = "";
+	size_t nh = db->url.socket ? 1 : db->url.nhosts;
+	for (size_t i = 0; i < nh; i++) {
+		bool galera;
+		MYSQL *m = connect_host(db, i, &galera, why, sizeof why);
+		if (!m)
+			continue;
+		db->conn = m;
+		db->galera = galera;
+		db->host_idx = i;
+		db->unreachable = false;
+		db->next_probe_ms = now_ms() + 2000;
+		db->connects++;
+		return 0;
+	}
+	db->unreachable = true;
+	if (db->last_errno == 0)
+		db->last_errno = CR_CONNECTION_ERROR;
+	if (nh > 1)
+		snprintf(db->err, sizeof db->err, "cannot connect to MariaDB: no usable host of %zu (last: %s)",
+			 nh, why);
+	else
+		snprintf(db->err, sizeof db->err, "cannot connect to MariaDB: %s", why);
+	return -1;
+}
+
+void db_idle_check(struct db *db)
+{
+	if (!db->conn || db->host_idx == 0)
+		return;
+	long long now = now_ms();
+	if (now < db->next_probe_ms)
+		return;
+	db->next_probe_ms = now + 2000;
+	char why[200];
+	for (size_t i = 0; i < db->host_idx; i++) {
+		bool galera;
+		MYSQL *m = connect_host(db, i, &galera, why, sizeof why);
+		if (!m)
+			continue;
+		/* an earlier host is usable again: every host of the cluster
+		 * converges on the same (first usable) node */
+		db_disconnect(db);
+		db->conn = m;
+		db->galera = galera;
+		db->host_idx = i;
+		db->connects++;
+		return;
+	}
+}
+
+const char *db_host_name(const struct db *db, char *buf, size_t n)
+{
+	if (!db->conn || db->url.socket)
+		snprintf(buf, n, "%s", db->conn ? db->url.socket : "-");
+	else
+		snprintf(buf, n, "%s:%u", db->url.hosts[db->host_idx].name,
+			 db->url.hosts[db->host_idx].port ? db->url.hosts[db->host_idx].port : 3306);
+	return buf;
 }
 
 static size_t hash_sql(const char *s)
@@ -283,18 +470,82 @@ int db_exec(struct db *db, const char *sql)
 	return 0;
 }
 
+bool db_errno_is_retryable(unsigned e)
+{
+	return e == ER_LOCK_DEADLOCK || e == ER_LOCK_WAIT_TIMEOUT;
+}
+
+bool db_unavailable(const struct db *db)
+{
+	return db->unreachable || !db->conn || db_errno_is_connection(db->last_errno) ||
+	       db_errno_is_retryable(db->last_errno);
+}
+
+void db_backoff(unsigned attempt)
+{
+	static uint64_t x;
+	if (!x) {
+		struct timespec t;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		x = ((uint64_t)getpid() << 32) ^ (uint64_t)t.tv_nsec ^ UINT64_C(0x9E3779B97F4A7C15);
+	}
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	unsigned span = 4u << (attempt < 5 ? attempt : 5);
+	unsigned ms = 1 + (unsigned)(((x * UINT64_C(2685821657736338717)) >> 33) % span);
+	struct timespec d = {.tv_sec = 0, .tv_nsec = (long)ms * 1000000L};
+	nanosleep(&d, NULL);
+}
+
+int db_retry(struct db *db, bool txn, db_txn_fn fn, void *arg)
+{
+	unsigned e = 0;
+	for (unsigned attempt = 0; attempt < DB_RETRY_ATTEMPTS; attempt++) {
+		if (attempt)
+			db_backoff(attempt - 1);
+		bool committing = false;
+		if (!txn || db_exec(db, "START TRANSACTION") == 0) {
+			if (fn(db, arg) == 0) {
+				if (!txn)
+					return 0;
+				committing = true;
+				if (db_exec(db, "COMMIT") == 0)
+					return 0;
+			}
+		}
+		e = db->last_errno;
+		char msg[sizeof db->err];
+		memcpy(msg, db->err, sizeof msg);
+		if (txn && db->conn)
+			db_exec(db, "ROLLBACK");
+		db->last_errno = e;
+		memcpy(db->err, msg, sizeof msg);
+		bool again = db_errno_is_retryable(e) ||
+			     (db_errno_is_connection(e) && !committing && !db->unreachable);
+		if (!again)
+			return -1;
+	}
+	db->last_errno = e;
+	return -1;
+}
+
 int db_ping(struct db *db)
 {
-	/* A connection that was open may be stale (the server restarted since):
-	 * one failed ping on it earns one fresh connect before we say down. */
+	/* A connection that was open may be stale (the server restarted since,
+	 * or its Galera node left the primary component, where even SELECT 1
+	 * fails with 1047 while COM_PING still succeeds): one failed check on
+	 * it earns one fresh connect — to the next usable host — before we
+	 * say down. */
 	for (int attempt = 0; attempt < 2; attempt++) {
 		bool was_connected = db->conn != NULL;
 		if (db_ensure(db) < 0)
 			return -1;
 		db->queries++;
-		if (!mysql_ping(db->conn))
+		unsigned e = query_value(db->conn, "SELECT 1", NULL, 0);
+		if (!e)
 			return 0;
-		db_note_error(db, mysql_errno(db->conn), mysql_error(db->conn));
+		db_note_error(db, e, mysql_error(db->conn));
 		db_disconnect(db);
 		if (!was_connected)
 			break;

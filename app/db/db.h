@@ -10,37 +10,73 @@
 
 #include <mysql.h>
 
+struct db_host {
+	char *name; /* host name or address */
+	unsigned port; /* 0 = the default (3306) */
+};
+
 struct db_url {
-	char *user, *password, *host, *dbname, *socket;
+	char *user, *password, *host, *dbname, *socket; /* host, port: the first of hosts */
 	unsigned port;
+	struct db_host *hosts; /* every host of "h1:p1,h2:p2,h3", in order (at least one) */
+	size_t nhosts;
 };
 
 /* Parse "mariadb://user:pass@host:port/db?socket=path" (percent-decoded
- * user and password). Relative socket paths are kept as given. Returns 0,
- * or -1 with a message in err. Free with db_url_free(). */
+ * user and password). The host part may be a comma list of host[:port]
+ * (a cluster: SPEC section 11). Relative socket paths are kept as given.
+ * Returns 0, or -1 with a message in err. Free with db_url_free(). */
 int db_url_parse(const char *url, struct db_url *out, char *err, size_t errlen);
 void db_url_free(struct db_url *u);
+
+/* How a connection is made (database.* of the configuration). */
+struct db_options {
+	unsigned connect_timeout; /* seconds per host tried */
+	unsigned read_timeout;    /* seconds a statement may wait for the server; 0 = no limit */
+	int sync_wait;            /* wsrep_sync_wait = 1 on a Galera node: -1 auto (on), 0 off, 1 on */
+};
+#define DB_OPTIONS_DEFAULT {.connect_timeout = 2, .read_timeout = 30, .sync_wait = -1}
 
 struct db {
 	MYSQL *conn;            /* NULL while disconnected */
 	struct db_url url;
+	struct db_options opt;
 	unsigned long queries;  /* statements executed since the last reset */
 	unsigned long connects; /* successful connects (tests, logs) */
 	char err[256];          /* last error, one line */
 	unsigned last_errno;    /* last MariaDB error number (0 = none) */
 	struct db_stmt_slot *cache;
 	size_t cache_cap, cache_n;
+	size_t host_idx;        /* url.hosts[host_idx] is the connected host */
+	bool galera;            /* the connected server is a Galera node */
+	bool unreachable;       /* the last connect found no usable host */
+	long long next_probe_ms; /* when a worker on a later host looks at the earlier ones again */
 };
+
+struct config;
+/* The options of cfg's database.* keys. */
+struct db_options db_options_from_config(const struct config *cfg);
 
 /* Make a handle for url; no connection is made yet. NULL on a bad URL
  * (message in err) or out of memory. Free with db_close(). */
 struct db *db_new(const char *url, char *err, size_t errlen);
 void db_close(struct db *db);
-/* Connect if not connected. Returns 0, or -1 (db->err says why). */
+/* Connect if not connected: to the first host of the list that answers and
+ * is usable — on Galera a synced member of the primary component
+ * (wsrep_ready = ON, wsrep_local_state = 4), with wsrep_sync_wait = 1 unless
+ * options say otherwise. Returns 0, or -1 (db->err says why). */
 int db_ensure(struct db *db);
+/* Between requests: a connection on a later host of the list moves back
+ * to an earlier one as soon as that is usable again (looked at every few
+ * seconds, never inside a transaction). */
+void db_idle_check(struct db *db);
+/* A host name for logs: "h:p" of the connected host, or "-". */
+const char *db_host_name(const struct db *db, char *buf, size_t n);
 /* Drop the connection and every cached statement (after a lost server). */
 void db_disconnect(struct db *db);
-/* True when errnum means the connection is gone (reconnect next time). */
+/* True when errnum means the connection is gone or its server unusable
+ * (1047: a Galera node outside the primary component): reconnect next
+ * time, to the next usable host. */
 bool db_errno_is_connection(unsigned errnum);
 /* Record a MariaDB error (from a stmt or the connection): sets err and
  * last_errno; a connection error also disconnects. */
@@ -53,6 +89,28 @@ MYSQL_STMT *db_prepare(struct db *db, const char *sql);
 int db_exec(struct db *db, const char *sql);
 /* mysql_stmt_execute with counting and error bookkeeping. 0 or -1. */
 int db_stmt_execute(struct db *db, MYSQL_STMT *st);
+/* Retrying writes (SPEC 10) — the one policy every write path follows, the
+ * ORM's orm_transaction included. */
+#define DB_RETRY_ATTEMPTS 8
+/* A deadlock (1213, also how Galera reports a certification conflict) or a
+ * lock wait timeout (1205): the server rolled the work back; run it again. */
+bool db_errno_is_retryable(unsigned errnum);
+/* Sleep before retry number attempt (0, 1, ...): uniform in 1 .. 4 << attempt
+ * ms (at most 128 ms), so racing writers spread out. */
+void db_backoff(unsigned attempt);
+/* Run fn(db, arg) with retries: as one transaction (START TRANSACTION ...
+ * COMMIT) when txn, else as autocommit statements that are safe to run
+ * twice. Retried on a retryable error, and on a connection lost before
+ * COMMIT was sent (the next attempt reconnects, to the next usable host);
+ * fn must restore its own state at the start of each run. 0, or -1 with
+ * db->err and db->last_errno of the last failure. */
+typedef int (*db_txn_fn)(struct db *db, void *arg);
+int db_retry(struct db *db, bool txn, db_txn_fn fn, void *arg);
+/* True when the database cannot be used now (connection gone, no usable
+ * host, a Galera node out of the primary component, retries exhausted on
+ * conflicts): the web layer answers 503, not 500. */
+bool db_unavailable(const struct db *db);
+
 /* Check the server answers (a cheap round trip). 0 or -1. */
 int db_ping(struct db *db);
 

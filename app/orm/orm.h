@@ -36,6 +36,7 @@ enum orm_err {
 	ORM_DB = -5,        /* lost connection or any other database error */
 	ORM_NOMEM = -6,     /* the arena is out of memory */
 	ORM_MISUSE = -7,    /* a bug in the caller: unknown column, wrong model, bad state */
+	ORM_UNAVAILABLE = -8, /* retries exhausted, or the database cannot be used now (503) */
 };
 
 /* A static one-word description of an orm_err ("conflict", ...). */
@@ -288,6 +289,7 @@ struct orm_obj {
 	uint32_t rels_loaded;   /* bit r: relationship r holds its rows */
 	uint8_t state;          /* enum orm_state */
 	bool in_txn_log;
+	bool expired;           /* values from before a rollback: reloaded by the next get or query */
 };
 
 /* A list of objects (one-to-many and many-to-many fields, query results).
@@ -545,6 +547,9 @@ struct orm_session {
 	struct orm_txn_entry *txn_log;          /* rollback data of the open transaction */
 	bool in_txn;
 	unsigned long txn_connects;             /* db->connects at BEGIN */
+	bool commit_sent;                       /* the last COMMIT reached the wire */
+	bool refresh_rows;                      /* fetching a FOR UPDATE: refresh mapped objects */
+	unsigned txn_attempts;                  /* runs of fn in the last orm_transaction */
 	int err;                                /* last orm_err */
 	unsigned db_errno;                      /* last MariaDB error number */
 	char errmsg[256];                       /* last error, one line */
@@ -585,8 +590,33 @@ int orm_flush(struct orm_session *s);
 /* Flush, then COMMIT: one transaction. No statement when nothing changed. */
 int orm_commit(struct orm_session *s);
 /* ROLLBACK; objects revert to their last committed values, pending ones are
- * expunged, loaded relationships are expired (reloaded on next access). */
+ * expunged, loaded relationships are expired (reloaded on next access).
+ * Every persistent object is expired, as SQLAlchemy does: its values are
+ * those read before the rollback, so the next orm_get, query or FOR UPDATE
+ * that meets its row refreshes it in place (same pointer, current values). */
 int orm_rollback(struct orm_session *s);
+
+/* One unit of work run as a retryable transaction (SQLAlchemy users write
+ * this loop by hand): BEGIN, fn(s, arg), COMMIT. When fn or the COMMIT fails
+ * with a deadlock (1213), a lock wait timeout (1205), a Galera certification
+ * conflict, or a connection lost before COMMIT was sent, everything is
+ * rolled back, every object expired (fn reads fresh rows next time), and fn
+ * runs again after a short randomized back-off, at most ORM_TXN_ATTEMPTS
+ * times in all; then ORM_UNAVAILABLE (the web layer answers 503).
+ * fn returns 0 to commit, or an orm_err to roll back and return it; fn may
+ * also end the transaction itself (orm_rollback for "nothing to do"), then
+ * nothing more is sent. fn must be safe to run again: keep its results in
+ * arg and set them on every run. A connection lost during COMMIT is never
+ * retried (the commit may have happened): ORM_UNAVAILABLE. */
+#define ORM_TXN_ATTEMPTS DB_RETRY_ATTEMPTS
+typedef int (*orm_txn_fn)(struct orm_session *s, void *arg);
+int orm_transaction(struct orm_session *s, orm_txn_fn fn, void *arg);
+/* As orm_transaction for one statement that is atomic on its own (a bulk
+ * UPDATE such as a click count): no BEGIN / COMMIT around it; retried on a
+ * deadlock, lock wait timeout or certification conflict only. */
+int orm_retry(struct orm_session *s, orm_txn_fn fn, void *arg);
+/* Attempts the last orm_transaction / orm_retry of this session made. */
+unsigned orm_transaction_attempts(const struct orm_session *s);
 
 /* Query.get(): the object with primary key id from the identity map, or
  * from the database (one query); *out = NULL when there is none. */
@@ -636,6 +666,9 @@ enum orm_agg { ORM_COUNT, ORM_SUM, ORM_AVG, ORM_MIN, ORM_MAX };
  * earlier) makes the query fail with ORM_NOMEM when run. */
 const struct orm_expr *orm_cmp(struct orm_session *s, const struct orm_expr *term,
 			       enum orm_op op, struct orm_value v);
+/* term op term, e.g. course.enrolled < course.capacity. */
+const struct orm_expr *orm_cmp_terms(struct orm_session *s, const struct orm_expr *a, enum orm_op op,
+				     const struct orm_expr *b);
 const struct orm_expr *orm_eq(struct orm_session *s, const struct orm_column *c, struct orm_value v);
 const struct orm_expr *orm_ne(struct orm_session *s, const struct orm_column *c, struct orm_value v);
 const struct orm_expr *orm_lt(struct orm_session *s, const struct orm_column *c, struct orm_value v);

@@ -84,6 +84,8 @@ void orm_list_remove(struct orm_list *l, const struct orm_obj *o);
 
 /* Identity map. */
 struct orm_obj *orm_idmap_find(struct orm_session *s, const struct orm_model *m, int64_t pk);
+/* Has any column of o changed since it was loaded / flushed? */
+bool orm_obj_dirty(const struct orm_obj *o);
 int orm_idmap_put(struct orm_session *s, struct orm_obj *o);
 void orm_idmap_remove(struct orm_session *s, struct orm_obj *o);
 /* Put o in the session's object list. */

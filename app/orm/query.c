@@ -105,6 +105,20 @@ const struct orm_expr *orm_cmp(struct orm_session *s, const struct orm_expr *ter
 	return e;
 }
 
+const struct orm_expr *orm_cmp_terms(struct orm_session *s, const struct orm_expr *a, enum orm_op op,
+				     const struct orm_expr *b)
+{
+	if (!a || !b)
+		return NULL;
+	struct orm_expr *e = ex_new(s, E_CMP);
+	if (!e)
+		return NULL;
+	e->op = op;
+	e->a = a;
+	e->b = b;
+	return e;
+}
+
 #define CMP_FN(name, OP)                                                                     \
 	const struct orm_expr *name(struct orm_session *s, const struct orm_column *c,       \
 				    struct orm_value v)                                      \
@@ -490,6 +504,11 @@ static void render_expr(struct render *r, const struct orm_expr *e)
 	switch (e->kind) {
 	case E_CMP:
 		render_term(r, e->a);
+		if (!e->vals) { /* term op term: column against column */
+			sqlb_puts(&r->b, ops[e->op]);
+			render_term(r, e->b);
+			return;
+		}
 		if (e->vals[0].kind == ORM_V_NULL && (e->op == ORM_OP_EQ || e->op == ORM_OP_NE)) {
 			/* == None renders IS NULL, as SQLAlchemy does */
 			sqlb_puts(&r->b, e->op == ORM_OP_EQ ? " IS NULL" : " IS NOT NULL");
@@ -710,8 +729,12 @@ int orm_all(struct orm_query *q, struct orm_list *out)
 	render_tail(&r, true);
 	if (q->for_update)
 		sqlb_puts(&r.b, " FOR UPDATE");
-	if ((rc = render_done(&r, &sql)) || (rc = orm_run(q->s, sql, &r.ps, &st)) ||
-	    (rc = orm_fetch_objects(q->s, st, q->m, out, NULL)))
+	if ((rc = render_done(&r, &sql)) || (rc = orm_run(q->s, sql, &r.ps, &st)))
+		return rc;
+	q->s->refresh_rows = q->for_update;
+	rc = orm_fetch_objects(q->s, st, q->m, out, NULL);
+	q->s->refresh_rows = false;
+	if (rc)
 		return rc;
 	if ((rc = load_eager(q->s, q->eager, out)))
 		return rc;

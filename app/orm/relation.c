@@ -83,7 +83,7 @@ int orm_rel_load(struct orm_session *s, struct orm_obj *const *objs, size_t n,
 		int64_t key = orm_get_int(o, r->local);
 		if (r->kind == ORM_MANY_TO_ONE && r->remote == tg->pk) {
 			struct orm_obj *t = orm_idmap_find(s, tg, key);
-			if (t && t->state != ORM_DELETED) {
+			if (t && t->state != ORM_DELETED && !t->expired) {
 				set_loaded_scalar(o, r, t); /* no query: identity map */
 				continue;
 			}

@@ -20,6 +20,7 @@ const char *orm_strerror(int err)
 	case ORM_DB: return "database error";
 	case ORM_NOMEM: return "out of memory";
 	case ORM_MISUSE: return "misuse";
+	case ORM_UNAVAILABLE: return "unavailable";
 	}
 	return "unknown error";
 }

@@ -667,6 +667,18 @@ int orm_fetch_objects(struct orm_session *s, MYSQL_STMT *st, const struct orm_mo
 		struct orm_obj *o = orm_idmap_find(s, m, id);
 		if (o && o->state == ORM_DELETED)
 			continue; /* deleted in this session: as if flushed */
+		if (o && (o->expired || (s->refresh_rows && !o->in_txn_log && !orm_obj_dirty(o)))) {
+			/* populate_existing: values read before a rollback, or
+			 * a locking read (FOR UPDATE) of an unchanged object,
+			 * take the row's current values in place */
+			for (size_t i = 0; i < m->ncolumns && !rc; i++)
+				rc = store_col(s, st, &rb, i, o, &m->columns[i]);
+			if (rc)
+				goto out;
+			memcpy(o->snapshot, o, m->size);
+			o->touched = 0;
+			o->expired = false;
+		}
 		if (!o) {
 			o = arena_calloc(s->arena, 1, m->size);
 			void *snap = arena_alloc(s->arena, m->size);

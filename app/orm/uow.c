@@ -268,6 +268,11 @@ static uint64_t dirty_mask(const struct orm_obj *o)
 	return mask;
 }
 
+bool orm_obj_dirty(const struct orm_obj *o)
+{
+	return dirty_mask(o) != 0;
+}
+
 /* Make the null bits say exactly what is NULL, then snapshot := object. */
 static void snapshot_now(struct orm_obj *o)
 {
@@ -496,6 +501,9 @@ static void rollback_internal(struct orm_session *s)
 		}
 		restore_columns(o, o->snapshot);
 		o->state = ORM_PERSISTENT;
+		/* what we hold was read before the rollback: stale for whoever
+		 * retries (the next get / query that meets the row refreshes it) */
+		o->expired = true;
 		/* relationships expire: reloaded on next access */
 		o->rels_loaded = 0;
 		for (size_t k = 0; k < o->model->nrels; k++) {
@@ -1030,6 +1038,7 @@ int orm_commit(struct orm_session *s)
 		rollback_internal(s);
 		return rc;
 	}
+	s->commit_sent = true;
 	if (session_exec(s, "COMMIT") < 0) {
 		rc = orm_fail_db(s);
 		rollback_internal(s);
@@ -1041,6 +1050,70 @@ int orm_commit(struct orm_session *s)
 }
 
 /* ------------------------------------------------------------------ */
+/* Retryable transactions                                               */
+
+/* May a failed attempt run again? A deadlock, lock wait timeout or
+ * certification conflict (Galera reports it as 1213) rolled everything
+ * back; so did a connection lost before COMMIT was sent. */
+static bool txn_retryable(const struct orm_session *s, int rc)
+{
+	if (rc == ORM_RETRY)
+		return true;
+	return rc == ORM_DB && db_errno_is_connection(s->db_errno) && !s->commit_sent &&
+	       !s->db->unreachable;
+}
+
+int orm_transaction(struct orm_session *s, orm_txn_fn fn, void *arg)
+{
+	int rc = 0;
+	s->txn_attempts = 0;
+	for (unsigned attempt = 0; attempt < ORM_TXN_ATTEMPTS; attempt++) {
+		if (attempt)
+			db_backoff(attempt - 1);
+		s->txn_attempts++;
+		s->commit_sent = false;
+		rc = orm_begin(s);
+		if (!rc)
+			rc = fn(s, arg);
+		if (!rc && s->in_txn)
+			rc = orm_commit(s);
+		if (!rc)
+			return 0;
+		if (s->in_txn)
+			rollback_internal(s);
+		if (!txn_retryable(s, rc))
+			return rc;
+	}
+	return orm_fail(s, ORM_UNAVAILABLE, "transaction still failing after %u attempts: %s",
+			s->txn_attempts, s->errmsg);
+}
+
+int orm_retry(struct orm_session *s, orm_txn_fn fn, void *arg)
+{
+	int rc = 0;
+	s->txn_attempts = 0;
+	for (unsigned attempt = 0; attempt < ORM_TXN_ATTEMPTS; attempt++) {
+		if (attempt)
+			db_backoff(attempt - 1);
+		s->txn_attempts++;
+		rc = fn(s, arg);
+		if (!rc)
+			return 0;
+		if (s->in_txn)
+			rollback_internal(s);
+		if (rc != ORM_RETRY)
+			return rc;
+	}
+	return orm_fail(s, ORM_UNAVAILABLE, "statement still failing after %u attempts: %s",
+			s->txn_attempts, s->errmsg);
+}
+
+unsigned orm_transaction_attempts(const struct orm_session *s)
+{
+	return s->txn_attempts;
+}
+
+/* ------------------------------------------------------------------ */
 /* get                                                                  */
 
 int orm_get(struct orm_session *s, const struct orm_model *m, int64_t id, void **out)
@@ -1049,7 +1122,7 @@ int orm_get(struct orm_session *s, const struct orm_model *m, int64_t id, void *
 	if (!m->ready)
 		return orm_fail(s, ORM_MISUSE, "%s: registry not initialised", m->name);
 	struct orm_obj *o = orm_idmap_find(s, m, id);
-	if (o) {
+	if (o && !o->expired) {
 		if (o->state != ORM_DELETED)
 			*out = o;
 		return 0;

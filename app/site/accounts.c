@@ -35,6 +35,48 @@ int site_create_user(struct db *db, const char *username, const char *password, 
 	return rc < 0 ? -1 : 0;
 }
 
+struct delete_user_txn {
+	const char *username;
+	struct db *db;
+	uint64_t articles;
+	long long sessions;
+	bool missing;
+};
+
+static int delete_user_run(struct orm_session *s, void *arg)
+{
+	struct delete_user_txn *t = arg;
+	t->articles = 0;
+	t->sessions = 0;
+	t->missing = false;
+	struct user *u = NULL;
+	struct orm_query *q = orm_filter_by(user_query(s), "username", orm_str(t->username));
+	int rc = user_first(orm_for_update(orm_filter_by(q, "isdelete", orm_bool(false))), &u);
+	if (rc < 0)
+		return rc;
+	if (!u) {
+		t->missing = true;
+		orm_rollback(s);
+		return ORM_NOT_FOUND;
+	}
+	ORM_SET(u, user, isdelete, true);
+	q = orm_filter_by(article_query(s), "user_id", orm_int(u->id));
+	q = orm_filter_by(q, "isdelete", orm_bool(false));
+	struct orm_assign set = {ORM_COL(article, isdelete), orm_bool(true), false};
+	if ((rc = orm_update(q, &set, 1, &t->articles)) < 0)
+		return rc;
+	/* The bulk UPDATE bypassed the flush hook: adjust the count here. */
+	if ((rc = site_counter_add(s, "articles", -(int64_t)t->articles)) < 0)
+		return rc;
+	if ((t->sessions = web_session_delete_user(t->db, u->id)) < 0) {
+		s->db_errno = t->db->last_errno;
+		snprintf(s->errmsg, sizeof s->errmsg, "%s", t->db->err);
+		int e = orm_err_from_errno(s->db_errno);
+		return e ? e : ORM_DB;
+	}
+	return 0;
+}
+
 int site_delete_user(struct db *db, const char *username, long long *narticles, long long *nsessions,
 		     char *err, size_t errlen)
 {
@@ -42,45 +84,38 @@ int site_delete_user(struct db *db, const char *username, long long *narticles, 
 	arena_init(&a, 8192);
 	struct orm_session s;
 	orm_session_init(&s, db, &a);
-	int rc = orm_begin(&s);
-	struct user *u = NULL;
-	if (rc == 0) {
-		struct orm_query *q = orm_filter_by(user_query(&s), "username", orm_str(username));
-		rc = user_first(orm_for_update(orm_filter_by(q, "isdelete", orm_bool(false))), &u);
-	}
-	if (rc == 0 && !u) {
+	struct delete_user_txn t = {.username = username, .db = db};
+	int rc = orm_transaction(&s, delete_user_run, &t);
+	if (t.missing) {
 		snprintf(err, errlen, "no user called %s", username);
-		rc = ORM_NOT_FOUND;
-		goto out;
-	}
-	uint64_t affected = 0;
-	if (rc == 0) {
-		ORM_SET(u, user, isdelete, true);
-		struct orm_query *q = orm_filter_by(article_query(&s), "user_id", orm_int(u->id));
-		q = orm_filter_by(q, "isdelete", orm_bool(false));
-		struct orm_assign set = {ORM_COL(article, isdelete), orm_bool(true), false};
-		rc = orm_update(q, &set, 1, &affected);
-	}
-	/* The bulk UPDATE bypassed the flush hook: adjust the count here. */
-	if (rc == 0)
-		rc = site_counter_add(&s, "articles", -(int64_t)affected);
-	long long gone = 0;
-	if (rc == 0 && (gone = web_session_delete_user(db, u->id)) < 0)
-		rc = ORM_DB;
-	if (rc == 0)
-		rc = orm_commit(&s);
-	if (rc < 0) {
+	} else if (rc < 0) {
 		snprintf(err, errlen, "%s", orm_errmsg(&s)[0] ? orm_errmsg(&s) : db->err);
-		goto out;
+	} else {
+		*narticles = (long long)t.articles;
+		*nsessions = t.sessions;
 	}
-	*narticles = (long long)affected;
-	*nsessions = gone;
-out:
-	if (rc < 0)
-		orm_rollback(&s);
 	orm_session_close(&s);
 	arena_free(&a);
 	return rc < 0 ? -1 : 0;
+}
+
+struct course_txn {
+	const char *name;
+	int credits;
+	long capacity;
+	struct course *c;
+};
+
+static int create_course_run(struct orm_session *s, void *arg)
+{
+	struct course_txn *t = arg;
+	struct course *c = t->c = course_new(s);
+	if (!c)
+		return ORM_NOMEM;
+	c->cname = t->name;
+	c->score = (int16_t)t->credits;
+	c->capacity = (int32_t)t->capacity;
+	return orm_add(s, c);
 }
 
 int site_create_course(struct db *db, const char *name, int credits, long capacity, long long *id,
@@ -95,24 +130,14 @@ int site_create_course(struct db *db, const char *name, int credits, long capaci
 	arena_init(&a, 4096);
 	struct orm_session s;
 	orm_session_init(&s, db, &a);
-	struct course *c = course_new(&s);
-	int rc = c ? 0 : ORM_NOMEM;
-	if (rc == 0) {
-		c->cname = name;
-		c->score = (int16_t)credits;
-		c->capacity = (int32_t)capacity;
-		rc = orm_add(&s, c);
-	}
-	if (rc == 0)
-		rc = orm_commit(&s);
+	struct course_txn t = {.name = name, .credits = credits, .capacity = capacity};
+	int rc = orm_transaction(&s, create_course_run, &t);
 	if (rc == ORM_CONFLICT)
 		snprintf(err, errlen, "a course called %s exists", name);
 	else if (rc < 0)
 		snprintf(err, errlen, "%s", orm_errmsg(&s));
 	else
-		*id = c->id;
-	if (rc < 0)
-		orm_rollback(&s);
+		*id = t.c->id;
 	orm_session_close(&s);
 	arena_free(&a);
 	return rc < 0 ? -1 : 0;

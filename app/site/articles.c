@@ -138,21 +138,34 @@ int articles_list(struct request *req, struct response *resp)
 	return site_render(req, resp, 200, "articles/list", ctx);
 }
 
+struct click_txn {
+	int64_t id;
+	uint64_t affected;
+};
+
+/* Count the click atomically, only for a visible article: one UPDATE,
+ * atomic on its own, retried on a conflict (orm_retry). */
+static int click_run(struct orm_session *s, void *arg)
+{
+	struct click_txn *t = arg;
+	struct orm_query *q = orm_filter_by(article_query(s), "id", orm_int(t->id));
+	q = orm_filter_by(q, "isdelete", orm_bool(false));
+	struct orm_assign inc = {ORM_COL(article, click_num), orm_int(1), true};
+	t->affected = 0;
+	return orm_update(q, &inc, 1, &t->affected);
+}
+
 int articles_show(struct request *req, struct response *resp)
 {
 	struct site_req *sr = site_req(req);
 	int64_t id = site_path_id(req);
 	if (!id)
 		return not_found(req, resp);
-	/* Count the click atomically, only for a visible article. */
-	struct orm_query *q = orm_filter_by(article_query(&sr->orm), "id", orm_int(id));
-	q = orm_filter_by(q, "isdelete", orm_bool(false));
-	struct orm_assign inc = {ORM_COL(article, click_num), orm_int(1), true};
-	uint64_t affected = 0;
-	int rc = orm_update(q, &inc, 1, &affected);
+	struct click_txn t = {.id = id};
+	int rc = orm_retry(&sr->orm, click_run, &t);
 	if (rc < 0)
 		return site_orm_error(req, resp, rc);
-	if (!affected)
+	if (!t.affected)
 		return not_found(req, resp);
 	const struct orm_value *v;
 	if ((rc = find_article(req, id, &v)) < 0)
@@ -200,30 +213,45 @@ int articles_new(struct request *req, struct response *resp)
 	return render_new(req, resp, 200, "", "", NULL, NULL);
 }
 
-/* Insert an article by the logged-in user. 0 with *out, or an orm_err. */
-static int create_article(struct request *req, const char *title, const char *content,
-			  struct article **out)
+struct article_txn {
+	struct request *req;
+	const char *title, *content;
+	int64_t id;
+	struct article *a;
+	int status; /* delete: 0, 403 or 404 */
+};
+
+static int create_article_run(struct orm_session *s, void *arg)
 {
-	struct site_req *sr = site_req(req);
-	struct user *me = site_user(req);
-	struct article *a = article_new(&sr->orm);
+	struct article_txn *t = arg;
+	struct user *me = site_user(t->req);
+	struct article *a = t->a = article_new(s);
 	if (!a || !me)
 		return ORM_NOMEM;
-	a->title = arena_strdup(req->arena, title);
-	a->content = arena_strdup(req->arena, content);
+	a->title = t->title;
+	a->content = t->content;
 	/* The author by id: the logged-in user is not an ORM object here. Its
 	 * name is copied in too (usernames never change), so that lists need
 	 * no join. */
 	ORM_SET(a, article, user_id, me->id);
-	ORM_SET(a, article, author_name, arena_strdup(req->arena, me->username));
-	int rc = orm_add(&sr->orm, a);
-	if (rc == 0)
-		rc = orm_commit(&sr->orm);
-	if (rc < 0) {
-		orm_rollback(&sr->orm);
+	ORM_SET(a, article, author_name, me->username);
+	return orm_add(s, a);
+}
+
+/* Insert an article by the logged-in user. 0 with *out, or an orm_err. */
+static int create_article(struct request *req, const char *title, const char *content,
+			  struct article **out)
+{
+	struct user *me = site_user(req);
+	struct article_txn t = {.req = req,
+				.title = arena_strdup(req->arena, title),
+				.content = arena_strdup(req->arena, content)};
+	if (!me || !t.title || !t.content || !(me = site_user(req)))
+		return ORM_NOMEM;
+	int rc = orm_transaction(&site_req(req)->orm, create_article_run, &t);
+	if (rc < 0)
 		return rc;
-	}
-	*out = a;
+	*out = t.a;
 	return 0;
 }
 
@@ -252,24 +280,33 @@ int articles_create(struct request *req, struct response *resp)
 			     "article_created");
 }
 
+static int delete_article_run(struct orm_session *s, void *arg)
+{
+	struct article_txn *t = arg;
+	struct article *a = NULL;
+	t->status = 0;
+	int rc = article_get(s, t->id, &a);
+	if (rc < 0)
+		return rc;
+	struct user *me = site_user(t->req);
+	if (!a || a->isdelete)
+		t->status = 404;
+	else if (!me || me->id != a->user_id)
+		t->status = 403;
+	if (t->status)
+		return orm_rollback(s);
+	ORM_SET(a, article, isdelete, true);
+	return 0;
+}
+
 /* Logical delete by the author. 0, 403, 404 or an orm_err. */
 static int delete_article(struct request *req, int64_t id)
 {
-	struct site_req *sr = site_req(req);
-	struct article *a = NULL;
-	int rc = id > 0 ? article_get(&sr->orm, id, &a) : 0;
-	if (rc < 0)
-		return rc;
-	if (!a || a->isdelete)
+	if (id <= 0)
 		return 404;
-	struct user *me = site_user(req);
-	if (!me || me->id != a->user_id)
-		return 403;
-	ORM_SET(a, article, isdelete, true);
-	rc = orm_commit(&sr->orm);
-	if (rc < 0)
-		orm_rollback(&sr->orm);
-	return rc;
+	struct article_txn t = {.req = req, .id = id};
+	int rc = orm_transaction(&site_req(req)->orm, delete_article_run, &t);
+	return rc < 0 ? rc : t.status;
 }
 
 int articles_delete(struct request *req, struct response *resp)

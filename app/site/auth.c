@@ -57,18 +57,20 @@ static bool truthy(const char *v)
 	       !strcasecmp(v, "yes");
 }
 
-int site_account_create(struct orm_session *s, const char *username, const char *password,
-			struct user **out)
+struct account_txn {
+	const char *username, *hash;
+	struct user *u;
+};
+
+static int account_create_run(struct orm_session *s, void *arg)
 {
-	char hash[WEB_PASSWORD_HASH_BYTES];
-	if (web_password_hash(password, hash) < 0)
-		return ORM_NOMEM;
-	struct user *u = user_new(s);
+	struct account_txn *t = arg;
+	struct user *u = t->u = user_new(s);
 	struct student *st = student_new(s);
 	if (!u || !st)
 		return ORM_NOMEM;
-	u->username = arena_strdup(s->arena, username);
-	u->password = arena_strdup(s->arena, hash);
+	u->username = arena_strdup(s->arena, t->username);
+	u->password = arena_strdup(s->arena, t->hash);
 	if (!u->username || !u->password)
 		return ORM_NOMEM;
 	st->sname = u->username;
@@ -77,13 +79,21 @@ int site_account_create(struct orm_session *s, const char *username, const char 
 		rc = orm_set_related(s, st, ORM_REL(student, user), u);
 	if (rc == 0)
 		rc = orm_add(s, st);
-	if (rc == 0)
-		rc = orm_commit(s);
-	if (rc < 0) {
-		orm_rollback(s);
+	return rc;
+}
+
+int site_account_create(struct orm_session *s, const char *username, const char *password,
+			struct user **out)
+{
+	/* The hash is computed once, outside the retried transaction. */
+	char hash[WEB_PASSWORD_HASH_BYTES];
+	if (web_password_hash(password, hash) < 0)
+		return ORM_NOMEM;
+	struct account_txn t = {.username = username, .hash = hash};
+	int rc = orm_transaction(s, account_create_run, &t);
+	if (rc < 0)
 		return rc;
-	}
-	*out = u;
+	*out = t.u;
 	return 0;
 }
 

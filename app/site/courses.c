@@ -1,7 +1,8 @@
 /* courses.c — course selection: the course pages, select / drop, the
- * student's own courses, and the course API. Capacity is a hard limit: an
- * enrollment locks its course row (SELECT ... FOR UPDATE) before it counts
- * the seats, so racing workers are serialized per course. */
+ * student's own courses, and the course API. Capacity is a hard limit: a
+ * seat is taken by a conditional UPDATE (enrolled < capacity) in the same
+ * transaction as the student_course row, so it holds on one server and on
+ * any cluster topology. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,19 +11,6 @@
 #include "site/site_priv.h"
 #include "web/web.h"
 
-
-/* The logged-in user's student profile as an ORM object (NULL when none),
- * by the id the session holds. */
-static int my_student(struct request *req, struct student **out)
-{
-	struct site_req *sr = site_req(req);
-	*out = NULL;
-	int64_t sid;
-	int rc = site_student_id(req, &sid);
-	if (rc < 0 || !sid)
-		return rc;
-	return student_get(&sr->orm, sid, out);
-}
 
 /* A course as the API shows it; selected < 0 leaves "selected" out. */
 static void jw_course(struct site_jw *w, int64_t id, const char *cname, int64_t score,
@@ -333,80 +321,109 @@ int api_courses_show(struct request *req, struct response *resp)
 enum enroll_result { ENROLL_NEW, ENROLL_ALREADY, ENROLL_FULL, ENROLL_NO_COURSE, ENROLL_DROPPED,
 		     ENROLL_NOT_SELECTED };
 
-/* One attempt of student.courses.append(course) under the course's row
- * lock. *course_out is the course when it exists. */
-static int enroll_once(struct request *req, int64_t id, bool drop, int *result, struct course **course_out)
+/* One select or drop, run by orm_transaction (retried on fresh rows). */
+struct enroll_txn {
+	struct request *req;
+	int64_t course_id, student_id;
+	bool drop;
+	int result;           /* enum enroll_result, set by every run */
+	struct course *course; /* the course with its values after the change */
+};
+
+/* The student_course row of (student, course): affected rows of a DELETE
+ * when del, else whether it exists. */
+static int association(struct orm_session *s, const struct enroll_txn *t, bool del, bool *hit)
 {
-	struct site_req *sr = site_req(req);
-	struct orm_session *s = &sr->orm;
-	int rc = orm_begin(s);
+	struct orm_query *q = orm_filter_by(orm_query(s, &student_course_model), "stu_id",
+					    orm_int(t->student_id));
+	q = orm_filter_by(q, "cou_id", orm_int(t->course_id));
+	if (del) {
+		uint64_t n = 0;
+		int rc = orm_delete_where(q, &n);
+		*hit = n > 0;
+		return rc;
+	}
+	int64_t n = 0;
+	int rc = orm_count(orm_limit(q, 1), &n);
+	*hit = n > 0;
+	return rc;
+}
+
+/* The course's seat count moves by delta in a statement that checks the
+ * limit itself: UPDATE course SET enrolled = enrolled + 1 WHERE id = ? AND
+ * enrolled < capacity. Its affected-row count is the answer, whatever any
+ * other transaction, worker or cluster node read before: no correctness
+ * rests on a lock another node cannot see (SPEC 11). */
+static int move_seat(struct orm_session *s, int64_t course_id, int delta, bool *moved)
+{
+	struct orm_query *q = orm_filter_by(course_query(s), "id", orm_int(course_id));
+	if (delta > 0)
+		q = orm_filter(q, orm_cmp_terms(s, orm_colref(s, ORM_COL(course, enrolled)), ORM_OP_LT,
+						orm_colref(s, ORM_COL(course, capacity))));
+	else
+		q = orm_filter(q, orm_gt(s, ORM_COL(course, enrolled), orm_int(0)));
+	struct orm_assign set = {ORM_COL(course, enrolled), orm_int(delta), true};
+	uint64_t n = 0;
+	int rc = orm_update(q, &set, 1, &n);
+	*moved = n > 0;
+	return rc;
+}
+
+/* The course row as it is now (inside the transaction, after our change;
+ * FOR UPDATE refreshes an object the session already maps). */
+static int reread_course(struct orm_session *s, struct enroll_txn *t)
+{
+	return course_first(orm_for_update(orm_filter_by(course_query(s), "id", orm_int(t->course_id))),
+			    &t->course);
+}
+
+static int enroll_run(struct orm_session *s, void *arg)
+{
+	struct enroll_txn *t = arg;
+	t->course = NULL;
+	int rc = course_get(s, t->course_id, &t->course);
 	if (rc < 0)
 		return rc;
-	struct course *c = NULL;
-	rc = course_first(orm_for_update(orm_filter_by(course_query(s), "id", orm_int(id))), &c);
-	if (rc < 0)
-		goto fail;
-	*course_out = c;
-	if (!c) {
-		*result = ENROLL_NO_COURSE;
+	if (!t->course) {
+		t->result = ENROLL_NO_COURSE;
 		return orm_rollback(s);
 	}
-	struct student *st = NULL;
-	rc = my_student(req, &st);
-	if (rc < 0)
-		goto fail;
-	if (!st) {
-		rc = ORM_MISUSE;
-		orm_rollback(s);
-		log_error("user %lld has no student profile", (long long)site_user(req)->id);
-		return rc;
-	}
-	struct orm_list *mine;
-	rc = student_load_courses(s, st, &mine);
-	if (rc < 0)
-		goto fail;
-	bool selected = orm_list_contains(mine, c);
-	if (drop) {
-		if (!selected) {
-			*result = ENROLL_NOT_SELECTED;
+	bool hit = false;
+	if (t->drop) {
+		if ((rc = association(s, t, true, &hit)) < 0)
+			return rc;
+		if (!hit) {
+			t->result = ENROLL_NOT_SELECTED;
 			return orm_rollback(s);
 		}
-		rc = orm_remove(s, st, ORM_REL(student, courses), c);
-		if (rc == 0) {
-			ORM_SET(c, course, enrolled, c->enrolled - 1);
-			rc = orm_commit(s);
-		}
-		if (rc < 0)
-			goto fail;
-		*result = ENROLL_DROPPED;
-		return 0;
+		if ((rc = move_seat(s, t->course_id, -1, &hit)) < 0)
+			return rc;
+		t->result = ENROLL_DROPPED;
+		return reread_course(s, t);
 	}
-	if (selected) {
+	if ((rc = association(s, t, false, &hit)) < 0)
+		return rc;
+	if (hit) {
 		/* Already selected: a no-op, also when the course is full. */
-		*result = ENROLL_ALREADY;
+		t->result = ENROLL_ALREADY;
 		return orm_rollback(s);
 	}
-	if (c->enrolled >= c->capacity) {
-		*result = ENROLL_FULL;
-		return orm_rollback(s);
+	if ((rc = move_seat(s, t->course_id, +1, &hit)) < 0)
+		return rc;
+	if (!hit) {
+		t->result = ENROLL_FULL;
+		orm_rollback(s);
+		return reread_course(s, t);
 	}
-	rc = orm_append(s, st, ORM_REL(student, courses), c);
-	if (rc == 0) {
-		ORM_SET(c, course, enrolled, c->enrolled + 1);
-		rc = orm_commit(s);
-	}
-	if (rc == ORM_CONFLICT) {
-		/* The same student enrolled in a parallel request. */
-		*result = ENROLL_ALREADY;
-		return 0;
-	}
-	if (rc < 0)
-		goto fail;
-	*result = ENROLL_NEW;
-	return 0;
-fail:
-	orm_rollback(s);
-	return rc;
+	struct student_course *sc = student_course_new(s);
+	if (!sc)
+		return ORM_NOMEM;
+	ORM_SET(sc, student_course, stu_id, t->student_id);
+	ORM_SET(sc, student_course, cou_id, t->course_id);
+	if ((rc = orm_add(s, sc)) < 0 || (rc = orm_flush(s)) < 0)
+		return rc;
+	t->result = ENROLL_NEW;
+	return reread_course(s, t);
 }
 
 static int enroll(struct request *req, int64_t id, bool drop, int *result, struct course **c)
@@ -416,12 +433,24 @@ static int enroll(struct request *req, int64_t id, bool drop, int *result, struc
 		*result = ENROLL_NO_COURSE;
 		return 0;
 	}
-	int rc = 0;
-	for (int attempt = 0; attempt < 5; attempt++) {
-		rc = enroll_once(req, id, drop, result, c);
-		if (rc != ORM_RETRY)
-			break;
+	struct enroll_txn t = {.req = req, .course_id = id, .drop = drop};
+	int rc = site_student_id(req, &t.student_id);
+	if (rc < 0)
+		return rc;
+	if (!t.student_id) {
+		log_error("user %lld has no student profile", (long long)site_user(req)->id);
+		return ORM_MISUSE;
 	}
+	rc = orm_transaction(&site_req(req)->orm, enroll_run, &t);
+	if (rc == ORM_CONFLICT && !drop) {
+		/* The same student enrolled in a parallel request: the unique
+		 * (stu_id, cou_id) refused the second row, the seat went back
+		 * with the rollback. */
+		t.result = ENROLL_ALREADY;
+		rc = course_get(&site_req(req)->orm, id, &t.course);
+	}
+	*result = t.result;
+	*c = t.course;
 	return rc;
 }
 

@@ -17,8 +17,10 @@
  * connection died reconnects here (db_ping connects when disconnected). */
 static int healthz(struct request *req, struct response *resp)
 {
-	if (db_ping(req->db) < 0)
+	if (db_ping(req->db) < 0) {
+		resp_header(resp, "Retry-After", "1");
 		return resp_text(resp, 503, "text/plain; charset=utf-8", "unavailable\n");
+	}
 	return resp_text(resp, 200, "text/plain; charset=utf-8", "ok\n");
 }
 
@@ -88,6 +90,8 @@ static const char *api_code(int status)
 	case 413: return "payload_too_large";
 	case 415: return "unsupported_media_type";
 	case 422: return "validation";
+	case 429: return "too_many_requests";
+	case 503: return "unavailable";
 	default: return "internal";
 	}
 }
@@ -111,8 +115,14 @@ static const char *default_message(int status)
  * HTML page elsewhere. Never reveals internals: a 500's message is fixed. */
 static void site_error(struct request *req, struct response *resp, int status, const char *message)
 {
+	/* A database that is down, hung, outside the primary component or
+	 * still conflicting after the retries is a 503, never a 500 (SPEC 7). */
+	if (status == 500 && req->db && db_unavailable(req->db))
+		status = 503;
 	const char *msg = status >= 500 || !message ? default_message(status) : message;
 	resp->status = status;
+	if (status == 503)
+		resp_header(resp, "Retry-After", "1");
 	if (is_api_path(req)) {
 		site_api_error(resp, status, api_code(status), msg);
 		return;
@@ -266,6 +276,7 @@ static int site_worker_init(const struct config *cfg, struct request *proto)
 		tmpl_set_free(t);
 		return -1;
 	}
+	db->opt = db_options_from_config(cfg);
 	/* Connect now when we can; a database that is down is retried per
 	 * request, so the worker starts anyway and /healthz answers 503. */
 	if (db_ensure(db) < 0)
@@ -287,6 +298,8 @@ static void site_worker_fini(struct request *proto)
 static void site_request_start(struct request *req)
 {
 	req->db->queries = 0;
+	/* on a later host of a cluster list: back to an earlier one when usable */
+	db_idle_check(req->db);
 	req->session = NULL;
 	struct site_req *sr = arena_calloc(req->arena, 1, sizeof *sr);
 	if (sr) {

@@ -429,13 +429,52 @@ json_object *web_session_pop(struct request *req, const char *key)
 	return v;
 }
 
+/* A write of session rows run by db_retry: each run starts from the state
+ * the session had before the first (a failed run may have changed it). */
+enum row_write { ROWS_LOGIN, ROWS_DELETE, ROWS_UPDATE, ROWS_INSERT };
+struct row_txn {
+	struct request *req;
+	struct web_session *s;
+	struct web_session before;
+	enum row_write what;
+	long long user_id;
+};
+
+static int row_txn_run(struct db *db, void *arg)
+{
+	(void)db;
+	struct row_txn *t = arg;
+	*t->s = t->before;
+	switch (t->what) {
+	case ROWS_LOGIN:
+		return delete_row(t->req, t->s) < 0 || insert_row(t->req, t->s, t->user_id) < 0 ? -1 : 0;
+	case ROWS_DELETE:
+		return delete_row(t->req, t->s);
+	case ROWS_UPDATE:
+		return update_row(t->req, t->s);
+	case ROWS_INSERT:
+		return insert_row(t->req, t->s, t->user_id);
+	}
+	return -1;
+}
+
+/* Login is one transaction (the old row goes, the new one comes); a single
+ * statement runs on its own. Deadlocks, lock wait timeouts and cluster
+ * certification conflicts are retried (SPEC 10). */
+static int write_rows(struct request *req, struct web_session *s, enum row_write what,
+		      long long user_id)
+{
+	struct row_txn t = {.req = req, .s = s, .before = *s, .what = what, .user_id = user_id};
+	return db_retry(req->db, what == ROWS_LOGIN, row_txn_run, &t);
+}
+
 int web_session_clear(struct request *req)
 {
 	struct web_session *s = usable(req);
 	if (!s)
 		return -1;
 	json_object *fresh = json_object_new_object();
-	if (!fresh || delete_row(req, s) < 0) {
+	if (!fresh || write_rows(req, s, ROWS_DELETE, 0) < 0) {
 		json_object_put(fresh);
 		s->failed = true; /* leave the cookie and the row as they are */
 		return -1;
@@ -460,7 +499,7 @@ int web_session_login(struct request *req, long long user_id)
 		return -1;
 	/* Rotation: the old token dies even when it belonged to this user, so
 	 * a token planted before login (fixation) is worth nothing after. */
-	if (delete_row(req, s) < 0 || insert_row(req, s, user_id) < 0) {
+	if (write_rows(req, s, ROWS_LOGIN, user_id) < 0) {
 		/* Nothing more is written for this session: the browser keeps a
 		 * cookie whose row may be gone, which reads as anonymous. */
 		s->failed = true;
@@ -525,16 +564,16 @@ int web_session_save(struct request *req, struct response *resp)
 	if (s->modified) {
 		if (s->has_row && !s->user_id && data_empty(s)) {
 			/* An anonymous visitor who stores nothing keeps no row. */
-			if (delete_row(req, s) < 0) {
+			if (write_rows(req, s, ROWS_DELETE, 0) < 0) {
 				rc = -1;
 				goto out;
 			}
 			s->cookie_new = false;
 			s->cookie_delete = true;
 		} else if (s->has_row) {
-			rc = update_row(req, s);
+			rc = write_rows(req, s, ROWS_UPDATE, 0);
 		} else if (!data_empty(s)) {
-			rc = insert_row(req, s, 0);
+			rc = write_rows(req, s, ROWS_INSERT, 0);
 		}
 		if (rc < 0)
 			goto out;

@@ -132,3 +132,49 @@ TEST(test_db_url_parse)
 	CHECK_INT(db_url_parse("mariadb://x", &u, err, sizeof err), -1);
 	CHECK_INT(db_url_parse("mariadb://x:99999/db", &u, err, sizeof err), -1);
 }
+
+TEST(test_db_url_parse_takes_a_cluster_host_list_in_order)
+{
+	struct db_url u;
+	char err[128];
+	CHECK_INT(db_url_parse("mariadb://u:p@h1:3306,h2:3307,h3/shop", &u, err, sizeof err), 0);
+	CHECK_INT(u.nhosts, 3);
+	CHECK_STR(u.hosts[0].name, "h1");
+	CHECK_INT(u.hosts[0].port, 3306);
+	CHECK_STR(u.hosts[1].name, "h2");
+	CHECK_INT(u.hosts[1].port, 3307);
+	CHECK_STR(u.hosts[2].name, "h3");
+	CHECK_INT(u.hosts[2].port, 0); /* the default port */
+	CHECK_STR(u.host, "h1");       /* the first host, as for one server */
+	CHECK_STR(u.dbname, "shop");
+	CHECK_STR(u.password, "p");
+	db_url_free(&u);
+	CHECK_INT(db_url_parse("mariadb://flacon@localhost/flacon", &u, err, sizeof err), 0);
+	CHECK_INT(u.nhosts, 1);
+	db_url_free(&u);
+	CHECK_INT(db_url_parse("mariadb://u@h1,,h3/db", &u, err, sizeof err), -1);
+	CHECK_INT(db_url_parse("mariadb://u@h1:3306,h2:x/db", &u, err, sizeof err), -1);
+}
+
+TEST(test_database_sync_wait_and_timeouts_are_configuration_keys)
+{
+	struct config c;
+	char err[256];
+	setenv("FLACON_DATABASE_SYNC_WAIT", "off", 1);
+	setenv("FLACON_DATABASE_READ_TIMEOUT", "7", 1);
+	CHECK_INT(config_load(&c, "/dev/null", err, sizeof err), 0);
+	CHECK_INT(c.db_sync_wait, 0);
+	CHECK_INT(c.db_read_timeout, 7);
+	CHECK_INT(c.db_connect_timeout, 2);
+	struct db_options o = db_options_from_config(&c);
+	CHECK_INT(o.read_timeout, 7);
+	CHECK_INT(o.sync_wait, 0);
+	config_free(&c);
+	setenv("FLACON_DATABASE_SYNC_WAIT", "sometimes", 1);
+	CHECK_INT(config_load(&c, "/dev/null", err, sizeof err), -1);
+	unsetenv("FLACON_DATABASE_SYNC_WAIT");
+	unsetenv("FLACON_DATABASE_READ_TIMEOUT");
+	CHECK_INT(config_load(&c, "/dev/null", err, sizeof err), 0);
+	CHECK_INT(c.db_sync_wait, -1); /* auto: on for a Galera node */
+	config_free(&c);
+}

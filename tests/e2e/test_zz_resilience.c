@@ -73,6 +73,29 @@ TEST(test_mariadb_down_gives_503_and_back_gives_200)
 	/* Several requests so that every worker notices. */
 	for (int i = 0; i < 6; i++)
 		CHECK_INT(healthz_status(), 503);
+	/* Every route answers 503 with Retry-After in its own format, never
+	 * 500 (SPEC 7): pages, the API, a write. */
+	static const char *const paths[] = {"/articles", "/articles/1", "/courses", "/api/articles",
+					    "/api/courses/1", "/users/alice"};
+	for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+		struct http_resp r;
+		char ra[32];
+		CHECK_INT(hc_get(paths[i], &r), 0);
+		CHECK_MSG(r.status == 503, "%s answered %d while the database is down", paths[i], r.status);
+		CHECK_MSG(hc_header(&r, "Retry-After", 0, ra, sizeof ra) != NULL, "%s: no Retry-After",
+			  paths[i]);
+		if (!strncmp(paths[i], "/api/", 5))
+			CHECK_MSG(r.body && strstr(r.body, "\"unavailable\"") != NULL, "%s: %s",
+				  paths[i], r.body ? r.body : "");
+		else
+			CHECK_MSG(r.body && strstr(r.body, "<html") != NULL, "%s: not an HTML page", paths[i]);
+		hc_free(&r);
+	}
+	struct http_resp w;
+	CHECK_INT(hc_request("POST", "/api/login", "Content-Type: application/json\r\n",
+			     "{\"username\":\"alice\",\"password\":\"flacon-demo\"}", 45, &w), 0);
+	CHECK_MSG(w.status == 503, "api login answered %d while the database is down", w.status);
+	hc_free(&w);
 	int na = e2e_workers(after, 64);
 	CHECK_INT(na, nb);
 	for (int i = 0; i < na; i++)

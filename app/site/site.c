@@ -121,12 +121,12 @@ static void site_error(struct request *req, struct response *resp, int status, c
 		status = 503;
 	const char *msg = status >= 500 || !message ? default_message(status) : message;
 	resp->status = status;
-	if (status == 503)
-		resp_header(resp, "Retry-After", "1");
 	if (is_api_path(req)) {
 		site_api_error(resp, status, api_code(status), msg);
 		return;
 	}
+	if (status == 503)
+		resp_header(resp, "Retry-After", "1");
 	resp->content_type = "text/html; charset=utf-8";
 	buf_reset(&resp->body);
 	json_object *ctx = json_object_new_object();

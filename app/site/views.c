@@ -247,6 +247,8 @@ int site_api_error(struct response *resp, int status, const char *code, const ch
 	site_jw_key(&w, "message");
 	site_jw_str(&w, message);
 	site_jw_object_end(&w);
+	if (status == 503 && resp_header(resp, "Retry-After", "1") < 0)
+		return -1;
 	return site_jw_finish(&w, resp, status);
 }
 
@@ -465,7 +467,15 @@ int site_orm_error(struct request *req, struct response *resp, int err)
 		return site_fail(req, resp, 409, NULL);
 	case ORM_INVALID:
 		return site_fail(req, resp, 422, NULL);
+	case ORM_UNAVAILABLE:
+	case ORM_RETRY:
+		log_warn("database unavailable: %s", orm_errmsg(&site_req(req)->orm));
+		return site_fail(req, resp, 503, NULL);
 	default:
+		if (err == ORM_DB && db_unavailable(req->db)) {
+			log_warn("database unavailable: %s", orm_errmsg(&site_req(req)->orm));
+			return site_fail(req, resp, 503, NULL);
+		}
 		log_error("database error: %s", orm_errmsg(&site_req(req)->orm));
 		return -1;
 	}

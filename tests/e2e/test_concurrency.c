@@ -174,3 +174,90 @@ TEST(test_ten_concurrent_registrations_of_one_name_have_one_winner)
 	br_init(&b);
 	CHECK_INT(cl_api_login(&b, gs[winner].name, CL_PASSWORD, NULL), 200);
 }
+
+#define TABS 10
+
+struct tab {
+	struct browser b;
+	const char *path;
+	const char *method;
+	pthread_barrier_t *start;
+	int status;
+};
+
+static void *tab_main(void *p)
+{
+	struct tab *t = p;
+	pthread_barrier_wait(t->start);
+	struct http_resp r;
+	br_json(&t->b, t->method, t->path, NULL, &r);
+	t->status = r.status;
+	hc_free(&r);
+	return NULL;
+}
+
+/* Ten tabs of one student PUT, then DELETE, the same enrollment at once. */
+static void race_tabs(const struct browser *b, const char *method, const char *path, struct tab *tabs)
+{
+	pthread_t th[TABS];
+	pthread_barrier_t start;
+	pthread_barrier_init(&start, NULL, TABS);
+	for (int i = 0; i < TABS; i++) {
+		br_copy(&tabs[i].b, b);
+		tabs[i].path = path;
+		tabs[i].method = method;
+		tabs[i].start = &start;
+		pthread_create(&th[i], NULL, tab_main, &tabs[i]);
+	}
+	for (int i = 0; i < TABS; i++)
+		pthread_join(th[i], NULL);
+	pthread_barrier_destroy(&start);
+}
+
+static long long enrolled_of(long long id, int *students)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/api/courses/%lld", id);
+	struct http_resp r;
+	cl_get(path, &r);
+	json_object *o = cl_json(&r);
+	long long n = cl_jint(o, "enrolled", -1);
+	json_object *st = cl_jget(o, "students");
+	*students = st ? (int)json_object_array_length(st) : -1;
+	json_object_put(o);
+	hc_free(&r);
+	return n;
+}
+
+TEST(test_one_student_selecting_and_dropping_in_ten_tabs_at_once_moves_one_seat)
+{
+	struct browser b;
+	br_init(&b);
+	char name[33], cname[33];
+	cl_unique_name(name, "tabs");
+	CHECK_INT(cl_api_register(&b, name, CL_PASSWORD), 201);
+	cl_unique_letters(cname, "tabs");
+	long long id = cl_create_course(cname, 3, 3);
+	CHECK(id > 0);
+	if (id <= 0)
+		return;
+	char path[96];
+	snprintf(path, sizeof path, "/api/courses/%lld/enrollment", id);
+	static struct tab tabs[TABS];
+	race_tabs(&b, "PUT", path, tabs);
+	int created = 0, already = 0;
+	for (int i = 0; i < TABS; i++) {
+		created += tabs[i].status == 201;
+		already += tabs[i].status == 200;
+	}
+	CHECK_INT(created, 1);
+	CHECK_INT(already, TABS - 1);
+	int students = 0;
+	CHECK_INT(enrolled_of(id, &students), 1); /* enrolled = the rows, whoever lost the race */
+	CHECK_INT(students, 1);
+	race_tabs(&b, "DELETE", path, tabs);
+	for (int i = 0; i < TABS; i++)
+		CHECK_INT(tabs[i].status, 204);
+	CHECK_INT(enrolled_of(id, &students), 0);
+	CHECK_INT(students, 0);
+}

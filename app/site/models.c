@@ -21,7 +21,11 @@ ORM_MODEL_DEFINE(article, ARTICLE_COLUMNS, ARTICLE_RELS, .after_write = site_art
 			 {.columns = {NULL}},
 		 });
 ORM_MODEL_DEFINE(student, STUDENT_COLUMNS, STUDENT_RELS);
-ORM_MODEL_DEFINE(counter, COUNTER_COLUMNS, ORM_NO_RELS);
+ORM_MODEL_DEFINE(counter, COUNTER_COLUMNS, ORM_NO_RELS,
+		 .index_defs = (const struct orm_index_def[]){
+			 {.columns = {"name", "slot"}, .unique = true},
+			 {.columns = {NULL}},
+		 });
 ORM_MODEL_DEFINE(course, COURSE_COLUMNS, COURSE_RELS);
 ORM_MODEL_DEFINE(student_course, STUDENT_COURSE_COLUMNS, ORM_NO_RELS,
 		 .index_defs = (const struct orm_index_def[]){

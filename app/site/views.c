@@ -610,7 +610,7 @@ int site_paginate_rows(struct orm_query *q, struct orm_query *count_q, int64_t p
 	if (rows->nrows == 0 && page != 1)
 		return ORM_NOT_FOUND;
 	if (total_in_rows) /* NULL (no counter row) or no rows: none */
-		p->total = rows->nrows ? rows->v[rows->ncols - 1].i : 0;
+		p->total = rows->nrows ? orm_value_int(rows->v[rows->ncols - 1]) : 0;
 	else if ((rc = orm_count(count_q, &p->total)) < 0)
 		return rc;
 	p->pages = p->total <= 0 ? 0 : (p->total - 1) / per_page + 1;
@@ -651,9 +651,12 @@ void site_jw_pagination(struct site_jw *w, const struct orm_pagination *p)
 
 /* ---- articles shared by pages and API ---- */
 
+/* SUM(value) over the slots of "articles" (site/counter.c): a range of
+ * the unique (name, slot) index, at most COUNTER_SLOTS rows whatever the
+ * number of articles. SUM comes back as DECIMAL text, NULL without rows. */
 const struct orm_expr *site_article_total(struct orm_session *s)
 {
-	struct orm_query *q = orm_select(counter_query(s), orm_colref(s, ORM_COL(counter, value)));
+	struct orm_query *q = orm_select(counter_query(s), orm_func(s, ORM_SUM, ORM_COL(counter, value)));
 	return orm_scalar(s, orm_filter_by(q, "name", orm_str("articles")));
 }
 

@@ -1,7 +1,10 @@
 /* seed.c — `flacon seed`: deterministic demo data in bulk. Multi-row
  * INSERTs (prepared, values bound, BATCH rows a statement) in transactions;
- * the same options always give the same rows. Seeds an empty database
- * only (--if-empty turns "not empty" into a quiet no-op for `make run`). */
+ * the same options always give the same rows, up to their ids. Ids are
+ * whatever AUTO_INCREMENT hands out (on a Galera cluster: steps of the
+ * cluster size), so the ids a later batch refers to are read back by the
+ * rows' natural keys, never computed. Seeds an empty database only
+ * (--if-empty turns "not empty" into a quiet no-op for `make run`). */
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -144,10 +147,8 @@ static void bind_datetime(struct batch *bt, int64_t t)
 	bind_text(bt, s, n);
 }
 
-/* Run the batch as a multi-row INSERT of rows rows; *first_id gets the
- * first AUTO_INCREMENT id (consecutive within one statement). */
-static int batch_run(struct db *db, struct batch *bt, const char *head, int ncols, long rows,
-		     int64_t *first_id)
+/* Run the batch as a multi-row INSERT of rows rows. */
+static int batch_run(struct db *db, struct batch *bt, const char *head, int ncols, long rows)
 {
 	static char sql[BATCH * 64 + 512];
 	insert_sql(sql, sizeof sql, head, ncols, rows);
@@ -160,13 +161,147 @@ static int batch_run(struct db *db, struct batch *bt, const char *head, int ncol
 	}
 	if (db_stmt_execute(db, st) < 0)
 		return -1;
-	if (first_id)
-		*first_id = (int64_t)mysql_stmt_insert_id(st);
 	if ((long)mysql_stmt_affected_rows(st) != rows) {
 		snprintf(db->err, sizeof db->err, "a batch insert wrote fewer rows than asked");
 		return -1;
 	}
 	return 0;
+}
+
+/* The natural keys of one batch's rows (username, course name), in batch
+ * order, to read the rows' ids back. */
+struct batch_keys {
+	struct key {
+		const char *p; /* NUL-terminated, in store */
+		long index;    /* the row's place in the batch */
+	} k[BATCH];
+	char store[BATCH * 72];
+	size_t used;
+	long n;
+};
+
+static void keys_reset(struct batch_keys *ks)
+{
+	ks->used = 0;
+	ks->n = 0;
+}
+
+/* Append key (at most 64 bytes: every natural key seed writes). */
+static void keys_add(struct batch_keys *ks, const char *key)
+{
+	size_t n = strnlen(key, 64);
+	char *dst = ks->store + ks->used;
+	memcpy(dst, key, n);
+	dst[n] = '\0';
+	ks->used += n + 1;
+	ks->k[ks->n].p = dst;
+	ks->k[ks->n].index = ks->n;
+	ks->n++;
+}
+
+static int key_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct key *)a)->p, ((const struct key *)b)->p);
+}
+
+/* ids[i] = the id of the batch's row i: runs "HEAD IN (?, ...)" with the
+ * batch's keys bound, where HEAD selects (id, key) and ends with the key
+ * column, e.g. "SELECT `id`, `username` FROM `user` WHERE `username`".
+ * Keys compare byte for byte: the server returns them as they were
+ * written. -1 (db->err) unless every key is found exactly once. */
+static int read_ids(struct db *db, const char *head, struct batch_keys *ks, int64_t *ids)
+{
+	static char sql[BATCH * 2 + 512];
+	static MYSQL_BIND pb[BATCH];
+	static unsigned long plen[BATCH];
+	size_t o = (size_t)snprintf(sql, sizeof sql, "%s IN (", head);
+	for (long i = 0; i < ks->n && o < sizeof sql; i++)
+		o += (size_t)snprintf(sql + o, sizeof sql - o, "%s?", i ? "," : "");
+	snprintf(sql + o, o < sizeof sql ? sizeof sql - o : 0, ")");
+	MYSQL_STMT *st = db_prepare(db, sql);
+	if (!st)
+		return -1;
+	memset(pb, 0, sizeof pb[0] * (size_t)ks->n);
+	for (long i = 0; i < ks->n; i++) {
+		plen[i] = strlen(ks->k[i].p);
+		pb[i].buffer_type = MYSQL_TYPE_STRING;
+		pb[i].buffer = (void *)ks->k[i].p;
+		pb[i].buffer_length = plen[i];
+		pb[i].length = &plen[i];
+	}
+	if (mysql_stmt_bind_param(st, pb)) {
+		db_note_error(db, mysql_stmt_errno(st), mysql_stmt_error(st));
+		return -1;
+	}
+	if (db_stmt_execute(db, st) < 0)
+		return -1;
+	/* Sorted by key (after binding: the bound pointers stay valid) for
+	 * the look-up of each row. */
+	qsort(ks->k, (size_t)ks->n, sizeof ks->k[0], key_cmp);
+	for (long i = 0; i < ks->n; i++)
+		ids[ks->k[i].index] = -1;
+	long long id = 0;
+	char key[128];
+	unsigned long klen = 0;
+	MYSQL_BIND rb[2];
+	memset(rb, 0, sizeof rb);
+	rb[0].buffer_type = MYSQL_TYPE_LONGLONG;
+	rb[0].buffer = &id;
+	rb[1].buffer_type = MYSQL_TYPE_STRING;
+	rb[1].buffer = key;
+	rb[1].buffer_length = sizeof key - 1;
+	rb[1].length = &klen;
+	int rc = 0;
+	long found = 0;
+	if (mysql_stmt_bind_result(st, rb)) {
+		db_note_error(db, mysql_stmt_errno(st), mysql_stmt_error(st));
+		rc = -1;
+	}
+	int f;
+	while (rc == 0 && (f = mysql_stmt_fetch(st)) != MYSQL_NO_DATA) {
+		if (f == 1) {
+			db_note_error(db, mysql_stmt_errno(st), mysql_stmt_error(st));
+			rc = -1;
+			break;
+		}
+		key[klen < sizeof key - 1 ? klen : sizeof key - 1] = '\0';
+		struct key want = {key, 0};
+		struct key *hit = bsearch(&want, ks->k, (size_t)ks->n, sizeof ks->k[0], key_cmp);
+		if (!hit || ids[hit->index] != -1) {
+			snprintf(db->err, sizeof db->err, "reading back ids: unexpected row for \"%s\"", key);
+			rc = -1;
+			break;
+		}
+		ids[hit->index] = id;
+		found++;
+	}
+	mysql_stmt_free_result(st);
+	mysql_stmt_reset(st);
+	if (rc == 0 && found != ks->n) {
+		snprintf(db->err, sizeof db->err, "reading back ids: %ld of %ld rows found", found, ks->n);
+		rc = -1;
+	}
+	return rc;
+}
+
+/* Add n to the visible-article count, in slot 0 (site/counter.c: the
+ * count is the sum of its slots; seed is one process among the writers). */
+static int count_articles(struct db *db, int64_t n)
+{
+	MYSQL_STMT *st = db_prepare(db, "INSERT INTO `counter` (`name`, `slot`, `value`) VALUES ('articles', 0, ?) "
+					"ON DUPLICATE KEY UPDATE `value` = `value` + VALUES(`value`)");
+	if (!st)
+		return -1;
+	long long v = n;
+	MYSQL_BIND b;
+	memset(&b, 0, sizeof b);
+	b.buffer_type = MYSQL_TYPE_LONGLONG;
+	b.buffer = &v;
+	if (mysql_stmt_bind_param(st, &b)) {
+		db_note_error(db, mysql_stmt_errno(st), mysql_stmt_error(st));
+		return -1;
+	}
+	return db_stmt_execute(db, st);
 }
 
 static int64_t count_rows(struct db *db, const char *sql)
@@ -209,13 +344,16 @@ static int seed_run(struct db *db, const struct seed_opts *o)
 		return -1;
 	}
 	int rc = -1;
+	struct batch_keys *keys = malloc(sizeof *keys);
 	int64_t *user_ids = calloc((size_t)o->users + 1, sizeof *user_ids);
 	int64_t *student_ids = calloc((size_t)o->students + 1, sizeof *student_ids);
 	int64_t *course_ids = calloc((size_t)o->courses + 1, sizeof *course_ids);
 	int *course_cap = calloc((size_t)o->courses + 1, sizeof *course_cap);
 	int *course_n = calloc((size_t)o->courses + 1, sizeof *course_n);
-	if (!user_ids || !student_ids || !course_ids || !course_cap || !course_n)
+	if (!keys || !user_ids || !student_ids || !course_ids || !course_cap || !course_n) {
+		snprintf(db->err, sizeof db->err, "out of memory");
 		goto out;
+	}
 	if (db_exec(db, "START TRANSACTION") < 0)
 		goto out;
 
@@ -223,19 +361,18 @@ static int seed_run(struct db *db, const struct seed_opts *o)
 	for (long i = 0; i < o->users;) {
 		long rows = o->users - i < BATCH ? o->users - i : BATCH;
 		batch_reset(&bt);
+		keys_reset(keys);
 		for (long r = 0; r < rows; r++) {
 			char name[40];
 			username_of(i + r, name, sizeof name);
 			bind_text(&bt, name, strlen(name));
 			bind_text(&bt, hash, hlen);
 			bind_datetime(&bt, base - 86400 * 30 + (i + r) * 60);
+			keys_add(keys, name);
 		}
-		int64_t first;
-		if (batch_run(db, &bt, "INSERT INTO `user` (`username`, `password`, `rdatetime`)", 3, rows,
-			      &first) < 0)
+		if (batch_run(db, &bt, "INSERT INTO `user` (`username`, `password`, `rdatetime`)", 3, rows) < 0 ||
+		    read_ids(db, "SELECT `id`, `username` FROM `user` WHERE `username`", keys, user_ids + i) < 0)
 			goto out;
-		for (long r = 0; r < rows; r++)
-			user_ids[i + r] = first + r;
 		i += rows;
 		progress("users", i, o->users);
 	}
@@ -243,25 +380,36 @@ static int seed_run(struct db *db, const struct seed_opts *o)
 	for (long i = 0; i < o->students;) {
 		long rows = o->students - i < BATCH ? o->students - i : BATCH;
 		batch_reset(&bt);
+		keys_reset(keys);
 		for (long r = 0; r < rows; r++) {
 			char name[40];
 			username_of(i + r, name, sizeof name);
 			bind_text(&bt, name, strlen(name));
 			bind_int(&bt, 18 + (int64_t)(rng() % 12));
 			bind_int(&bt, user_ids[i + r]);
+			keys_add(keys, name);
 		}
-		int64_t first;
-		if (batch_run(db, &bt, "INSERT INTO `student` (`sname`, `age`, `user_id`)", 3, rows, &first) < 0)
+		/* A student is found by its user (student.user_id is unique). */
+		if (batch_run(db, &bt, "INSERT INTO `student` (`sname`, `age`, `user_id`)", 3, rows) < 0 ||
+		    read_ids(db, "SELECT `student`.`id`, `user`.`username` FROM `student` JOIN `user` "
+				 "ON `user`.`id` = `student`.`user_id` WHERE `user`.`username`",
+			     keys, student_ids + i) < 0)
 			goto out;
-		for (long r = 0; r < rows; r++)
-			student_ids[i + r] = first + r;
 		i += rows;
 		progress("students", i, o->students);
 	}
 	if (db_exec(db, "COMMIT") < 0 || db_exec(db, "START TRANSACTION") < 0)
 		goto out;
 
-	/* Articles, oldest first: ids and dates grow together. */
+	/* The visible-article count starts from the articles there are (none:
+	 * the database holds no user), whatever its slots said, and grows
+	 * with each committed part of the articles, in its transaction. */
+	if (db_exec(db, "DELETE FROM `counter` WHERE `name` = 'articles'") < 0 ||
+	    db_exec(db, "INSERT INTO `counter` (`name`, `slot`, `value`) SELECT 'articles', 0, COUNT(*) "
+			"FROM `article` WHERE `isdelete` = 0") < 0)
+		goto out;
+	/* Articles, oldest first. */
+	long uncounted = 0;
 	for (long i = 0; i < o->articles;) {
 		long rows = o->articles - i < BATCH ? o->articles - i : BATCH;
 		batch_reset(&bt);
@@ -293,18 +441,26 @@ static int seed_run(struct db *db, const struct seed_opts *o)
 		if (batch_run(db, &bt,
 			      "INSERT INTO `article` (`title`, `content`, `pdatetime`, `click_num`, `user_id`, "
 			      "`author_name`)",
-			      6, rows, NULL) < 0)
+			      6, rows) < 0)
 			goto out;
 		i += rows;
-		if (i % (BATCH * 20) == 0 && (db_exec(db, "COMMIT") < 0 || db_exec(db, "START TRANSACTION") < 0))
-			goto out;
+		uncounted += rows;
+		if (i % (BATCH * 20) == 0) {
+			if (count_articles(db, uncounted) < 0 || db_exec(db, "COMMIT") < 0 ||
+			    db_exec(db, "START TRANSACTION") < 0)
+				goto out;
+			uncounted = 0;
+		}
 		progress("articles", i, o->articles);
 	}
+	if (uncounted && count_articles(db, uncounted) < 0)
+		goto out;
 
 	/* Courses. */
 	for (long i = 0; i < o->courses;) {
 		long rows = o->courses - i < BATCH ? o->courses - i : BATCH;
 		batch_reset(&bt);
+		keys_reset(keys);
 		for (long r = 0; r < rows; r++) {
 			long k = i + r;
 			char name[80];
@@ -314,12 +470,11 @@ static int seed_run(struct db *db, const struct seed_opts *o)
 			bind_text(&bt, name, (size_t)n);
 			bind_int(&bt, 1 + (int64_t)(rng() % 6));
 			bind_int(&bt, course_cap[k]);
+			keys_add(keys, name);
 		}
-		int64_t first;
-		if (batch_run(db, &bt, "INSERT INTO `course` (`cname`, `score`, `capacity`)", 3, rows, &first) < 0)
+		if (batch_run(db, &bt, "INSERT INTO `course` (`cname`, `score`, `capacity`)", 3, rows) < 0 ||
+		    read_ids(db, "SELECT `id`, `cname` FROM `course` WHERE `cname`", keys, course_ids + i) < 0)
 			goto out;
-		for (long r = 0; r < rows; r++)
-			course_ids[i + r] = first + r;
 		i += rows;
 		progress("courses", i, o->courses);
 	}
@@ -344,7 +499,7 @@ static int seed_run(struct db *db, const struct seed_opts *o)
 			bind_datetime(&bt, base + s * 11);
 			if (++pending == BATCH) {
 				if (batch_run(db, &bt, "INSERT INTO `student_course` (`stu_id`, `cou_id`, `selected_at`)",
-					      3, pending, NULL) < 0)
+					      3, pending) < 0)
 					goto out;
 				total_sel += pending;
 				pending = 0;
@@ -353,17 +508,13 @@ static int seed_run(struct db *db, const struct seed_opts *o)
 		}
 	}
 	if (pending && batch_run(db, &bt, "INSERT INTO `student_course` (`stu_id`, `cou_id`, `selected_at`)", 3,
-				 pending, NULL) < 0)
+				 pending) < 0)
 		goto out;
 	total_sel += pending;
 	if (db_exec(db, "UPDATE `course` SET `enrolled` = (SELECT COUNT(*) FROM `student_course` "
 			"WHERE `student_course`.`cou_id` = `course`.`id`)") < 0)
 		goto out;
 	if (db_exec(db, "COMMIT") < 0)
-		goto out;
-	/* The bulk INSERTs bypassed the ORM's flush hook: set the count. */
-	if (db_exec(db, "INSERT INTO `counter` (`name`, `value`) SELECT 'articles', COUNT(*) FROM `article` "
-			"WHERE `isdelete` = 0 ON DUPLICATE KEY UPDATE `value` = VALUES(`value`)") < 0)
 		goto out;
 	printf("Seeded %ld users, %ld students, %ld articles, %ld courses, %ld enrollments "
 	       "(demo password: %s)\n",
@@ -372,6 +523,7 @@ static int seed_run(struct db *db, const struct seed_opts *o)
 out:
 	if (rc < 0 && db->conn)
 		db_exec(db, "ROLLBACK");
+	free(keys);
 	free(user_ids);
 	free(student_ids);
 	free(course_ids);

@@ -334,10 +334,10 @@ int db_ensure(struct db *db)
 	if (db->last_errno == 0)
 		db->last_errno = CR_CONNECTION_ERROR;
 	if (nh > 1)
-		snprintf(db->err, sizeof db->err, "cannot connect to MariaDB: no usable host of %zu (last: %s)",
+		snprintf(db->err, sizeof db->err, "cannot connect to MariaDB: no usable host of %zu (last: %.160s)",
 			 nh, why);
 	else
-		snprintf(db->err, sizeof db->err, "cannot connect to MariaDB: %s", why);
+		snprintf(db->err, sizeof db->err, "cannot connect to MariaDB: %.200s", why);
 	return -1;
 }
 

@@ -246,7 +246,7 @@ static int create_article(struct request *req, const char *title, const char *co
 	struct article_txn t = {.req = req,
 				.title = arena_strdup(req->arena, title),
 				.content = arena_strdup(req->arena, content)};
-	if (!me || !t.title || !t.content || !(me = site_user(req)))
+	if (!me || !t.title || !t.content)
 		return ORM_NOMEM;
 	int rc = orm_transaction(&site_req(req)->orm, create_article_run, &t);
 	if (rc < 0)

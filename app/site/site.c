@@ -207,11 +207,23 @@ static int site_before(struct request *req, struct response *resp)
 		}
 		sr->body = obj;
 	}
+	if ((flags & (ROUTE_FORM | SITE_LOGIN)) && web_session_load(req) < 0) {
+		/* The session row could not be read: an outage, not a forged
+		 * form or a visitor (503 when the database is unusable). */
+		site_fail(req, resp, 500, NULL);
+		return 1;
+	}
 	if ((flags & ROUTE_FORM) && !strcmp(req->method, "POST") && !web_csrf_check(req)) {
 		site_fail(req, resp, 403, "The form's CSRF token is missing or wrong. Reload the page and try again.");
 		return 1;
 	}
 	if ((flags & SITE_LOGIN) && !site_user(req)) {
+		if (sr->user_failed) {
+			/* the session could not be read: not a visitor, an outage
+			 * (503 when the database is unusable, SPEC 7) */
+			site_fail(req, resp, 500, NULL);
+			return 1;
+		}
 		if (flags & ROUTE_API)
 			site_api_error(resp, 401, "unauthorized", "Log in first");
 		else if (site_redirect_login(req, resp) < 0)

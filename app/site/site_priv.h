@@ -33,6 +33,7 @@ struct site_req {
 	struct user *user_row;  /* the same as an ORM object, when loaded */
 	int64_t student_id;     /* the user's student id; 0 none, -1 not known yet */
 	bool user_loaded;
+	bool user_failed;       /* the session or user could not be read (database error) */
 	json_object *body;      /* the parsed JSON object of an API write, or NULL */
 	const char *notice;     /* flash notice to show on this page */
 	bool orm_open;

@@ -58,6 +58,11 @@ struct user *site_user(struct request *req)
 	if (sr->user_loaded)
 		return sr->user;
 	sr->user_loaded = true;
+	if (web_session_load(req) < 0) {
+		/* not "anonymous": the caller answers 503 where it matters */
+		sr->user_failed = true;
+		return NULL;
+	}
 	long long uid = web_session_user_id(req);
 	if (uid <= 0)
 		return NULL;
@@ -67,7 +72,10 @@ struct user *site_user(struct request *req)
 	/* A session from before the keys: the row once, and the keys for the
 	 * next requests. */
 	struct user *u = NULL;
-	if (user_get(&sr->orm, uid, &u) == 0 && u && !u->isdelete) {
+	int rc = user_get(&sr->orm, uid, &u);
+	if (rc < 0)
+		sr->user_failed = true;
+	if (rc == 0 && u && !u->isdelete) {
 		sr->user = sr->user_row = u;
 		remember_user(req, u, -1);
 	}

@@ -109,20 +109,34 @@ static long long exec_by_id(struct db *db, const char *sql, long long id)
 static int select_row(struct request *req, struct web_session *s)
 {
 	struct db *db = req->db;
-	MYSQL_STMT *st = db_prepare(db, sql_select);
-	if (!st)
-		return -1;
-	MYSQL_BIND p[1];
-	memset(p, 0, sizeof p);
-	p[0].buffer_type = MYSQL_TYPE_BLOB;
-	p[0].buffer = s->token_hash;
-	p[0].buffer_length = sizeof s->token_hash;
-	if (mysql_stmt_bind_param(st, p)) {
-		stmt_fail(db, st);
+	MYSQL_STMT *st = NULL;
+	/* Usually the request's first statement: on a connection that died
+	 * since the last request (a server restart, a cluster node gone) it
+	 * fails at once; one fresh connect, to the next usable host, and the
+	 * same read again (it changes nothing, so running it twice is safe). */
+	for (int attempt = 0; attempt < 2; attempt++) {
+		bool had_conn = db->conn != NULL;
+		st = db_prepare(db, sql_select);
+		if (!st) {
+			if (attempt == 0 && had_conn && !db->conn)
+				continue;
+			return -1;
+		}
+		MYSQL_BIND p[1];
+		memset(p, 0, sizeof p);
+		p[0].buffer_type = MYSQL_TYPE_BLOB;
+		p[0].buffer = s->token_hash;
+		p[0].buffer_length = sizeof s->token_hash;
+		if (mysql_stmt_bind_param(st, p)) {
+			stmt_fail(db, st);
+			return -1;
+		}
+		if (db_stmt_execute(db, st) == 0)
+			break;
+		if (attempt == 0 && db_errno_is_connection(db->last_errno))
+			continue;
 		return -1;
 	}
-	if (db_stmt_execute(db, st) < 0)
-		return -1;
 
 	long long id = 0, user_id = 0;
 	my_bool user_null = 0, data_null = 0;

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "client.h"
 #include "e2e.h"
 #include "test.h"
 
@@ -69,6 +70,11 @@ TEST(test_mariadb_down_gives_503_and_back_gives_200)
 	pid_t before[64], after[64];
 	int nb = e2e_workers(before, 64);
 	CHECK_INT(healthz_status(), 200);
+	struct browser me;
+	br_init(&me);
+	char name[33];
+	cl_unique_name(name, "outage");
+	CHECK_INT(cl_api_register(&me, name, CL_PASSWORD), 201);
 	CHECK_INT(e2e_shell("mariadb_stop %s", dir), 0);
 	/* Several requests so that every worker notices. */
 	for (int i = 0; i < 6; i++)
@@ -90,6 +96,17 @@ TEST(test_mariadb_down_gives_503_and_back_gives_200)
 		else
 			CHECK_MSG(r.body && strstr(r.body, "<html") != NULL, "%s: not an HTML page", paths[i]);
 		hc_free(&r);
+	}
+	/* A logged-in user is not taken for a visitor (401) because their
+	 * session cannot be read, nor a form for a forgery (403). */
+	for (int i = 0; i < 4; i++) {
+		struct http_resp m;
+		CHECK_INT(br_get(&me, "/api/me", &m), 0);
+		CHECK_MSG(m.status == 503, "GET /api/me of a logged-in user answered %d", m.status);
+		hc_free(&m);
+		CHECK_INT(br_json(&me, "POST", "/api/articles", "{\"title\":\"t\",\"content\":\"c\"}", &m), 0);
+		CHECK_MSG(m.status == 503, "POST /api/articles of a logged-in user answered %d", m.status);
+		hc_free(&m);
 	}
 	struct http_resp w;
 	CHECK_INT(hc_request("POST", "/api/login", "Content-Type: application/json\r\n",

@@ -21,7 +21,7 @@ C_SUITES := $(sort $(patsubst tests/%/,%,$(dir $(wildcard tests/*/*.c))))
 C_SUITES := $(filter-out lib fuzz,$(C_SUITES))
 TEST_LIB_OBJ := $(BUILD)/tests/lib/test.o $(BUILD)/tests/lib/http_client.o
 
-.PHONY: all clean deps run stop test sanitize valgrind bench fuzz check-deps
+.PHONY: all clean deps run stop test sanitize valgrind bench fuzz check-deps cluster
 all: $(BUILD)/flacon
 
 $(BUILD)/%.o: %.c $(HEADERS)
@@ -62,6 +62,13 @@ run: deps all
 
 stop:
 	@scripts/stop.sh
+
+# make cluster: 3 Galera nodes, 3 Flacon hosts and one nginx on this machine
+# (data under var/cluster/), on http://127.0.0.1:8090/ ; Ctrl-C stops it.
+cluster:
+	@scripts/deps.sh cluster
+	@$(MAKE) --no-print-directory all
+	@FLACON_CLUSTER_PORT=$${FLACON_CLUSTER_PORT:-8090} scripts/cluster.sh run var/cluster $(BUILD)/flacon
 
 # make test: every suite against throw-away MariaDB + workers + nginx.
 test:

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# stop.sh — `make stop`: stop what `make run` started (from var/run pids).
+# stop.sh — `make stop`: stop what `make run` started (from var/run pids)
+# and a `make cluster` left running (var/cluster).
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 source scripts/stack.sh
@@ -12,4 +13,8 @@ if [ -s "$VAR/run/master.pid" ]; then
 fi
 nginx_stop "$VAR/run"
 mariadb_stop "$VAR/db"
+if [ -f "$VAR/cluster/cluster.env" ]; then
+	source scripts/cluster.sh
+	cluster_down "$VAR/cluster"
+fi
 echo "stopped"

@@ -278,17 +278,29 @@ int server_worker_loop(int fd, const struct config *cfg, const struct server_hoo
 	struct buf out = BUF_INIT;
 	long served = 0;
 
-	while (!worker_stop && (cfg->max_requests == 0 || served < cfg->max_requests)) {
-		struct pollfd pfd = {.fd = fd, .events = POLLIN};
-		int pr = ppoll(&pfd, 1, NULL, &unblocked);
-		if (pr < 0) {
-			if (errno == EINTR)
-				continue;
-			log_error("poll on listen socket failed: %s", strerror(errno));
-			break;
+	/* After SIGTERM a worker drains: it answers every connection already
+	 * queued on the socket (the master has unlinked a unix socket's path
+	 * first, so no new one arrives) and leaves when accept finds none. A
+	 * connection nginx handed over is never dropped by a stop (SPEC 10). */
+	bool draining = false;
+	while (cfg->max_requests == 0 || served < cfg->max_requests) {
+		if (worker_stop)
+			draining = true;
+		if (!draining) {
+			struct pollfd pfd = {.fd = fd, .events = POLLIN};
+			int pr = ppoll(&pfd, 1, NULL, &unblocked);
+			if (pr < 0) {
+				if (errno == EINTR)
+					continue;
+				log_error("poll on listen socket failed: %s", strerror(errno));
+				break;
+			}
 		}
-		if (FCGX_Accept_r(&t.fcgi) < 0)
-			continue; /* another worker took it (EAGAIN), or a reset */
+		if (FCGX_Accept_r(&t.fcgi) < 0) {
+			if (draining)
+				break; /* the queue is empty (EAGAIN) */
+			continue;  /* another worker took it (EAGAIN), or a reset */
+		}
 
 		arena_reset(&arena);
 		struct request req = proto;
@@ -557,6 +569,10 @@ int server_master(int fd, struct config *cfg, const struct server_hooks *hooks)
 	}
 
 	log_info("master %d stopping: waiting for workers to finish", (int)getpid());
+	/* No new connection from here on (nginx moves on to another host at
+	 * once), while the workers answer those already queued. */
+	if (!strncmp(cfg->listen, "unix:", 5))
+		unlink(cfg->listen + 5);
 	for (int i = 0; i < nslots; i++)
 		if (slots[i].pid > 0)
 			kill(slots[i].pid, SIGTERM);
@@ -564,8 +580,6 @@ int server_master(int fd, struct config *cfg, const struct server_hooks *hooks)
 		if (slots[i].pid > 0)
 			stop_and_reap(slots[i].pid, 20.0);
 	free(slots);
-	if (!strncmp(cfg->listen, "unix:", 5))
-		unlink(cfg->listen + 5);
 	close(fd);
 	log_info("master stopped");
 	return 0;

@@ -1,0 +1,206 @@
+/* cli suite: SIGTERM loses nothing (SPEC 10) — the socket's path goes at
+ * once, so that nginx moves on to another host instead of queueing
+ * connections nobody will serve, and the connections already queued when
+ * the stop came are answered before the workers exit. FastCGI by hand. */
+#include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "test.h"
+
+static void record(unsigned char *out, size_t *n, int type, const void *body, size_t len)
+{
+	unsigned char *h = out + *n;
+	h[0] = 1;
+	h[1] = (unsigned char)type;
+	h[2] = 0;
+	h[3] = 1; /* request id 1 */
+	h[4] = (unsigned char)(len >> 8);
+	h[5] = (unsigned char)len;
+	h[6] = 0;
+	h[7] = 0;
+	memcpy(h + 8, body, len);
+	*n += 8 + len;
+}
+
+static size_t pair(unsigned char *out, const char *name, const char *value)
+{
+	size_t a = strlen(name), b = strlen(value);
+	out[0] = (unsigned char)a;
+	out[1] = (unsigned char)b;
+	memcpy(out + 2, name, a);
+	memcpy(out + 2 + a, value, b);
+	return 2 + a + b;
+}
+
+/* Connect to path and send a whole GET /healthz; the fd or -1. */
+static int send_request(const char *path)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	snprintf(sa.sun_path, sizeof sa.sun_path, "%.100s", path);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	unsigned char buf[1024], params[512];
+	size_t n = 0, p = 0;
+	const unsigned char begin[8] = {0, 1, 0, 0, 0, 0, 0, 0}; /* responder, no keep-conn */
+	record(buf, &n, 1, begin, sizeof begin);
+	p += pair(params + p, "REQUEST_METHOD", "GET");
+	p += pair(params + p, "REQUEST_URI", "/healthz");
+	p += pair(params + p, "SCRIPT_NAME", "/healthz");
+	p += pair(params + p, "QUERY_STRING", "");
+	p += pair(params + p, "SERVER_PROTOCOL", "HTTP/1.1");
+	p += pair(params + p, "REMOTE_ADDR", "127.0.0.1");
+	record(buf, &n, 4, params, p);
+	record(buf, &n, 4, "", 0);
+	record(buf, &n, 5, "", 0);
+	if (write(fd, buf, n) != (ssize_t)n) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* A request that holds the worker: the end of its parameters and its body
+ * are not sent until hold_release (the worker waits in accept, signals
+ * blocked). */
+static int hold_worker(const char *path)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	snprintf(sa.sun_path, sizeof sa.sun_path, "%.100s", path);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	unsigned char buf[1024], params[512];
+	size_t n = 0, p = 0;
+	const unsigned char begin[8] = {0, 1, 0, 0, 0, 0, 0, 0};
+	record(buf, &n, 1, begin, sizeof begin);
+	p += pair(params + p, "REQUEST_METHOD", "POST");
+	p += pair(params + p, "REQUEST_URI", "/api/logout");
+	p += pair(params + p, "SCRIPT_NAME", "/api/logout");
+	p += pair(params + p, "QUERY_STRING", "");
+	p += pair(params + p, "CONTENT_TYPE", "application/json");
+	p += pair(params + p, "CONTENT_LENGTH", "2");
+	p += pair(params + p, "SERVER_PROTOCOL", "HTTP/1.1");
+	record(buf, &n, 4, params, p);
+	if (write(fd, buf, n) != (ssize_t)n) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void hold_release(int fd)
+{
+	unsigned char buf[64];
+	size_t n = 0;
+	record(buf, &n, 4, "", 0); /* the end of the parameters */
+	record(buf, &n, 5, "{}", 2);
+	record(buf, &n, 5, "", 0);
+	if (write(fd, buf, n) != (ssize_t)n)
+		fprintf(stderr, "release: %s\n", strerror(errno));
+}
+
+/* Read the answer until the server closes; true when it is a 200 "ok". */
+static bool answered_ok(int fd)
+{
+	struct timeval tv = {.tv_sec = 30};
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	char buf[8192];
+	size_t n = 0;
+	for (;;) {
+		ssize_t r = read(fd, buf + n, sizeof buf - 1 - n);
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+		if (n == sizeof buf - 1)
+			break;
+	}
+	close(fd);
+	buf[n] = '\0';
+	/* the body "ok\n" inside an FCGI_STDOUT record, and no error status */
+	return memmem(buf, n, "ok\n", 3) != NULL && memmem(buf, n, "Status: 5", 9) == NULL;
+}
+
+TEST(test_sigterm_answers_every_queued_connection_and_unlinks_the_socket_first)
+{
+	const char *bin = getenv("FLACON_BIN"), *tmp = getenv("FLACON_TEST_TMP");
+	CHECK(bin && tmp);
+	if (!bin || !tmp)
+		return;
+	char sock[256], listen_arg[300], logp[300];
+	snprintf(sock, sizeof sock, "%s/stop-test.sock", tmp);
+	snprintf(listen_arg, sizeof listen_arg, "unix:%s", sock);
+	snprintf(logp, sizeof logp, "%s/stop-test.log", tmp);
+	pid_t master = fork();
+	if (master == 0) {
+		FILE *f = freopen(logp, "w", stderr);
+		(void)f;
+		execl(bin, bin, "runserver", "--listen", listen_arg, "--workers", "1", (char *)NULL);
+		_exit(127);
+	}
+	struct stat st;
+	for (int i = 0; i < 100 && stat(sock, &st) != 0; i++)
+		usleep(50 * 1000);
+	usleep(300 * 1000); /* the worker is in its accept loop */
+	/* The only worker is busy with a request whose body is slow; 24
+	 * more wait in the socket's queue when the stop comes. */
+	int holder = hold_worker(sock);
+	CHECK(holder >= 0);
+	usleep(200 * 1000);
+	enum { QUEUED = 24 };
+	int fds[QUEUED];
+	int sent = 0;
+	for (int i = 0; i < QUEUED; i++)
+		if ((fds[i] = send_request(sock)) >= 0)
+			sent++;
+	CHECK_INT(sent, QUEUED);
+	CHECK_INT(kill(master, SIGTERM), 0);
+	usleep(300 * 1000); /* the master has passed SIGTERM on to the worker */
+	/* While the worker is still busy, the path is already gone: a new
+	 * connection is refused at once (nginx tries the next host) instead
+	 * of joining a queue that nobody will serve. */
+	CHECK_MSG(kill(master, 0) == 0, "the master exited with a request in hand");
+	CHECK_MSG(stat(sock, &st) != 0 && errno == ENOENT,
+		  "the socket path is still there while the host is stopping");
+	CHECK_INT(send_request(sock), -1);
+	if (holder >= 0) {
+		hold_release(holder);
+		char drain[4096];
+		while (read(holder, drain, sizeof drain) > 0)
+			;
+		close(holder);
+	}
+	int ok = 0;
+	for (int i = 0; i < QUEUED; i++)
+		if (fds[i] >= 0 && answered_ok(fds[i]))
+			ok++;
+	CHECK_MSG(ok == QUEUED, "%d of %d queued requests answered after SIGTERM", ok, QUEUED);
+	int status = -1;
+	for (int i = 0; i < 300; i++) {
+		if (waitpid(master, &status, WNOHANG) == master)
+			break;
+		usleep(50 * 1000);
+	}
+	CHECK_MSG(WIFEXITED(status) && WEXITSTATUS(status) == 0, "master status %d", status);
+	CHECK_MSG(stat(sock, &st) != 0 && errno == ENOENT, "the socket %s is still there", sock);
+	if (kill(master, 0) == 0) {
+		kill(master, SIGKILL);
+		waitpid(master, NULL, 0);
+	}
+}

@@ -2,7 +2,9 @@
 # tests/run.sh — the test harness behind `make test`: starts a throw-away
 # MariaDB, the Flacon workers and nginx on free ports under a temporary
 # directory, runs every suite, prints each suite's line and the total, and
-# stops everything even when a suite fails or the run is interrupted.
+# stops everything even when a suite fails or the run is interrupted. The
+# cluster: suite gets its own three Galera nodes, three hosts and nginx
+# (scripts/cluster.sh) under the same directory, last.
 # Usage: tests/run.sh BUILD_DIR [SUITE...]   (no SUITE: all of them)
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -11,6 +13,7 @@ BUILD=${1:-build}
 shift || true
 ONLY=" ${*:-} "
 source scripts/stack.sh
+source scripts/cluster.sh
 
 T=$(mktemp -d /tmp/flacon-test.XXXXXX)
 export FLACON_TEST_TMP=$T
@@ -19,6 +22,7 @@ LOG=$T/results.txt
 MASTER_PID=""
 
 cleanup() {
+	[ -d "$T/cluster" ] && cluster_kill "$T/cluster"
 	[ -n "$MASTER_PID" ] && kill -TERM "$MASTER_PID" 2>/dev/null
 	for _ in $(seq 1 100); do
 		[ -n "$MASTER_PID" ] && kill -0 "$MASTER_PID" 2>/dev/null || break
@@ -126,6 +130,29 @@ if grep -qE 'AddressSanitizer|runtime error:' "$T/flacon.log" 2>/dev/null; then
 	echo "sanitizer reports in the server log:" >&2
 	grep -E -A20 'AddressSanitizer|runtime error:' "$T/flacon.log" | head -60 >&2
 	echo "server-sanitizer: 0 passed, 1 failed" >>"$LOG"
+fi
+
+# ---- the cluster: 3 Galera nodes, 3 hosts, one nginx (SPEC 11) -----------
+# Its own throw-away topology under $T/cluster, killed by cleanup.
+if want cluster && [ -x "$BUILD/test_cluster" ]; then
+	# Run by root, the nodes run as the mysql user, who must get through $T.
+	chmod 711 "$T"
+	t0=$SECONDS
+	if cluster_up "$T/cluster" "$BUILD/flacon" >"$T/cluster-up.log" 2>&1; then
+		echo "cluster: topology up in $((SECONDS - t0)) s" >&2
+		export FLACON_CLUSTER_DIR=$T/cluster
+		run_suite cluster "$BUILD/test_cluster"
+		if grep -qE 'AddressSanitizer|runtime error:' "$T"/cluster/host*/flacon.log 2>/dev/null; then
+			echo "sanitizer reports in the cluster hosts' logs:" >&2
+			grep -h -E -A20 'AddressSanitizer|runtime error:' "$T"/cluster/host*/flacon.log | head -60 >&2
+			echo "cluster-sanitizer: 0 passed, 1 failed" >>"$LOG"
+		fi
+	else
+		echo "cluster: could not bring up the Galera cluster:" >&2
+		tail -30 "$T/cluster-up.log" >&2
+		echo "cluster: 0 passed, 1 failed"
+		echo "cluster: 0 passed, 1 failed" >>"$LOG"
+	fi
 fi
 
 passed=$(awk -F'[:,]' '{split($2,a," "); p+=a[1]} END {print p+0}' "$LOG")

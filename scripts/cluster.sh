@@ -13,6 +13,7 @@
 #   scripts/cluster.sh status DIR           each node's wsrep state, each host's /healthz
 #   scripts/cluster.sh kill-node DIR N      kill -9 MariaDB node N
 #   scripts/cluster.sh start-node DIR N     start node N again: it rejoins by IST
+#   scripts/cluster.sh stop-node DIR N      shut node N down cleanly
 #   scripts/cluster.sh bootstrap-node DIR N make a lone non-primary survivor primary
 #   scripts/cluster.sh kill-host DIR N      kill -9 app host N (master and workers)
 #   scripts/cluster.sh stop-host DIR N      SIGTERM app host N (graceful stop)
@@ -39,8 +40,6 @@
 # therefore run as the mysql user, as they do on real hosts; DIR and its
 # parents must let that user through. (`wsrep_sst_method=skip` would hang
 # the joiners instead.)
-
-CL_NODES=3
 
 # cl_die MSG — one line on stderr, failure.
 cl_die() {
@@ -540,8 +539,13 @@ cluster_up() {
 	done
 	cl_write_env "$dir" "$root" "$bin" && cl_write_confs "$dir" || return 1
 	mkdir -p "$dir/host1" "$dir/host2" "$dir/host3"
-	if [ ! -d "$dir/node1/data/mysql" ]; then
+	# DIR/created marks a cluster whose three data directories were made
+	# completely; anything else under DIR is remains of a failed start.
+	if [ ! -f "$dir/created" ]; then
+		rm -rf "$dir"/node*/data
+		cl_write_confs "$dir" || return 1
 		cl_nodes_fresh "$dir" || { cluster_down "$dir"; return 1; }
+		date >"$dir/created"
 	fi
 	cl_nodes_up "$dir" || { cluster_down "$dir"; return 1; }
 	if ! cl_flacon "$dir" db upgrade >"$dir/upgrade.log" 2>&1; then

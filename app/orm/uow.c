@@ -1054,16 +1054,19 @@ int orm_commit(struct orm_session *s)
 
 /* May a failed attempt run again? A deadlock, lock wait timeout or
  * certification conflict (Galera reports it as 1213) rolled everything
- * back; so did a connection lost before COMMIT was sent. */
-static bool txn_retryable(const struct orm_session *s, int rc)
+ * back; so did a connection lost inside a transaction before COMMIT was
+ * sent. An autocommit statement is retried on the first kind only (after
+ * a lost connection it may have been applied). */
+static bool txn_retryable(const struct orm_session *s, bool txn, int rc)
 {
 	if (rc == ORM_RETRY)
 		return true;
-	return rc == ORM_DB && db_errno_is_connection(s->db_errno) && !s->commit_sent &&
+	return txn && rc == ORM_DB && db_errno_is_connection(s->db_errno) && !s->commit_sent &&
 	       !s->db->unreachable;
 }
 
-int orm_transaction(struct orm_session *s, orm_txn_fn fn, void *arg)
+/* The loop of orm_transaction (txn) and orm_retry (!txn). */
+static int run_retried(struct orm_session *s, bool txn, orm_txn_fn fn, void *arg)
 {
 	int rc = 0;
 	s->txn_attempts = 0;
@@ -1072,40 +1075,30 @@ int orm_transaction(struct orm_session *s, orm_txn_fn fn, void *arg)
 			db_backoff(attempt - 1);
 		s->txn_attempts++;
 		s->commit_sent = false;
-		rc = orm_begin(s);
+		rc = txn ? orm_begin(s) : 0;
 		if (!rc)
 			rc = fn(s, arg);
-		if (!rc && s->in_txn)
+		if (!rc && txn && s->in_txn)
 			rc = orm_commit(s);
 		if (!rc)
 			return 0;
 		if (s->in_txn)
 			rollback_internal(s);
-		if (!txn_retryable(s, rc))
+		if (!txn_retryable(s, txn, rc))
 			return rc;
 	}
-	return orm_fail(s, ORM_UNAVAILABLE, "transaction still failing after %u attempts: %s",
-			s->txn_attempts, s->errmsg);
+	return orm_fail(s, ORM_UNAVAILABLE, "still failing after %u attempts: %s", s->txn_attempts,
+			s->errmsg);
+}
+
+int orm_transaction(struct orm_session *s, orm_txn_fn fn, void *arg)
+{
+	return run_retried(s, true, fn, arg);
 }
 
 int orm_retry(struct orm_session *s, orm_txn_fn fn, void *arg)
 {
-	int rc = 0;
-	s->txn_attempts = 0;
-	for (unsigned attempt = 0; attempt < ORM_TXN_ATTEMPTS; attempt++) {
-		if (attempt)
-			db_backoff(attempt - 1);
-		s->txn_attempts++;
-		rc = fn(s, arg);
-		if (!rc)
-			return 0;
-		if (s->in_txn)
-			rollback_internal(s);
-		if (rc != ORM_RETRY)
-			return rc;
-	}
-	return orm_fail(s, ORM_UNAVAILABLE, "statement still failing after %u attempts: %s",
-			s->txn_attempts, s->errmsg);
+	return run_retried(s, false, fn, arg);
 }
 
 unsigned orm_transaction_attempts(const struct orm_session *s)

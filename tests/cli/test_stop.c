@@ -42,8 +42,7 @@ static size_t pair(unsigned char *out, const char *name, const char *value)
 	return 2 + a + b;
 }
 
-/* Connect to path and send a whole GET /healthz; the fd or -1. */
-static int send_request(const char *path)
+static int connect_unix(const char *path)
 {
 	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
@@ -53,17 +52,36 @@ static int send_request(const char *path)
 			close(fd);
 		return -1;
 	}
-	unsigned char buf[1024], params[512];
+	return fd;
+}
+
+/* BEGIN_REQUEST and the parameters of method uri (not their end). */
+static size_t request_head(unsigned char *buf, const char *method, const char *uri)
+{
+	unsigned char params[512];
 	size_t n = 0, p = 0;
 	const unsigned char begin[8] = {0, 1, 0, 0, 0, 0, 0, 0}; /* responder, no keep-conn */
 	record(buf, &n, 1, begin, sizeof begin);
-	p += pair(params + p, "REQUEST_METHOD", "GET");
-	p += pair(params + p, "REQUEST_URI", "/healthz");
-	p += pair(params + p, "SCRIPT_NAME", "/healthz");
+	p += pair(params + p, "REQUEST_METHOD", method);
+	p += pair(params + p, "REQUEST_URI", uri);
+	p += pair(params + p, "SCRIPT_NAME", uri);
 	p += pair(params + p, "QUERY_STRING", "");
+	p += pair(params + p, "CONTENT_TYPE", "application/json");
+	p += pair(params + p, "CONTENT_LENGTH", strcmp(method, "GET") ? "2" : "0");
 	p += pair(params + p, "SERVER_PROTOCOL", "HTTP/1.1");
 	p += pair(params + p, "REMOTE_ADDR", "127.0.0.1");
 	record(buf, &n, 4, params, p);
+	return n;
+}
+
+/* Connect to path and send a whole GET /healthz; the fd or -1. */
+static int send_request(const char *path)
+{
+	int fd = connect_unix(path);
+	if (fd < 0)
+		return -1;
+	unsigned char buf[1024];
+	size_t n = request_head(buf, "GET", "/healthz");
 	record(buf, &n, 4, "", 0);
 	record(buf, &n, 5, "", 0);
 	if (write(fd, buf, n) != (ssize_t)n) {
@@ -78,26 +96,11 @@ static int send_request(const char *path)
  * blocked). */
 static int hold_worker(const char *path)
 {
-	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	snprintf(sa.sun_path, sizeof sa.sun_path, "%.100s", path);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
-		if (fd >= 0)
-			close(fd);
+	int fd = connect_unix(path);
+	if (fd < 0)
 		return -1;
-	}
-	unsigned char buf[1024], params[512];
-	size_t n = 0, p = 0;
-	const unsigned char begin[8] = {0, 1, 0, 0, 0, 0, 0, 0};
-	record(buf, &n, 1, begin, sizeof begin);
-	p += pair(params + p, "REQUEST_METHOD", "POST");
-	p += pair(params + p, "REQUEST_URI", "/api/logout");
-	p += pair(params + p, "SCRIPT_NAME", "/api/logout");
-	p += pair(params + p, "QUERY_STRING", "");
-	p += pair(params + p, "CONTENT_TYPE", "application/json");
-	p += pair(params + p, "CONTENT_LENGTH", "2");
-	p += pair(params + p, "SERVER_PROTOCOL", "HTTP/1.1");
-	record(buf, &n, 4, params, p);
+	unsigned char buf[1024];
+	size_t n = request_head(buf, "POST", "/api/logout");
 	if (write(fd, buf, n) != (ssize_t)n) {
 		close(fd);
 		return -1;

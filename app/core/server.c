@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
@@ -383,12 +385,18 @@ static void ts_set(struct timespec *t, double v)
 static pid_t spawn_worker(int fd, const struct config *cfg, const struct server_hooks *hooks,
 			  int index)
 {
+	pid_t master = getpid();
 	pid_t pid = fork();
 	if (pid < 0) {
 		log_error("fork failed: %s", strerror(errno));
 		return -1;
 	}
 	if (pid == 0) {
+		/* A master killed with -9 takes its workers along (SIGTERM: they
+		 * answer what is queued and exit), so no worker ever serves
+		 * unsupervised (SPEC 10). */
+		if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != master)
+			_exit(0);
 		sigset_t none;
 		sigemptyset(&none);
 		struct sigaction dfl = {.sa_handler = SIG_DFL};

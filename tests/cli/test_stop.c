@@ -207,3 +207,63 @@ TEST(test_sigterm_answers_every_queued_connection_and_unlinks_the_socket_first)
 		waitpid(master, NULL, 0);
 	}
 }
+
+/* Is pid running (not gone, not a zombie waiting for its new parent)? */
+static bool running(long pid)
+{
+	char path[64], state = 0;
+	snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return false;
+	int got = fscanf(f, "%*d (%*[^)]) %c", &state);
+	fclose(f);
+	return got == 1 && state != 'Z' && state != 'X';
+}
+
+TEST(test_kill_9_of_the_master_ends_its_workers_within_a_second)
+{
+	const char *bin = getenv("FLACON_BIN"), *tmp = getenv("FLACON_TEST_TMP");
+	CHECK(bin && tmp);
+	if (!bin || !tmp)
+		return;
+	char sock[256], listen_arg[300], logp[300];
+	snprintf(sock, sizeof sock, "%s/orphan-test.sock", tmp);
+	snprintf(listen_arg, sizeof listen_arg, "unix:%s", sock);
+	snprintf(logp, sizeof logp, "%s/orphan-test.log", tmp);
+	pid_t master = fork();
+	if (master == 0) {
+		FILE *f = freopen(logp, "w", stderr);
+		(void)f;
+		execl(bin, bin, "runserver", "--listen", listen_arg, "--workers", "2", (char *)NULL);
+		_exit(127);
+	}
+	char path[128];
+	snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)master, (int)master);
+	long workers[8];
+	int n = 0;
+	for (int i = 0; i < 100 && n < 2; i++) {
+		usleep(50 * 1000);
+		FILE *f = fopen(path, "r");
+		n = 0;
+		while (f && n < 8 && fscanf(f, "%ld", &workers[n]) == 1)
+			n++;
+		if (f)
+			fclose(f);
+	}
+	CHECK_INT(n, 2);
+	CHECK_INT(kill(master, SIGKILL), 0);
+	waitpid(master, NULL, 0);
+	int alive = n;
+	for (int i = 0; i < 20 && alive; i++) { /* up to 1 s */
+		usleep(50 * 1000);
+		alive = 0;
+		for (int k = 0; k < n; k++)
+			alive += running(workers[k]);
+	}
+	CHECK_MSG(alive == 0, "%d workers still running 1 s after the master was killed", alive);
+	for (int k = 0; k < n; k++)
+		if (running(workers[k]))
+			kill((pid_t)workers[k], SIGKILL);
+	unlink(sock);
+}

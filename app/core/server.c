@@ -397,11 +397,18 @@ static pid_t spawn_worker(int fd, const struct config *cfg, const struct server_
 		 * unsupervised (SPEC 10). */
 		if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != master)
 			_exit(0);
-		sigset_t none;
-		sigemptyset(&none);
+		/* SIGTERM, SIGINT and SIGHUP stay blocked until the worker loop
+		 * has its own handlers: one that came now, while the master's
+		 * handler is still installed, would otherwise be lost and the
+		 * worker would never stop. */
+		sigset_t stop;
+		sigemptyset(&stop);
+		sigaddset(&stop, SIGTERM);
+		sigaddset(&stop, SIGINT);
+		sigaddset(&stop, SIGHUP);
 		struct sigaction dfl = {.sa_handler = SIG_DFL};
 		sigaction(SIGCHLD, &dfl, NULL);
-		sigprocmask(SIG_SETMASK, &none, NULL);
+		sigprocmask(SIG_SETMASK, &stop, NULL);
 		(void)index;
 		int rc = server_worker_loop(fd, cfg, hooks);
 		_exit(rc);

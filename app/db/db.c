@@ -326,6 +326,7 @@ int db_ensure(struct db *db)
 		db->galera = galera;
 		db->host_idx = i;
 		db->unreachable = false;
+		db->probe_wait_ms = 0;
 		db->next_probe_ms = now_ms() + 2000;
 		db->connects++;
 		return 0;
@@ -348,13 +349,20 @@ void db_idle_check(struct db *db)
 	long long now = now_ms();
 	if (now < db->next_probe_ms)
 		return;
-	db->next_probe_ms = now + 2000;
+	/* A failed look doubles the wait before the next (2 s .. 16 s): an
+	 * earlier host that is hung rather than down costs a request its
+	 * connect_timeout only now and then, not every 2 s. */
+	db->probe_wait_ms = db->probe_wait_ms ? db->probe_wait_ms * 2 : 2000;
+	if (db->probe_wait_ms > 16000)
+		db->probe_wait_ms = 16000;
+	db->next_probe_ms = now + db->probe_wait_ms;
 	char why[200];
 	for (size_t i = 0; i < db->host_idx; i++) {
 		bool galera;
 		MYSQL *m = connect_host(db, i, &galera, why, sizeof why);
 		if (!m)
 			continue;
+		db->probe_wait_ms = 0;
 		/* an earlier host is usable again: every host of the cluster
 		 * converges on the same (first usable) node */
 		db_disconnect(db);

@@ -51,6 +51,7 @@ struct db {
 	bool galera;            /* the connected server is a Galera node */
 	bool unreachable;       /* the last connect found no usable host */
 	long long next_probe_ms; /* when a worker on a later host looks at the earlier ones again */
+	long long probe_wait_ms; /* the wait after the last look (doubles while they stay unusable) */
 };
 
 struct config;

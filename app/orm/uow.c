@@ -1087,8 +1087,10 @@ static int run_retried(struct orm_session *s, bool txn, orm_txn_fn fn, void *arg
 		if (!txn_retryable(s, txn, rc))
 			return rc;
 	}
-	return orm_fail(s, ORM_UNAVAILABLE, "still failing after %u attempts: %s", s->txn_attempts,
-			s->errmsg);
+	char last[sizeof s->errmsg]; /* orm_fail writes s->errmsg: not from itself */
+	memcpy(last, s->errmsg, sizeof last);
+	return orm_fail(s, ORM_UNAVAILABLE, "still failing after %u attempts: %.200s", s->txn_attempts,
+			last);
 }
 
 int orm_transaction(struct orm_session *s, orm_txn_fn fn, void *arg)

@@ -480,10 +480,8 @@ int site_orm_error(struct request *req, struct response *resp, int err)
 		log_warn("database unavailable: %s", orm_errmsg(&site_req(req)->orm));
 		return site_fail(req, resp, 503, NULL);
 	default:
-		if (err == ORM_DB && db_unavailable(req->db)) {
-			log_warn("database unavailable: %s", orm_errmsg(&site_req(req)->orm));
-			return site_fail(req, resp, 503, NULL);
-		}
+		/* -1 is a 500, which site_error turns into a 503 when the
+		 * database is unusable (down, hung, no quorum) */
 		log_error("database error: %s", orm_errmsg(&site_req(req)->orm));
 		return -1;
 	}

@@ -140,23 +140,35 @@ static bool answered_ok(int fd)
 	return memmem(buf, n, "ok\n", 3) != NULL && memmem(buf, n, "Status: 5", 9) == NULL;
 }
 
-TEST(test_sigterm_answers_every_queued_connection_and_unlinks_the_socket_first)
+/* Start `flacon runserver --listen unix:$FLACON_TEST_TMP/NAME.sock
+ * --workers N` (log in NAME.log); the master's pid (sock gets the path),
+ * or -1 when the test environment is missing. */
+static pid_t start_master(const char *name, const char *workers, char *sock, size_t socklen)
 {
 	const char *bin = getenv("FLACON_BIN"), *tmp = getenv("FLACON_TEST_TMP");
-	CHECK(bin && tmp);
 	if (!bin || !tmp)
-		return;
-	char sock[256], listen_arg[300], logp[300];
-	snprintf(sock, sizeof sock, "%s/stop-test.sock", tmp);
-	snprintf(listen_arg, sizeof listen_arg, "unix:%s", sock);
-	snprintf(logp, sizeof logp, "%s/stop-test.log", tmp);
+		return -1;
+	char listen_arg[300], logp[300];
+	snprintf(sock, socklen, "%.200s/%s.sock", tmp, name);
+	snprintf(listen_arg, sizeof listen_arg, "unix:%.250s", sock);
+	snprintf(logp, sizeof logp, "%.200s/%s.log", tmp, name);
 	pid_t master = fork();
 	if (master == 0) {
 		FILE *f = freopen(logp, "w", stderr);
 		(void)f;
-		execl(bin, bin, "runserver", "--listen", listen_arg, "--workers", "1", (char *)NULL);
+		execl(bin, bin, "runserver", "--listen", listen_arg, "--workers", workers, (char *)NULL);
 		_exit(127);
 	}
+	return master;
+}
+
+TEST(test_sigterm_answers_every_queued_connection_and_unlinks_the_socket_first)
+{
+	char sock[256];
+	pid_t master = start_master("stop-test", "1", sock, sizeof sock);
+	CHECK(master > 0);
+	if (master <= 0)
+		return;
 	struct stat st;
 	for (int i = 0; i < 100 && stat(sock, &st) != 0; i++)
 		usleep(50 * 1000);
@@ -223,21 +235,11 @@ static bool running(long pid)
 
 TEST(test_kill_9_of_the_master_ends_its_workers_within_a_second)
 {
-	const char *bin = getenv("FLACON_BIN"), *tmp = getenv("FLACON_TEST_TMP");
-	CHECK(bin && tmp);
-	if (!bin || !tmp)
+	char sock[256];
+	pid_t master = start_master("orphan-test", "2", sock, sizeof sock);
+	CHECK(master > 0);
+	if (master <= 0)
 		return;
-	char sock[256], listen_arg[300], logp[300];
-	snprintf(sock, sizeof sock, "%s/orphan-test.sock", tmp);
-	snprintf(listen_arg, sizeof listen_arg, "unix:%s", sock);
-	snprintf(logp, sizeof logp, "%s/orphan-test.log", tmp);
-	pid_t master = fork();
-	if (master == 0) {
-		FILE *f = freopen(logp, "w", stderr);
-		(void)f;
-		execl(bin, bin, "runserver", "--listen", listen_arg, "--workers", "2", (char *)NULL);
-		_exit(127);
-	}
 	char path[128];
 	snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)master, (int)master);
 	long workers[8];

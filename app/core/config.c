@@ -34,6 +34,9 @@ static const struct key_def keys[] = {
 	{"session", "lifetime", K_INT, OFF(session_lifetime), 1, 100L * 365 * 86400},
 	{"session", "cookie_secure", K_BOOL, OFF(cookie_secure), 0, 0},
 	{"http", "max_body", K_INT, OFF(max_body), 0, 1L << 30},
+	{"auth", "account_failures", K_INT, OFF(auth_account_failures), 1, 1000000},
+	{"auth", "address_failures", K_INT, OFF(auth_address_failures), 1, 1000000},
+	{"auth", "failure_window", K_INT, OFF(auth_failure_window), 1, 30L * 86400},
 	{"www", "templates", K_STR, OFF(templates_dir), 0, 0},
 	{"database", "migrations", K_STR, OFF(migrations_dir), 0, 0},
 };
@@ -226,6 +229,9 @@ static int set_defaults(struct config *cfg)
 	cfg->db_read_timeout = 10;
 	cfg->db_sync_wait = -1;
 	cfg->max_body = 1048576;
+	cfg->auth_account_failures = 5;
+	cfg->auth_address_failures = 50;
+	cfg->auth_failure_window = 900;
 	cfg->env = strdup("production");
 	cfg->listen = strdup("unix:var/run/flacon.sock");
 	cfg->database_url = strdup("mariadb://flacon@localhost/flacon?socket=var/run/mysqld.sock");
@@ -303,6 +309,20 @@ int config_check_server(const struct config *cfg, char *err, size_t errlen)
 		snprintf(err, errlen,
 			 "app.secret_key is the placeholder; set a real one (or app.env = development)");
 		return -1;
+	}
+	/* A retired key still verifies cookies, so it must be as strong. */
+	for (int i = 0; cfg->old_secret_keys && cfg->old_secret_keys[i]; i++) {
+		const char *k = cfg->old_secret_keys[i];
+		if (strlen(k) < 32) {
+			snprintf(err, errlen, "app.old_secret_keys: key %d is shorter than 32 bytes", i + 1);
+			return -1;
+		}
+		if (!strcmp(k, CONFIG_PLACEHOLDER_SECRET) && !cfg->development) {
+			snprintf(err, errlen,
+				 "app.old_secret_keys: key %d is the placeholder; remove it (or app.env = development)",
+				 i + 1);
+			return -1;
+		}
 	}
 	return 0;
 }

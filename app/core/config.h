@@ -27,6 +27,9 @@ struct config {
 	long session_lifetime;  /* session.lifetime, seconds */
 	bool cookie_secure;     /* session.cookie_secure */
 	long max_body;          /* http.max_body, bytes */
+	long auth_account_failures; /* auth.account_failures: failed logins per account (5) */
+	long auth_address_failures; /* auth.address_failures: per client address (50) */
+	long auth_failure_window;   /* auth.failure_window, seconds (900) */
 	char *templates_dir;    /* www.templates (default www/templates) */
 	char *migrations_dir;   /* database.migrations (default sql/migrations) */
 	char *path;             /* the file it was read from, or NULL */

@@ -19,7 +19,7 @@ HEADERS := $(wildcard app/*/*.h tests/*/*.h)
 # $(BUILD)/test_<suite>, linked against the library.
 C_SUITES := $(sort $(patsubst tests/%/,%,$(dir $(wildcard tests/*/*.c))))
 C_SUITES := $(filter-out lib fuzz,$(C_SUITES))
-TEST_LIB_OBJ := $(BUILD)/tests/lib/test.o $(BUILD)/tests/lib/http_client.o
+TEST_LIB_OBJ := $(BUILD)/tests/lib/test.o $(BUILD)/tests/lib/http_client.o $(BUILD)/tests/lib/procs.o
 
 .PHONY: all clean deps run stop test sanitize valgrind bench fuzz check-deps cluster
 all: $(BUILD)/flacon

@@ -24,6 +24,7 @@ static const struct key_def keys[] = {
 	{"app", "old_secret_keys", K_LIST, OFF(old_secret_keys), 0, 0},
 	{"app", "env", K_STR, OFF(env), 0, 0},
 	{"server", "listen", K_STR, OFF(listen), 0, 0},
+	{"server", "health_listen", K_STR, OFF(health_listen), 0, 0},
 	{"server", "workers", K_INT, OFF(workers), 1, 1024},
 	{"server", "max_requests", K_INT, OFF(max_requests), 0, 1000000000L},
 	{"database", "url", K_STR, OFF(database_url), 0, 0},
@@ -234,12 +235,13 @@ static int set_defaults(struct config *cfg)
 	cfg->auth_failure_window = 900;
 	cfg->env = strdup("production");
 	cfg->listen = strdup("unix:var/run/flacon.sock");
+	cfg->health_listen = strdup("auto");
 	cfg->database_url = strdup("mariadb://flacon@localhost/flacon?socket=var/run/mysqld.sock");
 	cfg->cookie_name = strdup("session");
 	cfg->templates_dir = strdup("www/templates");
 	cfg->migrations_dir = strdup("sql/migrations");
 	cfg->old_secret_keys = calloc(1, sizeof(char *));
-	if (!cfg->env || !cfg->listen || !cfg->database_url || !cfg->cookie_name ||
+	if (!cfg->env || !cfg->listen || !cfg->health_listen || !cfg->database_url || !cfg->cookie_name ||
 	    !cfg->templates_dir || !cfg->migrations_dir || !cfg->old_secret_keys)
 		return -1;
 	return 0;
@@ -329,6 +331,7 @@ int config_check_server(const struct config *cfg, char *err, size_t errlen)
 
 void config_free(struct config *cfg)
 {
+	free(cfg->health_listen);
 	free(cfg->secret_key);
 	free_list(cfg->old_secret_keys);
 	free(cfg->env);

@@ -16,6 +16,7 @@ struct config {
 	char *env;              /* app.env: "production" | "development" */
 	bool development;
 	char *listen;           /* server.listen */
+	char *health_listen;    /* server.health_listen: "" / auto, off, or unix:PATH / HOST:PORT */
 	int workers;            /* server.workers */
 	long max_requests;      /* server.max_requests */
 	char *database_url;     /* database.url (one host, or a comma list of hosts) */

@@ -13,17 +13,6 @@
 #include "tmpl/tmpl.h"
 #include "web/web.h"
 
-/* GET /healthz: 200 "ok" when MariaDB answers, 503 when not. A worker whose
- * connection died reconnects here (db_ping connects when disconnected). */
-static int healthz(struct request *req, struct response *resp)
-{
-	if (db_ping(req->db) < 0) {
-		resp_header(resp, "Retry-After", "1");
-		return resp_text(resp, 503, "text/plain; charset=utf-8", "unavailable\n");
-	}
-	return resp_text(resp, 200, "text/plain; charset=utf-8", "ok\n");
-}
-
 /* GET /_hello: a fixed text, the FastCGI ceiling for benchmarks. */
 static int hello(struct request *req, struct response *resp)
 {
@@ -53,7 +42,7 @@ static const struct route routes[] = {
 	{"POST", "/courses/:id/select", courses_select, FORM | LOGIN, "select course"},
 	{"POST", "/courses/:id/drop", courses_drop, FORM | LOGIN, "drop course"},
 	{"GET", "/me/courses", me_courses, LOGIN, "my courses"},
-	{"GET", "/healthz", healthz, 0, "health check"},
+	{"GET", "/healthz", web_healthz, 0, "health check"},
 	{"GET", "/_hello", hello, 0, "FastCGI hello (benchmarks)"},
 
 	{"POST", "/api/register", api_register, API, "api register"},
@@ -383,4 +372,6 @@ const struct server_hooks site_hooks = {
 	.worker_init = site_worker_init,
 	.worker_fini = site_worker_fini,
 	.request_start = site_request_start,
+	.process_name = "flacon-worker",
+	.health = &web_health_hooks,
 };

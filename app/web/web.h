@@ -129,6 +129,18 @@ long long web_session_delete_user(struct db *db, long long user_id);
 #define WEB_REMEMBER_MAX_AGE 1209600
 int web_remember_username(struct request *req, struct response *resp, const char *username);
 
+/* ---- Health checks (SPEC sections 7 and 10) ----------------------------- */
+
+/* Seconds a health check may wait for MariaDB (connect, then SELECT 1). */
+#define WEB_HEALTH_TIMEOUT 2
+/* GET /healthz on req->db: 200 "ok", or 503 "unavailable" + Retry-After. */
+int web_healthz(struct request *req, struct response *resp);
+/* The health-check process of server_master(): /healthz only, on its own
+ * socket and database connection (timeouts WEB_HEALTH_TIMEOUT). Put it in
+ * the application's hooks as .health. */
+struct server_hooks;
+extern const struct server_hooks web_health_hooks;
+
 /* ---- Login throttling (SPEC section 10) ---------------------------------
  * Failed logins are rows of the table `login_failure`, counted per account
  * (the name as typed, existing or not, case-insensitively like usernames)

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "procs.h"
 #include "test.h"
 
 static void record(unsigned char *out, size_t *n, int type, const void *body, size_t len)
@@ -240,20 +241,14 @@ TEST(test_kill_9_of_the_master_ends_its_workers_within_a_second)
 	CHECK(master > 0);
 	if (master <= 0)
 		return;
-	char path[128];
-	snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)master, (int)master);
-	long workers[8];
+	/* two workers and the health-check process */
+	pid_t workers[8];
 	int n = 0;
-	for (int i = 0; i < 100 && n < 2; i++) {
+	for (int i = 0; i < 100 && n < 3; i++) {
 		usleep(50 * 1000);
-		FILE *f = fopen(path, "r");
-		n = 0;
-		while (f && n < 8 && fscanf(f, "%ld", &workers[n]) == 1)
-			n++;
-		if (f)
-			fclose(f);
+		n = test_children(master, NULL, workers, 8);
 	}
-	CHECK_INT(n, 2);
+	CHECK_INT(n, 3);
 	CHECK_INT(kill(master, SIGKILL), 0);
 	waitpid(master, NULL, 0);
 	int alive = n;

@@ -303,7 +303,9 @@ static bool socket_ready(const char *sock)
 }
 
 /* SPEC 10: SIGTERM five times under a 16-connection load through nginx,
- * a new master started after each stop: every request nginx handed to the
+ * with the socket's queue full each time (the workers paused a moment
+ * before the signal), a new master started after each stop: every request
+ * nginx handed to the
  * socket is answered — nginx logs no upstream reset, premature close or
  * broken pipe; the only failures are 502s for requests that came while
  * no socket was there (nginx's connect() failed). */
@@ -341,7 +343,19 @@ TEST(test_sigterm_five_times_under_load_through_nginx_drops_no_handed_request)
 		usleep(800 * 1000);
 		int before = l.ok;
 		CHECK_MSG(before > 0, "stop %d: no request served before it", k + 1);
+		/* The workers pause a moment, so that nginx's connections pile up
+		 * in the socket's queue, and go on after the stop came: each
+		 * must answer the whole queue before it exits. */
+		pid_t w[8];
+		int nw = test_children(master, "flacon-worker", w, 8);
+		CHECK_INT(nw, 2);
+		for (int i = 0; i < nw; i++)
+			kill(w[i], SIGSTOP);
+		usleep(300 * 1000);
 		CHECK_INT(kill(master, SIGTERM), 0);
+		usleep(100 * 1000);
+		for (int i = 0; i < nw; i++)
+			kill(w[i], SIGCONT);
 		int status = -1;
 		for (int i = 0; i < 300; i++) {
 			if (waitpid(master, &status, WNOHANG) == master)

@@ -303,7 +303,8 @@ static int createcourse(struct config *cfg, int argc, char **argv)
 	if (rc < 0)
 		fprintf(stderr, "flacon: createcourse: %s\n", err);
 	else
-		printf("Created course %s (id %lld, %ld credits, capacity %ld)\n", name, id, credits, capacity);
+		printf("Created course %s (id %lld, %ld credit%s, %ld seat%s)\n", name, id, credits,
+		       credits == 1 ? "" : "s", capacity, capacity == 1 ? "" : "s");
 	db_close(db);
 	return rc < 0 ? CLI_FAILED : CLI_OK;
 }

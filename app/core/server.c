@@ -466,7 +466,7 @@ int server_master(int fd, struct config *cfg, const struct server_hooks *hooks)
 	double window_start = ts_now();
 	int window_spawns = 0;
 
-	log_info("master %d listening, %d workers", (int)getpid(), nslots);
+	log_info("master %d listening, %d worker%s", (int)getpid(), nslots, nslots == 1 ? "" : "s");
 	for (int i = 0; i < nslots; i++) {
 		slots[i].pid = spawn_worker(fd, cfg, hooks, i);
 		slots[i].gen = gen;

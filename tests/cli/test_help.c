@@ -274,3 +274,15 @@ TEST(test_seed_prints_one_line_naming_the_demo_users_and_password)
 	CHECK_MSG(!strncmp(r.out, "Seeded 1 user (alice; password flacon-demo), 1 student, 1 article, 1 course, 1 enrollment in ", 92),
 		  "%s", r.out);
 }
+
+TEST(test_command_output_counts_words_in_the_singular_for_one)
+{
+	struct run_result r;
+	fresh_schema();
+	CHECK_INT(cli_run(&r, "createcourse --credits 1 --capacity 1 Solo"), 0);
+	CHECK_MSG(strstr(r.out, "1 credit, 1 seat)") != NULL, "%s", r.out);
+	CHECK_INT(cli_run(&r, "createcourse --credits 2 --capacity 30 Duo"), 0);
+	CHECK_MSG(strstr(r.out, "2 credits, 30 seats)") != NULL, "%s", r.out);
+	CHECK_INT(cli_run(&r, "session-gc"), 0);
+	CHECK_MSG(strstr(r.out, "Deleted 0 expired sessions") != NULL, "%s", r.out);
+}

@@ -249,7 +249,7 @@ static const struct cli_command db_subs[] = {
 static int db_main(struct config *cfg, int argc, char **argv)
 {
 	if (argc < 1) {
-		fprintf(stderr, "flacon: db needs a subcommand: init, migrate, upgrade, downgrade, current, history, stamp (flacon help db)\n");
+		fprintf(stderr, "flacon: db needs a subcommand (flacon help db lists them)\n");
 		return CLI_USAGE;
 	}
 	const char *sub = argv[0];

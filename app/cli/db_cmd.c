@@ -226,13 +226,40 @@ static int db_stamp(const struct config *cfg, struct db *db, const char *target)
 
 int cli_db_migrate(const struct config *cfg, struct db *db, const char *message);
 
+/* db's subcommands: what `flacon help db SUB` and `flacon db SUB --help`
+ * print. A new subcommand adds its row here and its branch in db_main. */
+static const struct cli_command db_subs[] = {
+	{.name = "init", .usage = "db init", .help = "create the migrations directory and schema_version",
+	 .details = "Creates database.migrations (sql/migrations) and the schema_version table.\n"},
+	{.name = "migrate", .usage = "db migrate -m MSG", .help = "write a migration from the models' differences",
+	 .details = "options:\n"
+		    "  -m, --message MSG  what the migration does (its file name is made from it)\n\n"
+		    "Writes NNNN_slug.up.sql and .down.sql from the difference between the models\n"
+		    "compiled in and the live schema, or says \"No changes in schema detected\".\n"},
+	{.name = "upgrade", .usage = "db upgrade [REV|head|+N]", .help = "apply migrations up to REV (default: head)",
+	 .details = "REV is a revision (0003), head (the last), or +N (N steps up).\n"},
+	{.name = "downgrade", .usage = "db downgrade [REV|base|-N]", .help = "undo migrations down to REV (default: -1)",
+	 .details = "REV is a revision (0002), base (nothing applied), or -N (N steps down).\n"},
+	{.name = "current", .usage = "db current", .help = "print the revision the database is at"},
+	{.name = "history", .usage = "db history", .help = "list the migrations, newest first"},
+	{.name = "stamp", .usage = "db stamp REV|base", .help = "set the revision without running anything"},
+	{0},
+};
+
 static int db_main(struct config *cfg, int argc, char **argv)
 {
 	if (argc < 1) {
-		fprintf(stderr, "flacon: db needs a subcommand: init, migrate, upgrade, downgrade, current, history, stamp\n");
+		fprintf(stderr, "flacon: db needs a subcommand (flacon help db lists them)\n");
 		return CLI_USAGE;
 	}
 	const char *sub = argv[0];
+	bool known = false;
+	for (const struct cli_command *c = db_subs; c->name; c++)
+		known |= !strcmp(sub, c->name);
+	if (!known) {
+		fprintf(stderr, "flacon: unknown db subcommand '%s' (flacon help db lists them)\n", sub);
+		return CLI_USAGE;
+	}
 	const char *arg = argc > 1 ? argv[1] : NULL;
 	const char *message = NULL;
 	if (!strcmp(sub, "migrate")) {
@@ -257,14 +284,7 @@ static int db_main(struct config *cfg, int argc, char **argv)
 		fprintf(stderr, "flacon: db stamp needs a revision\n");
 		return CLI_USAGE;
 	}
-	static const char *known[] = {"init", "migrate", "upgrade", "downgrade", "current", "history", "stamp"};
-	bool ok = false;
-	for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
-		ok |= !strcmp(sub, known[i]);
-	if (!ok) {
-		fprintf(stderr, "flacon: unknown db subcommand '%s'\n", sub);
-		return CLI_USAGE;
-	}
+
 	struct db *db = cli_connect(cfg, false);
 	if (!db)
 		return CLI_FAILED;
@@ -288,6 +308,9 @@ static int db_main(struct config *cfg, int argc, char **argv)
 }
 
 const struct cli_command cli_db = {
-	"db", "db init|migrate -m MSG|upgrade [REV]|downgrade [REV]|current|history|stamp REV",
-	"schema migrations, as Flask-Migrate", db_main,
+	.name = "db",
+	.usage = "db SUBCOMMAND [ARGS]",
+	.help = "schema migrations, as Flask-Migrate",
+	.run = db_main,
+	.subs = db_subs,
 };

@@ -194,8 +194,8 @@ static int db_upgrade(const struct config *cfg, struct db *db, const char *targe
 		goto out;
 	}
 	memcpy(want, s.applied, n * sizeof *want);
-	long step = relative(target);
-	int head;
+	long step = target[0] == '+' ? relative(target) : 0;
+	int head = -1;
 	if (!strcmp(target, "head") || step > 0) {
 		if (single_head(&s, "db upgrade", &head) < 0)
 			goto out;
@@ -204,7 +204,7 @@ static int db_upgrade(const struct config *cfg, struct db *db, const char *targe
 	if (!strcmp(target, "head")) {
 		if (head >= 0)
 			migrations_mark_ancestors(&s.l, head, want);
-	} else if (step > 0 && target[0] == '+') {
+	} else if (step > 0) {
 		for (size_t k = 0; k < n && step; k++)
 			if (!want[k]) {
 				want[k] = true;

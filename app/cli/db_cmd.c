@@ -387,9 +387,18 @@ static int db_current(const struct config *cfg, struct db *db)
 static int db_history(const struct config *cfg, struct db *db)
 {
 	struct state s;
-	if (state_load(cfg, db, &s) != CLI_OK)
+	if (state_load(cfg, NULL, &s) != CLI_OK)
 		return CLI_FAILED;
-	size_t ncur = applied_heads(&s, s.scratch);
+	/* The history shows even when the database names a revision the
+	 * files do not have (db current says so). */
+	struct version_rows rows = {0};
+	size_t ncur = 0;
+	if (db && schema_version_get(db, &rows) == 0)
+		for (size_t k = 0; k < rows.n; k++) {
+			int i = migrations_find(&s.l, rows.rev[k]);
+			if (i >= 0)
+				s.scratch[ncur++] = i;
+		}
 	for (size_t k = s.l.n; k-- > 0;) {
 		const struct migration *m = &s.l.v[k];
 		char from[1024];

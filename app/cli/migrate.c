@@ -107,8 +107,9 @@ static int header_read(const char *path, struct header *h)
 		char *v;
 		if (!h->rev && (v = header_value(p, len, "Revision")))
 			h->rev = v;
-		else if (!h->down && (v = header_value(p, len, "Down revision")))
-			h->down = v;
+		else if (!h->down && ((v = header_value(p, len, "Down revision")) ||
+					(v = header_value(p, len, "Revises"))))
+			h->down = v; /* "Revises:" as Alembic's docstring says it */
 		else if (!h->message && (v = header_value(p, len, "Message")))
 			h->message = v;
 		p += len;

@@ -41,7 +41,8 @@ struct migration_list {
 };
 
 /* Read dir: every *.up.sql (and its .down.sql). A file whose header has a
- * "-- Down revision: P[, Q...]" line (or "base") is linked by its
+ * "-- Down revision: P[, Q...]" line (or "base"; "-- Revises:" is read
+ * the same) is linked by its
  * "-- Revision:" and that line; a file without one is of the old numbered
  * format: NNNN_slug.up.sql, id NNNN, parent the numbered file before it.
  * A missing directory is an error; an empty one is an empty list. Two

@@ -219,9 +219,9 @@ TEST(test_two_branches_give_two_heads_upgrade_refuses_merge_joins_downgrade_walk
 	cli_sql(NULL, 0, "DROP DATABASE IF EXISTS flacon_cli_aside");
 }
 
-/* Files written by hand in the linked format: applied in link order
- * whatever their names say; an old numbered file follows the numbered
- * one before it. */
+/* Files written by hand in the linked format ("-- Revises:" read as
+ * "-- Down revision:"): applied in link order whatever their names say;
+ * an old numbered file follows the numbered one before it. */
 TEST(test_upgrade_applies_in_link_order_not_name_order)
 {
 	struct run_result r;
@@ -234,7 +234,7 @@ TEST(test_upgrade_applies_in_link_order_not_name_order)
 			    "ALTER TABLE t ADD COLUMN c INT;\n");
 	cli_write_migration("0002_bbbbbbbbbbbb_second.down.sql", "ALTER TABLE t DROP COLUMN c;\n");
 	cli_write_migration("0003_cccccccccccc_first.up.sql",
-			    "-- Revision: cccccccccccc\n-- Down revision: 0001\n-- Message: first\n"
+			    "-- Revision: cccccccccccc\n-- Revises: 0001\n-- Message: first\n"
 			    "CREATE TABLE t (id INT PRIMARY KEY);\n");
 	cli_write_migration("0003_cccccccccccc_first.down.sql", "DROP TABLE t;\n");
 	CHECK_INT(cli_run(&r, "db upgrade"), 0);

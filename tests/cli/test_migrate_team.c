@@ -192,7 +192,15 @@ TEST(test_two_branches_give_two_heads_upgrade_refuses_merge_joins_downgrade_walk
 	CHECK_INT(cli_run(&r, "db merge -m again"), 1);
 	CHECK(strstr(r.err, "nothing to merge") != NULL);
 
+	/* A database that had applied branch a gets branch b, then the merge. */
+	CHECK_INT(cli_run(&r, "db upgrade %s", ra), 0);
 	CHECK_INT(cli_run(&r, "db upgrade"), 0);
+	char step_b[256], step_m[256], step_m2[256];
+	snprintf(step_b, sizeof step_b, "Running upgrade 0005 -> %s, branch b\n", rb);
+	snprintf(step_m, sizeof step_m, "Running upgrade %s, %s -> %s, join a and b\n", ra, rb, rm);
+	snprintf(step_m2, sizeof step_m2, "Running upgrade %s, %s -> %s, join a and b\n", rb, ra, rm);
+	CHECK_MSG(lines(r.out) == 2 && strstr(r.out, step_b) && (strstr(r.out, step_m) || strstr(r.out, step_m2)),
+		  "%s", r.out);
 	CHECK_MSG(!table_exists("note_a") && !table_exists("note_b"), "%s%s", r.out, r.err);
 	cli_sql(out, sizeof out, "SELECT GROUP_CONCAT(version_num) FROM schema_version");
 	CHECK_STR(out, rm);

@@ -415,3 +415,30 @@ TEST(test_db_heads_and_merge_usage)
 	CHECK_INT(cli_run(&r, "db"), 2);
 	CHECK_MSG(strstr(r.err, "heads") && strstr(r.err, "merge"), "%s", r.err);
 }
+
+/* A link to a revision that is not there, an id used twice, a cycle: every
+ * command stops and names the file. */
+TEST(test_broken_links_are_named_by_every_command)
+{
+	struct run_result r;
+	cli_fresh();
+	cli_write_migration("0001_a.up.sql", "-- Message: a\nCREATE TABLE a (id INT PRIMARY KEY);\n");
+	cli_write_migration("0002_x_lost.up.sql", "-- Revision: 123abc\n-- Down revision: 9f9f9f9f9f9f\nSELECT 1;\n");
+	CHECK_INT(cli_run(&r, "db heads"), 1);
+	CHECK_MSG(strstr(r.err, "0002_x_lost.up.sql names down revision 9f9f9f9f9f9f") && lines(r.err) == 1, "%s",
+		  r.err);
+	CHECK_INT(cli_run(&r, "db upgrade"), 1);
+	CHECK(strstr(r.err, "9f9f9f9f9f9f") != NULL);
+	cli_write_migration("0002_x_lost.up.sql", "-- Revision: 123abc\n-- Down revision: 0001\nSELECT 1;\n");
+	cli_write_migration("0003_y_copy.up.sql", "-- Revision: 123abc\n-- Down revision: 0001\nSELECT 2;\n");
+	CHECK_INT(cli_run(&r, "db history"), 1);
+	CHECK_MSG(strstr(r.err, "two migrations share revision 123abc") != NULL, "%s", r.err);
+	cli_write_migration("0003_y_copy.up.sql", "-- Revision: 456def\n-- Down revision: 789abc\nSELECT 2;\n");
+	cli_write_migration("0004_z.up.sql", "-- Revision: 789abc\n-- Down revision: 456def\nSELECT 3;\n");
+	CHECK_INT(cli_run(&r, "db current"), 1);
+	CHECK_MSG(strstr(r.err, "a cycle") != NULL, "%s", r.err);
+	CHECK_INT(sh("rm '%s'/0003_y_copy.up.sql '%s'/0004_z.up.sql", cli_migrations_dir(), cli_migrations_dir()), 0);
+	CHECK_INT(cli_run(&r, "db upgrade"), 0);
+	CHECK_INT(cli_run(&r, "db current"), 0);
+	CHECK_STR(r.out, "123abc (head)\n");
+}

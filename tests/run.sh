@@ -96,6 +96,8 @@ export FLACON_TEST_PORT=$PORT
 export FLACON_DATABASE_URL="mariadb://flacon@localhost/flacon?socket=$T/db/mysqld.sock"
 export FLACON_APP_SECRET_KEY="test-secret-key-0123456789abcdef-0123456789"
 export FLACON_APP_ENV=development
+# The e2e and cli suites measure against /_hello (off by default, SPEC 3).
+export FLACON_SERVER_BENCH_ROUTES=true
 export FLACON_SERVER_WORKERS=${FLACON_SERVER_WORKERS:-2}
 export FLACON_HTTP_MAX_BODY=1048576
 export FLACON_BIN="$ROOT/$BUILD/flacon"

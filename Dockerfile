@@ -37,7 +37,8 @@ RUN apt-get update \
     && ln -sf /dev/stdout /var/log/nginx/flacon-access.log \
     && ln -sf /dev/stderr /var/log/nginx/error.log
 COPY www/static /usr/share/flacon/static
-COPY conf/nginx/flacon-headers.conf conf/nginx/flacon-headers-map.conf /usr/share/flacon/nginx/
+COPY conf/nginx/flacon-headers.conf conf/nginx/flacon-headers-map.conf conf/nginx/flacon-fastcgi.conf \
+     /usr/share/flacon/nginx/
 COPY conf/nginx/flacon.conf /etc/nginx/sites-enabled/flacon
 # In compose the workers are the service "flacon" (one line per host of
 # the upstream becomes that one name); the certificate is mounted at

@@ -123,6 +123,17 @@ fi
 [ -x "$BUILD/test_e2e" ] && run_suite e2e "$BUILD/test_e2e"
 [ -x "$BUILD/test_cli" ] && run_suite cli "$BUILD/test_cli"
 if [ -f tests/browser/run.sh ]; then run_suite browser bash tests/browser/run.sh; fi
+# The deploy: suite (SPEC 13): the production nginx site in front of these
+# workers, then the Debian package and the container image against this
+# MariaDB. It installs and purges a package: root only, as CI runs.
+if want deploy && [ -f tests/deploy/run.sh ]; then
+	# The installed package runs as the flacon user, who must reach the
+	# MariaDB socket under $T.
+	chmod 711 "$T"
+	t0=$SECONDS
+	run_suite deploy bash tests/deploy/run.sh
+	echo "deploy: ran in $((SECONDS - t0)) s" >&2
+fi
 
 if ! kill -0 "$MASTER_PID" 2>/dev/null; then
 	echo "the flacon master died during the tests" >&2

@@ -3,6 +3,8 @@
 # MariaDB, the Flacon workers and nginx on free ports under a temporary
 # directory, runs every suite, prints each suite's line and the total, and
 # stops everything even when a suite fails or the run is interrupted. The
+# deploy: suite (tests/deploy/run.sh) builds, installs and purges the Debian
+# package and builds the container image against this MariaDB. The
 # cluster: suite gets its own three Galera nodes, three hosts and nginx
 # (scripts/cluster.sh) under the same directory, last.
 # Usage: tests/run.sh BUILD_DIR [SUITE...]   (no SUITE: all of them)

@@ -8,7 +8,8 @@ pkgs=(make gcc libc6-dev pkg-config curl ca-certificates
       mariadb-server mariadb-client nginx)
 case $what in
 test) pkgs+=(chromium fonts-dejavu-core valgrind libfcgi-bin galera-4 rsync
-            dpkg-dev lintian debootstrap buildah podman openssl util-linux adduser) ;;
+            dpkg-dev lintian debootstrap buildah podman openssl util-linux adduser
+            python3-yaml) ;;
 deb) pkgs+=(dpkg-dev lintian) ;;
 image) pkgs+=(debootstrap buildah podman) ;;
 cluster) pkgs+=(galera-4 rsync) ;;

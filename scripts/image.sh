@@ -32,7 +32,7 @@ if ! podman image exists "$BASE"; then
 		mv "$CACHE/debian-12.tar.new" "$CACHE/debian-12.tar"
 		rm -rf "$CACHE/rootfs.tmp"
 	fi
-	podman import "$CACHE/debian-12.tar" "$BASE" >/dev/null
+	podman import -q "$CACHE/debian-12.tar" "$BASE" >"$CACHE/import.log" 2>&1 || { cat "$CACHE/import.log" >&2; exit 1; }
 fi
 
 # --layers: a rebuild with unchanged sources reuses every step.

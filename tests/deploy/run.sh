@@ -662,6 +662,22 @@ test_image_migrates_and_serves_a_page_through_the_production_site() {
 	return 0
 }
 
+test_nginx_image_accepts_the_production_site() {
+	# The compose nginx (the Dockerfile's nginx stage, Debian's nginx-light):
+	# its modules take the whole site. Only the upstream name "flacon",
+	# which only compose's DNS resolves, becomes an address for nginx -t.
+	local ctr
+	ctr=$(buildah from --pull-never --name "flacon-deploy-nginx-$$" "$IMAGE-nginx" 2>"$D/from-nginx.err") ||
+		{ fail "buildah from: $(cat "$D/from-nginx.err")"; return 1; }
+	CONTAINERS+=("$ctr")
+	make_cert || return 1
+	buildah run --isolation chroot -v "$D/ssl:/etc/ssl/flacon:ro" "$ctr" -- sh -c \
+		'grep -c "server flacon:9000" /etc/nginx/sites-enabled/flacon; sed -i "s/server flacon:9000/server 127.0.0.1:9000/" /etc/nginx/sites-enabled/flacon && nginx -t' \
+		>"$D/nginx-image-t.out" 2>&1 || { fail "nginx -t in the nginx image: $(cat "$D/nginx-image-t.out")"; return 1; }
+	grep -q 'test is successful' "$D/nginx-image-t.out" || fail "$(cat "$D/nginx-image-t.out")" || return 1
+	[ "$(head -1 "$D/nginx-image-t.out")" = 2 ] || fail "the upstream is not the flacon service: $(head -1 "$D/nginx-image-t.out")"
+}
+
 test_compose_wires_mariadb_migration_flacon_and_nginx() {
 	python3 - compose.yaml <<'EOF' 2>&1 || { fail "compose.yaml"; return 1; }
 import sys, yaml
@@ -683,6 +699,7 @@ if [ -n "$IMG_CTR" ]; then
 	run_test test_image_is_production_unprivileged_and_without_compilers
 	run_test test_image_without_a_secret_key_exits_1_with_one_line
 	run_test test_image_migrates_and_serves_a_page_through_the_production_site
+	run_test test_nginx_image_accepts_the_production_site
 fi
 run_test test_compose_wires_mariadb_migration_flacon_and_nginx
 

@@ -635,6 +635,11 @@ test_image_migrates_and_serves_a_page_through_the_production_site() {
 	[ "$(sql "SELECT COUNT(*) FROM $IMG_DB.user")" = 0 ] || fail "users in the image's fresh database" || return 1
 	st=$(login "https://127.0.0.1:$TLS_PORT" alice flacon-demo)
 	[ "$st" = 401 ] || fail "demo login against the image: $st" || return 1
+	printf 'image-operator-pw-1\n' | in_image -e FLACON_DATABASE_URL="$IMG_URL" -- /usr/bin/flacon createuser operator \
+		>"$D/img-createuser.log" 2>&1 || { fail "createuser in the image: $(cat "$D/img-createuser.log")"; return 1; }
+	[ "$(sql "SELECT COUNT(*) FROM $IMG_DB.user")" = 1 ] || fail "createuser in the image added no user" || return 1
+	st=$(login "https://127.0.0.1:$TLS_PORT" operator image-operator-pw-1)
+	[ "$st" = 200 ] || fail "login of the user created in the image: $st" || return 1
 	# The flacon processes inside run as the image's flacon user (uid of
 	# its /etc/passwd), never as root.
 	local uid pids p bad=""

@@ -24,9 +24,9 @@ HEADERS := $(wildcard app/*/*.h tests/*/*.h)
 # $(BUILD)/test_<suite>, linked against the library.
 C_SUITES := $(sort $(patsubst tests/%/,%,$(dir $(wildcard tests/*/*.c))))
 C_SUITES := $(filter-out lib fuzz,$(C_SUITES))
-TEST_LIB_OBJ := $(BUILD)/tests/lib/test.o $(BUILD)/tests/lib/http_client.o
+TEST_LIB_OBJ := $(BUILD)/tests/lib/test.o $(BUILD)/tests/lib/http_client.o $(BUILD)/tests/lib/procs.o
 
-.PHONY: all clean deps run stop test sanitize valgrind bench fuzz check-deps cluster deb image
+.PHONY: all clean deps run stop test sanitize valgrind bench bench-throttle fuzz check-deps cluster deb image
 all: $(BUILD)/flacon
 
 $(BUILD)/%.o: %.c $(HEADERS)
@@ -126,3 +126,8 @@ image:
 bench: all
 	@scripts/deps.sh bench
 	@scripts/bench.sh
+
+# One client sending wrong passwords beside a -c16 load (login throttling).
+bench-throttle: all
+	@scripts/deps.sh bench
+	@bench/throttle.sh

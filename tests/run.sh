@@ -102,6 +102,9 @@ export FLACON_APP_ENV=development
 export FLACON_SERVER_BENCH_ROUTES=true
 export FLACON_SERVER_WORKERS=${FLACON_SERVER_WORKERS:-2}
 export FLACON_HTTP_MAX_BODY=1048576
+# A hung database must be a 503 within read_timeout (+1 s): short here so
+# the test that SIGSTOPs MariaDB is quick.
+export FLACON_DATABASE_READ_TIMEOUT=6
 export FLACON_BIN="$ROOT/$BUILD/flacon"
 # Schema by the committed migrations (as `make run` does), a little data.
 if ! "$BUILD/flacon" db upgrade >"$T/upgrade.log" 2>&1 ||

@@ -26,7 +26,8 @@ int cli_create_schema(struct db *db, char *err, size_t errlen)
 		snprintf(err, errlen, "models: %s", merr);
 		return -1;
 	}
-	if (orm_create_all(db, &site_registry) < 0 || web_session_create_table(db) < 0) {
+	if (orm_create_all(db, &site_registry) < 0 || web_session_create_table(db) < 0 ||
+	    web_login_failure_create_table(db) < 0) {
 		snprintf(err, errlen, "%s", db->err);
 		return -1;
 	}

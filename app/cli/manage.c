@@ -75,6 +75,8 @@ static int drop_all(struct config *cfg, int argc, char **argv)
 	int rc = orm_drop_all(db, &site_registry);
 	if (rc == 0)
 		rc = db_exec(db, "DROP TABLE IF EXISTS `session`");
+	if (rc == 0)
+		rc = db_exec(db, "DROP TABLE IF EXISTS `login_failure`");
 	if (rc < 0)
 		fprintf(stderr, "flacon: drop-all: %s\n", db->err);
 	else
@@ -189,12 +191,14 @@ static int session_gc(struct config *cfg, int argc, char **argv)
 	if (!db)
 		return CLI_FAILED;
 	long long n = web_session_gc(db);
-	if (n < 0)
+	long long f = n < 0 ? -1 : web_login_failure_gc(db, cfg->auth_failure_window);
+	if (n < 0 || f < 0)
 		fprintf(stderr, "flacon: session-gc: %s\n", db->err);
 	else
-		printf("Deleted %lld expired session%s\n", n, n == 1 ? "" : "s");
+		printf("Deleted %lld expired session%s and %lld old failed login%s\n", n,
+		       n == 1 ? "" : "s", f, f == 1 ? "" : "s");
 	db_close(db);
-	return n < 0 ? CLI_FAILED : CLI_OK;
+	return n < 0 || f < 0 ? CLI_FAILED : CLI_OK;
 }
 
 const struct cli_command cli_create_all = {"create-all", "create-all", "db.create_all()", create_all};
@@ -205,4 +209,4 @@ const struct cli_command cli_deleteuser = {"deleteuser", "deleteuser NAME",
 					   "logical delete of a user, their articles and sessions", deleteuser};
 const struct cli_command cli_createcourse = {"createcourse", "createcourse NAME [--credits N] [--capacity N]",
 					     "add a course", createcourse};
-const struct cli_command cli_session_gc = {"session-gc", "session-gc", "delete expired sessions", session_gc};
+const struct cli_command cli_session_gc = {"session-gc", "session-gc", "delete expired sessions and old failed logins", session_gc};

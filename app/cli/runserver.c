@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "core/log.h"
@@ -38,8 +39,22 @@ static int runserver(struct config *cfg, int argc, char **argv)
 		fprintf(stderr, "flacon: %s\n", err);
 		return CLI_FAILED;
 	}
-	log_info("flacon runserver on %s (%s)", cfg->listen, cfg->env);
-	return server_master(fd, cfg, &site_hooks) == 0 ? CLI_OK : CLI_FAILED;
+	/* /healthz also on a socket of its own, answered by a process that
+	 * never waits behind the workers (server.health_listen) */
+	char hspec[512];
+	int hfd = -1;
+	if (server_health_listen(cfg->listen, cfg->health_listen, hspec, sizeof hspec)) {
+		hfd = server_listen(hspec, err, sizeof err);
+		if (hfd < 0) {
+			fprintf(stderr, "flacon: server.health_listen: %s\n", err);
+			close(fd);
+			return CLI_FAILED;
+		}
+		log_info("flacon runserver on %s, health checks on %s (%s)", cfg->listen, hspec, cfg->env);
+	} else {
+		log_info("flacon runserver on %s (%s)", cfg->listen, cfg->env);
+	}
+	return server_master(fd, hfd, cfg, &site_hooks) == 0 ? CLI_OK : CLI_FAILED;
 }
 
 const struct cli_command cli_runserver = {

@@ -24,6 +24,7 @@ static const struct key_def keys[] = {
 	{"app", "old_secret_keys", K_LIST, OFF(old_secret_keys), 0, 0},
 	{"app", "env", K_STR, OFF(env), 0, 0},
 	{"server", "listen", K_STR, OFF(listen), 0, 0},
+	{"server", "health_listen", K_STR, OFF(health_listen), 0, 0},
 	{"server", "workers", K_INT, OFF(workers), 1, 1024},
 	{"server", "max_requests", K_INT, OFF(max_requests), 0, 1000000000L},
 	{"database", "url", K_STR, OFF(database_url), 0, 0},
@@ -34,6 +35,9 @@ static const struct key_def keys[] = {
 	{"session", "lifetime", K_INT, OFF(session_lifetime), 1, 100L * 365 * 86400},
 	{"session", "cookie_secure", K_BOOL, OFF(cookie_secure), 0, 0},
 	{"http", "max_body", K_INT, OFF(max_body), 0, 1L << 30},
+	{"auth", "account_failures", K_INT, OFF(auth_account_failures), 1, 1000000},
+	{"auth", "address_failures", K_INT, OFF(auth_address_failures), 1, 1000000},
+	{"auth", "failure_window", K_INT, OFF(auth_failure_window), 1, 30L * 86400},
 	{"www", "templates", K_STR, OFF(templates_dir), 0, 0},
 	{"database", "migrations", K_STR, OFF(migrations_dir), 0, 0},
 	{"server", "bench_routes", K_BOOL, OFF(bench_routes), 0, 0},
@@ -227,14 +231,18 @@ static int set_defaults(struct config *cfg)
 	cfg->db_read_timeout = 10;
 	cfg->db_sync_wait = -1;
 	cfg->max_body = 1048576;
+	cfg->auth_account_failures = 5;
+	cfg->auth_address_failures = 50;
+	cfg->auth_failure_window = 900;
 	cfg->env = strdup("production");
 	cfg->listen = strdup("unix:var/run/flacon.sock");
+	cfg->health_listen = strdup("auto");
 	cfg->database_url = strdup("mariadb://flacon@localhost/flacon?socket=var/run/mysqld.sock");
 	cfg->cookie_name = strdup("session");
 	cfg->templates_dir = strdup("www/templates");
 	cfg->migrations_dir = strdup("sql/migrations");
 	cfg->old_secret_keys = calloc(1, sizeof(char *));
-	if (!cfg->env || !cfg->listen || !cfg->database_url || !cfg->cookie_name ||
+	if (!cfg->env || !cfg->listen || !cfg->health_listen || !cfg->database_url || !cfg->cookie_name ||
 	    !cfg->templates_dir || !cfg->migrations_dir || !cfg->old_secret_keys)
 		return -1;
 	return 0;
@@ -317,11 +325,26 @@ int config_check_server(const struct config *cfg, char *err, size_t errlen)
 			 "app.secret_key is the placeholder; set a real one (or app.env = development)");
 		return -1;
 	}
+	/* A retired key still verifies cookies, so it must be as strong. */
+	for (int i = 0; cfg->old_secret_keys && cfg->old_secret_keys[i]; i++) {
+		const char *k = cfg->old_secret_keys[i];
+		if (strlen(k) < 32) {
+			snprintf(err, errlen, "app.old_secret_keys: key %d is shorter than 32 bytes", i + 1);
+			return -1;
+		}
+		if (!strcmp(k, CONFIG_PLACEHOLDER_SECRET) && !cfg->development) {
+			snprintf(err, errlen,
+				 "app.old_secret_keys: key %d is the placeholder; remove it (or app.env = development)",
+				 i + 1);
+			return -1;
+		}
+	}
 	return 0;
 }
 
 void config_free(struct config *cfg)
 {
+	free(cfg->health_listen);
 	free(cfg->secret_key);
 	free_list(cfg->old_secret_keys);
 	free(cfg->env);

@@ -16,6 +16,7 @@ struct config {
 	char *env;              /* app.env: "production" | "development" */
 	bool development;
 	char *listen;           /* server.listen */
+	char *health_listen;    /* server.health_listen: "" / auto, off, or unix:PATH / HOST:PORT */
 	int workers;            /* server.workers */
 	long max_requests;      /* server.max_requests */
 	char *database_url;     /* database.url (one host, or a comma list of hosts) */
@@ -27,6 +28,9 @@ struct config {
 	long session_lifetime;  /* session.lifetime, seconds */
 	bool cookie_secure;     /* session.cookie_secure */
 	long max_body;          /* http.max_body, bytes */
+	long auth_account_failures; /* auth.account_failures: failed logins per account (5) */
+	long auth_address_failures; /* auth.address_failures: per client address (50) */
+	long auth_failure_window;   /* auth.failure_window, seconds (900) */
 	char *templates_dir;    /* www.templates (default www/templates) */
 	char *migrations_dir;   /* database.migrations (default sql/migrations) */
 	bool bench_routes;      /* server.bench_routes: serve /_hello (benchmarks) */

@@ -217,7 +217,7 @@ int resp_set_cookie(struct response *resp, const char *name, const char *value,
 		return -1;
 	if (opts->path && buf_printf(h, "; Path=%s", opts->path) < 0)
 		return -1;
-	if (opts->secure && buf_puts(h, "; Secure") < 0)
+	if ((opts->secure || resp->secure_cookies) && buf_puts(h, "; Secure") < 0)
 		return -1;
 	if (opts->httponly && buf_puts(h, "; HttpOnly") < 0)
 		return -1;
@@ -415,6 +415,9 @@ void http_handle(const struct app *app, struct request *req, struct response *re
 
 	resp->status = 200;
 	resp->content_type = "text/html; charset=utf-8";
+	/* SPEC 6: with session.cookie_secure every cookie we set is Secure,
+	 * the application's own (a flash notice, a deleting one) included. */
+	resp->secure_cookies = req->cfg && req->cfg->cookie_secure;
 	req->head = !strcmp(req->method, "HEAD");
 	if (req->head)
 		req->method = "GET";
@@ -447,8 +450,10 @@ void http_handle(const struct app *app, struct request *req, struct response *re
 		goto after;
 	}
 
-	if (!req->path) {
-		http_error(app, req, resp, 400, "Bad percent-encoding or UTF-8 in the URL");
+	/* SPEC 7: a NUL byte in the URL is 400; %00 is the only way to write
+	 * one, and decoding would hide it (the C string ends there). */
+	if (!req->path || strstr(req->raw_path, "%00") || strstr(req->query_string, "%00")) {
+		http_error(app, req, resp, 400, "Bad percent-encoding, UTF-8 or a NUL byte in the URL");
 		goto after;
 	}
 	for (size_t i = 0; i < req->nargs; i++) {

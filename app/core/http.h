@@ -116,6 +116,7 @@ struct response {
 	struct buf headers;        /* "Name: value\r\n" lines */
 	struct buf body;
 	bool sent_error;           /* the pipeline wrote an error page */
+	bool secure_cookies;       /* every Set-Cookie gets Secure (session.cookie_secure) */
 };
 
 /* The CGI param (e.g. "HTTP_USER_AGENT", "REQUEST_METHOD") or NULL. */

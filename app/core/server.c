@@ -357,6 +357,8 @@ static void master_on_signal(int sig)
 }
 
 struct worker_slot {
+	int fd;             /* the socket it accepts on */
+	const struct server_hooks *hooks; /* what it runs */
 	pid_t pid;          /* 0: empty */
 	unsigned gen;       /* configuration generation it runs */
 	struct timespec started;
@@ -410,6 +412,8 @@ static pid_t spawn_worker(int fd, const struct config *cfg, const struct server_
 		sigaction(SIGCHLD, &dfl, NULL);
 		sigprocmask(SIG_SETMASK, &stop, NULL);
 		(void)index;
+		if (hooks->process_name)
+			prctl(PR_SET_NAME, hooks->process_name);
 		int rc = server_worker_loop(fd, cfg, hooks);
 		_exit(rc);
 	}
@@ -434,7 +438,25 @@ static void stop_and_reap(pid_t pid, double secs)
 	waitpid(pid, NULL, 0);
 }
 
-int server_master(int fd, struct config *cfg, const struct server_hooks *hooks)
+bool server_health_listen(const char *listen, const char *health, char *out, size_t n)
+{
+	if (health && *health && strcmp(health, "auto") != 0) {
+		if (!strcmp(health, "off"))
+			return false;
+		snprintf(out, n, "%s", health);
+		return true;
+	}
+	if (strncmp(listen, "unix:", 5) != 0)
+		return false; /* HOST:PORT: name one yourself */
+	size_t len = strlen(listen);
+	if (len > 5 && !strcmp(listen + len - 5, ".sock"))
+		snprintf(out, n, "%.*s-health.sock", (int)(len - 5), listen);
+	else
+		snprintf(out, n, "%s-health", listen);
+	return true;
+}
+
+int server_master(int fd, int health_fd, struct config *cfg, const struct server_hooks *hooks)
 {
 	struct sigaction sa = {.sa_handler = master_on_signal};
 	sigemptyset(&sa.sa_mask);
@@ -453,11 +475,20 @@ int server_master(int fd, struct config *cfg, const struct server_hooks *hooks)
 	sigprocmask(SIG_BLOCK, &block, &orig);
 
 	FCGX_Init();
-	int nslots = cfg->workers;
+	/* The workers, and one more process for health checks on its own
+	 * socket when there is one: /healthz never queues behind requests
+	 * that wait on a hung database (SPEC 10). */
+	bool with_health = health_fd >= 0 && hooks->health;
+	int nslots = cfg->workers + (with_health ? 1 : 0);
 	struct worker_slot *slots = calloc((size_t)nslots, sizeof *slots);
 	if (!slots) {
 		log_error("out of memory");
 		return 1;
+	}
+	for (int i = 0; i < nslots; i++) {
+		bool h = with_health && i == nslots - 1;
+		slots[i].fd = h ? health_fd : fd;
+		slots[i].hooks = h ? hooks->health : hooks;
 	}
 	unsigned gen = 0;
 	/* Global respawn budget: at most nslots respawns per second, so that
@@ -466,9 +497,10 @@ int server_master(int fd, struct config *cfg, const struct server_hooks *hooks)
 	double window_start = ts_now();
 	int window_spawns = 0;
 
-	log_info("master %d listening, %d workers", (int)getpid(), nslots);
+	log_info("master %d listening, %d workers%s", (int)getpid(), cfg->workers,
+		 with_health ? " and a health-check process" : "");
 	for (int i = 0; i < nslots; i++) {
-		slots[i].pid = spawn_worker(fd, cfg, hooks, i);
+		slots[i].pid = spawn_worker(slots[i].fd, cfg, slots[i].hooks, i);
 		slots[i].gen = gen;
 		clock_gettime(CLOCK_MONOTONIC, &slots[i].started);
 	}
@@ -511,11 +543,13 @@ int server_master(int fd, struct config *cfg, const struct server_hooks *hooks)
 				if (ncfg.env)
 					config_free(&ncfg);
 			} else {
-				/* The listen socket and worker count stay; the rest
+				/* The listen sockets and worker count stay; the rest
 				 * (secret keys, templates, database...) is new. */
 				ncfg.workers = cfg->workers;
 				free(ncfg.listen);
 				ncfg.listen = strdup(cfg->listen);
+				free(ncfg.health_listen);
+				ncfg.health_listen = cfg->health_listen ? strdup(cfg->health_listen) : NULL;
 				config_free(cfg);
 				*cfg = ncfg;
 				gen++;
@@ -524,7 +558,7 @@ int server_master(int fd, struct config *cfg, const struct server_hooks *hooks)
 				 * stop an old one gracefully, so capacity never drops. */
 				for (int i = 0; i < nslots && !master_stop; i++) {
 					pid_t old = slots[i].pid;
-					pid_t np = spawn_worker(fd, cfg, hooks, i);
+					pid_t np = spawn_worker(slots[i].fd, cfg, slots[i].hooks, i);
 					if (np < 0)
 						continue;
 					if (old > 0)
@@ -555,7 +589,7 @@ int server_master(int fd, struct config *cfg, const struct server_hooks *hooks)
 				continue;
 			}
 			window_spawns++;
-			pid_t np = spawn_worker(fd, cfg, hooks, i);
+			pid_t np = spawn_worker(slots[i].fd, cfg, slots[i].hooks, i);
 			if (np > 0) {
 				slots[i].pid = np;
 				slots[i].gen = gen;
@@ -588,6 +622,10 @@ int server_master(int fd, struct config *cfg, const struct server_hooks *hooks)
 	 * once), while the workers answer those already queued. */
 	if (!strncmp(cfg->listen, "unix:", 5))
 		unlink(cfg->listen + 5);
+	char hspec[512];
+	if (with_health && server_health_listen(cfg->listen, cfg->health_listen, hspec, sizeof hspec) &&
+	    !strncmp(hspec, "unix:", 5))
+		unlink(hspec + 5);
 	for (int i = 0; i < nslots; i++)
 		if (slots[i].pid > 0)
 			kill(slots[i].pid, SIGTERM);
@@ -596,6 +634,8 @@ int server_master(int fd, struct config *cfg, const struct server_hooks *hooks)
 			stop_and_reap(slots[i].pid, 20.0);
 	free(slots);
 	close(fd);
+	if (health_fd >= 0)
+		close(health_fd);
 	log_info("master stopped");
 	return 0;
 }

@@ -5,6 +5,8 @@
 #define FLACON_SERVER_H
 
 #include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
 
 #include "core/config.h"
 #include "core/http.h"
@@ -24,16 +26,27 @@ struct server_hooks {
 	void (*worker_fini)(struct request *req_proto);
 	/* Before each request (reset per-request counters). */
 	void (*request_start)(struct request *req);
+	/* The process name (prctl PR_SET_NAME, 15 bytes) or NULL. */
+	const char *process_name;
+	/* What the health-check process runs on its own socket, or NULL. */
+	const struct server_hooks *health;
 };
+
+/* The health socket's spec for server.listen = listen and
+ * server.health_listen = health into out: health itself when set; "off":
+ * none; empty or "auto": unix:PATH-health.sock beside a unix:PATH.sock
+ * listen socket, none for HOST:PORT. Returns false when there is none. */
+bool server_health_listen(const char *listen, const char *health, char *out, size_t n);
 
 /* Run the accept loop on fd until SIGTERM/SIGINT (graceful: the request
  * in flight finishes) or cfg->max_requests requests. Returns 0. */
 int server_worker_loop(int fd, const struct config *cfg, const struct server_hooks *hooks);
 
-/* The prefork master: forks cfg->workers workers on fd, restarts dead ones
+/* The prefork master: forks cfg->workers workers on fd (and, when
+ * health_fd >= 0, one process running hooks->health on it), restarts dead ones
  * with back-off, SIGTERM/SIGINT → graceful stop, SIGHUP → reload (config
  * re-read through conf_path, workers replaced one by one). Returns the exit
  * status for the process. */
-int server_master(int fd, struct config *cfg, const struct server_hooks *hooks);
+int server_master(int fd, int health_fd, struct config *cfg, const struct server_hooks *hooks);
 
 #endif

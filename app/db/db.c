@@ -197,19 +197,38 @@ bool db_errno_is_connection(unsigned e)
 	       e == ER_UNKNOWN_COM_ERROR /* 1047: Galera node not ready */;
 }
 
-void db_note_error(struct db *db, unsigned errnum, const char *msg)
-{
-	db->last_errno = errnum;
-	snprintf(db->err, sizeof db->err, "%s", msg ? msg : "database error");
-	if (db_errno_is_connection(errnum))
-		db_disconnect(db);
-}
-
 static long long now_ms(void)
 {
 	struct timespec t;
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* The operation started at db->op_start_ms failed with a connection
+ * error after waiting out most of timeout_s: the server is hung, not
+ * gone. Hold off connecting for connect_timeout seconds. */
+static void note_hang(struct db *db, unsigned timeout_s)
+{
+	long long now = now_ms();
+	if (!timeout_s || !db->op_start_ms || now - db->op_start_ms < (long long)timeout_s * 1000 - 300)
+		return;
+	unsigned hold = db->opt.connect_timeout ? db->opt.connect_timeout : 2;
+	db->hold_until_ms = now + (long long)hold * 1000;
+}
+
+void db_note_error(struct db *db, unsigned errnum, const char *msg)
+{
+	db->last_errno = errnum;
+	snprintf(db->err, sizeof db->err, "%s", msg ? msg : "database error");
+	if (db_errno_is_connection(errnum)) {
+		note_hang(db, db->opt.read_timeout);
+		db_disconnect(db);
+	}
+}
+
+bool db_held(const struct db *db)
+{
+	return db->hold_until_ms && now_ms() < db->hold_until_ms;
 }
 
 /* One text query of constant SQL (no values): the first column of the
@@ -315,13 +334,24 @@ int db_ensure(struct db *db)
 {
 	if (db->conn)
 		return 0;
+	if (db_held(db)) {
+		db->unreachable = true;
+		db->last_errno = CR_CONNECTION_ERROR;
+		snprintf(db->err, sizeof db->err,
+			 "MariaDB did not answer within its timeout; not trying again for %lld ms",
+			 db->hold_until_ms - now_ms());
+		return -1;
+	}
 	char why[200] = "";
 	size_t nh = db->url.socket ? 1 : db->url.nhosts;
 	for (size_t i = 0; i < nh; i++) {
 		bool galera;
+		db->op_start_ms = now_ms();
 		MYSQL *m = connect_host(db, i, &galera, why, sizeof why);
-		if (!m)
+		if (!m) {
+			note_hang(db, db->opt.connect_timeout ? db->opt.connect_timeout : 2);
 			continue;
+		}
 		db->conn = m;
 		db->galera = galera;
 		db->host_idx = i;
@@ -433,11 +463,13 @@ MYSQL_STMT *db_prepare(struct db *db, const char *sql)
 		snprintf(db->err, sizeof db->err, "out of memory");
 		return NULL;
 	}
+	db->op_start_ms = now_ms();
 	if (mysql_stmt_prepare(st, sql, strlen(sql))) {
 		db_note_error(db, mysql_stmt_errno(st), mysql_stmt_error(st));
 		mysql_stmt_close(st);
 		return NULL;
 	}
+	db->op_start_ms = 0;
 	char *copy = strdup(sql);
 	if (!copy) {
 		mysql_stmt_close(st);
@@ -454,11 +486,13 @@ MYSQL_STMT *db_prepare(struct db *db, const char *sql)
 int db_stmt_execute(struct db *db, MYSQL_STMT *st)
 {
 	db->queries++;
+	db->op_start_ms = now_ms();
 	if (mysql_stmt_execute(st)) {
 		db_note_error(db, mysql_stmt_errno(st), mysql_stmt_error(st));
 		return -1;
 	}
 	db->last_errno = 0;
+	db->op_start_ms = 0;
 	return 0;
 }
 
@@ -467,6 +501,7 @@ int db_exec(struct db *db, const char *sql)
 	if (db_ensure(db) < 0)
 		return -1;
 	db->queries++;
+	db->op_start_ms = now_ms();
 	if (mysql_real_query(db->conn, sql, strlen(sql))) {
 		db_note_error(db, mysql_errno(db->conn), mysql_error(db->conn));
 		return -1;
@@ -475,6 +510,7 @@ int db_exec(struct db *db, const char *sql)
 	if (r)
 		mysql_free_result(r);
 	db->last_errno = 0;
+	db->op_start_ms = 0;
 	return 0;
 }
 
@@ -485,7 +521,7 @@ bool db_errno_is_retryable(unsigned e)
 
 bool db_unavailable(const struct db *db)
 {
-	return db->unreachable || !db->conn || db_errno_is_connection(db->last_errno) ||
+	return db->unreachable || !db->conn || db_held(db) || db_errno_is_connection(db->last_errno) ||
 	       db_errno_is_retryable(db->last_errno);
 }
 
@@ -550,12 +586,15 @@ int db_ping(struct db *db)
 		if (db_ensure(db) < 0)
 			return -1;
 		db->queries++;
+		db->op_start_ms = now_ms();
 		unsigned e = query_value(db->conn, "SELECT 1", NULL, 0);
-		if (!e)
+		if (!e) {
+			db->op_start_ms = 0;
 			return 0;
+		}
 		db_note_error(db, e, mysql_error(db->conn));
 		db_disconnect(db);
-		if (!was_connected)
+		if (!was_connected || db_held(db))
 			break;
 	}
 	return -1;

@@ -52,6 +52,8 @@ struct db {
 	bool unreachable;       /* the last connect found no usable host */
 	long long next_probe_ms; /* when a worker on a later host looks at the earlier ones again */
 	long long probe_wait_ms; /* the wait after the last look (doubles while they stay unusable) */
+	long long op_start_ms;  /* when the statement or connect now running began */
+	long long hold_until_ms; /* a hung server: no connect before this (fail fast, 503) */
 };
 
 struct config;
@@ -111,6 +113,14 @@ int db_retry(struct db *db, bool txn, db_txn_fn fn, void *arg);
  * host, a Galera node out of the primary component, retries exhausted on
  * conflicts): the web layer answers 503, not 500. */
 bool db_unavailable(const struct db *db);
+
+/* A hung server (SPEC 7: 503 within read_timeout, never a hang): when a
+ * statement or a connect fails with a connection error after waiting out
+ * its timeout, nothing connects again for connect_timeout seconds — every
+ * request in that time, and the rest of the one that waited, fails at once
+ * (db_unavailable() is true) instead of waiting again. A server that is
+ * down (refused at once) is not held: it is tried again on each use. */
+bool db_held(const struct db *db);
 
 /* Check the server answers (a cheap round trip). 0 or -1. */
 int db_ping(struct db *db);

@@ -133,6 +133,58 @@ static struct user *check_credentials(struct request *req, const char *username,
 	return web_password_verify(u->password, password) ? u : NULL;
 }
 
+/* A user's hash made with weaker parameters than today's is replaced by
+ * one made now, while the password is at hand (the stored one changes only
+ * if nobody changed it meanwhile). A failure is logged, not the login's. */
+struct rehash_txn {
+	struct user *u;
+	const char *hash;
+	uint64_t affected;
+};
+
+static int rehash_run(struct orm_session *s, void *arg)
+{
+	struct rehash_txn *t = arg;
+	struct orm_query *q = orm_filter_by(user_query(s), "id", orm_int(t->u->id));
+	q = orm_filter_by(q, "password", orm_str(t->u->password));
+	struct orm_assign set = {ORM_COL(user, password), orm_str(t->hash), false};
+	t->affected = 0;
+	return orm_update(q, &set, 1, &t->affected);
+}
+
+static void rehash_if_weaker(struct request *req, struct user *u, const char *password)
+{
+	if (!web_password_needs_rehash(u->password))
+		return;
+	char hash[WEB_PASSWORD_HASH_BYTES];
+	if (web_password_hash(password, hash) < 0) {
+		log_error("re-hashing the password of user %lld failed", (long long)u->id);
+		return;
+	}
+	struct rehash_txn t = {u, hash, 0};
+	struct orm_session *s = &site_req(req)->orm;
+	if (orm_retry(s, rehash_run, &t) < 0)
+		log_warn("re-hashing the password of user %lld failed: %s", (long long)u->id,
+			 orm_errmsg(s));
+}
+
+/* SPEC 10: the throttled attempt's answer gets Retry-After (set after
+ * the body, which may clear the headers). rc passes through. */
+static int with_retry_after(struct response *resp, long wait, int rc)
+{
+	char secs[24];
+	snprintf(secs, sizeof secs, "%ld", wait);
+	return rc < 0 || resp_header(resp, "Retry-After", secs) < 0 ? -1 : rc;
+}
+
+static const char *throttle_text(struct request *req, long wait)
+{
+	long minutes = (wait + 59) / 60;
+	const char *t = arena_printf(req->arena, "Too many attempts, try again in %ld minute%s",
+				     minutes, minutes == 1 ? "" : "s");
+	return t ? t : "Too many attempts, try again later";
+}
+
 /* The student id of u (0: no profile), read at login so that the session
  * holds it. 0 or an orm_err. */
 static int student_of(struct request *req, struct user *u, int64_t *out)
@@ -220,13 +272,29 @@ int auth_login(struct request *req, struct response *resp)
 	const char *password = form_str(req, "password");
 	const char *next = form_str(req, "next");
 	bool remember = truthy(form_str(req, "remember"));
+	/* SPEC 10: while the account or this address has too many failed
+	 * logins, 429 before any hash is computed */
+	long wait;
+	int gate = web_login_throttled(req, username, &wait);
+	if (gate < 0)
+		return -1;
+	if (gate > 0)
+		return with_retry_after(resp, wait,
+					render_login(req, resp, 429, username, next, remember,
+						     throttle_text(req, wait)));
 	int err;
 	struct user *u = check_credentials(req, username, password, &err);
 	if (err)
 		return site_orm_error(req, resp, err);
-	if (!u)
+	if (!u) {
+		if (web_login_failed(req, username) < 0)
+			return -1;
 		return render_login(req, resp, 422, username, next, remember,
 				    "Invalid username or password");
+	}
+	if (web_login_succeeded(req, username) < 0)
+		return -1;
+	rehash_if_weaker(req, u, password);
 	int64_t sid;
 	if ((err = student_of(req, u, &sid)) < 0)
 		return site_orm_error(req, resp, err);
@@ -295,14 +363,28 @@ int api_login(struct request *req, struct response *resp)
 	bool remember = false;
 	if (site_req(req)->body && json_object_object_get_ex(site_req(req)->body, "remember", &rem))
 		remember = json_object_is_type(rem, json_type_boolean) && json_object_get_boolean(rem);
+	long wait;
+	int gate = web_login_throttled(req, username, &wait);
+	if (gate < 0)
+		return -1;
+	if (gate > 0)
+		return with_retry_after(resp, wait,
+					site_api_error(resp, 429, "too_many_requests",
+						       throttle_text(req, wait)));
 	int err = 0;
 	struct user *u = username && password ? check_credentials(req, username, password, &err) : NULL;
 	if (!username || !password)
 		web_password_dummy_verify(password ? password : "");
 	if (err)
 		return site_orm_error(req, resp, err);
-	if (!u)
+	if (!u) {
+		if (web_login_failed(req, username) < 0)
+			return -1;
 		return site_api_error(resp, 401, "unauthorized", "Invalid username or password");
+	}
+	if (web_login_succeeded(req, username) < 0)
+		return -1;
+	rehash_if_weaker(req, u, password);
 	int64_t sid;
 	if ((err = student_of(req, u, &sid)) < 0)
 		return site_orm_error(req, resp, err);

@@ -13,17 +13,6 @@
 #include "tmpl/tmpl.h"
 #include "web/web.h"
 
-/* GET /healthz: 200 "ok" when MariaDB answers, 503 when not. A worker whose
- * connection died reconnects here (db_ping connects when disconnected). */
-static int healthz(struct request *req, struct response *resp)
-{
-	if (db_ping(req->db) < 0) {
-		resp_header(resp, "Retry-After", "1");
-		return resp_text(resp, 503, "text/plain; charset=utf-8", "unavailable\n");
-	}
-	return resp_text(resp, 200, "text/plain; charset=utf-8", "ok\n");
-}
-
 /* GET /_hello: a fixed text, the FastCGI ceiling for benchmarks; a 404
  * like any unknown path unless server.bench_routes is on (SPEC 3). */
 static int hello(struct request *req, struct response *resp)
@@ -55,7 +44,7 @@ static const struct route routes[] = {
 	{"POST", "/courses/:id/select", courses_select, FORM | LOGIN, "select course"},
 	{"POST", "/courses/:id/drop", courses_drop, FORM | LOGIN, "drop course"},
 	{"GET", "/me/courses", me_courses, LOGIN, "my courses"},
-	{"GET", "/healthz", healthz, 0, "health check"},
+	{"GET", "/healthz", web_healthz, 0, "health check"},
 	{"GET", "/_hello", hello, 0, "FastCGI hello (benchmarks)"},
 
 	{"POST", "/api/register", api_register, API, "api register"},
@@ -171,6 +160,53 @@ static bool json_raw_control_in_string(const char *s, size_t n)
 	return false;
 }
 
+static int hex4(const char *s)
+{
+	int v = 0;
+	for (int i = 0; i < 4; i++) {
+		char c = s[i];
+		int d = c >= '0' && c <= '9' ? c - '0'
+			: c >= 'a' && c <= 'f' ? c - 'a' + 10
+			: c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+		if (d < 0)
+			return -1;
+		v = v << 4 | d;
+	}
+	return v;
+}
+
+/* SPEC 7: a \u escape that is half of a surrogate pair without its other
+ * half is invalid UTF-16, so invalid text (json-c would store U+FFFD). Runs
+ * on JSON json-c accepted, so every backslash is inside a string. */
+static bool json_lone_surrogate(const char *s, size_t n)
+{
+	bool want_low = false; /* the previous escape was a high surrogate */
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] != '\\') {
+			if (want_low)
+				return true;
+			continue;
+		}
+		if (i + 1 >= n)
+			return want_low;
+		if (s[i + 1] != 'u') {
+			if (want_low)
+				return true;
+			i++; /* \" \\ \n ...: the escaped byte is not special */
+			continue;
+		}
+		int u = i + 6 <= n ? hex4(s + i + 2) : -1;
+		if (u < 0)
+			return false; /* json-c refused it already */
+		bool high = u >= 0xD800 && u <= 0xDBFF, low = u >= 0xDC00 && u <= 0xDFFF;
+		if (want_low != low)
+			return true;
+		want_low = high;
+		i += 5;
+	}
+	return want_low;
+}
+
 static bool writes_body(const char *method)
 {
 	return !strcmp(method, "POST") || !strcmp(method, "PUT") || !strcmp(method, "DELETE");
@@ -202,6 +238,7 @@ static int site_before(struct request *req, struct response *resp)
 				trailing = true;
 		if (!obj || jerr != json_tokener_success || trailing ||
 		    json_raw_control_in_string(req->body, req->body_len) ||
+		    json_lone_surrogate(req->body, req->body_len) ||
 		    !json_object_is_type(obj, json_type_object)) {
 			json_object_put(obj);
 			site_fail(req, resp, 400, "The body must be one JSON object.");
@@ -244,6 +281,13 @@ static void site_after(struct request *req, struct response *resp)
 	web_security_headers(req, resp);
 }
 
+/* Every 5000th request of a worker (as web_session_gc_tick counts). */
+static bool gc_due(void)
+{
+	static unsigned long calls;
+	return ++calls % 5000 == 0;
+}
+
 static void site_finish(struct request *req)
 {
 	struct site_req *sr = site_req(req);
@@ -253,8 +297,10 @@ static void site_finish(struct request *req)
 		sr->body = NULL;
 	}
 	web_session_release(req);
-	/* Expired sessions go now and then, in whichever worker. */
-	web_session_gc_tick(req->db, 5000);
+	/* Expired sessions and old failed logins go now and then, in
+	 * whichever worker. */
+	if (web_session_gc_tick(req->db, 5000) >= 0 && gc_due())
+		web_login_failure_gc(req->db, req->cfg->auth_failure_window);
 }
 
 const struct app site_app = {
@@ -328,4 +374,6 @@ const struct server_hooks site_hooks = {
 	.worker_init = site_worker_init,
 	.worker_fini = site_worker_fini,
 	.request_start = site_request_start,
+	.process_name = "flacon-worker",
+	.health = &web_health_hooks,
 };

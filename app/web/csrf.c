@@ -88,6 +88,8 @@ const char *web_csrf_token(struct request *req, struct response *resp)
 	struct web_session *s = req->session;
 	if (s->released)
 		return NULL;
+	/* A response carrying a token must not be kept by a cache. */
+	s->no_store = true;
 	if (s->csrf_token)
 		return s->csrf_token;
 	char token[TOKEN_LEN + 1];
@@ -96,14 +98,23 @@ const char *web_csrf_token(struct request *req, struct response *resp)
 	} else {
 		unsigned char nonce[NONCE_BYTES];
 		long long issued = 0;
-		bool fresh = read_cookie(req, nonce, &issued) &&
+		bool fresh = !s->csrf_rotate && read_cookie(req, nonce, &issued) &&
 			     (long long)time(NULL) - issued < RENEW_AFTER;
 		if (!fresh && issue_cookie(req, resp, nonce) < 0)
 			return NULL;
+		s->csrf_rotate = false; /* the cookie just issued is the new one */
 		make_token(secret, 'a', nonce, sizeof nonce, token);
 	}
 	s->csrf_token = arena_strndup(req->arena, token, TOKEN_LEN);
 	return s->csrf_token;
+}
+
+int web_csrf_rotate(struct request *req, struct response *resp)
+{
+	unsigned char nonce[NONCE_BYTES];
+	int rc = issue_cookie(req, resp, nonce);
+	sodium_memzero(nonce, sizeof nonce);
+	return rc;
 }
 
 bool web_csrf_valid(struct request *req, const char *token)

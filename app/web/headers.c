@@ -18,6 +18,13 @@ int web_security_headers(struct request *req, struct response *resp)
 	    resp_header(resp, "Content-Security-Policy", csp) < 0 ||
 	    resp_header(resp, "Referrer-Policy", "same-origin") < 0)
 		return -1;
+	/* SPEC 6: nothing a logged-in user sees, and no page holding a CSRF
+	 * token, is kept by a cache. A request with a session cookie counts
+	 * as a logged-in user's even when the route never read the session. */
+	const struct web_session *s = req->session;
+	if (((s && s->no_store) || (req->cfg && req_cookie(req, req->cfg->cookie_name))) &&
+	    resp_header(resp, "Cache-Control", "no-store") < 0)
+		return -1;
 	if (req->cfg && req->cfg->development) {
 		char n[32];
 		snprintf(n, sizeof n, "%lu", req->db ? req->db->queries : 0UL);

@@ -35,11 +35,17 @@ struct web_session {
 	json_object *data;      /* the session dict (an object) */
 	json_object *graveyard; /* array keeping popped/replaced values alive */
 	const char *csrf_token; /* this request's CSRF token, once made */
+	bool csrf_rotate;  /* login or logout: a new csrf cookie (SPEC 6) */
+	bool no_store;     /* a logged-in user's or a page with a token: Cache-Control: no-store */
 };
 
 /* The request's session state (allocated on first call), or NULL when out
  * of memory. Does not load it. */
 struct web_session *web_session_state(struct request *req);
+
+/* Issue a fresh csrf cookie on resp now (login, logout: the anonymous
+ * forms' tokens of before are refused after). 0 or -1. */
+int web_csrf_rotate(struct request *req, struct response *resp);
 
 /* The i-th verification key text: 0 = app.secret_key, i >= 1 = the i-th of
  * app.old_secret_keys; NULL past the end (or when no secret is set). */

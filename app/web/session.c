@@ -198,6 +198,8 @@ static int select_row(struct request *req, struct web_session *s)
 
 	s->row_id = id;
 	s->user_id = user_null ? 0 : user_id;
+	if (s->user_id)
+		s->no_store = true;
 	s->expires_at = from_mysql_time(&expires);
 	if (!data_null && data_len) {
 		data[data_len] = '\0';
@@ -498,6 +500,10 @@ int web_session_clear(struct request *req)
 	s->modified = false;
 	s->cookie_new = false;
 	s->cookie_delete = true;
+	/* SPEC 6: an anonymous form token taken before the logout is refused
+	 * after it; the answer to a user who was logged in is not cached. */
+	s->csrf_rotate = true;
+	s->no_store = true;
 	return 0;
 }
 
@@ -519,6 +525,10 @@ int web_session_login(struct request *req, long long user_id)
 		s->failed = true;
 		return -1;
 	}
+	/* SPEC 6: anonymous form tokens of before the login are refused
+	 * after it (a new csrf cookie at save). */
+	s->csrf_rotate = true;
+	s->no_store = true;
 	return 0;
 }
 
@@ -596,6 +606,10 @@ int web_session_save(struct request *req, struct response *resp)
 		rc = send_cookie(req, resp, s);
 	else if (s->cookie_delete)
 		rc = send_delete_cookie(req, resp);
+	if (rc == 0 && s->csrf_rotate) {
+		rc = web_csrf_rotate(req, resp);
+		s->csrf_rotate = false;
+	}
 out:
 	web_session_release(req);
 	return rc;

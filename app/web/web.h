@@ -129,6 +129,50 @@ long long web_session_delete_user(struct db *db, long long user_id);
 #define WEB_REMEMBER_MAX_AGE 1209600
 int web_remember_username(struct request *req, struct response *resp, const char *username);
 
+/* ---- Health checks (SPEC sections 7 and 10) ----------------------------- */
+
+/* Seconds a health check may wait for MariaDB (connect, then SELECT 1). */
+#define WEB_HEALTH_TIMEOUT 2
+/* GET /healthz on req->db: 200 "ok", or 503 "unavailable" + Retry-After. */
+int web_healthz(struct request *req, struct response *resp);
+/* The health-check process of server_master(): /healthz only, on its own
+ * socket and database connection (timeouts WEB_HEALTH_TIMEOUT). Put it in
+ * the application's hooks as .health. */
+struct server_hooks;
+extern const struct server_hooks web_health_hooks;
+
+/* ---- Login throttling (SPEC section 10) ---------------------------------
+ * Failed logins are rows of the table `login_failure`, counted per account
+ * (the name as typed, existing or not, case-insensitively like usernames)
+ * and per client address (REMOTE_ADDR as nginx passes it) within
+ * cfg->auth_failure_window seconds. An application calls, in its login
+ * handler, before computing any hash:
+ *
+ *   web_login_throttled()  1 → answer 429 with Retry-After, hash nothing
+ *   then, after checking the password:
+ *   web_login_failed()     on a wrong name or password
+ *   web_login_succeeded()  on success (the account's count starts again)
+ *
+ * web_login_failure_gc() deletes rows older than the window (session-gc
+ * and the workers' periodic clean-up call it). */
+
+extern const char web_login_failure_table_ddl[];
+/* CREATE TABLE IF NOT EXISTS login_failure (...). 0 or -1 (db->err). */
+int web_login_failure_create_table(struct db *db);
+/* 1 when account (NULL: none given) has cfg->auth_account_failures failed
+ * logins within the window, or the client address
+ * cfg->auth_address_failures; *retry_after is then the seconds until the
+ * oldest of them leaves the window (>= 1). 0 when the attempt may go on;
+ * -1 on a database error (db->err). One SELECT. */
+int web_login_throttled(struct request *req, const char *account, long *retry_after);
+/* Count a failed login against account (NULL: none given) and the client
+ * address. 0 or -1. */
+int web_login_failed(struct request *req, const char *account);
+/* A successful login: forget account's failures. 0 or -1. */
+int web_login_succeeded(struct request *req, const char *account);
+/* Delete failures older than window seconds. Returns how many, or -1. */
+long long web_login_failure_gc(struct db *db, long window);
+
 /* ---- CSRF (SPEC section 7) -----------------------------------------------
  * When the session has a row (a logged-in user, or a visitor who stored
  * something), the token is HMAC(k, session token hash): a token of one

@@ -25,7 +25,7 @@ TEST(test_create_all_and_drop_all)
 {
 	struct run_result r;
 	fresh_schema();
-	CHECK_INT(num("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()"), 7);
+	CHECK_INT(num("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()"), 8);
 	CHECK_INT(cli_run(&r, "drop-all"), 0);
 	CHECK_INT(num("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()"), 0);
 	CHECK_INT(cli_run(&r, "create-all extra"), 2);
@@ -126,6 +126,23 @@ TEST(test_session_gc_deletes_only_expired)
 	CHECK_INT(cli_run(&r, "session-gc"), 0);
 	CHECK(strstr(r.out, "Deleted 1 expired session") != NULL);
 	CHECK_INT(num("SELECT COUNT(*) FROM session"), 1);
+}
+
+/* SPEC 10: failed logins older than auth.failure_window go with the
+ * expired sessions; those inside it stay (they still count). */
+TEST(test_session_gc_also_deletes_failed_logins_older_than_the_window)
+{
+	struct run_result r;
+	fresh_schema();
+	CHECK_INT(cli_sql(NULL, 0,
+			  "INSERT INTO login_failure (kind, ident, failed_at) VALUES "
+			  "(1, 'old', UTC_TIMESTAMP(6) - INTERVAL 901 SECOND), "
+			  "(2, '127.0.0.1', UTC_TIMESTAMP(6) - INTERVAL 2 HOUR), "
+			  "(1, 'recent', UTC_TIMESTAMP(6) - INTERVAL 899 SECOND)"), 0);
+	CHECK_INT(cli_run(&r, "session-gc"), 0);
+	CHECK_MSG(strstr(r.out, "and 2 old failed logins") != NULL, "%s", r.out);
+	CHECK_INT(num("SELECT COUNT(*) FROM login_failure"), 1);
+	CHECK_INT(num("SELECT COUNT(*) FROM login_failure WHERE ident = 'recent'"), 1);
 }
 
 TEST(test_routes_lists_every_route)

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "procs.h"
 #include "test.h"
 
 /* The first integer in file path, or 0. */
@@ -30,9 +31,8 @@ static int first_int(const char *path)
 
 static int worker_of(pid_t master)
 {
-	char path[128];
-	snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)master, (int)master);
-	return first_int(path);
+	pid_t p = 0;
+	return test_children(master, "flacon-worker", &p, 1) == 1 ? (int)p : 0;
 }
 
 /* One GET of path through the FastCGI socket; 1 when the answer is a 200

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "http_client.h"
+#include "procs.h"
 #include "test.h"
 
 static volatile int stop_load;
@@ -36,16 +37,7 @@ static void *load(void *p)
 
 static int workers(pid_t master, pid_t *out, int max)
 {
-	char path[128];
-	snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)master, (int)master);
-	FILE *f = fopen(path, "r");
-	int n = 0;
-	long p;
-	while (f && n < max && fscanf(f, "%ld", &p) == 1)
-		out[n++] = (pid_t)p;
-	if (f)
-		fclose(f);
-	return n;
+	return test_children(master, "flacon-worker", out, max);
 }
 
 TEST(test_sighup_three_times_under_load_fails_no_request)

@@ -361,3 +361,36 @@ TEST(test_a_write_on_one_host_is_read_at_once_on_another)
 	CHECK_MSG(stale == 0, "%d of %d reads were stale (first: %s)", stale, done, first ? first : "");
 	CHECK_MSG(errors == 0, "%d writes or reads failed", errors);
 }
+
+static int login_status(int port, const char *name, const char *password)
+{
+	char body[256];
+	snprintf(body, sizeof body, "{\"username\":\"%s\",\"password\":\"%s\"}", name, password);
+	struct http_resp r;
+	int s = ct_call(port, NULL, "POST", "/api/login", body, &r);
+	hc_free(&r);
+	return s;
+}
+
+/* SPEC 10: login throttling is shared by every worker of every host (the
+ * failures are rows in the cluster): five wrong passwords spread over the
+ * three hosts, and the account gets 429 on each of them, the right
+ * password included. */
+TEST(test_failed_logins_on_three_hosts_throttle_the_account_on_all)
+{
+	struct ct_user u;
+	memset(&u, 0, sizeof u);
+	CHECK_INT(ct_register(ct_host(1), &u, "thr"), 201);
+	static const int spread[] = {1, 2, 3, 1, 2};
+	for (int i = 0; i < 5; i++)
+		CHECK_MSG(login_status(ct_host(spread[i]), u.name, "wrong password!") == 401,
+			  "failure %d on host %d", i + 1, spread[i]);
+	for (int h = 1; h <= CT_HOSTS; h++) {
+		CHECK_MSG(login_status(ct_host(h), u.name, "wrong password!") == 429,
+			  "host %d: a 6th wrong password not throttled", h);
+		CHECK_MSG(login_status(ct_host(h), u.name, CT_PASSWORD) == 429,
+			  "host %d: the right password got through the throttle", h);
+	}
+	CHECK_INT(ct_sql_int(2, "SELECT COUNT(*) FROM login_failure WHERE kind = 1 AND ident = '%s'",
+			     u.name), 5);
+}

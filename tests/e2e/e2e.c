@@ -1,5 +1,6 @@
 /* e2e.c — helpers for the end-to-end suites. */
 #include "e2e.h"
+#include "procs.h"
 
 #include <pthread.h>
 #include <stdarg.h>
@@ -11,19 +12,14 @@
 int e2e_workers(pid_t *pids, int max)
 {
 	const char *m = getenv("FLACON_TEST_MASTER_PID");
-	if (!m)
-		return 0;
-	char path[128];
-	snprintf(path, sizeof path, "/proc/%s/task/%s/children", m, m);
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return 0;
-	int n = 0;
-	long p;
-	while (n < max && fscanf(f, "%ld", &p) == 1)
-		pids[n++] = (pid_t)p;
-	fclose(f);
-	return n;
+	return m ? test_children((pid_t)atoi(m), "flacon-worker", pids, max) : 0;
+}
+
+pid_t e2e_health_process(void)
+{
+	const char *m = getenv("FLACON_TEST_MASTER_PID");
+	pid_t p = 0;
+	return m && test_children((pid_t)atoi(m), "flacon-health", &p, 1) == 1 ? p : 0;
 }
 
 int e2e_shell(const char *fmt, ...)

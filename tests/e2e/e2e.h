@@ -8,9 +8,12 @@
 
 #include "http_client.h"
 
-/* Worker pids of the master $FLACON_TEST_MASTER_PID (its children).
+/* Worker pids of the master $FLACON_TEST_MASTER_PID (its children named
+ * flacon-worker; the health-check process is not one).
  * Returns how many were written into pids (at most max). */
 int e2e_workers(pid_t *pids, int max);
+/* The master's health-check process (0: none). */
+pid_t e2e_health_process(void);
 /* Run a shell command with scripts/stack.sh sourced; returns its status. */
 int e2e_shell(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

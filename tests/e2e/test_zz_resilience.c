@@ -14,13 +14,16 @@
 struct bg_load {
 	pthread_t th;
 	const char *path;
+	int threads;    /* 0: 32 */
+	double seconds; /* 0: 6 */
 	struct e2e_load res;
 };
 
 static void *bg_load_main(void *p)
 {
 	struct bg_load *b = p;
-	e2e_load_run(b->path, 32, 100000, 6.0, &b->res);
+	e2e_load_run(b->path, b->threads ? b->threads : 32, 100000, b->seconds ? b->seconds : 6.0,
+		     &b->res);
 	return NULL;
 }
 
@@ -39,7 +42,7 @@ TEST(test_kill_9_worker_under_load_is_replaced)
 	CHECK_MSG(nb >= 2, "found %d workers", nb);
 	if (nb < 1)
 		return;
-	struct bg_load b = {.path = "/healthz"};
+	struct bg_load b = {.path = "/api/articles?page=1"};
 	pthread_create(&b.th, NULL, bg_load_main, &b);
 	sleep(2);
 	CHECK_INT(kill(before[0], SIGKILL), 0);
@@ -121,4 +124,82 @@ TEST(test_mariadb_down_gives_503_and_back_gives_200)
 	/* Every worker reconnects by itself: all answers 200 right away. */
 	for (int i = 0; i < 6; i++)
 		CHECK_INT(healthz_status(), 200);
+}
+
+static pid_t mariadb_pid(void)
+{
+	const char *dir = getenv("FLACON_TEST_DB_DIR");
+	char path[512];
+	snprintf(path, sizeof path, "%s/mysqld.pid", dir ? dir : "/nonexistent");
+	FILE *f = fopen(path, "r");
+	long pid = 0;
+	if (f) {
+		if (fscanf(f, "%ld", &pid) != 1)
+			pid = 0;
+		fclose(f);
+	}
+	return (pid_t)pid;
+}
+
+/* SPEC 7 and 10: a hung database (SIGSTOP) is a 503 with Retry-After within
+ * database.read_timeout + 1 s on every route, also for requests queued
+ * behind the ones that waited; /healthz, answered by its own process, says
+ * 503 within its own timeout (2 s) + 1 s while the workers are stuck; after
+ * SIGCONT /healthz is 200 within 5 s and the pages once the workers' hold
+ * (connect_timeout) has passed; no worker died. */
+TEST(test_mariadb_hung_is_503_within_read_timeout_and_healthz_never_queues)
+{
+	const char *rt = getenv("FLACON_DATABASE_READ_TIMEOUT");
+	double read_timeout = rt ? atof(rt) : 10.0;
+	pid_t db = mariadb_pid();
+	CHECK(db > 0);
+	CHECK(e2e_health_process() > 0);
+	if (db <= 0)
+		return;
+	pid_t before[64], after[64];
+	int nb = e2e_workers(before, 64);
+	CHECK_INT(healthz_status(), 200);
+	CHECK_INT(kill(db, SIGSTOP), 0);
+	/* every worker busy with requests that wait on the database */
+	struct bg_load b = {.path = "/api/articles?page=1", .threads = 8, .seconds = read_timeout + 3};
+	pthread_create(&b.th, NULL, bg_load_main, &b);
+	usleep(300 * 1000);
+	struct http_resp r;
+	CHECK_INT(hc_get("/healthz", &r), 0);
+	CHECK_MSG(r.status == 503 && r.seconds <= 3.0, "/healthz: %d after %.2f s", r.status, r.seconds);
+	hc_free(&r);
+	static const char *const paths[] = {"/articles", "/api/courses/1", "/courses"};
+	for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+		char ra[32];
+		CHECK_INT(hc_get(paths[i], &r), 0);
+		CHECK_MSG(r.status == 503 && r.seconds <= read_timeout + 1,
+			  "%s: %d after %.2f s (read_timeout %.0f s)", paths[i], r.status, r.seconds,
+			  read_timeout);
+		CHECK_MSG(hc_header(&r, "Retry-After", 0, ra, sizeof ra) != NULL, "%s: no Retry-After",
+			  paths[i]);
+		hc_free(&r);
+	}
+	pthread_join(b.th, NULL);
+	CHECK_MSG(b.res.failed == 0 && b.res.max_seconds <= read_timeout + 1,
+		  "under load: %d unanswered, slowest %.2f s", b.res.failed, b.res.max_seconds);
+	CHECK_INT(kill(db, SIGCONT), 0);
+	int status = 0;
+	for (int i = 0; i < 50 && status != 200; i++) {
+		status = healthz_status();
+		if (status != 200)
+			usleep(100 * 1000);
+	}
+	CHECK_MSG(status == 200, "/healthz %d 5 s after SIGCONT", status);
+	/* a worker that saw the hang waits connect_timeout (2 s) before it
+	 * connects again: then every answer is 200 */
+	usleep(2200 * 1000);
+	for (int i = 0; i < 6; i++) {
+		CHECK_INT(hc_get("/api/articles?page=1", &r), 0);
+		CHECK_MSG(r.status == 200, "2.2 s after SIGCONT: %d", r.status);
+		hc_free(&r);
+	}
+	int na = e2e_workers(after, 64);
+	CHECK_INT(na, nb);
+	for (int i = 0; i < na; i++)
+		CHECK(contains(before, nb, after[i]));
 }

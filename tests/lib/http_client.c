@@ -25,6 +25,16 @@ static double now(void)
 	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
+/* The loopback address requests come from ("" = the kernel's choice,
+ * 127.0.0.1): every 127.x.y.z is this host, so a test can be a client of
+ * its own address (the server sees it as REMOTE_ADDR). */
+static char source_addr[INET_ADDRSTRLEN];
+
+void hc_set_source(const char *ipv4)
+{
+	snprintf(source_addr, sizeof source_addr, "%s", ipv4 ? ipv4 : "");
+}
+
 int hc_raw(int port, const char *req, size_t n, struct http_resp *r)
 {
 	memset(r, 0, sizeof *r);
@@ -37,6 +47,14 @@ int hc_raw(int port, const char *req, size_t n, struct http_resp *r)
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
 	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((unsigned short)port)};
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (source_addr[0]) {
+		struct sockaddr_in src = {.sin_family = AF_INET};
+		if (inet_pton(AF_INET, source_addr, &src.sin_addr) != 1 ||
+		    bind(fd, (struct sockaddr *)&src, sizeof src) < 0) {
+			close(fd);
+			return -1;
+		}
+	}
 	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
 		close(fd);
 		return -1;

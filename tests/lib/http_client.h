@@ -16,6 +16,9 @@ struct http_resp {
 
 /* The port of the server under test: $FLACON_TEST_PORT. */
 int hc_port(void);
+/* Make the following requests come from this loopback address (e.g.
+ * "127.0.0.7"; NULL or "": the default again). Process-wide. */
+void hc_set_source(const char *ipv4);
 /* Send raw request bytes to 127.0.0.1:port and read the whole answer.
  * Returns 0 and fills r (free with hc_free), or -1 on connect failure. */
 int hc_raw(int port, const char *req, size_t n, struct http_resp *r);

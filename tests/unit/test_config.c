@@ -43,7 +43,7 @@ TEST(test_config_file_and_env_override)
 	struct config c;
 	char err[256];
 	const char *p = write_conf("[app]\nsecret_key = 0123456789abcdef0123456789abcdef\n"
-				   "old_secret_keys = one, two ,three\nenv = development\n"
+				   "old_secret_keys = one-0123456789abcdef0123456789abcdef, two-0123456789abcdef0123456789abcdef ,three-0123456789abcdef0123456789abcdef\nenv = development\n"
 				   "[server]\nworkers = 3\n[http]\nmax_body = 2048\n"
 				   "[session]\ncookie_secure = true\n");
 	setenv("FLACON_SERVER_WORKERS", "5", 1);
@@ -56,9 +56,9 @@ TEST(test_config_file_and_env_override)
 	CHECK_STR(c.cookie_name, "sid");
 	CHECK(c.cookie_secure);
 	CHECK(c.development);
-	CHECK_STR(c.old_secret_keys[0], "one");
-	CHECK_STR(c.old_secret_keys[1], "two");
-	CHECK_STR(c.old_secret_keys[2], "three");
+	CHECK_STR(c.old_secret_keys[0], "one-0123456789abcdef0123456789abcdef");
+	CHECK_STR(c.old_secret_keys[1], "two-0123456789abcdef0123456789abcdef");
+	CHECK_STR(c.old_secret_keys[2], "three-0123456789abcdef0123456789abcdef");
 	CHECK(c.old_secret_keys[3] == NULL);
 	CHECK_INT(config_check_server(&c, err, sizeof err), 0);
 	config_free(&c);
@@ -136,6 +136,55 @@ TEST(test_config_bench_routes_off_by_default)
 	CHECK(c.bench_routes);
 	config_free(&c);
 	unsetenv("FLACON_SERVER_BENCH_ROUTES");
+}
+
+/* SPEC 3/6: a retired key still verifies cookies, so it is held to the
+ * same rules as secret_key: 32 bytes at least, never the placeholder
+ * outside development. */
+TEST(test_config_old_secret_keys_are_checked_like_the_secret_key)
+{
+	struct config c;
+	char err[256];
+	const char *good = "secret_key = 0123456789abcdef0123456789abcdef-new\n";
+	char text[512];
+	snprintf(text, sizeof text, "[app]\n%sold_secret_keys = 0123456789abcdef0123456789abcdef-old, x\n",
+		 good);
+	CHECK_INT(config_load(&c, write_conf(text), err, sizeof err), 0);
+	CHECK_INT(config_check_server(&c, err, sizeof err), -1);
+	CHECK_MSG(strstr(err, "old_secret_keys") && strstr(err, "key 2") && strstr(err, "32 bytes"),
+		  "%s", err);
+	config_free(&c);
+	snprintf(text, sizeof text, "[app]\n%sold_secret_keys = " CONFIG_PLACEHOLDER_SECRET "\n", good);
+	CHECK_INT(config_load(&c, write_conf(text), err, sizeof err), 0);
+	CHECK_INT(config_check_server(&c, err, sizeof err), -1);
+	CHECK_MSG(strstr(err, "old_secret_keys") && strstr(err, "placeholder"), "%s", err);
+	config_free(&c);
+	snprintf(text, sizeof text, "[app]\nenv = development\n%sold_secret_keys = " CONFIG_PLACEHOLDER_SECRET "\n", good);
+	CHECK_INT(config_load(&c, write_conf(text), err, sizeof err), 0);
+	CHECK_INT(config_check_server(&c, err, sizeof err), 0);
+	config_free(&c);
+	snprintf(text, sizeof text, "[app]\n%sold_secret_keys = 0123456789abcdef0123456789abcdef-old\n", good);
+	CHECK_INT(config_load(&c, write_conf(text), err, sizeof err), 0);
+	CHECK_INT(config_check_server(&c, err, sizeof err), 0);
+	config_free(&c);
+}
+
+TEST(test_login_throttling_keys_have_their_defaults_and_can_be_set)
+{
+	struct config c;
+	char err[256];
+	CHECK_INT(config_load(&c, write_conf(""), err, sizeof err), 0);
+	CHECK_INT(c.auth_account_failures, 5);
+	CHECK_INT(c.auth_address_failures, 50);
+	CHECK_INT(c.auth_failure_window, 900);
+	config_free(&c);
+	CHECK_INT(config_load(&c, write_conf("[auth]\naccount_failures = 3\naddress_failures = 7\n"
+					     "failure_window = 60\n"), err, sizeof err), 0);
+	CHECK_INT(c.auth_account_failures, 3);
+	CHECK_INT(c.auth_address_failures, 7);
+	CHECK_INT(c.auth_failure_window, 60);
+	config_free(&c);
+	CHECK_INT(config_load(&c, write_conf("[auth]\naccount_failures = 0\n"), err, sizeof err), -1);
 }
 
 TEST(test_db_url_parse)

@@ -20,6 +20,18 @@ static int broken(struct request *req, struct response *resp)
 	return -1;
 }
 
+/* Cookies set the way an application might forget Secure: plain options,
+ * a deleting one. */
+static int cookies(struct request *req, struct response *resp)
+{
+	(void)req;
+	struct cookie_opts o = {.max_age = 60, .path = "/", .httponly = true};
+	if (resp_set_cookie(resp, "flash", "hello", &o) < 0 || resp_set_cookie(resp, "plain", "v", NULL) < 0 ||
+	    resp_delete_cookie(resp, "gone", "/") < 0)
+		return -1;
+	return resp_text(resp, 200, "text/plain", "cookies");
+}
+
 static void after(struct request *req, struct response *resp)
 {
 	web_session_save(req, resp);
@@ -29,6 +41,7 @@ static void after(struct request *req, struct response *resp)
 static const struct route routes[] = {
 	{"GET", "/", hello, 0, "index"},
 	{"GET", "/broken", broken, 0, "broken"},
+	{"GET", "/cookies", cookies, 0, "cookies"},
 	{"POST", "/api/things", hello, ROUTE_API, "api_create"},
 	{"DELETE", "/api/things/:id", hello, ROUTE_API, "api_delete"},
 };
@@ -159,4 +172,42 @@ TEST(test_server_refuses_placeholder_secret_from_environment)
 	config_free(&c);
 	unsetenv("FLACON_APP_SECRET_KEY");
 	unsetenv("FLACON_APP_ENV");
+}
+
+/* SPEC 6: with session.cookie_secure every cookie gets Secure, also one
+ * the application set without it and a deleting one; without it, none. */
+TEST(test_cookie_secure_puts_secure_on_every_cookie_the_application_sets)
+{
+	struct config secure = *test_config();
+	secure.cookie_secure = true;
+	const struct config *cfgs[] = {&secure, test_config()};
+	for (int k = 0; k < 2; k++) {
+		struct fake f;
+		fake_init(&f, cfgs[k], NULL, NULL);
+		run(&f, "GET", "/cookies", NULL);
+		CHECK_INT(f.resp.status, 200);
+		const char *names[] = {"flash", "plain", "gone"};
+		for (int i = 0; i < 3; i++) {
+			const char *line = fake_set_cookie_line(&f, names[i]);
+			CHECK_MSG(line != NULL, "no Set-Cookie for %s", names[i]);
+			bool has = line && strstr(line, "; Secure") != NULL;
+			CHECK_MSG(has == (k == 0), "cookie_secure=%d: %s", k == 0, line ? line : "");
+		}
+		fake_free(&f);
+	}
+}
+
+/* SPEC 6: a request carrying a session cookie is a logged-in user's (as
+ * far as caches go), even on a route that never reads the session. */
+TEST(test_no_store_when_the_request_carries_a_session_cookie_only)
+{
+	struct fake f;
+	fake_init(&f, test_config(), NULL, "session=whatever");
+	run(&f, "GET", "/", NULL);
+	CHECK(strstr(f.resp.headers.p, "Cache-Control: no-store\r\n") != NULL);
+	fake_free(&f);
+	fake_init(&f, test_config(), NULL, "other=1");
+	run(&f, "GET", "/", NULL);
+	CHECK(strstr(f.resp.headers.p, "Cache-Control") == NULL);
+	fake_free(&f);
 }

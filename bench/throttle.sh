@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# throttle.sh — `make bench-throttle` (issue 14, SPEC 10): does one client
+# sending wrong passwords as fast as it can slow everybody else down? A
+# private stack (MariaDB, workers = CPUs in production mode, nginx) in a
+# temporary directory; the p50 of GET /api/articles?page=1 under wrk -c16:
+#   1. alone,
+#   2. with one more connection POSTing wrong passwords for alice,
+#   3. the same with throttling turned off (limits of 1 000 000),
+# each wrk run bounded by THROTTLE_SECONDS (10). Loopback only.
+set -u
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+source scripts/stack.sh
+SECS=${THROTTLE_SECONDS:-10}
+T=$(mktemp -d /tmp/flacon-throttle.XXXXXX)
+MASTER=""
+FLACON=$ROOT/build/flacon
+
+stop_master() {
+	[ -n "$MASTER" ] && kill -TERM "$MASTER" 2>/dev/null
+	for _ in $(seq 1 200); do [ -n "$MASTER" ] && kill -0 "$MASTER" 2>/dev/null || break; sleep 0.1; done
+	MASTER=""
+}
+cleanup() {
+	stop_master
+	nginx_stop "$T"
+	mariadb_stop "$T/db"
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+mariadb_start "$T/db" >/dev/null || exit 1
+export FLACON_DATABASE_URL="mariadb://flacon@localhost/flacon?socket=$T/db/mysqld.sock"
+export FLACON_APP_ENV=production
+export FLACON_APP_SECRET_KEY=$(head -c 32 /dev/urandom | base64)
+export FLACON_SERVER_WORKERS=$(nproc)
+PORT=$(free_port)
+BASE=http://127.0.0.1:$PORT
+"$FLACON" db upgrade >/dev/null && "$FLACON" seed --users 100 --articles 2000 --courses 20 >/dev/null || exit 1
+nginx_conf conf/nginx.conf.in "$T/nginx.conf" "$PORT" "$T/flacon.sock" "$T" "$ROOT/www/static" 1048576
+nginx_start "$T/nginx.conf" "$T" || exit 1
+
+start_master() {
+	"$FLACON" runserver --listen "unix:$T/flacon.sock" >>"$T/flacon.log" 2>&1 &
+	MASTER=$!
+	wait_http "$BASE/healthz" 100 || { tail -20 "$T/flacon.log"; exit 1; }
+	wrk -t2 -c16 -d2s "$BASE/api/articles?page=1" >/dev/null 2>&1
+}
+
+# p50 [ATTACK]: the 50th percentile of /api/articles?page=1 under -c16,
+# with the wrong-password client running beside it when ATTACK is set.
+p50() {
+	local attacker=""
+	if [ -n "${1:-}" ]; then
+		wrk -t1 -c1 -d"$((SECS + 2))s" -s bench/wrong_login.lua "$BASE/api/login" >"$T/attack.txt" 2>&1 &
+		attacker=$!
+		sleep 1
+	fi
+	wrk -t2 -c16 -d"${SECS}s" --latency "$BASE/api/articles?page=1" >"$T/wrk.txt" 2>&1
+	[ -n "$attacker" ] && wait "$attacker"
+	local p rps
+	p=$(awk '$1 == "50%" {print $2}' "$T/wrk.txt")
+	rps=$(awk '$1 == "Requests/sec:" {print $2}' "$T/wrk.txt")
+	if [ -n "$attacker" ]; then
+		local att
+		att=$(awk '$1 == "Requests/sec:" {print $2}' "$T/attack.txt")
+		echo "p50 $p, $rps req/s; wrong logins: $att per s"
+	else
+		echo "p50 $p, $rps req/s"
+	fi
+}
+
+start_master
+echo "alone:                              $(p50)"
+echo "with a wrong-password client:       $(p50 attack)"
+stop_master
+export FLACON_AUTH_ACCOUNT_FAILURES=1000000 FLACON_AUTH_ADDRESS_FAILURES=1000000
+start_master
+echo "the same, throttling turned off:    $(p50 attack)"

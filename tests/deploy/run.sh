@@ -646,8 +646,10 @@ test_image_migrates_and_serves_a_page_through_the_production_site() {
 	uid=$(in_image -- id -u flacon 2>/dev/null)
 	pids=$(descendants "$bpid")
 	local n=0
+	# The master is "flacon", its children "flacon-worker" (and
+	# "flacon-health" with a health socket).
 	for p in $pids; do
-		[ "$(ps -o comm= -p "$p")" = flacon ] || continue
+		[[ "$(ps -o comm= -p "$p")" == flacon* ]] || continue
 		n=$((n + 1))
 		[ "$(ps -o uid= -p "$p" | tr -d ' ')" = "$uid" ] || bad="$bad $p"
 	done
@@ -656,9 +658,7 @@ test_image_migrates_and_serves_a_page_through_the_production_site() {
 	echo "deploy: image served /articles through the production site ($n flacon processes, uid $uid); its log: $(head -1 "$D/img-run.err")" >&2
 	# Stop it as a container runtime would: SIGTERM to the master.
 	for p in $pids; do
-		if [ "$(ps -o comm= -p "$p")" = flacon ] && [ "$(ps -o comm= -p "$(ps -o ppid= -p "$p" | tr -d ' ')")" != flacon ]; then
-			kill -TERM "$p"
-		fi
+		[ "$(ps -o comm= -p "$p")" = flacon ] && kill -TERM "$p"
 	done
 	for _ in $(seq 1 100); do kill -0 "$bpid" 2>/dev/null || break; sleep 0.1; done
 	kill -0 "$bpid" 2>/dev/null && fail "the image's master did not stop on SIGTERM" && return 1

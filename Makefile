@@ -6,7 +6,10 @@ CC      ?= cc
 OPT     ?= -O2
 CFLAGS  += -std=c17 -Wall -Wextra -Werror $(OPT) -g -D_GNU_SOURCE \
            -I app -I/usr/include/mariadb -I/usr/include/json-c $(XCFLAGS)
-LDLIBS  += -lfcgi -lmariadb -ljson-c -lsodium -luuid -lpthread $(XLDLIBS)
+LDLIBS  += -lfcgi -lmariadb -ljson-c -lsodium -lpthread $(XLDLIBS)
+# libuuid: the revision ids of `flacon db migrate` / `db merge` (app/cli),
+# so only the flacon binary links it.
+CLI_LDLIBS := -luuid
 BUILD   ?= build
 # SYSCONF=/etc/flacon/flacon.conf: an installed build (make deb, the
 # container image) also reads that file when there is no conf/flacon.conf.
@@ -38,7 +41,7 @@ $(BUILD)/libflacon.a: $(LIB_OBJ)
 	ar rcs $@ $^
 
 $(BUILD)/flacon: $(CLI_OBJ) $(BUILD)/libflacon.a
-	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libflacon.a $(LDLIBS)
+	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libflacon.a $(CLI_LDLIBS) $(LDLIBS)
 
 define suite_rule
 $(BUILD)/test_$(1): $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/$(1)/*.c)) $(TEST_LIB_OBJ) tests/lib/test_main.c $(BUILD)/libflacon.a

@@ -4,7 +4,8 @@
 # private stack (MariaDB, workers = CPUs in production mode, nginx) in a
 # temporary directory; the p50 of GET /api/articles?page=1 under wrk -c16:
 #   1. alone,
-#   2. with one more connection POSTing wrong passwords for alice,
+#   2. with one more connection POSTing wrong passwords for alice (and with
+#      six such connections),
 #   3. the same with throttling turned off (limits of 1 000 000),
 # each wrk run bounded by THROTTLE_SECONDS (10). Loopback only.
 set -u
@@ -48,12 +49,12 @@ start_master() {
 	wrk -t2 -c16 -d2s "$BASE/api/articles?page=1" >/dev/null 2>&1
 }
 
-# p50 [ATTACK]: the 50th percentile of /api/articles?page=1 under -c16,
-# with the wrong-password client running beside it when ATTACK is set.
+# p50 [N]: the 50th percentile of /api/articles?page=1 under -c16, with N
+# connections sending wrong passwords beside it when N is given.
 p50() {
 	local attacker=""
 	if [ -n "${1:-}" ]; then
-		wrk -t1 -c1 -d"$((SECS + 2))s" -s bench/wrong_login.lua "$BASE/api/login" >"$T/attack.txt" 2>&1 &
+		wrk -t1 -c"$1" -d"$((SECS + 2))s" -s bench/wrong_login.lua "$BASE/api/login" >"$T/attack.txt" 2>&1 &
 		attacker=$!
 		sleep 1
 	fi
@@ -72,9 +73,11 @@ p50() {
 }
 
 start_master
-echo "alone:                              $(p50)"
-echo "with a wrong-password client:       $(p50 attack)"
+echo "alone:                                 $(p50)"
+echo "beside 1 wrong-password connection:    $(p50 1)"
+echo "beside 6 wrong-password connections:   $(p50 6)"
 stop_master
 export FLACON_AUTH_ACCOUNT_FAILURES=1000000 FLACON_AUTH_ADDRESS_FAILURES=1000000
 start_master
-echo "the same, throttling turned off:    $(p50 attack)"
+echo "throttling off, 1 such connection:     $(p50 1)"
+echo "throttling off, 6 such connections:    $(p50 6)"

@@ -57,7 +57,7 @@ reseed() {
 	"$FLACON" drop-all >/dev/null &&
 		mariadb --no-defaults --socket="$T/db/mysqld.sock" -uroot flacon -e 'DROP TABLE IF EXISTS schema_version' &&
 		"$FLACON" db upgrade >/dev/null &&
-		"$FLACON" seed --users 1000 --articles "$1" --courses 200 --students 1000 | tail -1
+		"$FLACON" seed --users 1000 --articles "$1" --courses 200 --students 1000 | tail -1 | sed 's/.* \(in [0-9.]* s\)$/\1/'
 }
 
 login() {

@@ -1,9 +1,11 @@
 /* autogen.c — `flacon db migrate -m MSG`: the models compiled in (and the
  * framework's session table) are created in a scratch database
  * `<db>_autogen`, both schemas are read back from information_schema, and
- * their difference becomes the next NNNN_slug.up.sql / .down.sql. Reading
- * both sides through the server means types, defaults and collations are
- * compared as MariaDB itself spells them. */
+ * their difference becomes the next revision, NNNN_<rev>_slug.up.sql /
+ * .down.sql, following the head. Reading both sides through the server
+ * means types, defaults and collations are compared as MariaDB itself
+ * spells them. What a migration would drop, values and all, is said on
+ * stderr and at the top of its files. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +45,115 @@ static int select_db(struct db *db, const char *name)
 	return 0;
 }
 
+int cli_model_tables_present(struct db *db, char *err, size_t errlen)
+{
+	char merr[256];
+	if (site_models_init(merr, sizeof merr) < 0) {
+		snprintf(err, errlen, "models: %s", merr);
+		return -1;
+	}
+	MYSQL_STMT *st = db_prepare(db, "SELECT COUNT(*) FROM information_schema.TABLES "
+					"WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?");
+	if (!st) {
+		snprintf(err, errlen, "%s", db->err);
+		return -1;
+	}
+	size_t present = 0;
+	for (size_t i = 0; i < site_registry.nmodels; i++) {
+		const struct orm_model *m = site_registry.models[i];
+		const char *name = m->table ? m->table : m->name;
+		unsigned long len = strlen(name);
+		long long count = 0;
+		MYSQL_BIND in = {0}, out = {0};
+		in.buffer_type = MYSQL_TYPE_STRING;
+		in.buffer = (void *)name;
+		in.buffer_length = len;
+		in.length = &len;
+		out.buffer_type = MYSQL_TYPE_LONGLONG;
+		out.buffer = &count;
+		if (mysql_stmt_bind_param(st, &in) || db_stmt_execute(db, st) < 0 ||
+		    mysql_stmt_bind_result(st, &out) || mysql_stmt_fetch(st) != 0) {
+			if (!db->err[0])
+				db_note_error(db, mysql_stmt_errno(st), mysql_stmt_error(st));
+			snprintf(err, errlen, "%s", db->err);
+			mysql_stmt_free_result(st);
+			mysql_stmt_reset(st);
+			return -1;
+		}
+		mysql_stmt_free_result(st);
+		mysql_stmt_reset(st);
+		present += count > 0;
+	}
+	return site_registry.nmodels && present == site_registry.nmodels;
+}
+
+/* The comments for the top of the two files and the warnings on stderr
+ * about what the migration drops. up_note/down_note stay empty when
+ * nothing is lost; returns how many things the up migration loses. */
+static size_t describe_losses(const struct schema_losses *lost, struct buf *up_note,
+			      struct buf *down_note, struct buf *warn)
+{
+	size_t nup = 0, ndown = 0;
+	for (size_t i = 0; i < lost->n; i++)
+		lost->v[i].down ? ndown++ : nup++;
+	if (nup) {
+		buf_printf(up_note, "-- WARNING: this migration loses data; review it before 'flacon db upgrade'.\n");
+		buf_printf(down_note, "-- WARNING: this down migration cannot restore the data its up migration drops:\n");
+	}
+	for (size_t i = 0; i < lost->n; i++) {
+		const struct schema_loss *x = &lost->v[i];
+		if (x->down)
+			continue;
+		if (!x->column) {
+			buf_printf(up_note, "--   table `%s` is dropped with all its rows. If it was renamed, replace\n"
+					    "--   the DROP TABLE and CREATE TABLE by RENAME TABLE `%s` TO `new_name`\n"
+					    "--   (and the reverse in the .down.sql file).\n", x->table, x->table);
+			buf_printf(down_note, "--   table `%s` comes back empty, its rows are not restored.\n", x->table);
+			buf_printf(warn, "flacon: warning: table `%s` is dropped with all its rows\n", x->table);
+			continue;
+		}
+		buf_printf(up_note, "--   column `%s`.`%s` (%s) is dropped with its values.\n", x->table, x->column,
+			   x->type);
+		buf_printf(down_note, "--   column `%s`.`%s` comes back with its default, not its values.\n",
+			   x->table, x->column);
+		if (x->renamed_to) {
+			buf_printf(up_note,
+				   "--   `%s`.`%s` of the same type is added: if this is a rename, replace\n"
+				   "--   its ADD COLUMN and the DROP COLUMN of `%s` by\n"
+				   "--     ALTER TABLE `%s` RENAME COLUMN `%s` TO `%s`;\n"
+				   "--   and in the .down.sql file the two reverse statements by\n"
+				   "--     ALTER TABLE `%s` RENAME COLUMN `%s` TO `%s`;\n",
+				   x->table, x->renamed_to, x->column, x->table, x->column, x->renamed_to, x->table,
+				   x->renamed_to, x->column);
+			buf_printf(down_note,
+				   "--   If `%s` was renamed to `%s`, use ALTER TABLE `%s` RENAME COLUMN `%s` TO `%s`\n"
+				   "--   here instead (see the .up.sql file).\n",
+				   x->column, x->renamed_to, x->table, x->renamed_to, x->column);
+			buf_printf(warn,
+				   "flacon: warning: column `%s`.`%s` is dropped with its values while `%s` of the same type is added; "
+				   "if it is a rename, edit both files to ALTER TABLE `%s` RENAME COLUMN `%s` TO `%s`\n",
+				   x->table, x->column, x->renamed_to, x->table, x->column, x->renamed_to);
+		} else {
+			buf_printf(warn, "flacon: warning: column `%s`.`%s` is dropped with its values\n", x->table,
+				   x->column);
+		}
+	}
+	if (nup)
+		buf_printf(up_note, "--   To keep values, copy them first by hand (a data migration before the DROP).\n");
+	if (ndown) {
+		buf_printf(down_note, "-- This down migration drops what the up migration adds, values and all:\n");
+		for (size_t i = 0; i < lost->n; i++)
+			if (lost->v[i].down) {
+				if (lost->v[i].column)
+					buf_printf(down_note, "--   column `%s`.`%s`\n", lost->v[i].table,
+						   lost->v[i].column);
+				else
+					buf_printf(down_note, "--   table `%s`\n", lost->v[i].table);
+			}
+	}
+	return nup;
+}
+
 int cli_db_migrate(const struct config *cfg, struct db *db, const char *message)
 {
 	char err[1024];
@@ -58,30 +169,48 @@ int cli_db_migrate(const struct config *cfg, struct db *db, const char *message)
 		fprintf(stderr, "flacon: %s\n", err);
 		return CLI_FAILED;
 	}
-	/* Like Alembic: the database must be at head before a new revision. */
-	char rev[64];
-	if (schema_version_get(db, rev, sizeof rev) < 0) {
-		fprintf(stderr, "flacon: %s\n", db->err);
-		migrations_free(&l);
-		return CLI_FAILED;
+	struct schema want = {0}, have = {0};
+	struct schema_losses lost = {0};
+	struct buf up = BUF_INIT, down = BUF_INIT, up_note = BUF_INIT, down_note = BUF_INIT, warn = BUF_INIT;
+	int rc = CLI_FAILED;
+	bool scratch_made = false;
+	char sql[512];
+	/* Like Alembic: one head, and the database at it, before a new revision. */
+	int *heads = malloc((l.n + 1) * sizeof *heads);
+	if (!heads) {
+		fprintf(stderr, "flacon: out of memory\n");
+		goto drop;
 	}
-	char head[sizeof l.v[0].rev];
-	snprintf(head, sizeof head, "%s", l.n ? l.v[l.n - 1].rev : "");
-	bool at_head = !strcmp(rev, head) || (l.n && migrations_find(&l, rev) == (int)l.n - 1);
-	migrations_free(&l);
+	size_t nheads = migrations_heads(&l, heads);
+	char names[1024];
+	migrations_join(&l, heads, nheads, names, sizeof names);
+	if (nheads > 1) {
+		fprintf(stderr, "flacon: the migrations have %zu heads (%s); run 'flacon db merge -m MSG' first\n",
+			nheads, names);
+		goto drop;
+	}
+	struct version_rows cur;
+	if (schema_version_get(db, &cur) < 0)
+		goto dberr;
+	bool at_head = nheads == 0 ? cur.n == 0
+				   : cur.n == 1 && migrations_find(&l, cur.rev[0]) == heads[0];
 	if (!at_head) {
-		fprintf(stderr, "flacon: the database is at %s, not at head %s; run 'flacon db upgrade' first\n",
-			*rev ? rev : "base", *head ? head : "base");
-		return CLI_FAILED;
+		int made = cur.n == 0 ? cli_model_tables_present(db, err, sizeof err) : 0;
+		if (made < 0)
+			fprintf(stderr, "flacon: %s\n", err);
+		else if (made)
+			fprintf(stderr, "flacon: db migrate: the database has the models' tables but schema_version names no revision "
+				"(made by create-all?); if they match the migrations' head, run 'flacon db stamp head'\n");
+		else
+			fprintf(stderr, "flacon: the database is at %s, not at head %s; run 'flacon db upgrade' first\n",
+				cur.n ? cur.rev[0] : "base", names);
+		goto drop;
 	}
 
-	struct schema want = {0}, have = {0};
-	struct buf up = BUF_INIT, down = BUF_INIT;
-	int rc = CLI_FAILED;
-	char sql[512];
 	snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS `%s`", scratch);
 	if (db_exec(db, sql) < 0)
 		goto dberr;
+	scratch_made = true;
 	snprintf(sql, sizeof sql,
 		 "CREATE DATABASE `%s` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci", scratch);
 	if (db_exec(db, sql) < 0)
@@ -105,7 +234,7 @@ int cli_db_migrate(const struct config *cfg, struct db *db, const char *message)
 		goto drop;
 	}
 	int changes = 0;
-	if (schema_diff(&want, &have, &up, &down, &changes, err, sizeof err) < 0) {
+	if (schema_diff(&want, &have, &up, &down, &changes, &lost, err, sizeof err) < 0) {
 		fprintf(stderr, "flacon: %s\n", err);
 		goto drop;
 	}
@@ -114,14 +243,26 @@ int cli_db_migrate(const struct config *cfg, struct db *db, const char *message)
 		rc = CLI_OK;
 		goto drop;
 	}
-	char *up_path, *down_path;
-	if (migration_write(cfg->migrations_dir, message, up.p, down.p, &up_path, &down_path, err,
-			    sizeof err) < 0) {
+	size_t nlost = describe_losses(&lost, &up_note, &down_note, &warn);
+	const char *parent = nheads ? l.v[heads[0]].rev : NULL;
+	struct migration_new m = {
+		.message = message, .parents = &parent, .nparents = nheads,
+		.order = migrations_next_order(&l),
+		.up_note = up_note.n ? up_note.p : NULL, .down_note = down_note.n ? down_note.p : NULL,
+		.up = up.p ? up.p : "", .down = down.p ? down.p : "",
+	};
+	char rev[MIGRATION_REV_MAX + 1], *up_path, *down_path;
+	if (migration_write(cfg->migrations_dir, &m, rev, &up_path, &down_path, err, sizeof err) < 0) {
 		fprintf(stderr, "flacon: %s\n", err);
 		goto drop;
 	}
 	printf("Generating %s ... done (%d change%s)\nGenerating %s ... done\n", up_path, changes,
 	       changes == 1 ? "" : "s", down_path);
+	fflush(stdout);
+	if (nlost)
+		fprintf(stderr, "%sflacon: warning: revision %s loses data (%zu drop%s): review %s before 'flacon db upgrade'; "
+			"'flacon db downgrade' cannot bring the values back\n",
+			warn.p ? warn.p : "", rev, nlost, nlost == 1 ? "" : "s", up_path);
 	free(up_path);
 	free(down_path);
 	rc = CLI_OK;
@@ -129,14 +270,20 @@ int cli_db_migrate(const struct config *cfg, struct db *db, const char *message)
 dberr:
 	fprintf(stderr, "flacon: %s\n", db->err);
 drop:
-	if (db->conn) {
+	if (db->conn && scratch_made) {
 		snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS `%s`", scratch);
 		db_exec(db, sql);
 		select_db(db, live);
 	}
+	free(heads);
+	migrations_free(&l);
 	schema_free(&want);
 	schema_free(&have);
+	schema_losses_free(&lost);
 	buf_free(&up);
 	buf_free(&down);
+	buf_free(&up_note);
+	buf_free(&down_note);
+	buf_free(&warn);
 	return rc;
 }

@@ -1,5 +1,5 @@
-/* main.c — the `flacon` command line (SPEC section 8): parses the command
- * and its options, loads the configuration, and runs the command.
+/* main.c — the `flacon` command line (SPEC section 8): parses the global
+ * options, answers help and --version, and runs the command.
  * Exit codes: 0 done, 1 failed, 2 usage error; errors are one line on stderr. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,12 +19,108 @@ static const struct cli_command *commands[] = {
 	&cli_session_gc,
 	&cli_routes,
 };
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
+
+bool cli_is_help(const char *s)
+{
+	return s && (!strcmp(s, "-h") || !strcmp(s, "--help"));
+}
+
+void cli_print_usage(FILE *f, const struct cli_command *c)
+{
+	fprintf(f, "usage: flacon %s\n\n%s.\n", c->usage, c->help);
+	if (c->details)
+		fprintf(f, "\n%s", c->details);
+	if (c->subs) {
+		fprintf(f, "\nsubcommands:\n");
+		for (const struct cli_command *s = c->subs; s->name; s++)
+			fprintf(f, "  %-12s %s\n", s->name, s->help);
+		fprintf(f, "\n'flacon help %s SUBCOMMAND' shows one of them.\n", c->name);
+	}
+}
+
+int cli_usage_error(const char *name, const char *why)
+{
+	fprintf(stderr, "flacon: %s: %s (flacon help %s)\n", name, why, name);
+	return CLI_USAGE;
+}
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: flacon [--config FILE] COMMAND [ARGS]\n\ncommands:\n");
-	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-		fprintf(f, "  %-40s %s\n", commands[i]->usage, commands[i]->help);
+	fprintf(f, "usage: flacon [--config FILE] COMMAND [ARGS]\n"
+		   "       flacon help [COMMAND [SUBCOMMAND]]\n"
+		   "       flacon --version\n\ncommands:\n");
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		fprintf(f, "  %-13s %s\n", commands[i]->name, commands[i]->help);
+	fprintf(f, "\n'flacon help COMMAND' (or 'flacon COMMAND --help') shows its arguments.\n"
+		   "Exit status: 0 done, 1 failed, 2 usage error.\n");
+}
+
+static const struct cli_command *find(const struct cli_command *const *v, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(v[i]->name, name))
+			return v[i];
+	return NULL;
+}
+
+static const struct cli_command *find_sub(const struct cli_command *c, const char *name)
+{
+	for (const struct cli_command *s = c->subs; s && s->name; s++)
+		if (!strcmp(s->name, name))
+			return s;
+	return NULL;
+}
+
+/* The help a command line asks for, or NULL when it asks for none: the
+ * command's own (`db --help`, `seed --users 3 -h`) or a subcommand's
+ * (`db upgrade --help`). Arguments after "--" are never options. */
+static const struct cli_command *help_wanted(const struct cli_command *c, int argc, char **argv)
+{
+	if (c->subs) {
+		if (argc < 1)
+			return NULL;
+		if (cli_is_help(argv[0]))
+			return c;
+		const struct cli_command *s = find_sub(c, argv[0]);
+		if (!s)
+			return NULL;
+		c = s;
+		argc--;
+		argv++;
+	}
+	for (int i = 0; i < argc && strcmp(argv[i], "--"); i++)
+		if (cli_is_help(argv[i]))
+			return c;
+	return NULL;
+}
+
+/* `flacon help [COMMAND [SUBCOMMAND]]`. */
+static int help(int argc, char **argv)
+{
+	if (argc == 0) {
+		usage(stdout);
+		return CLI_OK;
+	}
+	const struct cli_command *c = find(commands, NCOMMANDS, argv[0]);
+	if (!c) {
+		fprintf(stderr, "flacon: help: unknown command '%s' (flacon help lists them)\n", argv[0]);
+		return CLI_USAGE;
+	}
+	if (argc >= 2 && c->subs) {
+		const struct cli_command *s = find_sub(c, argv[1]);
+		if (!s) {
+			fprintf(stderr, "flacon: help: %s has no subcommand '%s' (flacon help %s lists them)\n",
+				c->name, argv[1], c->name);
+			return CLI_USAGE;
+		}
+		c = s;
+	} else if (argc >= 2) {
+		fprintf(stderr, "flacon: help: %s has no subcommands\n", c->name);
+		return CLI_USAGE;
+	}
+	cli_print_usage(stdout, c);
+	return CLI_OK;
 }
 
 int main(int argc, char **argv)
@@ -35,11 +131,14 @@ int main(int argc, char **argv)
 		if (!strcmp(argv[i], "--config") && i + 1 < argc) {
 			conf_path = argv[i + 1];
 			i += 2;
-		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+		} else if (cli_is_help(argv[i])) {
 			usage(stdout);
 			return 0;
+		} else if (!strcmp(argv[i], "--version") || !strcmp(argv[i], "-V")) {
+			printf("flacon %s\n", FLACON_VERSION);
+			return 0;
 		} else {
-			fprintf(stderr, "flacon: unknown option %s\n", argv[i]);
+			fprintf(stderr, "flacon: unknown option %s (flacon --help)\n", argv[i]);
 			return CLI_USAGE;
 		}
 	}
@@ -48,20 +147,27 @@ int main(int argc, char **argv)
 		return CLI_USAGE;
 	}
 	const char *name = argv[i];
-	/* Two-word commands ("db upgrade") are matched on their first word. */
-	for (size_t k = 0; k < sizeof commands / sizeof commands[0]; k++) {
-		if (strcmp(commands[k]->name, name))
-			continue;
-		struct config cfg;
-		char err[512];
-		if (config_load(&cfg, conf_path, err, sizeof err) < 0) {
-			fprintf(stderr, "flacon: %s\n", err);
-			return CLI_FAILED;
-		}
-		int rc = commands[k]->run(&cfg, argc - i - 1, argv + i + 1);
-		config_free(&cfg);
-		return rc;
+	if (!strcmp(name, "help"))
+		return help(argc - i - 1, argv + i + 1);
+	const struct cli_command *c = find(commands, NCOMMANDS, name);
+	if (!c) {
+		fprintf(stderr, "flacon: unknown command '%s' (flacon --help lists them)\n", name);
+		return CLI_USAGE;
 	}
-	fprintf(stderr, "flacon: unknown command '%s' (flacon --help lists them)\n", name);
-	return CLI_USAGE;
+	/* Help before the configuration: it needs none, and works when the
+	 * configuration is broken. */
+	const struct cli_command *h = help_wanted(c, argc - i - 1, argv + i + 1);
+	if (h) {
+		cli_print_usage(stdout, h);
+		return CLI_OK;
+	}
+	struct config cfg;
+	char err[512];
+	if (config_load(&cfg, conf_path, err, sizeof err) < 0) {
+		fprintf(stderr, "flacon: %s\n", err);
+		return CLI_FAILED;
+	}
+	int rc = c->run(&cfg, argc - i - 1, argv + i + 1);
+	config_free(&cfg);
+	return rc;
 }

@@ -25,8 +25,7 @@ static int runserver(struct config *cfg, int argc, char **argv)
 			}
 			cfg->workers = (int)n;
 		} else {
-			fprintf(stderr, "flacon: runserver: unknown argument %s\n", argv[i]);
-			return CLI_USAGE;
+			return cli_usage_error("runserver", "unknown argument");
 		}
 	}
 	char err[512];
@@ -58,8 +57,14 @@ static int runserver(struct config *cfg, int argc, char **argv)
 }
 
 const struct cli_command cli_runserver = {
-	"runserver", "runserver [--listen A] [--workers N]",
-	"run the prefork FastCGI server (SIGTERM stops, SIGHUP reloads)", runserver,
+	.name = "runserver",
+	.usage = "runserver [--listen A] [--workers N]",
+	.help = "run the prefork FastCGI server",
+	.run = runserver,
+	.details = "options:\n"
+		   "  --listen A    unix:PATH or HOST:PORT (default: server.listen)\n"
+		   "  --workers N   worker processes, 1..1024 (default: server.workers)\n\n"
+		   "SIGTERM or SIGINT stops gracefully; SIGHUP reloads configuration and templates.\n",
 };
 
 static int routes(struct config *cfg, int argc, char **argv)
@@ -78,5 +83,5 @@ static int routes(struct config *cfg, int argc, char **argv)
 }
 
 const struct cli_command cli_routes = {
-	"routes", "routes", "list routes and methods", routes,
+	.name = "routes", .usage = "routes", .help = "list routes and methods", .run = routes,
 };

@@ -469,7 +469,45 @@ struct ops {
 	struct op *v;
 	size_t n;
 	bool oom;
+	struct schema_losses *lost; /* NULL: not wanted */
 };
+
+void schema_losses_free(struct schema_losses *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		free(l->v[i].table);
+		free(l->v[i].column);
+		free(l->v[i].type);
+		free(l->v[i].renamed_to);
+	}
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+/* Note that a direction drops table (column; NULL for the table). */
+static void loss_add(struct ops *o, bool down, const char *table, const struct schema_column *col,
+		     const char *renamed_to)
+{
+	if (!o->lost)
+		return;
+	struct schema_losses *l = o->lost;
+	struct schema_loss *v = grow(l->v, l->n, sizeof *v);
+	if (!v) {
+		o->oom = true;
+		return;
+	}
+	l->v = v;
+	struct schema_loss *x = &l->v[l->n++];
+	memset(x, 0, sizeof *x);
+	x->down = down;
+	x->table = strdup(table);
+	x->column = col ? strdup(col->name) : NULL;
+	x->type = col ? strdup(col->type) : NULL;
+	x->renamed_to = renamed_to ? strdup(renamed_to) : NULL;
+	if (!x->table || (col && (!x->column || !x->type)) || (renamed_to && !x->renamed_to))
+		o->oom = true;
+}
 
 static void op_add(struct ops *o, char *up, char *down)
 {
@@ -581,6 +619,7 @@ static void diff_table(struct ops *o, const struct schema_table *w, const struct
 		op_add(o, fmt("ALTER TABLE `%s` ADD COLUMN %s%s", t, w->cols[i].definition, after ? after : ""),
 		       fmt("ALTER TABLE `%s` DROP COLUMN `%s`", t, w->cols[i].name));
 		free(after);
+		loss_add(o, true, t, &w->cols[i], NULL);
 	}
 	/* 3. Columns changed. */
 	for (size_t i = 0; i < w->ncols; i++) {
@@ -612,7 +651,11 @@ static void diff_table(struct ops *o, const struct schema_table *w, const struct
 			continue;
 		op_add(o, index_drop_sql(t, lx), index_add_sql(t, lx));
 	}
-	/* 6. Columns dropped. */
+	/* 6. Columns dropped. A column of the same type added to the table
+	 * makes the pair look like a rename (each added column pairs once). */
+	bool *paired = calloc(w->ncols + 1, sizeof *paired);
+	if (!paired)
+		o->oom = true;
 	for (size_t i = 0; i < l->ncols; i++) {
 		if (find_col(w, l->cols[i].name))
 			continue;
@@ -620,7 +663,15 @@ static void diff_table(struct ops *o, const struct schema_table *w, const struct
 		op_add(o, fmt("ALTER TABLE `%s` DROP COLUMN `%s`", t, l->cols[i].name),
 		       fmt("ALTER TABLE `%s` ADD COLUMN %s%s", t, l->cols[i].definition, after ? after : ""));
 		free(after);
+		const char *renamed = NULL;
+		for (size_t j = 0; paired && !renamed && j < w->ncols; j++)
+			if (!paired[j] && !find_col(l, w->cols[j].name) && !strcmp(w->cols[j].type, l->cols[i].type)) {
+				paired[j] = true;
+				renamed = w->cols[j].name;
+			}
+		loss_add(o, false, t, &l->cols[i], renamed);
 	}
+	free(paired);
 	/* 7. Foreign keys that come or changed: added last. */
 	for (size_t i = 0; i < w->nfks; i++) {
 		const struct schema_fk *have = find_fk(l, w->fks[i].name);
@@ -630,9 +681,10 @@ static void diff_table(struct ops *o, const struct schema_table *w, const struct
 }
 
 int schema_diff(const struct schema *want, const struct schema *live, struct buf *up,
-		struct buf *down, int *changes, char *err, size_t errlen)
+		struct buf *down, int *changes, struct schema_losses *lost, char *err, size_t errlen)
 {
 	struct ops o = {0};
+	o.lost = lost;
 	size_t nw = want->ntables, nl = live->ntables;
 	const struct schema_table **ws = calloc(nw + 1, sizeof *ws);
 	const struct schema_table **ls = calloc(nl + 1, sizeof *ls);
@@ -650,8 +702,10 @@ int schema_diff(const struct schema *want, const struct schema *live, struct buf
 	/* Tables created, parents first. A new table's FKs to tables that
 	 * exist are in its CREATE TABLE. */
 	for (size_t i = 0; i < nw; i++)
-		if (!find_table(live, ws[i]->name))
+		if (!find_table(live, ws[i]->name)) {
 			op_add(&o, fmt("%s", ws[i]->create_sql), fmt("DROP TABLE `%s`", ws[i]->name));
+			loss_add(&o, true, ws[i]->name, NULL, NULL);
+		}
 	/* Tables changed. */
 	for (size_t i = 0; i < nw; i++) {
 		const struct schema_table *l = find_table(live, ws[i]->name);
@@ -660,8 +714,10 @@ int schema_diff(const struct schema *want, const struct schema *live, struct buf
 	}
 	/* Tables dropped, children first. */
 	for (size_t i = nl; i-- > 0;)
-		if (!find_table(want, ls[i]->name))
+		if (!find_table(want, ls[i]->name)) {
 			op_add(&o, fmt("DROP TABLE `%s`", ls[i]->name), fmt("%s", ls[i]->create_sql));
+			loss_add(&o, false, ls[i]->name, NULL, NULL);
+		}
 out:
 	free(ws);
 	free(ls);

@@ -58,9 +58,28 @@ struct schema {
 int schema_from_db(struct db *db, const char *dbname, struct schema *out, char *err, size_t errlen);
 void schema_free(struct schema *s);
 
+/* A column or table a migration drops, values and all. */
+struct schema_loss {
+	bool down;        /* dropped by the down migration (the up one added it) */
+	char *table;
+	char *column;     /* NULL: the whole table */
+	char *type;       /* the column's type; NULL for a table */
+	char *renamed_to; /* up only: a column of the same type the up migration
+			     adds to the same table (the shape of a rename), or NULL */
+};
+
+struct schema_losses {
+	struct schema_loss *v;
+	size_t n;
+};
+
+void schema_losses_free(struct schema_losses *l);
+
 /* The SQL that turns live into want (up) and back (down), statements ended
- * by ";\n". *changes counts the differences (0: nothing to do). 0 or -1. */
+ * by ";\n". *changes counts the differences (0: nothing to do). What
+ * either direction drops goes into lost (when given; caller frees it with
+ * schema_losses_free). 0 or -1. */
 int schema_diff(const struct schema *want, const struct schema *live, struct buf *up,
-		struct buf *down, int *changes, char *err, size_t errlen);
+		struct buf *down, int *changes, struct schema_losses *lost, char *err, size_t errlen);
 
 #endif

@@ -23,6 +23,7 @@
 struct seed_opts {
 	long users, articles, courses, students;
 	bool if_empty;
+	long enrollments; /* out: student_course rows written */
 };
 
 /* xorshift64*: the deterministic generator of the whole data set. */
@@ -328,7 +329,7 @@ static void username_of(long i, char *out, size_t n)
 		snprintf(out, n, "user%05ld", i + 1);
 }
 
-static int seed_run(struct db *db, const struct seed_opts *o)
+static int seed_run(struct db *db, struct seed_opts *o)
 {
 	rng_state = 0x9E3779B97F4A7C15ULL;
 	int64_t base = 1767225600; /* 2026-01-01T00:00:00Z: deterministic dates */
@@ -516,9 +517,7 @@ static int seed_run(struct db *db, const struct seed_opts *o)
 		goto out;
 	if (db_exec(db, "COMMIT") < 0)
 		goto out;
-	printf("Seeded %ld users, %ld students, %ld articles, %ld courses, %ld enrollments "
-	       "(demo password: %s)\n",
-	       o->users, o->students, o->articles, o->courses, total_sel, SEED_PASSWORD);
+	o->enrollments = total_sel;
 	rc = 0;
 out:
 	if (rc < 0 && db->conn)
@@ -598,7 +597,27 @@ static int seed_main(struct config *cfg, int argc, char **argv)
 		goto out;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	printf("in %.2f s\n", (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	/* One line, naming who can log in: "Seeded 10 users (alice, ... judy;
+	 * password flacon-demo), 10 students, ... in 0.31 s". */
+	char names[256], first[32], last[32];
+	size_t nd = sizeof demo_names / sizeof demo_names[0];
+	size_t n = 0;
+	names[0] = '\0';
+	for (long k = 0; k < o.users && k < (long)nd; k++)
+		n += (size_t)snprintf(names + n, sizeof names - n, "%s%s", k ? ", " : "", demo_names[k]);
+	if (o.users > (long)nd) {
+		username_of((long)nd, first, sizeof first);
+		username_of(o.users - 1, last, sizeof last);
+		snprintf(names + n, sizeof names - n, ", %s", first);
+		n = strlen(names);
+		if (o.users > (long)nd + 1)
+			snprintf(names + n, sizeof names - n, " ... %s", last);
+	}
+	printf("Seeded %ld user%s%s%s%s%s, %ld student%s, %ld article%s, %ld course%s, %ld enrollment%s in %.2f s\n",
+	       o.users, o.users == 1 ? "" : "s", o.users ? " (" : "", names, o.users ? "; password " SEED_PASSWORD : "",
+	       o.users ? ")" : "", o.students, o.students == 1 ? "" : "s", o.articles, o.articles == 1 ? "" : "s",
+	       o.courses, o.courses == 1 ? "" : "s", o.enrollments, o.enrollments == 1 ? "" : "s",
+	       (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 	rc = CLI_OK;
 out:
 	db_close(db);
@@ -606,6 +625,15 @@ out:
 }
 
 const struct cli_command cli_seed = {
-	"seed", "seed [--users N --articles N --courses N --students N] [--if-empty]",
-	"deterministic demo data in bulk (empty database only)", seed_main,
+	.name = "seed",
+	.usage = "seed [--users N] [--articles N] [--courses N] [--students N] [--if-empty]",
+	.help = "deterministic demo data in bulk (empty database only)",
+	.run = seed_main,
+	.details = "options:\n"
+		   "  --users N      users (default 10: alice, bob, ... judy, then user00011 ...)\n"
+		   "  --articles N   articles (default 120)\n"
+		   "  --courses N    courses (default 12)\n"
+		   "  --students N   users with a student profile and ~5 courses (default: all)\n"
+		   "  --if-empty     do nothing, quietly, when the database holds data\n\n"
+		   "Every seeded user's password is " SEED_PASSWORD ".\n",
 };

@@ -497,8 +497,8 @@ int server_master(int fd, int health_fd, struct config *cfg, const struct server
 	double window_start = ts_now();
 	int window_spawns = 0;
 
-	log_info("master %d listening, %d workers%s", (int)getpid(), cfg->workers,
-		 with_health ? " and a health-check process" : "");
+	log_info("master %d listening, %d worker%s%s", (int)getpid(), cfg->workers,
+		 cfg->workers == 1 ? "" : "s", with_health ? " and a health-check process" : "");
 	for (int i = 0; i < nslots; i++) {
 		slots[i].pid = spawn_worker(slots[i].fd, cfg, slots[i].hooks, i);
 		slots[i].gen = gen;

@@ -80,6 +80,7 @@ static json_object *page_item(struct request *req, const struct orm_value *v, co
 	site_ctx_add(o, "pdatetime", json_object_new_string(iso));
 	site_ctx_add(o, "pdate", json_object_new_string(site_date(req, v[AL_PDATETIME].i)));
 	site_ctx_add(o, "click_num", json_object_new_int64(v[AL_CLICKS].i));
+	site_ctx_add(o, "views", json_object_new_string(site_count(req, v[AL_CLICKS].i, "view", "views")));
 	site_ctx_add(o, "author_name", json_object_new_string(author));
 	return o;
 }
@@ -183,6 +184,7 @@ int articles_show(struct request *req, struct response *resp)
 	site_ctx_add(ja, "pdatetime", json_object_new_string(iso));
 	site_ctx_add(ja, "pdate", json_object_new_string(site_date(req, v[AD_PDATETIME].i)));
 	site_ctx_add(ja, "click_num", json_object_new_int64(v[AD_CLICKS].i));
+	site_ctx_add(ja, "views", json_object_new_string(site_count(req, v[AD_CLICKS].i, "view", "views")));
 	json_object *au = json_object_new_object();
 	site_ctx_add(au, "id", json_object_new_int64(v[AD_USER_ID].i));
 	site_ctx_add(au, "username", json_object_new_string(v[AD_USERNAME].s.p));
@@ -319,6 +321,32 @@ int articles_delete(struct request *req, struct response *resp)
 	if (rc < 0)
 		return site_orm_error(req, resp, rc);
 	return site_redirect(resp, "/articles", "article_deleted");
+}
+
+/* GET /articles/N/confirm-delete: the author is asked before the delete
+ * (a page with the POST form; no JavaScript). It counts no click. Others
+ * get 403, an absent or deleted article 404. */
+int articles_confirm_delete(struct request *req, struct response *resp)
+{
+	int64_t id = site_path_id(req);
+	if (!id)
+		return not_found(req, resp);
+	const struct orm_value *v;
+	int rc = find_article(req, id, &v);
+	if (rc < 0)
+		return site_orm_error(req, resp, rc);
+	if (!v)
+		return not_found(req, resp);
+	struct user *me = site_user(req);
+	if (!me || me->id != v[AD_USER_ID].i)
+		return site_fail(req, resp, 403, "Only the author may delete this article.");
+	json_object *ja = json_object_new_object();
+	site_ctx_add(ja, "id", json_object_new_int64(v[AD_ID].i));
+	site_ctx_add(ja, "title", json_object_new_string_len(v[AD_TITLE].s.p, (int)v[AD_TITLE].s.n));
+	site_ctx_add(ja, "views", json_object_new_string(site_count(req, v[AD_CLICKS].i, "view", "views")));
+	json_object *ctx = json_object_new_object();
+	site_ctx_add(ctx, "article", ja);
+	return site_render(req, resp, 200, "articles/delete", ctx);
 }
 
 /* The visible user called name (any ASCII case), or NULL. */

@@ -7,50 +7,6 @@
 #include "site/site_priv.h"
 #include "web/web.h"
 
-/* A form field as a string, or "" when absent. A value holding a NUL byte
- * is treated as absent (none of our fields may carry one). */
-static const char *form_str(struct request *req, const char *name)
-{
-	const struct param *p = params_get(&req->form, name);
-	if (!p || strlen(p->value) != p->value_len)
-		return "";
-	return p->value;
-}
-
-/* SPEC 7: `next` only when it starts with exactly one '/', not "/\", and
- * holds no control characters; non-ASCII bytes are percent-encoded so the
- * Location header stays ASCII. Otherwise "/". */
-static const char *safe_next(struct request *req, const char *next)
-{
-	if (!next || next[0] != '/' || next[1] == '/' || next[1] == '\\')
-		return "/";
-	size_t extra = 0;
-	for (const unsigned char *p = (const unsigned char *)next; *p; p++) {
-		if (*p < 0x20 || *p == 0x7f)
-			return "/";
-		if (*p >= 0x80 || *p == ' ')
-			extra += 2;
-	}
-	if (!extra)
-		return next;
-	static const char hex[] = "0123456789ABCDEF";
-	char *out = arena_alloc(req->arena, strlen(next) + extra + 1);
-	if (!out)
-		return "/";
-	size_t o = 0;
-	for (const unsigned char *p = (const unsigned char *)next; *p; p++) {
-		if (*p >= 0x80 || *p == ' ') {
-			out[o++] = '%';
-			out[o++] = hex[*p >> 4];
-			out[o++] = hex[*p & 15];
-		} else {
-			out[o++] = (char)*p;
-		}
-	}
-	out[o] = '\0';
-	return out;
-}
-
 static bool truthy(const char *v)
 {
 	return !strcasecmp(v, "1") || !strcasecmp(v, "on") || !strcasecmp(v, "true") ||
@@ -227,8 +183,8 @@ int auth_register_form(struct request *req, struct response *resp)
 
 int auth_register(struct request *req, struct response *resp)
 {
-	const char *username = form_str(req, "username");
-	const char *password = form_str(req, "password");
+	const char *username = site_form_str(req, "username");
+	const char *password = site_form_str(req, "password");
 	const char *uerr = site_check_username(username);
 	const char *perr = site_check_password(password);
 	if (uerr || perr)
@@ -268,10 +224,10 @@ int auth_login_form(struct request *req, struct response *resp)
 
 int auth_login(struct request *req, struct response *resp)
 {
-	const char *username = form_str(req, "username");
-	const char *password = form_str(req, "password");
-	const char *next = form_str(req, "next");
-	bool remember = truthy(form_str(req, "remember"));
+	const char *username = site_form_str(req, "username");
+	const char *password = site_form_str(req, "password");
+	const char *next = site_form_str(req, "next");
+	bool remember = truthy(site_form_str(req, "remember"));
 	/* SPEC 10: while the account or this address has too many failed
 	 * logins, 429 before any hash is computed */
 	long wait;
@@ -302,7 +258,7 @@ int auth_login(struct request *req, struct response *resp)
 		return -1;
 	if (remember && web_remember_username(req, resp, u->username) < 0)
 		return -1;
-	return site_redirect(resp, safe_next(req, next), "logged_in");
+	return site_redirect(resp, site_safe_next(req, next), "logged_in");
 }
 
 int auth_logout(struct request *req, struct response *resp)

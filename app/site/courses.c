@@ -43,10 +43,15 @@ static int course_answer(struct response *resp, int status, const struct course 
 	return site_jw_finish(&w, resp, status);
 }
 
-/* A course for pages (courses/full.mustache). */
-static json_object *course_item(const struct course *c)
+/* A course for pages (courses/show, courses/full), with its numbers in
+ * words: "1 credit", "3 of 30 seats". */
+static json_object *course_item(struct request *req, const struct course *c)
 {
 	json_object *o = json_object_new_object();
+	site_ctx_add(o, "credits_text", json_object_new_string(site_count(req, c->score, "credit", "credits")));
+	const char *seats = arena_printf(req->arena, "%lld of %s", (long long)c->enrolled,
+					 site_count(req, c->capacity, "seat", "seats"));
+	site_ctx_add(o, "seats_text", json_object_new_string(seats ? seats : ""));
 	site_ctx_add(o, "id", json_object_new_int64(c->id));
 	site_ctx_add(o, "cname", json_object_new_string(c->cname));
 	site_ctx_add(o, "score", json_object_new_int64(c->score));
@@ -265,7 +270,7 @@ int courses_show(struct request *req, struct response *resp)
 		return site_orm_error(req, resp, rc);
 	if (!c)
 		return site_fail(req, resp, 404, "No such course.");
-	json_object *o = course_item(c);
+	json_object *o = course_item(req, c);
 	json_object *arr = json_object_new_array_ext((int)students->n);
 	for (size_t i = 0; i < students->n; i++) {
 		struct student *s = student_at(students, i);
@@ -458,6 +463,10 @@ static int page_enroll(struct request *req, struct response *resp, bool drop)
 {
 	int result;
 	struct course *c;
+	/* Back to the page the button was on: a local `next` (My courses
+	 * sends one), validated as login's; /courses without it (SPEC 7). */
+	const char *next = site_form_str(req, "next");
+	const char *back = *next ? site_safe_next(req, next) : "/courses";
 	int rc = enroll(req, site_path_id(req), drop, &result, &c);
 	if (rc < 0)
 		return site_orm_error(req, resp, rc);
@@ -466,16 +475,16 @@ static int page_enroll(struct request *req, struct response *resp, bool drop)
 		return site_fail(req, resp, 404, "No such course.");
 	case ENROLL_FULL: {
 		json_object *ctx = json_object_new_object();
-		json_object *jc = course_item(c);
+		json_object *jc = course_item(req, c);
 		json_object_object_add(ctx, "course", jc);
 		return site_render(req, resp, 409, "courses/full", ctx);
 	}
 	case ENROLL_NEW:
-		return site_redirect(resp, "/courses", "course_selected");
+		return site_redirect(resp, back, "course_selected");
 	case ENROLL_DROPPED:
-		return site_redirect(resp, "/courses", "course_dropped");
+		return site_redirect(resp, back, "course_dropped");
 	default:
-		return site_redirect(resp, "/courses", NULL);
+		return site_redirect(resp, back, NULL);
 	}
 }
 

@@ -37,6 +37,7 @@ static const struct route routes[] = {
 	{"GET", "/articles/new", articles_new, LOGIN, "new article form"},
 	{"POST", "/articles", articles_create, FORM | LOGIN, "create article"},
 	{"GET", "/articles/:id", articles_show, 0, "article"},
+	{"GET", "/articles/:id/confirm-delete", articles_confirm_delete, LOGIN, "confirm delete article"},
 	{"POST", "/articles/:id/delete", articles_delete, FORM | LOGIN, "delete article"},
 	{"GET", "/users/:name", users_show, 0, "user page"},
 	{"GET", "/courses", courses_list, 0, "course list"},

@@ -81,6 +81,17 @@ int site_redirect(struct response *resp, const char *location, const char *notic
 /* A 303 to /login?next=<the current path and query>. */
 int site_redirect_login(struct request *req, struct response *resp);
 
+/* A form field as a string, or "" when absent; a value holding a NUL
+ * byte counts as absent (no field may carry one). Owned by the request. */
+const char *site_form_str(struct request *req, const char *name);
+/* SPEC 7's rule for `next`: a local path (exactly one leading '/', not
+ * "/\", no control characters; other bytes above 0x7f percent-encoded so
+ * the Location stays ASCII), else "/". The result lives in the arena. */
+const char *site_safe_next(struct request *req, const char *next);
+/* "1 view", "2 views": n and the word that fits it, in the arena ("" when
+ * out of memory). */
+const char *site_count(struct request *req, int64_t n, const char *one, const char *many);
+
 /* ISO 8601 UTC with Z ("2024-01-02T03:04:05Z"), in the arena. */
 const char *site_iso(struct request *req, int64_t t);
 /* "2 Jan 2024" for pages, in the arena. */
@@ -174,6 +185,7 @@ int articles_list(struct request *req, struct response *resp);
 int articles_show(struct request *req, struct response *resp);
 int articles_new(struct request *req, struct response *resp);
 int articles_create(struct request *req, struct response *resp);
+int articles_confirm_delete(struct request *req, struct response *resp);
 int articles_delete(struct request *req, struct response *resp);
 int users_show(struct request *req, struct response *resp);
 int api_articles_list(struct request *req, struct response *resp);

@@ -141,7 +141,9 @@ int site_login(struct request *req, struct user *u, int64_t student_id)
 static const struct {
 	const char *code, *text;
 } notices[] = {
-	{"registered", "Welcome to Flacon! Your account is ready."},
+	/* No text: the home page greets a new user by name instead
+	 * ("Welcome, NAME", not "Welcome back"). */
+	{"registered", NULL},
 	{"logged_in", "You are logged in."},
 	{"logged_out", "You are logged out."},
 	{"article_created", "Your article is published."},
@@ -162,15 +164,20 @@ int site_redirect(struct response *resp, const char *location, const char *notic
 	return resp_redirect(resp, 303, location);
 }
 
-static const char *take_notice(struct request *req, struct response *resp)
+/* The flash notice of the request, consumed (the cookie is deleted): its
+ * code, or NULL when there is none or it is unknown. */
+static const char *take_notice(struct request *req, struct response *resp, const char **text)
 {
+	*text = NULL;
 	const char *code = req_cookie(req, FLASH_COOKIE);
 	if (!code)
 		return NULL;
 	resp_delete_cookie(resp, FLASH_COOKIE, "/");
 	for (size_t i = 0; i < sizeof notices / sizeof notices[0]; i++)
-		if (!strcmp(code, notices[i].code))
-			return notices[i].text;
+		if (!strcmp(code, notices[i].code)) {
+			*text = notices[i].text;
+			return notices[i].code;
+		}
 	return NULL;
 }
 
@@ -208,6 +215,53 @@ int site_redirect_login(struct request *req, struct response *resp)
 	return resp_redirect(resp, 303, loc);
 }
 
+/* ---- form fields, local redirects, counted words ---- */
+
+const char *site_form_str(struct request *req, const char *name)
+{
+	const struct param *p = params_get(&req->form, name);
+	if (!p || strlen(p->value) != p->value_len)
+		return "";
+	return p->value;
+}
+
+const char *site_safe_next(struct request *req, const char *next)
+{
+	if (!next || next[0] != '/' || next[1] == '/' || next[1] == '\\')
+		return "/";
+	size_t extra = 0;
+	for (const unsigned char *p = (const unsigned char *)next; *p; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			return "/";
+		if (*p >= 0x80 || *p == ' ')
+			extra += 2;
+	}
+	if (!extra)
+		return next;
+	static const char hex[] = "0123456789ABCDEF";
+	char *out = arena_alloc(req->arena, strlen(next) + extra + 1);
+	if (!out)
+		return "/";
+	size_t o = 0;
+	for (const unsigned char *p = (const unsigned char *)next; *p; p++) {
+		if (*p >= 0x80 || *p == ' ') {
+			out[o++] = '%';
+			out[o++] = hex[*p >> 4];
+			out[o++] = hex[*p & 15];
+		} else {
+			out[o++] = (char)*p;
+		}
+	}
+	out[o] = '\0';
+	return out;
+}
+
+const char *site_count(struct request *req, int64_t n, const char *one, const char *many)
+{
+	const char *s = arena_printf(req->arena, "%lld %s", (long long)n, n == 1 ? one : many);
+	return s ? s : "";
+}
+
 /* ---- rendering ---- */
 
 int site_render(struct request *req, struct response *resp, int status, const char *name,
@@ -227,9 +281,12 @@ int site_render(struct request *req, struct response *resp, int status, const ch
 	if (!csrf)
 		goto out;
 	site_ctx_add(ctx, "csrf_token", json_object_new_string(csrf));
-	const char *notice = take_notice(req, resp);
+	const char *notice;
+	const char *code = take_notice(req, resp, &notice);
 	if (notice)
 		site_ctx_add(ctx, "notice", json_object_new_string(notice));
+	if (code && !strcmp(code, "registered"))
+		site_ctx_add(ctx, "just_registered", json_object_new_boolean(1));
 	resp->status = status;
 	resp->content_type = "text/html; charset=utf-8";
 	buf_reset(&resp->body);
@@ -569,6 +626,7 @@ json_object *site_pagination_json(struct request *req, const struct orm_paginati
 	site_ctx_add(o, "page", json_object_new_int64(p->page));
 	site_ctx_add(o, "pages", json_object_new_int64(p->pages));
 	site_ctx_add(o, "total", json_object_new_int64(p->total));
+	site_ctx_add(o, "total_text", json_object_new_string(site_count(req, p->total, "article", "articles")));
 	if (p->has_prev)
 		site_ctx_add(o, "prev_url",
 				       json_object_new_string(page_url(req, base, p->prev_num, p->per_page)));

@@ -1,12 +1,16 @@
 // tests/browser/flow.mjs — one user's whole visit to Flacon in a real
 // browser (Debian's /usr/bin/chromium, driven by playwright-core): register,
 // log out, log in, write an article, find it, select and drop a course, log
-// out. Every numbered step is one test. Run by tests/browser/run.sh while the
+// out, log in from the course list's hint, meet a full course, look at every
+// page on a 390 x 844 phone and a 1280 px screen (nothing wider than the
+// screen, every link and button inside it, the header as tall logged in as
+// out), delete the article after confirming. Every numbered step is one test. Run by tests/browser/run.sh while the
 // stack (nginx + workers + MariaDB) answers on http://127.0.0.1:$FLACON_TEST_PORT/.
 //
 // stdout: exactly one line, "browser: N passed, M failed".
 // stderr: "ok NN name" / "FAIL NN name: reason" per step, and notes.
-// Screenshots of every page visited: tests/browser/screenshots/NN-name.png.
+// Screenshots of every page visited: tests/browser/screenshots/NN-name.png
+// (w390-* and w1280-* for the layout steps).
 
 import { chromium } from 'playwright-core';
 import { execFile } from 'node:child_process';
@@ -41,6 +45,14 @@ const STEPS = [
 	'drop the course',
 	'log out at the end',
 	'login form pre-filled by remember',
+	'anonymous course list: the hint logs in and comes back',
+	'a full course shows a disabled Full button',
+	'every page fits 390 px wide, logged in',
+	'every page fits 1280 px wide, logged in',
+	'delete the article after a confirmation page',
+	'every page fits 390 px wide, logged out',
+	'every page fits 1280 px wide, logged out',
+	'the header is as tall logged in as logged out',
 ];
 const results = new Map(); // step number -> {ok, reason}
 let passed = 0;
@@ -163,19 +175,78 @@ async function expectUserHeader(username) {
 
 // Makes a course of our own with the command line, so that at least one
 // course with free seats exists whatever ran before (not a test).
-function createCourse(name) {
+function createCourse(name, capacity = 30) {
 	const bin = process.env.FLACON_BIN;
 	if (!bin) {
 		log('note: FLACON_BIN is not set; relying on the courses already there');
 		return Promise.resolve();
 	}
 	return new Promise((resolve) => {
-		execFile(bin, ['createcourse', name, '--credits', '3', '--capacity', '30'], { timeout: 15000 }, (err, _out, errOut) => {
+		execFile(bin, ['createcourse', '--credits', '3', '--capacity', String(capacity), '--', name], { timeout: 15000 }, (err, _out, errOut) => {
 			if (err) log(`note: flacon createcourse ${name} failed: ${err.message} ${errOut}`);
 			resolve();
 		});
 	});
 }
+
+// ---- the layout at a given width -----------------------------------------
+
+// Every page's width, and every link, button and field of the header and
+// of main inside the screen horizontally (below the fold is fine: one
+// scrolls down, never sideways). Returns the header's height.
+async function fits(width, name) {
+	await page.setViewportSize({ width, height: width < 500 ? 844 : 900 });
+	const m = await page.evaluate(() => {
+		const W = window.innerWidth;
+		const out = [];
+		for (const el of document.querySelectorAll('header a, header button, main a, main button, main input, main textarea')) {
+			const r = el.getBoundingClientRect();
+			if (r.width === 0 && r.height === 0) continue; // hidden inputs
+			if (r.left < -0.5 || r.right > W + 0.5)
+				out.push(`${el.tagName.toLowerCase()} "${(el.textContent || el.name || '').trim().slice(0, 30)}" at ${Math.round(r.left)}..${Math.round(r.right)}`);
+		}
+		const h = document.querySelector('header.site');
+		return { sw: document.documentElement.scrollWidth, bw: document.body.scrollWidth, W, out, header: h ? h.getBoundingClientRect().height : -1 };
+	});
+	await shot(`w${width}-${name}`);
+	check(m.W === width, `${name}: the window is ${m.W} px wide, not ${width}`);
+	check(m.sw <= width && m.bw <= width, `${name}: the page is ${Math.max(m.sw, m.bw)} px wide at ${width} px`);
+	check(m.out.length === 0, `${name} at ${width} px: outside the screen: ${m.out.slice(0, 3).join('; ')}`);
+	return m.header;
+}
+
+// Load path (any status below 500) and check it at width.
+async function visitFits(width, name, p) {
+	await page.goto(`${BASE}${p}`, { timeout: NAV_MS, waitUntil: 'load' });
+	check(lastDoc && lastDoc.status() < 500, `${p} answered ${lastDoc && lastDoc.status()}`);
+	return fits(width, name);
+}
+
+// The 409 "Course is full" page: the form the disabled Full button stands
+// for, posted by hand with the page's token.
+async function openFullPage(id) {
+	wanted4xx.add(`/courses/${id}/select`);
+	await page.goto(`${BASE}/courses`, { timeout: NAV_MS, waitUntil: 'load' });
+	await Promise.all([
+		page.waitForURL((u) => u.pathname === `/courses/${id}/select`, { timeout: NAV_MS, waitUntil: 'load' }),
+		page.evaluate((cid) => {
+			const f = document.createElement('form');
+			f.method = 'post';
+			f.action = `/courses/${cid}/select`;
+			const t = document.createElement('input');
+			t.type = 'hidden';
+			t.name = 'csrf_token';
+			t.value = document.querySelector('input[name=csrf_token]').value;
+			f.appendChild(t);
+			document.body.appendChild(f);
+			f.submit();
+		}, id),
+	]);
+	check(lastDoc.status() === 409, `selecting the full course answered ${lastDoc.status()}, not 409`);
+}
+
+const headerHeights = { in: {}, out: {} };
+const wanted4xx = new Set(['/no/such/page']);
 
 // ---- the visit ----------------------------------------------------------
 
@@ -186,10 +257,13 @@ async function visit() {
 	const title = `Héllo 世界 🍷 ${stamp} <script>alert("title")</script>`;
 	const content = `Bonjour <script>alert('xss')</script> & <b>not bold</b> "quoted" ünïcödé 🍷\nsecond line 世界`;
 	const courseName = `Browser course ${stamp}`;
+	const fullName = `Full course ${stamp}`;
 	let articlePath = null;
 	let cname = null;
+	let fullId = null;
 
 	await createCourse(courseName);
+	await createCourse(fullName, 0);
 
 	// 1. The home page, anonymous, styled.
 	await step(1, [], async () => {
@@ -235,7 +309,10 @@ async function visit() {
 		check(s, `no session cookie (cookies: ${cookies.map((c) => c.name).join(',')})`);
 		check(s.httpOnly, 'the session cookie is not HttpOnly');
 		check(s.expires > Date.now() / 1000, 'the session cookie is not permanent (no Max-Age/Expires)');
-		check(await page.getByText(`Welcome back, ${username}`).isVisible(), 'no "Welcome back" greeting on the home page');
+		check(await page.getByText(`Welcome, ${username}.`).isVisible(), 'no "Welcome, NAME" greeting on the home page after registering');
+		check((await page.getByText('Welcome back').count()) === 0, 'a new user is welcomed "back"');
+		const fav = await page.request.get(`${BASE}/favicon.ico`);
+		check(fav.status() === 200 && /^image\//.test(fav.headers()['content-type'] || ''), `/favicon.ico answered ${fav.status()} ${fav.headers()['content-type']}`);
 	});
 
 	// 4. Log out.
@@ -352,19 +429,19 @@ async function visit() {
 		check(Number(credits) > 0, `total credits read "${credits}"`);
 	});
 
-	// 10. Drop it (from My courses); it is gone from My courses.
+	// 10. Drop it from My courses: back on My courses, without it.
 	await step(10, [9], async () => {
 		const row = page.locator('table.courses tbody tr').filter({ has: page.getByRole('link', { name: cname, exact: true }) });
-		await clickTo(row.getByRole('button', { name: 'Drop', exact: true }), /^\/courses$/);
+		await clickTo(row.getByRole('button', { name: 'Drop', exact: true }), /^\/me\/courses$/);
 		expectStatus(200);
-		const listed = page.locator('table.courses tbody tr').filter({ has: page.getByRole('link', { name: cname, exact: true }) });
-		check((await listed.getByRole('button', { name: 'Select', exact: true }).count()) === 1, `course "${cname}" does not offer Select again after Drop`);
-		await shot('course-dropped');
-		await clickTo(headerLink('My courses'), /^\/me\/courses$/);
-		expectStatus(200);
+		check(await page.getByText('Course dropped.').isVisible(), 'no "Course dropped." notice');
 		const still = await page.locator('main').getByRole('link', { name: cname, exact: true }).count();
 		check(still === 0, `course "${cname}" is still on My courses`);
 		await shot('my-courses-after-drop');
+		await clickTo(headerLink('Courses'), /^\/courses$/);
+		const listed = page.locator('table.courses tbody tr').filter({ has: page.getByRole('link', { name: cname, exact: true }) });
+		check((await listed.getByRole('button', { name: 'Select', exact: true }).count()) === 1, `course "${cname}" does not offer Select again after Drop`);
+		await shot('course-dropped');
 	});
 
 	// 11. Log out: the header offers Log in again.
@@ -382,6 +459,133 @@ async function visit() {
 		const v = await page.getByLabel('Username').inputValue({ timeout: ACTION_MS });
 		check(v === username, `the username field holds "${v}", not "${username}"`);
 		await shot('login-prefilled');
+	});
+
+	// 13. Logged out, the course list says how to select; its Log in link
+	// brings the user back to the list, logged in.
+	await step(13, [11], async () => {
+		await clickTo(headerLink('Courses'), /^\/courses$/);
+		expectStatus(200);
+		const hint = page.locator('main .hint-box');
+		check(await hint.isVisible(), 'no hint on the anonymous course list');
+		check(/to select courses/.test(await hint.textContent()), `the hint reads "${await hint.textContent()}"`);
+		check((await page.getByRole('button', { name: 'Select', exact: true }).count()) === 0, 'an anonymous visitor is offered Select');
+		await shot('courses-anonymous');
+		await clickTo(hint.getByRole('link', { name: 'Log in', exact: true }), /^\/login\?next=(\/|%2F)courses$/);
+		await page.getByLabel('Username').fill(username, { timeout: ACTION_MS });
+		await page.getByLabel('Password').fill(password, { timeout: ACTION_MS });
+		await clickTo(page.getByRole('button', { name: 'Log in', exact: true }), /^\/courses$/);
+		expectStatus(200);
+		await expectUserHeader(username);
+		check((await page.locator('main .hint-box').count()) === 0, 'the hint is still shown to a logged-in user');
+		check((await page.getByRole('button', { name: 'Select', exact: true }).count()) > 0, 'no Select button after logging in');
+	});
+
+	// 14. A full course: a disabled Full button, no Select; its 409 page.
+	await step(14, [13], async () => {
+		const row = page.locator('table.courses tbody tr').filter({ has: page.getByRole('link', { name: fullName, exact: true }) });
+		check((await row.count()) === 1, `the full course "${fullName}" is ${await row.count()} times in the list`);
+		const full = row.getByRole('button', { name: 'Full', exact: true });
+		check((await full.count()) === 1, 'no Full button on the full course');
+		check(await full.isDisabled(), 'the Full button is not disabled');
+		check((await row.getByRole('button', { name: 'Select', exact: true }).count()) === 0, 'the full course offers Select');
+		await shot('course-full-button');
+		fullId = Number((await row.getByRole('link', { name: fullName, exact: true }).getAttribute('href')).split('/').pop());
+		await openFullPage(fullId);
+		check(await page.getByText('is full: 0 of 0 seats taken.').isVisible(), 'the Course is full page does not say so');
+		await shot('course-full-page');
+		// A course on My courses again, for the layout steps.
+		if (cname) {
+			await page.goto(`${BASE}/courses`, { timeout: NAV_MS, waitUntil: 'load' });
+			const again = page.locator('table.courses tbody tr').filter({ has: page.getByRole('link', { name: cname, exact: true }) });
+			await clickTo(again.getByRole('button', { name: 'Select', exact: true }), /^\/courses$/);
+		}
+	});
+
+	// 15-16. Every page a logged-in user sees, at 390 and 1280 px.
+	const loggedInPages = () => [
+		['home', '/'],
+		['articles', '/articles'],
+		['articles-page-2', '/articles?page=2&per_page=5'],
+		['article-new', '/articles/new'],
+		['article', articlePath],
+		['article-confirm-delete', `${articlePath}/confirm-delete`],
+		['user', `/users/${encodeURIComponent(username)}`],
+		['courses', '/courses'],
+		['course', `/courses/${fullId}`],
+		['my-courses', '/me/courses'],
+		['not-found', '/no/such/page'],
+	];
+	for (const [n, width] of [[15, 390], [16, 1280]]) {
+		await step(n, [6, 14], async () => {
+			for (const [name, p] of loggedInPages()) headerHeights.in[width] = await visitFits(width, `in-${name}`, p);
+			await openFullPage(fullId);
+			await fits(width, 'in-course-full');
+			await page.goto(`${BASE}/`, { timeout: NAV_MS, waitUntil: 'load' });
+			await expectUserHeader(username);
+			headerHeights.in[width] = await fits(width, 'in-home-again');
+		});
+	}
+	await page.setViewportSize({ width: 1280, height: 900 });
+
+	// 17. Delete the article: a confirmation page first; Cancel keeps it.
+	await step(17, [6], async () => {
+		await page.goto(`${BASE}${articlePath}`, { timeout: NAV_MS, waitUntil: 'load' });
+		await clickTo(page.getByRole('link', { name: 'Delete this article…', exact: true }), /^\/articles\/\d+\/confirm-delete$/);
+		expectStatus(200);
+		check(await page.getByRole('heading', { name: 'Delete this article?' }).isVisible(), 'no confirmation heading');
+		await shot('article-confirm-delete');
+		await clickTo(page.getByRole('link', { name: 'Cancel', exact: true }), /^\/articles\/\d+$/);
+		check(path() === articlePath, `Cancel went to ${path()}`);
+		check((await page.locator('main h1').first().textContent()) === title, 'the article is gone after Cancel');
+		await clickTo(page.getByRole('link', { name: 'Delete this article…', exact: true }), /^\/articles\/\d+\/confirm-delete$/);
+		await clickTo(page.getByRole('button', { name: 'Delete', exact: true }), /^\/articles$/);
+		expectStatus(200);
+		check(await page.getByText('The article was deleted.').isVisible(), 'no "The article was deleted." notice');
+		check((await page.locator('ul.articles a.title', { hasText: title }).count()) === 0, 'the deleted article is still listed');
+		await shot('article-deleted');
+	});
+
+	// 18-19. Every page a visitor sees, at 390 and 1280 px.
+	let someArticle = null;
+	for (const [n, width] of [[18, 390], [19, 1280]]) {
+		await step(n, [5], async () => {
+			if (width === 390) {
+				await page.goto(`${BASE}/`, { timeout: NAV_MS, waitUntil: 'load' });
+				if ((await logoutButton().count()) > 0) await clickTo(logoutButton(), /^\/$/);
+				await expectAnonymousHeader();
+			}
+			if (!someArticle) {
+				await page.goto(`${BASE}/articles`, { timeout: NAV_MS, waitUntil: 'load' });
+				someArticle = await page.locator('ul.articles a.title').first().getAttribute('href');
+			}
+			const pages = [
+				['home', '/'],
+				['login', '/login'],
+				['register', '/register'],
+				['articles', '/articles'],
+				['article', someArticle],
+				['user', `/users/${encodeURIComponent(username)}`],
+				['courses', '/courses'],
+				['course', `/courses/${fullId}`],
+				['not-found', '/no/such/page'],
+			];
+			for (const [name, p] of pages) headerHeights.out[width] = await visitFits(width, `out-${name}`, p);
+			await page.goto(`${BASE}/`, { timeout: NAV_MS, waitUntil: 'load' });
+			await expectAnonymousHeader();
+			headerHeights.out[width] = await fits(width, 'out-home-again');
+		});
+	}
+	await page.setViewportSize({ width: 1280, height: 900 });
+
+	// 20. The page does not jump at login: one header height per width.
+	await step(20, [15, 16, 18, 19], async () => {
+		for (const w of [390, 1280]) {
+			const a = headerHeights.in[w];
+			const b = headerHeights.out[w];
+			check(a > 0 && Math.abs(a - b) < 0.5, `at ${w} px the header is ${a} px logged in and ${b} px logged out`);
+		}
+		log(`note: header height ${JSON.stringify(headerHeights)}`);
 	});
 }
 
@@ -424,6 +628,8 @@ async function main() {
 		if (m.type() !== 'error') return;
 		const where = m.location()?.url || '';
 		if (/\/favicon\.ico$/.test(where)) return; // Chromium asks for it by itself
+		// The 4xx pages a step opens on purpose (a 404, the 409 of a full course).
+		if (/^Failed to load resource: the server responded with a status of 4\d\d/.test(m.text()) && wanted4xx.has(new URL(where).pathname)) return;
 		problems.push(`console error: ${m.text()} ${where}`);
 	});
 	page.on('response', (r) => {

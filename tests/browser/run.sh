@@ -6,7 +6,7 @@
 # root while the stack answers on http://127.0.0.1:$FLACON_TEST_PORT/.
 # Prints exactly one line on stdout, "browser: N passed, M failed"; exits
 # non-zero on any failure. A missing node, npm or chromium is a failure, never
-# a skip. Everything is bounded in time: npm ci 180 s, the visit 120 s (150 s
+# a skip. Everything is bounded in time: npm ci 180 s, the visit 240 s (270 s
 # hard limit), each click or page load 10–15 s.
 #
 # Environment: FLACON_TEST_PORT (required), FLACON_BIN (to add a course of
@@ -58,14 +58,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
-FLACON_BROWSER_PROFILE=$PROFILE FLACON_BROWSER_TIMEOUT_MS=120000 \
-	timeout -k 10 150 node "$HERE/flow.mjs" >"$OUT"
+FLACON_BROWSER_PROFILE=$PROFILE FLACON_BROWSER_TIMEOUT_MS=240000 \
+	timeout -k 10 270 node "$HERE/flow.mjs" >"$OUT"
 rc=$?
 
 line=$(grep -E '^browser: [0-9]+ passed, [0-9]+ failed$' "$OUT" | tail -1)
 grep -vE '^browser: [0-9]+ passed, [0-9]+ failed$' "$OUT" >&2
 if [ -z "$line" ]; then
-	[ $rc -eq 124 ] || [ $rc -eq 137 ] && echo "browser: killed after 150 s" >&2
+	[ $rc -eq 124 ] || [ $rc -eq 137 ] && echo "browser: killed after 270 s" >&2
 	result_fail "flow.mjs exited with status $rc without a result line"
 fi
 echo "$line"

@@ -37,6 +37,13 @@ static const char *sock(void)
 
 static int run_with(struct run_result *r, const char *input, const char *args);
 
+const char *cli_db_url(void)
+{
+	static char u[700];
+	snprintf(u, sizeof u, "mariadb://flacon@localhost/flacon_cli?socket=%s", sock());
+	return u;
+}
+
 int cli_run(struct run_result *r, const char *fmt, ...)
 {
 	char args[4096];

@@ -25,6 +25,8 @@ int cli_sql(char *out, size_t outlen, const char *sql_fmt, ...)
 /* Drop and create the database flacon_cli and an empty migrations dir. */
 void cli_fresh(void);
 const char *cli_migrations_dir(void);
+/* The database.url cli_run gives the binary (database flacon_cli). */
+const char *cli_db_url(void);
 /* Write a file (path relative to the migrations dir). */
 void cli_write_migration(const char *name, const char *text);
 

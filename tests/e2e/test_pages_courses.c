@@ -151,7 +151,8 @@ TEST(test_courses_page_logged_in_has_select_or_drop_for_each_course)
 	CHECK_MSG(strstr(r.body, drop) && !strstr(r.body, sel), "course %lld", picked);
 	CHECK(strstr(r.body, "Select") != NULL);
 	CHECK(strstr(r.body, "Drop") != NULL);
-	/* One button per course. */
+	/* One button per course: Select, Drop, or (full, not selected) a
+	 * disabled Full. */
 	struct http_resp a;
 	cl_get("/api/courses", &a);
 	json_object *o = cl_json(&a);
@@ -159,7 +160,8 @@ TEST(test_courses_page_logged_in_has_select_or_drop_for_each_course)
 	int courses = items ? (int)json_object_array_length(items) : -1;
 	json_object_put(o);
 	hc_free(&a);
-	int buttons = cl_count(r.body, "/select\"") + cl_count(r.body, "/drop\"");
+	int buttons = cl_count(r.body, "/select\"") + cl_count(r.body, "/drop\"") +
+		      cl_count(r.body, "disabled class=\"full\">Full</button>");
 	CHECK_MSG(buttons == courses, "%d buttons for %d courses", buttons, courses);
 	hc_free(&r);
 }
@@ -395,7 +397,10 @@ TEST(test_courses_pages_of_different_users_in_turn_never_mix)
 	for (int i = 0; i < 8; i++) {
 		struct http_resp r;
 		br_get(&a, "/courses", &r);
-		CHECK_MSG(strstr(r.body, ax) && strstr(r.body, ay), "round %d: student a's page", i);
+		/* y is full: a gets a disabled Full button, not Select. */
+		CHECK_MSG(strstr(r.body, ax) && !strstr(r.body, ay) &&
+				  strstr(r.body, "<button type=\"button\" disabled class=\"full\">Full</button>"),
+			  "round %d: student a's page", i);
 		CHECK(strstr(r.body, full) != NULL);
 		hc_free(&r);
 		br_get(&b, "/courses", &r);

@@ -4,7 +4,8 @@
 # buildah, FROM a Debian 12 base image made here by debootstrap from the
 # Debian archive of /etc/apt/sources* (no image registry needed). The base
 # is cached: var/image/debian-12.tar, imported as localhost/debian:12.
-# Usage: scripts/image.sh [TAG]   (default localhost/flacon)
+# Usage: scripts/image.sh [TAG]   (default localhost/flacon; also TAG-nginx
+# and TAG-build, the build stage kept as the cache of the next build)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -35,11 +36,24 @@ if ! podman image exists "$BASE"; then
 	podman import -q "$CACHE/debian-12.tar" "$BASE" >"$CACHE/import.log" 2>&1 || { cat "$CACHE/import.log" >&2; exit 1; }
 fi
 
-# --layers: a rebuild with unchanged sources reuses every step.
+# --layers: a rebuild with unchanged sources reuses every step. The build
+# stage is tagged too ($TAG-build), so that its cached layers are kept, and
+# what a rebuild supersedes is removed (with its untagged parent layers), so
+# that repeated builds do not pile up images.
 bud() {
-	buildah bud --isolation chroot --layers --build-arg BASE="$BASE" "$@" . 
+	buildah bud --isolation chroot --layers --build-arg BASE="$BASE" "$@" .
 }
+image_id() { podman image inspect --format '{{.Id}}' "$1" 2>/dev/null || true; }
+declare -A before
+for t in "$TAG" "$TAG-nginx" "$TAG-build"; do before[$t]=$(image_id "$t"); done
 echo "image: building $TAG (Dockerfile, FROM $BASE)..." >&2
+bud --target build -t "$TAG-build" >"$CACHE/build-stage.log" 2>&1 || { tail -40 "$CACHE/build-stage.log" >&2; exit 1; }
 bud --target nginx -t "$TAG-nginx" >"$CACHE/build-nginx.log" 2>&1 || { tail -40 "$CACHE/build-nginx.log" >&2; exit 1; }
 bud -t "$TAG" >"$CACHE/build.log" 2>&1 || { tail -40 "$CACHE/build.log" >&2; exit 1; }
+for t in "$TAG" "$TAG-nginx" "$TAG-build"; do
+	old=${before[$t]}
+	if [ -n "$old" ] && [ "$old" != "$(image_id "$t")" ]; then
+		podman rmi "$old" >/dev/null 2>&1 || true   # still used by a container: kept
+	fi
+done
 echo "$TAG"

@@ -53,6 +53,15 @@ run_test() {
 
 sql() { mariadb --no-defaults --socket="$DBSOCK" -uroot -N -B -e "$1"; }
 
+# descendants PID — every process below PID.
+descendants() {
+	local c
+	for c in $(ps -o pid= --ppid "$1"); do
+		echo "$c"
+		descendants "$c"
+	done
+}
+
 # ---- what this suite starts, and how it is undone ---------------------------
 NGINX_DIRS=()
 FLACON_PIDS=()      # flacon masters started here
@@ -62,10 +71,19 @@ PKG_INSTALLED=""
 USER_CREATED=""
 
 cleanup() {
-	local p
+	local p d
 	for p in "${FLACON_PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
+	# A `buildah run` in the background is a subshell, then buildah and its
+	# chroot runtime: SIGTERM goes to the flacon master under them (which
+	# takes its workers along), and whatever is left is killed.
+	for p in "${BUILDAH_PIDS[@]}"; do
+		for d in $(descendants "$p"); do
+			[ "$(ps -o comm= -p "$d" 2>/dev/null)" = flacon ] && kill -TERM "$d" 2>/dev/null
+		done
+	done
 	for p in "${FLACON_PIDS[@]}" "${BUILDAH_PIDS[@]}"; do
 		for _ in $(seq 1 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+		for d in $(descendants "$p"); do kill -KILL "$d" 2>/dev/null; done
 		kill -KILL "$p" 2>/dev/null
 	done
 	for p in "${NGINX_DIRS[@]}"; do nginx_stop "$p"; done
@@ -602,15 +620,6 @@ test_image_without_a_secret_key_exits_1_with_one_line() {
 	[ "$(wc -l <"$D/img-nokey.lines")" = 1 ] || fail "not one line: $(cat "$D/img-nokey.err")" || return 1
 	grep -q FLACON_APP_SECRET_KEY "$D/img-nokey.lines" || fail "does not say what to set" || return 1
 	echo "deploy: image without a key: exit $rc: $(cat "$D/img-nokey.lines")" >&2
-}
-
-# descendants PID — every process below PID.
-descendants() {
-	local c
-	for c in $(ps -o pid= --ppid "$1"); do
-		echo "$c"
-		descendants "$c"
-	done
 }
 
 test_image_migrates_and_serves_a_page_through_the_production_site() {

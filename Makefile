@@ -11,6 +11,11 @@ LDLIBS  += -lfcgi -lmariadb -ljson-c -lsodium -lpthread $(XLDLIBS)
 # so only the flacon binary links it.
 CLI_LDLIBS := -luuid
 BUILD   ?= build
+# SYSCONF=/etc/flacon/flacon.conf: an installed build (make deb, the
+# container image) also reads that file when there is no conf/flacon.conf.
+ifneq ($(SYSCONF),)
+CFLAGS  += -DFLACON_SYSCONF='"$(SYSCONF)"'
+endif
 
 LIB_SRC := $(sort $(wildcard app/core/*.c app/db/*.c app/orm/*.c app/tmpl/*.c app/web/*.c app/site/*.c))
 CLI_SRC := $(sort $(wildcard app/cli/*.c))
@@ -24,7 +29,7 @@ C_SUITES := $(sort $(patsubst tests/%/,%,$(dir $(wildcard tests/*/*.c))))
 C_SUITES := $(filter-out lib fuzz,$(C_SUITES))
 TEST_LIB_OBJ := $(BUILD)/tests/lib/test.o $(BUILD)/tests/lib/http_client.o $(BUILD)/tests/lib/procs.o
 
-.PHONY: all clean deps run stop test sanitize valgrind bench bench-throttle fuzz check-deps cluster
+.PHONY: all clean deps run stop test sanitize valgrind bench bench-throttle fuzz check-deps cluster deb image
 all: $(BUILD)/flacon
 
 $(BUILD)/%.o: %.c $(HEADERS)
@@ -108,6 +113,18 @@ fuzz:
 			|| { tail -40 build-fuzz/$$t.log; exit 1; }; \
 		echo "fuzz $$t: no crash"; \
 	done
+
+# make deb: the Debian package (SPEC 13) in build-deb/, checked by lintian.
+deb:
+	@scripts/deps.sh deb
+	@scripts/deb.sh build-deb
+	@lintian --fail-on error --suppress-tags no-manual-page build-deb/flacon_*.deb
+
+# make image: the container image localhost/flacon (Dockerfile), built with
+# buildah FROM a Debian 12 base made by debootstrap (cached under var/image/).
+image:
+	@scripts/deps.sh image
+	@scripts/image.sh
 
 bench: all
 	@scripts/deps.sh bench

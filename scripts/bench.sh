@@ -37,6 +37,8 @@ export FLACON_DATABASE_URL="mariadb://flacon@localhost/flacon?socket=$T/db/mysql
 export FLACON_APP_ENV=production
 export FLACON_APP_SECRET_KEY=$(head -c 32 /dev/urandom | base64)
 export FLACON_SERVER_WORKERS=$CPUS
+# /_hello and nginx's /_nginx are the ceilings every row is compared with.
+export FLACON_SERVER_BENCH_ROUTES=true
 PORT=$(free_port)
 BASE=http://127.0.0.1:$PORT
 

@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # deps.sh — install the Debian packages Flacon needs, only those missing.
-# Usage: scripts/deps.sh [run|test|cluster|bench|fuzz]   (what the packages are for)
+# Usage: scripts/deps.sh [run|test|cluster|bench|fuzz|deb|image]   (what the packages are for)
 set -eu
 what=${1:-run}
 pkgs=(make gcc libc6-dev pkg-config curl ca-certificates
       libfcgi-dev libmariadb-dev libjson-c-dev uuid-dev libsodium-dev
       mariadb-server mariadb-client nginx)
 case $what in
-test) pkgs+=(chromium fonts-dejavu-core valgrind libfcgi-bin galera-4 rsync) ;;
+test) pkgs+=(chromium fonts-dejavu-core valgrind libfcgi-bin galera-4 rsync
+            dpkg-dev lintian debootstrap buildah podman openssl util-linux adduser
+            python3-yaml) ;;
+deb) pkgs+=(dpkg-dev lintian) ;;
+image) pkgs+=(debootstrap buildah podman) ;;
 cluster) pkgs+=(galera-4 rsync) ;;
 bench) pkgs+=(wrk) ;;
 fuzz) pkgs+=(clang libclang-rt-dev) ;;

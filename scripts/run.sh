@@ -34,8 +34,17 @@ trap 'exit 0' INT TERM
 mariadb_start "$VAR/db" "$VAR/run/mysqld.sock" || exit 1
 export FLACON_DATABASE_URL="mariadb://flacon@localhost/flacon?socket=$VAR/run/mysqld.sock"
 FLACON=$ROOT/build/flacon
+# make run is development on 127.0.0.1 (SPEC 2): the benchmark routes are
+# on, and demo data is loaded only in development mode, never into a
+# database run with app.env = production.
+export FLACON_SERVER_BENCH_ROUTES=${FLACON_SERVER_BENCH_ROUTES:-true}
+APP_ENV=${FLACON_APP_ENV:-$(awk -F' *= *' '/^\[/ {s=$0} s=="[app]" && $1=="env" {print $2}' "${FLACON_CONF:-conf/flacon.conf}" 2>/dev/null)}
 "$FLACON" db upgrade || exit 1
-"$FLACON" seed --if-empty || exit 1
+if [ "${APP_ENV:-production}" = development ]; then
+	"$FLACON" seed --if-empty || exit 1
+else
+	echo "app.env is ${APP_ENV:-production}: no demo data loaded" >&2
+fi
 
 "$FLACON" runserver --listen "unix:$VAR/run/flacon.sock" 2>&1 | tee -a "$VAR/log/flacon.log" &
 sleep 0.2

@@ -85,11 +85,17 @@ mariadb_stop() {
 	return 0
 }
 
+STACK_CONF_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/../conf" && pwd)
+
 # nginx_conf TEMPLATE OUT PORT FCGI_SOCKET RUNDIR STATIC_ROOT MAX_BODY —
 # write an nginx.conf from conf/nginx.conf.in. /healthz goes to the health
-# socket runserver opens beside FCGI_SOCKET (X.sock -> X-health.sock).
+# socket runserver opens beside FCGI_SOCKET (X.sock -> X-health.sock); the
+# lines marked "# bench" (benchmark routes) are kept only when
+# FLACON_SERVER_BENCH_ROUTES is true.
 nginx_conf() {
 	local tpl=$1 out=$2 port=$3 sock=$4 rundir=$5 static=$6 maxbody=$7
+	local bench='/# bench$/d'
+	case ${FLACON_SERVER_BENCH_ROUTES:-} in true|1|yes|on) bench='s/  *# bench$//' ;; esac
 	local user_line=""
 	[ "$(id -u)" = 0 ] && user_line="user root root;"
 	mkdir -p "$rundir/nginx-tmp"
@@ -98,6 +104,7 @@ nginx_conf() {
 	local nginx_body=$(( maxbody * 2 + 65536 ))
 	sed -e "s|@USER_LINE@|$user_line|g" -e "s|@LISTEN_ADDR@|${FLACON_LISTEN_ADDR:-127.0.0.1}|g" -e "s|@PORT@|$port|g" -e "s|@FCGI_SOCKET@|$sock|g" -e "s|@HEALTH_SOCKET@|${sock%.sock}-health.sock|g" \
 	    -e "s|@RUNDIR@|$rundir|g" -e "s|@STATIC_ROOT@|$static|g" -e "s|@NGINX_BODY@|$nginx_body|g" \
+	    -e "s|@CONF_DIR@|$STACK_CONF_DIR|g" -e "$bench" \
 	    "$tpl" >"$out"
 }
 

@@ -3,6 +3,8 @@
 # MariaDB, the Flacon workers and nginx on free ports under a temporary
 # directory, runs every suite, prints each suite's line and the total, and
 # stops everything even when a suite fails or the run is interrupted. The
+# deploy: suite (tests/deploy/run.sh) builds, installs and purges the Debian
+# package and builds the container image against this MariaDB. The
 # cluster: suite gets its own three Galera nodes, three hosts and nginx
 # (scripts/cluster.sh) under the same directory, last.
 # Usage: tests/run.sh BUILD_DIR [SUITE...]   (no SUITE: all of them)
@@ -96,6 +98,8 @@ export FLACON_TEST_PORT=$PORT
 export FLACON_DATABASE_URL="mariadb://flacon@localhost/flacon?socket=$T/db/mysqld.sock"
 export FLACON_APP_SECRET_KEY="test-secret-key-0123456789abcdef-0123456789"
 export FLACON_APP_ENV=development
+# The e2e and cli suites measure against /_hello (off by default, SPEC 3).
+export FLACON_SERVER_BENCH_ROUTES=true
 export FLACON_SERVER_WORKERS=${FLACON_SERVER_WORKERS:-2}
 export FLACON_HTTP_MAX_BODY=1048576
 # A hung database must be a 503 within read_timeout (+1 s): short here so
@@ -124,6 +128,17 @@ fi
 [ -x "$BUILD/test_e2e" ] && run_suite e2e "$BUILD/test_e2e"
 [ -x "$BUILD/test_cli" ] && run_suite cli "$BUILD/test_cli"
 if [ -f tests/browser/run.sh ]; then run_suite browser bash tests/browser/run.sh; fi
+# The deploy: suite (SPEC 13): the production nginx site in front of these
+# workers, then the Debian package and the container image against this
+# MariaDB. It installs and purges a package: root only, as CI runs.
+if want deploy && [ -f tests/deploy/run.sh ]; then
+	# The installed package runs as the flacon user, who must reach the
+	# MariaDB socket under $T.
+	chmod 711 "$T"
+	t0=$SECONDS
+	run_suite deploy bash tests/deploy/run.sh
+	echo "deploy: ran in $((SECONDS - t0)) s" >&2
+fi
 
 if ! kill -0 "$MASTER_PID" 2>/dev/null; then
 	echo "the flacon master died during the tests" >&2

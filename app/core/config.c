@@ -40,6 +40,7 @@ static const struct key_def keys[] = {
 	{"auth", "failure_window", K_INT, OFF(auth_failure_window), 1, 30L * 86400},
 	{"www", "templates", K_STR, OFF(templates_dir), 0, 0},
 	{"database", "migrations", K_STR, OFF(migrations_dir), 0, 0},
+	{"server", "bench_routes", K_BOOL, OFF(bench_routes), 0, 0},
 };
 #define NKEYS (sizeof keys / sizeof keys[0])
 
@@ -257,6 +258,12 @@ int config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 		path = getenv("FLACON_CONF");
 	if (!path && access("conf/flacon.conf", R_OK) == 0)
 		path = "conf/flacon.conf";
+#ifdef FLACON_SYSCONF
+	/* An installed build (make deb, the container image) also finds its
+	 * system-wide file, so `flacon db upgrade` works from any directory. */
+	if (!path && access(FLACON_SYSCONF, R_OK) == 0)
+		path = FLACON_SYSCONF;
+#endif
 	if (path) {
 		if (load_file(cfg, path, err, errlen) < 0)
 			goto fail;
@@ -299,12 +306,18 @@ fail:
 
 int config_check_server(const struct config *cfg, char *err, size_t errlen)
 {
+	/* One line an operator can act on: the variable to set and how. */
 	if (!cfg->secret_key || !*cfg->secret_key) {
-		snprintf(err, errlen, "app.secret_key is not set (at least 32 bytes)");
+		snprintf(err, errlen,
+			 "no secret key: set FLACON_APP_SECRET_KEY (or secret_key in [app] of %s) "
+			 "to at least 32 random bytes, e.g. $(head -c 32 /dev/urandom | base64)",
+			 cfg->path ? cfg->path : "flacon.conf");
 		return -1;
 	}
 	if (strlen(cfg->secret_key) < 32) {
-		snprintf(err, errlen, "app.secret_key is shorter than 32 bytes");
+		snprintf(err, errlen,
+			 "app.secret_key is shorter than 32 bytes: set FLACON_APP_SECRET_KEY to at "
+			 "least 32 random bytes, e.g. $(head -c 32 /dev/urandom | base64)");
 		return -1;
 	}
 	if (!strcmp(cfg->secret_key, CONFIG_PLACEHOLDER_SECRET) && !cfg->development) {

@@ -33,11 +33,12 @@ struct config {
 	long auth_failure_window;   /* auth.failure_window, seconds (900) */
 	char *templates_dir;    /* www.templates (default www/templates) */
 	char *migrations_dir;   /* database.migrations (default sql/migrations) */
+	bool bench_routes;      /* server.bench_routes: serve /_hello (benchmarks) */
 	char *path;             /* the file it was read from, or NULL */
 };
 
 /* Load defaults, then path (NULL: $FLACON_CONF, else conf/flacon.conf if it
- * exists), then the environment. On error returns -1 and writes a one-line
+ * exists, else FLACON_SYSCONF when built with it), then the environment. On error returns -1 and writes a one-line
  * message into err; cfg is then empty. cfg must be freed with config_free(). */
 int config_load(struct config *cfg, const char *path, char *err, size_t errlen);
 void config_free(struct config *cfg);

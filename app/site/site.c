@@ -13,10 +13,12 @@
 #include "tmpl/tmpl.h"
 #include "web/web.h"
 
-/* GET /_hello: a fixed text, the FastCGI ceiling for benchmarks. */
+/* GET /_hello: a fixed text, the FastCGI ceiling for benchmarks; a 404
+ * like any unknown path unless server.bench_routes is on (SPEC 3). */
 static int hello(struct request *req, struct response *resp)
 {
-	(void)req;
+	if (!req->cfg || !req->cfg->bench_routes)
+		return site_fail(req, resp, 404, NULL);
 	return resp_text(resp, 200, "text/plain; charset=utf-8", "Hello from Flacon\n");
 }
 

@@ -170,6 +170,47 @@ TEST(test_static_files_served_by_nginx_with_cache_headers)
 	hc_free(&r);
 }
 
+/* The security headers Flacon sets, present exactly once on r. */
+static void check_security_headers_once(const struct http_resp *r, const char *what)
+{
+	static const char *names[] = {"X-Content-Type-Options", "X-Frame-Options",
+				      "Content-Security-Policy"};
+	char v[512];
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		CHECK_MSG(hc_header(r, names[i], 0, v, sizeof v) != NULL, "%s: no %s", what, names[i]);
+		CHECK_MSG(hc_header(r, names[i], 1, v, sizeof v) == NULL, "%s: %s twice", what, names[i]);
+	}
+	CHECK_MSG(hc_header(r, "X-Frame-Options", 0, v, sizeof v) && !strcmp(v, "DENY"), "%s: %s", what, v);
+}
+
+TEST(test_nginx_own_answers_carry_the_security_headers_once)
+{
+	/* conf/nginx/flacon-headers*.conf, shared with the production site:
+	 * a static file, nginx's 404 and its 413 carry them; Flacon's own
+	 * answers carry them once (nginx adds none when the upstream has). */
+	struct http_resp r;
+	hc_get("/static/style.css", &r);
+	CHECK_INT(r.status, 200);
+	check_security_headers_once(&r, "static file");
+	hc_free(&r);
+	hc_get("/static/no-such-file.css", &r);
+	CHECK_INT(r.status, 404);
+	check_security_headers_once(&r, "nginx's 404");
+	hc_free(&r);
+	size_t n = 3 << 20;
+	char *body = calloc(1, n);
+	CHECK(body != NULL);
+	hc_request("POST", "/api/nothing-here", "Content-Type: application/json\r\n", body, n, &r);
+	free(body);
+	CHECK_INT(r.status, 413);
+	check_security_headers_once(&r, "nginx's 413");
+	hc_free(&r);
+	hc_get("/articles", &r);
+	CHECK_INT(r.status, 200);
+	check_security_headers_once(&r, "Flacon's page");
+	hc_free(&r);
+}
+
 TEST(test_many_more_clients_than_workers_never_stall)
 {
 	/* 64 concurrent clients against 2 workers: every request must be

@@ -111,6 +111,33 @@ TEST(test_config_placeholder_secret_refused_outside_development)
 	config_free(&c);
 }
 
+TEST(test_config_missing_secret_names_the_variable_to_set)
+{
+	struct config c;
+	char err[256];
+	unsetenv("FLACON_APP_SECRET_KEY");
+	CHECK_INT(config_load(&c, write_conf("[app]\nenv = production\n"), err, sizeof err), 0);
+	CHECK_INT(config_check_server(&c, err, sizeof err), -1);
+	CHECK(strstr(err, "FLACON_APP_SECRET_KEY") != NULL);
+	CHECK(strchr(err, '\n') == NULL);
+	config_free(&c);
+}
+
+TEST(test_config_bench_routes_off_by_default)
+{
+	struct config c;
+	char err[256];
+	unsetenv("FLACON_SERVER_BENCH_ROUTES");
+	CHECK_INT(config_load(&c, write_conf(""), err, sizeof err), 0);
+	CHECK(!c.bench_routes);
+	config_free(&c);
+	setenv("FLACON_SERVER_BENCH_ROUTES", "on", 1);
+	CHECK_INT(config_load(&c, write_conf(""), err, sizeof err), 0);
+	CHECK(c.bench_routes);
+	config_free(&c);
+	unsetenv("FLACON_SERVER_BENCH_ROUTES");
+}
+
 /* SPEC 3/6: a retired key still verifies cookies, so it is held to the
  * same rules as secret_key: 32 bytes at least, never the placeholder
  * outside development. */

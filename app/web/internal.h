@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include <json.h>
+#include <mysql.h>
 #include <sodium.h>
 
 #include "web/web.h"
@@ -42,6 +43,13 @@ struct web_session {
 /* The request's session state (allocated on first call), or NULL when out
  * of memory. Does not load it. */
 struct web_session *web_session_state(struct request *req);
+
+/* Record a statement's error on db after releasing its result: a
+ * connection error makes db_note_error() close every cached statement. */
+void web_stmt_fail(struct db *db, MYSQL_STMT *st);
+/* Run the DELETE ... LIMIT batch sql (with one BIGINT parameter when param
+ * is not NULL) until it deletes fewer than batch rows. The total, or -1. */
+long long web_delete_batches(struct db *db, const char *sql, const long long *param, long long batch);
 
 /* Issue a fresh csrf cookie on resp now (login, logout: the anonymous
  * forms' tokens of before are refused after). 0 or -1. */

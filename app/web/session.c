@@ -47,9 +47,7 @@ int web_session_create_table(struct db *db)
 	return db_exec(db, web_session_table_ddl);
 }
 
-/* Record a statement's error on db after releasing its result: a
- * connection error makes db_note_error() close every cached statement. */
-static void stmt_fail(struct db *db, MYSQL_STMT *st)
+void web_stmt_fail(struct db *db, MYSQL_STMT *st)
 {
 	char msg[256];
 	unsigned e = mysql_stmt_errno(st);
@@ -96,7 +94,7 @@ static long long exec_by_id(struct db *db, const char *sql, long long id)
 	p[0].buffer_type = MYSQL_TYPE_LONGLONG;
 	p[0].buffer = &id;
 	if (mysql_stmt_bind_param(st, p)) {
-		stmt_fail(db, st);
+		web_stmt_fail(db, st);
 		return -1;
 	}
 	if (db_stmt_execute(db, st) < 0)
@@ -128,7 +126,7 @@ static int select_row(struct request *req, struct web_session *s)
 		p[0].buffer = s->token_hash;
 		p[0].buffer_length = sizeof s->token_hash;
 		if (mysql_stmt_bind_param(st, p)) {
-			stmt_fail(db, st);
+			web_stmt_fail(db, st);
 			return -1;
 		}
 		if (db_stmt_execute(db, st) == 0)
@@ -163,7 +161,7 @@ static int select_row(struct request *req, struct web_session *s)
 	r[3].buffer_type = MYSQL_TYPE_DATETIME;
 	r[3].buffer = &expires;
 	if (mysql_stmt_bind_result(st, r)) {
-		stmt_fail(db, st);
+		web_stmt_fail(db, st);
 		return -1;
 	}
 	int rc = mysql_stmt_fetch(st);
@@ -172,7 +170,7 @@ static int select_row(struct request *req, struct web_session *s)
 		return 0;
 	}
 	if (rc == 1) {
-		stmt_fail(db, st);
+		web_stmt_fail(db, st);
 		return -1;
 	}
 	if (!data_null && data_len > DATA_FETCH) {
@@ -190,7 +188,7 @@ static int select_row(struct request *req, struct web_session *s)
 		c.buffer_length = data_len;
 		c.length = &data_len;
 		if (mysql_stmt_fetch_column(st, &c, 2, 0)) {
-			stmt_fail(db, st);
+			web_stmt_fail(db, st);
 			return -1;
 		}
 	}
@@ -258,7 +256,7 @@ static int insert_row(struct request *req, struct web_session *s, long long user
 	p[4].buffer_type = MYSQL_TYPE_DATETIME;
 	p[4].buffer = &expires;
 	if (mysql_stmt_bind_param(st, p)) {
-		stmt_fail(db, st);
+		web_stmt_fail(db, st);
 		goto fail;
 	}
 	if (db_stmt_execute(db, st) < 0)
@@ -303,7 +301,7 @@ static int update_row(struct request *req, struct web_session *s)
 	p[1].buffer_type = MYSQL_TYPE_LONGLONG;
 	p[1].buffer = &id;
 	if (mysql_stmt_bind_param(st, p)) {
-		stmt_fail(db, st);
+		web_stmt_fail(db, st);
 		return -1;
 	}
 	if (db_stmt_execute(db, st) < 0)
@@ -629,21 +627,36 @@ void web_session_release(struct request *req)
 	sodium_memzero(s->token, sizeof s->token);
 }
 
-long long web_session_gc(struct db *db)
+long long web_delete_batches(struct db *db, const char *sql, const long long *param, long long batch)
 {
-	long long total = 0;
+	long long total = 0, value = param ? *param : 0;
 	for (;;) {
-		MYSQL_STMT *st = db_prepare(db, sql_gc);
+		MYSQL_STMT *st = db_prepare(db, sql);
 		if (!st)
 			return -1;
+		if (param) {
+			MYSQL_BIND p[1];
+			memset(p, 0, sizeof p);
+			p[0].buffer_type = MYSQL_TYPE_LONGLONG;
+			p[0].buffer = &value;
+			if (mysql_stmt_bind_param(st, p)) {
+				web_stmt_fail(db, st);
+				return -1;
+			}
+		}
 		if (db_stmt_execute(db, st) < 0)
 			return -1;
 		long long n = (long long)mysql_stmt_affected_rows(st);
 		total += n;
 		/* Small batches keep each statement's locks short. */
-		if (n < GC_BATCH)
+		if (n < batch)
 			return total;
 	}
+}
+
+long long web_session_gc(struct db *db)
+{
+	return web_delete_batches(db, sql_gc, NULL, GC_BATCH);
 }
 
 long long web_session_gc_tick(struct db *db, unsigned every)

@@ -50,15 +50,6 @@ int web_login_failure_create_table(struct db *db)
 	return db_exec(db, web_login_failure_table_ddl);
 }
 
-static void stmt_fail(struct db *db, MYSQL_STMT *st)
-{
-	char msg[256];
-	unsigned e = mysql_stmt_errno(st);
-	snprintf(msg, sizeof msg, "%s", mysql_stmt_error(st));
-	mysql_stmt_free_result(st);
-	db_note_error(db, e, msg);
-}
-
 /* The first IDENT_CHARS characters of s (valid UTF-8): their byte length. */
 static unsigned long ident_len(const char *s)
 {
@@ -114,7 +105,7 @@ int web_login_throttled(struct request *req, const char *account, long *retry_af
 			p[2].buffer_type = MYSQL_TYPE_LONGLONG;
 			p[2].buffer = &window;
 			if (mysql_stmt_bind_param(st, p)) {
-				stmt_fail(db, st);
+				web_stmt_fail(db, st);
 				return -1;
 			}
 			if (db_stmt_execute(db, st) == 0)
@@ -137,7 +128,7 @@ int web_login_throttled(struct request *req, const char *account, long *retry_af
 	r[2].buffer_type = MYSQL_TYPE_LONGLONG;
 	r[2].buffer = &age_us;
 	if (mysql_stmt_bind_result(st, r) || mysql_stmt_store_result(st)) {
-		stmt_fail(db, st);
+		web_stmt_fail(db, st);
 		return -1;
 	}
 	int throttled = 0;
@@ -158,7 +149,7 @@ int web_login_throttled(struct request *req, const char *account, long *retry_af
 		throttled = 1;
 	}
 	if (frc != MYSQL_NO_DATA) {
-		stmt_fail(db, st);
+		web_stmt_fail(db, st);
 		return -1;
 	}
 	mysql_stmt_free_result(st);
@@ -181,7 +172,7 @@ static int insert_one(struct db *db, signed char kind, const char *ident)
 	p[0].buffer = &kind;
 	bind_str(&p[1], ident, &len);
 	if (mysql_stmt_bind_param(st, p)) {
-		stmt_fail(db, st);
+		web_stmt_fail(db, st);
 		return -1;
 	}
 	return db_stmt_execute(db, st);
@@ -212,7 +203,7 @@ static int reset_run(struct db *db, void *arg)
 	memset(p, 0, sizeof p);
 	bind_str(&p[0], account, &len);
 	if (mysql_stmt_bind_param(st, p)) {
-		stmt_fail(db, st);
+		web_stmt_fail(db, st);
 		return -1;
 	}
 	return db_stmt_execute(db, st);
@@ -226,25 +217,6 @@ int web_login_succeeded(struct request *req, const char *account)
 
 long long web_login_failure_gc(struct db *db, long window)
 {
-	long long total = 0;
 	long long w = window;
-	for (;;) {
-		MYSQL_STMT *st = db_prepare(db, sql_gc);
-		if (!st)
-			return -1;
-		MYSQL_BIND p[1];
-		memset(p, 0, sizeof p);
-		p[0].buffer_type = MYSQL_TYPE_LONGLONG;
-		p[0].buffer = &w;
-		if (mysql_stmt_bind_param(st, p)) {
-			stmt_fail(db, st);
-			return -1;
-		}
-		if (db_stmt_execute(db, st) < 0)
-			return -1;
-		long long n = (long long)mysql_stmt_affected_rows(st);
-		total += n;
-		if (n < GC_BATCH)
-			return total;
-	}
+	return web_delete_batches(db, sql_gc, &w, GC_BATCH);
 }

@@ -8,14 +8,20 @@ CFLAGS  += -std=c17 -Wall -Wextra -Werror $(OPT) -g -D_GNU_SOURCE \
            -I app -I/usr/include/mariadb -I/usr/include/json-c $(XCFLAGS)
 LDLIBS  += -lfcgi -lmariadb -ljson-c -lsodium -lpthread $(XLDLIBS)
 # libuuid: the revision ids of `flacon db migrate` / `db merge` (app/cli),
-# so only the flacon binary links it.
+# so only the programs on flacon_main link it.
 CLI_LDLIBS := -luuid
 BUILD   ?= build
+PREFIX  ?= /usr/local
 
-LIB_SRC := $(sort $(wildcard app/core/*.c app/db/*.c app/orm/*.c app/tmpl/*.c app/web/*.c app/site/*.c))
+# Two layers (SPEC section 12): libflacon.a is the framework (LIB_SRC) and
+# its generic command line (CLI_SRC); libsite.a is the bundled application
+# (app/site), and build/flacon is the site's main.c on both.
+LIB_SRC := $(sort $(wildcard app/core/*.c app/db/*.c app/orm/*.c app/tmpl/*.c app/web/*.c))
 CLI_SRC := $(sort $(wildcard app/cli/*.c))
+SITE_SRC := $(filter-out app/site/main.c,$(sort $(wildcard app/site/*.c)))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
+SITE_OBJ := $(SITE_SRC:%.c=$(BUILD)/%.o)
 HEADERS := $(wildcard app/*/*.h tests/*/*.h)
 
 # C test suites: every directory tests/<suite>/ holding .c files becomes
@@ -31,17 +37,21 @@ $(BUILD)/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-$(BUILD)/libflacon.a: $(LIB_OBJ)
+$(BUILD)/libflacon.a: $(LIB_OBJ) $(CLI_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/flacon: $(CLI_OBJ) $(BUILD)/libflacon.a
-	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libflacon.a $(CLI_LDLIBS) $(LDLIBS)
+$(BUILD)/libsite.a: $(SITE_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/flacon: $(BUILD)/app/site/main.o $(BUILD)/libsite.a $(BUILD)/libflacon.a
+	$(CC) $(CFLAGS) -o $@ $(BUILD)/app/site/main.o $(BUILD)/libsite.a $(BUILD)/libflacon.a $(CLI_LDLIBS) $(LDLIBS)
 
 define suite_rule
-$(BUILD)/test_$(1): $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/$(1)/*.c)) $(TEST_LIB_OBJ) tests/lib/test_main.c $(BUILD)/libflacon.a
+$(BUILD)/test_$(1): $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/$(1)/*.c)) $(TEST_LIB_OBJ) tests/lib/test_main.c $(BUILD)/libsite.a $(BUILD)/libflacon.a
 	$$(CC) $$(CFLAGS) -I tests/lib -DSUITE_NAME='"$(1)"' -o $$@ tests/lib/test_main.c \
-		$(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/$(1)/*.c)) $(TEST_LIB_OBJ) $(BUILD)/libflacon.a $$(LDLIBS)
+		$(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/$(1)/*.c)) $(TEST_LIB_OBJ) $(BUILD)/libsite.a $(BUILD)/libflacon.a $$(LDLIBS)
 endef
 $(foreach s,$(C_SUITES),$(eval $(call suite_rule,$(s))))
 

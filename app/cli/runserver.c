@@ -8,7 +8,6 @@
 #include "cli/cli.h"
 #include "core/log.h"
 #include "core/server.h"
-#include "site/site.h"
 
 static int runserver(struct config *cfg, int argc, char **argv)
 {
@@ -53,7 +52,7 @@ static int runserver(struct config *cfg, int argc, char **argv)
 	} else {
 		log_info("flacon runserver on %s (%s)", cfg->listen, cfg->env);
 	}
-	return server_master(fd, hfd, cfg, &site_hooks) == 0 ? CLI_OK : CLI_FAILED;
+	return server_master(fd, hfd, cfg, cli_app->hooks) == 0 ? CLI_OK : CLI_FAILED;
 }
 
 const struct cli_command cli_runserver = {
@@ -75,8 +74,9 @@ static int routes(struct config *cfg, int argc, char **argv)
 		fprintf(stderr, "flacon: routes takes no arguments\n");
 		return CLI_USAGE;
 	}
-	for (size_t i = 0; i < site_app.nroutes; i++) {
-		const struct route *r = &site_app.routes[i];
+	const struct app *app = cli_app->hooks->app;
+	for (size_t i = 0; app && i < app->nroutes; i++) {
+		const struct route *r = &app->routes[i];
 		printf("%-7s %-36s %s\n", r->method, r->pattern, r->name ? r->name : "");
 	}
 	return CLI_OK;

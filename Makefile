@@ -30,7 +30,7 @@ C_SUITES := $(sort $(patsubst tests/%/,%,$(dir $(wildcard tests/*/*.c))))
 C_SUITES := $(filter-out lib fuzz,$(C_SUITES))
 TEST_LIB_OBJ := $(BUILD)/tests/lib/test.o $(BUILD)/tests/lib/http_client.o $(BUILD)/tests/lib/procs.o
 
-.PHONY: all clean deps run stop test sanitize valgrind bench bench-throttle fuzz check-deps cluster
+.PHONY: all clean deps run stop test sanitize valgrind bench bench-throttle fuzz check-deps cluster install
 all: $(BUILD)/flacon
 
 $(BUILD)/%.o: %.c $(HEADERS)
@@ -58,6 +58,26 @@ $(foreach s,$(C_SUITES),$(eval $(call suite_rule,$(s))))
 $(BUILD)/tests/%.o: tests/%.c $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -I tests/lib -c -o $@ $<
+
+# make install PREFIX=DIR: the framework for applications of one's own
+# (SPEC section 12): DIR/lib/libflacon.a, DIR/include/flacon.h and
+# DIR/include/flacon/ (one header per layer, the layers' public headers
+# under it), DIR/lib/pkgconfig/flacon.pc. Nothing of app/site.
+PUB_HEADERS := $(wildcard app/core/*.h) app/db/db.h app/orm/orm.h app/tmpl/tmpl.h app/web/web.h app/cli/cli.h
+VERSION := $(shell sed -n 's/^\#define FLACON_VERSION "\(.*\)"/\1/p' app/cli/cli.h)
+DEP_CFLAGS := -I/usr/include/mariadb -I/usr/include/json-c
+install: $(BUILD)/libflacon.a
+	@test -n "$(PREFIX)" || { echo "make install: PREFIX is empty" >&2; exit 1; }
+	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(addprefix $(DESTDIR)$(PREFIX)/include/flacon/,core db orm tmpl web cli)
+	install -m 644 $(BUILD)/libflacon.a $(DESTDIR)$(PREFIX)/lib/libflacon.a
+	install -m 644 include/flacon.h $(DESTDIR)$(PREFIX)/include/flacon.h
+	install -m 644 $(wildcard include/flacon/*.h) $(DESTDIR)$(PREFIX)/include/flacon/
+	@for h in $(PUB_HEADERS); do \
+		echo "install -m 644 $$h $(DESTDIR)$(PREFIX)/include/flacon/$${h#app/}"; \
+		install -m 644 $$h $(DESTDIR)$(PREFIX)/include/flacon/$${h#app/} || exit 1; \
+	done
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' -e 's|@DEP_CFLAGS@|$(DEP_CFLAGS)|' \
+		flacon.pc.in >$(DESTDIR)$(PREFIX)/lib/pkgconfig/flacon.pc
 
 test-bins: $(BUILD)/flacon $(foreach s,$(C_SUITES),$(BUILD)/test_$(s))
 .PHONY: test-bins

@@ -38,10 +38,11 @@ static int runserver(struct config *cfg, int argc, char **argv)
 		return CLI_FAILED;
 	}
 	/* /healthz also on a socket of its own, answered by a process that
-	 * never waits behind the workers (server.health_listen) */
+	 * never waits behind the workers (server.health_listen), when the
+	 * application has one (hooks->health) */
 	char hspec[512];
 	int hfd = -1;
-	if (server_health_listen(cfg->listen, cfg->health_listen, hspec, sizeof hspec)) {
+	if (cli_app->hooks->health && server_health_listen(cfg->listen, cfg->health_listen, hspec, sizeof hspec)) {
 		hfd = server_listen(hspec, err, sizeof err);
 		if (hfd < 0) {
 			fprintf(stderr, "flacon: server.health_listen: %s\n", err);

@@ -148,6 +148,25 @@ check "notes help count-notes prints its usage" bash -c "./notes help count-note
 check "notes count-notes runs the application's command" bash -c "./notes count-notes | grep -qx 'notes: 1 model'"
 check "notes seed is an unknown command (exit 2)" bash -c "./notes seed 2>/dev/null; [ \$? -eq 2 ]"
 
+# --- runserver answers the application's route (FastCGI, cgi-fcgi) ---------
+if command -v cgi-fcgi >/dev/null; then
+	export FLACON_APP_ENV=development FLACON_APP_SECRET_KEY=install-test-secret-0123456789abcdef-0123
+	./notes runserver --listen "unix:$T/n.sock" --workers 1 >"$T/runserver.log" 2>&1 &
+	RS=$!
+	for _ in $(seq 1 100); do [ -S "$T/n.sock" ] && break; sleep 0.1; done
+	fcgi_get() { REQUEST_METHOD=GET REQUEST_URI=$1 DOCUMENT_URI=$1 SCRIPT_NAME=$1 SERVER_PROTOCOL=HTTP/1.1 \
+		cgi-fcgi -bind -connect "$T/n.sock"; }
+	check "notes runserver answers GET /notes/hello with its handler" bash -c \
+		"$(declare -f fcgi_get); T='$T'; fcgi_get /notes/hello | tr -d '\r' >'$T/hello.out'; grep -qx 'Status: 200 OK' '$T/hello.out' && grep -qx 'hello from notes' '$T/hello.out'"
+	check "notes runserver answers 404 for a route it does not have (/articles)" bash -c \
+		"$(declare -f fcgi_get); T='$T'; fcgi_get /articles | tr -d '\r' | grep -qx 'Status: 404 Not Found'"
+	kill -TERM "$RS" 2>/dev/null
+	wait "$RS" 2>/dev/null
+	check "notes runserver stops on SIGTERM and says so" grep -q 'master stopped' "$T/runserver.log"
+else
+	echo "     (no cgi-fcgi: runserver not tried)"
+fi
+
 # --- create-all against a throw-away database ----------------------------------
 # The socket of tests/run.sh's MariaDB, from FLACON_TEST_DATABASE_URL.
 SOCK=${FLACON_TEST_DATABASE_URL:-}

@@ -51,7 +51,8 @@ struct db *cli_connect(const struct config *cfg, bool models);
 struct orm_registry;
 struct server_hooks;
 
-/* What an application hands to flacon_main. Only hooks is required. */
+/* What an application hands to flacon_main. Only hooks (with hooks->app)
+ * is required. */
 struct flacon_app {
 	/* The application's models, for create-all, drop-all and db migrate;
 	 * NULL when it has none (the framework's own tables only). */
@@ -59,7 +60,9 @@ struct flacon_app {
 	/* Called once before the models are used: 0, or -1 with a message in
 	 * err. NULL: orm_registry_init(registry). */
 	int (*models_init)(char *err, size_t errlen);
-	/* runserver's workers; hooks->app->routes are what `routes` lists. */
+	/* runserver's workers (worker_init builds each worker's db and
+	 * templates into the request prototype); hooks->app->routes are what
+	 * `routes` lists. */
 	const struct server_hooks *hooks;
 	/* The default of www.templates (configuration and FLACON_WWW_TEMPLATES
 	 * still override it); NULL: "www/templates". */

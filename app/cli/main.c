@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "core/server.h"
 #include "orm/orm.h"
 
 const struct flacon_app *cli_app;
@@ -144,6 +145,10 @@ static int help(int argc, char **argv)
 
 int flacon_main(int argc, char **argv, const struct flacon_app *app)
 {
+	if (!app || !app->hooks || !app->hooks->app) {
+		fprintf(stderr, "flacon: flacon_main needs an application with hooks and hooks->app\n");
+		return CLI_FAILED;
+	}
 	cli_app = app;
 	list_commands(app);
 	config_set_templates_default(app->templates_dir);

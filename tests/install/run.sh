@@ -148,6 +148,31 @@ check "notes help count-notes prints its usage" bash -c "./notes help count-note
 check "notes count-notes runs the application's command" bash -c "./notes count-notes | grep -qx 'notes: 1 model'"
 check "notes seed is an unknown command (exit 2)" bash -c "./notes seed 2>/dev/null; [ \$? -eq 2 ]"
 
+# --- the guide's application: docs/app.md, compiled and run as written ----
+G=$T/guide
+mkdir -p "$G"
+# Each block after a line <!-- install-test: FILE --> becomes $G/FILE.
+awk -v dir="$G" '
+	/^<!-- install-test: .* -->$/ { f = $3; next }
+	f != "" && /^```/ && !inblock { inblock = 1; out = dir "/" f; system("mkdir -p \"$(dirname " out ")\""); printf "" > out; next }
+	inblock && /^```$/ { inblock = 0; close(out); f = ""; next }
+	inblock { print > out }
+' "$ROOT/docs/app.md"
+if (cd "$G" && cc -std=c17 -Wall -Wextra -Werror $SAN -o notes notes.c $FLAGS) >"$T/cc-guide.log" 2>&1; then
+	ok "docs/app.md's notes.c builds with the pkg-config line"
+	GUIDE=1
+else
+	ko "docs/app.md's notes.c builds with the pkg-config line"
+	cat "$T/cc-guide.log" >&2
+	GUIDE=0
+fi
+check "docs/app.md's template is there" test -s "$G/templates/notes.mustache"
+if [ $GUIDE = 1 ]; then
+	check "the guide's notes routes lists GET /notes and GET /healthz" bash -c \
+		"cd '$G' && ./notes routes | grep -qE '^GET +/notes +notes_index\$' && ./notes routes | grep -qE '^GET +/healthz +healthz\$'"
+	check "the guide's notes --help lists add-note" bash -c "cd '$G' && ./notes --help | grep -qE '^  add-note +add a note\$'"
+fi
+
 # --- runserver answers the application's route (FastCGI, cgi-fcgi) ---------
 if command -v cgi-fcgi >/dev/null; then
 	export FLACON_APP_ENV=development FLACON_APP_SECRET_KEY=install-test-secret-0123456789abcdef-0123
@@ -182,6 +207,17 @@ if [ -n "${FLACON_TEST_DATABASE_URL:-}" ] && [ -S "$SOCK" ]; then
 			"[ \"\$(mariadb --no-defaults --socket='$SOCK' -uroot -N -B -e \"SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA='$DB' AND TABLE_NAME IN ('note','session')\")\" = 2 ]"
 		check "create-all made no table of the site" bash -c \
 			"[ \"\$(mariadb --no-defaults --socket='$SOCK' -uroot -N -B -e \"SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA='$DB' AND TABLE_NAME IN ('user','article','course')\")\" = 0 ]"
+		if [ $GUIDE = 1 ] && command -v cgi-fcgi >/dev/null; then
+			check "the guide's notes create-all and add-note" bash -c \
+				"cd '$G' && ./notes create-all >/dev/null && ./notes add-note 'buy <milk>' | grep -qx 'Added note 1'"
+			(cd "$G" && exec ./notes runserver --listen "unix:$T/g.sock" --workers 1 >"$T/guide-runserver.log" 2>&1) &
+			GS=$!
+			for _ in $(seq 1 100); do [ -S "$T/g.sock" ] && break; sleep 0.1; done
+			check "the guide's GET /notes renders the note through its template, escaped" bash -c \
+				"REQUEST_METHOD=GET REQUEST_URI=/notes DOCUMENT_URI=/notes SCRIPT_NAME=/notes SERVER_PROTOCOL=HTTP/1.1 cgi-fcgi -bind -connect '$T/g.sock' | tr -d '\r' | grep -qF '<li>buy &lt;milk&gt;</li>'"
+			kill -TERM "$GS" 2>/dev/null
+			wait "$GS" 2>/dev/null
+		fi
 		check "notes drop-all drops note" bash -c "./notes drop-all | grep -qx 'Tables dropped.' && [ \"\$(mariadb --no-defaults --socket='$SOCK' -uroot -N -B -e \"SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA='$DB'\")\" = 0 ]"
 		sql "DROP DATABASE \`$DB\`" >/dev/null 2>&1
 	else

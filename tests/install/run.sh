@@ -180,7 +180,7 @@ if command -v cgi-fcgi >/dev/null; then
 	RS=$!
 	for _ in $(seq 1 100); do [ -S "$T/n.sock" ] && break; sleep 0.1; done
 	fcgi_get() { REQUEST_METHOD=GET REQUEST_URI=$1 DOCUMENT_URI=$1 SCRIPT_NAME=$1 SERVER_PROTOCOL=HTTP/1.1 \
-		cgi-fcgi -bind -connect "$T/n.sock"; }
+		timeout 10 cgi-fcgi -bind -connect "$T/n.sock"; }
 	check "notes runserver answers GET /notes/hello with its handler" bash -c \
 		"$(declare -f fcgi_get); T='$T'; fcgi_get /notes/hello | tr -d '\r' >'$T/hello.out'; grep -qx 'Status: 200 OK' '$T/hello.out' && grep -qx 'hello from notes' '$T/hello.out'"
 	check "notes runserver answers 404 for a route it does not have (/articles)" bash -c \
@@ -214,7 +214,7 @@ if [ -n "${FLACON_TEST_DATABASE_URL:-}" ] && [ -S "$SOCK" ]; then
 			GS=$!
 			for _ in $(seq 1 100); do [ -S "$T/g.sock" ] && break; sleep 0.1; done
 			check "the guide's GET /notes renders the note through its template, escaped" bash -c \
-				"REQUEST_METHOD=GET REQUEST_URI=/notes DOCUMENT_URI=/notes SCRIPT_NAME=/notes SERVER_PROTOCOL=HTTP/1.1 cgi-fcgi -bind -connect '$T/g.sock' | tr -d '\r' | grep -qF '<li>buy &lt;milk&gt;</li>'"
+				"REQUEST_METHOD=GET REQUEST_URI=/notes DOCUMENT_URI=/notes SCRIPT_NAME=/notes SERVER_PROTOCOL=HTTP/1.1 timeout 10 cgi-fcgi -bind -connect '$T/g.sock' | tr -d '\r' | grep -qF '<li>buy &lt;milk&gt;</li>'"
 			kill -TERM "$GS" 2>/dev/null
 			wait "$GS" 2>/dev/null
 		fi

@@ -57,7 +57,8 @@ struct flacon_app {
 	/* The application's models, for create-all, drop-all and db migrate;
 	 * NULL when it has none (the framework's own tables only). */
 	struct orm_registry *registry;
-	/* Called once before the models are used: 0, or -1 with a message in
+	/* Called before the models are used, maybe more than once (it must be
+	 * idempotent, as orm_registry_init is): 0, or -1 with a message in
 	 * err. NULL: orm_registry_init(registry). */
 	int (*models_init)(char *err, size_t errlen);
 	/* runserver's workers (worker_init builds each worker's db and
@@ -67,8 +68,8 @@ struct flacon_app {
 	/* The default of www.templates (configuration and FLACON_WWW_TEMPLATES
 	 * still override it); NULL: "www/templates". */
 	const char *templates_dir;
-	/* The application's own commands, ended by NULL; NULL for none. They
-	 * are listed by help after create-all and drop-all. */
+	/* The application's own commands, ended by NULL; NULL for none (at
+	 * most 58). They are listed by help after create-all and drop-all. */
 	const struct cli_command *const *commands;
 };
 
@@ -79,7 +80,8 @@ int flacon_main(int argc, char **argv, const struct flacon_app *app);
 
 /* The application flacon_main is running (NULL before). */
 extern const struct flacon_app *cli_app;
-/* cli_app's models, initialised once: 0, or -1 with a message in err. */
+/* Initialise cli_app's models (idempotent): 0, or -1 with a message in
+ * err. */
 int cli_models_init(char *err, size_t errlen);
 
 /* The generic commands (SPEC section 8). */

@@ -5,7 +5,8 @@
 # own (one model, one route, its own command, a main calling flacon_main)
 # built with nothing but `pkg-config --cflags --libs flacon`, whose routes,
 # --help, help and (with the test database) create-all work.
-# Usage: tests/install/run.sh [BUILD_DIR]   prints "install: N passed, M failed".
+# Usage: [VERBOSE=1] tests/install/run.sh [BUILD_DIR]
+# prints the failures and "install: N passed, M failed".
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
@@ -14,7 +15,9 @@ T=$(mktemp -d /tmp/flacon-install.XXXXXX)
 trap 'rm -rf "$T"' EXIT
 PASS=0
 FAIL=0
-ok() { PASS=$((PASS + 1)); echo "ok   $1"; }
+# Quiet as the other suites: only failures, unless VERBOSE=1.
+say() { if [ -n "${VERBOSE:-}" ]; then echo "$@"; fi; }
+ok() { PASS=$((PASS + 1)); say "ok   $1"; }
 ko() { FAIL=$((FAIL + 1)); echo "FAIL $1" >&2; }
 check() { # check NAME CMD... : the command succeeds
 	local name=$1
@@ -113,7 +116,7 @@ APP
 export PKG_CONFIG_PATH=$P/lib/pkgconfig
 check "pkg-config knows flacon" pkg-config --exists flacon
 FLAGS=$(pkg-config --cflags --libs flacon 2>&1)
-echo "     pkg-config --cflags --libs flacon: $FLAGS"
+say "     pkg-config --cflags --libs flacon: $FLAGS"
 # No -I into the source tree, nothing but the pkg-config line.
 # A library built by `make sanitize` needs the sanitizers' runtime too.
 SAN=""
@@ -189,7 +192,7 @@ if command -v cgi-fcgi >/dev/null; then
 	wait "$RS" 2>/dev/null
 	check "notes runserver stops on SIGTERM and says so" grep -q 'master stopped' "$T/runserver.log"
 else
-	echo "     (no cgi-fcgi: runserver not tried)"
+	echo "install: no cgi-fcgi, runserver not tried" >&2
 fi
 
 # --- create-all against a throw-away database ----------------------------------
@@ -225,6 +228,6 @@ if [ -n "${FLACON_TEST_DATABASE_URL:-}" ] && [ -S "$SOCK" ]; then
 		cat "$T/sql.log" >&2
 	fi
 else
-	echo "     (no test database: create-all not tried; tests/run.sh provides one)"
+	say "     (no test database: create-all not tried; tests/run.sh provides one)"
 fi
 finish

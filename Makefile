@@ -8,7 +8,7 @@ CFLAGS  += -std=c17 -Wall -Wextra -Werror $(OPT) -g -D_GNU_SOURCE \
            -I app -I/usr/include/mariadb -I/usr/include/json-c $(XCFLAGS)
 LDLIBS  += -lfcgi -lmariadb -ljson-c -lsodium -lpthread $(XLDLIBS)
 # libuuid: the revision ids of `flacon db migrate` / `db merge` (app/cli),
-# so only the flacon binary links it.
+# so only the programs on flacon_main link it.
 CLI_LDLIBS := -luuid
 BUILD   ?= build
 # SYSCONF=/etc/flacon/flacon.conf: an installed build (make deb, the
@@ -16,11 +16,17 @@ BUILD   ?= build
 ifneq ($(SYSCONF),)
 CFLAGS  += -DFLACON_SYSCONF='"$(SYSCONF)"'
 endif
+PREFIX  ?= /usr/local
 
-LIB_SRC := $(sort $(wildcard app/core/*.c app/db/*.c app/orm/*.c app/tmpl/*.c app/web/*.c app/site/*.c))
+# Two layers (SPEC section 12): libflacon.a is the framework (LIB_SRC) and
+# its generic command line (CLI_SRC); libsite.a is the bundled application
+# (app/site), and build/flacon is the site's main.c on both.
+LIB_SRC := $(sort $(wildcard app/core/*.c app/db/*.c app/orm/*.c app/tmpl/*.c app/web/*.c))
 CLI_SRC := $(sort $(wildcard app/cli/*.c))
+SITE_SRC := $(filter-out app/site/main.c,$(sort $(wildcard app/site/*.c)))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
+SITE_OBJ := $(SITE_SRC:%.c=$(BUILD)/%.o)
 HEADERS := $(wildcard app/*/*.h tests/*/*.h)
 
 # C test suites: every directory tests/<suite>/ holding .c files becomes
@@ -29,30 +35,54 @@ C_SUITES := $(sort $(patsubst tests/%/,%,$(dir $(wildcard tests/*/*.c))))
 C_SUITES := $(filter-out lib fuzz,$(C_SUITES))
 TEST_LIB_OBJ := $(BUILD)/tests/lib/test.o $(BUILD)/tests/lib/http_client.o $(BUILD)/tests/lib/procs.o
 
-.PHONY: all clean deps run stop test sanitize valgrind bench bench-throttle fuzz check-deps cluster deb image
+.PHONY: all clean deps run stop test sanitize valgrind bench bench-throttle fuzz check-deps cluster deb image install
 all: $(BUILD)/flacon
 
 $(BUILD)/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-$(BUILD)/libflacon.a: $(LIB_OBJ)
+$(BUILD)/libflacon.a: $(LIB_OBJ) $(CLI_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/flacon: $(CLI_OBJ) $(BUILD)/libflacon.a
-	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libflacon.a $(CLI_LDLIBS) $(LDLIBS)
+$(BUILD)/libsite.a: $(SITE_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/flacon: $(BUILD)/app/site/main.o $(BUILD)/libsite.a $(BUILD)/libflacon.a
+	$(CC) $(CFLAGS) -o $@ $(BUILD)/app/site/main.o $(BUILD)/libsite.a $(BUILD)/libflacon.a $(CLI_LDLIBS) $(LDLIBS)
 
 define suite_rule
-$(BUILD)/test_$(1): $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/$(1)/*.c)) $(TEST_LIB_OBJ) tests/lib/test_main.c $(BUILD)/libflacon.a
+$(BUILD)/test_$(1): $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/$(1)/*.c)) $(TEST_LIB_OBJ) tests/lib/test_main.c $(BUILD)/libsite.a $(BUILD)/libflacon.a
 	$$(CC) $$(CFLAGS) -I tests/lib -DSUITE_NAME='"$(1)"' -o $$@ tests/lib/test_main.c \
-		$(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/$(1)/*.c)) $(TEST_LIB_OBJ) $(BUILD)/libflacon.a $$(LDLIBS)
+		$(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/$(1)/*.c)) $(TEST_LIB_OBJ) $(BUILD)/libsite.a $(BUILD)/libflacon.a $$(LDLIBS)
 endef
 $(foreach s,$(C_SUITES),$(eval $(call suite_rule,$(s))))
 
 $(BUILD)/tests/%.o: tests/%.c $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -I tests/lib -c -o $@ $<
+
+# make install PREFIX=DIR: the framework for applications of one's own
+# (SPEC section 12): DIR/lib/libflacon.a, DIR/include/flacon.h and
+# DIR/include/flacon/ (one header per layer, the layers' public headers
+# under it), DIR/lib/pkgconfig/flacon.pc. Nothing of app/site.
+PUB_HEADERS := $(wildcard app/core/*.h) app/db/db.h app/orm/orm.h app/tmpl/tmpl.h app/web/web.h app/cli/cli.h
+VERSION := $(shell sed -n 's/^\#define FLACON_VERSION "\(.*\)"/\1/p' app/cli/cli.h)
+DEP_CFLAGS := -I/usr/include/mariadb -I/usr/include/json-c
+install: $(BUILD)/libflacon.a
+	@test -n "$(PREFIX)" || { echo "make install: PREFIX is empty" >&2; exit 1; }
+	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(addprefix $(DESTDIR)$(PREFIX)/include/flacon/,core db orm tmpl web cli)
+	install -m 644 $(BUILD)/libflacon.a $(DESTDIR)$(PREFIX)/lib/libflacon.a
+	install -m 644 include/flacon.h $(DESTDIR)$(PREFIX)/include/flacon.h
+	install -m 644 $(wildcard include/flacon/*.h) $(DESTDIR)$(PREFIX)/include/flacon/
+	@for h in $(PUB_HEADERS); do \
+		echo "install -m 644 $$h $(DESTDIR)$(PREFIX)/include/flacon/$${h#app/}"; \
+		install -m 644 $$h $(DESTDIR)$(PREFIX)/include/flacon/$${h#app/} || exit 1; \
+	done
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' -e 's|@DEP_CFLAGS@|$(DEP_CFLAGS)|' \
+		flacon.pc.in >$(DESTDIR)$(PREFIX)/lib/pkgconfig/flacon.pc
 
 test-bins: $(BUILD)/flacon $(foreach s,$(C_SUITES),$(BUILD)/test_$(s))
 .PHONY: test-bins

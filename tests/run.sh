@@ -91,6 +91,8 @@ export FLACON_TEST_DB_DIR=$T/db
 export FLACON_TEST_DATABASE_URL="mariadb://flacon@localhost/flacon_test?socket=$T/db/mysqld.sock"
 [ -x "$BUILD/test_orm" ] && run_suite orm "${VG[@]}" "$BUILD/test_orm"
 [ -x "$BUILD/test_web" ] && run_suite web "${VG[@]}" "$BUILD/test_web"
+# The framework installed and used by an application of its own (SPEC 12).
+if [ -f tests/install/run.sh ]; then run_suite install bash tests/install/run.sh "$BUILD"; fi
 
 # ---- the stack: workers + nginx -------------------------------------------
 PORT=$(free_port)

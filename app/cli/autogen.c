@@ -15,7 +15,6 @@
 #include "cli/schema.h"
 #include "db/db.h"
 #include "orm/orm.h"
-#include "site/models.h"
 #include "web/web.h"
 
 int cli_db_migrate(const struct config *cfg, struct db *db, const char *message);
@@ -24,11 +23,11 @@ int cli_db_migrate(const struct config *cfg, struct db *db, const char *message)
 int cli_create_schema(struct db *db, char *err, size_t errlen)
 {
 	char merr[256];
-	if (site_models_init(merr, sizeof merr) < 0) {
+	if (cli_models_init(merr, sizeof merr) < 0) {
 		snprintf(err, errlen, "models: %s", merr);
 		return -1;
 	}
-	if (orm_create_all(db, &site_registry) < 0 || web_session_create_table(db) < 0 ||
+	if ((cli_app->registry && orm_create_all(db, cli_app->registry) < 0) || web_session_create_table(db) < 0 ||
 	    web_login_failure_create_table(db) < 0) {
 		snprintf(err, errlen, "%s", db->err);
 		return -1;
@@ -48,7 +47,7 @@ static int select_db(struct db *db, const char *name)
 int cli_model_tables_present(struct db *db, char *err, size_t errlen)
 {
 	char merr[256];
-	if (site_models_init(merr, sizeof merr) < 0) {
+	if (cli_models_init(merr, sizeof merr) < 0) {
 		snprintf(err, errlen, "models: %s", merr);
 		return -1;
 	}
@@ -58,9 +57,9 @@ int cli_model_tables_present(struct db *db, char *err, size_t errlen)
 		snprintf(err, errlen, "%s", db->err);
 		return -1;
 	}
-	size_t present = 0;
-	for (size_t i = 0; i < site_registry.nmodels; i++) {
-		const struct orm_model *m = site_registry.models[i];
+	size_t present = 0, nmodels = cli_app->registry ? cli_app->registry->nmodels : 0;
+	for (size_t i = 0; i < nmodels; i++) {
+		const struct orm_model *m = cli_app->registry->models[i];
 		const char *name = m->table ? m->table : m->name;
 		unsigned long len = strlen(name);
 		long long count = 0;
@@ -84,7 +83,7 @@ int cli_model_tables_present(struct db *db, char *err, size_t errlen)
 		mysql_stmt_reset(st);
 		present += count > 0;
 	}
-	return site_registry.nmodels && present == site_registry.nmodels;
+	return nmodels && present == nmodels;
 }
 
 /* The comments for the top of the two files and the warnings on stderr

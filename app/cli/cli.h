@@ -1,11 +1,14 @@
-/* cli.h — the commands of the `flacon` program, one struct each. */
+/* cli.h — the generic command line of a Flacon application (SPEC sections
+ * 8 and 12): flacon_main, and the commands, one struct each. An application
+ * hands its models, routes, templates and own commands in a struct
+ * flacon_app and calls flacon_main from its main(). */
 #ifndef FLACON_CLI_H
 #define FLACON_CLI_H
 
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "core/config.h"
+#include "../core/config.h"
 
 #ifndef FLACON_VERSION
 #define FLACON_VERSION "0.1.0"
@@ -45,15 +48,48 @@ struct db;
  * commands that use the ORM). */
 struct db *cli_connect(const struct config *cfg, bool models);
 
+struct orm_registry;
+struct server_hooks;
+
+/* What an application hands to flacon_main. Only hooks (with hooks->app)
+ * is required. */
+struct flacon_app {
+	/* The application's models, for create-all, drop-all and db migrate;
+	 * NULL when it has none (the framework's own tables only). */
+	struct orm_registry *registry;
+	/* Called before the models are used, maybe more than once (it must be
+	 * idempotent, as orm_registry_init is): 0, or -1 with a message in
+	 * err. NULL: orm_registry_init(registry). */
+	int (*models_init)(char *err, size_t errlen);
+	/* runserver's workers (worker_init builds each worker's db and
+	 * templates into the request prototype); hooks->app->routes are what
+	 * `routes` lists. */
+	const struct server_hooks *hooks;
+	/* The default of www.templates (configuration and FLACON_WWW_TEMPLATES
+	 * still override it); NULL: "www/templates". */
+	const char *templates_dir;
+	/* The application's own commands, ended by NULL; NULL for none (at
+	 * most 58). They are listed by help after create-all and drop-all. */
+	const struct cli_command *const *commands;
+};
+
+/* The whole command line for app: parses the global options (--config,
+ * --help, --version), answers help and runs the command named in argv.
+ * Returns the exit status (enum cli_status). app must outlive the call. */
+int flacon_main(int argc, char **argv, const struct flacon_app *app);
+
+/* The application flacon_main is running (NULL before). */
+extern const struct flacon_app *cli_app;
+/* Initialise cli_app's models (idempotent): 0, or -1 with a message in
+ * err. */
+int cli_models_init(char *err, size_t errlen);
+
+/* The generic commands (SPEC section 8). */
 extern const struct cli_command cli_runserver;
 extern const struct cli_command cli_routes;
 extern const struct cli_command cli_db;
-extern const struct cli_command cli_seed;
 extern const struct cli_command cli_create_all;
 extern const struct cli_command cli_drop_all;
-extern const struct cli_command cli_createuser;
-extern const struct cli_command cli_deleteuser;
-extern const struct cli_command cli_createcourse;
 extern const struct cli_command cli_session_gc;
 
 #endif

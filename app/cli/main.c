@@ -1,25 +1,45 @@
-/* main.c — the `flacon` command line (SPEC section 8): parses the global
- * options, answers help and --version, and runs the command.
+/* main.c — flacon_main, the command line of a Flacon application (SPEC
+ * sections 8 and 12): parses the global options, answers help and
+ * --version, and runs one of the generic commands or the application's.
  * Exit codes: 0 done, 1 failed, 2 usage error; errors are one line on stderr. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "core/server.h"
+#include "orm/orm.h"
 
-static const struct cli_command *commands[] = {
-	&cli_runserver,
-	&cli_db,
-	&cli_create_all,
-	&cli_drop_all,
-	&cli_seed,
-	&cli_createuser,
-	&cli_deleteuser,
-	&cli_createcourse,
-	&cli_session_gc,
-	&cli_routes,
-};
-#define NCOMMANDS (sizeof commands / sizeof commands[0])
+const struct flacon_app *cli_app;
+
+/* The generic commands, then the application's after drop-all: built by
+ * flacon_main. */
+#define MAX_COMMANDS 64
+static const struct cli_command *commands[MAX_COMMANDS];
+static size_t ncommands;
+
+static void list_commands(const struct flacon_app *app)
+{
+	static const struct cli_command *const head[] = {&cli_runserver, &cli_db, &cli_create_all, &cli_drop_all};
+	static const struct cli_command *const tail[] = {&cli_session_gc, &cli_routes};
+	size_t n = 0;
+	for (size_t i = 0; i < sizeof head / sizeof head[0]; i++)
+		commands[n++] = head[i];
+	for (size_t i = 0; app->commands && app->commands[i] && n < MAX_COMMANDS - 2; i++)
+		commands[n++] = app->commands[i];
+	for (size_t i = 0; i < sizeof tail / sizeof tail[0]; i++)
+		commands[n++] = tail[i];
+	ncommands = n;
+}
+
+int cli_models_init(char *err, size_t errlen)
+{
+	if (!cli_app || !cli_app->registry)
+		return 0;
+	if (cli_app->models_init)
+		return cli_app->models_init(err, errlen) < 0 ? -1 : 0;
+	return orm_registry_init(cli_app->registry, err, errlen) != 0 ? -1 : 0;
+}
 
 bool cli_is_help(const char *s)
 {
@@ -50,7 +70,7 @@ static void usage(FILE *f)
 	fprintf(f, "usage: flacon [--config FILE] COMMAND [ARGS]\n"
 		   "       flacon help [COMMAND [SUBCOMMAND]]\n"
 		   "       flacon --version\n\ncommands:\n");
-	for (size_t i = 0; i < NCOMMANDS; i++)
+	for (size_t i = 0; i < ncommands; i++)
 		fprintf(f, "  %-13s %s\n", commands[i]->name, commands[i]->help);
 	fprintf(f, "\n'flacon help COMMAND' (or 'flacon COMMAND --help') shows its arguments.\n"
 		   "Exit status: 0 done, 1 failed, 2 usage error.\n");
@@ -102,7 +122,7 @@ static int help(int argc, char **argv)
 		usage(stdout);
 		return CLI_OK;
 	}
-	const struct cli_command *c = find(commands, NCOMMANDS, argv[0]);
+	const struct cli_command *c = find(commands, ncommands, argv[0]);
 	if (!c) {
 		fprintf(stderr, "flacon: help: unknown command '%s' (flacon help lists them)\n", argv[0]);
 		return CLI_USAGE;
@@ -123,8 +143,15 @@ static int help(int argc, char **argv)
 	return CLI_OK;
 }
 
-int main(int argc, char **argv)
+int flacon_main(int argc, char **argv, const struct flacon_app *app)
 {
+	if (!app || !app->hooks || !app->hooks->app) {
+		fprintf(stderr, "flacon: flacon_main needs an application with hooks and hooks->app\n");
+		return CLI_FAILED;
+	}
+	cli_app = app;
+	list_commands(app);
+	config_set_templates_default(app->templates_dir);
 	const char *conf_path = NULL;
 	int i = 1;
 	while (i < argc && argv[i][0] == '-') {
@@ -149,7 +176,7 @@ int main(int argc, char **argv)
 	const char *name = argv[i];
 	if (!strcmp(name, "help"))
 		return help(argc - i - 1, argv + i + 1);
-	const struct cli_command *c = find(commands, NCOMMANDS, name);
+	const struct cli_command *c = find(commands, ncommands, name);
 	if (!c) {
 		fprintf(stderr, "flacon: unknown command '%s' (flacon --help lists them)\n", name);
 		return CLI_USAGE;

@@ -8,7 +8,6 @@
 #include "cli/cli.h"
 #include "core/log.h"
 #include "core/server.h"
-#include "site/site.h"
 
 static int runserver(struct config *cfg, int argc, char **argv)
 {
@@ -39,10 +38,11 @@ static int runserver(struct config *cfg, int argc, char **argv)
 		return CLI_FAILED;
 	}
 	/* /healthz also on a socket of its own, answered by a process that
-	 * never waits behind the workers (server.health_listen) */
+	 * never waits behind the workers (server.health_listen), when the
+	 * application has one (hooks->health) */
 	char hspec[512];
 	int hfd = -1;
-	if (server_health_listen(cfg->listen, cfg->health_listen, hspec, sizeof hspec)) {
+	if (cli_app->hooks->health && server_health_listen(cfg->listen, cfg->health_listen, hspec, sizeof hspec)) {
 		hfd = server_listen(hspec, err, sizeof err);
 		if (hfd < 0) {
 			fprintf(stderr, "flacon: server.health_listen: %s\n", err);
@@ -53,7 +53,7 @@ static int runserver(struct config *cfg, int argc, char **argv)
 	} else {
 		log_info("flacon runserver on %s (%s)", cfg->listen, cfg->env);
 	}
-	return server_master(fd, hfd, cfg, &site_hooks) == 0 ? CLI_OK : CLI_FAILED;
+	return server_master(fd, hfd, cfg, cli_app->hooks) == 0 ? CLI_OK : CLI_FAILED;
 }
 
 const struct cli_command cli_runserver = {
@@ -75,8 +75,9 @@ static int routes(struct config *cfg, int argc, char **argv)
 		fprintf(stderr, "flacon: routes takes no arguments\n");
 		return CLI_USAGE;
 	}
-	for (size_t i = 0; i < site_app.nroutes; i++) {
-		const struct route *r = &site_app.routes[i];
+	const struct app *app = cli_app->hooks->app;
+	for (size_t i = 0; app && i < app->nroutes; i++) {
+		const struct route *r = &app->routes[i];
 		printf("%-7s %-36s %s\n", r->method, r->pattern, r->name ? r->name : "");
 	}
 	return CLI_OK;

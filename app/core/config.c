@@ -221,6 +221,13 @@ static int load_env(struct config *cfg, char *err, size_t errlen)
 	return 0;
 }
 
+static const char *templates_default;
+
+void config_set_templates_default(const char *dir)
+{
+	templates_default = dir;
+}
+
 static int set_defaults(struct config *cfg)
 {
 	memset(cfg, 0, sizeof *cfg);
@@ -239,7 +246,7 @@ static int set_defaults(struct config *cfg)
 	cfg->health_listen = strdup("auto");
 	cfg->database_url = strdup("mariadb://flacon@localhost/flacon?socket=var/run/mysqld.sock");
 	cfg->cookie_name = strdup("session");
-	cfg->templates_dir = strdup("www/templates");
+	cfg->templates_dir = strdup(templates_default ? templates_default : "www/templates");
 	cfg->migrations_dir = strdup("sql/migrations");
 	cfg->old_secret_keys = calloc(1, sizeof(char *));
 	if (!cfg->env || !cfg->listen || !cfg->health_listen || !cfg->database_url || !cfg->cookie_name ||

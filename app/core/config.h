@@ -42,6 +42,10 @@ struct config {
  * message into err; cfg is then empty. cfg must be freed with config_free(). */
 int config_load(struct config *cfg, const char *path, char *err, size_t errlen);
 void config_free(struct config *cfg);
+/* The default of www.templates for every later config_load in this process
+ * (an application's own directory); dir is not copied and must outlive
+ * them. NULL: "www/templates". */
+void config_set_templates_default(const char *dir);
 /* Check what runserver needs (secret key length, placeholder outside
  * development, workers > 0). Returns 0 or -1 with a message in err. */
 int config_check_server(const struct config *cfg, char *err, size_t errlen);

@@ -10,10 +10,10 @@
 #include <stddef.h>
 #include <time.h>
 
-#include "core/arena.h"
-#include "core/buf.h"
-#include "core/config.h"
-#include "core/text.h"
+#include "arena.h"
+#include "buf.h"
+#include "config.h"
+#include "text.h"
 
 #define ROUTE_MAX_ARGS 4
 

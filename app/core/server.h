@@ -8,8 +8,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "core/config.h"
-#include "core/http.h"
+#include "config.h"
+#include "http.h"
 
 /* Open the listen socket for spec ("unix:PATH" or "HOST:PORT"): a unix
  * socket is unlinked first and made connectable by nginx's user. Returns

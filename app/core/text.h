@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "core/arena.h"
+#include "arena.h"
 
 struct str {
 	const char *p;

@@ -17,9 +17,9 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "core/arena.h"
-#include "core/buf.h"
-#include "db/db.h"
+#include "../core/arena.h"
+#include "../core/buf.h"
+#include "../db/db.h"
 
 /* ------------------------------------------------------------------ */
 /* Errors                                                               */

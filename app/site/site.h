@@ -7,6 +7,8 @@
 #include "core/server.h"
 
 struct db;
+struct cli_command;
+struct flacon_app;
 
 /* The application: routes and pipeline hooks. */
 extern const struct app site_app;
@@ -25,5 +27,13 @@ int site_delete_user(struct db *db, const char *username, long long *narticles, 
 /* createcourse. 0 with *id, or -1 with a message (name taken...). */
 int site_create_course(struct db *db, const char *name, int credits, long capacity, long long *id,
 		       char *err, size_t errlen);
+
+/* The site's own commands (commands.c, seed.c) and the whole application
+ * as flacon_main takes it (models, hooks, templates, those commands). */
+extern const struct cli_command site_cmd_seed;
+extern const struct cli_command site_cmd_createuser;
+extern const struct cli_command site_cmd_deleteuser;
+extern const struct cli_command site_cmd_createcourse;
+extern const struct flacon_app site_flacon_app;
 
 #endif

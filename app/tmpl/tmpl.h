@@ -26,7 +26,7 @@
 
 #include <stddef.h>
 
-#include "core/buf.h"
+#include "../core/buf.h"
 
 struct json_object;
 

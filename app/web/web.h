@@ -26,8 +26,8 @@
 
 #include <json.h>
 
-#include "core/config.h"
-#include "core/http.h"
+#include "../core/config.h"
+#include "../core/http.h"
 
 struct db;
 

@@ -15,6 +15,7 @@
 
 #include "cli/cli.h"
 #include "db/db.h"
+#include "site/site.h"
 #include "web/web.h"
 
 #define BATCH 500
@@ -624,7 +625,7 @@ out:
 	return rc;
 }
 
-const struct cli_command cli_seed = {
+const struct cli_command site_cmd_seed = {
 	.name = "seed",
 	.usage = "seed [--users N] [--articles N] [--courses N] [--students N] [--if-empty]",
 	.help = "deterministic demo data in bulk (empty database only)",

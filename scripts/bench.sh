@@ -181,16 +181,23 @@ for n in 10000 "$BIG"; do
 done
 
 # ---- memory: worker RSS before and after MEM_REQUESTS requests ----
+# the master's workers (not its health-check process)
+workers_of() {
+	local pid
+	for pid in $(cat "/proc/$1/task/$1/children" 2>/dev/null); do
+		[ "$(cat "/proc/$pid/comm" 2>/dev/null)" = flacon-worker ] && echo "$pid"
+	done
+}
 rss_of_workers() {
-	local m=$MASTER total=0
-	for pid in $(cat "/proc/$m/task/$m/children" 2>/dev/null); do
+	local total=0
+	for pid in $(workers_of "$MASTER"); do
 		total=$((total + $(awk '/^VmRSS/ {print $2}' "/proc/$pid/status")))
 	done
 	echo "$total"
 }
 wrk -t2 -c"$CONNS" -d3s -H "Cookie: $COOKIE" "$BASE/api/articles?page=1" >/dev/null 2>&1 # warm up
-NW=$(wc -w <"/proc/$MASTER/task/$MASTER/children")
-WPIDS_BEFORE=$(cat "/proc/$MASTER/task/$MASTER/children")
+NW=$(workers_of "$MASTER" | wc -l)
+WPIDS_BEFORE=$(workers_of "$MASTER")
 RSS_BEFORE=$(rss_of_workers)
 done_req=0
 for _ in $(seq 1 40); do
@@ -200,7 +207,7 @@ for _ in $(seq 1 40); do
 	[ "$done_req" -ge "$MEM_REQUESTS" ] && break
 done
 RSS_AFTER=$(rss_of_workers)
-WPIDS_AFTER=$(cat "/proc/$MASTER/task/$MASTER/children")
+WPIDS_AFTER=$(workers_of "$MASTER")
 SAME_WORKERS=yes
 [ "$WPIDS_BEFORE" = "$WPIDS_AFTER" ] || SAME_WORKERS=no
 echo "memory: $NW workers, RSS $RSS_BEFORE KiB before, $RSS_AFTER KiB after $done_req requests (same workers: $SAME_WORKERS)"

@@ -11,6 +11,8 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/wait.h>
+
+#include <mysql.h>
 #include <unistd.h>
 
 /* ---- Cookie jar ----------------------------------------------------------- */
@@ -806,4 +808,18 @@ bool cl_has_form(const char *html, const char *action)
 			return true;
 	}
 	return false;
+}
+
+struct st_mysql *cl_db_open(void)
+{
+	const char *dir = getenv("FLACON_TEST_DB_DIR");
+	char sock[512];
+	snprintf(sock, sizeof sock, "%s/mysqld.sock", dir ? dir : "/nonexistent");
+	MYSQL *m = mysql_init(NULL);
+	if (m && !mysql_real_connect(m, "localhost", "flacon", NULL, "flacon", 0, sock, 0)) {
+		CHECK_MSG(0, "connect to %s: %s", sock, mysql_error(m));
+		mysql_close(m);
+		return NULL;
+	}
+	return m;
 }

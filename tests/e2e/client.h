@@ -108,6 +108,12 @@ long long cl_create_course(const char *name, int capacity, int credits);
 /* Run `$FLACON_BIN` with the arguments (each shell-quoted); exit status. */
 int cl_flacon(const char *args);
 
+/* A connection to the stack's database ($FLACON_TEST_DB_DIR), as the
+ * workers use it; NULL (and a failed CHECK) when it cannot connect. Close
+ * with mysql_close. */
+struct st_mysql;
+struct st_mysql *cl_db_open(void);
+
 /* ---- Reading answers ----------------------------------------------------- */
 
 /* The body parsed strictly as JSON (NULL when it is not JSON). Free with

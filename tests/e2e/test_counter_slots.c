@@ -13,21 +13,6 @@
 #include "client.h"
 #include "test.h"
 
-/* A connection to the stack's database, as the workers use it. */
-static MYSQL *db_open(void)
-{
-	const char *dir = getenv("FLACON_TEST_DB_DIR");
-	char sock[512];
-	snprintf(sock, sizeof sock, "%s/mysqld.sock", dir ? dir : "/nonexistent");
-	MYSQL *m = mysql_init(NULL);
-	if (m && !mysql_real_connect(m, "localhost", "flacon", NULL, "flacon", 0, sock, 0)) {
-		CHECK_MSG(0, "connect to %s: %s", sock, mysql_error(m));
-		mysql_close(m);
-		return NULL;
-	}
-	return m;
-}
-
 /* The first column of the first row of sql, as an integer (-1: none). */
 static long long db_int(MYSQL *m, const char *sql)
 {
@@ -98,7 +83,7 @@ static long long page_total(void)
 
 TEST(test_article_total_is_the_sum_of_the_counter_slots)
 {
-	MYSQL *m = db_open();
+	MYSQL *m = cl_db_open();
 	if (!m)
 		return;
 	cl_ensure_articles(3);
@@ -125,7 +110,7 @@ TEST(test_article_total_is_the_sum_of_the_counter_slots)
 
 TEST(test_article_total_stays_exact_through_creates_deletes_and_deleteuser)
 {
-	MYSQL *m = db_open();
+	MYSQL *m = cl_db_open();
 	if (!m)
 		return;
 	struct browser b;

@@ -318,20 +318,6 @@ TEST(test_lone_surrogate_escapes_in_json_are_400_and_a_pair_is_accepted)
 
 /* ---- password hashes follow the parameters ---- */
 
-static MYSQL *db_open(void)
-{
-	const char *dir = getenv("FLACON_TEST_DB_DIR");
-	char sock[512];
-	snprintf(sock, sizeof sock, "%s/mysqld.sock", dir ? dir : "/nonexistent");
-	MYSQL *m = mysql_init(NULL);
-	if (m && !mysql_real_connect(m, "localhost", "flacon", NULL, "flacon", 0, sock, 0)) {
-		CHECK_MSG(0, "connect to %s: %s", sock, mysql_error(m));
-		mysql_close(m);
-		return NULL;
-	}
-	return m;
-}
-
 /* UPDATE user SET password = ? WHERE username = ? (bound values), or
  * read it back when set is NULL into out. */
 static bool user_password(MYSQL *m, const char *name, const char *set, char *out, size_t n)
@@ -374,7 +360,7 @@ static bool user_password(MYSQL *m, const char *name, const char *set, char *out
 
 TEST(test_login_rehashes_a_password_stored_with_weaker_parameters)
 {
-	MYSQL *m = db_open();
+	MYSQL *m = cl_db_open();
 	if (!m)
 		return;
 	struct browser b;

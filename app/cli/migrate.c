@@ -646,8 +646,9 @@ static size_t statement_end(const char *s, size_t n)
 	return n;
 }
 
-/* True when s[0..n) holds only whitespace and comments. */
-static bool only_comments(const char *s, size_t n)
+/* Offset of the first character of s[0..n) that is neither whitespace nor
+ * in a comment. */
+static size_t first_code(const char *s, size_t n)
 {
 	size_t i = 0;
 	while (i < n) {
@@ -662,10 +663,16 @@ static bool only_comments(const char *s, size_t n)
 				i++;
 			i += 2;
 		} else {
-			return false;
+			break;
 		}
 	}
-	return true;
+	return i < n ? i : n;
+}
+
+/* True when s[0..n) holds only whitespace and comments. */
+static bool only_comments(const char *s, size_t n)
+{
+	return first_code(s, n) >= n;
 }
 
 /* The statement's text on one line (whitespace runs made one space), cut
@@ -699,28 +706,6 @@ static void one_line(const char *s, size_t n, char *out, size_t outlen)
 	out[o] = '\0';
 }
 
-/* Offset of the first character of s[0..n) that is neither whitespace nor
- * in a comment. */
-static size_t first_code(const char *s, size_t n)
-{
-	size_t i = 0;
-	while (i < n) {
-		if (isspace((unsigned char)s[i])) {
-			i++;
-		} else if ((s[i] == '-' && i + 1 < n && s[i + 1] == '-') || s[i] == '#') {
-			while (i < n && s[i] != '\n')
-				i++;
-		} else if (s[i] == '/' && i + 1 < n && s[i + 1] == '*') {
-			i += 2;
-			while (i + 1 < n && !(s[i] == '*' && s[i + 1] == '/'))
-				i++;
-			i += 2;
-		} else {
-			break;
-		}
-	}
-	return i < n ? i : n;
-}
 
 static unsigned count_lines(const char *s, size_t n)
 {

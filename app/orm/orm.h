@@ -90,7 +90,8 @@ struct orm_bytes {
 /* Column flags (.flags = ORM_PK | ORM_AUTOINC ...). Columns are nullable
  * unless ORM_NOT_NULL or ORM_PK, as in SQLAlchemy. */
 enum {
-	ORM_PK = 1u << 0,       /* primary key (one integer column per model) */
+	ORM_PK = 1u << 0,       /* primary key (one integer column per model;
+				 * several foreign keys in a plain Table) */
 	ORM_AUTOINC = 1u << 1,  /* AUTO_INCREMENT; the new id is written back */
 	ORM_NOT_NULL = 1u << 2, /* nullable=False */
 	ORM_UNIQUE = 1u << 3,   /* unique=True: UNIQUE KEY uq_<table>_<col> */
@@ -233,7 +234,8 @@ struct orm_model {
 	/* Derived by orm_registry_init(). */
 	bool ready;
 	unsigned rank;  /* FK depth: parents have lower ranks */
-	const struct orm_column *pk;
+	const struct orm_column *pk; /* NULL for a plain table (composite key) */
+	const struct orm_column *pk_lead; /* the first primary key column */
 	struct orm_index *indexes; /* column-level and table-level, named */
 	size_t nindexes;
 	struct orm_fk *fks;
@@ -439,6 +441,29 @@ int64_t orm_pk(const void *obj);
 		.rels = m##_rels_,                                                         \
 		.nrels = sizeof m##_rels_ / sizeof m##_rels_[0] - 1,                       \
 		__VA_ARGS__}
+
+/* A plain Table with no mapped class — SQLAlchemy's
+ *   comment_user = db.Table("comment_user",
+ *       db.Column("comment_id", db.ForeignKey("comment.id"), primary_key=True),
+ *       db.Column("user_id", db.ForeignKey("user.id"), primary_key=True))
+ * is
+ *   #define COMMENT_USER_COLUMNS(X) \
+ *     X(comment_user, comment_id, ORM_INTEGER, .flags = ORM_PK, .fk = "comment.id") \
+ *     X(comment_user, user_id, ORM_INTEGER, .flags = ORM_PK, .fk = "user.id")
+ *   ORM_TABLE_DECLARE(comment_user, COMMENT_USER_COLUMNS)   // models.h
+ *   ORM_TABLE_DEFINE(comment_user, COMMENT_USER_COLUMNS)    // models.c
+ * and goes in the registry like a model. Its primary key is every ORM_PK
+ * column (all foreign keys); it serves as a many-to-many .secondary. It
+ * has no typed helpers: orm_new, orm_get and orm_query refuse it
+ * (ORM_MISUSE); its rows are written by orm_append / orm_remove. */
+#define ORM_TABLE_DECLARE(m, COLS)                                                         \
+	struct m {                                                                         \
+		struct orm_obj orm;                                                        \
+		COLS(ORM_X_FIELD)                                                          \
+	};                                                                                 \
+	enum { COLS(ORM_X_COLENUM) m##_ncols };                                            \
+	extern struct orm_model m##_model;
+#define ORM_TABLE_DEFINE(m, COLS, ...) ORM_MODEL_DEFINE(m, COLS, ORM_NO_RELS, __VA_ARGS__)
 
 /* The descriptors of a column / relationship of a declared model. */
 #define ORM_COL(m, fname) (&m##_model.columns[m##_col_##fname])

@@ -218,6 +218,9 @@ struct orm_query *orm_query(struct orm_session *s, const struct orm_model *m)
 	if (!m || !m->ready) {
 		q->err = ORM_MISUSE;
 		q->why = "model not initialised (orm_registry_init)";
+	} else if (!m->pk) {
+		q->err = ORM_MISUSE;
+		q->why = "a plain table is no mapped class: query through its relationship";
 	}
 	return q;
 }

@@ -207,6 +207,7 @@ static int resolve_columns(struct orm_registry *r, struct orm_model *m, char *er
 		FAIL("model %s: more than %d relationships", t, ORM_MAX_RELS);
 	if ((m->charset && !ident_ok(m->charset)) || (m->collation && !ident_ok(m->collation)))
 		FAIL("model %s: bad charset or collation", t);
+	unsigned npk = 0;
 	m->pk = NULL;
 	m->not_null_mask = 0;
 	m->qtable = arena_printf(&r->arena, "`%s`", t);
@@ -220,11 +221,10 @@ static int resolve_columns(struct orm_registry *r, struct orm_model *m, char *er
 			FAIL("%s.%s: duplicate column", t, c->name);
 		c->qname = arena_printf(&r->arena, "`%s`.`%s`", t, c->name);
 		if (c->flags & ORM_PK) {
-			if (m->pk)
-				FAIL("%s: one primary key column only", t);
 			if (!orm_type_is_int(c->type))
 				FAIL("%s.%s: the primary key must be an integer", t, c->name);
-			m->pk = c;
+			if (!npk++)
+				m->pk = c;
 		}
 		if ((c->flags & ORM_AUTOINC) && !(c->flags & ORM_PK))
 			FAIL("%s.%s: autoincrement needs primary_key", t, c->name);
@@ -241,6 +241,20 @@ static int resolve_columns(struct orm_registry *r, struct orm_model *m, char *er
 	}
 	if (!m->pk)
 		FAIL("%s: no primary key", t);
+	m->pk_lead = m->pk;
+	if (npk > 1) {
+		/* A composite key: a plain association Table (a secondary), no
+		 * mapped class. Its key columns are the foreign keys. */
+		if (m->nrels)
+			FAIL("%s: a table with a composite primary key has no relationships", t);
+		for (size_t i = 0; i < m->ncolumns; i++) {
+			const struct orm_column *c = &m->columns[i];
+			if ((c->flags & ORM_PK) && (!c->fk || (c->flags & ORM_AUTOINC)))
+				FAIL("%s.%s: a composite primary key is made of foreign keys", t,
+				     c->name);
+		}
+		m->pk = NULL;
+	}
 	for (size_t i = 0; i < m->nrels; i++) {
 		m->rels[i].model = m;
 		m->rels[i].index = (unsigned)i;
@@ -313,7 +327,7 @@ static int resolve_fks_and_indexes(struct orm_registry *r, struct orm_model *m, 
 	 * that index here keeps the metadata equal to information_schema. */
 	for (size_t i = 0; i < m->nfks; i++) {
 		const struct orm_column *c = m->fks[i].column;
-		bool covered = c == m->pk;
+		bool covered = c == m->pk_lead;
 		for (size_t k = 0; k < m->nindexes && !covered; k++)
 			covered = m->indexes[k].columns[0] == c;
 		if (covered)
@@ -409,6 +423,9 @@ static int resolve_rel(struct orm_registry *r, struct orm_model *m, struct orm_r
 	int count = 0;
 	if (!tg || !orm_registry_find(r, model_table(tg)))
 		FAIL("%s.%s: target model not in the registry", t, rel->name);
+	if (!tg->pk)
+		FAIL("%s.%s: %s is a plain table, not a mapped class; use it as a secondary", t,
+		     rel->name, model_table(tg));
 	rel->sec = NULL;
 	rel->sec_local = rel->sec_remote = NULL;
 	if (rel->kind == ORM_MANY_TO_MANY) {
@@ -499,6 +516,11 @@ static int build_sql(struct orm_registry *r, struct orm_model *m)
 		buf_puts(&b, m->columns[i].qname);
 	}
 	m->select_list = arena_strdup(&r->arena, b.p);
+	if (!m->pk) { /* a plain table: no get, no delete by identity */
+		buf_free(&b);
+		m->sql_get = m->sql_delete = NULL;
+		return m->select_list ? 0 : ORM_NOMEM;
+	}
 	buf_reset(&b);
 	buf_printf(&b, "SELECT %s FROM %s WHERE %s = ?", m->select_list, m->qtable, m->pk->qname);
 	m->sql_get = arena_strdup(&r->arena, b.p);
@@ -674,7 +696,11 @@ int orm_create_table_sql(const struct orm_model *m, bool if_not_exists, struct b
 		orm_column_sql(&m->columns[i], out);
 		buf_puts(out, ",\n");
 	}
-	buf_printf(out, "  PRIMARY KEY (`%s`)", m->pk->name);
+	buf_puts(out, "  PRIMARY KEY (");
+	for (size_t i = 0, k = 0; i < m->ncolumns; i++)
+		if (m->columns[i].flags & ORM_PK)
+			buf_printf(out, "%s`%s`", k++ ? ", " : "", m->columns[i].name);
+	buf_putc(out, ')');
 	for (size_t i = 0; i < m->nindexes; i++) {
 		const struct orm_index *x = &m->indexes[i];
 		buf_printf(out, ",\n  %sKEY `%s` (", x->unique ? "UNIQUE " : "", x->name);

@@ -155,7 +155,7 @@ void orm_idmap_remove(struct orm_session *s, struct orm_obj *o)
 
 void *orm_new(struct orm_session *s, const struct orm_model *m)
 {
-	if (!m->ready)
+	if (!m->ready || !m->pk) /* a plain table has no mapped class */
 		return NULL;
 	struct orm_obj *o = arena_calloc(s->arena, 1, m->size);
 	void *snap = arena_alloc(s->arena, m->size);
@@ -1116,6 +1116,8 @@ int orm_get(struct orm_session *s, const struct orm_model *m, int64_t id, void *
 	*out = NULL;
 	if (!m->ready)
 		return orm_fail(s, ORM_MISUSE, "%s: registry not initialised", m->name);
+	if (!m->pk)
+		return orm_fail(s, ORM_MISUSE, "%s: a plain table has no identity", m->name);
 	struct orm_obj *o = orm_idmap_find(s, m, id);
 	if (o && !o->expired) {
 		if (o->state != ORM_DELETED)

@@ -181,34 +181,17 @@ static const char *take_notice(struct request *req, struct response *resp, const
 	return NULL;
 }
 
-/* Percent-encode s for a query value, in the arena. */
-static char *url_encode(struct arena *a, const char *s)
+/* A query value keeps the RFC 3986 unreserved bytes, and '/'. */
+static bool query_keep(unsigned char c)
 {
-	static const char hex[] = "0123456789ABCDEF";
-	size_t n = strlen(s);
-	char *out = arena_alloc(a, 3 * n + 1);
-	if (!out)
-		return NULL;
-	size_t o = 0;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-		    strchr("-_.~/", c)) {
-			out[o++] = (char)c;
-		} else {
-			out[o++] = '%';
-			out[o++] = hex[c >> 4];
-			out[o++] = hex[c & 15];
-		}
-	}
-	out[o] = '\0';
-	return out;
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+	       (c && strchr("-_.~/", c));
 }
 
 int site_redirect_login(struct request *req, struct response *resp)
 {
 	const char *next = req->uri && *req->uri ? req->uri : "/";
-	char *enc = url_encode(req->arena, next);
+	char *enc = text_percent_encode(req->arena, next, strlen(next), query_keep);
 	char *loc = enc ? arena_printf(req->arena, "/login?next=%s", enc) : NULL;
 	if (!loc)
 		return -1;
@@ -225,6 +208,12 @@ const char *site_form_str(struct request *req, const char *name)
 	return p->value;
 }
 
+/* A local redirect target keeps its bytes but spaces and non-ASCII. */
+static bool next_keep(unsigned char c)
+{
+	return c < 0x80 && c != ' ';
+}
+
 const char *site_safe_next(struct request *req, const char *next)
 {
 	if (!next || next[0] != '/' || next[1] == '/' || next[1] == '\\')
@@ -238,22 +227,8 @@ const char *site_safe_next(struct request *req, const char *next)
 	}
 	if (!extra)
 		return next;
-	static const char hex[] = "0123456789ABCDEF";
-	char *out = arena_alloc(req->arena, strlen(next) + extra + 1);
-	if (!out)
-		return "/";
-	size_t o = 0;
-	for (const unsigned char *p = (const unsigned char *)next; *p; p++) {
-		if (*p >= 0x80 || *p == ' ') {
-			out[o++] = '%';
-			out[o++] = hex[*p >> 4];
-			out[o++] = hex[*p & 15];
-		} else {
-			out[o++] = (char)*p;
-		}
-	}
-	out[o] = '\0';
-	return out;
+	const char *out = text_percent_encode(req->arena, next, strlen(next), next_keep);
+	return out ? out : "/";
 }
 
 const char *site_count(struct request *req, int64_t n, const char *one, const char *many)

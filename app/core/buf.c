@@ -64,24 +64,45 @@ int buf_printf(struct buf *b, const char *fmt, ...)
 	return 0;
 }
 
+/* The entity of each byte HTML escapes, and its length beyond the byte. */
+static const char *const html_entity[256] = {
+	['&'] = "&amp;", ['<'] = "&lt;", ['>'] = "&gt;", ['"'] = "&quot;", ['\''] = "&#39;",
+};
+static const unsigned char html_extra[256] = {
+	['&'] = 4, ['<'] = 3, ['>'] = 3, ['"'] = 5, ['\''] = 4,
+};
+
+size_t buf_html_len(const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t len = n;
+	for (size_t i = 0; i < n; i++)
+		len += html_extra[u[i]];
+	return len;
+}
+
 int buf_append_html(struct buf *b, const char *s, size_t n)
 {
-	size_t start = 0;
+	size_t len = buf_html_len(s, n);
+	if (len == n)
+		return buf_append(b, s, n);
+	if (buf_reserve(b, len) < 0)
+		return -1;
+	const unsigned char *u = (const unsigned char *)s;
+	char *w = b->p + b->n;
 	for (size_t i = 0; i < n; i++) {
-		const char *rep;
-		switch (s[i]) {
-		case '&': rep = "&amp;"; break;
-		case '<': rep = "&lt;"; break;
-		case '>': rep = "&gt;"; break;
-		case '"': rep = "&quot;"; break;
-		case '\'': rep = "&#39;"; break;
-		default: continue;
+		const char *e = html_entity[u[i]];
+		if (!e) {
+			*w++ = (char)u[i];
+			continue;
 		}
-		if (buf_append(b, s + start, i - start) < 0 || buf_puts(b, rep) < 0)
-			return -1;
-		start = i + 1;
+		size_t k = html_extra[u[i]] + 1u;
+		memcpy(w, e, k);
+		w += k;
 	}
-	return buf_append(b, s + start, n - start);
+	b->n += len;
+	b->p[b->n] = '\0';
+	return 0;
 }
 
 void buf_reset(struct buf *b)

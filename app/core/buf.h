@@ -22,8 +22,12 @@ int buf_puts(struct buf *b, const char *s);
 int buf_putc(struct buf *b, char c);
 int buf_printf(struct buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-/* Append s with &, <, >, ", ' replaced by HTML entities. */
+/* Append s with &, <, >, ", ' replaced by HTML entities (&amp; &lt; &gt;
+ * &quot; &#39;), the framework's one HTML escaper (the templates' {{x}}).
+ * Returns 0 or -1 (out of memory). */
 int buf_append_html(struct buf *b, const char *s, size_t n);
+/* The length s[0..n) takes once buf_append_html has escaped it. */
+size_t buf_html_len(const char *s, size_t n);
 /* Forget the contents, keep the allocation. */
 void buf_reset(struct buf *b);
 void buf_free(struct buf *b);

@@ -168,22 +168,19 @@ void http_date(time_t t, char *out, size_t n)
 
 /* Cookie values: RFC 6265 cookie-octets pass, everything else (and '%')
  * is percent-encoded so that any value round-trips through req_cookie. */
+static bool cookie_octet(unsigned char c)
+{
+	return c >= 0x21 && c < 0x7f && c != '"' && c != ',' && c != ';' && c != '\\' &&
+	       c != '%';
+}
+
 static int append_cookie_value(struct buf *b, const char *v)
 {
-	static const char hex[] = "0123456789ABCDEF";
-	for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
-		unsigned char c = *p;
-		bool plain = c >= 0x21 && c < 0x7f && c != '"' && c != ',' && c != ';' &&
-			     c != '\\' && c != '%';
-		if (plain) {
-			if (buf_putc(b, (char)c) < 0)
-				return -1;
-		} else {
-			char e[3] = {'%', hex[c >> 4], hex[c & 15]};
-			if (buf_append(b, e, 3) < 0)
-				return -1;
-		}
-	}
+	size_t n = strlen(v), len = text_percent_encode_to(NULL, v, n, cookie_octet);
+	if (buf_reserve(b, len) < 0)
+		return -1;
+	b->n += text_percent_encode_to(b->p + b->n, v, n, cookie_octet);
+	b->p[b->n] = '\0';
 	return 0;
 }
 

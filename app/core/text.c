@@ -59,6 +59,39 @@ static int hexval(unsigned char c)
 	return -1;
 }
 
+size_t text_percent_encode_to(char *out, const char *s, size_t n, text_keep_fn keep)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t o = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (keep(c)) {
+			if (out)
+				out[o] = (char)c;
+			o++;
+		} else {
+			if (out) {
+				out[o] = '%';
+				out[o + 1] = hex[c >> 4];
+				out[o + 2] = hex[c & 15];
+			}
+			o += 3;
+		}
+	}
+	return o;
+}
+
+char *text_percent_encode(struct arena *a, const char *s, size_t n, text_keep_fn keep)
+{
+	size_t len = text_percent_encode_to(NULL, s, n, keep);
+	char *out = arena_alloc(a, len + 1);
+	if (!out)
+		return NULL;
+	text_percent_encode_to(out, s, n, keep);
+	out[len] = '\0';
+	return out;
+}
+
 char *percent_decode(struct arena *a, const char *s, size_t n, bool plus_is_space,
 		     size_t *out_len)
 {

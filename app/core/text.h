@@ -40,6 +40,17 @@ size_t utf8_count(const char *s, size_t n);
 char *percent_decode(struct arena *a, const char *s, size_t n, bool plus_is_space,
 		     size_t *out_len);
 
+/* Which bytes percent-encoding leaves as they are: keep(c) true keeps c. */
+typedef bool (*text_keep_fn)(unsigned char c);
+
+/* Percent-encode s[0..n): every byte keep() refuses becomes %XX (upper-case
+ * hex), the others stay. Writes the result to out when out is not NULL (no
+ * terminator; room for the returned length) and returns its length, so a
+ * first call with out == NULL measures. */
+size_t text_percent_encode_to(char *out, const char *s, size_t n, text_keep_fn keep);
+/* The same as a NUL-terminated copy in the arena; NULL when out of memory. */
+char *text_percent_encode(struct arena *a, const char *s, size_t n, text_keep_fn keep);
+
 /* Parse a query string or form body ("a=1&b=%20x") into out. Empty pairs are
  * skipped; a pair without '=' has an empty value. Returns 0, or -1 on a bad
  * encoding (out is then left empty), -2 on out of memory. */

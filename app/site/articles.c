@@ -399,20 +399,20 @@ int users_show(struct request *req, struct response *resp)
 static int api_page(struct response *resp, const struct orm_pagination *p,
 		    const struct orm_rows *rows)
 {
-	struct site_jw w;
-	site_jw_start(&w, resp);
-	site_jw_object(&w);
-	site_jw_key(&w, "items");
-	site_jw_array(&w);
+	struct web_jw w;
+	web_jw_start(&w, resp);
+	web_jw_object(&w);
+	web_jw_key(&w, "items");
+	web_jw_array(&w);
 	for (size_t i = 0; i < rows->nrows; i++) {
 		const struct orm_value *v = list_row(rows, i);
 		site_jw_article(&w, v[AL_ID].i, v[AL_TITLE].s.p, NULL, v[AL_PDATETIME].i,
 				v[AL_CLICKS].i, v[AL_USER_ID].i, v[AL_USERNAME].s.p);
 	}
-	site_jw_array_end(&w);
+	web_jw_array_end(&w);
 	site_jw_pagination(&w, p);
-	site_jw_object_end(&w);
-	return site_jw_finish(&w, resp, 200);
+	web_jw_object_end(&w);
+	return web_jw_finish(&w, resp, 200);
 }
 
 int api_articles_list(struct request *req, struct response *resp)
@@ -435,11 +435,11 @@ int api_articles_show(struct request *req, struct response *resp)
 		return site_orm_error(req, resp, rc);
 	if (!v)
 		return not_found(req, resp);
-	struct site_jw w;
-	site_jw_start(&w, resp);
+	struct web_jw w;
+	web_jw_start(&w, resp);
 	site_jw_article(&w, v[AD_ID].i, v[AD_TITLE].s.p, v[AD_CONTENT].s.p, v[AD_PDATETIME].i,
 			v[AD_CLICKS].i, v[AD_USER_ID].i, v[AD_USERNAME].s.p);
-	return site_jw_finish(&w, resp, 200);
+	return web_jw_finish(&w, resp, 200);
 }
 
 int api_articles_create(struct request *req, struct response *resp)
@@ -460,11 +460,11 @@ int api_articles_create(struct request *req, struct response *resp)
 	if (resp_header(resp, "Location", arena_printf(req->arena, "/api/articles/%lld", (long long)a->id)) < 0)
 		return -1;
 	struct user *me = site_user(req);
-	struct site_jw w;
-	site_jw_start(&w, resp);
+	struct web_jw w;
+	web_jw_start(&w, resp);
 	site_jw_article(&w, a->id, a->title, a->content, a->pdatetime, a->click_num, me->id,
 			me->username);
-	return site_jw_finish(&w, resp, 201);
+	return web_jw_finish(&w, resp, 201);
 }
 
 int api_articles_delete(struct request *req, struct response *resp)

@@ -274,19 +274,19 @@ int auth_logout(struct request *req, struct response *resp)
 /* Answer {id, username[, rdatetime]} with status. */
 static int user_json(struct response *resp, int status, struct user *u, bool with_date)
 {
-	struct site_jw w;
-	site_jw_start(&w, resp);
-	site_jw_object(&w);
-	site_jw_key(&w, "id");
-	site_jw_int(&w, u->id);
-	site_jw_key(&w, "username");
-	site_jw_str(&w, u->username);
+	struct web_jw w;
+	web_jw_start(&w, resp);
+	web_jw_object(&w);
+	web_jw_key(&w, "id");
+	web_jw_int(&w, u->id);
+	web_jw_key(&w, "username");
+	web_jw_str(&w, u->username);
 	if (with_date) {
-		site_jw_key(&w, "rdatetime");
-		site_jw_datetime(&w, u->rdatetime);
+		web_jw_key(&w, "rdatetime");
+		web_jw_datetime(&w, u->rdatetime);
 	}
-	site_jw_object_end(&w);
-	return site_jw_finish(&w, resp, status);
+	web_jw_object_end(&w);
+	return web_jw_finish(&w, resp, status);
 }
 
 int api_register(struct request *req, struct response *resp)

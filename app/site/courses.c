@@ -13,34 +13,34 @@
 
 
 /* A course as the API shows it; selected < 0 leaves "selected" out. */
-static void jw_course(struct site_jw *w, int64_t id, const char *cname, int64_t score,
+static void jw_course(struct web_jw *w, int64_t id, const char *cname, int64_t score,
 		      int64_t capacity, int64_t enrolled, int selected)
 {
-	site_jw_object(w);
-	site_jw_key(w, "id");
-	site_jw_int(w, id);
-	site_jw_key(w, "cname");
-	site_jw_str(w, cname);
-	site_jw_key(w, "score");
-	site_jw_int(w, score);
-	site_jw_key(w, "capacity");
-	site_jw_int(w, capacity);
-	site_jw_key(w, "enrolled");
-	site_jw_int(w, enrolled);
+	web_jw_object(w);
+	web_jw_key(w, "id");
+	web_jw_int(w, id);
+	web_jw_key(w, "cname");
+	web_jw_str(w, cname);
+	web_jw_key(w, "score");
+	web_jw_int(w, score);
+	web_jw_key(w, "capacity");
+	web_jw_int(w, capacity);
+	web_jw_key(w, "enrolled");
+	web_jw_int(w, enrolled);
 	if (selected >= 0) {
-		site_jw_key(w, "selected");
-		site_jw_bool(w, selected);
+		web_jw_key(w, "selected");
+		web_jw_bool(w, selected);
 	}
-	site_jw_object_end(w);
+	web_jw_object_end(w);
 }
 
 /* Answer one course item (the enrollment API) with status. */
 static int course_answer(struct response *resp, int status, const struct course *c, int selected)
 {
-	struct site_jw w;
-	site_jw_start(&w, resp);
+	struct web_jw w;
+	web_jw_start(&w, resp);
 	jw_course(&w, c->id, c->cname, c->score, c->capacity, c->enrolled, selected);
-	return site_jw_finish(&w, resp, status);
+	return web_jw_finish(&w, resp, status);
 }
 
 /* A course for pages (courses/show, courses/full), with its numbers in
@@ -229,11 +229,11 @@ int api_courses_list(struct request *req, struct response *resp)
 	int rc = load_course_list(req, &cl);
 	if (rc < 0)
 		return site_orm_error(req, resp, rc);
-	struct site_jw w;
-	site_jw_start(&w, resp);
-	site_jw_object(&w);
-	site_jw_key(&w, "items");
-	site_jw_array(&w);
+	struct web_jw w;
+	web_jw_start(&w, resp);
+	web_jw_object(&w);
+	web_jw_key(&w, "items");
+	web_jw_array(&w);
 	size_t k = 0;
 	for (size_t i = 0; i < cl.rows.nrows; i++) {
 		const struct orm_value *v = &cl.rows.v[i * cl.rows.ncols];
@@ -241,9 +241,9 @@ int api_courses_list(struct request *req, struct response *resp)
 		jw_course(&w, v[CO_ID].i, v[CO_CNAME].s.p, v[CO_SCORE].i, v[CO_CAPACITY].i,
 			  v[CO_ENROLLED].i, selected);
 	}
-	site_jw_array_end(&w);
-	site_jw_object_end(&w);
-	return site_jw_finish(&w, resp, 200);
+	web_jw_array_end(&w);
+	web_jw_object_end(&w);
+	return web_jw_finish(&w, resp, 200);
 }
 
 /* A course (*out NULL when there is none) with its students
@@ -294,33 +294,33 @@ int api_courses_show(struct request *req, struct response *resp)
 		return site_orm_error(req, resp, rc);
 	if (!c)
 		return site_api_error(resp, 404, "not_found", "No such course");
-	struct site_jw w;
-	site_jw_start(&w, resp);
-	site_jw_object(&w);
-	site_jw_key(&w, "id");
-	site_jw_int(&w, c->id);
-	site_jw_key(&w, "cname");
-	site_jw_str(&w, c->cname);
-	site_jw_key(&w, "score");
-	site_jw_int(&w, c->score);
-	site_jw_key(&w, "capacity");
-	site_jw_int(&w, c->capacity);
-	site_jw_key(&w, "enrolled");
-	site_jw_int(&w, c->enrolled);
-	site_jw_key(&w, "students");
-	site_jw_array(&w);
+	struct web_jw w;
+	web_jw_start(&w, resp);
+	web_jw_object(&w);
+	web_jw_key(&w, "id");
+	web_jw_int(&w, c->id);
+	web_jw_key(&w, "cname");
+	web_jw_str(&w, c->cname);
+	web_jw_key(&w, "score");
+	web_jw_int(&w, c->score);
+	web_jw_key(&w, "capacity");
+	web_jw_int(&w, c->capacity);
+	web_jw_key(&w, "enrolled");
+	web_jw_int(&w, c->enrolled);
+	web_jw_key(&w, "students");
+	web_jw_array(&w);
 	for (size_t i = 0; i < students->n; i++) {
 		struct student *s = student_at(students, i);
-		site_jw_object(&w);
-		site_jw_key(&w, "id");
-		site_jw_int(&w, s->id);
-		site_jw_key(&w, "sname");
-		site_jw_str(&w, s->sname);
-		site_jw_object_end(&w);
+		web_jw_object(&w);
+		web_jw_key(&w, "id");
+		web_jw_int(&w, s->id);
+		web_jw_key(&w, "sname");
+		web_jw_str(&w, s->sname);
+		web_jw_object_end(&w);
 	}
-	site_jw_array_end(&w);
-	site_jw_object_end(&w);
-	return site_jw_finish(&w, resp, 200);
+	web_jw_array_end(&w);
+	web_jw_object_end(&w);
+	return web_jw_finish(&w, resp, 200);
 }
 
 enum enroll_result { ENROLL_NEW, ENROLL_ALREADY, ENROLL_FULL, ENROLL_NO_COURSE, ENROLL_DROPPED,
@@ -572,20 +572,20 @@ int api_me_courses(struct request *req, struct response *resp)
 	if (rc < 0)
 		return site_orm_error(req, resp, rc);
 	int64_t credits = 0;
-	struct site_jw w;
-	site_jw_start(&w, resp);
-	site_jw_object(&w);
-	site_jw_key(&w, "items");
-	site_jw_array(&w);
+	struct web_jw w;
+	web_jw_start(&w, resp);
+	web_jw_object(&w);
+	web_jw_key(&w, "items");
+	web_jw_array(&w);
 	for (size_t i = 0; i < rows.nrows; i++) {
 		const struct orm_value *v = &rows.v[i * rows.ncols];
 		credits += v[CO_SCORE].i;
 		jw_course(&w, v[CO_ID].i, v[CO_CNAME].s.p, v[CO_SCORE].i, v[CO_CAPACITY].i,
 			  v[CO_ENROLLED].i, 1);
 	}
-	site_jw_array_end(&w);
-	site_jw_key(&w, "total_credits");
-	site_jw_int(&w, credits);
-	site_jw_object_end(&w);
-	return site_jw_finish(&w, resp, 200);
+	web_jw_array_end(&w);
+	web_jw_key(&w, "total_credits");
+	web_jw_int(&w, credits);
+	web_jw_object_end(&w);
+	return web_jw_finish(&w, resp, 200);
 }

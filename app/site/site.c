@@ -140,74 +140,6 @@ int site_fail(struct request *req, struct response *resp, int status, const char
 	return 0;
 }
 
-/* RFC 8259 forbids raw control characters inside strings; json-c's strict
- * mode lets some through, so look for them first. */
-static bool json_raw_control_in_string(const char *s, size_t n)
-{
-	bool in_string = false;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (in_string) {
-			if (c < 0x20)
-				return true;
-			if (c == '\\')
-				i++;
-			else if (c == '"')
-				in_string = false;
-		} else if (c == '"') {
-			in_string = true;
-		}
-	}
-	return false;
-}
-
-static int hex4(const char *s)
-{
-	int v = 0;
-	for (int i = 0; i < 4; i++) {
-		char c = s[i];
-		int d = c >= '0' && c <= '9' ? c - '0'
-			: c >= 'a' && c <= 'f' ? c - 'a' + 10
-			: c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-		if (d < 0)
-			return -1;
-		v = v << 4 | d;
-	}
-	return v;
-}
-
-/* SPEC 7: a \u escape that is half of a surrogate pair without its other
- * half is invalid UTF-16, so invalid text (json-c would store U+FFFD). Runs
- * on JSON json-c accepted, so every backslash is inside a string. */
-static bool json_lone_surrogate(const char *s, size_t n)
-{
-	bool want_low = false; /* the previous escape was a high surrogate */
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] != '\\') {
-			if (want_low)
-				return true;
-			continue;
-		}
-		if (i + 1 >= n)
-			return want_low;
-		if (s[i + 1] != 'u') {
-			if (want_low)
-				return true;
-			i++; /* \" \\ \n ...: the escaped byte is not special */
-			continue;
-		}
-		int u = i + 6 <= n ? hex4(s + i + 2) : -1;
-		if (u < 0)
-			return false; /* json-c refused it already */
-		bool high = u >= 0xD800 && u <= 0xDBFF, low = u >= 0xDC00 && u <= 0xDFFF;
-		if (want_low != low)
-			return true;
-		want_low = high;
-		i += 5;
-	}
-	return want_low;
-}
-
 static bool writes_body(const char *method)
 {
 	return !strcmp(method, "POST") || !strcmp(method, "PUT") || !strcmp(method, "DELETE");
@@ -221,28 +153,13 @@ static int site_before(struct request *req, struct response *resp)
 	struct site_req *sr = site_req(req);
 	unsigned flags = req->route->flags;
 	if ((flags & ROUTE_API) && writes_body(req->method) && req->body_len) {
-		if (!utf8_valid(req->body, req->body_len)) {
-			site_fail(req, resp, 400, "The body is not valid UTF-8.");
-			return 1;
-		}
-		struct json_tokener *tok = json_tokener_new();
-		if (!tok)
+		json_object *obj;
+		const char *why;
+		int rc = web_json_body(req, &obj, &why);
+		if (rc < 0)
 			return -1;
-		json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-		json_object *obj = json_tokener_parse_ex(tok, req->body, (int)req->body_len);
-		enum json_tokener_error jerr = json_tokener_get_error(tok);
-		size_t used = json_tokener_get_parse_end(tok);
-		json_tokener_free(tok);
-		bool trailing = false;
-		for (size_t i = used; obj && i < req->body_len; i++)
-			if (!strchr(" \t\r\n", req->body[i]))
-				trailing = true;
-		if (!obj || jerr != json_tokener_success || trailing ||
-		    json_raw_control_in_string(req->body, req->body_len) ||
-		    json_lone_surrogate(req->body, req->body_len) ||
-		    !json_object_is_type(obj, json_type_object)) {
-			json_object_put(obj);
-			site_fail(req, resp, 400, "The body must be one JSON object.");
+		if (rc) {
+			site_fail(req, resp, 400, why);
 			return 1;
 		}
 		sr->body = obj;

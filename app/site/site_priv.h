@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "core/http.h"
+#include "web/web.h"
 #include "orm/orm.h"
 #include "site/models.h"
 
@@ -120,43 +121,16 @@ int site_paginate_rows(struct orm_query *q, struct orm_query *count_q, int64_t p
  * to select next to a page of articles (O(1) total, same statement). */
 const struct orm_expr *site_article_total(struct orm_session *s);
 
-/* ---- JSON answers written straight into the response body ----
- * A small writer for API answers: no json-c tree in between. Strings are
- * escaped as json-c does (", \, control characters; UTF-8 passes). Keys
- * are trusted literals. Errors (out of memory) are kept and reported by
- * site_jw_finish(). */
-struct site_jw {
-	struct buf *b;
-	bool comma; /* a value was written at this level: the next one needs ',' */
-	bool err;
-};
-/* Start a JSON answer in resp (its body is reset). */
-void site_jw_start(struct site_jw *w, struct response *resp);
-void site_jw_object(struct site_jw *w);
-void site_jw_object_end(struct site_jw *w);
-void site_jw_array(struct site_jw *w);
-void site_jw_array_end(struct site_jw *w);
-/* The key of the next value, a literal without characters to escape. */
-void site_jw_key(struct site_jw *w, const char *key);
-void site_jw_str(struct site_jw *w, const char *s);
-void site_jw_strn(struct site_jw *w, const char *s, size_t n);
-void site_jw_int(struct site_jw *w, int64_t v);
-void site_jw_bool(struct site_jw *w, bool v);
-void site_jw_null(struct site_jw *w);
-/* A DATETIME as ISO 8601 UTC with Z. */
-void site_jw_datetime(struct site_jw *w, int64_t t);
-/* Finish the answer: status and content type. 0, or -1 when a write
- * failed. */
-int site_jw_finish(struct site_jw *w, struct response *resp, int status);
+/* ---- JSON answers (web_jw_*, web/web.h) ---- */
 
 /* The API's article: {id,title[,content],pdatetime,click_num,author:{id,
  * username}}; content NULL leaves it out (lists). */
-void site_jw_article(struct site_jw *w, int64_t id, const char *title, const char *content,
+void site_jw_article(struct web_jw *w, int64_t id, const char *title, const char *content,
 		     int64_t pdatetime, int64_t click_num, int64_t author_id,
 		     const char *author_name);
 /* The API fields of a pagination (page, per_page, total, pages, has_prev,
  * has_next, prev_num, next_num), inside the open object. */
-void site_jw_pagination(struct site_jw *w, const struct orm_pagination *p);
+void site_jw_pagination(struct web_jw *w, const struct orm_pagination *p);
 
 /* json_object_object_add for a literal key known to be new in obj: no copy
  * of the key, no lookup. */

@@ -181,34 +181,17 @@ static const char *take_notice(struct request *req, struct response *resp, const
 	return NULL;
 }
 
-/* Percent-encode s for a query value, in the arena. */
-static char *url_encode(struct arena *a, const char *s)
+/* A query value keeps the RFC 3986 unreserved bytes, and '/'. */
+static bool query_keep(unsigned char c)
 {
-	static const char hex[] = "0123456789ABCDEF";
-	size_t n = strlen(s);
-	char *out = arena_alloc(a, 3 * n + 1);
-	if (!out)
-		return NULL;
-	size_t o = 0;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-		    strchr("-_.~/", c)) {
-			out[o++] = (char)c;
-		} else {
-			out[o++] = '%';
-			out[o++] = hex[c >> 4];
-			out[o++] = hex[c & 15];
-		}
-	}
-	out[o] = '\0';
-	return out;
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+	       (c && strchr("-_.~/", c));
 }
 
 int site_redirect_login(struct request *req, struct response *resp)
 {
 	const char *next = req->uri && *req->uri ? req->uri : "/";
-	char *enc = url_encode(req->arena, next);
+	char *enc = text_percent_encode(req->arena, next, strlen(next), query_keep);
 	char *loc = enc ? arena_printf(req->arena, "/login?next=%s", enc) : NULL;
 	if (!loc)
 		return -1;
@@ -225,6 +208,12 @@ const char *site_form_str(struct request *req, const char *name)
 	return p->value;
 }
 
+/* A local redirect target keeps its bytes but spaces and non-ASCII. */
+static bool next_keep(unsigned char c)
+{
+	return c < 0x80 && c != ' ';
+}
+
 const char *site_safe_next(struct request *req, const char *next)
 {
 	if (!next || next[0] != '/' || next[1] == '/' || next[1] == '\\')
@@ -238,22 +227,8 @@ const char *site_safe_next(struct request *req, const char *next)
 	}
 	if (!extra)
 		return next;
-	static const char hex[] = "0123456789ABCDEF";
-	char *out = arena_alloc(req->arena, strlen(next) + extra + 1);
-	if (!out)
-		return "/";
-	size_t o = 0;
-	for (const unsigned char *p = (const unsigned char *)next; *p; p++) {
-		if (*p >= 0x80 || *p == ' ') {
-			out[o++] = '%';
-			out[o++] = hex[*p >> 4];
-			out[o++] = hex[*p & 15];
-		} else {
-			out[o++] = (char)*p;
-		}
-	}
-	out[o] = '\0';
-	return out;
+	const char *out = text_percent_encode(req->arena, next, strlen(next), next_keep);
+	return out ? out : "/";
 }
 
 const char *site_count(struct request *req, int64_t n, const char *one, const char *many)
@@ -303,18 +278,18 @@ out:
 
 int site_api_error(struct response *resp, int status, const char *code, const char *message)
 {
-	struct site_jw w;
+	struct web_jw w;
 	resp_clear(resp);
-	site_jw_start(&w, resp);
-	site_jw_object(&w);
-	site_jw_key(&w, "error");
-	site_jw_str(&w, code);
-	site_jw_key(&w, "message");
-	site_jw_str(&w, message);
-	site_jw_object_end(&w);
+	web_jw_start(&w, resp);
+	web_jw_object(&w);
+	web_jw_key(&w, "error");
+	web_jw_str(&w, code);
+	web_jw_key(&w, "message");
+	web_jw_str(&w, message);
+	web_jw_object_end(&w);
 	if (status == 503 && resp_header(resp, "Retry-After", "1") < 0)
 		return -1;
-	return site_jw_finish(&w, resp, status);
+	return web_jw_finish(&w, resp, status);
 }
 
 /* ---- the JSON writer ---- */
@@ -323,204 +298,6 @@ void site_ctx_add(json_object *obj, const char *key, json_object *val)
 {
 	json_object_object_add_ex(obj, key, val,
 				  JSON_C_OBJECT_ADD_KEY_IS_NEW | JSON_C_OBJECT_ADD_CONSTANT_KEY);
-}
-
-/* Room for n more bytes at the end of the answer, or NULL (remembered as
- * an error). Writers fill it, then jw_done() moves the end. */
-static char *jw_room(struct site_jw *w, size_t n)
-{
-	if (w->err || buf_reserve(w->b, n) < 0) {
-		w->err = true;
-		return NULL;
-	}
-	return w->b->p + w->b->n;
-}
-
-static void jw_done(struct site_jw *w, char *end)
-{
-	w->b->n = (size_t)(end - w->b->p);
-	w->b->p[w->b->n] = '\0';
-}
-
-/* One byte, after the separator the level needs. */
-static void jw_punct(struct site_jw *w, char c, bool comma_after)
-{
-	char *o = jw_room(w, 2);
-	if (!o)
-		return;
-	if (w->comma && c != '}' && c != ']')
-		*o++ = ',';
-	*o++ = c;
-	jw_done(w, o);
-	w->comma = comma_after;
-}
-
-void site_jw_start(struct site_jw *w, struct response *resp)
-{
-	buf_reset(&resp->body);
-	w->b = &resp->body;
-	w->comma = false;
-	w->err = false;
-}
-
-void site_jw_object(struct site_jw *w)
-{
-	jw_punct(w, '{', false);
-}
-
-void site_jw_object_end(struct site_jw *w)
-{
-	jw_punct(w, '}', true);
-}
-
-void site_jw_array(struct site_jw *w)
-{
-	jw_punct(w, '[', false);
-}
-
-void site_jw_array_end(struct site_jw *w)
-{
-	jw_punct(w, ']', true);
-}
-
-void site_jw_key(struct site_jw *w, const char *key)
-{
-	size_t n = strlen(key);
-	char *o = jw_room(w, n + 4);
-	if (!o)
-		return;
-	if (w->comma)
-		*o++ = ',';
-	*o++ = '"';
-	memcpy(o, key, n);
-	o += n;
-	*o++ = '"';
-	*o++ = ':';
-	jw_done(w, o);
-	w->comma = false;
-}
-
-/* Bytes that JSON strings escape (as json-c does: no "\/"), and the
- * length of each escape beyond the byte itself. */
-static const unsigned char jw_extra[256] = {
-	[0x00] = 5, [0x01] = 5, [0x02] = 5, [0x03] = 5, [0x04] = 5, [0x05] = 5, [0x06] = 5,
-	[0x07] = 5, ['\b'] = 1, ['\t'] = 1, ['\n'] = 1, [0x0b] = 5, ['\f'] = 1, ['\r'] = 1,
-	[0x0e] = 5, [0x0f] = 5, [0x10] = 5, [0x11] = 5, [0x12] = 5, [0x13] = 5, [0x14] = 5,
-	[0x15] = 5, [0x16] = 5, [0x17] = 5, [0x18] = 5, [0x19] = 5, [0x1a] = 5, [0x1b] = 5,
-	[0x1c] = 5, [0x1d] = 5, [0x1e] = 5, [0x1f] = 5, ['"'] = 1, ['\\'] = 1,
-};
-
-void site_jw_strn(struct site_jw *w, const char *s, size_t n)
-{
-	static const char hex[] = "0123456789abcdef";
-	const unsigned char *u = (const unsigned char *)s;
-	/* Measure first, so the buffer grows at most once. */
-	size_t len = n;
-	for (size_t i = 0; i < n; i++)
-		len += jw_extra[u[i]];
-	char *o = jw_room(w, len + 3);
-	if (!o)
-		return;
-	if (w->comma)
-		*o++ = ',';
-	*o++ = '"';
-	if (len == n) {
-		memcpy(o, s, n);
-		o += n;
-	} else {
-		for (size_t i = 0; i < n; i++) {
-			unsigned char c = u[i];
-			if (!jw_extra[c]) {
-				*o++ = (char)c;
-				continue;
-			}
-			*o++ = '\\';
-			switch (c) {
-			case '"': *o++ = '"'; break;
-			case '\\': *o++ = '\\'; break;
-			case '\b': *o++ = 'b'; break;
-			case '\f': *o++ = 'f'; break;
-			case '\n': *o++ = 'n'; break;
-			case '\r': *o++ = 'r'; break;
-			case '\t': *o++ = 't'; break;
-			default:
-				*o++ = 'u';
-				*o++ = '0';
-				*o++ = '0';
-				*o++ = hex[c >> 4];
-				*o++ = hex[c & 15];
-			}
-		}
-	}
-	*o++ = '"';
-	jw_done(w, o);
-	w->comma = true;
-}
-
-void site_jw_str(struct site_jw *w, const char *s)
-{
-	site_jw_strn(w, s ? s : "", s ? strlen(s) : 0);
-}
-
-void site_jw_int(struct site_jw *w, int64_t v)
-{
-	char tmp[20], *o = jw_room(w, 22);
-	if (!o)
-		return;
-	if (w->comma)
-		*o++ = ',';
-	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-	size_t k = sizeof tmp;
-	do {
-		tmp[--k] = (char)('0' + u % 10);
-		u /= 10;
-	} while (u);
-	if (v < 0)
-		*o++ = '-';
-	memcpy(o, tmp + k, sizeof tmp - k);
-	o += sizeof tmp - k;
-	jw_done(w, o);
-	w->comma = true;
-}
-
-/* A literal token (true, false, null). */
-static void jw_token(struct site_jw *w, const char *t, size_t n)
-{
-	char *o = jw_room(w, n + 1);
-	if (!o)
-		return;
-	if (w->comma)
-		*o++ = ',';
-	memcpy(o, t, n);
-	jw_done(w, o + n);
-	w->comma = true;
-}
-
-void site_jw_bool(struct site_jw *w, bool v)
-{
-	if (v)
-		jw_token(w, "true", 4);
-	else
-		jw_token(w, "false", 5);
-}
-
-void site_jw_null(struct site_jw *w)
-{
-	jw_token(w, "null", 4);
-}
-
-void site_jw_datetime(struct site_jw *w, int64_t t)
-{
-	char iso[21];
-	orm_datetime_iso(t, iso);
-	site_jw_strn(w, iso, 20);
-}
-
-int site_jw_finish(struct site_jw *w, struct response *resp, int status)
-{
-	resp->status = status;
-	resp->content_type = "application/json";
-	return w->err ? -1 : 0;
 }
 
 int site_orm_error(struct request *req, struct response *resp, int err)
@@ -687,30 +464,30 @@ int site_paginate_rows(struct orm_query *q, struct orm_query *count_q, int64_t p
 	return 0;
 }
 
-void site_jw_pagination(struct site_jw *w, const struct orm_pagination *p)
+void site_jw_pagination(struct web_jw *w, const struct orm_pagination *p)
 {
-	site_jw_key(w, "page");
-	site_jw_int(w, p->page);
-	site_jw_key(w, "per_page");
-	site_jw_int(w, p->per_page);
-	site_jw_key(w, "total");
-	site_jw_int(w, p->total);
-	site_jw_key(w, "pages");
-	site_jw_int(w, p->pages);
-	site_jw_key(w, "has_prev");
-	site_jw_bool(w, p->has_prev);
-	site_jw_key(w, "has_next");
-	site_jw_bool(w, p->has_next);
-	site_jw_key(w, "prev_num");
+	web_jw_key(w, "page");
+	web_jw_int(w, p->page);
+	web_jw_key(w, "per_page");
+	web_jw_int(w, p->per_page);
+	web_jw_key(w, "total");
+	web_jw_int(w, p->total);
+	web_jw_key(w, "pages");
+	web_jw_int(w, p->pages);
+	web_jw_key(w, "has_prev");
+	web_jw_bool(w, p->has_prev);
+	web_jw_key(w, "has_next");
+	web_jw_bool(w, p->has_next);
+	web_jw_key(w, "prev_num");
 	if (p->has_prev)
-		site_jw_int(w, p->prev_num);
+		web_jw_int(w, p->prev_num);
 	else
-		site_jw_null(w);
-	site_jw_key(w, "next_num");
+		web_jw_null(w);
+	web_jw_key(w, "next_num");
 	if (p->has_next)
-		site_jw_int(w, p->next_num);
+		web_jw_int(w, p->next_num);
 	else
-		site_jw_null(w);
+		web_jw_null(w);
 }
 
 /* ---- articles shared by pages and API ---- */
@@ -724,31 +501,31 @@ const struct orm_expr *site_article_total(struct orm_session *s)
 	return orm_scalar(s, orm_filter_by(q, "name", orm_str("articles")));
 }
 
-void site_jw_article(struct site_jw *w, int64_t id, const char *title, const char *content,
+void site_jw_article(struct web_jw *w, int64_t id, const char *title, const char *content,
 		     int64_t pdatetime, int64_t click_num, int64_t author_id,
 		     const char *author_name)
 {
-	site_jw_object(w);
-	site_jw_key(w, "id");
-	site_jw_int(w, id);
-	site_jw_key(w, "title");
-	site_jw_str(w, title);
+	web_jw_object(w);
+	web_jw_key(w, "id");
+	web_jw_int(w, id);
+	web_jw_key(w, "title");
+	web_jw_str(w, title);
 	if (content) {
-		site_jw_key(w, "content");
-		site_jw_str(w, content);
+		web_jw_key(w, "content");
+		web_jw_str(w, content);
 	}
-	site_jw_key(w, "pdatetime");
-	site_jw_datetime(w, pdatetime);
-	site_jw_key(w, "click_num");
-	site_jw_int(w, click_num);
-	site_jw_key(w, "author");
-	site_jw_object(w);
-	site_jw_key(w, "id");
-	site_jw_int(w, author_id);
-	site_jw_key(w, "username");
-	site_jw_str(w, author_name);
-	site_jw_object_end(w);
-	site_jw_object_end(w);
+	web_jw_key(w, "pdatetime");
+	web_jw_datetime(w, pdatetime);
+	web_jw_key(w, "click_num");
+	web_jw_int(w, click_num);
+	web_jw_key(w, "author");
+	web_jw_object(w);
+	web_jw_key(w, "id");
+	web_jw_int(w, author_id);
+	web_jw_key(w, "username");
+	web_jw_str(w, author_name);
+	web_jw_object_end(w);
+	web_jw_object_end(w);
 }
 
 /* ---- validation ---- */

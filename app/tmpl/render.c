@@ -143,42 +143,12 @@ static bool truthy(struct json_object *v)
 	return false;
 }
 
-/* Escape like buf_append_html(): & < > " ' become entities. Measures first
- * so the buffer grows at most once. */
+/* {{x}}: the core's HTML escaper, within the output limit. */
 static int put_html(struct rstate *st, const char *p, size_t n)
 {
-	static const char *const entity[256] = {
-		['&'] = "&amp;", ['<'] = "&lt;", ['>'] = "&gt;", ['"'] = "&quot;",
-		['\''] = "&#39;",
-	};
-	static const unsigned char extra[256] = {
-		['&'] = 4, ['<'] = 3, ['>'] = 3, ['"'] = 5, ['\''] = 4,
-	};
-	const unsigned char *u = (const unsigned char *)p;
-	size_t len = n;
-
-	for (size_t i = 0; i < n; i++)
-		len += extra[u[i]];
-	if (len == n)
-		return put(st, p, n);
-	if (st->out->n + len > st->limit)
+	if (st->out->n + buf_html_len(p, n) > st->limit)
 		return TMPL_ELIMIT;
-	if (buf_reserve(st->out, len) < 0)
-		return TMPL_ENOMEM;
-	char *w = st->out->p + st->out->n;
-	for (size_t i = 0; i < n; i++) {
-		const char *e = entity[u[i]];
-		if (!e) {
-			*w++ = (char)u[i];
-			continue;
-		}
-		size_t k = extra[u[i]] + 1u;
-		memcpy(w, e, k);
-		w += k;
-	}
-	st->out->n += len;
-	st->out->p[st->out->n] = '\0';
-	return 0;
+	return buf_append_html(st->out, p, n) < 0 ? TMPL_ENOMEM : 0;
 }
 
 /* The decimal digits of v at out (room for 20); returns their count. */

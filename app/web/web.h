@@ -1,6 +1,7 @@
 /* web.h — the web layer's whole public face: server-side sessions stored in
  * MariaDB (SPEC section 6), signed values, CSRF tokens for HTML forms,
- * Argon2id passwords and the security headers of SPEC section 7.
+ * Argon2id passwords, the security headers of SPEC section 7 and the JSON
+ * answer writer (web_jw_*).
  *
  * How an application wires it (see each function for the contract):
  *
@@ -23,6 +24,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <json.h>
 
@@ -218,5 +220,41 @@ bool web_password_needs_rehash(const char *hash);
  * statements counted on req->db since the caller last reset db->queries.
  * 0 or -1 (out of memory). */
 int web_security_headers(struct request *req, struct response *resp);
+
+/* ---- JSON answers written straight into the response body ------------
+ * A small writer for API answers: no json-c tree in between. Strings are
+ * escaped as json-c does (", \, control characters; UTF-8 passes). Keys
+ * are trusted literals. Errors (out of memory) are kept and reported by
+ * web_jw_finish(). */
+struct web_jw {
+	struct buf *b;
+	bool comma; /* a value was written at this level: the next one needs ',' */
+	bool err;
+};
+/* Start a JSON answer in resp (its body is reset). */
+void web_jw_start(struct web_jw *w, struct response *resp);
+void web_jw_object(struct web_jw *w);
+void web_jw_object_end(struct web_jw *w);
+void web_jw_array(struct web_jw *w);
+void web_jw_array_end(struct web_jw *w);
+/* The key of the next value, a literal without characters to escape. */
+void web_jw_key(struct web_jw *w, const char *key);
+void web_jw_str(struct web_jw *w, const char *s);
+void web_jw_strn(struct web_jw *w, const char *s, size_t n);
+void web_jw_int(struct web_jw *w, int64_t v);
+void web_jw_bool(struct web_jw *w, bool v);
+void web_jw_null(struct web_jw *w);
+/* A DATETIME as ISO 8601 UTC with Z. */
+void web_jw_datetime(struct web_jw *w, int64_t t);
+/* Finish the answer: status and content type. 0, or -1 when a write
+ * failed. */
+int web_jw_finish(struct web_jw *w, struct response *resp, int status);
+
+/* Read req->body as one strict JSON object (RFC 8259, SPEC 7): valid UTF-8,
+ * json-c's strict mode, no raw control character inside a string, no lone
+ * surrogate \u escape, nothing but whitespace after the value. Returns 0
+ * with *out the object (the caller owns it: json_object_put), 400 with
+ * *why a message for the client (*out NULL), or -1 when out of memory. */
+int web_json_body(const struct request *req, json_object **out, const char **why);
 
 #endif

@@ -40,8 +40,15 @@ TEST(test_buf_append_and_html_escape)
 {
 	struct buf b = BUF_INIT;
 	buf_puts(&b, "x");
-	buf_append_html(&b, "<script>\"a\"&'b'</script>", 25);
+	CHECK_INT(buf_html_len("<script>\"a\"&'b'</script>", 25), 59);
+	CHECK_INT(buf_append_html(&b, "<script>\"a\"&'b'</script>", 25), 0);
 	CHECK_STR(b.p, "x&lt;script&gt;&quot;a&quot;&amp;&#39;b&#39;&lt;/script&gt;");
+	CHECK_INT(b.n, 60);
+	/* nothing to escape: the bytes as they are (NUL and non-ASCII too) */
+	CHECK_INT(buf_html_len("a\0\xc3\xa9/", 5), 5);
+	CHECK_INT(buf_append_html(&b, "a\0\xc3\xa9/", 5), 0);
+	CHECK(b.n == 65 && !memcmp(b.p + 60, "a\0\xc3\xa9/", 6));
+	CHECK_INT(buf_html_len("", 0), 0);
 	buf_reset(&b);
 	for (int i = 0; i < 1000; i++)
 		buf_printf(&b, "%04d", i);

@@ -115,3 +115,28 @@ TEST(test_ct_equal)
 	CHECK(ct_equal("abc", "abc", 3));
 	CHECK(!ct_equal("abc", "abd", 3));
 }
+
+static bool keep_alnum(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+TEST(test_text_percent_encode_keeps_what_keep_accepts)
+{
+	arena_init(&A, 1024);
+	CHECK_STR(text_percent_encode(&A, "ab9", 3, keep_alnum), "ab9");
+	/* upper-case hex, every refused byte (NUL, high bytes, '%') escaped */
+	CHECK_STR(text_percent_encode(&A, "a b%Z\xff", 6, keep_alnum), "a%20b%25%5A%FF");
+	CHECK_STR(text_percent_encode(&A, "x\0y", 3, keep_alnum), "x%00y");
+	CHECK_STR(text_percent_encode(&A, "", 0, keep_alnum), "");
+	/* the measuring call and the writing call agree, and nothing past len */
+	char out[16];
+	memset(out, '#', sizeof out);
+	CHECK_INT(text_percent_encode_to(NULL, "\xe4-a", 3, keep_alnum), 7);
+	CHECK_INT(text_percent_encode_to(out, "\xe4-a", 3, keep_alnum), 7);
+	CHECK(!memcmp(out, "%E4%2Da#", 8));
+	/* and it decodes back */
+	const char *enc = text_percent_encode(&A, "\xe4\xbd\xa0 /?", 6, keep_alnum);
+	CHECK_STR(dec(enc, false), "\xe4\xbd\xa0 /?");
+	arena_free(&A);
+}

@@ -296,7 +296,7 @@ int web_json_body(const struct request *req, json_object **out, const char **why
 	json_tokener_free(tok);
 	bool trailing = false;
 	for (size_t i = used; obj && i < req->body_len; i++)
-		if (!strchr(" \t\r\n", req->body[i]))
+		if (!req->body[i] || !strchr(" \t\r\n", req->body[i]))
 			trailing = true;
 	if (!obj || jerr != json_tokener_success || trailing ||
 	    json_raw_control_in_string(req->body, req->body_len) ||

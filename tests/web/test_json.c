@@ -98,6 +98,9 @@ TEST(test_json_body_strict)
 		CHECK_MSG(body(bad[i], strlen(bad[i]), &why) == 400, "accepted: %s", bad[i]);
 		CHECK_STR(why, "The body must be one JSON object.");
 	}
+	/* a NUL byte after the object is not whitespace */
+	CHECK_INT(body("{\"k\":1}\0", 8, &why), 400);
+	CHECK_INT(body("{\"k\":1} \n", 9, &why), 0);
 	/* an escaped backslash before a u is not an escape */
 	CHECK_INT(BODY("{\"k\":\"\\\\ud800\"}", &why), 0);
 }

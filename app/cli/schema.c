@@ -235,8 +235,8 @@ static int query_rows(struct db *db, const char *sql, const char *param, unsigne
 	if (db_stmt_execute(db, st) < 0)
 		return -1;
 	static char cells[MAXCOLS][CELL];
-	unsigned long lens[MAXCOLS];
-	my_bool nulls[MAXCOLS];
+	unsigned long lens[MAXCOLS] = {0};
+	my_bool nulls[MAXCOLS] = {0};
 	MYSQL_BIND b[MAXCOLS];
 	memset(b, 0, sizeof b);
 	for (unsigned i = 0; i < ncols; i++) {
@@ -263,9 +263,14 @@ static int query_rows(struct db *db, const char *sql, const char *param, unsigne
 		}
 		char *row_cells[MAXCOLS];
 		for (unsigned i = 0; i < ncols; i++) {
+			/* a NULL cell has no length (the connector leaves it) */
+			if (nulls[i]) {
+				row_cells[i] = NULL;
+				continue;
+			}
 			size_t l = lens[i] < CELL - 1 ? lens[i] : CELL - 1;
 			cells[i][l] = '\0';
-			row_cells[i] = nulls[i] ? NULL : cells[i];
+			row_cells[i] = cells[i];
 		}
 		if (row(ctx, row_cells) < 0) {
 			rc = -1;

@@ -1,6 +1,7 @@
 /* migrate.c — migration files and their links, schema_version and the SQL
  * script runner. */
 #include "cli/migrate.h"
+#include "cli/schema.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -784,17 +785,6 @@ static void slugify(const char *msg, char *out, size_t n)
 	out[o] = '\0';
 }
 
-static char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
-static char *fmt(const char *f, ...)
-{
-	va_list ap;
-	va_start(ap, f);
-	char *s = NULL;
-	if (vasprintf(&s, f, ap) < 0)
-		s = NULL;
-	va_end(ap);
-	return s;
-}
 
 static int write_text(const char *path, const char *text, char *err, size_t errlen)
 {
@@ -852,11 +842,11 @@ int migration_write(const char *dir, const struct migration_new *m, char rev[MIG
 	for (char *p = message; *p; p++)
 		if (*p == '\n' || *p == '\r')
 			*p = ' ';
-	upp = fmt("%s/%04d_%s_%s.up.sql", dir, m->order, rev, slug);
-	downp = fmt("%s/%04d_%s_%s.down.sql", dir, m->order, rev, slug);
-	uptext = fmt("-- Revision: %s\n-- Down revision: %s\n-- Message: %s\n-- Created: %s\n%s%s\n%s", rev,
+	upp = cli_fmt("%s/%04d_%s_%s.up.sql", dir, m->order, rev, slug);
+	downp = cli_fmt("%s/%04d_%s_%s.down.sql", dir, m->order, rev, slug);
+	uptext = cli_fmt("-- Revision: %s\n-- Down revision: %s\n-- Message: %s\n-- Created: %s\n%s%s\n%s", rev,
 		     parents, message, stamp, m->up_note ? "\n" : "", m->up_note ? m->up_note : "", m->up);
-	downtext = fmt("-- Revision: %s (down)\n-- Down revision: %s\n-- Message: %s\n-- Created: %s\n%s%s\n%s",
+	downtext = cli_fmt("-- Revision: %s (down)\n-- Down revision: %s\n-- Message: %s\n-- Created: %s\n%s%s\n%s",
 		       rev, parents, message, stamp, m->down_note ? "\n" : "",
 		       m->down_note ? m->down_note : "", m->down);
 	if (!upp || !downp || !uptext || !downtext) {

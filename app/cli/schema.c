@@ -535,8 +535,7 @@ static void op_add(struct ops *o, char *up, char *down)
 	o->n++;
 }
 
-static char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
-static char *fmt(const char *f, ...)
+char *cli_fmt(const char *f, ...)
 {
 	va_list ap;
 	va_start(ap, f);
@@ -550,21 +549,21 @@ static char *fmt(const char *f, ...)
 static char *index_add_sql(const char *table, const struct schema_index *x)
 {
 	if (!strcmp(x->name, "PRIMARY"))
-		return fmt("ALTER TABLE `%s` ADD PRIMARY KEY (%s)", table, x->columns);
-	return fmt("CREATE %sINDEX `%s` ON `%s` (%s)", x->unique ? "UNIQUE " : "", x->name, table,
+		return cli_fmt("ALTER TABLE `%s` ADD PRIMARY KEY (%s)", table, x->columns);
+	return cli_fmt("CREATE %sINDEX `%s` ON `%s` (%s)", x->unique ? "UNIQUE " : "", x->name, table,
 		   x->columns);
 }
 
 static char *index_drop_sql(const char *table, const struct schema_index *x)
 {
 	if (!strcmp(x->name, "PRIMARY"))
-		return fmt("ALTER TABLE `%s` DROP PRIMARY KEY", table);
-	return fmt("DROP INDEX `%s` ON `%s`", x->name, table);
+		return cli_fmt("ALTER TABLE `%s` DROP PRIMARY KEY", table);
+	return cli_fmt("DROP INDEX `%s` ON `%s`", x->name, table);
 }
 
 static char *fk_add_sql(const char *table, const struct schema_fk *f)
 {
-	return fmt("ALTER TABLE `%s` ADD CONSTRAINT `%s` FOREIGN KEY (`%s`) REFERENCES `%s` (`%s`)%s%s",
+	return cli_fmt("ALTER TABLE `%s` ADD CONSTRAINT `%s` FOREIGN KEY (`%s`) REFERENCES `%s` (`%s`)%s%s",
 		   table, f->name, f->column, f->ref_table, f->ref_column,
 		   strcmp(f->ondelete, "RESTRICT") ? " ON DELETE " : "",
 		   strcmp(f->ondelete, "RESTRICT") ? f->ondelete : "");
@@ -572,7 +571,7 @@ static char *fk_add_sql(const char *table, const struct schema_fk *f)
 
 static char *fk_drop_sql(const char *table, const struct schema_fk *f)
 {
-	return fmt("ALTER TABLE `%s` DROP FOREIGN KEY `%s`", table, f->name);
+	return cli_fmt("ALTER TABLE `%s` DROP FOREIGN KEY `%s`", table, f->name);
 }
 
 static bool col_same(const struct schema_column *a, const struct schema_column *b)
@@ -620,9 +619,9 @@ static void diff_table(struct ops *o, const struct schema_table *w, const struct
 	for (size_t i = 0; i < w->ncols; i++) {
 		if (find_col(l, w->cols[i].name))
 			continue;
-		char *after = i ? fmt(" AFTER `%s`", w->cols[i - 1].name) : strdup(" FIRST");
-		op_add(o, fmt("ALTER TABLE `%s` ADD COLUMN %s%s", t, w->cols[i].definition, after ? after : ""),
-		       fmt("ALTER TABLE `%s` DROP COLUMN `%s`", t, w->cols[i].name));
+		char *after = i ? cli_fmt(" AFTER `%s`", w->cols[i - 1].name) : strdup(" FIRST");
+		op_add(o, cli_fmt("ALTER TABLE `%s` ADD COLUMN %s%s", t, w->cols[i].definition, after ? after : ""),
+		       cli_fmt("ALTER TABLE `%s` DROP COLUMN `%s`", t, w->cols[i].name));
 		free(after);
 		loss_add(o, true, t, &w->cols[i], NULL);
 	}
@@ -630,8 +629,8 @@ static void diff_table(struct ops *o, const struct schema_table *w, const struct
 	for (size_t i = 0; i < w->ncols; i++) {
 		const struct schema_column *lc = find_col(l, w->cols[i].name);
 		if (lc && !col_same(&w->cols[i], lc))
-			op_add(o, fmt("ALTER TABLE `%s` MODIFY COLUMN %s", t, w->cols[i].definition),
-			       fmt("ALTER TABLE `%s` MODIFY COLUMN %s", t, lc->definition));
+			op_add(o, cli_fmt("ALTER TABLE `%s` MODIFY COLUMN %s", t, w->cols[i].definition),
+			       cli_fmt("ALTER TABLE `%s` MODIFY COLUMN %s", t, lc->definition));
 	}
 	/* 4. Indexes that change (same name): the old form is dropped. */
 	for (size_t i = 0; i < l->nidx; i++) {
@@ -664,9 +663,9 @@ static void diff_table(struct ops *o, const struct schema_table *w, const struct
 	for (size_t i = 0; i < l->ncols; i++) {
 		if (find_col(w, l->cols[i].name))
 			continue;
-		char *after = i ? fmt(" AFTER `%s`", l->cols[i - 1].name) : strdup(" FIRST");
-		op_add(o, fmt("ALTER TABLE `%s` DROP COLUMN `%s`", t, l->cols[i].name),
-		       fmt("ALTER TABLE `%s` ADD COLUMN %s%s", t, l->cols[i].definition, after ? after : ""));
+		char *after = i ? cli_fmt(" AFTER `%s`", l->cols[i - 1].name) : strdup(" FIRST");
+		op_add(o, cli_fmt("ALTER TABLE `%s` DROP COLUMN `%s`", t, l->cols[i].name),
+		       cli_fmt("ALTER TABLE `%s` ADD COLUMN %s%s", t, l->cols[i].definition, after ? after : ""));
 		free(after);
 		const char *renamed = NULL;
 		for (size_t j = 0; paired && !renamed && j < w->ncols; j++)
@@ -708,7 +707,7 @@ int schema_diff(const struct schema *want, const struct schema *live, struct buf
 	 * exist are in its CREATE TABLE. */
 	for (size_t i = 0; i < nw; i++)
 		if (!find_table(live, ws[i]->name)) {
-			op_add(&o, fmt("%s", ws[i]->create_sql), fmt("DROP TABLE `%s`", ws[i]->name));
+			op_add(&o, cli_fmt("%s", ws[i]->create_sql), cli_fmt("DROP TABLE `%s`", ws[i]->name));
 			loss_add(&o, true, ws[i]->name, NULL, NULL);
 		}
 	/* Tables changed. */
@@ -720,7 +719,7 @@ int schema_diff(const struct schema *want, const struct schema *live, struct buf
 	/* Tables dropped, children first. */
 	for (size_t i = nl; i-- > 0;)
 		if (!find_table(want, ls[i]->name)) {
-			op_add(&o, fmt("DROP TABLE `%s`", ls[i]->name), fmt("%s", ls[i]->create_sql));
+			op_add(&o, cli_fmt("DROP TABLE `%s`", ls[i]->name), cli_fmt("%s", ls[i]->create_sql));
 			loss_add(&o, false, ls[i]->name, NULL, NULL);
 		}
 out:

@@ -164,7 +164,7 @@ int cli_db_migrate(const struct config *cfg, struct db *db, const char *message)
 		return CLI_FAILED;
 	}
 	struct migration_list l;
-	if (migrations_scan(cfg->migrations_dir, &l, err, sizeof err) < 0) {
+	if (cli_migrations_scan(cfg->migrations_dir, &l, err, sizeof err) < 0) {
 		fprintf(stderr, "flacon: %s\n", err);
 		return CLI_FAILED;
 	}
@@ -180,19 +180,19 @@ int cli_db_migrate(const struct config *cfg, struct db *db, const char *message)
 		fprintf(stderr, "flacon: out of memory\n");
 		goto drop;
 	}
-	size_t nheads = migrations_heads(&l, heads);
+	size_t nheads = cli_migrations_heads(&l, heads);
 	char names[1024];
-	migrations_join(&l, heads, nheads, names, sizeof names);
+	cli_migrations_join(&l, heads, nheads, names, sizeof names);
 	if (nheads > 1) {
 		fprintf(stderr, "flacon: the migrations have %zu heads (%s); run 'flacon db merge -m MSG' first\n",
 			nheads, names);
 		goto drop;
 	}
 	struct version_rows cur;
-	if (schema_version_get(db, &cur) < 0)
+	if (cli_schema_version_get(db, &cur) < 0)
 		goto dberr;
 	bool at_head = nheads == 0 ? cur.n == 0
-				   : cur.n == 1 && migrations_find(&l, cur.rev[0]) == heads[0];
+				   : cur.n == 1 && cli_migrations_find(&l, cur.rev[0]) == heads[0];
 	if (!at_head) {
 		int made = cur.n == 0 ? cli_model_tables_present(db, err, sizeof err) : 0;
 		if (made < 0)
@@ -222,18 +222,18 @@ int cli_db_migrate(const struct config *cfg, struct db *db, const char *message)
 		fprintf(stderr, "flacon: creating the models' tables failed: %s\n", err);
 		goto drop;
 	}
-	if (schema_from_db(db, scratch, &want, err, sizeof err) < 0) {
+	if (cli_schema_from_db(db, scratch, &want, err, sizeof err) < 0) {
 		fprintf(stderr, "flacon: %s\n", err);
 		goto drop;
 	}
 	if (select_db(db, live) < 0)
 		goto dberr;
-	if (schema_from_db(db, live, &have, err, sizeof err) < 0) {
+	if (cli_schema_from_db(db, live, &have, err, sizeof err) < 0) {
 		fprintf(stderr, "flacon: %s\n", err);
 		goto drop;
 	}
 	int changes = 0;
-	if (schema_diff(&want, &have, &up, &down, &changes, &lost, err, sizeof err) < 0) {
+	if (cli_schema_diff(&want, &have, &up, &down, &changes, &lost, err, sizeof err) < 0) {
 		fprintf(stderr, "flacon: %s\n", err);
 		goto drop;
 	}
@@ -246,12 +246,12 @@ int cli_db_migrate(const struct config *cfg, struct db *db, const char *message)
 	const char *parent = nheads ? l.v[heads[0]].rev : NULL;
 	struct migration_new m = {
 		.message = message, .parents = &parent, .nparents = nheads,
-		.order = migrations_next_order(&l),
+		.order = cli_migrations_next_order(&l),
 		.up_note = up_note.n ? up_note.p : NULL, .down_note = down_note.n ? down_note.p : NULL,
 		.up = up.p ? up.p : "", .down = down.p ? down.p : "",
 	};
 	char rev[MIGRATION_REV_MAX + 1], *up_path, *down_path;
-	if (migration_write(cfg->migrations_dir, &m, rev, &up_path, &down_path, err, sizeof err) < 0) {
+	if (cli_migration_write(cfg->migrations_dir, &m, rev, &up_path, &down_path, err, sizeof err) < 0) {
 		fprintf(stderr, "flacon: %s\n", err);
 		goto drop;
 	}
@@ -275,10 +275,10 @@ drop:
 		select_db(db, live);
 	}
 	free(heads);
-	migrations_free(&l);
-	schema_free(&want);
-	schema_free(&have);
-	schema_losses_free(&lost);
+	cli_migrations_free(&l);
+	cli_schema_free(&want);
+	cli_schema_free(&have);
+	cli_schema_losses_free(&lost);
 	buf_free(&up);
 	buf_free(&down);
 	buf_free(&up_note);

@@ -33,7 +33,7 @@ static int db_init(const struct config *cfg, struct db *db)
 		fprintf(stderr, "flacon: cannot create %s: %s\n", cfg->migrations_dir, strerror(errno));
 		return CLI_FAILED;
 	}
-	if (schema_version_ensure(db) < 0) {
+	if (cli_schema_version_ensure(db) < 0) {
 		fprintf(stderr, "flacon: %s\n", db->err);
 		return CLI_FAILED;
 	}
@@ -50,7 +50,7 @@ struct state {
 
 static void state_free(struct state *s)
 {
-	migrations_free(&s->l);
+	cli_migrations_free(&s->l);
 	free(s->applied);
 	free(s->scratch);
 }
@@ -61,7 +61,7 @@ static int state_load(const struct config *cfg, struct db *db, struct state *s)
 {
 	char err[1024];
 	memset(s, 0, sizeof *s);
-	if (migrations_scan(cfg->migrations_dir, &s->l, err, sizeof err) < 0) {
+	if (cli_migrations_scan(cfg->migrations_dir, &s->l, err, sizeof err) < 0) {
 		fprintf(stderr, "flacon: %s\n", err);
 		return CLI_FAILED;
 	}
@@ -74,18 +74,18 @@ static int state_load(const struct config *cfg, struct db *db, struct state *s)
 	if (!db)
 		return CLI_OK;
 	struct version_rows cur;
-	if (schema_version_get(db, &cur) < 0) {
+	if (cli_schema_version_get(db, &cur) < 0) {
 		fprintf(stderr, "flacon: %s\n", db->err);
 		goto fail;
 	}
 	for (size_t k = 0; k < cur.n; k++) {
-		int i = migrations_find(&s->l, cur.rev[k]);
+		int i = cli_migrations_find(&s->l, cur.rev[k]);
 		if (i < 0) {
 			fprintf(stderr, "flacon: the database is at revision %s, which is not in the migrations directory\n",
 				cur.rev[k]);
 			goto fail;
 		}
-		migrations_mark_ancestors(&s->l, i, s->applied);
+		cli_migrations_mark_ancestors(&s->l, i, s->applied);
 	}
 	return CLI_OK;
 fail:
@@ -114,7 +114,7 @@ static size_t applied_heads(const struct state *s, int *out)
 static void current_names(const struct state *s, char *out, size_t len)
 {
 	size_t n = applied_heads(s, s->scratch);
-	migrations_join(&s->l, s->scratch, n, out, len);
+	cli_migrations_join(&s->l, s->scratch, n, out, len);
 }
 
 /* Write the heads of what is applied into schema_version. 0 or -1 after
@@ -129,7 +129,7 @@ static int state_save(struct db *db, struct state *s)
 	}
 	for (size_t i = 0; i < n; i++)
 		snprintf(rows.rev[rows.n++], sizeof rows.rev[0], "%s", s->l.v[s->scratch[i]].rev);
-	if (schema_version_set(db, &rows) < 0) {
+	if (cli_schema_version_set(db, &rows) < 0) {
 		fprintf(stderr, "flacon: %s\n", db->err);
 		return -1;
 	}
@@ -140,10 +140,10 @@ static int state_save(struct db *db, struct state *s)
  * it says so, naming them, and returns -1. */
 static int single_head(const struct state *s, const char *what, int *out)
 {
-	size_t n = migrations_heads(&s->l, s->scratch);
+	size_t n = cli_migrations_heads(&s->l, s->scratch);
 	if (n > 1) {
 		char names[1024];
-		migrations_join(&s->l, s->scratch, n, names, sizeof names);
+		cli_migrations_join(&s->l, s->scratch, n, names, sizeof names);
 		fprintf(stderr, "flacon: %s: the migrations have %zu heads (%s); join them with 'flacon db merge -m MSG' first\n",
 			what, n, names);
 		return -1;
@@ -203,7 +203,7 @@ static int db_upgrade(const struct config *cfg, struct db *db, const char *targe
 	current_names(&s, cur, sizeof cur);
 	if (!strcmp(target, "head")) {
 		if (head >= 0)
-			migrations_mark_ancestors(&s.l, head, want);
+			cli_migrations_mark_ancestors(&s.l, head, want);
 	} else if (step > 0) {
 		for (size_t k = 0; k < n && step; k++)
 			if (!want[k]) {
@@ -216,14 +216,14 @@ static int db_upgrade(const struct config *cfg, struct db *db, const char *targe
 			goto out;
 		}
 	} else {
-		int i = strcmp(target, "base") ? migrations_find(&s.l, target) : -1;
+		int i = strcmp(target, "base") ? cli_migrations_find(&s.l, target) : -1;
 		if (i < 0 && strcmp(target, "base")) {
 			fprintf(stderr, "flacon: unknown revision '%s'\n", target);
 			rc = CLI_USAGE;
 			goto out;
 		}
 		if (i >= 0)
-			migrations_mark_ancestors(&s.l, i, want);
+			cli_migrations_mark_ancestors(&s.l, i, want);
 		/* Nothing to apply, yet something applied follows target: it
 		 * is below. */
 		bool news = false, below = false;
@@ -250,10 +250,10 @@ static int db_upgrade(const struct config *cfg, struct db *db, const char *targe
 			continue;
 		const struct migration *m = &s.l.v[i];
 		char from[1024];
-		migrations_join(&s.l, m->parents, m->nparents, from, sizeof from);
+		cli_migrations_join(&s.l, m->parents, m->nparents, from, sizeof from);
 		printf("Running upgrade %s -> %s, %s\n", from, m->rev, m->message);
 		fflush(stdout);
-		if (sql_run_file(db, m->up_path, err, sizeof err) < 0) {
+		if (cli_sql_run_file(db, m->up_path, err, sizeof err) < 0) {
 			current_names(&s, cur, sizeof cur);
 			fprintf(stderr, "flacon: upgrade to %s failed: %s; schema_version stays at %s\n", m->rev, err,
 				cur);
@@ -305,7 +305,7 @@ static int db_downgrade(const struct config *cfg, struct db *db, const char *tar
 			if (single_head(&s, "db downgrade", &i) < 0)
 				goto out;
 		} else {
-			i = step ? -1 : migrations_find(&s.l, target);
+			i = step ? -1 : cli_migrations_find(&s.l, target);
 			if (i < 0) {
 				fprintf(stderr, "flacon: unknown revision '%s'\n", target);
 				rc = CLI_USAGE;
@@ -317,14 +317,14 @@ static int db_downgrade(const struct config *cfg, struct db *db, const char *tar
 			goto out;
 		}
 		if (i >= 0)
-			migrations_mark_ancestors(&s.l, i, keep);
+			cli_migrations_mark_ancestors(&s.l, i, keep);
 	}
 	for (size_t i = n; i-- > 0;) {
 		if (!s.applied[i] || keep[i])
 			continue;
 		const struct migration *m = &s.l.v[i];
 		char to[1024];
-		migrations_join(&s.l, m->parents, m->nparents, to, sizeof to);
+		cli_migrations_join(&s.l, m->parents, m->nparents, to, sizeof to);
 		printf("Running downgrade %s -> %s, %s\n", m->rev, to, m->message);
 		fflush(stdout);
 		current_names(&s, cur, sizeof cur);
@@ -333,7 +333,7 @@ static int db_downgrade(const struct config *cfg, struct db *db, const char *tar
 				m->rev, cur);
 			goto out;
 		}
-		if (sql_run_file(db, m->down_path, err, sizeof err) < 0) {
+		if (cli_sql_run_file(db, m->down_path, err, sizeof err) < 0) {
 			fprintf(stderr, "flacon: downgrade of %s failed: %s; schema_version stays at %s\n", m->rev,
 				err, cur);
 			goto out;
@@ -393,9 +393,9 @@ static int db_history(const struct config *cfg, struct db *db)
 	 * files do not have (db current says so). */
 	struct version_rows rows = {0};
 	size_t ncur = 0;
-	if (db && schema_version_get(db, &rows) == 0)
+	if (db && cli_schema_version_get(db, &rows) == 0)
 		for (size_t k = 0; k < rows.n; k++) {
-			int i = migrations_find(&s.l, rows.rev[k]);
+			int i = cli_migrations_find(&s.l, rows.rev[k]);
 			if (i >= 0)
 				s.scratch[ncur++] = i;
 		}
@@ -403,7 +403,7 @@ static int db_history(const struct config *cfg, struct db *db)
 		const struct migration *m = &s.l.v[k];
 		char from[1024];
 		if (m->nparents)
-			migrations_join(&s.l, m->parents, m->nparents, from, sizeof from);
+			cli_migrations_join(&s.l, m->parents, m->nparents, from, sizeof from);
 		else
 			snprintf(from, sizeof from, "<base>");
 		bool current = false;
@@ -423,7 +423,7 @@ static int db_heads(const struct config *cfg)
 	struct state s;
 	if (state_load(cfg, NULL, &s) != CLI_OK)
 		return CLI_FAILED;
-	size_t n = migrations_heads(&s.l, s.scratch);
+	size_t n = cli_migrations_heads(&s.l, s.scratch);
 	for (size_t k = 0; k < n; k++) {
 		const struct migration *m = &s.l.v[s.scratch[k]];
 		printf("%s (head), %s (%s)\n", m->rev, m->message, m->file);
@@ -439,9 +439,9 @@ static int db_merge(const struct config *cfg, const char *message)
 	if (state_load(cfg, NULL, &s) != CLI_OK)
 		return CLI_FAILED;
 	int rc = CLI_FAILED;
-	size_t n = migrations_heads(&s.l, s.scratch);
+	size_t n = cli_migrations_heads(&s.l, s.scratch);
 	char names[1024], err[1024], rev[MIGRATION_REV_MAX + 1];
-	migrations_join(&s.l, s.scratch, n, names, sizeof names);
+	cli_migrations_join(&s.l, s.scratch, n, names, sizeof names);
 	if (n < 2) {
 		fprintf(stderr, "flacon: db merge: nothing to merge, the migrations have one head (%s)\n", names);
 		goto out;
@@ -457,11 +457,11 @@ static int db_merge(const struct config *cfg, const char *message)
 	snprintf(note, sizeof note, "-- Merges %s: no schema change of its own.\n", names);
 	struct migration_new m = {
 		.message = message, .parents = parents, .nparents = n,
-		.order = migrations_next_order(&s.l), .up_note = note, .down_note = note,
+		.order = cli_migrations_next_order(&s.l), .up_note = note, .down_note = note,
 		.up = "", .down = "",
 	};
 	char *up_path, *down_path;
-	if (migration_write(cfg->migrations_dir, &m, rev, &up_path, &down_path, err, sizeof err) < 0) {
+	if (cli_migration_write(cfg->migrations_dir, &m, rev, &up_path, &down_path, err, sizeof err) < 0) {
 		fprintf(stderr, "flacon: %s\n", err);
 		goto out;
 	}
@@ -485,7 +485,7 @@ static int db_stamp(const struct config *cfg, struct db *db, const char *target)
 		if (single_head(&s, "db stamp", &i) < 0)
 			goto out;
 	} else if (strcmp(target, "base")) {
-		i = migrations_find(&s.l, target);
+		i = cli_migrations_find(&s.l, target);
 		if (i < 0) {
 			fprintf(stderr, "flacon: unknown revision '%s'\n", target);
 			rc = CLI_USAGE;
@@ -494,7 +494,7 @@ static int db_stamp(const struct config *cfg, struct db *db, const char *target)
 	}
 	if (i >= 0)
 		snprintf(rows.rev[rows.n++], sizeof rows.rev[0], "%s", s.l.v[i].rev);
-	if (schema_version_set(db, &rows) < 0) {
+	if (cli_schema_version_set(db, &rows) < 0) {
 		fprintf(stderr, "flacon: %s\n", db->err);
 		goto out;
 	}

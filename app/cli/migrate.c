@@ -47,7 +47,7 @@ static char *read_file(const char *path, size_t *len)
 	return buf;
 }
 
-void migrations_free(struct migration_list *l)
+void cli_migrations_free(struct migration_list *l)
 {
 	for (size_t i = 0; i < l->n; i++) {
 		free(l->v[i].parents);
@@ -152,7 +152,7 @@ static int find_exact(const struct migration_list *l, const char *rev)
 	return -1;
 }
 
-int migrations_find(const struct migration_list *l, const char *rev)
+int cli_migrations_find(const struct migration_list *l, const char *rev)
 {
 	int i = find_exact(l, rev);
 	if (i >= 0 || !*rev)
@@ -168,7 +168,7 @@ int migrations_find(const struct migration_list *l, const char *rev)
 	return i;
 }
 
-size_t migrations_heads(const struct migration_list *l, int *out)
+size_t cli_migrations_heads(const struct migration_list *l, int *out)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < l->n; i++) {
@@ -182,7 +182,7 @@ size_t migrations_heads(const struct migration_list *l, int *out)
 	return n;
 }
 
-void migrations_mark_ancestors(const struct migration_list *l, int i, bool *mark)
+void cli_migrations_mark_ancestors(const struct migration_list *l, int i, bool *mark)
 {
 	/* The list is in link order: parents come before their children, so
 	 * one backward pass from i reaches every ancestor. */
@@ -193,7 +193,7 @@ void migrations_mark_ancestors(const struct migration_list *l, int i, bool *mark
 				mark[l->v[k].parents[p]] = true;
 }
 
-int migrations_next_order(const struct migration_list *l)
+int cli_migrations_next_order(const struct migration_list *l)
 {
 	int max = 0;
 	for (size_t i = 0; i < l->n; i++)
@@ -202,7 +202,7 @@ int migrations_next_order(const struct migration_list *l)
 	return max + 1;
 }
 
-void migrations_join(const struct migration_list *l, const int *idx, size_t n, char *out, size_t len)
+void cli_migrations_join(const struct migration_list *l, const int *idx, size_t n, char *out, size_t len)
 {
 	size_t o = 0;
 	out[0] = '\0';
@@ -456,7 +456,7 @@ out:
 	return rc;
 }
 
-int migrations_scan(const char *dir, struct migration_list *out, char *err, size_t errlen)
+int cli_migrations_scan(const char *dir, struct migration_list *out, char *err, size_t errlen)
 {
 	out->v = NULL;
 	out->n = 0;
@@ -503,13 +503,13 @@ int migrations_scan(const char *dir, struct migration_list *out, char *err, size
 		free(sc[i].pnames);
 	free(sc);
 	if (rc < 0)
-		migrations_free(out);
+		cli_migrations_free(out);
 	return rc;
 }
 
 /* ---- schema_version -------------------------------------------------------- */
 
-int schema_version_exists(struct db *db)
+int cli_schema_version_exists(struct db *db)
 {
 	MYSQL_STMT *st = db_prepare(db, "SELECT COUNT(*) FROM information_schema.TABLES "
 					"WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'schema_version'");
@@ -531,17 +531,17 @@ int schema_version_exists(struct db *db)
 	return rc;
 }
 
-int schema_version_ensure(struct db *db)
+int cli_schema_version_ensure(struct db *db)
 {
 	return db_exec(db, "CREATE TABLE IF NOT EXISTS schema_version ("
 			   "version_num VARCHAR(32) NOT NULL PRIMARY KEY"
 			   ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4");
 }
 
-int schema_version_get(struct db *db, struct version_rows *out)
+int cli_schema_version_get(struct db *db, struct version_rows *out)
 {
 	out->n = 0;
-	if (schema_version_ensure(db) < 0)
+	if (cli_schema_version_ensure(db) < 0)
 		return -1;
 	MYSQL_STMT *st = db_prepare(db, "SELECT version_num FROM schema_version ORDER BY version_num");
 	if (!st || db_stmt_execute(db, st) < 0)
@@ -577,9 +577,9 @@ int schema_version_get(struct db *db, struct version_rows *out)
 	return rc;
 }
 
-int schema_version_set(struct db *db, const struct version_rows *rows)
+int cli_schema_version_set(struct db *db, const struct version_rows *rows)
 {
-	if (schema_version_ensure(db) < 0)
+	if (cli_schema_version_ensure(db) < 0)
 		return -1;
 	if (db_exec(db, "START TRANSACTION") < 0)
 		return -1;
@@ -716,7 +716,7 @@ static unsigned count_lines(const char *s, size_t n)
 	return k;
 }
 
-int sql_run_script(struct db *db, const char *sql, size_t n, const char *name, char *err,
+int cli_sql_run_script(struct db *db, const char *sql, size_t n, const char *name, char *err,
 		   size_t errlen)
 {
 	size_t pos = 0;
@@ -752,7 +752,7 @@ int sql_run_script(struct db *db, const char *sql, size_t n, const char *name, c
 	return 0;
 }
 
-int sql_run_file(struct db *db, const char *path, char *err, size_t errlen)
+int cli_sql_run_file(struct db *db, const char *path, char *err, size_t errlen)
 {
 	size_t n = 0;
 	char *text = read_file(path, &n);
@@ -760,7 +760,7 @@ int sql_run_file(struct db *db, const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
 		return -1;
 	}
-	int rc = sql_run_script(db, text, n, path, err, errlen);
+	int rc = cli_sql_run_script(db, text, n, path, err, errlen);
 	free(text);
 	return rc;
 }
@@ -813,7 +813,7 @@ static void new_rev(char rev[MIGRATION_REV_MAX + 1])
 	snprintf(rev, MIGRATION_REV_MAX + 1, "%s", text + 24);
 }
 
-int migration_write(const char *dir, const struct migration_new *m, char rev[MIGRATION_REV_MAX + 1],
+int cli_migration_write(const char *dir, const struct migration_new *m, char rev[MIGRATION_REV_MAX + 1],
 		    char **up_path, char **down_path, char *err, size_t errlen)
 {
 	*up_path = *down_path = NULL;

@@ -48,20 +48,20 @@ struct migration_list {
  * A missing directory is an error; an empty one is an empty list. Two
  * files with one id, a parent not in the directory or a cycle are errors.
  * 0 or -1 with err. */
-int migrations_scan(const char *dir, struct migration_list *out, char *err, size_t errlen);
-void migrations_free(struct migration_list *l);
+int cli_migrations_scan(const char *dir, struct migration_list *out, char *err, size_t errlen);
+void cli_migrations_free(struct migration_list *l);
 /* Index of rev in l, or -1: the id itself, a numbered file's number in any
  * spelling ("3" for "0003"), or a unique prefix of an id. */
-int migrations_find(const struct migration_list *l, const char *rev);
+int cli_migrations_find(const struct migration_list *l, const char *rev);
 /* The heads (revisions no other names as parent) into out (room for
  * l->n), in list order; returns how many. */
-size_t migrations_heads(const struct migration_list *l, int *out);
+size_t cli_migrations_heads(const struct migration_list *l, int *out);
 /* Mark i and all its ancestors in mark (l->n entries; others untouched). */
-void migrations_mark_ancestors(const struct migration_list *l, int i, bool *mark);
+void cli_migrations_mark_ancestors(const struct migration_list *l, int i, bool *mark);
 /* The number prefix a new file takes: one above the highest present. */
-int migrations_next_order(const struct migration_list *l);
+int cli_migrations_next_order(const struct migration_list *l);
 /* "a, b" for the revisions idx[0..n), "base" when n is 0, into out. */
-void migrations_join(const struct migration_list *l, const int *idx, size_t n, char *out, size_t len);
+void cli_migrations_join(const struct migration_list *l, const int *idx, size_t n, char *out, size_t len);
 
 /* The revisions schema_version holds: one row per applied head. */
 struct version_rows {
@@ -70,22 +70,22 @@ struct version_rows {
 };
 
 /* True when the table schema_version exists. 0/1, or -1 (db->err). */
-int schema_version_exists(struct db *db);
+int cli_schema_version_exists(struct db *db);
 /* CREATE TABLE IF NOT EXISTS schema_version. 0 or -1 (db->err). */
-int schema_version_ensure(struct db *db);
+int cli_schema_version_ensure(struct db *db);
 /* The current revisions into out. 0 or -1 (db->err). */
-int schema_version_get(struct db *db, struct version_rows *out);
+int cli_schema_version_get(struct db *db, struct version_rows *out);
 /* Replace the rows by rows' revisions in one transaction. 0 or -1. */
-int schema_version_set(struct db *db, const struct version_rows *rows);
+int cli_schema_version_set(struct db *db, const struct version_rows *rows);
 
 /* Execute every statement of an SQL text in order, stopping at the first
  * failure: err then says which statement failed (its number, name:line
  * where it starts, its text on one line, cut at 200 characters) and why,
  * without the word "failed" (the caller says that). name may be NULL.
  * 0 or -1. */
-int sql_run_script(struct db *db, const char *sql, size_t n, const char *name, char *err,
+int cli_sql_run_script(struct db *db, const char *sql, size_t n, const char *name, char *err,
 		   size_t errlen);
-int sql_run_file(struct db *db, const char *path, char *err, size_t errlen);
+int cli_sql_run_file(struct db *db, const char *path, char *err, size_t errlen);
 
 /* A migration to write. */
 struct migration_new {
@@ -103,7 +103,7 @@ struct migration_new {
  * header naming its revision and parents. The id goes into rev, the paths
  * into up_path/down_path (heap, caller frees). 0 or -1 with err (no file
  * is left behind). */
-int migration_write(const char *dir, const struct migration_new *m, char rev[MIGRATION_REV_MAX + 1],
+int cli_migration_write(const char *dir, const struct migration_new *m, char rev[MIGRATION_REV_MAX + 1],
 		    char **up_path, char **down_path, char *err, size_t errlen);
 
 #endif

@@ -92,7 +92,7 @@ static void *grow(void *v, size_t n, size_t size)
 	return realloc(v, cap * size);
 }
 
-void schema_free(struct schema *s)
+void cli_schema_free(struct schema *s)
 {
 	for (size_t t = 0; t < s->ntables; t++) {
 		struct schema_table *tb = &s->tables[t];
@@ -410,7 +410,7 @@ static void rank_tables(struct schema *s)
 	}
 }
 
-int schema_from_db(struct db *db, const char *dbname, struct schema *out, char *err, size_t errlen)
+int cli_schema_from_db(struct db *db, const char *dbname, struct schema *out, char *err, size_t errlen)
 {
 	memset(out, 0, sizeof *out);
 	struct live_ctx x = {out, db};
@@ -459,7 +459,7 @@ int schema_from_db(struct db *db, const char *dbname, struct schema *out, char *
 	return 0;
 fail:
 	snprintf(err, errlen, "cannot read the live schema: %s", db->err[0] ? db->err : "out of memory");
-	schema_free(out);
+	cli_schema_free(out);
 	return -1;
 }
 
@@ -477,7 +477,7 @@ struct ops {
 	struct schema_losses *lost; /* NULL: not wanted */
 };
 
-void schema_losses_free(struct schema_losses *l)
+void cli_schema_losses_free(struct schema_losses *l)
 {
 	for (size_t i = 0; i < l->n; i++) {
 		free(l->v[i].table);
@@ -684,7 +684,7 @@ static void diff_table(struct ops *o, const struct schema_table *w, const struct
 	}
 }
 
-int schema_diff(const struct schema *want, const struct schema *live, struct buf *up,
+int cli_schema_diff(const struct schema *want, const struct schema *live, struct buf *up,
 		struct buf *down, int *changes, struct schema_losses *lost, char *err, size_t errlen)
 {
 	struct ops o = {0};

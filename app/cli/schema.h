@@ -55,8 +55,8 @@ struct schema {
 
 /* The schema of database dbname as the connected server describes it
  * (every base table but schema_version). 0 or -1 with err. */
-int schema_from_db(struct db *db, const char *dbname, struct schema *out, char *err, size_t errlen);
-void schema_free(struct schema *s);
+int cli_schema_from_db(struct db *db, const char *dbname, struct schema *out, char *err, size_t errlen);
+void cli_schema_free(struct schema *s);
 
 /* A column or table a migration drops, values and all. */
 struct schema_loss {
@@ -73,13 +73,13 @@ struct schema_losses {
 	size_t n;
 };
 
-void schema_losses_free(struct schema_losses *l);
+void cli_schema_losses_free(struct schema_losses *l);
 
 /* The SQL that turns live into want (up) and back (down), statements ended
  * by ";\n". *changes counts the differences (0: nothing to do). What
  * either direction drops goes into lost (when given; caller frees it with
- * schema_losses_free). 0 or -1. */
-int schema_diff(const struct schema *want, const struct schema *live, struct buf *up,
+ * cli_schema_losses_free). 0 or -1. */
+int cli_schema_diff(const struct schema *want, const struct schema *live, struct buf *up,
 		struct buf *down, int *changes, struct schema_losses *lost, char *err, size_t errlen);
 
 /* printf into a malloc'd string (the caller frees it), or NULL when out

@@ -9,18 +9,18 @@
 #include "orm/orm.h"
 
 /* SQL text growing in an arena (old blocks stay until the arena's reset). */
-struct sqlb {
+struct orm_sqlb {
 	struct arena *a;
 	char *p;
 	size_t n, cap;
 	bool oom;
 };
-void sqlb_init(struct sqlb *b, struct arena *a, size_t cap);
-void sqlb_putn(struct sqlb *b, const char *s, size_t n);
-void sqlb_puts(struct sqlb *b, const char *s);
-void sqlb_putc(struct sqlb *b, char c);
+void orm_sqlb_init(struct orm_sqlb *b, struct arena *a, size_t cap);
+void orm_sqlb_putn(struct orm_sqlb *b, const char *s, size_t n);
+void orm_sqlb_puts(struct orm_sqlb *b, const char *s);
+void orm_sqlb_putc(struct orm_sqlb *b, char c);
 /* The text, or NULL when an allocation failed. */
-const char *sqlb_str(struct sqlb *b);
+const char *orm_sqlb_str(struct orm_sqlb *b);
 
 /* Parameters of one statement: a value and, when it is compared with or
  * written to a column, the column (it decides the wire type). */
@@ -28,14 +28,14 @@ struct orm_param {
 	struct orm_value v;
 	const struct orm_column *col;
 };
-struct params {
+struct orm_params {
 	struct arena *a;
 	struct orm_param *v;
 	size_t n, cap;
 	bool oom;
 };
-void params_init(struct params *p, struct arena *a);
-void params_add(struct params *p, struct orm_value v, const struct orm_column *col);
+void orm_params_init(struct orm_params *p, struct arena *a);
+void orm_params_add(struct orm_params *p, struct orm_value v, const struct orm_column *col);
 
 /* Record an error on the session; returns err. */
 int orm_fail(struct orm_session *s, int err, const char *fmt, ...)
@@ -46,7 +46,7 @@ int orm_fail_db(struct orm_session *s);
 /* Prepare (cached), bind ps and execute sql. Outside a transaction a lost
  * connection is retried once; inside one it is an error (the transaction is
  * gone). *out is the executed statement (owned by the db). 0 or orm_err. */
-int orm_run(struct orm_session *s, const char *sql, const struct params *ps, MYSQL_STMT **out);
+int orm_run(struct orm_session *s, const char *sql, const struct orm_params *ps, MYSQL_STMT **out);
 
 /* Fetch every row of an executed SELECT whose columns are m's columns (in
  * order) followed, when keys is not NULL, by one integer key column. Rows

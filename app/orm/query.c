@@ -407,8 +407,8 @@ struct orm_query *orm_with_parent(struct orm_session *s, void *obj, const struct
 
 struct render {
 	struct orm_query *q;
-	struct sqlb b;
-	struct params ps;
+	struct orm_sqlb b;
+	struct orm_params ps;
 	int err;
 	const char *why;
 	unsigned alias;
@@ -438,7 +438,7 @@ static void render_col(struct render *r, const struct orm_column *c)
 {
 	if (!in_from(r->q, c->model))
 		r_fail(r, ORM_MISUSE, "a column of a table not in the query (join it first)");
-	sqlb_puts(&r->b, c->qname);
+	orm_sqlb_puts(&r->b, c->qname);
 }
 
 static void render_body(struct render *r);
@@ -460,11 +460,11 @@ static void render_sub(struct render *r, struct orm_query *sub)
 	struct orm_query *outer = r->q;
 	bool first = true;
 	r->q = sub;
-	sqlb_puts(&r->b, "(SELECT ");
+	orm_sqlb_puts(&r->b, "(SELECT ");
 	render_list(r, sub->select, ", ", 3, &first);
 	render_body(r);
 	render_tail(r, true);
-	sqlb_putc(&r->b, ')');
+	orm_sqlb_putc(&r->b, ')');
 	r->q = outer;
 }
 
@@ -482,12 +482,12 @@ static void render_term(struct render *r, const struct orm_expr *e)
 		r_fail(r, ORM_MISUSE, "not a column or an aggregate");
 		return;
 	}
-	sqlb_puts(&r->b, agg_name(e->agg));
+	orm_sqlb_puts(&r->b, agg_name(e->agg));
 	if (e->col)
 		render_col(r, e->col);
 	else
-		sqlb_putc(&r->b, '*');
-	sqlb_putc(&r->b, ')');
+		orm_sqlb_putc(&r->b, '*');
+	orm_sqlb_putc(&r->b, ')');
 }
 
 /* The column a term's values are typed by (so a DATETIME compares with a
@@ -508,54 +508,54 @@ static void render_expr(struct render *r, const struct orm_expr *e)
 	case E_CMP:
 		render_term(r, e->a);
 		if (!e->vals) { /* term op term: column against column */
-			sqlb_puts(&r->b, ops[e->op]);
+			orm_sqlb_puts(&r->b, ops[e->op]);
 			render_term(r, e->b);
 			return;
 		}
 		if (e->vals[0].kind == ORM_V_NULL && (e->op == ORM_OP_EQ || e->op == ORM_OP_NE)) {
 			/* == None renders IS NULL, as SQLAlchemy does */
-			sqlb_puts(&r->b, e->op == ORM_OP_EQ ? " IS NULL" : " IS NOT NULL");
+			orm_sqlb_puts(&r->b, e->op == ORM_OP_EQ ? " IS NULL" : " IS NOT NULL");
 			return;
 		}
-		sqlb_puts(&r->b, ops[e->op]);
-		sqlb_putc(&r->b, '?');
-		params_add(&r->ps, e->vals[0], term_col(e->a));
+		orm_sqlb_puts(&r->b, ops[e->op]);
+		orm_sqlb_putc(&r->b, '?');
+		orm_params_add(&r->ps, e->vals[0], term_col(e->a));
 		return;
 	case E_LIKE:
 		render_term(r, e->a);
-		sqlb_puts(&r->b, " LIKE ?");
-		params_add(&r->ps, e->vals[0], NULL);
+		orm_sqlb_puts(&r->b, " LIKE ?");
+		orm_params_add(&r->ps, e->vals[0], NULL);
 		return;
 	case E_IN:
 		if (e->nvals == 0) {
-			sqlb_puts(&r->b, "1 = 0");
+			orm_sqlb_puts(&r->b, "1 = 0");
 			return;
 		}
 		render_term(r, e->a);
-		sqlb_puts(&r->b, " IN (");
+		orm_sqlb_puts(&r->b, " IN (");
 		for (size_t i = 0; i < e->nvals; i++) {
-			sqlb_puts(&r->b, i ? ", ?" : "?");
-			params_add(&r->ps, e->vals[i], term_col(e->a));
+			orm_sqlb_puts(&r->b, i ? ", ?" : "?");
+			orm_params_add(&r->ps, e->vals[i], term_col(e->a));
 		}
-		sqlb_putc(&r->b, ')');
+		orm_sqlb_putc(&r->b, ')');
 		return;
 	case E_ISNULL:
 	case E_NOTNULL:
 		render_term(r, e->a);
-		sqlb_puts(&r->b, e->kind == E_ISNULL ? " IS NULL" : " IS NOT NULL");
+		orm_sqlb_puts(&r->b, e->kind == E_ISNULL ? " IS NULL" : " IS NOT NULL");
 		return;
 	case E_AND:
 	case E_OR:
-		sqlb_putc(&r->b, '(');
+		orm_sqlb_putc(&r->b, '(');
 		render_expr(r, e->a);
-		sqlb_puts(&r->b, e->kind == E_AND ? " AND " : " OR ");
+		orm_sqlb_puts(&r->b, e->kind == E_AND ? " AND " : " OR ");
 		render_expr(r, e->b);
-		sqlb_putc(&r->b, ')');
+		orm_sqlb_putc(&r->b, ')');
 		return;
 	case E_NOT:
-		sqlb_puts(&r->b, "NOT (");
+		orm_sqlb_puts(&r->b, "NOT (");
 		render_expr(r, e->a);
-		sqlb_putc(&r->b, ')');
+		orm_sqlb_putc(&r->b, ')');
 		return;
 	default:
 		r_fail(r, ORM_MISUSE, "a column is not a condition");
@@ -570,7 +570,7 @@ static void render_list(struct render *r, const struct qnode *n, const char *sep
 		return;
 	render_list(r, n->next, sep, what, first);
 	if (!*first)
-		sqlb_puts(&r->b, sep);
+		orm_sqlb_puts(&r->b, sep);
 	*first = false;
 	if (what == 0) { /* conditions */
 		render_expr(r, n->p);
@@ -578,12 +578,12 @@ static void render_list(struct render *r, const struct qnode *n, const char *sep
 		render_term(r, n->p);
 	} else if (what == 2) { /* order keys */
 		render_term(r, n->p);
-		sqlb_puts(&r->b, n->dir == ORM_DESC ? " DESC" : " ASC");
+		orm_sqlb_puts(&r->b, n->dir == ORM_DESC ? " DESC" : " ASC");
 	} else { /* select terms, aliased (unique names inside a subquery) */
 		char alias[24];
 		render_term(r, n->p);
 		snprintf(alias, sizeof alias, " AS c%u", ++r->alias);
-		sqlb_puts(&r->b, alias);
+		orm_sqlb_puts(&r->b, alias);
 	}
 }
 
@@ -594,37 +594,37 @@ static void render_joins(struct render *r, const struct qnode *n)
 	render_joins(r, n->next);
 	const struct qjoin *j = n->p;
 	const struct orm_relationship *rel = j->r;
-	struct sqlb *b = &r->b;
+	struct orm_sqlb *b = &r->b;
 	if (j->sec_only) {
-		sqlb_puts(b, " JOIN ");
-		sqlb_puts(b, rel->sec->qtable);
-		sqlb_puts(b, " ON ");
-		sqlb_puts(b, rel->sec_remote->qname);
-		sqlb_puts(b, " = ");
-		sqlb_puts(b, rel->remote->qname);
+		orm_sqlb_puts(b, " JOIN ");
+		orm_sqlb_puts(b, rel->sec->qtable);
+		orm_sqlb_puts(b, " ON ");
+		orm_sqlb_puts(b, rel->sec_remote->qname);
+		orm_sqlb_puts(b, " = ");
+		orm_sqlb_puts(b, rel->remote->qname);
 		return;
 	}
 	if (rel->kind == ORM_MANY_TO_MANY) {
-		sqlb_puts(b, " JOIN ");
-		sqlb_puts(b, rel->sec->qtable);
-		sqlb_puts(b, " ON ");
-		sqlb_puts(b, rel->sec_local->qname);
-		sqlb_puts(b, " = ");
-		sqlb_puts(b, rel->local->qname);
-		sqlb_puts(b, " JOIN ");
-		sqlb_puts(b, rel->target->qtable);
-		sqlb_puts(b, " ON ");
-		sqlb_puts(b, rel->remote->qname);
-		sqlb_puts(b, " = ");
-		sqlb_puts(b, rel->sec_remote->qname);
+		orm_sqlb_puts(b, " JOIN ");
+		orm_sqlb_puts(b, rel->sec->qtable);
+		orm_sqlb_puts(b, " ON ");
+		orm_sqlb_puts(b, rel->sec_local->qname);
+		orm_sqlb_puts(b, " = ");
+		orm_sqlb_puts(b, rel->local->qname);
+		orm_sqlb_puts(b, " JOIN ");
+		orm_sqlb_puts(b, rel->target->qtable);
+		orm_sqlb_puts(b, " ON ");
+		orm_sqlb_puts(b, rel->remote->qname);
+		orm_sqlb_puts(b, " = ");
+		orm_sqlb_puts(b, rel->sec_remote->qname);
 		return;
 	}
-	sqlb_puts(b, " JOIN ");
-	sqlb_puts(b, rel->target->qtable);
-	sqlb_puts(b, " ON ");
-	sqlb_puts(b, rel->remote->qname);
-	sqlb_puts(b, " = ");
-	sqlb_puts(b, rel->local->qname);
+	orm_sqlb_puts(b, " JOIN ");
+	orm_sqlb_puts(b, rel->target->qtable);
+	orm_sqlb_puts(b, " ON ");
+	orm_sqlb_puts(b, rel->remote->qname);
+	orm_sqlb_puts(b, " = ");
+	orm_sqlb_puts(b, rel->local->qname);
 }
 
 /* FROM ... [WHERE] [GROUP BY] [HAVING] */
@@ -632,21 +632,21 @@ static void render_body(struct render *r)
 {
 	struct orm_query *q = r->q;
 	bool first;
-	sqlb_puts(&r->b, " FROM ");
-	sqlb_puts(&r->b, q->m->qtable);
+	orm_sqlb_puts(&r->b, " FROM ");
+	orm_sqlb_puts(&r->b, q->m->qtable);
 	render_joins(r, q->joins);
 	if (q->where) {
-		sqlb_puts(&r->b, " WHERE ");
+		orm_sqlb_puts(&r->b, " WHERE ");
 		first = true;
 		render_list(r, q->where, " AND ", 0, &first);
 	}
 	if (q->group) {
-		sqlb_puts(&r->b, " GROUP BY ");
+		orm_sqlb_puts(&r->b, " GROUP BY ");
 		first = true;
 		render_list(r, q->group, ", ", 1, &first);
 	}
 	if (q->having) {
-		sqlb_puts(&r->b, " HAVING ");
+		orm_sqlb_puts(&r->b, " HAVING ");
 		first = true;
 		render_list(r, q->having, " AND ", 0, &first);
 	}
@@ -657,15 +657,15 @@ static void render_tail(struct render *r, bool order)
 	struct orm_query *q = r->q;
 	bool first = true;
 	if (order && q->order) {
-		sqlb_puts(&r->b, " ORDER BY ");
+		orm_sqlb_puts(&r->b, " ORDER BY ");
 		render_list(r, q->order, ", ", 2, &first);
 	}
 	if (q->limit >= 0 || q->offset > 0) {
-		sqlb_puts(&r->b, " LIMIT ?");
-		params_add(&r->ps, orm_int(q->limit >= 0 ? q->limit : INT64_MAX), NULL);
+		orm_sqlb_puts(&r->b, " LIMIT ?");
+		orm_params_add(&r->ps, orm_int(q->limit >= 0 ? q->limit : INT64_MAX), NULL);
 		if (q->offset > 0) {
-			sqlb_puts(&r->b, " OFFSET ?");
-			params_add(&r->ps, orm_int(q->offset), NULL);
+			orm_sqlb_puts(&r->b, " OFFSET ?");
+			orm_params_add(&r->ps, orm_int(q->offset), NULL);
 		}
 	}
 }
@@ -676,15 +676,15 @@ static void render_init(struct render *r, struct orm_query *q)
 	r->err = 0;
 	r->why = NULL;
 	r->alias = 0;
-	sqlb_init(&r->b, q->s->arena, 512);
-	params_init(&r->ps, q->s->arena);
+	orm_sqlb_init(&r->b, q->s->arena, 512);
+	orm_params_init(&r->ps, q->s->arena);
 }
 
 static int render_done(struct render *r, const char **sql)
 {
 	if (r->err)
 		return orm_fail(r->q->s, r->err, "%s", r->why);
-	*sql = sqlb_str(&r->b);
+	*sql = orm_sqlb_str(&r->b);
 	if (!*sql || r->ps.oom)
 		return orm_fail(r->q->s, ORM_NOMEM, "out of memory rendering a query");
 	return 0;
@@ -726,12 +726,12 @@ int orm_all(struct orm_query *q, struct orm_list *out)
 	const char *sql;
 	MYSQL_STMT *st;
 	render_init(&r, q);
-	sqlb_puts(&r.b, "SELECT ");
-	sqlb_puts(&r.b, q->m->select_list);
+	orm_sqlb_puts(&r.b, "SELECT ");
+	orm_sqlb_puts(&r.b, q->m->select_list);
 	render_body(&r);
 	render_tail(&r, true);
 	if (q->for_update)
-		sqlb_puts(&r.b, " FOR UPDATE");
+		orm_sqlb_puts(&r.b, " FOR UPDATE");
 	if ((rc = render_done(&r, &sql)) || (rc = orm_run(q->s, sql, &r.ps, &st)))
 		return rc;
 	q->s->refresh_rows = q->for_update;
@@ -773,19 +773,19 @@ int orm_count(struct orm_query *q, int64_t *out)
 	MYSQL_STMT *st;
 	render_init(&r, q);
 	if (!q->group && !q->select && q->limit < 0 && q->offset == 0) {
-		sqlb_puts(&r.b, "SELECT COUNT(*)");
+		orm_sqlb_puts(&r.b, "SELECT COUNT(*)");
 		render_body(&r);
 	} else {
-		sqlb_puts(&r.b, "SELECT COUNT(*) FROM (SELECT ");
+		orm_sqlb_puts(&r.b, "SELECT COUNT(*) FROM (SELECT ");
 		if (q->select) {
 			bool first = true;
 			render_list(&r, q->select, ", ", 3, &first);
 		} else {
-			sqlb_puts(&r.b, q->m->pk->qname);
+			orm_sqlb_puts(&r.b, q->m->pk->qname);
 		}
 		render_body(&r);
 		render_tail(&r, false);
-		sqlb_puts(&r.b, ") AS anon_1");
+		orm_sqlb_puts(&r.b, ") AS anon_1");
 	}
 	if ((rc = render_done(&r, &sql)) || (rc = orm_run(q->s, sql, &r.ps, &st)))
 		return rc;
@@ -839,12 +839,12 @@ int orm_rows(struct orm_query *q, struct orm_rows *out)
 	MYSQL_STMT *st;
 	bool first = true;
 	render_init(&r, q);
-	sqlb_puts(&r.b, "SELECT ");
+	orm_sqlb_puts(&r.b, "SELECT ");
 	render_list(&r, q->select, ", ", 3, &first);
 	render_body(&r);
 	render_tail(&r, true);
 	if (q->for_update)
-		sqlb_puts(&r.b, " FOR UPDATE");
+		orm_sqlb_puts(&r.b, " FOR UPDATE");
 	if ((rc = render_done(&r, &sql)) || (rc = orm_run(q->s, sql, &r.ps, &st)))
 		return rc;
 	return orm_fetch_rows(q->s, st, types, nc, out);
@@ -870,27 +870,27 @@ int orm_update(struct orm_query *q, const struct orm_assign *set, size_t n, uint
 	const char *sql;
 	MYSQL_STMT *st;
 	render_init(&r, q);
-	sqlb_puts(&r.b, "UPDATE ");
-	sqlb_puts(&r.b, q->m->qtable);
-	sqlb_puts(&r.b, " SET ");
+	orm_sqlb_puts(&r.b, "UPDATE ");
+	orm_sqlb_puts(&r.b, q->m->qtable);
+	orm_sqlb_puts(&r.b, " SET ");
 	for (size_t i = 0; i < n; i++) {
 		const struct orm_column *c = set[i].col;
 		if (!c || c->model != q->m)
 			return orm_fail(q->s, ORM_MISUSE, "orm_update: a column of another table");
 		if (i)
-			sqlb_puts(&r.b, ", ");
-		sqlb_puts(&r.b, c->qname);
-		sqlb_puts(&r.b, " = ");
+			orm_sqlb_puts(&r.b, ", ");
+		orm_sqlb_puts(&r.b, c->qname);
+		orm_sqlb_puts(&r.b, " = ");
 		if (set[i].increment) {
-			sqlb_puts(&r.b, c->qname);
-			sqlb_puts(&r.b, " + ");
+			orm_sqlb_puts(&r.b, c->qname);
+			orm_sqlb_puts(&r.b, " + ");
 		}
-		sqlb_putc(&r.b, '?');
-		params_add(&r.ps, set[i].v, set[i].increment ? NULL : c);
+		orm_sqlb_putc(&r.b, '?');
+		orm_params_add(&r.ps, set[i].v, set[i].increment ? NULL : c);
 	}
 	if (q->where) {
 		bool first = true;
-		sqlb_puts(&r.b, " WHERE ");
+		orm_sqlb_puts(&r.b, " WHERE ");
 		render_list(&r, q->where, " AND ", 0, &first);
 	}
 	render_tail(&r, true);
@@ -912,11 +912,11 @@ int orm_delete_where(struct orm_query *q, uint64_t *affected)
 	const char *sql;
 	MYSQL_STMT *st;
 	render_init(&r, q);
-	sqlb_puts(&r.b, "DELETE FROM ");
-	sqlb_puts(&r.b, q->m->qtable);
+	orm_sqlb_puts(&r.b, "DELETE FROM ");
+	orm_sqlb_puts(&r.b, q->m->qtable);
 	if (q->where) {
 		bool first = true;
-		sqlb_puts(&r.b, " WHERE ");
+		orm_sqlb_puts(&r.b, " WHERE ");
 		render_list(&r, q->where, " AND ", 0, &first);
 	}
 	render_tail(&r, true);

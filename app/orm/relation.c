@@ -98,45 +98,45 @@ int orm_rel_load(struct orm_session *s, struct orm_obj *const *objs, size_t n,
 
 	/* SELECT target.*, key FROM target [JOIN secondary] WHERE key IN (...) */
 	const struct orm_column *keycol = r->kind == ORM_MANY_TO_MANY ? r->sec_local : r->remote;
-	struct sqlb b;
-	struct params ps;
-	sqlb_init(&b, s->arena, 512);
-	params_init(&ps, s->arena);
-	sqlb_puts(&b, "SELECT ");
-	sqlb_puts(&b, tg->select_list);
-	sqlb_puts(&b, ", ");
-	sqlb_puts(&b, keycol->qname);
-	sqlb_puts(&b, " FROM ");
-	sqlb_puts(&b, tg->qtable);
+	struct orm_sqlb b;
+	struct orm_params ps;
+	orm_sqlb_init(&b, s->arena, 512);
+	orm_params_init(&ps, s->arena);
+	orm_sqlb_puts(&b, "SELECT ");
+	orm_sqlb_puts(&b, tg->select_list);
+	orm_sqlb_puts(&b, ", ");
+	orm_sqlb_puts(&b, keycol->qname);
+	orm_sqlb_puts(&b, " FROM ");
+	orm_sqlb_puts(&b, tg->qtable);
 	if (r->kind == ORM_MANY_TO_MANY) {
-		sqlb_puts(&b, " JOIN ");
-		sqlb_puts(&b, r->sec->qtable);
-		sqlb_puts(&b, " ON ");
-		sqlb_puts(&b, r->sec_remote->qname);
-		sqlb_puts(&b, " = ");
-		sqlb_puts(&b, r->remote->qname);
+		orm_sqlb_puts(&b, " JOIN ");
+		orm_sqlb_puts(&b, r->sec->qtable);
+		orm_sqlb_puts(&b, " ON ");
+		orm_sqlb_puts(&b, r->sec_remote->qname);
+		orm_sqlb_puts(&b, " = ");
+		orm_sqlb_puts(&b, r->remote->qname);
 	}
-	sqlb_puts(&b, " WHERE ");
-	sqlb_puts(&b, keycol->qname);
-	sqlb_puts(&b, " IN (");
+	orm_sqlb_puts(&b, " WHERE ");
+	orm_sqlb_puts(&b, keycol->qname);
+	orm_sqlb_puts(&b, " IN (");
 	size_t nkeys = 0;
 	for (size_t i = 0; i < nown; i++)
 		if (i == 0 || own[i].key != own[i - 1].key) {
-			params_add(&ps, orm_int(own[i].key), keycol);
+			orm_params_add(&ps, orm_int(own[i].key), keycol);
 			nkeys++;
 		}
 	size_t padded = orm_in_bucket(nkeys);
 	for (size_t i = nkeys; i < padded; i++)
-		params_add(&ps, ps.v[nkeys - 1].v, keycol); /* a repeat changes nothing */
+		orm_params_add(&ps, ps.v[nkeys - 1].v, keycol); /* a repeat changes nothing */
 	for (size_t i = 0; i < padded; i++)
-		sqlb_puts(&b, i ? ", ?" : "?");
-	sqlb_putc(&b, ')');
-	sqlb_puts(&b, r->order_sql);
+		orm_sqlb_puts(&b, i ? ", ?" : "?");
+	orm_sqlb_putc(&b, ')');
+	orm_sqlb_puts(&b, r->order_sql);
 
 	MYSQL_STMT *st;
 	struct orm_list res = {0};
 	int64_t *keys = NULL;
-	int rc = orm_run(s, sqlb_str(&b), &ps, &st);
+	int rc = orm_run(s, orm_sqlb_str(&b), &ps, &st);
 	if (!rc)
 		rc = orm_fetch_objects(s, st, tg, &res, &keys);
 	if (rc)

@@ -11,7 +11,7 @@
 /* ------------------------------------------------------------------ */
 /* SQL text and parameters                                              */
 
-void sqlb_init(struct sqlb *b, struct arena *a, size_t cap)
+void orm_sqlb_init(struct orm_sqlb *b, struct arena *a, size_t cap)
 {
 	b->a = a;
 	b->n = 0;
@@ -22,7 +22,7 @@ void sqlb_init(struct sqlb *b, struct arena *a, size_t cap)
 		b->p[0] = '\0';
 }
 
-static bool sqlb_room(struct sqlb *b, size_t need)
+static bool sqlb_room(struct orm_sqlb *b, size_t need)
 {
 	if (b->oom)
 		return false;
@@ -42,7 +42,7 @@ static bool sqlb_room(struct sqlb *b, size_t need)
 	return true;
 }
 
-void sqlb_putn(struct sqlb *b, const char *s, size_t n)
+void orm_sqlb_putn(struct orm_sqlb *b, const char *s, size_t n)
 {
 	if (!sqlb_room(b, n))
 		return;
@@ -51,22 +51,22 @@ void sqlb_putn(struct sqlb *b, const char *s, size_t n)
 	b->p[b->n] = '\0';
 }
 
-void sqlb_puts(struct sqlb *b, const char *s)
+void orm_sqlb_puts(struct orm_sqlb *b, const char *s)
 {
-	sqlb_putn(b, s, strlen(s));
+	orm_sqlb_putn(b, s, strlen(s));
 }
 
-void sqlb_putc(struct sqlb *b, char c)
+void orm_sqlb_putc(struct orm_sqlb *b, char c)
 {
-	sqlb_putn(b, &c, 1);
+	orm_sqlb_putn(b, &c, 1);
 }
 
-const char *sqlb_str(struct sqlb *b)
+const char *orm_sqlb_str(struct orm_sqlb *b)
 {
 	return b->oom ? NULL : b->p;
 }
 
-void params_init(struct params *p, struct arena *a)
+void orm_params_init(struct orm_params *p, struct arena *a)
 {
 	p->a = a;
 	p->v = NULL;
@@ -74,7 +74,7 @@ void params_init(struct params *p, struct arena *a)
 	p->oom = false;
 }
 
-void params_add(struct params *p, struct orm_value v, const struct orm_column *col)
+void orm_params_add(struct orm_params *p, struct orm_value v, const struct orm_column *col)
 {
 	if (p->oom)
 		return;
@@ -383,7 +383,7 @@ static void bind_param(MYSQL_BIND *b, union stage *sg, const struct orm_param *p
 	}
 }
 
-int orm_run(struct orm_session *s, const char *sql, const struct params *ps, MYSQL_STMT **out)
+int orm_run(struct orm_session *s, const char *sql, const struct orm_params *ps, MYSQL_STMT **out)
 {
 	*out = NULL;
 	if (!sql || (ps && ps->oom))

@@ -695,17 +695,17 @@ static int call_hook(struct orm_session *s, struct orm_obj *o, enum orm_write wh
 static int insert_obj(struct orm_session *s, struct orm_obj *o)
 {
 	const struct orm_model *m = o->model;
-	struct sqlb b, vals;
-	struct params ps;
+	struct orm_sqlb b, vals;
+	struct orm_params ps;
 	const struct orm_column *ret[ORM_MAX_COLUMNS];
 	size_t nret = 0, ncols = 0;
 	bool need_returning = false, autoinc_omitted = false;
-	sqlb_init(&b, s->arena, 256);
-	sqlb_init(&vals, s->arena, 64);
-	params_init(&ps, s->arena);
-	sqlb_puts(&b, "INSERT INTO ");
-	sqlb_puts(&b, m->qtable);
-	sqlb_puts(&b, " (");
+	orm_sqlb_init(&b, s->arena, 256);
+	orm_sqlb_init(&vals, s->arena, 64);
+	orm_params_init(&ps, s->arena);
+	orm_sqlb_puts(&b, "INSERT INTO ");
+	orm_sqlb_puts(&b, m->qtable);
+	orm_sqlb_puts(&b, " (");
 	for (size_t i = 0; i < m->ncolumns; i++) {
 		const struct orm_column *c = &m->columns[i];
 		bool changed = orm_changed(o, (unsigned)i);
@@ -720,33 +720,33 @@ static int insert_obj(struct orm_session *s, struct orm_obj *o)
 			continue;
 		}
 		if (ncols++) {
-			sqlb_puts(&b, ", ");
-			sqlb_puts(&vals, ", ");
+			orm_sqlb_puts(&b, ", ");
+			orm_sqlb_puts(&vals, ", ");
 		}
-		sqlb_putc(&b, '`');
-		sqlb_puts(&b, c->name);
-		sqlb_putc(&b, '`');
-		sqlb_putc(&vals, '?');
-		params_add(&ps, orm_field_value(o, c), c);
+		orm_sqlb_putc(&b, '`');
+		orm_sqlb_puts(&b, c->name);
+		orm_sqlb_putc(&b, '`');
+		orm_sqlb_putc(&vals, '?');
+		orm_params_add(&ps, orm_field_value(o, c), c);
 	}
-	sqlb_puts(&b, ") VALUES (");
-	sqlb_puts(&b, vals.oom ? "" : vals.p);
-	sqlb_putc(&b, ')');
+	orm_sqlb_puts(&b, ") VALUES (");
+	orm_sqlb_puts(&b, vals.oom ? "" : vals.p);
+	orm_sqlb_putc(&b, ')');
 	if (vals.oom)
 		b.oom = true;
 	if (need_returning) {
 		/* server-side defaults come back in the same round trip */
-		sqlb_puts(&b, " RETURNING ");
+		orm_sqlb_puts(&b, " RETURNING ");
 		for (size_t i = 0; i < nret; i++) {
 			if (i)
-				sqlb_puts(&b, ", ");
-			sqlb_putc(&b, '`');
-			sqlb_puts(&b, ret[i]->name);
-			sqlb_putc(&b, '`');
+				orm_sqlb_puts(&b, ", ");
+			orm_sqlb_putc(&b, '`');
+			orm_sqlb_puts(&b, ret[i]->name);
+			orm_sqlb_putc(&b, '`');
 		}
 	}
 	MYSQL_STMT *st;
-	int rc = orm_run(s, sqlb_str(&b), &ps, &st);
+	int rc = orm_run(s, orm_sqlb_str(&b), &ps, &st);
 	if (rc)
 		return rc;
 	if (need_returning)
@@ -761,33 +761,33 @@ static int insert_obj(struct orm_session *s, struct orm_obj *o)
 static int update_obj(struct orm_session *s, struct orm_obj *o, uint64_t mask)
 {
 	const struct orm_model *m = o->model;
-	struct sqlb b;
-	struct params ps;
-	sqlb_init(&b, s->arena, 256);
-	params_init(&ps, s->arena);
-	sqlb_puts(&b, "UPDATE ");
-	sqlb_puts(&b, m->qtable);
-	sqlb_puts(&b, " SET ");
+	struct orm_sqlb b;
+	struct orm_params ps;
+	orm_sqlb_init(&b, s->arena, 256);
+	orm_params_init(&ps, s->arena);
+	orm_sqlb_puts(&b, "UPDATE ");
+	orm_sqlb_puts(&b, m->qtable);
+	orm_sqlb_puts(&b, " SET ");
 	bool first = true;
 	for (size_t i = 0; i < m->ncolumns; i++) {
 		if (!(mask >> i & 1))
 			continue;
 		const struct orm_column *c = &m->columns[i];
 		if (!first)
-			sqlb_puts(&b, ", ");
+			orm_sqlb_puts(&b, ", ");
 		first = false;
-		sqlb_putc(&b, '`');
-		sqlb_puts(&b, c->name);
-		sqlb_puts(&b, "` = ?");
-		params_add(&ps, orm_field_value(o, c), c);
+		orm_sqlb_putc(&b, '`');
+		orm_sqlb_puts(&b, c->name);
+		orm_sqlb_puts(&b, "` = ?");
+		orm_params_add(&ps, orm_field_value(o, c), c);
 	}
-	sqlb_puts(&b, " WHERE `");
-	sqlb_puts(&b, m->pk->name);
-	sqlb_puts(&b, "` = ?");
+	orm_sqlb_puts(&b, " WHERE `");
+	orm_sqlb_puts(&b, m->pk->name);
+	orm_sqlb_puts(&b, "` = ?");
 	/* the row's identity is the pk it was loaded with */
-	params_add(&ps, orm_int(orm_get_int(o->snapshot, m->pk)), m->pk);
+	orm_params_add(&ps, orm_int(orm_get_int(o->snapshot, m->pk)), m->pk);
 	MYSQL_STMT *st;
-	int rc = orm_run(s, sqlb_str(&b), &ps, &st);
+	int rc = orm_run(s, orm_sqlb_str(&b), &ps, &st);
 	if (rc)
 		return rc;
 	if (mysql_stmt_affected_rows(st) == 0)
@@ -806,22 +806,22 @@ static int delete_obj(struct orm_session *s, struct orm_obj *o)
 		if (r->kind != ORM_MANY_TO_MANY)
 			continue;
 		/* its association rows go first (as SQLAlchemy's secondary) */
-		struct sqlb b;
-		struct params ps;
-		sqlb_init(&b, s->arena, 128);
-		params_init(&ps, s->arena);
-		sqlb_puts(&b, "DELETE FROM ");
-		sqlb_puts(&b, r->sec->qtable);
-		sqlb_puts(&b, " WHERE ");
-		sqlb_puts(&b, r->sec_local->qname);
-		sqlb_puts(&b, " = ?");
-		params_add(&ps, orm_int(orm_get_int(o, r->local)), r->sec_local);
-		if ((rc = orm_run(s, sqlb_str(&b), &ps, &st)))
+		struct orm_sqlb b;
+		struct orm_params ps;
+		orm_sqlb_init(&b, s->arena, 128);
+		orm_params_init(&ps, s->arena);
+		orm_sqlb_puts(&b, "DELETE FROM ");
+		orm_sqlb_puts(&b, r->sec->qtable);
+		orm_sqlb_puts(&b, " WHERE ");
+		orm_sqlb_puts(&b, r->sec_local->qname);
+		orm_sqlb_puts(&b, " = ?");
+		orm_params_add(&ps, orm_int(orm_get_int(o, r->local)), r->sec_local);
+		if ((rc = orm_run(s, orm_sqlb_str(&b), &ps, &st)))
 			return rc;
 	}
-	struct params ps;
-	params_init(&ps, s->arena);
-	params_add(&ps, orm_int(orm_get_int(o->snapshot, m->pk)), m->pk);
+	struct orm_params ps;
+	orm_params_init(&ps, s->arena);
+	orm_params_add(&ps, orm_int(orm_get_int(o->snapshot, m->pk)), m->pk);
 	return orm_run(s, m->sql_delete, &ps, &st);
 }
 
@@ -872,31 +872,31 @@ static int unlink_phase(struct orm_session *s)
 static int assoc_op(struct orm_session *s, const struct orm_uow_op *op)
 {
 	const struct orm_relationship *r = op->rel;
-	struct sqlb b;
-	struct params ps;
-	sqlb_init(&b, s->arena, 160);
-	params_init(&ps, s->arena);
+	struct orm_sqlb b;
+	struct orm_params ps;
+	orm_sqlb_init(&b, s->arena, 160);
+	orm_params_init(&ps, s->arena);
 	if (op->kind == ORM_OP_ASSOC_ADD) {
-		sqlb_puts(&b, "INSERT INTO ");
-		sqlb_puts(&b, r->sec->qtable);
-		sqlb_puts(&b, " (`");
-		sqlb_puts(&b, r->sec_local->name);
-		sqlb_puts(&b, "`, `");
-		sqlb_puts(&b, r->sec_remote->name);
-		sqlb_puts(&b, "`) VALUES (?, ?)");
+		orm_sqlb_puts(&b, "INSERT INTO ");
+		orm_sqlb_puts(&b, r->sec->qtable);
+		orm_sqlb_puts(&b, " (`");
+		orm_sqlb_puts(&b, r->sec_local->name);
+		orm_sqlb_puts(&b, "`, `");
+		orm_sqlb_puts(&b, r->sec_remote->name);
+		orm_sqlb_puts(&b, "`) VALUES (?, ?)");
 	} else {
-		sqlb_puts(&b, "DELETE FROM ");
-		sqlb_puts(&b, r->sec->qtable);
-		sqlb_puts(&b, " WHERE ");
-		sqlb_puts(&b, r->sec_local->qname);
-		sqlb_puts(&b, " = ? AND ");
-		sqlb_puts(&b, r->sec_remote->qname);
-		sqlb_puts(&b, " = ?");
+		orm_sqlb_puts(&b, "DELETE FROM ");
+		orm_sqlb_puts(&b, r->sec->qtable);
+		orm_sqlb_puts(&b, " WHERE ");
+		orm_sqlb_puts(&b, r->sec_local->qname);
+		orm_sqlb_puts(&b, " = ? AND ");
+		orm_sqlb_puts(&b, r->sec_remote->qname);
+		orm_sqlb_puts(&b, " = ?");
 	}
-	params_add(&ps, orm_int(orm_get_int(op->parent, r->local)), r->sec_local);
-	params_add(&ps, orm_int(orm_get_int(op->child, r->remote)), r->sec_remote);
+	orm_params_add(&ps, orm_int(orm_get_int(op->parent, r->local)), r->sec_local);
+	orm_params_add(&ps, orm_int(orm_get_int(op->child, r->remote)), r->sec_remote);
 	MYSQL_STMT *st;
-	return orm_run(s, sqlb_str(&b), &ps, &st);
+	return orm_run(s, orm_sqlb_str(&b), &ps, &st);
 }
 
 static int by_rank(struct orm_obj **v, size_t n, bool desc)
@@ -1124,9 +1124,9 @@ int orm_get(struct orm_session *s, const struct orm_model *m, int64_t id, void *
 			*out = o;
 		return 0;
 	}
-	struct params ps;
-	params_init(&ps, s->arena);
-	params_add(&ps, orm_int(id), m->pk);
+	struct orm_params ps;
+	orm_params_init(&ps, s->arena);
+	orm_params_add(&ps, orm_int(id), m->pk);
 	MYSQL_STMT *st;
 	struct orm_list l = {0};
 	int rc = orm_run(s, m->sql_get, &ps, &st);

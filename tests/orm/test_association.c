@@ -349,11 +349,11 @@ TEST(test_plain_table_autogen_diff_is_its_create_table_then_nothing)
 	if (!ta_begin(&t))
 		goto out;
 	t_scalar_str(t.db, "SELECT DATABASE()", dbname, sizeof dbname);
-	CHECK_INT(schema_from_db(t.db, dbname, &want, err, sizeof err), 0);
+	CHECK_INT(cli_schema_from_db(t.db, dbname, &want, err, sizeof err), 0);
 	CHECK_INT(t_exec(t.db, "DROP TABLE ta_comment_reader"), 0);
-	CHECK_INT(schema_from_db(t.db, dbname, &live, err, sizeof err), 0);
+	CHECK_INT(cli_schema_from_db(t.db, dbname, &live, err, sizeof err), 0);
 	int changes = -1;
-	CHECK_INT(schema_diff(&want, &live, &up, &down, &changes, NULL, err, sizeof err), 0);
+	CHECK_INT(cli_schema_diff(&want, &live, &up, &down, &changes, NULL, err, sizeof err), 0);
 	CHECK_INT(changes, 1);
 	CHECK_MSG(up.p && !strncmp(up.p, "CREATE TABLE `ta_comment_reader`", 32) &&
 			  strstr(up.p, "PRIMARY KEY (`comment_id`,`reader_id`)") &&
@@ -369,16 +369,16 @@ TEST(test_plain_table_autogen_diff_is_its_create_table_then_nothing)
 			*end = '\0';
 		CHECK_INT(t_exec(t.db, up.p), 0);
 	}
-	CHECK_INT(schema_from_db(t.db, dbname, &again, err, sizeof err), 0);
+	CHECK_INT(cli_schema_from_db(t.db, dbname, &again, err, sizeof err), 0);
 	buf_reset(&up);
 	buf_reset(&down);
 	changes = -1;
-	CHECK_INT(schema_diff(&want, &again, &up, &down, &changes, NULL, err, sizeof err), 0);
+	CHECK_INT(cli_schema_diff(&want, &again, &up, &down, &changes, NULL, err, sizeof err), 0);
 	CHECK_MSG(changes == 0, "%d: %s", changes, up.p ? up.p : "");
 out:
-	schema_free(&want);
-	schema_free(&live);
-	schema_free(&again);
+	cli_schema_free(&want);
+	cli_schema_free(&live);
+	cli_schema_free(&again);
 	buf_free(&up);
 	buf_free(&down);
 	t_end(&t);

@@ -805,6 +805,11 @@ struct orm_pagination {
  * Statements: items (+1 per eager relationship) (+1 COUNT unless count is
  * false or total is given). */
 int orm_paginate(struct orm_query *q, const struct orm_page_args *a, struct orm_pagination *out);
+/* The pagination arithmetic, for pages fetched some other way (rows, a
+ * total from the same statement): from p->page, p->per_page (both >= 1) and
+ * p->total (-1 = None) and the number of items on the page, sets pages,
+ * has_prev/has_next, prev_num/next_num, first and last. */
+void orm_pagination_fill(struct orm_pagination *p, size_t n_items);
 /* iter_pages(left_edge, left_current, right_current, right_edge): page
  * numbers with 0 for each gap (None). Writes at most cap; returns the count
  * it would write. left_edge + left_current + right_current + right_edge + 3

@@ -966,14 +966,20 @@ int orm_paginate(struct orm_query *q, const struct orm_page_args *a, struct orm_
 		out->total = a->total;
 	else if (a->count && (rc = orm_count(q, &out->total)))
 		return rc;
-	out->pages = out->total <= 0 ? 0 : (out->total - 1) / per + 1;
-	out->has_prev = page > 1;
-	out->prev_num = out->has_prev ? page - 1 : 0;
-	out->has_next = page < out->pages;
-	out->next_num = out->has_next ? page + 1 : 0;
-	out->first = out->items.n ? (page - 1) * per + 1 : 0;
-	out->last = out->items.n ? out->first + (int64_t)out->items.n - 1 : out->first;
+	orm_pagination_fill(out, out->items.n);
 	return 0;
+}
+
+void orm_pagination_fill(struct orm_pagination *p, size_t n_items)
+{
+	int64_t page = p->page, per = p->per_page;
+	p->pages = p->total <= 0 ? 0 : (p->total - 1) / per + 1;
+	p->has_prev = page > 1;
+	p->prev_num = p->has_prev ? page - 1 : 0;
+	p->has_next = page < p->pages;
+	p->next_num = p->has_next ? page + 1 : 0;
+	p->first = n_items ? (page - 1) * per + 1 : 0;
+	p->last = n_items ? p->first + (int64_t)n_items - 1 : p->first;
 }
 
 size_t orm_iter_pages(const struct orm_pagination *p, int left_edge, int left_current,

@@ -454,13 +454,7 @@ int site_paginate_rows(struct orm_query *q, struct orm_query *count_q, int64_t p
 		p->total = rows->nrows ? orm_value_int(rows->v[rows->ncols - 1]) : 0;
 	else if ((rc = orm_count(count_q, &p->total)) < 0)
 		return rc;
-	p->pages = p->total <= 0 ? 0 : (p->total - 1) / per_page + 1;
-	p->has_prev = page > 1;
-	p->prev_num = p->has_prev ? page - 1 : 0;
-	p->has_next = page < p->pages;
-	p->next_num = p->has_next ? page + 1 : 0;
-	p->first = rows->nrows ? (page - 1) * per_page + 1 : 0;
-	p->last = rows->nrows ? p->first + (int64_t)rows->nrows - 1 : p->first;
+	orm_pagination_fill(p, rows->nrows);
 	return 0;
 }
 

@@ -75,9 +75,9 @@ static int routes(struct config *cfg, int argc, char **argv)
 		fprintf(stderr, "flacon: routes takes no arguments\n");
 		return CLI_USAGE;
 	}
-	const struct app *app = cli_app->hooks->app;
+	const struct http_app *app = cli_app->hooks->app;
 	for (size_t i = 0; app && i < app->nroutes; i++) {
-		const struct route *r = &app->routes[i];
+		const struct http_route *r = &app->routes[i];
 		printf("%-7s %-36s %s\n", r->method, r->pattern, r->name ? r->name : "");
 	}
 	return CLI_OK;

@@ -7,12 +7,12 @@
 #include <string.h>
 #include <strings.h>
 
-const char *req_env(struct request *req, const char *name)
+const char *http_req_env(struct http_request *req, const char *name)
 {
 	return req->getenv ? req->getenv(req, name) : NULL;
 }
 
-const char *req_header(struct request *req, const char *name)
+const char *http_req_header(struct http_request *req, const char *name)
 {
 	char cgi[128] = "HTTP_";
 	size_t n = 5;
@@ -20,10 +20,10 @@ const char *req_header(struct request *req, const char *name)
 		cgi[n++] = *p == '-' ? '_' : (char)toupper((unsigned char)*p);
 	cgi[n] = '\0';
 	if (!strcasecmp(name, "Content-Type"))
-		return req_env(req, "CONTENT_TYPE");
+		return http_req_env(req, "CONTENT_TYPE");
 	if (!strcasecmp(name, "Content-Length"))
-		return req_env(req, "CONTENT_LENGTH");
-	return req_env(req, cgi);
+		return http_req_env(req, "CONTENT_LENGTH");
+	return http_req_env(req, cgi);
 }
 
 static bool cookie_name_char(unsigned char c)
@@ -34,7 +34,7 @@ static bool cookie_name_char(unsigned char c)
 	return !strchr("()<>@,;:\\\"/[]?={}", c);
 }
 
-int cookie_parse(struct arena *a, const char *h, size_t n, struct params *out)
+int http_cookie_parse(struct arena *a, const char *h, size_t n, struct text_params *out)
 {
 	out->v = NULL;
 	out->n = 0;
@@ -44,7 +44,7 @@ int cookie_parse(struct arena *a, const char *h, size_t n, struct params *out)
 	for (size_t i = 0; i < n; i++)
 		if (h[i] == ';')
 			max++;
-	struct param *v = arena_alloc(a, max * sizeof *v);
+	struct text_param *v = arena_alloc(a, max * sizeof *v);
 	if (!v)
 		return -1;
 	size_t count = 0, i = 0;
@@ -83,9 +83,9 @@ int cookie_parse(struct arena *a, const char *h, size_t n, struct params *out)
 		/* Values we set are percent-encoded; undecodable ones stay raw,
 		 * unless the raw bytes are not UTF-8 either: such a pair is
 		 * malformed and skipped, so every value read is valid UTF-8. */
-		char *value = percent_decode(a, val, vlen, false, &dlen);
+		char *value = text_percent_decode(a, val, vlen, false, &dlen);
 		if (!value) {
-			if (!utf8_valid(val, vlen))
+			if (!text_utf8_valid(val, vlen))
 				continue;
 			value = arena_strndup(a, val, vlen);
 			dlen = vlen;
@@ -102,31 +102,31 @@ int cookie_parse(struct arena *a, const char *h, size_t n, struct params *out)
 	return 0;
 }
 
-const char *req_cookie(struct request *req, const char *name)
+const char *http_req_cookie(struct http_request *req, const char *name)
 {
 	if (!req->cookies_parsed) {
-		const char *h = req_env(req, "HTTP_COOKIE");
-		if (cookie_parse(req->arena, h, h ? strlen(h) : 0, &req->cookies) < 0)
+		const char *h = http_req_env(req, "HTTP_COOKIE");
+		if (http_cookie_parse(req->arena, h, h ? strlen(h) : 0, &req->cookies) < 0)
 			return NULL;
 		req->cookies_parsed = true;
 	}
-	const struct param *p = params_get(&req->cookies, name);
+	const struct text_param *p = text_params_get(&req->cookies, name);
 	return p ? p->value : NULL;
 }
 
-const char *req_query(struct request *req, const char *name)
+const char *http_req_query(struct http_request *req, const char *name)
 {
-	const struct param *p = params_get(&req->query, name);
+	const struct text_param *p = text_params_get(&req->query, name);
 	return p ? p->value : NULL;
 }
 
-const char *req_form(struct request *req, const char *name)
+const char *http_req_form(struct http_request *req, const char *name)
 {
-	const struct param *p = params_get(&req->form, name);
+	const struct text_param *p = text_params_get(&req->form, name);
 	return p ? p->value : NULL;
 }
 
-const char *req_arg(struct request *req, size_t i)
+const char *http_req_arg(struct http_request *req, size_t i)
 {
 	return i < req->nargs ? req->args[i] : NULL;
 }
@@ -136,7 +136,7 @@ static bool has_crlf(const char *s)
 	return strpbrk(s, "\r\n") != NULL;
 }
 
-int resp_header(struct response *resp, const char *name, const char *value)
+int http_resp_header(struct http_response *resp, const char *name, const char *value)
 {
 	if (has_crlf(name) || has_crlf(value))
 		return -1;
@@ -167,7 +167,7 @@ void http_date(time_t t, char *out, size_t n)
 }
 
 /* Cookie values: RFC 6265 cookie-octets pass, everything else (and '%')
- * is percent-encoded so that any value round-trips through req_cookie. */
+ * is percent-encoded so that any value round-trips through http_req_cookie. */
 static bool cookie_octet(unsigned char c)
 {
 	return c >= 0x21 && c < 0x7f && c != '"' && c != ',' && c != ';' && c != '\\' &&
@@ -184,15 +184,15 @@ static int append_cookie_value(struct buf *b, const char *v)
 	return 0;
 }
 
-int resp_set_cookie(struct response *resp, const char *name, const char *value,
-		    const struct cookie_opts *opts)
+int http_resp_set_cookie(struct http_response *resp, const char *name, const char *value,
+		    const struct http_cookie_opts *opts)
 {
 	for (const char *p = name; *p; p++)
 		if (!cookie_name_char((unsigned char)*p))
 			return -1;
 	if (!*name)
 		return -1;
-	struct cookie_opts def = {.max_age = -1, .path = "/"};
+	struct http_cookie_opts def = {.max_age = -1, .path = "/"};
 	if (!opts)
 		opts = &def;
 	if ((opts->path && has_crlf(opts->path)) || (opts->domain && has_crlf(opts->domain)) ||
@@ -223,14 +223,14 @@ int resp_set_cookie(struct response *resp, const char *name, const char *value,
 	return buf_append(h, "\r\n", 2);
 }
 
-int resp_delete_cookie(struct response *resp, const char *name, const char *path)
+int http_resp_delete_cookie(struct http_response *resp, const char *name, const char *path)
 {
-	struct cookie_opts o = {.max_age = 0, .expires = 1, .path = path ? path : "/"};
+	struct http_cookie_opts o = {.max_age = 0, .expires = 1, .path = path ? path : "/"};
 	/* expires = 1 second after the epoch: "Thu, 01 Jan 1970 00:00:01 GMT". */
-	return resp_set_cookie(resp, name, "", &o);
+	return http_resp_set_cookie(resp, name, "", &o);
 }
 
-int resp_text(struct response *resp, int status, const char *content_type, const char *text)
+int http_resp_text(struct http_response *resp, int status, const char *content_type, const char *text)
 {
 	resp->status = status;
 	resp->content_type = content_type;
@@ -238,15 +238,15 @@ int resp_text(struct response *resp, int status, const char *content_type, const
 	return buf_puts(&resp->body, text);
 }
 
-int resp_redirect(struct response *resp, int status, const char *location)
+int http_resp_redirect(struct http_response *resp, int status, const char *location)
 {
 	resp->status = status;
-	if (resp_header(resp, "Location", location) < 0)
+	if (http_resp_header(resp, "Location", location) < 0)
 		return -1;
 	return 0;
 }
 
-void resp_clear(struct response *resp)
+void http_resp_clear(struct http_response *resp)
 {
 	buf_reset(&resp->headers);
 	buf_reset(&resp->body);
@@ -279,7 +279,7 @@ const char *http_reason(int status)
 }
 
 /* Match one pattern against path; fills args (raw segments) on success. */
-static bool pattern_match(const char *pat, const char *path, struct str *args, size_t *nargs)
+static bool pattern_match(const char *pat, const char *path, struct text_str *args, size_t *nargs)
 {
 	size_t n = 0;
 	while (*pat && *path) {
@@ -289,7 +289,7 @@ static bool pattern_match(const char *pat, const char *path, struct str *args, s
 			const char *seg = path;
 			while (*path && *path != '/')
 				path++;
-			if (path == seg || n == ROUTE_MAX_ARGS)
+			if (path == seg || n == HTTP_ROUTE_MAX_ARGS)
 				return false;
 			args[n].p = seg;
 			args[n].n = (size_t)(path - seg);
@@ -307,8 +307,8 @@ static bool pattern_match(const char *pat, const char *path, struct str *args, s
 	return true;
 }
 
-int router_match(const struct app *app, struct request *req, const char *path,
-		 const struct route **out, char *allow, size_t allowlen)
+int http_router_match(const struct http_app *app, struct http_request *req, const char *path,
+		 const struct http_route **out, char *allow, size_t allowlen)
 {
 	const char *method = req->method;
 	bool path_known = false;
@@ -316,8 +316,8 @@ int router_match(const struct app *app, struct request *req, const char *path,
 	if (allowlen)
 		allow[0] = '\0';
 	for (size_t i = 0; i < app->nroutes; i++) {
-		const struct route *r = &app->routes[i];
-		struct str args[ROUTE_MAX_ARGS];
+		const struct http_route *r = &app->routes[i];
+		struct text_str args[HTTP_ROUTE_MAX_ARGS];
 		size_t nargs = 0;
 		if (!pattern_match(r->pattern, path, args, &nargs))
 			continue;
@@ -325,7 +325,7 @@ int router_match(const struct app *app, struct request *req, const char *path,
 		if (!strcmp(r->method, method)) {
 			req->nargs = 0;
 			for (size_t k = 0; k < nargs; k++) {
-				char *v = percent_decode(req->arena, args[k].p, args[k].n, false, NULL);
+				char *v = text_percent_decode(req->arena, args[k].p, args[k].n, false, NULL);
 				req->args[k] = v; /* NULL when undecodable: the pipeline answers 400 */
 			}
 			req->nargs = nargs;
@@ -343,10 +343,10 @@ int router_match(const struct app *app, struct request *req, const char *path,
 	return path_known ? 405 : 404;
 }
 
-void http_error(const struct app *app, struct request *req, struct response *resp,
+void http_error(const struct http_app *app, struct http_request *req, struct http_response *resp,
 		int status, const char *message)
 {
-	resp_clear(resp);
+	http_resp_clear(resp);
 	resp->status = status;
 	resp->sent_error = true;
 	if (app && app->error) {
@@ -381,7 +381,7 @@ static bool is_form_type(const char *ct)
 }
 
 /* Read the whole body (content_length bytes) into the arena. */
-static int read_body(struct request *req)
+static int read_body(struct http_request *req)
 {
 	if (req->content_length <= 0 || !req->read) {
 		req->body = "";
@@ -405,10 +405,10 @@ static int read_body(struct request *req)
 	return 0;
 }
 
-void http_handle(const struct app *app, struct request *req, struct response *resp)
+void http_handle(const struct http_app *app, struct http_request *req, struct http_response *resp)
 {
 	char allow[64];
-	const struct route *route = NULL;
+	const struct http_route *route = NULL;
 
 	resp->status = 200;
 	resp->content_type = "text/html; charset=utf-8";
@@ -422,14 +422,14 @@ void http_handle(const struct app *app, struct request *req, struct response *re
 	/* Route on the decoded path when it decodes, else on the raw one (so
 	 * an unknown path is 404 before an undecodable one is 400). */
 	const char *match_path = req->path ? req->path : req->raw_path;
-	int m = router_match(app, req, match_path, &route, allow, sizeof allow);
+	int m = http_router_match(app, req, match_path, &route, allow, sizeof allow);
 	if (m == 404) {
 		http_error(app, req, resp, 404, NULL);
 		goto after;
 	}
 	if (m == 405) {
 		http_error(app, req, resp, 405, NULL);
-		resp_header(resp, "Allow", allow);
+		http_resp_header(resp, "Allow", allow);
 		goto after;
 	}
 	req->route = route;
@@ -439,7 +439,7 @@ void http_handle(const struct app *app, struct request *req, struct response *re
 		goto after;
 	}
 
-	if ((route->flags & ROUTE_API) &&
+	if ((route->flags & HTTP_ROUTE_API) &&
 	    (!strcmp(req->method, "POST") || !strcmp(req->method, "PUT") ||
 	     !strcmp(req->method, "DELETE")) &&
 	    !is_json_type(req->content_type)) {
@@ -459,7 +459,7 @@ void http_handle(const struct app *app, struct request *req, struct response *re
 			goto after;
 		}
 	}
-	int rc = form_parse(req->arena, req->query_string, strlen(req->query_string), &req->query);
+	int rc = text_form_parse(req->arena, req->query_string, strlen(req->query_string), &req->query);
 	if (rc < 0) {
 		http_error(app, req, resp, rc == -1 ? 400 : 500,
 			   rc == -1 ? "Bad percent-encoding or UTF-8 in the query string" : NULL);
@@ -469,13 +469,13 @@ void http_handle(const struct app *app, struct request *req, struct response *re
 		http_error(app, req, resp, 500, NULL);
 		goto after;
 	}
-	if ((route->flags & ROUTE_FORM) && req->body_len) {
+	if ((route->flags & HTTP_ROUTE_FORM) && req->body_len) {
 		if (!is_form_type(req->content_type)) {
 			/* A form route only understands urlencoded bodies. */
 			http_error(app, req, resp, 415, NULL);
 			goto after;
 		}
-		rc = form_parse(req->arena, req->body, req->body_len, &req->form);
+		rc = text_form_parse(req->arena, req->body, req->body_len, &req->form);
 		if (rc < 0) {
 			http_error(app, req, resp, rc == -1 ? 400 : 500,
 				   rc == -1 ? "Bad percent-encoding or UTF-8 in the form" : NULL);
@@ -499,7 +499,7 @@ after:
 		app->after(req, resp);
 }
 
-int http_serialize(struct request *req, struct response *resp, struct buf *out)
+int http_serialize(struct http_request *req, struct http_response *resp, struct buf *out)
 {
 	size_t body_n;
 	if (http_serialize_head(req, resp, out, &body_n) < 0)
@@ -509,7 +509,7 @@ int http_serialize(struct request *req, struct response *resp, struct buf *out)
 	return 0;
 }
 
-int http_serialize_head(struct request *req, struct response *resp, struct buf *out,
+int http_serialize_head(struct http_request *req, struct http_response *resp, struct buf *out,
 			size_t *body_n)
 {
 	*body_n = 0;

@@ -15,63 +15,61 @@
 #include "config.h"
 #include "text.h"
 
-#define ROUTE_MAX_ARGS 4
+#define HTTP_ROUTE_MAX_ARGS 4
 
-struct request;
-struct response;
-struct db;       /* db/db.h: the worker's MariaDB connection */
-struct tmpl_set; /* tmpl/tmpl.h: the worker's compiled templates */
-struct web_session; /* web/session.h: the request's session, loaded lazily */
+struct http_request;
+struct http_response;
 
 /* A handler answers a request by filling the response. It returns 0, or a
  * negative value on an internal error: the pipeline then discards whatever
  * the handler wrote and answers 500 without revealing anything. */
-typedef int (*handler_fn)(struct request *req, struct response *resp);
+typedef int (*http_handler_fn)(struct http_request *req, struct http_response *resp);
 
 /* Flags on a route (the pipeline reads them; the application may add its
  * own from bit 8 up). */
-enum route_flag {
-	ROUTE_API = 1 << 0,  /* JSON errors; POST/PUT/DELETE need application/json */
-	ROUTE_FORM = 1 << 1, /* parse an x-www-form-urlencoded body (400 if undecodable) */
+enum http_route_flag {
+	HTTP_ROUTE_API = 1 << 0,  /* JSON errors; POST/PUT/DELETE need application/json */
+	HTTP_ROUTE_FORM = 1 << 1, /* parse an x-www-form-urlencoded body (400 if undecodable) */
 };
 
-struct route {
+struct http_route {
 	const char *method;  /* "GET", "POST", "PUT", "DELETE" (GET also answers HEAD) */
 	const char *pattern; /* "/articles/:id": ":name" matches one non-empty segment */
-	handler_fn handler;
+	http_handler_fn handler;
 	unsigned flags;
 	const char *name;    /* for `flacon routes` and logs */
 };
 
 /* The application's hooks into the pipeline; all but routes may be NULL. */
-struct app {
-	const struct route *routes;
+struct http_app {
+	const struct http_route *routes;
 	size_t nroutes;
 	/* Runs after routing, 413 and URL/body decoding, before the handler.
 	 * Returns 0 to go on, 1 when it has answered (CSRF, login...), or
 	 * negative for an internal error (500). */
-	int (*before)(struct request *req, struct response *resp);
+	int (*before)(struct http_request *req, struct http_response *resp);
 	/* Runs on every response just before it is sent (security headers,
 	 * debug headers, session cookie). */
-	void (*after)(struct request *req, struct response *resp);
+	void (*after)(struct http_request *req, struct http_response *resp);
 	/* Renders an error answer (404, 405 with allow, 413, 415, 400, 500...).
 	 * NULL: a plain-text body. */
-	void (*error)(struct request *req, struct response *resp, int status,
+	void (*error)(struct http_request *req, struct http_response *resp, int status,
 		      const char *message);
 	/* Per-request reset of application state (called after the response is
 	 * sent); optional. */
-	void (*finish)(struct request *req);
+	void (*finish)(struct http_request *req);
 };
 
-struct request {
+struct http_request {
 	struct arena *arena;      /* everything below lives here */
 	const struct config *cfg;
-	void *app_data;           /* the application's per-worker state */
-	struct db *db;            /* the worker's connection (not owned) */
-	const struct tmpl_set *tmpl; /* the worker's templates (not owned) */
-	struct web_session *session; /* web layer's per-request session state */
-	void *user;               /* the application's per-request state */
-	const struct route *route;
+	/* The state of the layers above, which the core never reads: the
+	 * worker's (set by server_hooks.worker_init in the prototype every
+	 * request is copied from; the web layer's struct web_worker) and this
+	 * request's (the application's, set per request). */
+	void *worker;
+	void *user;
+	const struct http_route *route;
 
 	const char *method;       /* "GET", ... ("HEAD" is routed as GET) */
 	bool head;                /* the client asked HEAD: no body is sent */
@@ -83,24 +81,24 @@ struct request {
 	long long content_length; /* -1 when absent */
 	const char *remote_addr;
 
-	const char *args[ROUTE_MAX_ARGS]; /* decoded :params, in pattern order */
+	const char *args[HTTP_ROUTE_MAX_ARGS]; /* decoded :params, in pattern order */
 	size_t nargs;
 
-	struct params query;      /* decoded query parameters */
-	struct params form;       /* decoded form body (ROUTE_FORM routes) */
-	struct params cookies;    /* parsed Cookie header (lazily: req_cookie) */
+	struct text_params query;      /* decoded query parameters */
+	struct text_params form;       /* decoded form body (HTTP_ROUTE_FORM routes) */
+	struct text_params cookies;    /* parsed Cookie header (lazily: http_req_cookie) */
 	bool cookies_parsed;
 
 	const char *body;         /* body bytes (NUL-terminated copy) */
 	size_t body_len;
 
 	/* How to read the body and the CGI params: set by the transport. */
-	const char *(*getenv)(struct request *req, const char *name);
-	long (*read)(struct request *req, char *dst, size_t n);
+	const char *(*getenv)(struct http_request *req, const char *name);
+	long (*read)(struct http_request *req, char *dst, size_t n);
 	void *transport;
 };
 
-struct cookie_opts {
+struct http_cookie_opts {
 	long long max_age;   /* < 0: not sent */
 	time_t expires;      /* 0: not sent */
 	const char *path;    /* NULL: not sent */
@@ -109,7 +107,7 @@ struct cookie_opts {
 	const char *samesite; /* "Lax", "Strict", "None" or NULL */
 };
 
-struct response {
+struct http_response {
 	struct arena *arena;
 	int status;
 	const char *content_type;  /* NULL: no Content-Type */
@@ -120,61 +118,61 @@ struct response {
 };
 
 /* The CGI param (e.g. "HTTP_USER_AGENT", "REQUEST_METHOD") or NULL. */
-const char *req_env(struct request *req, const char *name);
+const char *http_req_env(struct http_request *req, const char *name);
 /* A request header by its HTTP name ("User-Agent"), or NULL. */
-const char *req_header(struct request *req, const char *name);
+const char *http_req_header(struct http_request *req, const char *name);
 /* Cookie value by name (first wins), or NULL. Malformed pairs are skipped. */
-const char *req_cookie(struct request *req, const char *name);
-const char *req_query(struct request *req, const char *name);
-const char *req_form(struct request *req, const char *name);
+const char *http_req_cookie(struct http_request *req, const char *name);
+const char *http_req_query(struct http_request *req, const char *name);
+const char *http_req_form(struct http_request *req, const char *name);
 /* The i-th path argument of the matched route (decoded), or NULL. */
-const char *req_arg(struct request *req, size_t i);
+const char *http_req_arg(struct http_request *req, size_t i);
 
 /* Parse a Cookie header into out (arena copies). Never fails on bad input:
  * malformed pairs are skipped. Returns -1 only when out of memory. */
-int cookie_parse(struct arena *a, const char *header, size_t n, struct params *out);
+int http_cookie_parse(struct arena *a, const char *header, size_t n, struct text_params *out);
 
 /* Add a header line; name and value must not hold CR/LF (they are refused
  * with -1). Returns 0 or -1. */
-int resp_header(struct response *resp, const char *name, const char *value);
+int http_resp_header(struct http_response *resp, const char *name, const char *value);
 /* Set-Cookie: name=value with opts (NULL = Path=/ only). The value is
  * percent-encoded where a cookie value may not carry a byte. 0 or -1. */
-int resp_set_cookie(struct response *resp, const char *name, const char *value,
-		    const struct cookie_opts *opts);
+int http_resp_set_cookie(struct http_response *resp, const char *name, const char *value,
+		    const struct http_cookie_opts *opts);
 /* Delete a cookie: empty value, Max-Age=0, Expires in 1970, same path. */
-int resp_delete_cookie(struct response *resp, const char *name, const char *path);
+int http_resp_delete_cookie(struct http_response *resp, const char *name, const char *path);
 /* Format t as an IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT") into out
  * (at least 30 bytes), always in GMT whatever TZ is. */
 void http_date(time_t t, char *out, size_t n);
 
 /* Replace the body with text and set status and content type. 0 or -1. */
-int resp_text(struct response *resp, int status, const char *content_type, const char *text);
+int http_resp_text(struct http_response *resp, int status, const char *content_type, const char *text);
 /* 303 (or status) redirect to location. 0 or -1. */
-int resp_redirect(struct response *resp, int status, const char *location);
+int http_resp_redirect(struct http_response *resp, int status, const char *location);
 /* Forget headers and body (before writing an error page). */
-void resp_clear(struct response *resp);
+void http_resp_clear(struct http_response *resp);
 const char *http_reason(int status);
 
 /* Route matching. Returns 200 with *out set (args filled into req), 404, or
  * 405 with the allowed methods written into allow ("GET, POST"). */
-int router_match(const struct app *app, struct request *req, const char *path,
-		 const struct route **out, char *allow, size_t allowlen);
+int http_router_match(const struct http_app *app, struct http_request *req, const char *path,
+		 const struct http_route **out, char *allow, size_t allowlen);
 
 /* Run one request through the pipeline: routing (404/405), 413, decoding
  * (400), 415 for API writes, app->before, the handler, app->after. Never
  * fails: every outcome is a response. */
-void http_handle(const struct app *app, struct request *req, struct response *resp);
+void http_handle(const struct http_app *app, struct http_request *req, struct http_response *resp);
 
 /* Serialize status line, headers and body the CGI way ("Status: ...")
  * into out. */
-int http_serialize(struct request *req, struct response *resp, struct buf *out);
+int http_serialize(struct http_request *req, struct http_response *resp, struct buf *out);
 /* The same without the body: out gets the status and header lines, *body_n
  * the number of resp->body bytes that follow them (0 for HEAD and 204). */
-int http_serialize_head(struct request *req, struct response *resp, struct buf *out,
+int http_serialize_head(struct http_request *req, struct http_response *resp, struct buf *out,
 			size_t *body_n);
 
 /* Answer an error through app->error (or plain text). */
-void http_error(const struct app *app, struct request *req, struct response *resp,
+void http_error(const struct http_app *app, struct http_request *req, struct http_response *resp,
 		int status, const char *message);
 
 #endif

@@ -97,13 +97,13 @@ struct fcgi_transport {
 	FCGX_Request fcgi;
 };
 
-static const char *fcgi_getenv(struct request *req, const char *name)
+static const char *fcgi_getenv(struct http_request *req, const char *name)
 {
 	struct fcgi_transport *t = req->transport;
 	return FCGX_GetParam(name, t->fcgi.envp);
 }
 
-static long fcgi_read(struct request *req, char *dst, size_t n)
+static long fcgi_read(struct http_request *req, char *dst, size_t n)
 {
 	struct fcgi_transport *t = req->transport;
 	if (n > 1 << 30)
@@ -112,13 +112,13 @@ static long fcgi_read(struct request *req, char *dst, size_t n)
 }
 
 /* Fill req from the FastCGI params. */
-static void request_from_fcgi(struct request *req)
+static void request_from_fcgi(struct http_request *req)
 {
 	const char *v;
-	req->method = (v = req_env(req, "REQUEST_METHOD")) ? v : "GET";
-	const char *uri = req_env(req, "REQUEST_URI");
+	req->method = (v = http_req_env(req, "REQUEST_METHOD")) ? v : "GET";
+	const char *uri = http_req_env(req, "REQUEST_URI");
 	if (!uri)
-		uri = req_env(req, "DOCUMENT_URI");
+		uri = http_req_env(req, "DOCUMENT_URI");
 	if (!uri)
 		uri = "/";
 	req->uri = uri;
@@ -128,20 +128,20 @@ static void request_from_fcgi(struct request *req)
 		req->raw_path = "/";
 	req->query_string = qm ? qm + 1 : "";
 	size_t plen = 0;
-	req->path = percent_decode(req->arena, req->raw_path, strlen(req->raw_path), false, &plen);
+	req->path = text_percent_decode(req->arena, req->raw_path, strlen(req->raw_path), false, &plen);
 	/* A decoded path must not smuggle NUL bytes (%00). */
 	if (req->path && strlen(req->path) != plen)
 		req->path = NULL;
-	req->content_type = (v = req_env(req, "CONTENT_TYPE")) ? v : "";
+	req->content_type = (v = http_req_env(req, "CONTENT_TYPE")) ? v : "";
 	req->content_length = -1;
-	if ((v = req_env(req, "CONTENT_LENGTH")) && *v) {
+	if ((v = http_req_env(req, "CONTENT_LENGTH")) && *v) {
 		long long cl = 0;
-		if (parse_digits(v, strlen(v), (long long)1 << 50, &cl))
+		if (text_parse_digits(v, strlen(v), (long long)1 << 50, &cl))
 			req->content_length = cl;
 		else
 			req->content_length = (long long)1 << 50; /* nonsense: treat as too large */
 	}
-	req->remote_addr = req_env(req, "REMOTE_ADDR");
+	req->remote_addr = http_req_env(req, "REMOTE_ADDR");
 }
 
 /* libfcgi's output buffer: a response that fits goes out with the end of
@@ -265,7 +265,7 @@ int server_worker_loop(int fd, const struct config *cfg, const struct server_hoo
 	sigdelset(&unblocked, SIGINT);
 	sigdelset(&unblocked, SIGHUP);
 
-	struct request proto = {0};
+	struct http_request proto = {0};
 	proto.cfg = cfg;
 	if (hooks->worker_init && hooks->worker_init(cfg, &proto) < 0) {
 		log_error("worker init failed; exiting");
@@ -276,7 +276,7 @@ int server_worker_loop(int fd, const struct config *cfg, const struct server_hoo
 	FCGX_InitRequest(&t.fcgi, fd, FCGI_FAIL_ACCEPT_ON_INTR);
 	struct arena arena;
 	arena_init(&arena, 32768);
-	struct response resp = {0};
+	struct http_response resp = {0};
 	struct buf out = BUF_INIT;
 	long served = 0;
 
@@ -305,7 +305,7 @@ int server_worker_loop(int fd, const struct config *cfg, const struct server_hoo
 		}
 
 		arena_reset(&arena);
-		struct request req = proto;
+		struct http_request req = proto;
 		req.arena = &arena;
 		req.transport = &t;
 		req.getenv = fcgi_getenv;
@@ -314,7 +314,7 @@ int server_worker_loop(int fd, const struct config *cfg, const struct server_hoo
 		resp.arena = &arena;
 		resp.status = 200;
 		resp.sent_error = false;
-		resp_clear(&resp);
+		http_resp_clear(&resp);
 		if (hooks->request_start)
 			hooks->request_start(&req);
 

@@ -19,13 +19,14 @@ int server_listen(const char *spec, char *err, size_t errlen);
 /* What a worker is given. The application's worker_init builds its state
  * (database connection, templates) after the fork. */
 struct server_hooks {
-	const struct app *app;
-	/* After fork, in the worker: build per-worker state into *req_proto
-	 * (db, tmpl, app_data). Returns 0, or -1 to exit the worker. */
-	int (*worker_init)(const struct config *cfg, struct request *req_proto);
-	void (*worker_fini)(struct request *req_proto);
+	const struct http_app *app;
+	/* After fork, in the worker: build per-worker state into
+	 * req_proto->worker (web_worker_init does it for a web application).
+	 * Returns 0, or -1 to exit the worker. */
+	int (*worker_init)(const struct config *cfg, struct http_request *req_proto);
+	void (*worker_fini)(struct http_request *req_proto);
 	/* Before each request (reset per-request counters). */
-	void (*request_start)(struct request *req);
+	void (*request_start)(struct http_request *req);
 	/* The process name (prctl PR_SET_NAME, 15 bytes) or NULL. */
 	const char *process_name;
 	/* What the health-check process runs on its own socket, or NULL. */

@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-bool utf8_valid(const char *str, size_t n)
+bool text_utf8_valid(const char *str, size_t n)
 {
 	const unsigned char *s = (const unsigned char *)str;
 	size_t i = 0;
@@ -39,7 +39,7 @@ bool utf8_valid(const char *str, size_t n)
 	return true;
 }
 
-size_t utf8_count(const char *s, size_t n)
+size_t text_utf8_count(const char *s, size_t n)
 {
 	size_t count = 0;
 	for (size_t i = 0; i < n; i++)
@@ -92,7 +92,7 @@ char *text_percent_encode(struct arena *a, const char *s, size_t n, text_keep_fn
 	return out;
 }
 
-char *percent_decode(struct arena *a, const char *s, size_t n, bool plus_is_space,
+char *text_percent_decode(struct arena *a, const char *s, size_t n, bool plus_is_space,
 		     size_t *out_len)
 {
 	char *out = arena_alloc(a, n + 1);
@@ -117,14 +117,14 @@ char *percent_decode(struct arena *a, const char *s, size_t n, bool plus_is_spac
 		}
 	}
 	out[o] = '\0';
-	if (!utf8_valid(out, o))
+	if (!text_utf8_valid(out, o))
 		return NULL;
 	if (out_len)
 		*out_len = o;
 	return out;
 }
 
-int form_parse(struct arena *a, const char *s, size_t n, struct params *out)
+int text_form_parse(struct arena *a, const char *s, size_t n, struct text_params *out)
 {
 	out->v = NULL;
 	out->n = 0;
@@ -134,7 +134,7 @@ int form_parse(struct arena *a, const char *s, size_t n, struct params *out)
 	for (size_t i = 0; i < n; i++)
 		if (s[i] == '&')
 			pairs++;
-	struct param *v = arena_alloc(a, pairs * sizeof *v);
+	struct text_param *v = arena_alloc(a, pairs * sizeof *v);
 	if (!v)
 		return -2;
 	size_t count = 0;
@@ -148,8 +148,8 @@ int form_parse(struct arena *a, const char *s, size_t n, struct params *out)
 			const char *eq = memchr(pair, '=', plen);
 			size_t klen = eq ? (size_t)(eq - pair) : plen;
 			size_t vlen = 0;
-			char *name = percent_decode(a, pair, klen, true, NULL);
-			char *value = eq ? percent_decode(a, eq + 1, plen - klen - 1, true, &vlen)
+			char *name = text_percent_decode(a, pair, klen, true, NULL);
+			char *value = eq ? text_percent_decode(a, eq + 1, plen - klen - 1, true, &vlen)
 					 : arena_strdup(a, "");
 			if (!name || !value)
 				return -1;
@@ -167,7 +167,7 @@ int form_parse(struct arena *a, const char *s, size_t n, struct params *out)
 	return 0;
 }
 
-const struct param *params_get(const struct params *ps, const char *name)
+const struct text_param *text_params_get(const struct text_params *ps, const char *name)
 {
 	for (size_t i = 0; i < ps->n; i++)
 		if (strcmp(ps->v[i].name, name) == 0)
@@ -175,7 +175,7 @@ const struct param *params_get(const struct params *ps, const char *name)
 	return NULL;
 }
 
-bool ct_equal(const void *a, const void *b, size_t n)
+bool text_ct_equal(const void *a, const void *b, size_t n)
 {
 	const volatile unsigned char *x = a, *y = b;
 	unsigned char d = 0;
@@ -184,7 +184,7 @@ bool ct_equal(const void *a, const void *b, size_t n)
 	return d == 0;
 }
 
-bool parse_digits(const char *s, size_t n, long long max, long long *out)
+bool text_parse_digits(const char *s, size_t n, long long max, long long *out)
 {
 	if (n == 0)
 		return false;

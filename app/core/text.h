@@ -9,35 +9,35 @@
 
 #include "arena.h"
 
-struct str {
+struct text_str {
 	const char *p;
 	size_t n;
 };
 
 /* A decoded name=value pair. Both are NUL-terminated copies in the arena;
  * value_len counts the value's bytes (a decoded value may hold NUL). */
-struct param {
+struct text_param {
 	const char *name;
 	const char *value;
 	size_t value_len;
 };
 
-struct params {
-	struct param *v;
+struct text_params {
+	struct text_param *v;
 	size_t n;
 };
 
 /* True when s[0..n) is well-formed UTF-8: no overlong forms, no surrogates,
  * nothing above U+10FFFF. */
-bool utf8_valid(const char *s, size_t n);
+bool text_utf8_valid(const char *s, size_t n);
 /* Number of code points in well-formed UTF-8. */
-size_t utf8_count(const char *s, size_t n);
+size_t text_utf8_count(const char *s, size_t n);
 
 /* Percent-decode s[0..n) into the arena. plus_is_space turns '+' into ' '
  * (form and query encoding). Returns the NUL-terminated copy and its length
  * in *out_len, or NULL when an escape is malformed (%zz, truncated %x) or
  * the decoded bytes are not valid UTF-8. */
-char *percent_decode(struct arena *a, const char *s, size_t n, bool plus_is_space,
+char *text_percent_decode(struct arena *a, const char *s, size_t n, bool plus_is_space,
 		     size_t *out_len);
 
 /* Which bytes percent-encoding leaves as they are: keep(c) true keeps c. */
@@ -54,16 +54,16 @@ char *text_percent_encode(struct arena *a, const char *s, size_t n, text_keep_fn
 /* Parse a query string or form body ("a=1&b=%20x") into out. Empty pairs are
  * skipped; a pair without '=' has an empty value. Returns 0, or -1 on a bad
  * encoding (out is then left empty), -2 on out of memory. */
-int form_parse(struct arena *a, const char *s, size_t n, struct params *out);
+int text_form_parse(struct arena *a, const char *s, size_t n, struct text_params *out);
 
 /* The first value of name, or NULL. */
-const struct param *params_get(const struct params *ps, const char *name);
+const struct text_param *text_params_get(const struct text_params *ps, const char *name);
 
 /* Constant-time comparison of two equal-length buffers. */
-bool ct_equal(const void *a, const void *b, size_t n);
+bool text_ct_equal(const void *a, const void *b, size_t n);
 
 /* Parse a decimal ASCII-digits-only string (no sign, no spaces) into *out.
  * Returns false for anything else or on overflow beyond max. */
-bool parse_digits(const char *s, size_t n, long long max, long long *out);
+bool text_parse_digits(const char *s, size_t n, long long max, long long *out);
 
 #endif

@@ -25,7 +25,7 @@ static char *dup_decoded(const char *s, size_t n)
 {
 	struct arena a;
 	arena_init(&a, 256);
-	char *d = percent_decode(&a, s, n, false, NULL);
+	char *d = text_percent_decode(&a, s, n, false, NULL);
 	char *r = d ? strdup(d) : NULL;
 	arena_free(&a);
 	return r;

@@ -122,7 +122,7 @@ int site_create_course(struct db *db, const char *name, int credits, long capaci
 		       char *err, size_t errlen)
 {
 	size_t n = strlen(name);
-	if (n < 1 || utf8_count(name, n) > 64 || !utf8_valid(name, n)) {
+	if (n < 1 || text_utf8_count(name, n) > 64 || !text_utf8_valid(name, n)) {
 		snprintf(err, errlen, "a course name is 1 to 64 characters of UTF-8");
 		return -1;
 	}

@@ -14,7 +14,7 @@ enum { AL_ID, AL_TITLE, AL_PDATETIME, AL_CLICKS, AL_USER_ID, AL_USERNAME };
  * of the list columns: one statement on one table, whatever the page size
  * (the author's name is the article's copy). With author, only author's
  * articles. */
-static struct orm_query *article_list(struct request *req, const struct user *author)
+static struct orm_query *article_list(struct http_request *req, const struct user *author)
 {
 	struct orm_session *s = &site_req(req)->orm;
 	struct orm_query *q = article_query(s);
@@ -44,7 +44,7 @@ enum { AD_ID, AD_TITLE, AD_CONTENT, AD_PDATETIME, AD_CLICKS, AD_USER_ID, AD_USER
 
 /* A visible article by id with its author's name (the article's copy): *out
  * is its row, or NULL when there is none. 0 or an orm_err. */
-static int find_article(struct request *req, int64_t id, const struct orm_value **out)
+static int find_article(struct http_request *req, int64_t id, const struct orm_value **out)
 {
 	struct orm_session *s = &site_req(req)->orm;
 	*out = NULL;
@@ -70,7 +70,7 @@ static int find_article(struct request *req, int64_t id, const struct orm_value 
 }
 
 /* A list item of a page's context: what article_list.mustache shows. */
-static json_object *page_item(struct request *req, const struct orm_value *v, const char *author)
+static json_object *page_item(struct http_request *req, const struct orm_value *v, const char *author)
 {
 	char iso[21];
 	orm_datetime_iso(v[AL_PDATETIME].i, iso);
@@ -85,7 +85,7 @@ static json_object *page_item(struct request *req, const struct orm_value *v, co
 	return o;
 }
 
-static json_object *page_items(struct request *req, const struct orm_rows *rows)
+static json_object *page_items(struct http_request *req, const struct orm_rows *rows)
 {
 	json_object *arr = json_object_new_array_ext((int)rows->nrows);
 	for (size_t i = 0; i < rows->nrows; i++) {
@@ -95,12 +95,12 @@ static json_object *page_items(struct request *req, const struct orm_rows *rows)
 	return arr;
 }
 
-static int not_found(struct request *req, struct response *resp)
+static int not_found(struct http_request *req, struct http_response *resp)
 {
 	return site_fail(req, resp, 404, "No such article.");
 }
 
-int articles_home(struct request *req, struct response *resp)
+int articles_home(struct http_request *req, struct http_response *resp)
 {
 	struct orm_rows rows;
 	int rc = orm_rows(orm_limit(article_list(req, NULL), 10), &rows);
@@ -114,7 +114,7 @@ int articles_home(struct request *req, struct response *resp)
 /* Page `page` of the visible articles (rows of article_list) and the
  * total from the maintained count, in one statement. Returns 0,
  * ORM_NOT_FOUND (bad page arguments or beyond the last) or an orm_err. */
-static int article_page(struct request *req, struct orm_pagination *p, struct orm_rows *rows)
+static int article_page(struct http_request *req, struct orm_pagination *p, struct orm_rows *rows)
 {
 	int64_t page, per_page;
 	if (!site_page_args(req, &page, &per_page))
@@ -124,7 +124,7 @@ static int article_page(struct request *req, struct orm_pagination *p, struct or
 	return site_paginate_rows(q, NULL, page, per_page, true, p, rows);
 }
 
-int articles_list(struct request *req, struct response *resp)
+int articles_list(struct http_request *req, struct http_response *resp)
 {
 	struct orm_pagination p;
 	struct orm_rows rows;
@@ -156,7 +156,7 @@ static int click_run(struct orm_session *s, void *arg)
 	return orm_update(q, &inc, 1, &t->affected);
 }
 
-int articles_show(struct request *req, struct response *resp)
+int articles_show(struct http_request *req, struct http_response *resp)
 {
 	struct site_req *sr = site_req(req);
 	int64_t id = site_path_id(req);
@@ -195,7 +195,7 @@ int articles_show(struct request *req, struct response *resp)
 	return site_render(req, resp, 200, "articles/show", ctx);
 }
 
-static int render_new(struct request *req, struct response *resp, int status, const char *title,
+static int render_new(struct http_request *req, struct http_response *resp, int status, const char *title,
 		      const char *content, const char *terr, const char *cerr)
 {
 	json_object *ctx = json_object_new_object();
@@ -210,13 +210,13 @@ static int render_new(struct request *req, struct response *resp, int status, co
 	return site_render(req, resp, status, "articles/new", ctx);
 }
 
-int articles_new(struct request *req, struct response *resp)
+int articles_new(struct http_request *req, struct http_response *resp)
 {
 	return render_new(req, resp, 200, "", "", NULL, NULL);
 }
 
 struct article_txn {
-	struct request *req;
+	struct http_request *req;
 	const char *title, *content;
 	int64_t id;
 	struct article *a;
@@ -241,7 +241,7 @@ static int create_article_run(struct orm_session *s, void *arg)
 }
 
 /* Insert an article by the logged-in user. 0 with *out, or an orm_err. */
-static int create_article(struct request *req, const char *title, const char *content,
+static int create_article(struct http_request *req, const char *title, const char *content,
 			  struct article **out)
 {
 	struct user *me = site_user(req);
@@ -258,15 +258,15 @@ static int create_article(struct request *req, const char *title, const char *co
 }
 
 /* A form field, or NULL when it holds a NUL byte. */
-static const char *field(struct request *req, const char *name)
+static const char *field(struct http_request *req, const char *name)
 {
-	const struct param *p = params_get(&req->form, name);
+	const struct text_param *p = text_params_get(&req->form, name);
 	if (!p)
 		return "";
 	return strlen(p->value) == p->value_len ? p->value : NULL;
 }
 
-int articles_create(struct request *req, struct response *resp)
+int articles_create(struct http_request *req, struct http_response *resp)
 {
 	const char *title = field(req, "title");
 	const char *content = field(req, "content");
@@ -302,7 +302,7 @@ static int delete_article_run(struct orm_session *s, void *arg)
 }
 
 /* Logical delete by the author. 0, 403, 404 or an orm_err. */
-static int delete_article(struct request *req, int64_t id)
+static int delete_article(struct http_request *req, int64_t id)
 {
 	if (id <= 0)
 		return 404;
@@ -311,7 +311,7 @@ static int delete_article(struct request *req, int64_t id)
 	return rc < 0 ? rc : t.status;
 }
 
-int articles_delete(struct request *req, struct response *resp)
+int articles_delete(struct http_request *req, struct http_response *resp)
 {
 	int rc = delete_article(req, site_path_id(req));
 	if (rc == 404)
@@ -326,7 +326,7 @@ int articles_delete(struct request *req, struct response *resp)
 /* GET /articles/N/confirm-delete: the author is asked before the delete
  * (a page with the POST form; no JavaScript). It counts no click. Others
  * get 403, an absent or deleted article 404. */
-int articles_confirm_delete(struct request *req, struct response *resp)
+int articles_confirm_delete(struct http_request *req, struct http_response *resp)
 {
 	int64_t id = site_path_id(req);
 	if (!id)
@@ -350,7 +350,7 @@ int articles_confirm_delete(struct request *req, struct response *resp)
 }
 
 /* The visible user called name (any ASCII case), or NULL. */
-static struct user *find_user(struct request *req, const char *name, int *err)
+static struct user *find_user(struct http_request *req, const char *name, int *err)
 {
 	struct site_req *sr = site_req(req);
 	*err = 0;
@@ -364,17 +364,17 @@ static struct user *find_user(struct request *req, const char *name, int *err)
 }
 
 /* The COUNT of u's visible articles (Flask's total of the page). */
-static struct orm_query *articles_of(struct request *req, const struct user *u)
+static struct orm_query *articles_of(struct http_request *req, const struct user *u)
 {
 	struct orm_session *s = &site_req(req)->orm;
 	struct orm_query *q = orm_filter_by(article_query(s), "user_id", orm_int(u->id));
 	return orm_filter_by(q, "isdelete", orm_bool(false));
 }
 
-int users_show(struct request *req, struct response *resp)
+int users_show(struct http_request *req, struct http_response *resp)
 {
 	int err;
-	struct user *u = find_user(req, req_arg(req, 0), &err);
+	struct user *u = find_user(req, http_req_arg(req, 0), &err);
 	if (err)
 		return site_orm_error(req, resp, err);
 	if (!u)
@@ -396,7 +396,7 @@ int users_show(struct request *req, struct response *resp)
 /* ---- API ---- */
 
 /* {items: [...], page, per_page, ...} of a page of article_list rows. */
-static int api_page(struct response *resp, const struct orm_pagination *p,
+static int api_page(struct http_response *resp, const struct orm_pagination *p,
 		    const struct orm_rows *rows)
 {
 	struct web_jw w;
@@ -415,7 +415,7 @@ static int api_page(struct response *resp, const struct orm_pagination *p,
 	return web_jw_finish(&w, resp, 200);
 }
 
-int api_articles_list(struct request *req, struct response *resp)
+int api_articles_list(struct http_request *req, struct http_response *resp)
 {
 	struct orm_pagination p;
 	struct orm_rows rows;
@@ -427,7 +427,7 @@ int api_articles_list(struct request *req, struct response *resp)
 	return api_page(resp, &p, &rows);
 }
 
-int api_articles_show(struct request *req, struct response *resp)
+int api_articles_show(struct http_request *req, struct http_response *resp)
 {
 	const struct orm_value *v;
 	int rc = find_article(req, site_path_id(req), &v);
@@ -442,7 +442,7 @@ int api_articles_show(struct request *req, struct response *resp)
 	return web_jw_finish(&w, resp, 200);
 }
 
-int api_articles_create(struct request *req, struct response *resp)
+int api_articles_create(struct http_request *req, struct http_response *resp)
 {
 	const char *title = site_body_str(req, "title");
 	const char *content = site_body_str(req, "content");
@@ -457,7 +457,7 @@ int api_articles_create(struct request *req, struct response *resp)
 	int rc = create_article(req, title, content, &a);
 	if (rc < 0)
 		return site_orm_error(req, resp, rc);
-	if (resp_header(resp, "Location", arena_printf(req->arena, "/api/articles/%lld", (long long)a->id)) < 0)
+	if (http_resp_header(resp, "Location", arena_printf(req->arena, "/api/articles/%lld", (long long)a->id)) < 0)
 		return -1;
 	struct user *me = site_user(req);
 	struct web_jw w;
@@ -467,7 +467,7 @@ int api_articles_create(struct request *req, struct response *resp)
 	return web_jw_finish(&w, resp, 201);
 }
 
-int api_articles_delete(struct request *req, struct response *resp)
+int api_articles_delete(struct http_request *req, struct http_response *resp)
 {
 	int rc = delete_article(req, site_path_id(req));
 	if (rc == 404)
@@ -481,10 +481,10 @@ int api_articles_delete(struct request *req, struct response *resp)
 	return 0;
 }
 
-int api_user_articles(struct request *req, struct response *resp)
+int api_user_articles(struct http_request *req, struct http_response *resp)
 {
 	int err;
-	struct user *u = find_user(req, req_arg(req, 0), &err);
+	struct user *u = find_user(req, http_req_arg(req, 0), &err);
 	if (err)
 		return site_orm_error(req, resp, err);
 	if (!u)

@@ -53,21 +53,21 @@ int site_account_create(struct orm_session *s, const char *username, const char 
 	return 0;
 }
 
-static int create_account(struct request *req, const char *username, const char *password,
+static int create_account(struct http_request *req, const char *username, const char *password,
 			  struct user **out)
 {
 	return site_account_create(&site_req(req)->orm, username, password, out);
 }
 
 /* Log in a user just registered: its student profile came with it. */
-static int log_in_new(struct request *req, struct user *u)
+static int log_in_new(struct http_request *req, struct user *u)
 {
 	return site_login(req, u, u->student ? u->student->id : -1);
 }
 
 /* The user called username (any ASCII case; not deleted) whose password
  * matches, else NULL. Timing does not tell whether the user exists. */
-static struct user *check_credentials(struct request *req, const char *username, const char *password,
+static struct user *check_credentials(struct http_request *req, const char *username, const char *password,
 				      int *err)
 {
 	struct site_req *sr = site_req(req);
@@ -108,7 +108,7 @@ static int rehash_run(struct orm_session *s, void *arg)
 	return orm_update(q, &set, 1, &t->affected);
 }
 
-static void rehash_if_weaker(struct request *req, struct user *u, const char *password)
+static void rehash_if_weaker(struct http_request *req, struct user *u, const char *password)
 {
 	if (!web_password_needs_rehash(u->password))
 		return;
@@ -126,14 +126,14 @@ static void rehash_if_weaker(struct request *req, struct user *u, const char *pa
 
 /* SPEC 10: the throttled attempt's answer gets Retry-After (set after
  * the body, which may clear the headers). rc passes through. */
-static int with_retry_after(struct response *resp, long wait, int rc)
+static int with_retry_after(struct http_response *resp, long wait, int rc)
 {
 	char secs[24];
 	snprintf(secs, sizeof secs, "%ld", wait);
-	return rc < 0 || resp_header(resp, "Retry-After", secs) < 0 ? -1 : rc;
+	return rc < 0 || http_resp_header(resp, "Retry-After", secs) < 0 ? -1 : rc;
 }
 
-static const char *throttle_text(struct request *req, long wait)
+static const char *throttle_text(struct http_request *req, long wait)
 {
 	long minutes = (wait + 59) / 60;
 	const char *t = arena_printf(req->arena, "Too many attempts, try again in %ld minute%s",
@@ -143,7 +143,7 @@ static const char *throttle_text(struct request *req, long wait)
 
 /* The student id of u (0: no profile), read at login so that the session
  * holds it. 0 or an orm_err. */
-static int student_of(struct request *req, struct user *u, int64_t *out)
+static int student_of(struct http_request *req, struct user *u, int64_t *out)
 {
 	struct site_req *sr = site_req(req);
 	struct student *st = NULL;
@@ -152,7 +152,7 @@ static int student_of(struct request *req, struct user *u, int64_t *out)
 	return rc;
 }
 
-static void logged_out(struct request *req)
+static void logged_out(struct http_request *req)
 {
 	struct site_req *sr = site_req(req);
 	sr->user = sr->user_row = NULL;
@@ -162,7 +162,7 @@ static void logged_out(struct request *req)
 
 /* ---- pages ---- */
 
-static int render_register(struct request *req, struct response *resp, int status,
+static int render_register(struct http_request *req, struct http_response *resp, int status,
 			   const char *username, const char *uerr, const char *perr, const char *err)
 {
 	json_object *ctx = json_object_new_object();
@@ -176,12 +176,12 @@ static int render_register(struct request *req, struct response *resp, int statu
 	return site_render(req, resp, status, "register", ctx);
 }
 
-int auth_register_form(struct request *req, struct response *resp)
+int auth_register_form(struct http_request *req, struct http_response *resp)
 {
 	return render_register(req, resp, 200, "", NULL, NULL, NULL);
 }
 
-int auth_register(struct request *req, struct response *resp)
+int auth_register(struct http_request *req, struct http_response *resp)
 {
 	const char *username = site_form_str(req, "username");
 	const char *password = site_form_str(req, "password");
@@ -202,7 +202,7 @@ int auth_register(struct request *req, struct response *resp)
 	return site_redirect(resp, "/", "registered");
 }
 
-static int render_login(struct request *req, struct response *resp, int status, const char *username,
+static int render_login(struct http_request *req, struct http_response *resp, int status, const char *username,
 			const char *next, bool remember, const char *err)
 {
 	json_object *ctx = json_object_new_object();
@@ -214,15 +214,15 @@ static int render_login(struct request *req, struct response *resp, int status, 
 	return site_render(req, resp, status, "login", ctx);
 }
 
-int auth_login_form(struct request *req, struct response *resp)
+int auth_login_form(struct http_request *req, struct http_response *resp)
 {
-	const char *remembered = req_cookie(req, WEB_REMEMBER_COOKIE);
-	const char *next = req_query(req, "next");
+	const char *remembered = http_req_cookie(req, WEB_REMEMBER_COOKIE);
+	const char *next = http_req_query(req, "next");
 	return render_login(req, resp, 200, remembered ? remembered : "", next ? next : "",
 			    remembered != NULL, NULL);
 }
 
-int auth_login(struct request *req, struct response *resp)
+int auth_login(struct http_request *req, struct http_response *resp)
 {
 	const char *username = site_form_str(req, "username");
 	const char *password = site_form_str(req, "password");
@@ -261,7 +261,7 @@ int auth_login(struct request *req, struct response *resp)
 	return site_redirect(resp, site_safe_next(req, next), "logged_in");
 }
 
-int auth_logout(struct request *req, struct response *resp)
+int auth_logout(struct http_request *req, struct http_response *resp)
 {
 	if (web_session_logout(req) < 0)
 		return -1;
@@ -272,7 +272,7 @@ int auth_logout(struct request *req, struct response *resp)
 /* ---- API ---- */
 
 /* Answer {id, username[, rdatetime]} with status. */
-static int user_json(struct response *resp, int status, struct user *u, bool with_date)
+static int user_json(struct http_response *resp, int status, struct user *u, bool with_date)
 {
 	struct web_jw w;
 	web_jw_start(&w, resp);
@@ -289,7 +289,7 @@ static int user_json(struct response *resp, int status, struct user *u, bool wit
 	return web_jw_finish(&w, resp, status);
 }
 
-int api_register(struct request *req, struct response *resp)
+int api_register(struct http_request *req, struct http_response *resp)
 {
 	const char *username = site_body_str(req, "username");
 	const char *password = site_body_str(req, "password");
@@ -311,7 +311,7 @@ int api_register(struct request *req, struct response *resp)
 	return user_json(resp, 201, u, false);
 }
 
-int api_login(struct request *req, struct response *resp)
+int api_login(struct http_request *req, struct http_response *resp)
 {
 	const char *username = site_body_str(req, "username");
 	const char *password = site_body_str(req, "password");
@@ -351,7 +351,7 @@ int api_login(struct request *req, struct response *resp)
 	return user_json(resp, 200, u, false);
 }
 
-int api_logout(struct request *req, struct response *resp)
+int api_logout(struct http_request *req, struct http_response *resp)
 {
 	if (web_session_logout(req) < 0)
 		return -1;
@@ -361,7 +361,7 @@ int api_logout(struct request *req, struct response *resp)
 	return 0;
 }
 
-int api_me(struct request *req, struct response *resp)
+int api_me(struct http_request *req, struct http_response *resp)
 {
 	/* rdatetime is not in the session: the row. */
 	int err;

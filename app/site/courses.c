@@ -35,7 +35,7 @@ static void jw_course(struct web_jw *w, int64_t id, const char *cname, int64_t s
 }
 
 /* Answer one course item (the enrollment API) with status. */
-static int course_answer(struct response *resp, int status, const struct course *c, int selected)
+static int course_answer(struct http_response *resp, int status, const struct course *c, int selected)
 {
 	struct web_jw w;
 	web_jw_start(&w, resp);
@@ -45,7 +45,7 @@ static int course_answer(struct response *resp, int status, const struct course 
 
 /* A course for pages (courses/show, courses/full), with its numbers in
  * words: "1 credit", "3 of 30 seats". */
-static json_object *course_item(struct request *req, const struct course *c)
+static json_object *course_item(struct http_request *req, const struct course *c)
 {
 	json_object *o = json_object_new_object();
 	site_ctx_add(o, "credits_text", json_object_new_string(site_count(req, c->score, "credit", "credits")));
@@ -89,7 +89,7 @@ struct course_list {
 	size_t nmine;
 };
 
-static int load_course_list(struct request *req, struct course_list *cl)
+static int load_course_list(struct http_request *req, struct course_list *cl)
 {
 	struct orm_session *s = &site_req(req)->orm;
 	memset(cl, 0, sizeof *cl);
@@ -193,7 +193,7 @@ void courses_pool_free(void)
 	row_pool.n = row_pool.cap = 0;
 }
 
-int courses_list(struct request *req, struct response *resp)
+int courses_list(struct http_request *req, struct http_response *resp)
 {
 	struct course_list cl;
 	int rc = load_course_list(req, &cl);
@@ -223,7 +223,7 @@ int courses_list(struct request *req, struct response *resp)
 	return site_render(req, resp, 200, "courses/list", ctx);
 }
 
-int api_courses_list(struct request *req, struct response *resp)
+int api_courses_list(struct http_request *req, struct http_response *resp)
 {
 	struct course_list cl;
 	int rc = load_course_list(req, &cl);
@@ -248,7 +248,7 @@ int api_courses_list(struct request *req, struct response *resp)
 
 /* A course (*out NULL when there is none) with its students
  * (course.students, loaded into *students). 0 or an orm_err. */
-static int course_detail(struct request *req, int64_t id, struct course **out,
+static int course_detail(struct http_request *req, int64_t id, struct course **out,
 			 struct orm_list **students)
 {
 	struct site_req *sr = site_req(req);
@@ -261,7 +261,7 @@ static int course_detail(struct request *req, int64_t id, struct course **out,
 	return course_load_students(&sr->orm, *out, students);
 }
 
-int courses_show(struct request *req, struct response *resp)
+int courses_show(struct http_request *req, struct http_response *resp)
 {
 	struct course *c;
 	struct orm_list *students;
@@ -285,7 +285,7 @@ int courses_show(struct request *req, struct response *resp)
 	return site_render(req, resp, 200, "courses/show", ctx);
 }
 
-int api_courses_show(struct request *req, struct response *resp)
+int api_courses_show(struct http_request *req, struct http_response *resp)
 {
 	struct course *c;
 	struct orm_list *students;
@@ -328,7 +328,7 @@ enum enroll_result { ENROLL_NEW, ENROLL_ALREADY, ENROLL_FULL, ENROLL_NO_COURSE, 
 
 /* One select or drop, run by orm_transaction (retried on fresh rows). */
 struct enroll_txn {
-	struct request *req;
+	struct http_request *req;
 	int64_t course_id, student_id;
 	bool drop;
 	int result;           /* enum enroll_result, set by every run */
@@ -431,7 +431,7 @@ static int enroll_run(struct orm_session *s, void *arg)
 	return reread_course(s, t);
 }
 
-static int enroll(struct request *req, int64_t id, bool drop, int *result, struct course **c)
+static int enroll(struct http_request *req, int64_t id, bool drop, int *result, struct course **c)
 {
 	*c = NULL;
 	if (!id) {
@@ -459,7 +459,7 @@ static int enroll(struct request *req, int64_t id, bool drop, int *result, struc
 	return rc;
 }
 
-static int page_enroll(struct request *req, struct response *resp, bool drop)
+static int page_enroll(struct http_request *req, struct http_response *resp, bool drop)
 {
 	int result;
 	struct course *c;
@@ -488,17 +488,17 @@ static int page_enroll(struct request *req, struct response *resp, bool drop)
 	}
 }
 
-int courses_select(struct request *req, struct response *resp)
+int courses_select(struct http_request *req, struct http_response *resp)
 {
 	return page_enroll(req, resp, false);
 }
 
-int courses_drop(struct request *req, struct response *resp)
+int courses_drop(struct http_request *req, struct http_response *resp)
 {
 	return page_enroll(req, resp, true);
 }
 
-int api_enroll(struct request *req, struct response *resp)
+int api_enroll(struct http_request *req, struct http_response *resp)
 {
 	int result;
 	struct course *c;
@@ -512,7 +512,7 @@ int api_enroll(struct request *req, struct response *resp)
 	return course_answer(resp, result == ENROLL_NEW ? 201 : 200, c, 1);
 }
 
-int api_unenroll(struct request *req, struct response *resp)
+int api_unenroll(struct http_request *req, struct http_response *resp)
 {
 	int result;
 	struct course *c;
@@ -529,7 +529,7 @@ int api_unenroll(struct request *req, struct response *resp)
 /* The student's courses (student.courses, ordered by id) as rows of the
  * course columns, in one statement through student_course. 0 or an
  * orm_err; no rows for a user without a student profile. */
-static int my_courses(struct request *req, struct orm_rows *rows)
+static int my_courses(struct http_request *req, struct orm_rows *rows)
 {
 	struct orm_session *s = &site_req(req)->orm;
 	memset(rows, 0, sizeof *rows);
@@ -542,7 +542,7 @@ static int my_courses(struct request *req, struct orm_rows *rows)
 	return orm_rows(course_columns(s, q), rows);
 }
 
-int me_courses(struct request *req, struct response *resp)
+int me_courses(struct http_request *req, struct http_response *resp)
 {
 	struct orm_rows rows;
 	int rc = my_courses(req, &rows);
@@ -565,7 +565,7 @@ int me_courses(struct request *req, struct response *resp)
 	return site_render(req, resp, 200, "me/courses", ctx);
 }
 
-int api_me_courses(struct request *req, struct response *resp)
+int api_me_courses(struct http_request *req, struct http_response *resp)
 {
 	struct orm_rows rows;
 	int rc = my_courses(req, &rows);

@@ -15,18 +15,18 @@
 
 /* GET /_hello: a fixed text, the FastCGI ceiling for benchmarks; a 404
  * like any unknown path unless server.bench_routes is on (SPEC 3). */
-static int hello(struct request *req, struct response *resp)
+static int hello(struct http_request *req, struct http_response *resp)
 {
 	if (!req->cfg || !req->cfg->bench_routes)
 		return site_fail(req, resp, 404, NULL);
-	return resp_text(resp, 200, "text/plain; charset=utf-8", "Hello from Flacon\n");
+	return http_resp_text(resp, 200, "text/plain; charset=utf-8", "Hello from Flacon\n");
 }
 
-#define FORM ROUTE_FORM
-#define API ROUTE_API
+#define FORM HTTP_ROUTE_FORM
+#define API HTTP_ROUTE_API
 #define LOGIN SITE_LOGIN
 
-static const struct route routes[] = {
+static const struct http_route routes[] = {
 	{"GET", "/", articles_home, 0, "home"},
 	{"GET", "/register", auth_register_form, 0, "register form"},
 	{"POST", "/register", auth_register, FORM, "register"},
@@ -64,7 +64,7 @@ static const struct route routes[] = {
 	{"GET", "/api/me/courses", api_me_courses, API | LOGIN, "api my courses"},
 };
 
-static bool is_api_path(const struct request *req)
+static bool is_api_path(const struct http_request *req)
 {
 	const char *p = req->raw_path ? req->raw_path : "";
 	return !strncmp(p, "/api/", 5) || !strcmp(p, "/api");
@@ -105,11 +105,11 @@ static const char *default_message(int status)
 
 /* The error answer of the pipeline and of handlers: JSON under /api, an
  * HTML page elsewhere. Never reveals internals: a 500's message is fixed. */
-static void site_error(struct request *req, struct response *resp, int status, const char *message)
+static void site_error(struct http_request *req, struct http_response *resp, int status, const char *message)
 {
 	/* A database that is down, hung, outside the primary component or
 	 * still conflicting after the retries is a 503, never a 500 (SPEC 7). */
-	if (status == 500 && req->db && db_unavailable(req->db))
+	if (status == 500 && web_db(req) && db_unavailable(web_db(req)))
 		status = 503;
 	const char *msg = status >= 500 || !message ? default_message(status) : message;
 	resp->status = status;
@@ -118,14 +118,14 @@ static void site_error(struct request *req, struct response *resp, int status, c
 		return;
 	}
 	if (status == 503)
-		resp_header(resp, "Retry-After", "1");
+		http_resp_header(resp, "Retry-After", "1");
 	resp->content_type = "text/html; charset=utf-8";
 	buf_reset(&resp->body);
 	json_object *ctx = json_object_new_object();
 	json_object_object_add(ctx, "status", json_object_new_int(status));
 	json_object_object_add(ctx, "reason", json_object_new_string(http_reason(status)));
 	json_object_object_add(ctx, "message", json_object_new_string(msg));
-	if (!req->tmpl || tmpl_render(req->tmpl, "error", ctx, &resp->body) < 0) {
+	if (!web_tmpl(req) || tmpl_render(web_tmpl(req), "error", ctx, &resp->body) < 0) {
 		buf_reset(&resp->body);
 		buf_printf(&resp->body, "<!doctype html><title>%d</title><h1>%d %s</h1>\n", status, status,
 			   http_reason(status));
@@ -133,9 +133,9 @@ static void site_error(struct request *req, struct response *resp, int status, c
 	json_object_put(ctx);
 }
 
-int site_fail(struct request *req, struct response *resp, int status, const char *message)
+int site_fail(struct http_request *req, struct http_response *resp, int status, const char *message)
 {
-	resp_clear(resp);
+	http_resp_clear(resp);
 	site_error(req, resp, status, message);
 	return 0;
 }
@@ -148,11 +148,11 @@ static bool writes_body(const char *method)
 /* The checks every route shares, in SPEC order after 404/405/413/415 and
  * URL/form decoding (done by the pipeline): JSON body (400), CSRF (403),
  * login (401 / 303). */
-static int site_before(struct request *req, struct response *resp)
+static int site_before(struct http_request *req, struct http_response *resp)
 {
 	struct site_req *sr = site_req(req);
 	unsigned flags = req->route->flags;
-	if ((flags & ROUTE_API) && writes_body(req->method) && req->body_len) {
+	if ((flags & HTTP_ROUTE_API) && writes_body(req->method) && req->body_len) {
 		json_object *obj;
 		const char *why;
 		int rc = web_json_body(req, &obj, &why);
@@ -164,13 +164,13 @@ static int site_before(struct request *req, struct response *resp)
 		}
 		sr->body = obj;
 	}
-	if ((flags & (ROUTE_FORM | SITE_LOGIN)) && web_session_load(req) < 0) {
+	if ((flags & (HTTP_ROUTE_FORM | SITE_LOGIN)) && web_session_load(req) < 0) {
 		/* The session row could not be read: an outage, not a forged
 		 * form or a visitor (503 when the database is unusable). */
 		site_fail(req, resp, 500, NULL);
 		return 1;
 	}
-	if ((flags & ROUTE_FORM) && !strcmp(req->method, "POST") && !web_csrf_check(req)) {
+	if ((flags & HTTP_ROUTE_FORM) && !strcmp(req->method, "POST") && !web_csrf_check(req)) {
 		site_fail(req, resp, 403, "The form's CSRF token is missing or wrong. Reload the page and try again.");
 		return 1;
 	}
@@ -181,7 +181,7 @@ static int site_before(struct request *req, struct response *resp)
 			site_fail(req, resp, 500, NULL);
 			return 1;
 		}
-		if (flags & ROUTE_API)
+		if (flags & HTTP_ROUTE_API)
 			site_api_error(resp, 401, "unauthorized", "Log in first");
 		else if (site_redirect_login(req, resp) < 0)
 			return -1;
@@ -190,10 +190,10 @@ static int site_before(struct request *req, struct response *resp)
 	return 0;
 }
 
-static void site_after(struct request *req, struct response *resp)
+static void site_after(struct http_request *req, struct http_response *resp)
 {
 	if (web_session_save(req, resp) < 0 && resp->status < 500) {
-		log_error("saving the session failed: %s", req->db->err);
+		log_error("saving the session failed: %s", web_db(req)->err);
 		site_fail(req, resp, 500, NULL);
 	}
 	web_security_headers(req, resp);
@@ -206,7 +206,7 @@ static bool gc_due(void)
 	return ++calls % 5000 == 0;
 }
 
-static void site_finish(struct request *req)
+static void site_finish(struct http_request *req)
 {
 	struct site_req *sr = site_req(req);
 	if (sr) {
@@ -217,11 +217,11 @@ static void site_finish(struct request *req)
 	web_session_release(req);
 	/* Expired sessions and old failed logins go now and then, in
 	 * whichever worker. */
-	if (web_session_gc_tick(req->db, 5000) >= 0 && gc_due())
-		web_login_failure_gc(req->db, req->cfg->auth_failure_window);
+	if (web_session_gc_tick(web_db(req), 5000) >= 0 && gc_due())
+		web_login_failure_gc(web_db(req), req->cfg->auth_failure_window);
 }
 
-const struct app site_app = {
+const struct http_app site_app = {
 	.routes = routes,
 	.nroutes = sizeof routes / sizeof routes[0],
 	.before = site_before,
@@ -230,58 +230,28 @@ const struct app site_app = {
 	.finish = site_finish,
 };
 
-static int site_worker_init(const struct config *cfg, struct request *proto)
+static int site_worker_init(const struct config *cfg, struct http_request *proto)
 {
 	char err[512];
-	if (web_init() < 0) {
-		log_error("libsodium cannot start");
-		return -1;
-	}
-	struct tmpl_set *t = tmpl_set_new();
-	if (!t || tmpl_set_load_dir(t, cfg->templates_dir, err, sizeof err) < 0) {
-		log_error("templates: %s", t ? err : "out of memory");
-		tmpl_set_free(t);
-		return -1;
-	}
 	if (site_models_init(err, sizeof err) < 0) {
 		log_error("models: %s", err);
-		tmpl_set_free(t);
 		return -1;
 	}
-	struct db *db = db_new(cfg->database_url, err, sizeof err);
-	if (!db) {
-		log_error("%s", err);
-		tmpl_set_free(t);
-		return -1;
-	}
-	db->opt = db_options_from_config(cfg);
-	/* Connect now when we can; a database that is down is retried per
-	 * request, so the worker starts anyway and /healthz answers 503. */
-	if (db_ensure(db) < 0)
-		log_warn("%s (will retry)", db->err);
-	proto->db = db;
-	proto->tmpl = t;
-	return 0;
+	return web_worker_init(cfg, proto);
 }
 
-static void site_worker_fini(struct request *proto)
+static void site_worker_fini(struct http_request *proto)
 {
 	courses_pool_free();
-	db_close(proto->db);
-	proto->db = NULL;
-	tmpl_set_free((struct tmpl_set *)proto->tmpl);
-	proto->tmpl = NULL;
+	web_worker_fini(proto);
 }
 
-static void site_request_start(struct request *req)
+static void site_request_start(struct http_request *req)
 {
-	req->db->queries = 0;
-	/* on a later host of a cluster list: back to an earlier one when usable */
-	db_idle_check(req->db);
-	req->session = NULL;
+	web_request_start(req);
 	struct site_req *sr = arena_calloc(req->arena, 1, sizeof *sr);
 	if (sr) {
-		orm_session_init(&sr->orm, req->db, req->arena);
+		orm_session_init(&sr->orm, web_db(req), req->arena);
 		sr->student_id = -1;
 	}
 	req->user = sr;

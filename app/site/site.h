@@ -11,7 +11,7 @@ struct cli_command;
 struct flacon_app;
 
 /* The application: routes and pipeline hooks. */
-extern const struct app site_app;
+extern const struct http_app site_app;
 /* Per-worker start-up and per-request hooks for server_worker_loop. */
 extern const struct server_hooks site_hooks;
 

@@ -41,7 +41,7 @@ struct site_req {
 };
 
 /* The request's application state (never NULL inside handlers). */
-struct site_req *site_req(struct request *req);
+struct site_req *site_req(struct http_request *req);
 /* The logged-in user (once per request; NULL when anonymous or deleted,
  * or on a database error). Built from the session's data without a query
  * when the session holds it: then only id and username are set (not
@@ -49,62 +49,62 @@ struct site_req *site_req(struct request *req);
  * functions or put it in a relationship; use site_user_row() for that.
  * Sessions without those keys (older ones) load the row once and are
  * given the keys. */
-struct user *site_user(struct request *req);
+struct user *site_user(struct http_request *req);
 /* The logged-in user's row as an ORM object of the request's session (one
  * primary key query unless site_user() already loaded it); NULL when
  * anonymous, deleted or on a database error (*err set then). */
-struct user *site_user_row(struct request *req, int *err);
+struct user *site_user_row(struct http_request *req, int *err);
 /* The logged-in user's student id (*out 0 when anonymous or without a
  * profile), from the session when it holds it, else one query. 0 or an
  * orm_err. */
-int site_student_id(struct request *req, int64_t *out);
+int site_student_id(struct http_request *req, int64_t *out);
 /* Make req's session log user u in, remembering who it is (the keys above)
  * in the new row: student_id is the profile's id, 0 none, -1 unknown.
  * 0 or -1 (a database error). */
-int site_login(struct request *req, struct user *u, int64_t student_id);
+int site_login(struct http_request *req, struct user *u, int64_t student_id);
 
 /* Render template name with ctx (taken: always released) into resp with
  * status, adding the keys every page uses: user, logged_in, csrf_token,
  * notice. 0 or -1. */
-int site_render(struct request *req, struct response *resp, int status, const char *name,
+int site_render(struct http_request *req, struct http_response *resp, int status, const char *name,
 		json_object *ctx);
 /* API error answer {"error": code, "message": message}. 0 or -1. */
-int site_api_error(struct response *resp, int status, const char *code, const char *message);
+int site_api_error(struct http_response *resp, int status, const char *code, const char *message);
 /* Answer an error page (HTML) or error JSON (API routes) with status and
  * message (NULL: the reason phrase). Returns 0 (answered). */
-int site_fail(struct request *req, struct response *resp, int status, const char *message);
+int site_fail(struct http_request *req, struct http_response *resp, int status, const char *message);
 /* Map an orm_err to an answer (404, 409, 422 or 500) for req's kind
  * (API or page). Returns 0 when answered, -1 for a 500. */
-int site_orm_error(struct request *req, struct response *resp, int err);
+int site_orm_error(struct http_request *req, struct http_response *resp, int err);
 /* Redirect (303) to location and set a flash notice shown on the next
  * page (a short-lived cookie holding a notice code, no database row). */
-int site_redirect(struct response *resp, const char *location, const char *notice_code);
+int site_redirect(struct http_response *resp, const char *location, const char *notice_code);
 /* A 303 to /login?next=<the current path and query>. */
-int site_redirect_login(struct request *req, struct response *resp);
+int site_redirect_login(struct http_request *req, struct http_response *resp);
 
 /* A form field as a string, or "" when absent; a value holding a NUL
  * byte counts as absent (no field may carry one). Owned by the request. */
-const char *site_form_str(struct request *req, const char *name);
+const char *site_form_str(struct http_request *req, const char *name);
 /* SPEC 7's rule for `next`: a local path (exactly one leading '/', not
  * "/\", no control characters; other bytes above 0x7f percent-encoded so
  * the Location stays ASCII), else "/". The result lives in the arena. */
-const char *site_safe_next(struct request *req, const char *next);
+const char *site_safe_next(struct http_request *req, const char *next);
 /* "1 view", "2 views": n and the word that fits it, in the arena ("" when
  * out of memory). */
-const char *site_count(struct request *req, int64_t n, const char *one, const char *many);
+const char *site_count(struct http_request *req, int64_t n, const char *one, const char *many);
 
 /* ISO 8601 UTC with Z ("2024-01-02T03:04:05Z"), in the arena. */
-const char *site_iso(struct request *req, int64_t t);
+const char *site_iso(struct http_request *req, int64_t t);
 /* "2 Jan 2024" for pages, in the arena. */
-const char *site_date(struct request *req, int64_t t);
+const char *site_date(struct http_request *req, int64_t t);
 
 /* page / per_page of the query string (SPEC section 7: ASCII digits only,
  * per_page default 20, capped at 100, 0 refused). false → 404. */
-bool site_page_args(struct request *req, int64_t *page, int64_t *per_page);
+bool site_page_args(struct http_request *req, int64_t *page, int64_t *per_page);
 /* The JSON of a pagination bar for pages: {show, page, pages, total,
  * prev_url, next_url, links:[{num, url | current | gap}]} with base_path
  * ("/articles") and per_page kept in the links when not the default. */
-json_object *site_pagination_json(struct request *req, const struct orm_pagination *p,
+json_object *site_pagination_json(struct http_request *req, const struct orm_pagination *p,
 				  const char *base_path);
 /* page of the rows of q (a query with orm_select terms), as
  * Flask-SQLAlchemy's paginate(error_out=True) with per_page already
@@ -138,48 +138,48 @@ void site_ctx_add(json_object *obj, const char *key, json_object *val);
 
 /* The string field name of the request's JSON object, or NULL when it is
  * missing, not a string, or holds a NUL character. */
-const char *site_body_str(struct request *req, const char *name);
+const char *site_body_str(struct http_request *req, const char *name);
 /* The route's first path argument as a positive id, or 0 when it is not
  * ASCII digits (the caller answers 404). */
-int64_t site_path_id(struct request *req);
+int64_t site_path_id(struct http_request *req);
 
 /* ---- handlers ---- */
-int auth_register_form(struct request *req, struct response *resp);
-int auth_register(struct request *req, struct response *resp);
-int auth_login_form(struct request *req, struct response *resp);
-int auth_login(struct request *req, struct response *resp);
-int auth_logout(struct request *req, struct response *resp);
-int api_register(struct request *req, struct response *resp);
-int api_login(struct request *req, struct response *resp);
-int api_logout(struct request *req, struct response *resp);
-int api_me(struct request *req, struct response *resp);
+int auth_register_form(struct http_request *req, struct http_response *resp);
+int auth_register(struct http_request *req, struct http_response *resp);
+int auth_login_form(struct http_request *req, struct http_response *resp);
+int auth_login(struct http_request *req, struct http_response *resp);
+int auth_logout(struct http_request *req, struct http_response *resp);
+int api_register(struct http_request *req, struct http_response *resp);
+int api_login(struct http_request *req, struct http_response *resp);
+int api_logout(struct http_request *req, struct http_response *resp);
+int api_me(struct http_request *req, struct http_response *resp);
 
-int articles_home(struct request *req, struct response *resp);
-int articles_list(struct request *req, struct response *resp);
-int articles_show(struct request *req, struct response *resp);
-int articles_new(struct request *req, struct response *resp);
-int articles_create(struct request *req, struct response *resp);
-int articles_confirm_delete(struct request *req, struct response *resp);
-int articles_delete(struct request *req, struct response *resp);
-int users_show(struct request *req, struct response *resp);
-int api_articles_list(struct request *req, struct response *resp);
-int api_articles_show(struct request *req, struct response *resp);
-int api_articles_create(struct request *req, struct response *resp);
-int api_articles_delete(struct request *req, struct response *resp);
-int api_user_articles(struct request *req, struct response *resp);
+int articles_home(struct http_request *req, struct http_response *resp);
+int articles_list(struct http_request *req, struct http_response *resp);
+int articles_show(struct http_request *req, struct http_response *resp);
+int articles_new(struct http_request *req, struct http_response *resp);
+int articles_create(struct http_request *req, struct http_response *resp);
+int articles_confirm_delete(struct http_request *req, struct http_response *resp);
+int articles_delete(struct http_request *req, struct http_response *resp);
+int users_show(struct http_request *req, struct http_response *resp);
+int api_articles_list(struct http_request *req, struct http_response *resp);
+int api_articles_show(struct http_request *req, struct http_response *resp);
+int api_articles_create(struct http_request *req, struct http_response *resp);
+int api_articles_delete(struct http_request *req, struct http_response *resp);
+int api_user_articles(struct http_request *req, struct http_response *resp);
 
-int courses_list(struct request *req, struct response *resp);
+int courses_list(struct http_request *req, struct http_response *resp);
 /* Free the course list's pooled row objects (at the worker's end). */
 void courses_pool_free(void);
-int courses_show(struct request *req, struct response *resp);
-int courses_select(struct request *req, struct response *resp);
-int courses_drop(struct request *req, struct response *resp);
-int me_courses(struct request *req, struct response *resp);
-int api_courses_list(struct request *req, struct response *resp);
-int api_courses_show(struct request *req, struct response *resp);
-int api_enroll(struct request *req, struct response *resp);
-int api_unenroll(struct request *req, struct response *resp);
-int api_me_courses(struct request *req, struct response *resp);
+int courses_show(struct http_request *req, struct http_response *resp);
+int courses_select(struct http_request *req, struct http_response *resp);
+int courses_drop(struct http_request *req, struct http_response *resp);
+int me_courses(struct http_request *req, struct http_response *resp);
+int api_courses_list(struct http_request *req, struct http_response *resp);
+int api_courses_show(struct http_request *req, struct http_response *resp);
+int api_enroll(struct http_request *req, struct http_response *resp);
+int api_unenroll(struct http_request *req, struct http_response *resp);
+int api_me_courses(struct http_request *req, struct http_response *resp);
 
 /* Register: the user and their student profile (sname = username) in one
  * transaction. 0 with *out, ORM_CONFLICT when the name is taken (in any

@@ -10,7 +10,7 @@
 #include "tmpl/tmpl.h"
 #include "web/web.h"
 
-struct site_req *site_req(struct request *req)
+struct site_req *site_req(struct http_request *req)
 {
 	return req->user;
 }
@@ -18,7 +18,7 @@ struct site_req *site_req(struct request *req)
 /* Write who is logged in into the session data (see SITE_SESSION_*):
  * student_id -1 (not known) leaves that key out. A failure only costs the
  * query these keys save, so it is not reported. */
-static void remember_user(struct request *req, const struct user *u, int64_t student_id)
+static void remember_user(struct http_request *req, const struct user *u, int64_t student_id)
 {
 	web_session_set(req, SITE_SESSION_USER_ID, json_object_new_int64(u->id));
 	web_session_set(req, SITE_SESSION_USERNAME, json_object_new_string(u->username));
@@ -30,7 +30,7 @@ static void remember_user(struct request *req, const struct user *u, int64_t stu
 
 /* The user the session's keys describe, or NULL when they do not (a
  * session from before the keys, or one they do not match). */
-static struct user *user_from_session(struct request *req, long long uid)
+static struct user *user_from_session(struct http_request *req, long long uid)
 {
 	struct site_req *sr = site_req(req);
 	json_object *jid = web_session_get(req, SITE_SESSION_USER_ID);
@@ -52,7 +52,7 @@ static struct user *user_from_session(struct request *req, long long uid)
 	return u;
 }
 
-struct user *site_user(struct request *req)
+struct user *site_user(struct http_request *req)
 {
 	struct site_req *sr = site_req(req);
 	if (sr->user_loaded)
@@ -82,7 +82,7 @@ struct user *site_user(struct request *req)
 	return sr->user;
 }
 
-struct user *site_user_row(struct request *req, int *err)
+struct user *site_user_row(struct http_request *req, int *err)
 {
 	struct site_req *sr = site_req(req);
 	*err = 0;
@@ -103,7 +103,7 @@ struct user *site_user_row(struct request *req, int *err)
 	return u;
 }
 
-int site_student_id(struct request *req, int64_t *out)
+int site_student_id(struct http_request *req, int64_t *out)
 {
 	struct site_req *sr = site_req(req);
 	*out = 0;
@@ -123,7 +123,7 @@ int site_student_id(struct request *req, int64_t *out)
 	return 0;
 }
 
-int site_login(struct request *req, struct user *u, int64_t student_id)
+int site_login(struct http_request *req, struct user *u, int64_t student_id)
 {
 	struct site_req *sr = site_req(req);
 	/* Before the login, so that the new row is inserted with them. */
@@ -154,25 +154,25 @@ static const struct {
 
 #define FLASH_COOKIE "flash"
 
-int site_redirect(struct response *resp, const char *location, const char *notice_code)
+int site_redirect(struct http_response *resp, const char *location, const char *notice_code)
 {
 	if (notice_code) {
-		struct cookie_opts o = {.max_age = 60, .path = "/", .httponly = true, .samesite = "Lax"};
-		if (resp_set_cookie(resp, FLASH_COOKIE, notice_code, &o) < 0)
+		struct http_cookie_opts o = {.max_age = 60, .path = "/", .httponly = true, .samesite = "Lax"};
+		if (http_resp_set_cookie(resp, FLASH_COOKIE, notice_code, &o) < 0)
 			return -1;
 	}
-	return resp_redirect(resp, 303, location);
+	return http_resp_redirect(resp, 303, location);
 }
 
 /* The flash notice of the request, consumed (the cookie is deleted): its
  * code, or NULL when there is none or it is unknown. */
-static const char *take_notice(struct request *req, struct response *resp, const char **text)
+static const char *take_notice(struct http_request *req, struct http_response *resp, const char **text)
 {
 	*text = NULL;
-	const char *code = req_cookie(req, FLASH_COOKIE);
+	const char *code = http_req_cookie(req, FLASH_COOKIE);
 	if (!code)
 		return NULL;
-	resp_delete_cookie(resp, FLASH_COOKIE, "/");
+	http_resp_delete_cookie(resp, FLASH_COOKIE, "/");
 	for (size_t i = 0; i < sizeof notices / sizeof notices[0]; i++)
 		if (!strcmp(code, notices[i].code)) {
 			*text = notices[i].text;
@@ -188,21 +188,21 @@ static bool query_keep(unsigned char c)
 	       (c && strchr("-_.~/", c));
 }
 
-int site_redirect_login(struct request *req, struct response *resp)
+int site_redirect_login(struct http_request *req, struct http_response *resp)
 {
 	const char *next = req->uri && *req->uri ? req->uri : "/";
 	char *enc = text_percent_encode(req->arena, next, strlen(next), query_keep);
 	char *loc = enc ? arena_printf(req->arena, "/login?next=%s", enc) : NULL;
 	if (!loc)
 		return -1;
-	return resp_redirect(resp, 303, loc);
+	return http_resp_redirect(resp, 303, loc);
 }
 
 /* ---- form fields, local redirects, counted words ---- */
 
-const char *site_form_str(struct request *req, const char *name)
+const char *site_form_str(struct http_request *req, const char *name)
 {
-	const struct param *p = params_get(&req->form, name);
+	const struct text_param *p = text_params_get(&req->form, name);
 	if (!p || strlen(p->value) != p->value_len)
 		return "";
 	return p->value;
@@ -214,7 +214,7 @@ static bool next_keep(unsigned char c)
 	return c < 0x80 && c != ' ';
 }
 
-const char *site_safe_next(struct request *req, const char *next)
+const char *site_safe_next(struct http_request *req, const char *next)
 {
 	if (!next || next[0] != '/' || next[1] == '/' || next[1] == '\\')
 		return "/";
@@ -231,7 +231,7 @@ const char *site_safe_next(struct request *req, const char *next)
 	return out ? out : "/";
 }
 
-const char *site_count(struct request *req, int64_t n, const char *one, const char *many)
+const char *site_count(struct http_request *req, int64_t n, const char *one, const char *many)
 {
 	const char *s = arena_printf(req->arena, "%lld %s", (long long)n, n == 1 ? one : many);
 	return s ? s : "";
@@ -239,7 +239,7 @@ const char *site_count(struct request *req, int64_t n, const char *one, const ch
 
 /* ---- rendering ---- */
 
-int site_render(struct request *req, struct response *resp, int status, const char *name,
+int site_render(struct http_request *req, struct http_response *resp, int status, const char *name,
 		json_object *ctx)
 {
 	int rc = -1;
@@ -265,7 +265,7 @@ int site_render(struct request *req, struct response *resp, int status, const ch
 	resp->status = status;
 	resp->content_type = "text/html; charset=utf-8";
 	buf_reset(&resp->body);
-	int trc = tmpl_render(req->tmpl, name, ctx, &resp->body);
+	int trc = tmpl_render(web_tmpl(req), name, ctx, &resp->body);
 	if (trc < 0) {
 		log_error("rendering %s failed: %s", name, tmpl_strerror(trc));
 		goto out;
@@ -276,10 +276,10 @@ out:
 	return rc;
 }
 
-int site_api_error(struct response *resp, int status, const char *code, const char *message)
+int site_api_error(struct http_response *resp, int status, const char *code, const char *message)
 {
 	struct web_jw w;
-	resp_clear(resp);
+	http_resp_clear(resp);
 	web_jw_start(&w, resp);
 	web_jw_object(&w);
 	web_jw_key(&w, "error");
@@ -287,7 +287,7 @@ int site_api_error(struct response *resp, int status, const char *code, const ch
 	web_jw_key(&w, "message");
 	web_jw_str(&w, message);
 	web_jw_object_end(&w);
-	if (status == 503 && resp_header(resp, "Retry-After", "1") < 0)
+	if (status == 503 && http_resp_header(resp, "Retry-After", "1") < 0)
 		return -1;
 	return web_jw_finish(&w, resp, status);
 }
@@ -300,7 +300,7 @@ void site_ctx_add(json_object *obj, const char *key, json_object *val)
 				  JSON_C_OBJECT_ADD_KEY_IS_NEW | JSON_C_OBJECT_ADD_CONSTANT_KEY);
 }
 
-int site_orm_error(struct request *req, struct response *resp, int err)
+int site_orm_error(struct http_request *req, struct http_response *resp, int err)
 {
 	switch (err) {
 	case ORM_NOT_FOUND:
@@ -323,7 +323,7 @@ int site_orm_error(struct request *req, struct response *resp, int err)
 
 /* ---- dates ---- */
 
-const char *site_iso(struct request *req, int64_t t)
+const char *site_iso(struct http_request *req, int64_t t)
 {
 	char *out = arena_alloc(req->arena, 21);
 	if (out)
@@ -331,7 +331,7 @@ const char *site_iso(struct request *req, int64_t t)
 	return out ? out : "";
 }
 
-const char *site_date(struct request *req, int64_t t)
+const char *site_date(struct http_request *req, int64_t t)
 {
 	static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
 					   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
@@ -367,35 +367,35 @@ const char *site_date(struct request *req, int64_t t)
 
 #define PAGE_MAX 1000000000000LL
 
-bool site_page_args(struct request *req, int64_t *page, int64_t *per_page)
+bool site_page_args(struct http_request *req, int64_t *page, int64_t *per_page)
 {
 	long long v;
-	const char *p = req_query(req, "page");
-	const char *pp = req_query(req, "per_page");
+	const char *p = http_req_query(req, "page");
+	const char *pp = http_req_query(req, "per_page");
 	*page = 1;
 	*per_page = 20;
 	if (p) {
-		if (!parse_digits(p, strlen(p), PAGE_MAX, &v) || v < 1)
+		if (!text_parse_digits(p, strlen(p), PAGE_MAX, &v) || v < 1)
 			return false;
 		*page = v;
 	}
 	if (pp) {
-		if (!parse_digits(pp, strlen(pp), PAGE_MAX, &v) || v < 1)
+		if (!text_parse_digits(pp, strlen(pp), PAGE_MAX, &v) || v < 1)
 			return false;
 		*per_page = v > 100 ? 100 : v;
 	}
 	return true;
 }
 
-static const char *page_url(struct request *req, const char *base, int64_t page, int64_t per_page)
+static const char *page_url(struct http_request *req, const char *base, int64_t page, int64_t per_page)
 {
-	if (req_query(req, "per_page"))
+	if (http_req_query(req, "per_page"))
 		return arena_printf(req->arena, "%s?page=%lld&per_page=%lld", base, (long long)page,
 				    (long long)per_page);
 	return arena_printf(req->arena, "%s?page=%lld", base, (long long)page);
 }
 
-json_object *site_pagination_json(struct request *req, const struct orm_pagination *p,
+json_object *site_pagination_json(struct http_request *req, const struct orm_pagination *p,
 				  const char *base)
 {
 	json_object *o = json_object_new_object();
@@ -540,7 +540,7 @@ const char *site_check_username(const char *u)
 
 const char *site_check_password(const char *p)
 {
-	size_t n = utf8_count(p, strlen(p));
+	size_t n = text_utf8_count(p, strlen(p));
 	if (n < 8 || n > 128)
 		return "Password must be 8 to 128 characters long.";
 	return NULL;
@@ -548,7 +548,7 @@ const char *site_check_password(const char *p)
 
 const char *site_check_title(const char *t)
 {
-	size_t n = utf8_count(t, strlen(t));
+	size_t n = text_utf8_count(t, strlen(t));
 	if (n < 1 || n > 128)
 		return "Title must be 1 to 128 characters long.";
 	bool blank = true;
@@ -570,7 +570,7 @@ const char *site_check_content(const char *c)
 
 /* ---- request fields ---- */
 
-const char *site_body_str(struct request *req, const char *name)
+const char *site_body_str(struct http_request *req, const char *name)
 {
 	json_object *body = site_req(req)->body, *v;
 	if (!body || !json_object_object_get_ex(body, name, &v) || !json_object_is_type(v, json_type_string))
@@ -582,11 +582,11 @@ const char *site_body_str(struct request *req, const char *name)
 	return s;
 }
 
-int64_t site_path_id(struct request *req)
+int64_t site_path_id(struct http_request *req)
 {
-	const char *a = req_arg(req, 0);
+	const char *a = http_req_arg(req, 0);
 	long long v;
-	if (!a || !parse_digits(a, strlen(a), 1LL << 53, &v) || v < 1)
+	if (!a || !text_parse_digits(a, strlen(a), 1LL << 53, &v) || v < 1)
 		return 0;
 	return v;
 }

@@ -36,10 +36,10 @@ static void make_token(const char *secret, char kind, const unsigned char *bytes
 
 /* The request's csrf cookie, verified (any accepted key) and not older than
  * WEB_CSRF_MAX_AGE. Fills nonce and *issued; false when absent or refused. */
-static bool read_cookie(struct request *req, unsigned char nonce[NONCE_BYTES], long long *issued)
+static bool read_cookie(struct http_request *req, unsigned char nonce[NONCE_BYTES], long long *issued)
 {
 	unsigned char payload[COOKIE_PAYLOAD];
-	const char *c = req_cookie(req, WEB_CSRF_COOKIE);
+	const char *c = http_req_cookie(req, WEB_CSRF_COOKIE);
 	if (!c || web_unsign(req->cfg, COOKIE_PURPOSE, c, strnlen(c, 256), payload,
 			     sizeof payload) < 0)
 		return false;
@@ -56,7 +56,7 @@ static bool read_cookie(struct request *req, unsigned char nonce[NONCE_BYTES], l
 }
 
 /* Issue a fresh csrf cookie on resp; its nonce goes to nonce. 0 or -1. */
-static int issue_cookie(struct request *req, struct response *resp,
+static int issue_cookie(struct http_request *req, struct http_response *resp,
 			unsigned char nonce[NONCE_BYTES])
 {
 	unsigned char payload[COOKIE_PAYLOAD];
@@ -67,25 +67,25 @@ static int issue_cookie(struct request *req, struct response *resp,
 	char *value = web_sign(req->arena, req->cfg, COOKIE_PURPOSE, payload, sizeof payload);
 	if (!value)
 		return -1;
-	struct cookie_opts o = {
+	struct http_cookie_opts o = {
 		.max_age = WEB_CSRF_MAX_AGE,
 		.path = "/",
 		.secure = req->cfg->cookie_secure,
 		.httponly = true,
 		.samesite = "Lax",
 	};
-	if (resp_set_cookie(resp, WEB_CSRF_COOKIE, value, &o) < 0)
+	if (http_resp_set_cookie(resp, WEB_CSRF_COOKIE, value, &o) < 0)
 		return -1;
 	memcpy(nonce, payload, NONCE_BYTES);
 	return 0;
 }
 
-const char *web_csrf_token(struct request *req, struct response *resp)
+const char *web_csrf_token(struct http_request *req, struct http_response *resp)
 {
 	const char *secret = web_key_text(req->cfg, 0);
 	if (!secret || web_session_load(req) < 0)
 		return NULL;
-	struct web_session *s = req->session;
+	struct web_session *s = web_req_session(req);
 	if (s->released)
 		return NULL;
 	/* A response carrying a token must not be kept by a cache. */
@@ -109,7 +109,7 @@ const char *web_csrf_token(struct request *req, struct response *resp)
 	return s->csrf_token;
 }
 
-int web_csrf_rotate(struct request *req, struct response *resp)
+int web_csrf_rotate(struct http_request *req, struct http_response *resp)
 {
 	unsigned char nonce[NONCE_BYTES];
 	int rc = issue_cookie(req, resp, nonce);
@@ -117,11 +117,11 @@ int web_csrf_rotate(struct request *req, struct response *resp)
 	return rc;
 }
 
-bool web_csrf_valid(struct request *req, const char *token)
+bool web_csrf_valid(struct http_request *req, const char *token)
 {
 	if (!token || strnlen(token, TOKEN_LEN + 1) != TOKEN_LEN || web_session_load(req) < 0)
 		return false;
-	struct web_session *s = req->session;
+	struct web_session *s = web_req_session(req);
 	unsigned char nonce[NONCE_BYTES];
 	long long issued = 0;
 	bool have_cookie = read_cookie(req, nonce, &issued);
@@ -134,17 +134,17 @@ bool web_csrf_valid(struct request *req, const char *token)
 		const char *secret = web_key_text(req->cfg, i);
 		if (s->has_row && !s->released) {
 			make_token(secret, 's', s->token_hash, sizeof s->token_hash, expected);
-			ok |= ct_equal(expected, token, TOKEN_LEN);
+			ok |= text_ct_equal(expected, token, TOKEN_LEN);
 		}
 		if (have_cookie) {
 			make_token(secret, 'a', nonce, sizeof nonce, expected);
-			ok |= ct_equal(expected, token, TOKEN_LEN);
+			ok |= text_ct_equal(expected, token, TOKEN_LEN);
 		}
 	}
 	return ok;
 }
 
-bool web_csrf_check(struct request *req)
+bool web_csrf_check(struct http_request *req)
 {
-	return web_csrf_valid(req, req_form(req, WEB_CSRF_FIELD));
+	return web_csrf_valid(req, http_req_form(req, WEB_CSRF_FIELD));
 }

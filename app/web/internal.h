@@ -1,4 +1,4 @@
-/* internal.h — private to app/web: the session state behind req->session
+/* internal.h — private to app/web: the session state behind web_worker(req)->session
  * and the key helpers shared by sessions and CSRF. Not part of the layer's
  * public face (web.h); nothing outside app/web includes it. */
 #ifndef FLACON_WEB_INTERNAL_H
@@ -12,6 +12,17 @@
 #include <sodium.h>
 
 #include "web/web.h"
+
+/* A connection for cfg, connected when it can be; timeout_cap (seconds,
+ * 0 = none) caps its connect and read timeouts. NULL (logged) when the
+ * URL is unusable. */
+struct db *web_worker_db(const struct config *cfg, unsigned timeout_cap);
+
+/* The request's session state, or NULL (not loaded yet, or no worker). */
+static inline struct web_session *web_req_session(const struct http_request *req)
+{
+	return req->worker ? web_worker(req)->session : NULL;
+}
 
 #define WEB_TOKEN_BYTES 32 /* random session token: 256 bits */
 #define WEB_KEY_BYTES crypto_auth_hmacsha256_KEYBYTES
@@ -42,7 +53,7 @@ struct web_session {
 
 /* The request's session state (allocated on first call), or NULL when out
  * of memory. Does not load it. */
-struct web_session *web_session_state(struct request *req);
+struct web_session *web_session_state(struct http_request *req);
 
 /* Record a statement's error on db after releasing its result: a
  * connection error makes db_note_error() close every cached statement. */
@@ -53,7 +64,7 @@ long long web_delete_batches(struct db *db, const char *sql, const long long *pa
 
 /* Issue a fresh csrf cookie on resp now (login, logout: the anonymous
  * forms' tokens of before are refused after). 0 or -1. */
-int web_csrf_rotate(struct request *req, struct response *resp);
+int web_csrf_rotate(struct http_request *req, struct http_response *resp);
 
 /* The i-th verification key text: 0 = app.secret_key, i >= 1 = the i-th of
  * app.old_secret_keys; NULL past the end (or when no secret is set). */

@@ -41,7 +41,7 @@ static void jw_punct(struct web_jw *w, char c, bool comma_after)
 	w->comma = comma_after;
 }
 
-void web_jw_start(struct web_jw *w, struct response *resp)
+void web_jw_start(struct web_jw *w, struct http_response *resp)
 {
 	buf_reset(&resp->body);
 	w->b = &resp->body;
@@ -202,7 +202,7 @@ void web_jw_datetime(struct web_jw *w, int64_t t)
 	web_jw_strn(w, iso, 20);
 }
 
-int web_jw_finish(struct web_jw *w, struct response *resp, int status)
+int web_jw_finish(struct web_jw *w, struct http_response *resp, int status)
 {
 	resp->status = status;
 	resp->content_type = "application/json";
@@ -279,10 +279,10 @@ static bool json_lone_surrogate(const char *s, size_t n)
 	return want_low;
 }
 
-int web_json_body(const struct request *req, json_object **out, const char **why)
+int web_json_body(const struct http_request *req, json_object **out, const char **why)
 {
 	*out = NULL;
-	if (!utf8_valid(req->body, req->body_len)) {
+	if (!text_utf8_valid(req->body, req->body_len)) {
 		*why = "The body is not valid UTF-8.";
 		return 400;
 	}

@@ -1,7 +1,7 @@
 /* session.c — server-side sessions in the MariaDB table `session` (SPEC
  * section 6): lazy load by a signed cookie, JSON data, token rotation at
  * login and logout, write-back at the end of the request, expiry and GC.
- * Owns the session state hung on req->session (arena) and its json-c data. */
+ * Owns the session state hung on the worker (web_worker(req)->session, in the arena) and its json-c data. */
 #include "web/internal.h"
 
 #include <stdio.h>
@@ -104,9 +104,9 @@ static long long exec_by_id(struct db *db, const char *sql, long long id)
 
 /* Fetch the live row of s->token_hash into s. Returns 1 when found, 0 when
  * there is none (unknown or expired), -1 on a database error. */
-static int select_row(struct request *req, struct web_session *s)
+static int select_row(struct http_request *req, struct web_session *s)
 {
-	struct db *db = req->db;
+	struct db *db = web_db(req);
 	MYSQL_STMT *st = NULL;
 	/* Usually the request's first statement: on a connection that died
 	 * since the last request (a server restart, a cluster node gone) it
@@ -218,9 +218,9 @@ static int select_row(struct request *req, struct web_session *s)
 
 /* INSERT the row of a fresh token for s (user_id 0 = anonymous), created
  * now, expiring after session.lifetime. 0 or -1. */
-static int insert_row(struct request *req, struct web_session *s, long long user_id)
+static int insert_row(struct http_request *req, struct web_session *s, long long user_id)
 {
-	struct db *db = req->db;
+	struct db *db = web_db(req);
 	size_t len = 0;
 	const char *json = json_object_to_json_string_length(s->data, JSON_C_TO_STRING_PLAIN, &len);
 	if (!json || len > DATA_MAX) {
@@ -277,9 +277,9 @@ fail:
 	return -1;
 }
 
-static int update_row(struct request *req, struct web_session *s)
+static int update_row(struct http_request *req, struct web_session *s)
 {
-	struct db *db = req->db;
+	struct db *db = web_db(req);
 	size_t len = 0;
 	const char *json = json_object_to_json_string_length(s->data, JSON_C_TO_STRING_PLAIN, &len);
 	if (!json || len > DATA_MAX) {
@@ -311,11 +311,11 @@ static int update_row(struct request *req, struct web_session *s)
 }
 
 /* Delete s's row and forget its token. 0 or -1. */
-static int delete_row(struct request *req, struct web_session *s)
+static int delete_row(struct http_request *req, struct web_session *s)
 {
 	if (!s->has_row)
 		return 0;
-	if (exec_by_id(req->db, sql_delete, s->row_id) < 0)
+	if (exec_by_id(web_db(req), sql_delete, s->row_id) < 0)
 		return -1;
 	s->has_row = false;
 	s->row_id = 0;
@@ -339,14 +339,15 @@ static void bury(struct web_session *s, json_object *v)
 		json_object_put(v); /* out of memory: a borrowed value may dangle */
 }
 
-struct web_session *web_session_state(struct request *req)
+struct web_session *web_session_state(struct http_request *req)
 {
-	if (!req->session)
-		req->session = arena_calloc(req->arena, 1, sizeof(struct web_session));
-	return req->session;
+	struct web_worker *w = web_worker(req);
+	if (!w->session)
+		w->session = arena_calloc(req->arena, 1, sizeof(struct web_session));
+	return w->session;
 }
 
-int web_session_load(struct request *req)
+int web_session_load(struct http_request *req)
 {
 	struct web_session *s = web_session_state(req);
 	if (!s)
@@ -358,7 +359,7 @@ int web_session_load(struct request *req)
 		s->failed = true;
 		return -1;
 	}
-	const char *cookie = req_cookie(req, req->cfg->cookie_name);
+	const char *cookie = http_req_cookie(req, req->cfg->cookie_name);
 	if (!cookie)
 		return 0;
 	/* The signature is checked first, in constant time: a forged or
@@ -388,21 +389,21 @@ int web_session_load(struct request *req)
 }
 
 /* Load, and check the session can still be used. NULL when not. */
-static struct web_session *usable(struct request *req)
+static struct web_session *usable(struct http_request *req)
 {
 	if (web_session_load(req) < 0)
 		return NULL;
-	struct web_session *s = req->session;
+	struct web_session *s = web_req_session(req);
 	return s->released ? NULL : s;
 }
 
-long long web_session_user_id(struct request *req)
+long long web_session_user_id(struct http_request *req)
 {
 	struct web_session *s = usable(req);
 	return s ? s->user_id : 0;
 }
 
-json_object *web_session_get(struct request *req, const char *key)
+json_object *web_session_get(struct http_request *req, const char *key)
 {
 	struct web_session *s = usable(req);
 	json_object *v = NULL;
@@ -411,7 +412,7 @@ json_object *web_session_get(struct request *req, const char *key)
 	return v;
 }
 
-int web_session_set(struct request *req, const char *key, json_object *value)
+int web_session_set(struct http_request *req, const char *key, json_object *value)
 {
 	struct web_session *s = usable(req);
 	if (!s) {
@@ -430,7 +431,7 @@ int web_session_set(struct request *req, const char *key, json_object *value)
 	return 0;
 }
 
-json_object *web_session_pop(struct request *req, const char *key)
+json_object *web_session_pop(struct http_request *req, const char *key)
 {
 	struct web_session *s = usable(req);
 	json_object *v = NULL;
@@ -447,7 +448,7 @@ json_object *web_session_pop(struct request *req, const char *key)
  * the session had before the first (a failed run may have changed it). */
 enum row_write { ROWS_LOGIN, ROWS_DELETE, ROWS_UPDATE, ROWS_INSERT };
 struct row_txn {
-	struct request *req;
+	struct http_request *req;
 	struct web_session *s;
 	struct web_session before;
 	enum row_write what;
@@ -475,14 +476,14 @@ static int row_txn_run(struct db *db, void *arg)
 /* Login is one transaction (the old row goes, the new one comes); a single
  * statement runs on its own. Deadlocks, lock wait timeouts and cluster
  * certification conflicts are retried (SPEC 10). */
-static int write_rows(struct request *req, struct web_session *s, enum row_write what,
+static int write_rows(struct http_request *req, struct web_session *s, enum row_write what,
 		      long long user_id)
 {
 	struct row_txn t = {.req = req, .s = s, .before = *s, .what = what, .user_id = user_id};
-	return db_retry(req->db, what == ROWS_LOGIN, row_txn_run, &t);
+	return db_retry(web_db(req), what == ROWS_LOGIN, row_txn_run, &t);
 }
 
-int web_session_clear(struct request *req)
+int web_session_clear(struct http_request *req)
 {
 	struct web_session *s = usable(req);
 	if (!s)
@@ -505,12 +506,12 @@ int web_session_clear(struct request *req)
 	return 0;
 }
 
-int web_session_logout(struct request *req)
+int web_session_logout(struct http_request *req)
 {
 	return web_session_clear(req);
 }
 
-int web_session_login(struct request *req, long long user_id)
+int web_session_login(struct http_request *req, long long user_id)
 {
 	struct web_session *s = usable(req);
 	if (!s || user_id <= 0)
@@ -539,13 +540,13 @@ static bool data_empty(const struct web_session *s)
  * what is left of the row's life (session.lifetime for a new one) and
  * Expires the row's expires_at, in GMT. An anonymous one is a browser
  * session cookie. */
-static int send_cookie(struct request *req, struct response *resp, struct web_session *s)
+static int send_cookie(struct http_request *req, struct http_response *resp, struct web_session *s)
 {
 	const struct config *cfg = req->cfg;
 	char *value = web_sign(req->arena, cfg, SESSION_PURPOSE, s->token, sizeof s->token);
 	if (!value)
 		return -1;
-	struct cookie_opts o = {
+	struct http_cookie_opts o = {
 		.max_age = -1,
 		.path = "/",
 		.secure = cfg->cookie_secure,
@@ -558,15 +559,15 @@ static int send_cookie(struct request *req, struct response *resp, struct web_se
 		o.max_age = left > 0 ? left : 0;
 		o.expires = s->expires_at;
 	}
-	return resp_set_cookie(resp, cfg->cookie_name, value, &o);
+	return http_resp_set_cookie(resp, cfg->cookie_name, value, &o);
 }
 
-static int send_delete_cookie(struct request *req, struct response *resp)
+static int send_delete_cookie(struct http_request *req, struct http_response *resp)
 {
 	const struct config *cfg = req->cfg;
 	/* Same attributes as the cookie it replaces; 1 s after the epoch is
 	 * "Thu, 01 Jan 1970 00:00:01 GMT" (0 means "no Expires"). */
-	struct cookie_opts o = {
+	struct http_cookie_opts o = {
 		.max_age = 0,
 		.expires = 1,
 		.path = "/",
@@ -574,12 +575,12 @@ static int send_delete_cookie(struct request *req, struct response *resp)
 		.httponly = true,
 		.samesite = "Lax",
 	};
-	return resp_set_cookie(resp, cfg->cookie_name, "", &o);
+	return http_resp_set_cookie(resp, cfg->cookie_name, "", &o);
 }
 
-int web_session_save(struct request *req, struct response *resp)
+int web_session_save(struct http_request *req, struct http_response *resp)
 {
-	struct web_session *s = req->session;
+	struct web_session *s = web_req_session(req);
 	int rc = 0;
 	if (!s || !s->loaded || s->released || s->failed)
 		goto out;
@@ -613,9 +614,9 @@ out:
 	return rc;
 }
 
-void web_session_release(struct request *req)
+void web_session_release(struct http_request *req)
 {
-	struct web_session *s = req->session;
+	struct web_session *s = web_req_session(req);
 	if (!s || s->released)
 		return;
 	json_object_put(s->data);
@@ -672,14 +673,14 @@ long long web_session_delete_user(struct db *db, long long user_id)
 	return exec_by_id(db, sql_delete_user, user_id);
 }
 
-int web_remember_username(struct request *req, struct response *resp, const char *username)
+int web_remember_username(struct http_request *req, struct http_response *resp, const char *username)
 {
-	struct cookie_opts o = {
+	struct http_cookie_opts o = {
 		.max_age = WEB_REMEMBER_MAX_AGE,
 		.path = "/",
 		.secure = req->cfg->cookie_secure,
 		.httponly = true,
 		.samesite = "Lax",
 	};
-	return resp_set_cookie(resp, WEB_REMEMBER_COOKIE, username, &o);
+	return http_resp_set_cookie(resp, WEB_REMEMBER_COOKIE, username, &o);
 }

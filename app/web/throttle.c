@@ -64,9 +64,9 @@ static unsigned long ident_len(const char *s)
 
 /* The client address as nginx passed it (REMOTE_ADDR; behind a trusted
  * proxy, nginx's realip module puts the client's address there). */
-static const char *client_address(struct request *req)
+static const char *client_address(struct http_request *req)
 {
-	const char *a = req_env(req, "REMOTE_ADDR");
+	const char *a = http_req_env(req, "REMOTE_ADDR");
 	return a ? a : "";
 }
 
@@ -79,9 +79,9 @@ static void bind_str(MYSQL_BIND *b, const char *s, unsigned long *len)
 	b->length = len;
 }
 
-int web_login_throttled(struct request *req, const char *account, long *retry_after)
+int web_login_throttled(struct http_request *req, const char *account, long *retry_after)
 {
-	struct db *db = req->db;
+	struct db *db = web_db(req);
 	const struct config *cfg = req->cfg;
 	*retry_after = 0;
 	const char *addr = client_address(req);
@@ -186,10 +186,10 @@ static int failure_run(struct db *db, void *arg)
 	return insert_one(db, KIND_ADDRESS, t->address);
 }
 
-int web_login_failed(struct request *req, const char *account)
+int web_login_failed(struct http_request *req, const char *account)
 {
 	struct failure_txn t = {.account = account, .address = client_address(req)};
-	return db_retry(req->db, true, failure_run, &t);
+	return db_retry(web_db(req), true, failure_run, &t);
 }
 
 static int reset_run(struct db *db, void *arg)
@@ -209,10 +209,10 @@ static int reset_run(struct db *db, void *arg)
 	return db_stmt_execute(db, st);
 }
 
-int web_login_succeeded(struct request *req, const char *account)
+int web_login_succeeded(struct http_request *req, const char *account)
 {
 	/* A DELETE that finds nothing is harmless to run twice. */
-	return db_retry(req->db, false, reset_run, (void *)account);
+	return db_retry(web_db(req), false, reset_run, (void *)account);
 }
 
 long long web_login_failure_gc(struct db *db, long window)

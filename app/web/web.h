@@ -17,8 +17,8 @@
  *                   web_csrf_check(req) in app->before for form POSTs.
  *   now and then:   web_session_gc_tick(db, N), `flacon session-gc`.
  *
- * The transport must set req->session = NULL at the start of each request
- * (the session lives in the request's arena). */
+ * web_request_start() must run at the start of each request (the session
+ * lives in the request's arena). */
 #ifndef FLACON_WEB_H
 #define FLACON_WEB_H
 
@@ -32,6 +32,51 @@
 #include "../core/http.h"
 
 struct db;
+
+struct tmpl_set;
+struct web_session;
+
+/* ---- The worker ---------------------------------------------------------
+ * What a worker of a web application holds, hung on req->worker: its
+ * database connection and compiled templates, the request's session (in
+ * the request's arena; reset per request) and the application's own
+ * per-worker state. An application's server_hooks call:
+ *
+ *   worker_init:    web_worker_init(cfg, proto)   (after its own models)
+ *   worker_fini:    web_worker_fini(proto)
+ *   request_start:  web_request_start(req)        (first) */
+struct web_worker {
+	struct db *db;               /* owned */
+	struct tmpl_set *tmpl;       /* owned; NULL for a process without templates */
+	struct web_session *session; /* this request's, loaded lazily */
+	void *app;                   /* the application's; not touched here */
+};
+
+/* The request's worker state (NULL when nobody built one). */
+static inline struct web_worker *web_worker(const struct http_request *req)
+{
+	return req->worker;
+}
+/* The worker's database connection and templates, or NULL. */
+static inline struct db *web_db(const struct http_request *req)
+{
+	return req->worker ? web_worker(req)->db : NULL;
+}
+static inline const struct tmpl_set *web_tmpl(const struct http_request *req)
+{
+	return req->worker ? web_worker(req)->tmpl : NULL;
+}
+
+/* Build proto->worker for cfg: libsodium, the templates of
+ * cfg->templates_dir, a connection to cfg->database_url (a database that
+ * is down is retried per request, so the worker starts anyway and
+ * /healthz answers 503). 0, or -1 with the reason logged. */
+int web_worker_init(const struct config *cfg, struct http_request *proto);
+/* Close and free what web_worker_init built; proto->worker becomes NULL. */
+void web_worker_fini(struct http_request *proto);
+/* At the start of each request: forget the last request's session, count
+ * queries from 0, and go back to an earlier database host when usable. */
+void web_request_start(struct http_request *req);
 
 /* Initialise libsodium (idempotent, cheap after the first call). Every
  * function below calls it on first use; calling it at worker start keeps
@@ -63,7 +108,7 @@ int web_unsign(const struct config *cfg, const char *purpose, const char *text, 
  * table `session` holds SHA-256(token), never the token. The session is
  * loaded on first use by any function below: no cookie or a forged one
  * costs no query; a well-signed one costs one prepared SELECT. Statements
- * run on req->db (inside the application's transaction when it has one
+ * run on web_db(req) (inside the application's transaction when it has one
  * open). Values are json-c objects. */
 
 /* Length of a session cookie value: web_signed_len(32). */
@@ -79,32 +124,32 @@ int web_session_create_table(struct db *db);
  * visitor is anonymous or the cookie is refused, expired or unknown — or -1
  * on a database error (the session then acts anonymous but is never saved,
  * so a passing outage does not log anyone out). */
-int web_session_load(struct request *req);
+int web_session_load(struct http_request *req);
 /* The logged-in user's id, or 0 when anonymous (or on a database error). */
-long long web_session_user_id(struct request *req);
+long long web_session_user_id(struct http_request *req);
 /* The value stored under key, or NULL. Borrowed: valid until the session is
  * saved or released; json_object_get() it to keep it longer. */
-json_object *web_session_get(struct request *req, const char *key);
+json_object *web_session_get(struct http_request *req, const char *key);
 /* Store value under key (NULL stores JSON null). Takes the reference to
  * value in every case, also on failure. 0, or -1 (load failed, released,
  * out of memory). The row is written by web_session_save(). */
-int web_session_set(struct request *req, const char *key, json_object *value);
+int web_session_set(struct http_request *req, const char *key, json_object *value);
 /* Remove key and return its value (NULL when absent). The value is
  * borrowed like web_session_get()'s: it lives until save or release. */
-json_object *web_session_pop(struct request *req, const char *key);
+json_object *web_session_pop(struct http_request *req, const char *key);
 /* Forget every key, delete the row (now) and, at save, the cookie (Flask's
  * session.clear()). 0, or -1 on a database error: the session is then left
  * alone (nothing more is written for it in this request). */
-int web_session_clear(struct request *req);
+int web_session_clear(struct http_request *req);
 /* Log user_id (> 0) in: rotate the token (the old row is deleted, a new one
  * inserted now, carrying the session's data) and make the session
  * permanent: at save the cookie gets Max-Age = session.lifetime and the
  * matching GMT Expires. 0, or -1 on a database error: nobody is logged in
  * and, as for clear, nothing more is written for this session. The cookie
  * itself is sent by web_session_save(), so it survives an error page. */
-int web_session_login(struct request *req, long long user_id);
+int web_session_login(struct http_request *req, long long user_id);
 /* Log out: web_session_clear(). 0 or -1. */
-int web_session_logout(struct request *req);
+int web_session_logout(struct http_request *req);
 /* Write the session back, if it was loaded: changed data (an UPDATE, or an
  * INSERT when an anonymous visitor first stores something; an anonymous
  * session emptied again is deleted), then Set-Cookie for a new token, a
@@ -112,9 +157,9 @@ int web_session_logout(struct request *req);
  * when nothing changed. Then releases the session's JSON. Call it from
  * app->after, before web_security_headers(). 0, or -1 on a database error
  * (the response is left as it was; the caller may turn it into a 500). */
-int web_session_save(struct request *req, struct response *resp);
+int web_session_save(struct http_request *req, struct http_response *resp);
 /* Free the session's JSON without writing (idempotent; app->finish). */
-void web_session_release(struct request *req);
+void web_session_release(struct http_request *req);
 
 /* Delete expired sessions, in batches. Returns how many, or -1. */
 long long web_session_gc(struct db *db);
@@ -129,14 +174,14 @@ long long web_session_delete_user(struct db *db, long long user_id);
  * configured). 0 or -1. */
 #define WEB_REMEMBER_COOKIE "username"
 #define WEB_REMEMBER_MAX_AGE 1209600
-int web_remember_username(struct request *req, struct response *resp, const char *username);
+int web_remember_username(struct http_request *req, struct http_response *resp, const char *username);
 
 /* ---- Health checks (SPEC sections 7 and 10) ----------------------------- */
 
 /* Seconds a health check may wait for MariaDB (connect, then SELECT 1). */
 #define WEB_HEALTH_TIMEOUT 2
-/* GET /healthz on req->db: 200 "ok", or 503 "unavailable" + Retry-After. */
-int web_healthz(struct request *req, struct response *resp);
+/* GET /healthz on web_db(req): 200 "ok", or 503 "unavailable" + Retry-After. */
+int web_healthz(struct http_request *req, struct http_response *resp);
 /* The health-check process of server_master(): /healthz only, on its own
  * socket and database connection (timeouts WEB_HEALTH_TIMEOUT). Put it in
  * the application's hooks as .health. */
@@ -166,12 +211,12 @@ int web_login_failure_create_table(struct db *db);
  * cfg->auth_address_failures; *retry_after is then the seconds until the
  * oldest of them leaves the window (>= 1). 0 when the attempt may go on;
  * -1 on a database error (db->err). One SELECT. */
-int web_login_throttled(struct request *req, const char *account, long *retry_after);
+int web_login_throttled(struct http_request *req, const char *account, long *retry_after);
 /* Count a failed login against account (NULL: none given) and the client
  * address. 0 or -1. */
-int web_login_failed(struct request *req, const char *account);
+int web_login_failed(struct http_request *req, const char *account);
 /* A successful login: forget account's failures. 0 or -1. */
-int web_login_succeeded(struct request *req, const char *account);
+int web_login_succeeded(struct http_request *req, const char *account);
 /* Delete failures older than window seconds. Returns how many, or -1. */
 long long web_login_failure_gc(struct db *db, long window);
 
@@ -189,13 +234,13 @@ long long web_login_failure_gc(struct db *db, long window);
 /* The token to put in the form's hidden input csrf_token (43 base64url
  * characters, in the arena; the same for every call in one request). May set
  * the `csrf` cookie on resp. NULL on a database or memory error. */
-const char *web_csrf_token(struct request *req, struct response *resp);
+const char *web_csrf_token(struct http_request *req, struct http_response *resp);
 /* True when the form field csrf_token matches this session's token, or the
  * token bound to the request's `csrf` cookie. Missing or wrong: false. */
-bool web_csrf_check(struct request *req);
+bool web_csrf_check(struct http_request *req);
 /* True when the token string is the expected one for this request (what
  * web_csrf_check() does with the form field). */
-bool web_csrf_valid(struct request *req, const char *token);
+bool web_csrf_valid(struct http_request *req, const char *token);
 
 /* ---- Passwords ------------------------------------------------------------ */
 
@@ -217,9 +262,9 @@ bool web_password_needs_rehash(const char *hash);
 
 /* X-Content-Type-Options, X-Frame-Options, Content-Security-Policy,
  * Referrer-Policy; with cfg->development also X-Flacon-Queries: the
- * statements counted on req->db since the caller last reset db->queries.
+ * statements counted on web_db(req) since the caller last reset db->queries.
  * 0 or -1 (out of memory). */
-int web_security_headers(struct request *req, struct response *resp);
+int web_security_headers(struct http_request *req, struct http_response *resp);
 
 /* ---- JSON answers written straight into the response body ------------
  * A small writer for API answers: no json-c tree in between. Strings are
@@ -232,7 +277,7 @@ struct web_jw {
 	bool err;
 };
 /* Start a JSON answer in resp (its body is reset). */
-void web_jw_start(struct web_jw *w, struct response *resp);
+void web_jw_start(struct web_jw *w, struct http_response *resp);
 void web_jw_object(struct web_jw *w);
 void web_jw_object_end(struct web_jw *w);
 void web_jw_array(struct web_jw *w);
@@ -248,13 +293,13 @@ void web_jw_null(struct web_jw *w);
 void web_jw_datetime(struct web_jw *w, int64_t t);
 /* Finish the answer: status and content type. 0, or -1 when a write
  * failed. */
-int web_jw_finish(struct web_jw *w, struct response *resp, int status);
+int web_jw_finish(struct web_jw *w, struct http_response *resp, int status);
 
 /* Read req->body as one strict JSON object (RFC 8259, SPEC 7): valid UTF-8,
  * json-c's strict mode, no raw control character inside a string, no lone
  * surrogate \u escape, nothing but whitespace after the value. Returns 0
  * with *out the object (the caller owns it: json_object_put), 400 with
  * *why a message for the client (*out NULL), or -1 when out of memory. */
-int web_json_body(const struct request *req, json_object **out, const char **why);
+int web_json_body(const struct http_request *req, json_object **out, const char **why);
 
 #endif

@@ -30,6 +30,17 @@ void test_fail(const char *file, int line, const char *expr, const char *fmt, ..
 			test_fail(__FILE__, __LINE__, #cond, NULL);   \
 	} while (0)
 
+/* A check the rest of the test depends on: when cond is false the test
+ * fails and jumps to its clean-up, the label `out` it must have. Never
+ * `if (!x) goto out;`, which would end a test early without failing it. */
+#define REQUIRE(cond)                                                 \
+	do {                                                          \
+		if (!(cond)) {                                        \
+			test_fail(__FILE__, __LINE__, #cond, NULL);   \
+			goto out;                                     \
+		}                                                     \
+	} while (0)
+
 #define CHECK_MSG(cond, ...)                                           \
 	do {                                                           \
 		if (!(cond))                                           \

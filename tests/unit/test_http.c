@@ -7,32 +7,32 @@
 
 static int called;
 
-static int h_ok(struct request *req, struct response *resp)
+static int h_ok(struct http_request *req, struct http_response *resp)
 {
 	called++;
-	resp_text(resp, 200, "text/plain", req_arg(req, 0) ? req_arg(req, 0) : "ok");
+	http_resp_text(resp, 200, "text/plain", http_req_arg(req, 0) ? http_req_arg(req, 0) : "ok");
 	return 0;
 }
 
-static int h_fail(struct request *req, struct response *resp)
+static int h_fail(struct http_request *req, struct http_response *resp)
 {
 	(void)req;
 	buf_puts(&resp->body, "secret internals");
 	return -1;
 }
 
-static const struct route routes[] = {
+static const struct http_route routes[] = {
 	{"GET", "/", h_ok, 0, "home"},
 	{"GET", "/articles/:id", h_ok, 0, "article"},
-	{"POST", "/articles/:id/delete", h_ok, ROUTE_FORM, "delete"},
+	{"POST", "/articles/:id/delete", h_ok, HTTP_ROUTE_FORM, "delete"},
 	{"GET", "/users/:name", h_ok, 0, "user"},
-	{"POST", "/login", h_ok, ROUTE_FORM, "login"},
+	{"POST", "/login", h_ok, HTTP_ROUTE_FORM, "login"},
 	{"GET", "/login", h_ok, 0, "login form"},
 	{"GET", "/boom", h_fail, 0, "boom"},
-	{"POST", "/api/things", h_ok, ROUTE_API, "api create"},
-	{"PUT", "/api/things/:id", h_ok, ROUTE_API, "api put"},
+	{"POST", "/api/things", h_ok, HTTP_ROUTE_API, "api create"},
+	{"PUT", "/api/things/:id", h_ok, HTTP_ROUTE_API, "api put"},
 };
-static const struct app app = {routes, sizeof routes / sizeof routes[0], NULL, NULL, NULL, NULL};
+static const struct http_app app = {routes, sizeof routes / sizeof routes[0], NULL, NULL, NULL, NULL};
 
 struct fake {
 	const char *env[16];
@@ -40,7 +40,7 @@ struct fake {
 	size_t body_len, pos;
 };
 
-static const char *fake_getenv(struct request *req, const char *name)
+static const char *fake_getenv(struct http_request *req, const char *name)
 {
 	struct fake *f = req->transport;
 	for (int i = 0; f->env[i]; i += 2)
@@ -49,7 +49,7 @@ static const char *fake_getenv(struct request *req, const char *name)
 	return NULL;
 }
 
-static long fake_read(struct request *req, char *dst, size_t n)
+static long fake_read(struct http_request *req, char *dst, size_t n)
 {
 	struct fake *f = req->transport;
 	size_t left = f->body_len - f->pos;
@@ -62,7 +62,7 @@ static long fake_read(struct request *req, char *dst, size_t n)
 
 static struct arena A;
 static struct config cfg;
-static struct response resp;
+static struct http_response resp;
 
 /* Run method+uri through the pipeline; returns the status. */
 static int run(const char *method, const char *path, const char *query, const char *ctype,
@@ -70,7 +70,7 @@ static int run(const char *method, const char *path, const char *query, const ch
 {
 	struct fake f = {{"CONTENT_TYPE", ctype ? ctype : "", NULL}, body, body ? strlen(body) : 0, 0};
 	arena_reset(&A);
-	struct request req = {0};
+	struct http_request req = {0};
 	req.arena = &A;
 	req.cfg = &cfg;
 	req.transport = &f;
@@ -78,11 +78,11 @@ static int run(const char *method, const char *path, const char *query, const ch
 	req.read = fake_read;
 	req.method = method;
 	req.raw_path = path;
-	req.path = percent_decode(&A, path, strlen(path), false, NULL);
+	req.path = text_percent_decode(&A, path, strlen(path), false, NULL);
 	req.query_string = query ? query : "";
 	req.content_type = ctype ? ctype : "";
 	req.content_length = body ? (long long)strlen(body) : -1;
-	resp_clear(&resp);
+	http_resp_clear(&resp);
 	resp.arena = &A;
 	http_handle(&app, &req, &resp);
 	return resp.status;
@@ -114,9 +114,9 @@ TEST(test_router_405_lists_allowed_methods)
 {
 	setup();
 	char allow[64];
-	struct request req = {.arena = &A, .method = "DELETE"};
-	const struct route *r;
-	CHECK_INT(router_match(&app, &req, "/login", &r, allow, sizeof allow), 405);
+	struct http_request req = {.arena = &A, .method = "DELETE"};
+	const struct http_route *r;
+	CHECK_INT(http_router_match(&app, &req, "/login", &r, allow, sizeof allow), 405);
 	CHECK_STR(allow, "POST, GET, HEAD");
 	CHECK_INT(run("PUT", "/login", NULL, NULL, NULL), 405);
 	CHECK(strstr(resp.headers.p, "Allow: POST, GET, HEAD\r\n") != NULL);
@@ -181,8 +181,8 @@ TEST(test_serialize_status_headers_body)
 	setup();
 	run("GET", "/", NULL, NULL, NULL);
 	struct buf out = BUF_INIT;
-	struct request req = {.method = "GET"};
-	resp_header(&resp, "X-Test", "1");
+	struct http_request req = {.method = "GET"};
+	http_resp_header(&resp, "X-Test", "1");
 	CHECK_INT(http_serialize(&req, &resp, &out), 0);
 	CHECK(!strncmp(out.p, "Status: 200 OK\r\nContent-Type: text/plain\r\n", 42));
 	CHECK(strstr(out.p, "X-Test: 1\r\nContent-Length: 2\r\n\r\nok") != NULL);
@@ -195,9 +195,9 @@ TEST(test_serialize_status_headers_body)
 
 TEST(test_resp_header_refuses_crlf_injection)
 {
-	struct response r = {0};
-	CHECK_INT(resp_header(&r, "Location", "/x\r\nSet-Cookie: a=b"), -1);
-	CHECK_INT(resp_header(&r, "Location", "/x"), 0);
+	struct http_response r = {0};
+	CHECK_INT(http_resp_header(&r, "Location", "/x\r\nSet-Cookie: a=b"), -1);
+	CHECK_INT(http_resp_header(&r, "Location", "/x"), 0);
 	CHECK_STR(r.headers.p, "Location: /x\r\n");
 	buf_free(&r.headers);
 }

@@ -9,7 +9,7 @@ static struct arena A;
 /* Decode into the test's arena A (each test inits and frees it). */
 static const char *dec(const char *s, bool plus)
 {
-	return percent_decode(&A, s, strlen(s), plus, NULL);
+	return text_percent_decode(&A, s, strlen(s), plus, NULL);
 }
 
 TEST(test_percent_decode_plain_and_escapes)
@@ -49,7 +49,7 @@ TEST(test_percent_decode_keeps_nul_with_length)
 {
 	arena_init(&A, 1024);
 	size_t n = 0;
-	const char *s = percent_decode(&A, "a%00b", 5, false, &n);
+	const char *s = text_percent_decode(&A, "a%00b", 5, false, &n);
 	CHECK(s != NULL);
 	CHECK_INT(n, 3);
 	CHECK(s && s[1] == '\0' && s[2] == 'b');
@@ -58,41 +58,41 @@ TEST(test_percent_decode_keeps_nul_with_length)
 
 TEST(test_utf8_valid_boundaries)
 {
-	CHECK(utf8_valid("", 0));
-	CHECK(utf8_valid("\x7f", 1));
-	CHECK(utf8_valid("\xc2\x80", 2));
-	CHECK(!utf8_valid("\xc1\xbf", 2));
-	CHECK(utf8_valid("\xef\xbf\xbf", 3));
-	CHECK(utf8_valid("\xf4\x8f\xbf\xbf", 4));
-	CHECK(!utf8_valid("\xf4\x90\x80\x80", 4));
-	CHECK(!utf8_valid("\xe0\x80\x80", 3));
-	CHECK(!utf8_valid("\x80", 1));
-	CHECK_INT(utf8_count("a\xe4\xbd\xa0\xf0\x9f\x98\x80", 8), 3);
+	CHECK(text_utf8_valid("", 0));
+	CHECK(text_utf8_valid("\x7f", 1));
+	CHECK(text_utf8_valid("\xc2\x80", 2));
+	CHECK(!text_utf8_valid("\xc1\xbf", 2));
+	CHECK(text_utf8_valid("\xef\xbf\xbf", 3));
+	CHECK(text_utf8_valid("\xf4\x8f\xbf\xbf", 4));
+	CHECK(!text_utf8_valid("\xf4\x90\x80\x80", 4));
+	CHECK(!text_utf8_valid("\xe0\x80\x80", 3));
+	CHECK(!text_utf8_valid("\x80", 1));
+	CHECK_INT(text_utf8_count("a\xe4\xbd\xa0\xf0\x9f\x98\x80", 8), 3);
 }
 
 TEST(test_form_parse_pairs)
 {
 	arena_init(&A, 1024);
-	struct params ps;
+	struct text_params ps;
 	const char *q = "a=1&b=x+y&&c&d=%26%3D&a=2";
-	CHECK_INT(form_parse(&A, q, strlen(q), &ps), 0);
+	CHECK_INT(text_form_parse(&A, q, strlen(q), &ps), 0);
 	CHECK_INT(ps.n, 5);
-	CHECK_STR(params_get(&ps, "a")->value, "1");
-	CHECK_STR(params_get(&ps, "b")->value, "x y");
-	CHECK_STR(params_get(&ps, "c")->value, "");
-	CHECK_STR(params_get(&ps, "d")->value, "&=");
-	CHECK(params_get(&ps, "zz") == NULL);
+	CHECK_STR(text_params_get(&ps, "a")->value, "1");
+	CHECK_STR(text_params_get(&ps, "b")->value, "x y");
+	CHECK_STR(text_params_get(&ps, "c")->value, "");
+	CHECK_STR(text_params_get(&ps, "d")->value, "&=");
+	CHECK(text_params_get(&ps, "zz") == NULL);
 	arena_free(&A);
 }
 
 TEST(test_form_parse_rejects_bad_encoding)
 {
 	arena_init(&A, 1024);
-	struct params ps;
-	CHECK_INT(form_parse(&A, "a=%zz", 5, &ps), -1);
-	CHECK_INT(form_parse(&A, "%zz=1", 5, &ps), -1);
-	CHECK_INT(form_parse(&A, "a=%C0%80", 8, &ps), -1);
-	CHECK_INT(form_parse(&A, "", 0, &ps), 0);
+	struct text_params ps;
+	CHECK_INT(text_form_parse(&A, "a=%zz", 5, &ps), -1);
+	CHECK_INT(text_form_parse(&A, "%zz=1", 5, &ps), -1);
+	CHECK_INT(text_form_parse(&A, "a=%C0%80", 8, &ps), -1);
+	CHECK_INT(text_form_parse(&A, "", 0, &ps), 0);
 	CHECK_INT(ps.n, 0);
 	arena_free(&A);
 }
@@ -100,20 +100,20 @@ TEST(test_form_parse_rejects_bad_encoding)
 TEST(test_parse_digits_only_ascii_digits)
 {
 	long long v = -1;
-	CHECK(parse_digits("42", 2, 1000, &v) && v == 42);
-	CHECK(!parse_digits("", 0, 1000, &v));
-	CHECK(!parse_digits("1.5", 3, 1000, &v));
-	CHECK(!parse_digits("+2", 2, 1000, &v));
-	CHECK(!parse_digits(" 2", 2, 1000, &v));
-	CHECK(!parse_digits("1e3", 3, 1000, &v));
-	CHECK(!parse_digits("1001", 4, 1000, &v));
-	CHECK(!parse_digits("99999999999999999999999", 23, 1LL << 62, &v));
+	CHECK(text_parse_digits("42", 2, 1000, &v) && v == 42);
+	CHECK(!text_parse_digits("", 0, 1000, &v));
+	CHECK(!text_parse_digits("1.5", 3, 1000, &v));
+	CHECK(!text_parse_digits("+2", 2, 1000, &v));
+	CHECK(!text_parse_digits(" 2", 2, 1000, &v));
+	CHECK(!text_parse_digits("1e3", 3, 1000, &v));
+	CHECK(!text_parse_digits("1001", 4, 1000, &v));
+	CHECK(!text_parse_digits("99999999999999999999999", 23, 1LL << 62, &v));
 }
 
 TEST(test_ct_equal)
 {
-	CHECK(ct_equal("abc", "abc", 3));
-	CHECK(!ct_equal("abc", "abd", 3));
+	CHECK(text_ct_equal("abc", "abc", 3));
+	CHECK(!text_ct_equal("abc", "abd", 3));
 }
 
 static bool keep_alnum(unsigned char c)

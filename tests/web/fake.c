@@ -42,7 +42,7 @@ struct config *test_config_old(void)
 	return &c;
 }
 
-static const char *fake_getenv(struct request *req, const char *name)
+static const char *fake_getenv(struct http_request *req, const char *name)
 {
 	struct fake *f = req->transport;
 	if (!strcmp(name, "HTTP_COOKIE"))
@@ -61,7 +61,8 @@ void fake_init(struct fake *f, const struct config *cfg, struct db *db, const ch
 	f->cookie = cookie;
 	f->req.arena = &f->arena;
 	f->req.cfg = cfg;
-	f->req.db = db;
+	f->worker.db = db;
+	f->req.worker = &f->worker;
 	f->req.method = "GET";
 	f->req.uri = "/";
 	f->req.raw_path = "/";
@@ -80,8 +81,8 @@ void fake_init(struct fake *f, const struct config *cfg, struct db *db, const ch
 void fake_form(struct fake *f, const char *body)
 {
 	f->req.method = "POST";
-	if (form_parse(&f->arena, body, strlen(body), &f->req.form) != 0)
-		test_fail(__FILE__, __LINE__, "form_parse", "%s", body);
+	if (text_form_parse(&f->arena, body, strlen(body), &f->req.form) != 0)
+		test_fail(__FILE__, __LINE__, "text_form_parse", "%s", body);
 }
 
 void fake_free(struct fake *f)

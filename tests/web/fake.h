@@ -9,8 +9,9 @@
 
 struct fake {
 	struct arena arena;
-	struct request req;
-	struct response resp;
+	struct http_request req;
+	struct http_response resp;
+	struct web_worker worker; /* req.worker: db only */
 	const char *cookie;       /* HTTP_COOKIE, or NULL */
 	const char *content_type; /* CONTENT_TYPE, or NULL */
 };

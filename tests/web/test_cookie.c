@@ -7,9 +7,9 @@
 #include "fake.h"
 #include "test.h"
 
-static const char *value_of(struct params *ps, const char *name)
+static const char *value_of(struct text_params *ps, const char *name)
 {
-	const struct param *p = params_get(ps, name);
+	const struct text_param *p = text_params_get(ps, name);
 	return p ? p->value : NULL;
 }
 
@@ -17,9 +17,9 @@ TEST(test_cookie_parse_simple_pairs)
 {
 	struct arena a;
 	arena_init(&a, 1024);
-	struct params ps;
+	struct text_params ps;
 	const char *h = "a=1; b=two;c=3";
-	CHECK_INT(cookie_parse(&a, h, strlen(h), &ps), 0);
+	CHECK_INT(http_cookie_parse(&a, h, strlen(h), &ps), 0);
 	CHECK_INT(ps.n, 3);
 	CHECK_STR(value_of(&ps, "a"), "1");
 	CHECK_STR(value_of(&ps, "b"), "two");
@@ -31,10 +31,10 @@ TEST(test_cookie_parse_malformed_header_keeps_good_pairs)
 {
 	struct arena a;
 	arena_init(&a, 1024);
-	struct params ps;
+	struct text_params ps;
 	const char *h = "a=1; garbage; =nameless; b c=space; d=\"quoted\"; ;; e=x\"y; "
 			"f=back\\slash; g=ok ; h=com,ma; session=tok%2Dx";
-	CHECK_INT(cookie_parse(&a, h, strlen(h), &ps), 0);
+	CHECK_INT(http_cookie_parse(&a, h, strlen(h), &ps), 0);
 	CHECK_STR(value_of(&ps, "a"), "1");
 	CHECK_STR(value_of(&ps, "d"), "quoted");
 	CHECK_STR(value_of(&ps, "g"), "ok");
@@ -53,18 +53,18 @@ TEST(test_cookie_parse_quoted_and_empty_values)
 {
 	struct arena a;
 	arena_init(&a, 1024);
-	struct params ps;
+	struct text_params ps;
 	const char *h = "q=\"\"; e=; x=\"a b\"; y=\"half";
-	CHECK_INT(cookie_parse(&a, h, strlen(h), &ps), 0);
+	CHECK_INT(http_cookie_parse(&a, h, strlen(h), &ps), 0);
 	CHECK_STR(value_of(&ps, "q"), "");
 	CHECK_STR(value_of(&ps, "e"), "");
 	CHECK(!value_of(&ps, "x")); /* a space inside quotes is still not allowed */
 	CHECK(!value_of(&ps, "y"));
-	CHECK_INT(cookie_parse(&a, "", 0, &ps), 0);
+	CHECK_INT(http_cookie_parse(&a, "", 0, &ps), 0);
 	CHECK_INT(ps.n, 0);
-	CHECK_INT(cookie_parse(&a, NULL, 0, &ps), 0);
+	CHECK_INT(http_cookie_parse(&a, NULL, 0, &ps), 0);
 	CHECK_INT(ps.n, 0);
-	CHECK_INT(cookie_parse(&a, ";;; ;", 5, &ps), 0);
+	CHECK_INT(http_cookie_parse(&a, ";;; ;", 5, &ps), 0);
 	CHECK_INT(ps.n, 0);
 	arena_free(&a);
 }
@@ -73,8 +73,8 @@ TEST(test_cookie_parse_first_of_duplicate_names_wins)
 {
 	struct fake f;
 	fake_init(&f, test_config(), NULL, "n=first; n=second");
-	CHECK_STR(req_cookie(&f.req, "n"), "first");
-	CHECK(!req_cookie(&f.req, "missing"));
+	CHECK_STR(http_req_cookie(&f.req, "n"), "first");
+	CHECK(!http_req_cookie(&f.req, "missing"));
 	fake_free(&f);
 }
 
@@ -82,18 +82,18 @@ TEST(test_cookie_parse_undecodable_values)
 {
 	struct arena a;
 	arena_init(&a, 1024);
-	struct params ps;
+	struct text_params ps;
 	/* Bad escapes stay raw; bytes that are not UTF-8, raw or decoded, make
 	 * the pair malformed. */
 	const char *h = "p=100%; z=%zz; bad=%FF; raw=\xff\xfe; u=%C3%A9t%C3%A9; r=\xc3\xa9";
-	CHECK_INT(cookie_parse(&a, h, strlen(h), &ps), 0);
+	CHECK_INT(http_cookie_parse(&a, h, strlen(h), &ps), 0);
 	CHECK_STR(value_of(&ps, "p"), "100%");
 	CHECK_STR(value_of(&ps, "z"), "%zz");
 	CHECK_STR(value_of(&ps, "u"), "\xc3\xa9t\xc3\xa9");
 	CHECK_STR(value_of(&ps, "r"), "\xc3\xa9");
 	CHECK(!value_of(&ps, "raw"));
 	const char *bad = value_of(&ps, "bad");
-	CHECK(!bad || utf8_valid(bad, strlen(bad)));
+	CHECK(!bad || text_utf8_valid(bad, strlen(bad)));
 	arena_free(&a);
 }
 
@@ -112,8 +112,8 @@ TEST(test_cookie_parse_64k_header)
 	while (n < cap)
 		h[n++] = 'x'; /* a trailing nameless run */
 	h[n] = '\0';
-	struct params ps;
-	CHECK_INT(cookie_parse(&a, h, n, &ps), 0);
+	struct text_params ps;
+	CHECK_INT(http_cookie_parse(&a, h, n, &ps), 0);
 	CHECK_INT(ps.n, pairs);
 	CHECK_STR(value_of(&ps, "k0"), "v0");
 	char last[32];
@@ -124,7 +124,7 @@ TEST(test_cookie_parse_64k_header)
 	memcpy(h, "big=", 4);
 	memset(h + 4, 'A', cap - 4);
 	h[cap] = '\0';
-	CHECK_INT(cookie_parse(&a, h, cap, &ps), 0);
+	CHECK_INT(http_cookie_parse(&a, h, cap, &ps), 0);
 	CHECK_INT(ps.n, 1);
 	CHECK_INT(ps.n ? ps.v[0].value_len : 0, cap - 4);
 	free(h);
@@ -145,10 +145,10 @@ TEST(test_cookie_parse_garbage_never_crashes)
 			int r = rand_r(&seed);
 			h[i] = (r & 1) ? special[(r >> 1) % (sizeof special - 1)] : (char)(r >> 3);
 		}
-		struct params ps;
-		CHECK_INT(cookie_parse(&a, h, n, &ps), 0);
+		struct text_params ps;
+		CHECK_INT(http_cookie_parse(&a, h, n, &ps), 0);
 		for (size_t k = 0; k < ps.n; k++)
-			CHECK(ps.v[k].name[0] && utf8_valid(ps.v[k].value, ps.v[k].value_len));
+			CHECK(ps.v[k].name[0] && text_utf8_valid(ps.v[k].value, ps.v[k].value_len));
 		arena_reset(&a);
 	}
 	arena_free(&a);
@@ -158,7 +158,7 @@ TEST(test_cookie_format_every_attribute)
 {
 	struct fake f;
 	fake_init(&f, test_config(), NULL, NULL);
-	struct cookie_opts o = {
+	struct http_cookie_opts o = {
 		.max_age = 3600,
 		.expires = 784111777, /* Sun, 06 Nov 1994 08:49:37 GMT */
 		.path = "/p",
@@ -167,12 +167,12 @@ TEST(test_cookie_format_every_attribute)
 		.httponly = true,
 		.samesite = "Strict",
 	};
-	CHECK_INT(resp_set_cookie(&f.resp, "n", "v a;l\"u,e\\%", &o), 0);
+	CHECK_INT(http_resp_set_cookie(&f.resp, "n", "v a;l\"u,e\\%", &o), 0);
 	CHECK_STR(f.resp.headers.p,
 		  "Set-Cookie: n=v%20a%3Bl%22u%2Ce%5C%25; Expires=Sun, 06 Nov 1994 08:49:37 GMT; "
 		  "Max-Age=3600; Domain=example.com; Path=/p; Secure; HttpOnly; SameSite=Strict\r\n");
 	buf_reset(&f.resp.headers);
-	CHECK_INT(resp_set_cookie(&f.resp, "n", "v", NULL), 0);
+	CHECK_INT(http_resp_set_cookie(&f.resp, "n", "v", NULL), 0);
 	CHECK_STR(f.resp.headers.p, "Set-Cookie: n=v; Path=/\r\n");
 	fake_free(&f);
 }
@@ -181,14 +181,14 @@ TEST(test_cookie_format_refuses_bad_names_and_attributes)
 {
 	struct fake f;
 	fake_init(&f, test_config(), NULL, NULL);
-	struct cookie_opts o = {.max_age = -1, .path = "/a\r\nX-Evil: 1"};
-	CHECK_INT(resp_set_cookie(&f.resp, "a;b", "v", NULL), -1);
-	CHECK_INT(resp_set_cookie(&f.resp, "", "v", NULL), -1);
-	CHECK_INT(resp_set_cookie(&f.resp, "a b", "v", NULL), -1);
-	CHECK_INT(resp_set_cookie(&f.resp, "a", "v", &o), -1);
+	struct http_cookie_opts o = {.max_age = -1, .path = "/a\r\nX-Evil: 1"};
+	CHECK_INT(http_resp_set_cookie(&f.resp, "a;b", "v", NULL), -1);
+	CHECK_INT(http_resp_set_cookie(&f.resp, "", "v", NULL), -1);
+	CHECK_INT(http_resp_set_cookie(&f.resp, "a b", "v", NULL), -1);
+	CHECK_INT(http_resp_set_cookie(&f.resp, "a", "v", &o), -1);
 	o.path = "/; Domain=evil";
-	CHECK_INT(resp_set_cookie(&f.resp, "a", "v", &o), -1);
-	CHECK_INT(resp_set_cookie(&f.resp, "a", "line\r\nX-Evil: 1", NULL), 0);
+	CHECK_INT(http_resp_set_cookie(&f.resp, "a", "v", &o), -1);
+	CHECK_INT(http_resp_set_cookie(&f.resp, "a", "line\r\nX-Evil: 1", NULL), 0);
 	CHECK(!strstr(f.resp.headers.p, "\r\nX-Evil"));
 	fake_free(&f);
 }
@@ -198,13 +198,13 @@ TEST(test_cookie_value_round_trips)
 	struct fake f;
 	fake_init(&f, test_config(), NULL, NULL);
 	const char *v = "h\xc3\xa9llo; w\xc3\xb6rld=\"1,2\" 100% \\o/ \xf0\x9f\x8d\xb7";
-	CHECK_INT(resp_set_cookie(&f.resp, "rt", v, NULL), 0);
+	CHECK_INT(http_resp_set_cookie(&f.resp, "rt", v, NULL), 0);
 	const char *sent = fake_set_cookie_value(&f, "rt");
 	char *hdr = arena_printf(&f.arena, "x=1; rt=%s; y=2", sent);
 	struct fake g;
 	fake_init(&g, test_config(), NULL, hdr);
-	CHECK_STR(req_cookie(&g.req, "rt"), v);
-	CHECK_STR(req_cookie(&g.req, "y"), "2");
+	CHECK_STR(http_req_cookie(&g.req, "rt"), v);
+	CHECK_STR(http_req_cookie(&g.req, "y"), "2");
 	fake_free(&g);
 	fake_free(&f);
 }
@@ -225,8 +225,8 @@ static void with_tz(const char *tz, const char *expect_local_differs)
 	CHECK_STR(d, "Sun, 06 Nov 1994 08:49:37 GMT");
 	struct fake f;
 	fake_init(&f, test_config(), NULL, NULL);
-	struct cookie_opts o = {.max_age = 60, .expires = t, .path = "/"};
-	CHECK_INT(resp_set_cookie(&f.resp, "z", "1", &o), 0);
+	struct http_cookie_opts o = {.max_age = 60, .expires = t, .path = "/"};
+	CHECK_INT(http_resp_set_cookie(&f.resp, "z", "1", &o), 0);
 	CHECK(strstr(f.resp.headers.p, "; Expires=Sun, 06 Nov 1994 08:49:37 GMT;") != NULL);
 	fake_free(&f);
 	if (saved) {
@@ -262,11 +262,11 @@ TEST(test_cookie_delete_format)
 {
 	struct fake f;
 	fake_init(&f, test_config(), NULL, NULL);
-	CHECK_INT(resp_delete_cookie(&f.resp, "session", NULL), 0);
+	CHECK_INT(http_resp_delete_cookie(&f.resp, "session", NULL), 0);
 	CHECK_STR(f.resp.headers.p,
 		  "Set-Cookie: session=; Expires=Thu, 01 Jan 1970 00:00:01 GMT; Max-Age=0; Path=/\r\n");
 	buf_reset(&f.resp.headers);
-	CHECK_INT(resp_delete_cookie(&f.resp, "x", "/sub"), 0);
+	CHECK_INT(http_resp_delete_cookie(&f.resp, "x", "/sub"), 0);
 	CHECK_STR(f.resp.headers.p,
 		  "Set-Cookie: x=; Expires=Thu, 01 Jan 1970 00:00:01 GMT; Max-Age=0; Path=/sub\r\n");
 	fake_free(&f);

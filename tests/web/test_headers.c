@@ -7,13 +7,13 @@
 #include "fake.h"
 #include "test.h"
 
-static int hello(struct request *req, struct response *resp)
+static int hello(struct http_request *req, struct http_response *resp)
 {
 	(void)req;
-	return resp_text(resp, 200, "text/plain", "hello");
+	return http_resp_text(resp, 200, "text/plain", "hello");
 }
 
-static int broken(struct request *req, struct response *resp)
+static int broken(struct http_request *req, struct http_response *resp)
 {
 	(void)req;
 	(void)resp;
@@ -22,30 +22,30 @@ static int broken(struct request *req, struct response *resp)
 
 /* Cookies set the way an application might forget Secure: plain options,
  * a deleting one. */
-static int cookies(struct request *req, struct response *resp)
+static int cookies(struct http_request *req, struct http_response *resp)
 {
 	(void)req;
-	struct cookie_opts o = {.max_age = 60, .path = "/", .httponly = true};
-	if (resp_set_cookie(resp, "flash", "hello", &o) < 0 || resp_set_cookie(resp, "plain", "v", NULL) < 0 ||
-	    resp_delete_cookie(resp, "gone", "/") < 0)
+	struct http_cookie_opts o = {.max_age = 60, .path = "/", .httponly = true};
+	if (http_resp_set_cookie(resp, "flash", "hello", &o) < 0 || http_resp_set_cookie(resp, "plain", "v", NULL) < 0 ||
+	    http_resp_delete_cookie(resp, "gone", "/") < 0)
 		return -1;
-	return resp_text(resp, 200, "text/plain", "cookies");
+	return http_resp_text(resp, 200, "text/plain", "cookies");
 }
 
-static void after(struct request *req, struct response *resp)
+static void after(struct http_request *req, struct http_response *resp)
 {
 	web_session_save(req, resp);
 	web_security_headers(req, resp);
 }
 
-static const struct route routes[] = {
+static const struct http_route routes[] = {
 	{"GET", "/", hello, 0, "index"},
 	{"GET", "/broken", broken, 0, "broken"},
 	{"GET", "/cookies", cookies, 0, "cookies"},
-	{"POST", "/api/things", hello, ROUTE_API, "api_create"},
-	{"DELETE", "/api/things/:id", hello, ROUTE_API, "api_delete"},
+	{"POST", "/api/things", hello, HTTP_ROUTE_API, "api_create"},
+	{"DELETE", "/api/things/:id", hello, HTTP_ROUTE_API, "api_delete"},
 };
-static const struct app app = {
+static const struct http_app app = {
 	.routes = routes,
 	.nroutes = sizeof routes / sizeof routes[0],
 	.after = after,

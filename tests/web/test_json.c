@@ -9,7 +9,7 @@
 
 TEST(test_jw_nesting_commas_and_scalars)
 {
-	struct response resp = {0};
+	struct http_response resp = {0};
 	struct web_jw w;
 	buf_puts(&resp.body, "stale");
 	web_jw_start(&w, &resp);
@@ -44,7 +44,7 @@ TEST(test_jw_nesting_commas_and_scalars)
 
 TEST(test_jw_strings_escape_as_json_c_does)
 {
-	struct response resp = {0};
+	struct http_response resp = {0};
 	struct web_jw w;
 	web_jw_start(&w, &resp);
 	web_jw_array(&w);
@@ -62,7 +62,7 @@ TEST(test_jw_strings_escape_as_json_c_does)
 /* web_json_body on s[0..n): its return code, and the object's "k" (or "-"). */
 static int body(const char *s, size_t n, const char **why)
 {
-	struct request req = {0};
+	struct http_request req = {0};
 	req.body = s;
 	req.body_len = n;
 	json_object *obj = (json_object *)1;

@@ -110,7 +110,7 @@ TEST(test_session_forged_cookie_is_anonymous_and_costs_no_query)
 		/* The useless cookie is deleted (a malformed pair was never
 		 * read as a cookie at all). */
 		const char *line = fake_set_cookie_line(&f, "session");
-		if (req_cookie(&f.req, "session"))
+		if (http_req_cookie(&f.req, "session"))
 			CHECK_MSG(line && strstr(line, "Max-Age=0"), "cookie %s", forged[i]);
 		else
 			CHECK(!line);

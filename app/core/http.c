@@ -230,7 +230,8 @@ int http_resp_delete_cookie(struct http_response *resp, const char *name, const 
 	return http_resp_set_cookie(resp, name, "", &o);
 }
 
-int http_resp_text(struct http_response *resp, int status, const char *content_type, const char *text)
+int http_resp_text(struct http_response *resp, int status, const char *content_type,
+		   const char *text)
 {
 	resp->status = status;
 	resp->content_type = content_type;

@@ -146,7 +146,8 @@ int http_resp_delete_cookie(struct http_response *resp, const char *name, const 
 void http_date(time_t t, char *out, size_t n);
 
 /* Replace the body with text and set status and content type. 0 or -1. */
-int http_resp_text(struct http_response *resp, int status, const char *content_type, const char *text);
+int http_resp_text(struct http_response *resp, int status, const char *content_type,
+		   const char *text);
 /* 303 (or status) redirect to location. 0 or -1. */
 int http_resp_redirect(struct http_response *resp, int status, const char *location);
 /* Forget headers and body (before writing an error page). */

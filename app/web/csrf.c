@@ -36,7 +36,8 @@ static void make_token(const char *secret, char kind, const unsigned char *bytes
 
 /* The request's csrf cookie, verified (any accepted key) and not older than
  * WEB_CSRF_MAX_AGE. Fills nonce and *issued; false when absent or refused. */
-static bool read_cookie(struct http_request *req, unsigned char nonce[NONCE_BYTES], long long *issued)
+static bool read_cookie(struct http_request *req, unsigned char nonce[NONCE_BYTES],
+			long long *issued)
 {
 	unsigned char payload[COOKIE_PAYLOAD];
 	const char *c = http_req_cookie(req, WEB_CSRF_COOKIE);

@@ -1,7 +1,8 @@
 /* session.c — server-side sessions in the MariaDB table `session` (SPEC
  * section 6): lazy load by a signed cookie, JSON data, token rotation at
  * login and logout, write-back at the end of the request, expiry and GC.
- * Owns the session state hung on the worker (web_worker(req)->session, in the arena) and its json-c data. */
+ * Owns the session state hung on the worker (web_worker(req)->session, in
+ * the request's arena) and its json-c data. */
 #include "web/internal.h"
 
 #include <stdio.h>
@@ -673,7 +674,8 @@ long long web_session_delete_user(struct db *db, long long user_id)
 	return exec_by_id(db, sql_delete_user, user_id);
 }
 
-int web_remember_username(struct http_request *req, struct http_response *resp, const char *username)
+int web_remember_username(struct http_request *req, struct http_response *resp,
+			  const char *username)
 {
 	struct http_cookie_opts o = {
 		.max_age = WEB_REMEMBER_MAX_AGE,

@@ -174,7 +174,8 @@ long long web_session_delete_user(struct db *db, long long user_id);
  * configured). 0 or -1. */
 #define WEB_REMEMBER_COOKIE "username"
 #define WEB_REMEMBER_MAX_AGE 1209600
-int web_remember_username(struct http_request *req, struct http_response *resp, const char *username);
+int web_remember_username(struct http_request *req, struct http_response *resp,
+			  const char *username);
 
 /* ---- Health checks (SPEC sections 7 and 10) ----------------------------- */
 

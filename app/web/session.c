@@ -217,18 +217,28 @@ static int select_row(struct http_request *req, struct web_session *s)
 	return 1;
 }
 
+/* s's data as the JSON text to store (owned by s->data), its length in
+ * *len; NULL with db->err set when it is missing or over DATA_MAX. */
+static const char *data_json(struct db *db, struct web_session *s, size_t *len)
+{
+	const char *json = json_object_to_json_string_length(s->data, JSON_C_TO_STRING_PLAIN, len);
+	if (!json || *len > DATA_MAX) {
+		snprintf(db->err, sizeof db->err, "session data missing or larger than %d bytes",
+			 DATA_MAX);
+		return NULL;
+	}
+	return json;
+}
+
 /* INSERT the row of a fresh token for s (user_id 0 = anonymous), created
  * now, expiring after session.lifetime. 0 or -1. */
 static int insert_row(struct http_request *req, struct web_session *s, long long user_id)
 {
 	struct db *db = web_db(req);
 	size_t len = 0;
-	const char *json = json_object_to_json_string_length(s->data, JSON_C_TO_STRING_PLAIN, &len);
-	if (!json || len > DATA_MAX) {
-		snprintf(db->err, sizeof db->err, "session data missing or larger than %d bytes",
-			 DATA_MAX);
+	const char *json = data_json(db, s, &len);
+	if (!json)
 		return -1;
-	}
 	MYSQL_STMT *st = db_prepare(db, sql_insert);
 	if (!st)
 		return -1;
@@ -282,12 +292,9 @@ static int update_row(struct http_request *req, struct web_session *s)
 {
 	struct db *db = web_db(req);
 	size_t len = 0;
-	const char *json = json_object_to_json_string_length(s->data, JSON_C_TO_STRING_PLAIN, &len);
-	if (!json || len > DATA_MAX) {
-		snprintf(db->err, sizeof db->err, "session data missing or larger than %d bytes",
-			 DATA_MAX);
+	const char *json = data_json(db, s, &len);
+	if (!json)
 		return -1;
-	}
 	MYSQL_STMT *st = db_prepare(db, sql_update);
 	if (!st)
 		return -1;

@@ -13,41 +13,13 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 source scripts/stack.sh
 SECS=${THROTTLE_SECONDS:-10}
-T=$(mktemp -d /tmp/flacon-throttle.XXXXXX)
-MASTER=""
-FLACON=$ROOT/build/flacon
-
-stop_master() {
-	[ -n "$MASTER" ] && kill -TERM "$MASTER" 2>/dev/null
-	for _ in $(seq 1 200); do [ -n "$MASTER" ] && kill -0 "$MASTER" 2>/dev/null || break; sleep 0.1; done
-	MASTER=""
-}
-cleanup() {
-	stop_master
-	nginx_stop "$T"
-	mariadb_stop "$T/db"
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-mariadb_start "$T/db" >/dev/null || exit 1
-export FLACON_DATABASE_URL="mariadb://flacon@localhost/flacon?socket=$T/db/mysqld.sock"
-export FLACON_APP_ENV=production
-export FLACON_APP_SECRET_KEY=$(head -c 32 /dev/urandom | base64)
-export FLACON_SERVER_WORKERS=$(nproc)
-PORT=$(free_port)
-BASE=http://127.0.0.1:$PORT
+CPUS=$(nproc)
+CONNS=16
+source scripts/bench-stack.sh
+bench_stack throttle
 "$FLACON" db upgrade >/dev/null && "$FLACON" seed --users 100 --articles 2000 --courses 20 >/dev/null || exit 1
 nginx_conf conf/nginx.conf.in "$T/nginx.conf" "$PORT" "$T/flacon.sock" "$T" "$ROOT/www/static" 1048576
 nginx_start "$T/nginx.conf" "$T" || exit 1
-
-start_master() {
-	"$FLACON" runserver --listen "unix:$T/flacon.sock" >>"$T/flacon.log" 2>&1 &
-	MASTER=$!
-	wait_http "$BASE/healthz" 100 || { tail -20 "$T/flacon.log"; exit 1; }
-	wrk -t2 -c16 -d2s "$BASE/api/articles?page=1" >/dev/null 2>&1
-}
 
 # p50 [N]: the 50th percentile of /api/articles?page=1 under -c16, with N
 # connections sending wrong passwords beside it when N is given.
@@ -72,12 +44,12 @@ p50() {
 	fi
 }
 
-start_master
+start_master '/api/articles?page=1'
 echo "alone:                                 $(p50)"
 echo "beside 1 wrong-password connection:    $(p50 1)"
 echo "beside 6 wrong-password connections:   $(p50 6)"
 stop_master
 export FLACON_AUTH_ACCOUNT_FAILURES=1000000 FLACON_AUTH_ADDRESS_FAILURES=1000000
-start_master
+start_master '/api/articles?page=1'
 echo "throttling off, 1 such connection:     $(p50 1)"
 echo "throttling off, 6 such connections:    $(p50 6)"

@@ -14,42 +14,10 @@ CONNS=${BENCH_CONNECTIONS:-32}
 MEM_REQUESTS=${BENCH_MEMORY_REQUESTS:-1000000}
 BIG=${BENCH_BIG_ARTICLES:-1000000}
 CPUS=$(nproc)
-T=$(mktemp -d /tmp/flacon-bench.XXXXXX)
-MASTER=""
-FLACON=$ROOT/build/flacon
-
-stop_master() {
-	[ -n "$MASTER" ] && kill -TERM "$MASTER" 2>/dev/null
-	for _ in $(seq 1 200); do [ -n "$MASTER" ] && kill -0 "$MASTER" 2>/dev/null || break; sleep 0.1; done
-	MASTER=""
-}
-cleanup() {
-	stop_master
-	nginx_stop "$T"
-	mariadb_stop "$T/db"
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-mariadb_start "$T/db" >/dev/null || exit 1
-export FLACON_DATABASE_URL="mariadb://flacon@localhost/flacon?socket=$T/db/mysqld.sock"
-export FLACON_APP_ENV=production
-export FLACON_APP_SECRET_KEY=$(head -c 32 /dev/urandom | base64)
-export FLACON_SERVER_WORKERS=$CPUS
+source scripts/bench-stack.sh
+bench_stack bench
 # /_hello and nginx's /_nginx are the ceilings every row is compared with.
 export FLACON_SERVER_BENCH_ROUTES=true
-PORT=$(free_port)
-BASE=http://127.0.0.1:$PORT
-
-start_master() {
-	"$FLACON" runserver --listen "unix:$T/flacon.sock" >>"$T/flacon.log" 2>&1 &
-	MASTER=$!
-	wait_http "$BASE/healthz" 100 || { tail -20 "$T/flacon.log"; exit 1; }
-	# Warm the buffer pool and the workers' statement caches.
-	wrk -t2 -c"$CONNS" -d2s "$BASE/articles" >/dev/null 2>&1
-	wrk -t2 -c"$CONNS" -d2s "$BASE/api/articles?page=1" >/dev/null 2>&1
-}
 
 # reseed ARTICLES: an empty schema at head, then the SPEC 9 data set with
 # that many articles; prints the seed's own timing line.
@@ -142,7 +110,7 @@ echo "seed (1 000 users, 100 000 articles, 200 courses, 1 000 students): $SEED_M
 COURSE=$(mariadb --no-defaults --socket="$T/db/mysqld.sock" -uroot -N flacon -e "SELECT id FROM course WHERE cname = 'Benchmark course'")
 nginx_conf conf/nginx.conf.in "$T/nginx.conf" "$PORT" "$T/flacon.sock" "$T" "$ROOT/www/static" 1048576
 nginx_start "$T/nginx.conf" "$T" || exit 1
-start_master
+start_master /articles '/api/articles?page=1'
 login
 sed -i "s/ARTICLES/100000/" "$T/article.lua" "$T/api_article.lua"
 sed -i "s/COURSE/\"$COURSE\"/; s/COOKIE/\"$COOKIE\"/" "$T/enroll.lua"
@@ -168,7 +136,7 @@ for n in 10000 "$BIG"; do
 	s=$(reseed "$n") || exit 1
 	echo "seed with $n articles: $s"
 	echo "seed $n|$s" >>"$SCALE"
-	start_master
+	start_master /articles '/api/articles?page=1'
 	login
 	for p in "/api/articles?page=1" /articles; do
 		: >"$ROWS.one"

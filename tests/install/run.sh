@@ -156,7 +156,14 @@ help_ok() {
 	! grep -qE '^  (seed|createuser|deleteuser|createcourse) ' "$T/help.out"
 }
 check "notes --help lists the generic commands and count-notes, none of the site's" help_ok
-check "notes help count-notes prints its usage" bash -c "./notes help count-notes | grep -q '^usage: flacon count-notes'"
+check "notes help count-notes prints its usage under the program's name (usage: notes count-notes)" \
+	bash -c "./notes help count-notes | grep -q '^usage: notes count-notes'"
+check "notes --help names the program notes, not flacon" \
+	bash -c "./notes --help >'$T/h.out' && grep -q '^usage: notes \[--config FILE\]' '$T/h.out' && ! grep -q flacon '$T/h.out'"
+check "an unknown command's message starts with notes: and points at notes --help" \
+	bash -c "./notes nosuch 2>&1 >/dev/null | grep -qx \"notes: unknown command 'nosuch' (notes --help lists them)\""
+check "a usage error names the program: notes: count-notes: ... (notes help count-notes)" \
+	bash -c "./notes count-notes x 2>&1 >/dev/null | grep -qx 'notes: count-notes: takes no arguments (notes help count-notes)'"
 check "notes count-notes runs the application's command" bash -c "./notes count-notes | grep -qx 'notes: 1 model'"
 check "notes seed is an unknown command (exit 2)" bash -c "./notes seed 2>/dev/null; [ \$? -eq 2 ]"
 

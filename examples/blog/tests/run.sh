@@ -6,7 +6,7 @@
 # `blog db upgrade` and fills them), nginx and curl. Listens on 127.0.0.1
 # and unix sockets under a temporary directory only; stops what it started.
 # Prints the failures and "blog: N passed, M failed".
-# Usage: FLACON_DATABASE_URL=mariadb://USER@localhost/DB?socket=PATH bash tests/run.sh
+# Usage: FLACON_DATABASE_URL=mariadb://USER@localhost/DB?socket=PATH [VALGRIND=1] bash tests/run.sh
 set -u
 cd "$(dirname "$0")/.."
 T=$(mktemp -d /tmp/blog-test.XXXXXX)
@@ -66,7 +66,13 @@ check "blog db migrate finds the migrations in step with the models (No changes)
 	"./blog db migrate -m none | grep -qx 'No changes in schema detected.'"
 
 # --- the data layer -------------------------------------------------------------
-./test_models >"$T/models.out" 2>"$T/models.err"
+# VALGRIND=1: under valgrind's memcheck (an error or a leak fails it).
+VG=()
+if [ -n "${VALGRIND:-}" ]; then
+	VG=(valgrind -q --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect --error-exitcode=99)
+fi
+"${VG[@]}" ./test_models >"$T/models.out" 2>"$T/models.err"
+[ $? -ne 0 ] && ! grep -qE '^models: [0-9]+ passed, [1-9]' "$T/models.out" && ko "test_models exits 0 (valgrind or a crash?)"
 cat "$T/models.err" >&2
 line=$(grep -E '^models: [0-9]+ passed, [0-9]+ failed$' "$T/models.out" | tail -1)
 if [ -z "$line" ]; then

@@ -83,6 +83,16 @@ install: $(BUILD)/libflacon.a
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' \
 		flacon.pc.in >$(DESTDIR)$(PREFIX)/lib/pkgconfig/flacon.pc
 
+# make example: examples/blog (SPEC section 12) built as its users build
+# it, from a fresh `make install` under $(BUILD)/example-prefix and
+# nothing else (its binary: examples/blog/blog). `make test` runs its
+# suite as the example: suite, from a copy outside the repository.
+EXAMPLE_PREFIX := $(CURDIR)/$(BUILD)/example-prefix
+example: $(BUILD)/libflacon.a
+	@$(MAKE) --no-print-directory install PREFIX=$(EXAMPLE_PREFIX) >$(BUILD)/example-install.log
+	PKG_CONFIG_PATH=$(EXAMPLE_PREFIX)/lib/pkgconfig $(MAKE) --no-print-directory -C examples/blog blog test_models
+.PHONY: example
+
 test-bins: $(BUILD)/flacon $(foreach s,$(C_SUITES),$(BUILD)/test_$(s))
 .PHONY: test-bins
 

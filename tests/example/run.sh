@@ -77,6 +77,35 @@ check "the blog's compile lines name nothing of the repository" bash -c "! grep 
 check "nm of the blog shows flacon_main and no site_ symbol" bash -c \
 	"nm '$B/blog' >'$T/nm-blog.txt' && grep -q ' T flacon_main\$' '$T/nm-blog.txt' && ! grep -E ' [A-Za-z] site_' '$T/nm-blog.txt'"
 
+# --- docs/app.md shows the blog as it is ----------------------------------------------
+# Each block after a line <!-- excerpt: PATH --> must be in the repository's
+# PATH word for word, so the guide's code is code that compiles (here).
+mkdir -p "$T/excerpts"
+awk -v dir="$T/excerpts" '
+	/^<!-- excerpt: .* -->$/ { f = $3; next }
+	f != "" && /^```/ && !inblock { inblock = 1; n++; out = dir "/" n; print f > (out ".src"); close(out ".src"); printf "" > out; next }
+	inblock && /^```$/ { inblock = 0; close(out); f = ""; next }
+	inblock { print > out }
+' docs/app.md
+contains() { # contains FILE NEEDLE: NEEDLE's text is in FILE
+	awk 'BEGIN { RS = "\001" } NR == 1 { hay = $0; next } { needle = $0 } END { exit !(needle != "" && index(hay, needle) > 0) }' "$1" "$2"
+}
+excerpts_ok() {
+	local n=0 bad=0 src
+	for x in "$T"/excerpts/*.src; do
+		[ -e "$x" ] || continue
+		n=$((n + 1))
+		src=$(cat "$x")
+		if [ ! -f "$src" ] || ! contains "$src" "${x%.src}"; then
+			echo "docs/app.md's excerpt of $src is not in $src:"
+			head -5 "${x%.src}"
+			bad=$((bad + 1))
+		fi
+	done
+	[ "$n" -ge 5 ] && [ "$bad" -eq 0 ]
+}
+check "every excerpt of examples/blog in docs/app.md is word for word in its file" excerpts_ok
+
 # --- a database of its own --------------------------------------------------------------
 SOCK=${FLACON_TEST_DATABASE_URL:-}
 SOCK=${SOCK##*socket=}

@@ -14,6 +14,8 @@ static const struct http_route routes[] = {
 	{"GET", "/", blog_articles, 0, "index"},
 	{"GET", "/articles", blog_articles, 0, "article list"},
 	{"GET", "/articles/:id", blog_article, 0, "article"},
+	{"GET", "/register", blog_register_form, 0, "register form"},
+	{"POST", "/register", blog_register, FORM, "register"},
 	{"GET", "/login", blog_login_form, 0, "login form"},
 	{"POST", "/login", blog_login, FORM, "login"},
 	{"POST", "/logout", blog_logout, FORM, "logout"},

@@ -39,6 +39,8 @@ int blog_fail(struct http_request *req, struct http_response *resp, int status, 
 /* The pages (views.c). */
 int blog_articles(struct http_request *req, struct http_response *resp);
 int blog_article(struct http_request *req, struct http_response *resp);
+int blog_register_form(struct http_request *req, struct http_response *resp);
+int blog_register(struct http_request *req, struct http_response *resp);
 int blog_login_form(struct http_request *req, struct http_response *resp);
 int blog_login(struct http_request *req, struct http_response *resp);
 int blog_logout(struct http_request *req, struct http_response *resp);

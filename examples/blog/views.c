@@ -1,5 +1,5 @@
 /* views.c — the blog's pages: the article list (paginated), an article,
- * login and logout, the user's own page with a comment form, and three
+ * register, login and logout, the user's own page with a comment form, and three
  * pages that set, read and delete a cookie. Every page renders a template
  * of templates/ from a json-c context; everything a request allocates is
  * in its arena or released before the handler returns. */
@@ -187,6 +187,50 @@ int blog_login(struct http_request *req, struct http_response *resp)
 		return login_page(req, resp, 401, "Wrong username or password.", name);
 	}
 	if (web_login_succeeded(req, name) < 0 || web_session_login(req, u->id) < 0)
+		return blog_fail(req, resp, 500, NULL);
+	return http_resp_redirect(resp, 303, "/me");
+}
+
+/* The register page, with error (NULL: none) and the name typed. */
+static int register_page(struct http_request *req, struct http_response *resp, int status,
+			 const char *error, const char *username)
+{
+	const char *token = web_csrf_token(req, resp);
+	if (!token)
+		return -1;
+	json_object *ctx = json_object_new_object();
+	add_str(ctx, "csrf_token", token);
+	if (error)
+		add_str(ctx, "error", error);
+	add_str(ctx, "username", username);
+	return blog_render(req, resp, status, "register", ctx);
+}
+
+/* GET /register */
+int blog_register_form(struct http_request *req, struct http_response *resp)
+{
+	return register_page(req, resp, 200, NULL, NULL);
+}
+
+/* POST /register (username, password): a new user (1 to 32 characters,
+ * a password of at least 8), logged in at once; a name already taken is
+ * a 409 with the form again. */
+int blog_register(struct http_request *req, struct http_response *resp)
+{
+	struct orm_session *s = &blog_req(req)->orm;
+	const char *name = http_req_form(req, "username");
+	const char *password = http_req_form(req, "password");
+	if (!name || !*name || strlen(name) > 32)
+		return register_page(req, resp, 422, "A username has 1 to 32 characters.", name);
+	if (!password || strlen(password) < 8 || strlen(password) > 128)
+		return register_page(req, resp, 422, "A password has 8 to 128 characters.", name);
+	struct user *u;
+	int rc = blog_create_user(s, name, password, &u);
+	if (rc == ORM_CONFLICT)
+		return register_page(req, resp, 409, "That username is taken.", name);
+	if (rc)
+		return orm_fail(req, resp, rc);
+	if (web_session_login(req, u->id) < 0)
 		return blog_fail(req, resp, 500, NULL);
 	return http_resp_redirect(resp, 303, "/me");
 }

@@ -206,6 +206,28 @@ get replay /me -H "Cookie: session=$SESSION"
 check "the old session cookie is dead after logout (GET /me with it: 303)" bash -c \
 	"[ -n '$SESSION' ] && [ $(status replay) = 303 ]"
 
+# --- register -------------------------------------------------------------------------
+J2=$T/jar2
+get rf /register -c "$J2" -b "$J2"
+RTOK=$(token rf)
+get reg /register -c "$J2" -b "$J2" --data-urlencode "csrf_token=$RTOK" --data-urlencode username=bob \
+	--data-urlencode password=bobs-password
+get regme /me -c "$J2" -b "$J2"
+check "POST /register makes the user and logs them in (303 to /me, /me shows bob)" bash -c \
+	"[ $(status reg) = 303 ] && grep -qiE '^Set-Cookie: session=[^;]+;' '$T/reg.h' && grep -qF 'Logged in as <span class=\"username\">bob</span>' '$T/regme.b'"
+# another visitor, anonymous: a jar and a token of their own
+J3=$T/jar3
+get rf3 /register -c "$J3" -b "$J3"
+RTOK3=$(token rf3)
+get reg2 /register -b "$J3" --data-urlencode "csrf_token=$RTOK3" --data-urlencode username=bob \
+	--data-urlencode password=other-password
+check "POST /register with a taken name is a 409 with the form again" bash -c \
+	"[ $(status reg2) = 409 ] && grep -qF 'That username is taken.' '$T/reg2.b'"
+get reg3 /register -b "$J3" --data-urlencode "csrf_token=$RTOK3" --data-urlencode username=carol \
+	--data-urlencode password=short
+check "POST /register with a password under 8 characters is a 422" test "$(status reg3)" = 422
+check "blog routes lists the register pages" bash -c "./blog routes | grep -qE '^POST +/register +register\$'"
+
 # --- cookies -------------------------------------------------------------------------
 get cset "/cookie/set?value=hello"
 expires_ok() {

@@ -72,9 +72,8 @@ static void blog_error(struct http_request *req, struct http_response *resp, int
 		json_object_object_add(ctx, "reason", json_object_new_string(http_reason(status)));
 		json_object_object_add(ctx, "message", json_object_new_string(message));
 	}
-	if (blog_render(req, resp, status, "error", ctx) < 0) {
+	if (blog_render(req, resp, status, "error", ctx) < 0)
 		http_resp_text(resp, status, "text/plain; charset=utf-8", http_reason(status));
-	}
 	if (status == 503)
 		http_resp_header(resp, "Retry-After", "1");
 }

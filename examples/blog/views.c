@@ -24,14 +24,33 @@ static long long parse_num(const char *s)
 	return v;
 }
 
+/* Context builders. json-c returns NULL when out of memory; these take
+ * that in their stride (a NULL container drops the value), and
+ * blog_render answers 500 for a NULL context. */
+static void add(json_object *o, const char *key, json_object *v)
+{
+	if (o)
+		json_object_object_add(o, key, v);
+	else
+		json_object_put(v);
+}
+
+static void push(json_object *list, json_object *v)
+{
+	if (list)
+		json_object_array_add(list, v);
+	else
+		json_object_put(v);
+}
+
 static void add_str(json_object *o, const char *key, const char *v)
 {
-	json_object_object_add(o, key, json_object_new_string(v ? v : ""));
+	add(o, key, json_object_new_string(v ? v : ""));
 }
 
 static void add_int(json_object *o, const char *key, int64_t v)
 {
-	json_object_object_add(o, key, json_object_new_int64(v));
+	add(o, key, json_object_new_int64(v));
 }
 
 static void add_time(json_object *o, const char *key, int64_t t)
@@ -82,9 +101,9 @@ int blog_articles(struct http_request *req, struct http_response *resp)
 		add_str(o, "title", a->title);
 		add_str(o, "author", a->user ? a->user->username : "");
 		add_time(o, "pdatetime", a->pdatetime);
-		json_object_array_add(list, o);
+		push(list, o);
 	}
-	json_object_object_add(ctx, "articles", list);
+	add(ctx, "articles", list);
 	add_int(ctx, "page", pg.page);
 	add_int(ctx, "pages", pg.pages);
 	add_int(ctx, "total", pg.total);
@@ -98,14 +117,14 @@ int blog_articles(struct http_request *req, struct http_response *resp)
 	for (size_t i = 0; i < n && i < 13; i++) {
 		json_object *o = json_object_new_object();
 		if (nums[i] == 0)
-			json_object_object_add(o, "gap", json_object_new_boolean(1));
+			add(o, "gap", json_object_new_boolean(1));
 		else if (nums[i] == pg.page)
 			add_int(o, "current", nums[i]);
 		else
 			add_int(o, "num", nums[i]);
-		json_object_array_add(pages, o);
+		push(pages, o);
 	}
-	json_object_object_add(ctx, "iter_pages", pages);
+	add(ctx, "iter_pages", pages);
 	return blog_render(req, resp, 200, "articles", ctx);
 }
 
@@ -269,17 +288,17 @@ int blog_me(struct http_request *req, struct http_response *resp)
 		json_object *o = json_object_new_object();
 		add_int(o, "id", a->id);
 		add_str(o, "title", a->title);
-		json_object_array_add(al, o);
+		push(al, o);
 	}
 	for (size_t i = 0; i < comments->n; i++) {
 		const struct comment *c = comment_at(comments, i);
 		json_object *o = json_object_new_object();
 		add_str(o, "content", c->content);
 		add_time(o, "cdatetime", c->cdatetime);
-		json_object_array_add(cl, o);
+		push(cl, o);
 	}
-	json_object_object_add(ctx, "articles", al);
-	json_object_object_add(ctx, "comments", cl);
+	add(ctx, "articles", al);
+	add(ctx, "comments", cl);
 	return blog_render(req, resp, 200, "me", ctx);
 }
 

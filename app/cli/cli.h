@@ -16,8 +16,8 @@
 
 enum cli_status { CLI_OK = 0, CLI_FAILED = 1, CLI_USAGE = 2 };
 
-/* A command, or a subcommand of one (db upgrade). `flacon help CMD`,
- * `flacon CMD --help` and `flacon CMD SUB --help` print usage, help and
+/* A command, or a subcommand of one (db upgrade). `PROG help CMD`,
+ * `PROG CMD --help` and `PROG CMD SUB --help` print usage, help and
  * details from here (main.c), so every command and subcommand documents
  * itself in one place: its row. */
 struct cli_command {

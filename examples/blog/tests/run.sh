@@ -60,6 +60,8 @@ check "blog --help says usage: blog and lists createuser and seed" bash -c \
 	"./blog --help | grep -q '^usage: blog ' && ./blog --help | grep -qE '^  createuser ' && ./blog --help | grep -qE '^  seed '"
 check "blog routes lists the blog's pages (GET /articles/:id article)" bash -c \
 	"./blog routes | grep -qE '^GET +/articles/:id +article\$' && ./blog routes | grep -qE '^POST +/login +login\$'"
+check "blog runserver without a secret key refuses under its own name (blog: no secret key)" bash -c \
+	"FLACON_APP_SECRET_KEY= ./blog runserver --listen unix:$T/nokey.sock 2>&1 >/dev/null | grep -q '^blog: no secret key'"
 check "blog db upgrade applies the blog's migrations" ./blog db upgrade
 check "blog db current is the head" bash -c "./blog db current | grep -q '(head)'"
 check "blog db migrate finds the migrations in step with the models (No changes)" bash -c \

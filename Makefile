@@ -70,7 +70,6 @@ $(BUILD)/tests/%.o: tests/%.c $(HEADERS)
 # under it), DIR/lib/pkgconfig/flacon.pc. Nothing of app/site.
 PUB_HEADERS := $(wildcard app/core/*.h) app/db/db.h app/orm/orm.h app/tmpl/tmpl.h app/web/web.h app/cli/cli.h
 VERSION := $(shell sed -n 's/^\#define FLACON_VERSION "\(.*\)"/\1/p' app/cli/cli.h)
-DEP_CFLAGS := -I/usr/include/mariadb -I/usr/include/json-c
 install: $(BUILD)/libflacon.a
 	@test -n "$(PREFIX)" || { echo "make install: PREFIX is empty" >&2; exit 1; }
 	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(addprefix $(DESTDIR)$(PREFIX)/include/flacon/,core db orm tmpl web cli)
@@ -81,8 +80,18 @@ install: $(BUILD)/libflacon.a
 		echo "install -m 644 $$h $(DESTDIR)$(PREFIX)/include/flacon/$${h#app/}"; \
 		install -m 644 $$h $(DESTDIR)$(PREFIX)/include/flacon/$${h#app/} || exit 1; \
 	done
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' -e 's|@DEP_CFLAGS@|$(DEP_CFLAGS)|' \
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' \
 		flacon.pc.in >$(DESTDIR)$(PREFIX)/lib/pkgconfig/flacon.pc
+
+# make example: examples/blog (SPEC section 12) built as its users build
+# it, from a fresh `make install` under $(BUILD)/example-prefix and
+# nothing else (its binary: examples/blog/blog). `make test` runs its
+# suite as the example: suite, from a copy outside the repository.
+EXAMPLE_PREFIX := $(CURDIR)/$(BUILD)/example-prefix
+example: $(BUILD)/libflacon.a
+	@$(MAKE) --no-print-directory install PREFIX=$(EXAMPLE_PREFIX) >$(BUILD)/example-install.log
+	PKG_CONFIG_PATH=$(EXAMPLE_PREFIX)/lib/pkgconfig $(MAKE) --no-print-directory -C examples/blog blog test_models
+.PHONY: example
 
 test-bins: $(BUILD)/flacon $(foreach s,$(C_SUITES),$(BUILD)/test_$(s))
 .PHONY: test-bins

@@ -93,6 +93,9 @@ export FLACON_TEST_DATABASE_URL="mariadb://flacon@localhost/flacon_test?socket=$
 [ -x "$BUILD/test_web" ] && run_suite web "${VG[@]}" "$BUILD/test_web"
 # The framework installed and used by an application of its own (SPEC 12).
 if [ -f tests/install/run.sh ]; then run_suite install bash tests/install/run.sh "$BUILD"; fi
+# The tutorial's blog (examples/blog), built from `make install` alone in a
+# directory of its own, and its suite (its own database, nginx, runserver).
+if [ -f tests/example/run.sh ]; then run_suite example bash tests/example/run.sh "$BUILD"; fi
 
 # ---- the stack: workers + nginx -------------------------------------------
 PORT=$(free_port)

@@ -96,7 +96,7 @@ static size_t describe_losses(const struct schema_losses *lost, struct buf *up_n
 	for (size_t i = 0; i < lost->n; i++)
 		lost->v[i].down ? ndown++ : nup++;
 	if (nup) {
-		buf_printf(up_note, "-- WARNING: this migration loses data; review it before 'flacon db upgrade'.\n");
+		buf_printf(up_note, "-- WARNING: this migration loses data; review it before '%s db upgrade'.\n", cli_prog);
 		buf_printf(down_note, "-- WARNING: this down migration cannot restore the data its up migration drops:\n");
 	}
 	for (size_t i = 0; i < lost->n; i++) {
@@ -108,7 +108,7 @@ static size_t describe_losses(const struct schema_losses *lost, struct buf *up_n
 					    "--   the DROP TABLE and CREATE TABLE by RENAME TABLE `%s` TO `new_name`\n"
 					    "--   (and the reverse in the .down.sql file).\n", x->table, x->table);
 			buf_printf(down_note, "--   table `%s` comes back empty, its rows are not restored.\n", x->table);
-			buf_printf(warn, "flacon: warning: table `%s` is dropped with all its rows\n", x->table);
+			buf_printf(warn, "%s: warning: table `%s` is dropped with all its rows\n", cli_prog, x->table);
 			continue;
 		}
 		buf_printf(up_note, "--   column `%s`.`%s` (%s) is dropped with its values.\n", x->table, x->column,
@@ -129,11 +129,11 @@ static size_t describe_losses(const struct schema_losses *lost, struct buf *up_n
 				   "--   here instead (see the .up.sql file).\n",
 				   x->column, x->renamed_to, x->table, x->renamed_to, x->column);
 			buf_printf(warn,
-				   "flacon: warning: column `%s`.`%s` is dropped with its values while `%s` of the same type is added; "
+				   "%s: warning: column `%s`.`%s` is dropped with its values while `%s` of the same type is added; "
 				   "if it is a rename, edit both files to ALTER TABLE `%s` RENAME COLUMN `%s` TO `%s`\n",
-				   x->table, x->column, x->renamed_to, x->table, x->column, x->renamed_to);
+				   cli_prog, x->table, x->column, x->renamed_to, x->table, x->column, x->renamed_to);
 		} else {
-			buf_printf(warn, "flacon: warning: column `%s`.`%s` is dropped with its values\n", x->table,
+			buf_printf(warn, "%s: warning: column `%s`.`%s` is dropped with its values\n", cli_prog, x->table,
 				   x->column);
 		}
 	}
@@ -160,12 +160,12 @@ int cli_db_migrate(const struct config *cfg, struct db *db, const char *message)
 	char scratch[200];
 	snprintf(scratch, sizeof scratch, "%s_autogen", live);
 	if (strchr(live, '`')) {
-		fprintf(stderr, "flacon: database name %s cannot be quoted\n", live);
+		cli_error("database name %s cannot be quoted\n", live);
 		return CLI_FAILED;
 	}
 	struct migration_list l;
 	if (cli_migrations_scan(cfg->migrations_dir, &l, err, sizeof err) < 0) {
-		fprintf(stderr, "flacon: %s\n", err);
+		cli_error("%s\n", err);
 		return CLI_FAILED;
 	}
 	struct schema want = {0}, have = {0};
@@ -177,15 +177,15 @@ int cli_db_migrate(const struct config *cfg, struct db *db, const char *message)
 	/* Like Alembic: one head, and the database at it, before a new revision. */
 	int *heads = malloc((l.n + 1) * sizeof *heads);
 	if (!heads) {
-		fprintf(stderr, "flacon: out of memory\n");
+		cli_error("out of memory\n");
 		goto drop;
 	}
 	size_t nheads = cli_migrations_heads(&l, heads);
 	char names[1024];
 	cli_migrations_join(&l, heads, nheads, names, sizeof names);
 	if (nheads > 1) {
-		fprintf(stderr, "flacon: the migrations have %zu heads (%s); run 'flacon db merge -m MSG' first\n",
-			nheads, names);
+		cli_error("the migrations have %zu heads (%s); run '%s db merge -m MSG' first\n",
+			nheads, names, cli_prog);
 		goto drop;
 	}
 	struct version_rows cur;
@@ -196,13 +196,13 @@ int cli_db_migrate(const struct config *cfg, struct db *db, const char *message)
 	if (!at_head) {
 		int made = cur.n == 0 ? cli_model_tables_present(db, err, sizeof err) : 0;
 		if (made < 0)
-			fprintf(stderr, "flacon: %s\n", err);
+			cli_error("%s\n", err);
 		else if (made)
-			fprintf(stderr, "flacon: db migrate: the database has the models' tables but schema_version names no revision "
-				"(made by create-all?); if they match the migrations' head, run 'flacon db stamp head'\n");
+			cli_error("db migrate: the database has the models' tables but schema_version names no revision "
+				"(made by create-all?); if they match the migrations' head, run '%s db stamp head'\n", cli_prog);
 		else
-			fprintf(stderr, "flacon: the database is at %s, not at head %s; run 'flacon db upgrade' first\n",
-				cur.n ? cur.rev[0] : "base", names);
+			cli_error("the database is at %s, not at head %s; run '%s db upgrade' first\n",
+				cur.n ? cur.rev[0] : "base", names, cli_prog);
 		goto drop;
 	}
 
@@ -219,22 +219,22 @@ int cli_db_migrate(const struct config *cfg, struct db *db, const char *message)
 	if (select_db(db, scratch) < 0)
 		goto dberr;
 	if (cli_create_schema(db, err, sizeof err) < 0) {
-		fprintf(stderr, "flacon: creating the models' tables failed: %s\n", err);
+		cli_error("creating the models' tables failed: %s\n", err);
 		goto drop;
 	}
 	if (cli_schema_from_db(db, scratch, &want, err, sizeof err) < 0) {
-		fprintf(stderr, "flacon: %s\n", err);
+		cli_error("%s\n", err);
 		goto drop;
 	}
 	if (select_db(db, live) < 0)
 		goto dberr;
 	if (cli_schema_from_db(db, live, &have, err, sizeof err) < 0) {
-		fprintf(stderr, "flacon: %s\n", err);
+		cli_error("%s\n", err);
 		goto drop;
 	}
 	int changes = 0;
 	if (cli_schema_diff(&want, &have, &up, &down, &changes, &lost, err, sizeof err) < 0) {
-		fprintf(stderr, "flacon: %s\n", err);
+		cli_error("%s\n", err);
 		goto drop;
 	}
 	if (!changes) {
@@ -252,22 +252,23 @@ int cli_db_migrate(const struct config *cfg, struct db *db, const char *message)
 	};
 	char rev[MIGRATION_REV_MAX + 1], *up_path, *down_path;
 	if (cli_migration_write(cfg->migrations_dir, &m, rev, &up_path, &down_path, err, sizeof err) < 0) {
-		fprintf(stderr, "flacon: %s\n", err);
+		cli_error("%s\n", err);
 		goto drop;
 	}
 	printf("Generating %s ... done (%d change%s)\nGenerating %s ... done\n", up_path, changes,
 	       changes == 1 ? "" : "s", down_path);
 	fflush(stdout);
 	if (nlost)
-		fprintf(stderr, "%sflacon: warning: revision %s loses data (%zu drop%s): review %s before 'flacon db upgrade'; "
-			"'flacon db downgrade' cannot bring the values back\n",
-			warn.p ? warn.p : "", rev, nlost, nlost == 1 ? "" : "s", up_path);
+		fprintf(stderr, "%s%s: warning: revision %s loses data (%zu drop%s): review %s before '%s db upgrade'; "
+			"'%s db downgrade' cannot bring the values back\n",
+			warn.p ? warn.p : "", cli_prog, rev, nlost, nlost == 1 ? "" : "s", up_path, cli_prog,
+			cli_prog);
 	free(up_path);
 	free(down_path);
 	rc = CLI_OK;
 	goto drop;
 dberr:
-	fprintf(stderr, "flacon: %s\n", db->err);
+	cli_error("%s\n", db->err);
 drop:
 	if (db->conn && scratch_made) {
 		snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS `%s`", scratch);

@@ -16,13 +16,13 @@
 
 enum cli_status { CLI_OK = 0, CLI_FAILED = 1, CLI_USAGE = 2 };
 
-/* A command, or a subcommand of one (db upgrade). `flacon help CMD`,
- * `flacon CMD --help` and `flacon CMD SUB --help` print usage, help and
+/* A command, or a subcommand of one (db upgrade). `PROG help CMD`,
+ * `PROG CMD --help` and `PROG CMD SUB --help` print usage, help and
  * details from here (main.c), so every command and subcommand documents
  * itself in one place: its row. */
 struct cli_command {
 	const char *name;   /* first word: "runserver", "db", "seed"; "upgrade" for a subcommand */
-	const char *usage;  /* "runserver [--listen A] [--workers N]" (without "flacon ") */
+	const char *usage;  /* "runserver [--listen A] [--workers N]" (without the program's name) */
 	const char *help;   /* one line, at most 56 characters */
 	/* Run with the arguments after the command name; returns enum cli_status.
 	 * cfg may be modified (options override it). NULL for a subcommand
@@ -34,16 +34,23 @@ struct cli_command {
 	const struct cli_command *subs;
 };
 
+/* The program's name in messages and usage lines: struct flacon_app's
+ * name, else the last component of argv[0] (set by flacon_main; "flacon"
+ * before it runs). */
+extern const char *cli_prog;
+/* One error line on stderr: "PROG: " then fmt (which ends in \n). */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* true when s asks for help: "-h" or "--help". */
 bool cli_is_help(const char *s);
-/* "usage: flacon USAGE", the help line and the details of c, on f. */
+/* "usage: PROG USAGE", the help line and the details of c, on f. */
 void cli_print_usage(FILE *f, const struct cli_command *c);
-/* A usage error of command name: "flacon: NAME: WHY (flacon help NAME)"
+/* A usage error of command name: "PROG: NAME: WHY (PROG help NAME)"
  * on stderr. Returns CLI_USAGE. */
 int cli_usage_error(const char *name, const char *why);
 
 struct db;
-/* Connect to cfg's database, or print why not ("flacon: ...") and return
+/* Connect to cfg's database, or print why not ("PROG: ...") and return
  * NULL. With models, the application's models are initialised too (for
  * commands that use the ORM). */
 struct db *cli_connect(const struct config *cfg, bool models);
@@ -71,6 +78,9 @@ struct flacon_app {
 	/* The application's own commands, ended by NULL; NULL for none (at
 	 * most 58). They are listed by help after create-all and drop-all. */
 	const struct cli_command *const *commands;
+	/* The program's name in usage lines and messages ("usage: blog ...",
+	 * "blog: unknown command"); NULL: the last component of argv[0]. */
+	const char *name;
 };
 
 /* The whole command line for app: parses the global options (--config,

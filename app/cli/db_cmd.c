@@ -30,11 +30,11 @@ static int mkdir_p(const char *path)
 static int db_init(const struct config *cfg, struct db *db)
 {
 	if (mkdir_p(cfg->migrations_dir) < 0) {
-		fprintf(stderr, "flacon: cannot create %s: %s\n", cfg->migrations_dir, strerror(errno));
+		cli_error("cannot create %s: %s\n", cfg->migrations_dir, strerror(errno));
 		return CLI_FAILED;
 	}
 	if (cli_schema_version_ensure(db) < 0) {
-		fprintf(stderr, "flacon: %s\n", db->err);
+		cli_error("%s\n", db->err);
 		return CLI_FAILED;
 	}
 	printf("Migrations in %s; schema_version table ready.\n", cfg->migrations_dir);
@@ -62,26 +62,26 @@ static int state_load(const struct config *cfg, struct db *db, struct state *s)
 	char err[1024];
 	memset(s, 0, sizeof *s);
 	if (cli_migrations_scan(cfg->migrations_dir, &s->l, err, sizeof err) < 0) {
-		fprintf(stderr, "flacon: %s\n", err);
+		cli_error("%s\n", err);
 		return CLI_FAILED;
 	}
 	s->applied = calloc(s->l.n + 1, sizeof *s->applied);
 	s->scratch = calloc(s->l.n + 1, sizeof *s->scratch);
 	if (!s->applied || !s->scratch) {
-		fprintf(stderr, "flacon: out of memory\n");
+		cli_error("out of memory\n");
 		goto fail;
 	}
 	if (!db)
 		return CLI_OK;
 	struct version_rows cur;
 	if (cli_schema_version_get(db, &cur) < 0) {
-		fprintf(stderr, "flacon: %s\n", db->err);
+		cli_error("%s\n", db->err);
 		goto fail;
 	}
 	for (size_t k = 0; k < cur.n; k++) {
 		int i = cli_migrations_find(&s->l, cur.rev[k]);
 		if (i < 0) {
-			fprintf(stderr, "flacon: the database is at revision %s, which is not in the migrations directory\n",
+			cli_error("the database is at revision %s, which is not in the migrations directory\n",
 				cur.rev[k]);
 			goto fail;
 		}
@@ -124,13 +124,13 @@ static int state_save(struct db *db, struct state *s)
 	struct version_rows rows = {0};
 	size_t n = applied_heads(s, s->scratch);
 	if (n > MIGRATION_HEADS_MAX) {
-		fprintf(stderr, "flacon: more than %d revisions applied side by side\n", MIGRATION_HEADS_MAX);
+		cli_error("more than %d revisions applied side by side\n", MIGRATION_HEADS_MAX);
 		return -1;
 	}
 	for (size_t i = 0; i < n; i++)
 		snprintf(rows.rev[rows.n++], sizeof rows.rev[0], "%s", s->l.v[s->scratch[i]].rev);
 	if (cli_schema_version_set(db, &rows) < 0) {
-		fprintf(stderr, "flacon: %s\n", db->err);
+		cli_error("%s\n", db->err);
 		return -1;
 	}
 	return 0;
@@ -144,8 +144,8 @@ static int single_head(const struct state *s, const char *what, int *out)
 	if (n > 1) {
 		char names[1024];
 		cli_migrations_join(&s->l, s->scratch, n, names, sizeof names);
-		fprintf(stderr, "flacon: %s: the migrations have %zu heads (%s); join them with 'flacon db merge -m MSG' first\n",
-			what, n, names);
+		cli_error("%s: the migrations have %zu heads (%s); join them with '%s db merge -m MSG' first\n",
+			what, n, names, cli_prog);
 		return -1;
 	}
 	*out = n ? s->scratch[0] : -1;
@@ -171,12 +171,12 @@ static bool created_without_migrations(struct db *db, const char *what)
 	char err[512];
 	int got = cli_model_tables_present(db, err, sizeof err);
 	if (got < 0) {
-		fprintf(stderr, "flacon: %s\n", err);
+		cli_error("%s\n", err);
 		return true;
 	}
 	if (got)
-		fprintf(stderr, "flacon: %s: the database has the models' tables but schema_version names no revision "
-			"(made by create-all?); if they match the migrations' head, run 'flacon db stamp head'\n", what);
+		cli_error("%s: the database has the models' tables but schema_version names no revision "
+			"(made by create-all?); if they match the migrations' head, run '%s db stamp head'\n", what, cli_prog);
 	return got > 0;
 }
 
@@ -190,7 +190,7 @@ static int db_upgrade(const struct config *cfg, struct db *db, const char *targe
 	char err[2048], cur[1024];
 	bool *want = calloc(n + 1, sizeof *want);
 	if (!want) {
-		fprintf(stderr, "flacon: out of memory\n");
+		cli_error("out of memory\n");
 		goto out;
 	}
 	memcpy(want, s.applied, n * sizeof *want);
@@ -211,14 +211,14 @@ static int db_upgrade(const struct config *cfg, struct db *db, const char *targe
 				step--;
 			}
 		if (step) {
-			fprintf(stderr, "flacon: unknown revision '%s'\n", target);
+			cli_error("unknown revision '%s'\n", target);
 			rc = CLI_USAGE;
 			goto out;
 		}
 	} else {
 		int i = strcmp(target, "base") ? cli_migrations_find(&s.l, target) : -1;
 		if (i < 0 && strcmp(target, "base")) {
-			fprintf(stderr, "flacon: unknown revision '%s'\n", target);
+			cli_error("unknown revision '%s'\n", target);
 			rc = CLI_USAGE;
 			goto out;
 		}
@@ -234,7 +234,7 @@ static int db_upgrade(const struct config *cfg, struct db *db, const char *targe
 				below |= s.l.v[k].parents[p] == i;
 		}
 		if (!news && below) {
-			fprintf(stderr, "flacon: revision %s is below the current %s; use db downgrade\n", target, cur);
+			cli_error("revision %s is below the current %s; use db downgrade\n", target, cur);
 			goto out;
 		}
 	}
@@ -255,7 +255,7 @@ static int db_upgrade(const struct config *cfg, struct db *db, const char *targe
 		fflush(stdout);
 		if (cli_sql_run_file(db, m->up_path, err, sizeof err) < 0) {
 			current_names(&s, cur, sizeof cur);
-			fprintf(stderr, "flacon: upgrade to %s failed: %s; schema_version stays at %s\n", m->rev, err,
+			cli_error("upgrade to %s failed: %s; schema_version stays at %s\n", m->rev, err,
 				cur);
 			goto out;
 		}
@@ -280,7 +280,7 @@ static int db_downgrade(const struct config *cfg, struct db *db, const char *tar
 	char err[2048], cur[1024];
 	bool *keep = calloc(n + 1, sizeof *keep);
 	if (!keep) {
-		fprintf(stderr, "flacon: out of memory\n");
+		cli_error("out of memory\n");
 		goto out;
 	}
 	current_names(&s, cur, sizeof cur);
@@ -295,7 +295,7 @@ static int db_downgrade(const struct config *cfg, struct db *db, const char *tar
 				step--;
 			}
 		if (step) {
-			fprintf(stderr, "flacon: unknown revision '%s'\n", target);
+			cli_error("unknown revision '%s'\n", target);
 			rc = CLI_USAGE;
 			goto out;
 		}
@@ -307,13 +307,13 @@ static int db_downgrade(const struct config *cfg, struct db *db, const char *tar
 		} else {
 			i = step ? -1 : cli_migrations_find(&s.l, target);
 			if (i < 0) {
-				fprintf(stderr, "flacon: unknown revision '%s'\n", target);
+				cli_error("unknown revision '%s'\n", target);
 				rc = CLI_USAGE;
 				goto out;
 			}
 		}
 		if (i >= 0 && !s.applied[i]) {
-			fprintf(stderr, "flacon: revision %s is above the current %s; use db upgrade\n", target, cur);
+			cli_error("revision %s is above the current %s; use db upgrade\n", target, cur);
 			goto out;
 		}
 		if (i >= 0)
@@ -329,12 +329,12 @@ static int db_downgrade(const struct config *cfg, struct db *db, const char *tar
 		fflush(stdout);
 		current_names(&s, cur, sizeof cur);
 		if (!m->down_path) {
-			fprintf(stderr, "flacon: revision %s has no .down.sql file; schema_version stays at %s\n",
+			cli_error("revision %s has no .down.sql file; schema_version stays at %s\n",
 				m->rev, cur);
 			goto out;
 		}
 		if (cli_sql_run_file(db, m->down_path, err, sizeof err) < 0) {
-			fprintf(stderr, "flacon: downgrade of %s failed: %s; schema_version stays at %s\n", m->rev,
+			cli_error("downgrade of %s failed: %s; schema_version stays at %s\n", m->rev,
 				err, cur);
 			goto out;
 		}
@@ -443,11 +443,11 @@ static int db_merge(const struct config *cfg, const char *message)
 	char names[1024], err[1024], rev[MIGRATION_REV_MAX + 1];
 	cli_migrations_join(&s.l, s.scratch, n, names, sizeof names);
 	if (n < 2) {
-		fprintf(stderr, "flacon: db merge: nothing to merge, the migrations have one head (%s)\n", names);
+		cli_error("db merge: nothing to merge, the migrations have one head (%s)\n", names);
 		goto out;
 	}
 	if (n > MIGRATION_HEADS_MAX) {
-		fprintf(stderr, "flacon: db merge: more than %d heads\n", MIGRATION_HEADS_MAX);
+		cli_error("db merge: more than %d heads\n", MIGRATION_HEADS_MAX);
 		goto out;
 	}
 	const char *parents[MIGRATION_HEADS_MAX];
@@ -462,7 +462,7 @@ static int db_merge(const struct config *cfg, const char *message)
 	};
 	char *up_path, *down_path;
 	if (cli_migration_write(cfg->migrations_dir, &m, rev, &up_path, &down_path, err, sizeof err) < 0) {
-		fprintf(stderr, "flacon: %s\n", err);
+		cli_error("%s\n", err);
 		goto out;
 	}
 	printf("Generating %s ... done (merges %s)\nGenerating %s ... done\n", up_path, names, down_path);
@@ -487,7 +487,7 @@ static int db_stamp(const struct config *cfg, struct db *db, const char *target)
 	} else if (strcmp(target, "base")) {
 		i = cli_migrations_find(&s.l, target);
 		if (i < 0) {
-			fprintf(stderr, "flacon: unknown revision '%s'\n", target);
+			cli_error("unknown revision '%s'\n", target);
 			rc = CLI_USAGE;
 			goto out;
 		}
@@ -495,7 +495,7 @@ static int db_stamp(const struct config *cfg, struct db *db, const char *target)
 	if (i >= 0)
 		snprintf(rows.rev[rows.n++], sizeof rows.rev[0], "%s", s.l.v[i].rev);
 	if (cli_schema_version_set(db, &rows) < 0) {
-		fprintf(stderr, "flacon: %s\n", db->err);
+		cli_error("%s\n", db->err);
 		goto out;
 	}
 	printf("Stamped %s\n", i >= 0 ? s.l.v[i].rev : "base");
@@ -538,7 +538,7 @@ static const struct cli_command db_subs[] = {
 static int db_main(struct config *cfg, int argc, char **argv)
 {
 	if (argc < 1) {
-		fprintf(stderr, "flacon: db needs a subcommand (flacon help db lists them)\n");
+		cli_error("db needs a subcommand (%s help db lists them)\n", cli_prog);
 		return CLI_USAGE;
 	}
 	const char *sub = argv[0];
@@ -546,7 +546,7 @@ static int db_main(struct config *cfg, int argc, char **argv)
 	for (const struct cli_command *c = db_subs; c->name; c++)
 		known |= !strcmp(sub, c->name);
 	if (!known) {
-		fprintf(stderr, "flacon: unknown db subcommand '%s' (flacon help db lists them)\n", sub);
+		cli_error("unknown db subcommand '%s' (%s help db lists them)\n", sub, cli_prog);
 		return CLI_USAGE;
 	}
 	const char *arg = argc > 1 ? argv[1] : NULL;
@@ -556,21 +556,21 @@ static int db_main(struct config *cfg, int argc, char **argv)
 			if ((!strcmp(argv[i], "-m") || !strcmp(argv[i], "--message")) && i + 1 < argc)
 				message = argv[++i];
 			else {
-				fprintf(stderr, "flacon: db %s: unknown argument %s\n", sub, argv[i]);
+				cli_error("db %s: unknown argument %s\n", sub, argv[i]);
 				return CLI_USAGE;
 			}
 		}
 		if (!message) {
-			fprintf(stderr, "flacon: db %s needs -m MESSAGE\n", sub);
+			cli_error("db %s needs -m MESSAGE\n", sub);
 			return CLI_USAGE;
 		}
 	} else if (argc > 2 || (argc == 2 && (!strcmp(sub, "init") || !strcmp(sub, "current") ||
 					      !strcmp(sub, "history") || !strcmp(sub, "heads")))) {
-		fprintf(stderr, "flacon: db %s: too many arguments\n", sub);
+		cli_error("db %s: too many arguments\n", sub);
 		return CLI_USAGE;
 	}
 	if (!strcmp(sub, "stamp") && !arg) {
-		fprintf(stderr, "flacon: db stamp needs a revision\n");
+		cli_error("db stamp needs a revision\n");
 		return CLI_USAGE;
 	}
 	/* heads and merge read the files only: no database needed. */

@@ -2,6 +2,7 @@
  * sections 8 and 12): parses the global options, answers help and
  * --version, and runs one of the generic commands or the application's.
  * Exit codes: 0 done, 1 failed, 2 usage error; errors are one line on stderr. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,26 @@
 #include "orm/orm.h"
 
 const struct flacon_app *cli_app;
+const char *cli_prog = "flacon";
+
+void cli_error(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "%s: ", cli_prog);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+}
+
+/* The name the program was run by: the last component of argv0 ("blog"
+ * for ./build/blog), or "flacon" when there is none. */
+static const char *prog_name(const char *argv0)
+{
+	if (!argv0 || !*argv0)
+		return "flacon";
+	const char *slash = strrchr(argv0, '/');
+	return slash && slash[1] ? slash + 1 : argv0;
+}
 
 /* The generic commands, then the application's after drop-all: built by
  * flacon_main. */
@@ -48,32 +69,32 @@ bool cli_is_help(const char *s)
 
 void cli_print_usage(FILE *f, const struct cli_command *c)
 {
-	fprintf(f, "usage: flacon %s\n\n%s.\n", c->usage, c->help);
+	fprintf(f, "usage: %s %s\n\n%s.\n", cli_prog, c->usage, c->help);
 	if (c->details)
 		fprintf(f, "\n%s", c->details);
 	if (c->subs) {
 		fprintf(f, "\nsubcommands:\n");
 		for (const struct cli_command *s = c->subs; s->name; s++)
 			fprintf(f, "  %-12s %s\n", s->name, s->help);
-		fprintf(f, "\n'flacon help %s SUBCOMMAND' shows one of them.\n", c->name);
+		fprintf(f, "\n'%s help %s SUBCOMMAND' shows one of them.\n", cli_prog, c->name);
 	}
 }
 
 int cli_usage_error(const char *name, const char *why)
 {
-	fprintf(stderr, "flacon: %s: %s (flacon help %s)\n", name, why, name);
+	cli_error("%s: %s (%s help %s)\n", name, why, cli_prog, name);
 	return CLI_USAGE;
 }
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: flacon [--config FILE] COMMAND [ARGS]\n"
-		   "       flacon help [COMMAND [SUBCOMMAND]]\n"
-		   "       flacon --version\n\ncommands:\n");
+	fprintf(f, "usage: %s [--config FILE] COMMAND [ARGS]\n"
+		   "       %s help [COMMAND [SUBCOMMAND]]\n"
+		   "       %s --version\n\ncommands:\n", cli_prog, cli_prog, cli_prog);
 	for (size_t i = 0; i < ncommands; i++)
 		fprintf(f, "  %-13s %s\n", commands[i]->name, commands[i]->help);
-	fprintf(f, "\n'flacon help COMMAND' (or 'flacon COMMAND --help') shows its arguments.\n"
-		   "Exit status: 0 done, 1 failed, 2 usage error.\n");
+	fprintf(f, "\n'%s help COMMAND' (or '%s COMMAND --help') shows its arguments.\n"
+		   "Exit status: 0 done, 1 failed, 2 usage error.\n", cli_prog, cli_prog);
 }
 
 static const struct cli_command *find(const struct cli_command *const *v, size_t n, const char *name)
@@ -115,7 +136,7 @@ static const struct cli_command *help_wanted(const struct cli_command *c, int ar
 	return NULL;
 }
 
-/* `flacon help [COMMAND [SUBCOMMAND]]`. */
+/* `PROG help [COMMAND [SUBCOMMAND]]`. */
 static int help(int argc, char **argv)
 {
 	if (argc == 0) {
@@ -124,19 +145,19 @@ static int help(int argc, char **argv)
 	}
 	const struct cli_command *c = find(commands, ncommands, argv[0]);
 	if (!c) {
-		fprintf(stderr, "flacon: help: unknown command '%s' (flacon help lists them)\n", argv[0]);
+		cli_error("help: unknown command '%s' (%s help lists them)\n", argv[0], cli_prog);
 		return CLI_USAGE;
 	}
 	if (argc >= 2 && c->subs) {
 		const struct cli_command *s = find_sub(c, argv[1]);
 		if (!s) {
-			fprintf(stderr, "flacon: help: %s has no subcommand '%s' (flacon help %s lists them)\n",
-				c->name, argv[1], c->name);
+			cli_error("help: %s has no subcommand '%s' (%s help %s lists them)\n",
+				c->name, argv[1], cli_prog, c->name);
 			return CLI_USAGE;
 		}
 		c = s;
 	} else if (argc >= 2) {
-		fprintf(stderr, "flacon: help: %s has no subcommands\n", c->name);
+		cli_error("help: %s has no subcommands\n", c->name);
 		return CLI_USAGE;
 	}
 	cli_print_usage(stdout, c);
@@ -145,8 +166,9 @@ static int help(int argc, char **argv)
 
 int flacon_main(int argc, char **argv, const struct flacon_app *app)
 {
+	cli_prog = app && app->name ? app->name : prog_name(argc > 0 ? argv[0] : NULL);
 	if (!app || !app->hooks || !app->hooks->app) {
-		fprintf(stderr, "flacon: flacon_main needs an application with hooks and hooks->app\n");
+		cli_error("flacon_main needs an application with hooks and hooks->app\n");
 		return CLI_FAILED;
 	}
 	cli_app = app;
@@ -162,10 +184,13 @@ int flacon_main(int argc, char **argv, const struct flacon_app *app)
 			usage(stdout);
 			return 0;
 		} else if (!strcmp(argv[i], "--version") || !strcmp(argv[i], "-V")) {
-			printf("flacon %s\n", FLACON_VERSION);
+			if (!strcmp(cli_prog, "flacon"))
+				printf("flacon %s\n", FLACON_VERSION);
+			else /* the version is the framework's */
+				printf("%s (flacon %s)\n", cli_prog, FLACON_VERSION);
 			return 0;
 		} else {
-			fprintf(stderr, "flacon: unknown option %s (flacon --help)\n", argv[i]);
+			cli_error("unknown option %s (%s --help)\n", argv[i], cli_prog);
 			return CLI_USAGE;
 		}
 	}
@@ -178,7 +203,7 @@ int flacon_main(int argc, char **argv, const struct flacon_app *app)
 		return help(argc - i - 1, argv + i + 1);
 	const struct cli_command *c = find(commands, ncommands, name);
 	if (!c) {
-		fprintf(stderr, "flacon: unknown command '%s' (flacon --help lists them)\n", name);
+		cli_error("unknown command '%s' (%s --help lists them)\n", name, cli_prog);
 		return CLI_USAGE;
 	}
 	/* Help before the configuration: it needs none, and works when the
@@ -191,7 +216,7 @@ int flacon_main(int argc, char **argv, const struct flacon_app *app)
 	struct config cfg;
 	char err[512];
 	if (config_load(&cfg, conf_path, err, sizeof err) < 0) {
-		fprintf(stderr, "flacon: %s\n", err);
+		cli_error("%s\n", err);
 		return CLI_FAILED;
 	}
 	int rc = c->run(&cfg, argc - i - 1, argv + i + 1);

@@ -36,11 +36,11 @@ static void connect_error(const struct config *cfg, const struct db *db)
 			snprintf(where, sizeof where, " (socket %s)", db->url.socket);
 	}
 	fprintf(stderr,
-		"flacon: %s; tried %s%s; point the command line at your database with "
+		"%s: %s; tried %s%s; point the command line at your database with "
 		"FLACON_DATABASE_URL='mariadb://USER@HOST/DB?socket=/ABSOLUTE/PATH' or database.url "
 		"in the file given by --config FILE or FLACON_CONF (make run's socket: var/run/mysqld.sock "
 		"in the repository)\n",
-		db->err, shown, where);
+		cli_prog, db->err, shown, where);
 }
 
 struct db *cli_connect(const struct config *cfg, bool models)
@@ -48,7 +48,7 @@ struct db *cli_connect(const struct config *cfg, bool models)
 	char err[256];
 	struct db *db = db_new(cfg->database_url, err, sizeof err);
 	if (!db) {
-		fprintf(stderr, "flacon: %s\n", err);
+		cli_error("%s\n", err);
 		return NULL;
 	}
 	db->opt = db_options_from_config(cfg);
@@ -59,7 +59,7 @@ struct db *cli_connect(const struct config *cfg, bool models)
 		return NULL;
 	}
 	if (models && cli_models_init(err, sizeof err) < 0) {
-		fprintf(stderr, "flacon: models: %s\n", err);
+		cli_error("models: %s\n", err);
 		db_close(db);
 		return NULL;
 	}
@@ -69,7 +69,7 @@ struct db *cli_connect(const struct config *cfg, bool models)
 static int no_args(const char *name, int argc)
 {
 	if (argc) {
-		fprintf(stderr, "flacon: %s takes no arguments\n", name);
+		cli_error("%s takes no arguments\n", name);
 		return CLI_USAGE;
 	}
 	return CLI_OK;
@@ -86,7 +86,7 @@ static int create_all(struct config *cfg, int argc, char **argv)
 	char err[512];
 	int rc = cli_create_schema(db, err, sizeof err);
 	if (rc < 0)
-		fprintf(stderr, "flacon: create-all: %s\n", err);
+		cli_error("create-all: %s\n", err);
 	else
 		printf("Tables created.\n");
 	db_close(db);
@@ -107,7 +107,7 @@ static int drop_all(struct config *cfg, int argc, char **argv)
 	if (rc == 0)
 		rc = db_exec(db, "DROP TABLE IF EXISTS `login_failure`");
 	if (rc < 0)
-		fprintf(stderr, "flacon: drop-all: %s\n", db->err);
+		cli_error("drop-all: %s\n", db->err);
 	else
 		printf("Tables dropped.\n");
 	db_close(db);
@@ -125,7 +125,7 @@ static int session_gc(struct config *cfg, int argc, char **argv)
 	long long n = web_session_gc(db);
 	long long f = n < 0 ? -1 : web_login_failure_gc(db, cfg->auth_failure_window);
 	if (n < 0 || f < 0)
-		fprintf(stderr, "flacon: session-gc: %s\n", db->err);
+		cli_error("session-gc: %s\n", db->err);
 	else
 		printf("Deleted %lld expired session%s and %lld old failed login%s\n", n,
 		       n == 1 ? "" : "s", f, f == 1 ? "" : "s");

@@ -1,5 +1,6 @@
 /* migrate.c — migration files and their links, schema_version and the SQL
  * script runner. */
+#include "cli/cli.h"
 #include "cli/migrate.h"
 #include "cli/schema.h"
 
@@ -462,8 +463,8 @@ int cli_migrations_scan(const char *dir, struct migration_list *out, char *err, 
 	out->n = 0;
 	DIR *d = opendir(dir);
 	if (!d) {
-		snprintf(err, errlen, "cannot read migrations directory %s: %s (run 'flacon db init')",
-			 dir, strerror(errno));
+		snprintf(err, errlen, "cannot read migrations directory %s: %s (run '%s db init')",
+			 dir, strerror(errno), cli_prog);
 		return -1;
 	}
 	size_t cap = 0;

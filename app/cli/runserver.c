@@ -19,7 +19,7 @@ static int runserver(struct config *cfg, int argc, char **argv)
 			char *end;
 			long n = strtol(argv[++i], &end, 10);
 			if (*end || n < 1 || n > 1024) {
-				fprintf(stderr, "flacon: --workers must be 1..1024\n");
+				cli_error("--workers must be 1..1024\n");
 				return CLI_USAGE;
 			}
 			cfg->workers = (int)n;
@@ -29,12 +29,12 @@ static int runserver(struct config *cfg, int argc, char **argv)
 	}
 	char err[512];
 	if (config_check_server(cfg, err, sizeof err) < 0) {
-		fprintf(stderr, "flacon: %s\n", err);
+		cli_error("%s\n", err);
 		return CLI_FAILED;
 	}
 	int fd = server_listen(cfg->listen, err, sizeof err);
 	if (fd < 0) {
-		fprintf(stderr, "flacon: %s\n", err);
+		cli_error("%s\n", err);
 		return CLI_FAILED;
 	}
 	/* /healthz also on a socket of its own, answered by a process that
@@ -45,13 +45,13 @@ static int runserver(struct config *cfg, int argc, char **argv)
 	if (cli_app->hooks->health && server_health_listen(cfg->listen, cfg->health_listen, hspec, sizeof hspec)) {
 		hfd = server_listen(hspec, err, sizeof err);
 		if (hfd < 0) {
-			fprintf(stderr, "flacon: server.health_listen: %s\n", err);
+			cli_error("server.health_listen: %s\n", err);
 			close(fd);
 			return CLI_FAILED;
 		}
-		log_info("flacon runserver on %s, health checks on %s (%s)", cfg->listen, hspec, cfg->env);
+		log_info("%s runserver on %s, health checks on %s (%s)", cli_prog, cfg->listen, hspec, cfg->env);
 	} else {
-		log_info("flacon runserver on %s (%s)", cfg->listen, cfg->env);
+		log_info("%s runserver on %s (%s)", cli_prog, cfg->listen, cfg->env);
 	}
 	return server_master(fd, hfd, cfg, cli_app->hooks) == 0 ? CLI_OK : CLI_FAILED;
 }
@@ -72,7 +72,7 @@ static int routes(struct config *cfg, int argc, char **argv)
 	(void)cfg;
 	(void)argv;
 	if (argc) {
-		fprintf(stderr, "flacon: routes takes no arguments\n");
+		cli_error("routes takes no arguments\n");
 		return CLI_USAGE;
 	}
 	const struct http_app *app = cli_app->hooks->app;

@@ -74,16 +74,16 @@ ORM_MODEL_DEFINE(note, NOTE_COLUMNS, ORM_NO_RELS);
 static struct orm_model *models[] = {&note_model};
 static struct orm_registry registry = {.models = models, .nmodels = 1};
 
-static int hello(struct request *req, struct response *resp)
+static int hello(struct http_request *req, struct http_response *resp)
 {
 	(void)req;
-	return resp_text(resp, 200, "text/plain; charset=utf-8", "hello from notes\n");
+	return http_resp_text(resp, 200, "text/plain; charset=utf-8", "hello from notes\n");
 }
 
-static const struct route routes[] = {
+static const struct http_route routes[] = {
 	{"GET", "/notes/hello", hello, 0, "notes_hello"},
 };
-static const struct app notes_app = {.routes = routes, .nroutes = 1};
+static const struct http_app notes_app = {.routes = routes, .nroutes = 1};
 static const struct server_hooks notes_hooks = {.app = &notes_app, .process_name = "notes-worker"};
 
 static int count_notes(struct config *cfg, int argc, char **argv)
@@ -115,6 +115,15 @@ int main(int argc, char **argv)
 APP
 export PKG_CONFIG_PATH=$P/lib/pkgconfig
 check "pkg-config knows flacon" pkg-config --exists flacon
+# The dependencies come from their own .pc files (Requires), not from
+# include paths written into flacon.pc.
+pc_requires_ok() {
+	grep -qE '^Requires:.*libmariadb.*json-c' "$P/lib/pkgconfig/flacon.pc" || return 1
+	! grep -qE '^Cflags:.*/usr/include' "$P/lib/pkgconfig/flacon.pc"
+}
+check "flacon.pc names its dependencies in Requires and hard-codes no include path" pc_requires_ok
+check "pkg-config --cflags flacon carries the dependencies' include paths (libmariadb's)" \
+	bash -c "pkg-config --cflags flacon | grep -qF -- \"\$(pkg-config --cflags-only-I libmariadb | awk '{print \$1}')\""
 FLAGS=$(pkg-config --cflags --libs flacon 2>&1)
 say "     pkg-config --cflags --libs flacon: $FLAGS"
 # No -I into the source tree, nothing but the pkg-config line.
@@ -147,7 +156,14 @@ help_ok() {
 	! grep -qE '^  (seed|createuser|deleteuser|createcourse) ' "$T/help.out"
 }
 check "notes --help lists the generic commands and count-notes, none of the site's" help_ok
-check "notes help count-notes prints its usage" bash -c "./notes help count-notes | grep -q '^usage: flacon count-notes'"
+check "notes help count-notes prints its usage under the program's name (usage: notes count-notes)" \
+	bash -c "./notes help count-notes | grep -q '^usage: notes count-notes'"
+check "notes --help names the program notes, not flacon" \
+	bash -c "./notes --help >'$T/h.out' && grep -q '^usage: notes \[--config FILE\]' '$T/h.out' && ! grep -q flacon '$T/h.out'"
+check "an unknown command's message starts with notes: and points at notes --help" \
+	bash -c "./notes nosuch 2>&1 >/dev/null | grep -qx \"notes: unknown command 'nosuch' (notes --help lists them)\""
+check "a usage error names the program: notes: count-notes: ... (notes help count-notes)" \
+	bash -c "./notes count-notes x 2>&1 >/dev/null | grep -qx 'notes: count-notes: takes no arguments (notes help count-notes)'"
 check "notes count-notes runs the application's command" bash -c "./notes count-notes | grep -qx 'notes: 1 model'"
 check "notes seed is an unknown command (exit 2)" bash -c "./notes seed 2>/dev/null; [ \$? -eq 2 ]"
 

@@ -1,0 +1,371 @@
+/* views.c — the blog's pages: the article list (paginated), an article,
+ * register, login and logout, the user's own page with a comment form, and three
+ * pages that set, read and delete a cookie. Every page renders a template
+ * of templates/ from a json-c context; everything a request allocates is
+ * in its arena or released before the handler returns. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "blog.h"
+
+/* A positive decimal number of at most 9 digits (ids, page numbers), or
+ * -1. */
+static long long parse_num(const char *s)
+{
+	if (!s || !*s || strlen(s) > 9)
+		return -1;
+	long long v = 0;
+	for (const char *p = s; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return -1;
+		v = v * 10 + (*p - '0');
+	}
+	return v;
+}
+
+/* Context builders. json-c returns NULL when out of memory; these take
+ * that in their stride (a NULL container drops the value), and
+ * blog_render answers 500 for a NULL context. */
+static void add(json_object *o, const char *key, json_object *v)
+{
+	if (o)
+		json_object_object_add(o, key, v);
+	else
+		json_object_put(v);
+}
+
+static void push(json_object *list, json_object *v)
+{
+	if (list)
+		json_object_array_add(list, v);
+	else
+		json_object_put(v);
+}
+
+static void add_str(json_object *o, const char *key, const char *v)
+{
+	add(o, key, json_object_new_string(v ? v : ""));
+}
+
+static void add_int(json_object *o, const char *key, int64_t v)
+{
+	add(o, key, json_object_new_int64(v));
+}
+
+static void add_time(json_object *o, const char *key, int64_t t)
+{
+	char iso[21];
+	orm_datetime_iso(t, iso);
+	add_str(o, key, iso);
+}
+
+/* An orm_err as a page: 404, 409, 422, else 500 (503 when the database is
+ * down, by the error hook). */
+static int orm_fail(struct http_request *req, struct http_response *resp, int rc)
+{
+	switch (rc) {
+	case ORM_NOT_FOUND: return blog_fail(req, resp, 404, NULL);
+	case ORM_CONFLICT: return blog_fail(req, resp, 409, "That conflicts with what is there.");
+	case ORM_INVALID: return blog_fail(req, resp, 422, "That value is not accepted.");
+	case ORM_UNAVAILABLE: return blog_fail(req, resp, 503, NULL);
+	default: return blog_fail(req, resp, 500, NULL);
+	}
+}
+
+/* GET /articles?page=N (and /): five articles a page, newest first, each
+ * with its author (loaded for the whole page in one query), links to the
+ * previous and next page and the page numbers with gaps (iter_pages). */
+int blog_articles(struct http_request *req, struct http_response *resp)
+{
+	struct orm_session *s = &blog_req(req)->orm;
+	const char *p = http_req_query(req, "page");
+	long long page = p ? parse_num(p) : 1;
+	if (page < 1)
+		return blog_fail(req, resp, 404, "No such page.");
+	struct orm_query *q = orm_order_by(article_query(s), ORM_COL(article, id), ORM_DESC);
+	q = orm_eager(q, ORM_REL(article, user));
+	struct orm_page_args args = ORM_PAGE_ARGS_DEFAULT;
+	args.page = page;
+	args.per_page = BLOG_PER_PAGE;
+	struct orm_pagination pg;
+	int rc = orm_paginate(q, &args, &pg);
+	if (rc)
+		return orm_fail(req, resp, rc);
+
+	json_object *ctx = json_object_new_object(), *list = json_object_new_array();
+	for (size_t i = 0; i < pg.items.n; i++) {
+		const struct article *a = article_at(&pg.items, i);
+		json_object *o = json_object_new_object();
+		add_int(o, "id", a->id);
+		add_str(o, "title", a->title);
+		add_str(o, "author", a->user ? a->user->username : "");
+		add_time(o, "pdatetime", a->pdatetime);
+		push(list, o);
+	}
+	add(ctx, "articles", list);
+	add_int(ctx, "page", pg.page);
+	add_int(ctx, "pages", pg.pages);
+	add_int(ctx, "total", pg.total);
+	if (pg.has_prev)
+		add_int(ctx, "prev_num", pg.prev_num);
+	if (pg.has_next)
+		add_int(ctx, "next_num", pg.next_num);
+	int64_t nums[13];
+	size_t n = orm_iter_pages_default(&pg, nums, 13);
+	json_object *pages = json_object_new_array();
+	for (size_t i = 0; i < n && i < 13; i++) {
+		json_object *o = json_object_new_object();
+		if (nums[i] == 0)
+			add(o, "gap", json_object_new_boolean(1));
+		else if (nums[i] == pg.page)
+			add_int(o, "current", nums[i]);
+		else
+			add_int(o, "num", nums[i]);
+		push(pages, o);
+	}
+	add(ctx, "iter_pages", pages);
+	return blog_render(req, resp, 200, "articles", ctx);
+}
+
+/* GET /articles/:id — first_or_404: an id that names no article is a
+ * 404 page. */
+int blog_article(struct http_request *req, struct http_response *resp)
+{
+	struct orm_session *s = &blog_req(req)->orm;
+	long long id = parse_num(http_req_arg(req, 0));
+	if (id < 1)
+		return blog_fail(req, resp, 404, "No such article.");
+	struct article *a;
+	int rc = article_first_or_404(orm_filter_by(article_query(s), "id", orm_int(id)), &a);
+	struct user *author = NULL;
+	if (rc == 0)
+		rc = article_load_user(s, a, &author);
+	if (rc)
+		return orm_fail(req, resp, rc);
+	json_object *ctx = json_object_new_object();
+	add_int(ctx, "id", a->id);
+	add_str(ctx, "title", a->title);
+	add_str(ctx, "content", a->content);
+	add_str(ctx, "author", author ? author->username : "");
+	add_time(ctx, "pdatetime", a->pdatetime);
+	return blog_render(req, resp, 200, "article", ctx);
+}
+
+/* The login page, with error (NULL: none) and the name typed. */
+static int login_page(struct http_request *req, struct http_response *resp, int status, const char *error,
+		      const char *username)
+{
+	const char *token = web_csrf_token(req, resp);
+	if (!token)
+		return -1;
+	json_object *ctx = json_object_new_object();
+	add_str(ctx, "csrf_token", token);
+	if (error)
+		add_str(ctx, "error", error);
+	add_str(ctx, "username", username);
+	return blog_render(req, resp, status, "login", ctx);
+}
+
+/* GET /login */
+int blog_login_form(struct http_request *req, struct http_response *resp)
+{
+	return login_page(req, resp, 200, NULL, NULL);
+}
+
+/* POST /login (username, password): checks the password against the
+ * user's Argon2id hash; on success the session holds the user's id (a new
+ * session token, a permanent cookie) and the browser goes to /me. Failed
+ * attempts are counted (the web layer's throttling). */
+int blog_login(struct http_request *req, struct http_response *resp)
+{
+	struct orm_session *s = &blog_req(req)->orm;
+	const char *name = http_req_form(req, "username");
+	const char *password = http_req_form(req, "password");
+	if (!name || !*name || !password)
+		return login_page(req, resp, 422, "Give a username and a password.", name);
+	long retry_after;
+	int t = web_login_throttled(req, name, &retry_after);
+	if (t < 0)
+		return blog_fail(req, resp, 500, NULL);
+	if (t > 0) {
+		char secs[24];
+		snprintf(secs, sizeof secs, "%ld", retry_after);
+		blog_fail(req, resp, 429, "Too many failed logins; try again later.");
+		http_resp_header(resp, "Retry-After", secs);
+		return 0;
+	}
+	struct user *u;
+	int rc = blog_find_user(s, name, &u);
+	if (rc)
+		return orm_fail(req, resp, rc);
+	bool ok = u ? web_password_verify(u->password, password) : web_password_dummy_verify(password);
+	if (!ok) {
+		if (web_login_failed(req, name) < 0)
+			return blog_fail(req, resp, 500, NULL);
+		return login_page(req, resp, 401, "Wrong username or password.", name);
+	}
+	if (web_login_succeeded(req, name) < 0 || web_session_login(req, u->id) < 0)
+		return blog_fail(req, resp, 500, NULL);
+	return http_resp_redirect(resp, 303, "/me");
+}
+
+/* The register page, with error (NULL: none) and the name typed. */
+static int register_page(struct http_request *req, struct http_response *resp, int status,
+			 const char *error, const char *username)
+{
+	const char *token = web_csrf_token(req, resp);
+	if (!token)
+		return -1;
+	json_object *ctx = json_object_new_object();
+	add_str(ctx, "csrf_token", token);
+	if (error)
+		add_str(ctx, "error", error);
+	add_str(ctx, "username", username);
+	return blog_render(req, resp, status, "register", ctx);
+}
+
+/* GET /register */
+int blog_register_form(struct http_request *req, struct http_response *resp)
+{
+	return register_page(req, resp, 200, NULL, NULL);
+}
+
+/* POST /register (username, password): a new user (1 to 32 characters,
+ * a password of at least 8), logged in at once; a name already taken is
+ * a 409 with the form again. */
+int blog_register(struct http_request *req, struct http_response *resp)
+{
+	struct orm_session *s = &blog_req(req)->orm;
+	const char *name = http_req_form(req, "username");
+	const char *password = http_req_form(req, "password");
+	if (!name || !*name || strlen(name) > 32)
+		return register_page(req, resp, 422, "A username has 1 to 32 characters.", name);
+	if (!password || strlen(password) < 8 || strlen(password) > 128)
+		return register_page(req, resp, 422, "A password has 8 to 128 characters.", name);
+	struct user *u;
+	int rc = blog_create_user(s, name, password, &u);
+	if (rc == ORM_CONFLICT)
+		return register_page(req, resp, 409, "That username is taken.", name);
+	if (rc)
+		return orm_fail(req, resp, rc);
+	if (web_session_login(req, u->id) < 0)
+		return blog_fail(req, resp, 500, NULL);
+	return http_resp_redirect(resp, 303, "/me");
+}
+
+/* POST /logout: the session is cleared (its row deleted, its cookie
+ * deleted at save). */
+int blog_logout(struct http_request *req, struct http_response *resp)
+{
+	if (web_session_logout(req) < 0)
+		return blog_fail(req, resp, 500, NULL);
+	return http_resp_redirect(resp, 303, "/login");
+}
+
+/* GET /me: the logged-in user's page: their articles (user.articles) and
+ * comments (user.comments), the comment form and the logout button. */
+int blog_me(struct http_request *req, struct http_response *resp)
+{
+	struct orm_session *s = &blog_req(req)->orm;
+	struct user *u = blog_user(req, NULL); /* set: before() checked */
+	struct orm_list *articles, *comments;
+	int rc = user_load_articles(s, u, &articles);
+	if (rc == 0)
+		rc = user_load_comments(s, u, &comments);
+	if (rc)
+		return orm_fail(req, resp, rc);
+	const char *token = web_csrf_token(req, resp);
+	if (!token)
+		return -1;
+	json_object *ctx = json_object_new_object(), *al = json_object_new_array(),
+		    *cl = json_object_new_array();
+	add_str(ctx, "username", u->username);
+	add_time(ctx, "rdatetime", u->rdatetime);
+	add_str(ctx, "csrf_token", token);
+	for (size_t i = 0; i < articles->n; i++) {
+		const struct article *a = article_at(articles, i);
+		json_object *o = json_object_new_object();
+		add_int(o, "id", a->id);
+		add_str(o, "title", a->title);
+		push(al, o);
+	}
+	for (size_t i = 0; i < comments->n; i++) {
+		const struct comment *c = comment_at(comments, i);
+		json_object *o = json_object_new_object();
+		add_str(o, "content", c->content);
+		add_time(o, "cdatetime", c->cdatetime);
+		push(cl, o);
+	}
+	add(ctx, "articles", al);
+	add(ctx, "comments", cl);
+	return blog_render(req, resp, 200, "me", ctx);
+}
+
+/* POST /comments (content): a new comment, linked to the logged-in user
+ * through comment_user (user.comments.append(comment)). */
+int blog_comment_add(struct http_request *req, struct http_response *resp)
+{
+	struct orm_session *s = &blog_req(req)->orm;
+	struct user *u = blog_user(req, NULL);
+	const char *content = http_req_form(req, "content");
+	if (!content || !*content || strlen(content) > 255)
+		return blog_fail(req, resp, 422, "A comment has 1 to 255 characters.");
+	struct comment *c = comment_new(s);
+	if (!c)
+		return -1;
+	c->content = content;
+	int rc = orm_append(s, u, ORM_REL(user, comments), c);
+	if (rc == 0)
+		rc = orm_commit(s);
+	if (rc)
+		return orm_fail(req, resp, rc);
+	return http_resp_redirect(resp, 303, "/me");
+}
+
+/* A small page for the cookie routes. */
+static int cookie_page(struct http_request *req, struct http_response *resp, const char *message,
+		       const char *value)
+{
+	json_object *ctx = json_object_new_object();
+	add_str(ctx, "message", message);
+	if (value)
+		add_str(ctx, "value", value);
+	add_str(ctx, "name", BLOG_COOKIE);
+	return blog_render(req, resp, 200, "cookie", ctx);
+}
+
+/* GET /cookie/set?value=V: resp.set_cookie(BLOG_COOKIE, V, max_age=3600,
+ * expires=now + 3600), HttpOnly, SameSite=Lax. */
+int blog_cookie_set(struct http_request *req, struct http_response *resp)
+{
+	const char *value = http_req_query(req, "value");
+	if (!value || !*value)
+		value = "flacon";
+	struct http_cookie_opts o = {
+		.max_age = BLOG_COOKIE_MAX_AGE,
+		.expires = time(NULL) + BLOG_COOKIE_MAX_AGE,
+		.path = "/",
+		.httponly = true,
+		.samesite = "Lax",
+	};
+	if (http_resp_set_cookie(resp, BLOG_COOKIE, value, &o) < 0)
+		return -1;
+	return cookie_page(req, resp, "The cookie is set.", value);
+}
+
+/* GET /cookie: request.cookies.get(BLOG_COOKIE). */
+int blog_cookie_show(struct http_request *req, struct http_response *resp)
+{
+	const char *value = http_req_cookie(req, BLOG_COOKIE);
+	return cookie_page(req, resp, value ? "The cookie holds a value." : "There is no cookie.", value);
+}
+
+/* GET /cookie/delete: resp.delete_cookie(BLOG_COOKIE) — Max-Age=0 and an
+ * Expires in 1970. */
+int blog_cookie_delete(struct http_request *req, struct http_response *resp)
+{
+	if (http_resp_delete_cookie(resp, BLOG_COOKIE, "/") < 0)
+		return -1;
+	return cookie_page(req, resp, "The cookie is deleted.", NULL);
+}

@@ -560,7 +560,9 @@ TEST(test_script_in_title_and_content_is_escaped_everywhere)
 	}
 	struct http_resp r;
 	cl_get(path, &r);
+	CHECK_STATUS(r, 200);
 	CHECK(strstr(r.body, "<b>bold</b>") == NULL);
+	CHECK(strstr(r.body, "&lt;b&gt;bold&lt;/b&gt;") != NULL);
 	hc_free(&r);
 }
 

@@ -74,6 +74,13 @@ TEST(test_deleted_user_is_gone_everywhere_but_the_name_stays_taken)
 	snprintf(art, sizeof art, "/articles/%lld", id);
 	snprintf(api_art, sizeof api_art, "/api/articles/%lld", id);
 	CHECK_INT(status_of(&fresh, page), 200);
+	/* The newest article: on the first page of the list until the
+	 * deletion. */
+	struct http_resp l;
+	cl_get("/articles", &l);
+	CHECK_STATUS(l, 200);
+	CHECK(strstr(l.body, "Written before deletion") != NULL);
+	hc_free(&l);
 
 	snprintf(args, sizeof args, "deleteuser '%s'", name);
 	CHECK_INT(cl_flacon(args), 0);
@@ -102,8 +109,8 @@ TEST(test_deleted_user_is_gone_everywhere_but_the_name_stays_taken)
 	/* The name stays taken. */
 	CHECK_INT(cl_api_register(&fresh, name, CL_PASSWORD), 409);
 	/* And their article left the lists. */
-	struct http_resp l;
 	cl_get("/articles", &l);
+	CHECK_STATUS(l, 200);
 	CHECK(strstr(l.body, "Written before deletion") == NULL);
 	hc_free(&l);
 }

@@ -140,14 +140,4 @@ TEST(test_user_page_runs_a_constant_number_of_queries)
 	CHECK_MSG(qa > 0 && qa == qb, "1 article: %d queries, 8 articles: %d", qa, qb);
 	hc_free(&ra);
 	hc_free(&rb);
-	char p5[128], p50[128];
-	snprintf(p5, sizeof p5, "/users/%s?per_page=5", nb);
-	snprintf(p50, sizeof p50, "/users/%s?per_page=50", nb);
-	br_get(&anon, p5, &ra);
-	br_get(&anon, p50, &rb);
-	CHECK_STATUS(ra, 200);
-	CHECK_STATUS(rb, 200);
-	CHECK_INT(cl_queries(&ra), cl_queries(&rb));
-	hc_free(&ra);
-	hc_free(&rb);
 }

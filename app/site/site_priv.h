@@ -36,8 +36,6 @@ struct site_req {
 	bool user_loaded;
 	bool user_failed;       /* the session or user could not be read (database error) */
 	json_object *body;      /* the parsed JSON object of an API write, or NULL */
-	const char *notice;     /* flash notice to show on this page */
-	bool orm_open;
 };
 
 /* ---- user.c: the request's state and who is logged in ---- */

@@ -395,6 +395,35 @@ int users_show(struct http_request *req, struct http_response *resp)
 
 /* ---- API ---- */
 
+/* The API's article: {id,title[,content],pdatetime,click_num,author:{id,
+ * username}}; content NULL leaves it out (lists). */
+static void jw_article(struct web_jw *w, int64_t id, const char *title, const char *content,
+		       int64_t pdatetime, int64_t click_num, int64_t author_id,
+		       const char *author_name)
+{
+	web_jw_object(w);
+	web_jw_key(w, "id");
+	web_jw_int(w, id);
+	web_jw_key(w, "title");
+	web_jw_str(w, title);
+	if (content) {
+		web_jw_key(w, "content");
+		web_jw_str(w, content);
+	}
+	web_jw_key(w, "pdatetime");
+	web_jw_datetime(w, pdatetime);
+	web_jw_key(w, "click_num");
+	web_jw_int(w, click_num);
+	web_jw_key(w, "author");
+	web_jw_object(w);
+	web_jw_key(w, "id");
+	web_jw_int(w, author_id);
+	web_jw_key(w, "username");
+	web_jw_str(w, author_name);
+	web_jw_object_end(w);
+	web_jw_object_end(w);
+}
+
 /* {items: [...], page, per_page, ...} of a page of article_list rows. */
 static int api_page(struct http_response *resp, const struct orm_pagination *p,
 		    const struct orm_rows *rows)
@@ -406,8 +435,8 @@ static int api_page(struct http_response *resp, const struct orm_pagination *p,
 	web_jw_array(&w);
 	for (size_t i = 0; i < rows->nrows; i++) {
 		const struct orm_value *v = list_row(rows, i);
-		site_jw_article(&w, v[AL_ID].i, v[AL_TITLE].s.p, NULL, v[AL_PDATETIME].i,
-				v[AL_CLICKS].i, v[AL_USER_ID].i, v[AL_USERNAME].s.p);
+		jw_article(&w, v[AL_ID].i, v[AL_TITLE].s.p, NULL, v[AL_PDATETIME].i, v[AL_CLICKS].i,
+			   v[AL_USER_ID].i, v[AL_USERNAME].s.p);
 	}
 	web_jw_array_end(&w);
 	site_jw_pagination(&w, p);
@@ -437,8 +466,8 @@ int api_articles_show(struct http_request *req, struct http_response *resp)
 		return not_found(req, resp);
 	struct web_jw w;
 	web_jw_start(&w, resp);
-	site_jw_article(&w, v[AD_ID].i, v[AD_TITLE].s.p, v[AD_CONTENT].s.p, v[AD_PDATETIME].i,
-			v[AD_CLICKS].i, v[AD_USER_ID].i, v[AD_USERNAME].s.p);
+	jw_article(&w, v[AD_ID].i, v[AD_TITLE].s.p, v[AD_CONTENT].s.p, v[AD_PDATETIME].i,
+		   v[AD_CLICKS].i, v[AD_USER_ID].i, v[AD_USERNAME].s.p);
 	return web_jw_finish(&w, resp, 200);
 }
 
@@ -462,8 +491,7 @@ int api_articles_create(struct http_request *req, struct http_response *resp)
 	struct user *me = site_user(req);
 	struct web_jw w;
 	web_jw_start(&w, resp);
-	site_jw_article(&w, a->id, a->title, a->content, a->pdatetime, a->click_num, me->id,
-			me->username);
+	jw_article(&w, a->id, a->title, a->content, a->pdatetime, a->click_num, me->id, me->username);
 	return web_jw_finish(&w, resp, 201);
 }
 

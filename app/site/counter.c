@@ -5,7 +5,7 @@
  * write; bulk writes that bypass the ORM (seed, deleteuser) adjust it.
  *
  * A count is split into COUNTER_SLOTS rows (name, slot), read as their SUM
- * (site_article_total in views.c). Each process adds to its own slot only,
+ * (site_article_total below). Each process adds to its own slot only,
  * so concurrent writers seldom wait on one row, and on a Galera cluster
  * writers on different nodes seldom certify against the same row. The
  * slot is never part of the count's meaning: any process may write any
@@ -126,4 +126,13 @@ int site_article_after_write(struct orm_session *s, void *obj, enum orm_write wh
 		break;
 	}
 	return site_counter_add(s, "articles", delta);
+}
+
+/* SUM(value) over the slots of "articles" (site/counter.c): a range of
+ * the unique (name, slot) index, at most COUNTER_SLOTS rows whatever the
+ * number of articles. SUM comes back as DECIMAL text, NULL without rows. */
+const struct orm_expr *site_article_total(struct orm_session *s)
+{
+	struct orm_query *q = orm_select(counter_query(s), orm_func(s, ORM_SUM, ORM_COL(counter, value)));
+	return orm_scalar(s, orm_filter_by(q, "name", orm_str("articles")));
 }

@@ -1,16 +1,15 @@
 /* site.c — the application's route table and its hooks into the pipeline:
  * per-worker state (database connection, compiled templates, models),
  * per-request state (ORM session), the checks every route shares (JSON
- * bodies, CSRF, login), error pages, and the response's last touches. */
+ * bodies, CSRF, login), and the response's last touches. Error answers
+ * are in errors.c. */
 #include "site/site.h"
 
-#include <stdio.h>
 #include <string.h>
 
 #include "core/log.h"
 #include "db/db.h"
 #include "site/site_priv.h"
-#include "tmpl/tmpl.h"
 #include "web/web.h"
 
 /* GET /_hello: a fixed text, the FastCGI ceiling for benchmarks; a 404
@@ -63,82 +62,6 @@ static const struct http_route routes[] = {
 	{"DELETE", "/api/courses/:id/enrollment", api_unenroll, API | LOGIN, "api drop"},
 	{"GET", "/api/me/courses", api_me_courses, API | LOGIN, "api my courses"},
 };
-
-static bool is_api_path(const struct http_request *req)
-{
-	const char *p = req->raw_path ? req->raw_path : "";
-	return !strncmp(p, "/api/", 5) || !strcmp(p, "/api");
-}
-
-static const char *api_code(int status)
-{
-	switch (status) {
-	case 400: return "bad_request";
-	case 401: return "unauthorized";
-	case 403: return "forbidden";
-	case 404: return "not_found";
-	case 405: return "method_not_allowed";
-	case 409: return "conflict";
-	case 413: return "payload_too_large";
-	case 415: return "unsupported_media_type";
-	case 422: return "validation";
-	case 429: return "too_many_requests";
-	case 503: return "unavailable";
-	default: return "internal";
-	}
-}
-
-static const char *default_message(int status)
-{
-	switch (status) {
-	case 400: return "The request could not be understood.";
-	case 403: return "You may not do that.";
-	case 404: return "There is nothing here.";
-	case 405: return "This address does not accept that method.";
-	case 413: return "The request body is too large.";
-	case 415: return "Send application/json.";
-	case 500: return "Something went wrong on our side. Please try again.";
-	case 503: return "The service is unavailable. Please try again shortly.";
-	default: return http_reason(status);
-	}
-}
-
-/* The error answer of the pipeline and of handlers: JSON under /api, an
- * HTML page elsewhere. Never reveals internals: a 500's message is fixed. */
-static void site_error(struct http_request *req, struct http_response *resp, int status, const char *message)
-{
-	/* A database that is down, hung, outside the primary component or
-	 * still conflicting after the retries is a 503, never a 500 (SPEC 7). */
-	if (status == 500 && web_db(req) && db_unavailable(web_db(req)))
-		status = 503;
-	const char *msg = status >= 500 || !message ? default_message(status) : message;
-	resp->status = status;
-	if (is_api_path(req)) {
-		site_api_error(resp, status, api_code(status), msg);
-		return;
-	}
-	if (status == 503)
-		http_resp_header(resp, "Retry-After", "1");
-	resp->content_type = "text/html; charset=utf-8";
-	buf_reset(&resp->body);
-	json_object *ctx = json_object_new_object();
-	json_object_object_add(ctx, "status", json_object_new_int(status));
-	json_object_object_add(ctx, "reason", json_object_new_string(http_reason(status)));
-	json_object_object_add(ctx, "message", json_object_new_string(msg));
-	if (!web_tmpl(req) || tmpl_render(web_tmpl(req), "error", ctx, &resp->body) < 0) {
-		buf_reset(&resp->body);
-		buf_printf(&resp->body, "<!doctype html><title>%d</title><h1>%d %s</h1>\n", status, status,
-			   http_reason(status));
-	}
-	json_object_put(ctx);
-}
-
-int site_fail(struct http_request *req, struct http_response *resp, int status, const char *message)
-{
-	http_resp_clear(resp);
-	site_error(req, resp, status, message);
-	return 0;
-}
 
 static bool writes_body(const char *method)
 {

@@ -1,5 +1,5 @@
-/* site_priv.h — shared by the application's files (every .c file of app/site): the
- * per-request state, rendering and JSON helpers, and the handlers that
+/* site_priv.h — shared by the application's files (every .c file of app/site):
+ * what each file offers the others, grouped by file, and the handlers that
  * site.c puts in the route table. Nothing outside app/site includes it. */
 #ifndef FLACON_SITE_PRIV_H
 #define FLACON_SITE_PRIV_H
@@ -36,9 +36,9 @@ struct site_req {
 	bool user_loaded;
 	bool user_failed;       /* the session or user could not be read (database error) */
 	json_object *body;      /* the parsed JSON object of an API write, or NULL */
-	const char *notice;     /* flash notice to show on this page */
-	bool orm_open;
 };
+
+/* ---- user.c: the request's state and who is logged in ---- */
 
 /* The request's application state (never NULL inside handlers). */
 struct site_req *site_req(struct http_request *req);
@@ -63,49 +63,61 @@ int site_student_id(struct http_request *req, int64_t *out);
  * 0 or -1 (a database error). */
 int site_login(struct http_request *req, struct user *u, int64_t student_id);
 
-/* Render template name with ctx (taken: always released) into resp with
- * status, adding the keys every page uses: user, logged_in, csrf_token,
- * notice. 0 or -1. */
-int site_render(struct http_request *req, struct http_response *resp, int status, const char *name,
-		json_object *ctx);
-/* API error answer {"error": code, "message": message}. 0 or -1. */
-int site_api_error(struct http_response *resp, int status, const char *code, const char *message);
-/* Answer an error page (HTML) or error JSON (API routes) with status and
- * message (NULL: the reason phrase). Returns 0 (answered). */
-int site_fail(struct http_request *req, struct http_response *resp, int status, const char *message);
-/* Map an orm_err to an answer (404, 409, 422 or 500) for req's kind
- * (API or page). Returns 0 when answered, -1 for a 500. */
-int site_orm_error(struct http_request *req, struct http_response *resp, int err);
+/* ---- redirect.c: redirects, flash notices, a safe `next` ---- */
+
 /* Redirect (303) to location and set a flash notice shown on the next
  * page (a short-lived cookie holding a notice code, no database row). */
 int site_redirect(struct http_response *resp, const char *location, const char *notice_code);
 /* A 303 to /login?next=<the current path and query>. */
 int site_redirect_login(struct http_request *req, struct http_response *resp);
-
-/* A form field as a string, or "" when absent; a value holding a NUL
- * byte counts as absent (no field may carry one). Owned by the request. */
-const char *site_form_str(struct http_request *req, const char *name);
+/* The flash notice of the request, consumed (the cookie is deleted): its
+ * code, or NULL when there is none or it is unknown; *text is the notice's
+ * text (NULL for a code shown otherwise). */
+const char *site_take_notice(struct http_request *req, struct http_response *resp, const char **text);
 /* SPEC 7's rule for `next`: a local path (exactly one leading '/', not
  * "/\", no control characters; other bytes above 0x7f percent-encoded so
  * the Location stays ASCII), else "/". The result lives in the arena. */
 const char *site_safe_next(struct http_request *req, const char *next);
+
+/* ---- render.c: pages and their template context ---- */
+
+/* Render template name with ctx (taken: always released) into resp with
+ * status, adding the keys every page uses: user, logged_in, csrf_token,
+ * notice. 0 or -1. */
+int site_render(struct http_request *req, struct http_response *resp, int status, const char *name,
+		json_object *ctx);
+/* json_object_object_add for a literal key known to be new in obj: no copy
+ * of the key, no lookup. */
+void site_ctx_add(json_object *obj, const char *key, json_object *val);
 /* "1 view", "2 views": n and the word that fits it, in the arena ("" when
  * out of memory). */
 const char *site_count(struct http_request *req, int64_t n, const char *one, const char *many);
-
 /* ISO 8601 UTC with Z ("2024-01-02T03:04:05Z"), in the arena. */
 const char *site_iso(struct http_request *req, int64_t t);
 /* "2 Jan 2024" for pages, in the arena. */
 const char *site_date(struct http_request *req, int64_t t);
 
+/* ---- errors.c: error answers (HTML pages, API JSON) ---- */
+
+/* The pipeline's error hook (site_app.error): JSON under /api, an HTML
+ * page elsewhere, with status and message (NULL: the reason phrase). Never
+ * reveals internals: a 500's message is fixed, and a 500 is a 503 while
+ * the database is unusable. */
+void site_error(struct http_request *req, struct http_response *resp, int status, const char *message);
+/* Answer an error page (HTML) or error JSON (API routes) with status and
+ * message (NULL: the reason phrase). Returns 0 (answered). */
+int site_fail(struct http_request *req, struct http_response *resp, int status, const char *message);
+/* API error answer {"error": code, "message": message}. 0 or -1. */
+int site_api_error(struct http_response *resp, int status, const char *code, const char *message);
+/* Map an orm_err to an answer (404, 409, 422 or 500) for req's kind
+ * (API or page). Returns 0 when answered, -1 for a 500. */
+int site_orm_error(struct http_request *req, struct http_response *resp, int err);
+
+/* ---- paginate.c: pagination of pages and API ---- */
+
 /* page / per_page of the query string (SPEC section 7: ASCII digits only,
  * per_page default 20, capped at 100, 0 refused). false → 404. */
 bool site_page_args(struct http_request *req, int64_t *page, int64_t *per_page);
-/* The JSON of a pagination bar for pages: {show, page, pages, total,
- * prev_url, next_url, links:[{num, url | current | gap}]} with base_path
- * ("/articles") and per_page kept in the links when not the default. */
-json_object *site_pagination_json(struct http_request *req, const struct orm_pagination *p,
-				  const char *base_path);
 /* page of the rows of q (a query with orm_select terms), as
  * Flask-SQLAlchemy's paginate(error_out=True) with per_page already
  * checked: ORM_NOT_FOUND for a page beyond the last (page 1 may be empty).
@@ -116,26 +128,20 @@ json_object *site_pagination_json(struct http_request *req, const struct orm_pag
 int site_paginate_rows(struct orm_query *q, struct orm_query *count_q, int64_t page,
 		       int64_t per_page, bool total_in_rows, struct orm_pagination *p,
 		       struct orm_rows *rows);
-
-/* The visible-article count kept in table counter, as a scalar subquery
- * to select next to a page of articles (O(1) total, same statement). */
-const struct orm_expr *site_article_total(struct orm_session *s);
-
-/* ---- JSON answers (web_jw_*, web/web.h) ---- */
-
-/* The API's article: {id,title[,content],pdatetime,click_num,author:{id,
- * username}}; content NULL leaves it out (lists). */
-void site_jw_article(struct web_jw *w, int64_t id, const char *title, const char *content,
-		     int64_t pdatetime, int64_t click_num, int64_t author_id,
-		     const char *author_name);
+/* The JSON of a pagination bar for pages: {show, page, pages, total,
+ * prev_url, next_url, links:[{num, url | current | gap}]} with base_path
+ * ("/articles") and per_page kept in the links when not the default. */
+json_object *site_pagination_json(struct http_request *req, const struct orm_pagination *p,
+				  const char *base_path);
 /* The API fields of a pagination (page, per_page, total, pages, has_prev,
  * has_next, prev_num, next_num), inside the open object. */
 void site_jw_pagination(struct web_jw *w, const struct orm_pagination *p);
 
-/* json_object_object_add for a literal key known to be new in obj: no copy
- * of the key, no lookup. */
-void site_ctx_add(json_object *obj, const char *key, json_object *val);
+/* ---- input.c: the request's arguments ---- */
 
+/* A form field as a string, or "" when absent; a value holding a NUL
+ * byte counts as absent (no field may carry one). Owned by the request. */
+const char *site_form_str(struct http_request *req, const char *name);
 /* The string field name of the request's JSON object, or NULL when it is
  * missing, not a string, or holds a NUL character. */
 const char *site_body_str(struct http_request *req, const char *name);
@@ -143,7 +149,35 @@ const char *site_body_str(struct http_request *req, const char *name);
  * ASCII digits (the caller answers 404). */
 int64_t site_path_id(struct http_request *req);
 
-/* ---- handlers ---- */
+/* ---- validate.c: rules for user input ---- */
+
+/* Shared by pages, API and the command line. NULL when valid, else the message. */
+const char *site_check_username(const char *u);
+const char *site_check_password(const char *p);
+const char *site_check_title(const char *t);
+const char *site_check_content(const char *c);
+
+/* ---- counter.c: maintained counts ---- */
+
+/* Add delta to the named counter (created at 0 when missing), inside the
+ * session's transaction when one is open. 0 or an orm_err. */
+int site_counter_add(struct orm_session *s, const char *name, int64_t delta);
+/* The article model's flush hook: keeps counter "articles" equal to the
+ * number of visible articles. */
+int site_article_after_write(struct orm_session *s, void *obj, enum orm_write what);
+/* The visible-article count kept in table counter, as a scalar subquery
+ * to select next to a page of articles (O(1) total, same statement). */
+const struct orm_expr *site_article_total(struct orm_session *s);
+
+/* ---- auth.c: accounts shared with the command line ---- */
+
+/* Register: the user and their student profile (sname = username) in one
+ * transaction. 0 with *out, ORM_CONFLICT when the name is taken (in any
+ * ASCII case), or another orm_err. The caller validated the fields. */
+int site_account_create(struct orm_session *s, const char *username, const char *password,
+			struct user **out);
+
+/* ---- handlers: auth.c, articles.c, courses.c (site.c routes to them) ---- */
 int auth_register_form(struct http_request *req, struct http_response *resp);
 int auth_register(struct http_request *req, struct http_response *resp);
 int auth_login_form(struct http_request *req, struct http_response *resp);
@@ -180,23 +214,5 @@ int api_courses_show(struct http_request *req, struct http_response *resp);
 int api_enroll(struct http_request *req, struct http_response *resp);
 int api_unenroll(struct http_request *req, struct http_response *resp);
 int api_me_courses(struct http_request *req, struct http_response *resp);
-
-/* Register: the user and their student profile (sname = username) in one
- * transaction. 0 with *out, ORM_CONFLICT when the name is taken (in any
- * ASCII case), or another orm_err. The caller validated the fields. */
-int site_account_create(struct orm_session *s, const char *username, const char *password,
-			struct user **out);
-/* Add delta to the named counter (created at 0 when missing), inside the
- * session's transaction when one is open. 0 or an orm_err. */
-int site_counter_add(struct orm_session *s, const char *name, int64_t delta);
-/* The article model's flush hook: keeps counter "articles" equal to the
- * number of visible articles. */
-int site_article_after_write(struct orm_session *s, void *obj, enum orm_write what);
-
-/* Validation shared by pages and API. NULL when valid, else the message. */
-const char *site_check_username(const char *u);
-const char *site_check_password(const char *p);
-const char *site_check_title(const char *t);
-const char *site_check_content(const char *c);
 
 #endif

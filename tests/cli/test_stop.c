@@ -2,6 +2,7 @@
  * once, so that nginx moves on to another host instead of queueing
  * connections nobody will serve, and the connections already queued when
  * the stop came are answered before the workers exit. FastCGI by hand. */
+#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -165,6 +166,127 @@ static pid_t start_master(const char *name, const char *workers, char *sock, siz
 	return master;
 }
 
+/* ---- waiting for a condition, never for a guessed time ---- */
+
+/* Milliseconds on the monotonic clock. */
+static long long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Wait up to ms for path to be gone; true when it is. */
+static bool wait_gone(const char *path, int ms)
+{
+	struct stat st;
+	for (long long end = now_ms() + ms; now_ms() < end; usleep(10 * 1000))
+		if (stat(path, &st) != 0 && errno == ENOENT)
+			return true;
+	return stat(path, &st) != 0 && errno == ENOENT;
+}
+
+/* Wait up to ms for master to have n workers and for a GET /healthz on
+ * sock to be answered: a worker is in its accept loop. */
+static bool wait_serving(pid_t master, const char *sock, int nworkers, int ms)
+{
+	struct stat st;
+	long long end = now_ms() + ms;
+	while (now_ms() < end && stat(sock, &st) != 0)
+		usleep(10 * 1000);
+	pid_t w[8];
+	while (now_ms() < end && test_children(master, "flacon-worker", w, 8) != nworkers)
+		usleep(10 * 1000);
+	for (; now_ms() < end; usleep(10 * 1000)) {
+		int fd = send_request(sock);
+		if (fd >= 0 && answered_ok(fd))
+			return test_children(master, "flacon-worker", w, 8) == nworkers;
+	}
+	return false;
+}
+
+/* How many sockets pid holds open (-1 when it cannot be read). */
+static int open_sockets(pid_t pid)
+{
+	char dir[64], path[320], target[64];
+	snprintf(dir, sizeof dir, "/proc/%d/fd", (int)pid);
+	DIR *d = opendir(dir);
+	if (!d)
+		return -1;
+	int n = 0;
+	for (struct dirent *e; (e = readdir(d));) {
+		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+		ssize_t len = readlink(path, target, sizeof target - 1);
+		if (len > 0 && !strncmp(target, "socket:", 7))
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+/* Wait up to ms for pid to hold n open sockets. */
+static bool wait_sockets(pid_t pid, int n, int ms)
+{
+	for (long long end = now_ms() + ms; now_ms() < end; usleep(10 * 1000))
+		if (open_sockets(pid) == n)
+			return true;
+	return false;
+}
+
+/* Does pid have SIGTERM pending (sent, not yet delivered: a busy or a
+ * stopped worker)? */
+static bool sigterm_pending(pid_t pid)
+{
+	char path[64], line[256];
+	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return false;
+	bool pending = false;
+	while (fgets(line, sizeof line, f)) {
+		unsigned long long mask;
+		if ((sscanf(line, "SigPnd: %llx", &mask) == 1 || sscanf(line, "ShdPnd: %llx", &mask) == 1) &&
+		    (mask & (1ULL << (SIGTERM - 1))))
+			pending = true;
+	}
+	fclose(f);
+	return pending;
+}
+
+/* Wait up to ms for each of the n pids to be stopped (state T). */
+static bool wait_stopped(const pid_t *pids, int n, int ms)
+{
+	for (long long end = now_ms() + ms; now_ms() < end; usleep(10 * 1000)) {
+		int k = 0;
+		for (; k < n; k++) {
+			char path[64], state = 0;
+			snprintf(path, sizeof path, "/proc/%d/stat", (int)pids[k]);
+			FILE *f = fopen(path, "r");
+			int got = f ? fscanf(f, "%*d (%*[^)]) %c", &state) : 0;
+			if (f)
+				fclose(f);
+			if (got != 1 || state != 'T')
+				break;
+		}
+		if (k == n)
+			return true;
+	}
+	return false;
+}
+
+/* Wait up to ms for SIGTERM to be pending in each of the n pids. */
+static bool wait_sigterm_pending(const pid_t *pids, int n, int ms)
+{
+	for (long long end = now_ms() + ms; now_ms() < end; usleep(10 * 1000)) {
+		int k = 0;
+		while (k < n && sigterm_pending(pids[k]))
+			k++;
+		if (k == n)
+			return true;
+	}
+	return false;
+}
+
 TEST(test_sigterm_answers_every_queued_connection_and_unlinks_the_socket_first)
 {
 	char sock[256];
@@ -173,14 +295,18 @@ TEST(test_sigterm_answers_every_queued_connection_and_unlinks_the_socket_first)
 	if (master <= 0)
 		return;
 	struct stat st;
-	for (int i = 0; i < 100 && stat(sock, &st) != 0; i++)
-		usleep(50 * 1000);
-	usleep(300 * 1000); /* the worker is in its accept loop */
+	pid_t worker = 0;
+	CHECK_MSG(wait_serving(master, sock, 1, 10000), "no worker answers on %s", sock);
+	CHECK_INT(test_children(master, "flacon-worker", &worker, 1), 1);
+	/* The sockets it holds idle (listen socket, database connection). */
+	int idle = open_sockets(worker);
 	/* The only worker is busy with a request whose body is slow; 24
 	 * more wait in the socket's queue when the stop comes. */
 	int holder = hold_worker(sock);
 	CHECK(holder >= 0);
-	usleep(200 * 1000);
+	CHECK_MSG(idle > 0 && wait_sockets(worker, idle + 1, 5000),
+		  "the worker did not take the slow request (%d sockets, %d idle)", open_sockets(worker),
+		  idle);
 	enum { QUEUED = 24 };
 	int fds[QUEUED];
 	int sent = 0;
@@ -189,7 +315,9 @@ TEST(test_sigterm_answers_every_queued_connection_and_unlinks_the_socket_first)
 			sent++;
 	CHECK_INT(sent, QUEUED);
 	CHECK_INT(kill(master, SIGTERM), 0);
-	usleep(300 * 1000); /* the master has passed SIGTERM on to the worker */
+	/* The master unlinks the path, then passes SIGTERM on to the worker,
+	 * which keeps it pending while it is busy. */
+	CHECK_MSG(wait_sigterm_pending(&worker, 1, 5000), "the busy worker got no SIGTERM");
 	/* While the worker is still busy, the path is already gone: a new
 	 * connection is refused at once (nginx tries the next host) instead
 	 * of joining a queue that nobody will serve. */
@@ -292,14 +420,19 @@ static void *stop_load_main(void *p)
 	return NULL;
 }
 
-/* Wait up to 5 s for sock to exist and a little more for the workers. */
-static bool socket_ready(const char *sock)
+/* Wait up to 10 s for master's two workers to serve on sock. */
+static bool socket_ready(pid_t master, const char *sock)
 {
-	struct stat st;
-	for (int i = 0; i < 100 && stat(sock, &st) != 0; i++)
-		usleep(50 * 1000);
-	usleep(200 * 1000);
-	return stat(sock, &st) == 0;
+	return master > 0 && wait_serving(master, sock, 2, 10000);
+}
+
+/* Wait up to ms for the load to have had n more 200s than from. */
+static bool wait_served(struct stop_load *l, int from, int n, int ms)
+{
+	for (long long end = now_ms() + ms; now_ms() < end; usleep(10 * 1000))
+		if (__atomic_load_n(&l->ok, __ATOMIC_RELAXED) >= from + n)
+			return true;
+	return false;
 }
 
 /* SPEC 10: SIGTERM five times under a 16-connection load through nginx,
@@ -317,7 +450,7 @@ TEST(test_sigterm_five_times_under_load_through_nginx_drops_no_handed_request)
 		return;
 	char sock[256], rundir[300], cmd[4096], portfile[320];
 	pid_t master = start_master("stopload", "2", sock, sizeof sock);
-	CHECK(master > 0 && socket_ready(sock));
+	CHECK(socket_ready(master, sock));
 	snprintf(rundir, sizeof rundir, "%.200s/stopload-nginx", tmp);
 	snprintf(portfile, sizeof portfile, "%s/port", rundir);
 	snprintf(cmd, sizeof cmd,
@@ -340,9 +473,9 @@ TEST(test_sigterm_five_times_under_load_through_nginx_drops_no_handed_request)
 		pthread_create(&th[i], NULL, stop_load_main, &l);
 	int clean_exits = 0;
 	for (int k = 0; k < STOPS && master > 0; k++) {
-		usleep(800 * 1000);
-		int before = l.ok;
-		CHECK_MSG(before > 0, "stop %d: no request served before it", k + 1);
+		/* This master serves the load before it is stopped. */
+		int from = __atomic_load_n(&l.ok, __ATOMIC_RELAXED);
+		CHECK_MSG(wait_served(&l, from, 100, 10000), "stop %d: no request served before it", k + 1);
 		/* The workers pause a moment, so that nginx's connections pile up
 		 * in the socket's queue, and go on after the stop came: each
 		 * must answer the whole queue before it exits. */
@@ -351,9 +484,15 @@ TEST(test_sigterm_five_times_under_load_through_nginx_drops_no_handed_request)
 		CHECK_INT(nw, 2);
 		for (int i = 0; i < nw; i++)
 			kill(w[i], SIGSTOP);
+		CHECK_MSG(wait_stopped(w, nw, 5000), "stop %d: the workers did not stop", k + 1);
+		/* Not a synchronisation: time for the queue to fill (the test
+		 * holds with any length of it, it is only stricter when long). */
 		usleep(300 * 1000);
 		CHECK_INT(kill(master, SIGTERM), 0);
-		usleep(100 * 1000);
+		/* The master has unlinked the path and passed SIGTERM on to the
+		 * stopped workers, which find it when they go on. */
+		CHECK_MSG(wait_gone(sock, 5000) && wait_sigterm_pending(w, nw, 5000),
+			  "stop %d: the master did not pass the stop on", k + 1);
 		for (int i = 0; i < nw; i++)
 			kill(w[i], SIGCONT);
 		int status = -1;
@@ -365,9 +504,10 @@ TEST(test_sigterm_five_times_under_load_through_nginx_drops_no_handed_request)
 		if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 			clean_exits++;
 		master = start_master("stopload", "2", sock, sizeof sock);
-		CHECK(master > 0 && socket_ready(sock));
+		CHECK(socket_ready(master, sock));
 	}
-	usleep(500 * 1000);
+	/* The last master serves the load too. */
+	CHECK(wait_served(&l, __atomic_load_n(&l.ok, __ATOMIC_RELAXED), 100, 10000));
 	l.stop = 1;
 	for (int i = 0; i < THREADS; i++)
 		pthread_join(th[i], NULL);

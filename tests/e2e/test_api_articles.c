@@ -502,16 +502,33 @@ TEST(test_api_article_delete_by_another_user_is_403_and_changes_nothing)
 	char na[33], nb[33];
 	cl_new_user(&a, na, "owner");
 	cl_new_user(&b, nb, "thief");
-	long long id = cl_api_article(&a, "Not yours", "x");
-	char path[64];
+	long long id = cl_api_article(&a, "Not yours", "the owner's words");
+	REQUIRE(id > 0);
+	char path[64], list[96];
 	snprintf(path, sizeof path, "/api/articles/%lld", id);
+	snprintf(list, sizeof list, "/api/users/%s/articles", na);
+	int st;
+	json_object *o = get_json("/api/articles", &st);
+	long long total = cl_jint(o, "total", -1);
+	json_object_put(o);
 	struct http_resp r;
 	br_json(&b, "DELETE", path, NULL, &r);
 	CHECK_MSG(cl_is_error(&r, 403, "forbidden"), "%d %s", r.status, r.body);
 	hc_free(&r);
-	cl_get(path, &r);
-	CHECK_STATUS(r, 200);
-	hc_free(&r);
+	/* The article, its author's list and the total are as before. */
+	o = get_json(path, &st);
+	CHECK_INT(st, 200);
+	CHECK_STR(cl_jstr(o, "title"), "Not yours");
+	CHECK_STR(cl_jstr(o, "content"), "the owner's words");
+	CHECK_STR(cl_jstr(cl_jget(o, "author"), "username"), na);
+	json_object_put(o);
+	o = get_json(list, &st);
+	CHECK_INT(cl_jint(o, "total", -1), 1);
+	json_object_put(o);
+	o = get_json("/api/articles", &st);
+	CHECK_INT(cl_jint(o, "total", -2), total);
+	json_object_put(o);
+out:;
 }
 
 TEST(test_api_article_delete_anonymous_is_401_and_absent_is_404)

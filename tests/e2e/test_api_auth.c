@@ -313,8 +313,9 @@ TEST(test_api_login_with_remember_true_sets_username_cookie)
 	CHECK_STATUS(r, 200);
 	cl_check_cookie(&r, "username", 1209600, false);
 	char line[1024], v[256];
-	if (cl_set_cookie(&r, "username", line, sizeof line))
-		CHECK_STR(cl_cookie_value(line, v, sizeof v), name);
+	REQUIRE(cl_set_cookie(&r, "username", line, sizeof line));
+	CHECK_STR(cl_cookie_value(line, v, sizeof v), name);
+out:
 	hc_free(&r);
 }
 

@@ -463,6 +463,15 @@ TEST(test_delete_by_author_is_303_and_then_404_everywhere)
 	long long id = publish(&b, title, "x");
 	CHECK(id > 0);
 	char path[64], tok[256], loc[256];
+	/* The newest article: on every list until it is deleted. */
+	const char *lists[] = {"/", "/articles", "/articles?per_page=100"};
+	for (int i = 0; i < 3; i++) {
+		struct http_resp r;
+		cl_get(lists[i], &r);
+		CHECK_STATUS(r, 200);
+		CHECK_MSG(strstr(r.body, title) != NULL, "new article not on %s", lists[i]);
+		hc_free(&r);
+	}
 	snprintf(path, sizeof path, "/articles/%lld", id);
 	CHECK(br_csrf(&b, path, tok, sizeof tok) || br_csrf(&b, "/", tok, sizeof tok));
 	CHECK_INT(delete_article(&b, id, tok, loc, sizeof loc), 303);
@@ -470,10 +479,10 @@ TEST(test_delete_by_author_is_303_and_then_404_everywhere)
 	CHECK_INT(status_of(path), 404);
 	snprintf(path, sizeof path, "/api/articles/%lld", id);
 	CHECK_INT(status_of(path), 404);
-	const char *lists[] = {"/", "/articles", "/articles?per_page=100"};
 	for (int i = 0; i < 3; i++) {
 		struct http_resp r;
 		cl_get(lists[i], &r);
+		CHECK_STATUS(r, 200);
 		CHECK_MSG(strstr(r.body, title) == NULL, "deleted article on %s", lists[i]);
 		hc_free(&r);
 	}
@@ -560,7 +569,9 @@ TEST(test_script_in_title_and_content_is_escaped_everywhere)
 	}
 	struct http_resp r;
 	cl_get(path, &r);
+	CHECK_STATUS(r, 200);
 	CHECK(strstr(r.body, "<b>bold</b>") == NULL);
+	CHECK(strstr(r.body, "&lt;b&gt;bold&lt;/b&gt;") != NULL);
 	hc_free(&r);
 }
 

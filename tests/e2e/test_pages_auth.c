@@ -549,16 +549,20 @@ TEST(test_reflected_input_on_login_and_register_pages_is_escaped)
 	cl_html_register(&b, "<img src=x onerror=alert(1)>", CL_PASSWORD, &r);
 	CHECK_STATUS(r, 422);
 	CHECK(strstr(r.body, "<img src=x") == NULL);
+	CHECK(strstr(r.body, "value=\"&lt;img src=x onerror=alert(1)&gt;\"") != NULL);
 	hc_free(&r);
 	br_init(&b);
 	br_get(&b, "/login?next=%22%3E%3Cscript%3Ealert(1)%3C%2Fscript%3E", &r);
+	CHECK_STATUS(r, 200);
 	CHECK(strstr(r.body, "\"><script>") == NULL);
 	CHECK(strstr(r.body, evil) == NULL);
+	CHECK(strstr(r.body, "name=\"next\" value=\"&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;\"") != NULL);
 	hc_free(&r);
 	br_init(&b);
 	br_put_cookie(&b, "username", "<script>alert(2)</script>");
 	br_get(&b, "/login", &r);
 	CHECK_STATUS(r, 200);
 	CHECK(strstr(r.body, "<script>alert(2)") == NULL);
+	CHECK(strstr(r.body, "value=\"&lt;script&gt;alert(2)&lt;/script&gt;\"") != NULL);
 	hc_free(&r);
 }

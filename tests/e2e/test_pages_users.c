@@ -74,6 +74,13 @@ TEST(test_deleted_user_is_gone_everywhere_but_the_name_stays_taken)
 	snprintf(art, sizeof art, "/articles/%lld", id);
 	snprintf(api_art, sizeof api_art, "/api/articles/%lld", id);
 	CHECK_INT(status_of(&fresh, page), 200);
+	/* The newest article: on the first page of the list until the
+	 * deletion. */
+	struct http_resp l;
+	cl_get("/articles", &l);
+	CHECK_STATUS(l, 200);
+	CHECK(strstr(l.body, "Written before deletion") != NULL);
+	hc_free(&l);
 
 	snprintf(args, sizeof args, "deleteuser '%s'", name);
 	CHECK_INT(cl_flacon(args), 0);
@@ -102,8 +109,8 @@ TEST(test_deleted_user_is_gone_everywhere_but_the_name_stays_taken)
 	/* The name stays taken. */
 	CHECK_INT(cl_api_register(&fresh, name, CL_PASSWORD), 409);
 	/* And their article left the lists. */
-	struct http_resp l;
 	cl_get("/articles", &l);
+	CHECK_STATUS(l, 200);
 	CHECK(strstr(l.body, "Written before deletion") == NULL);
 	hc_free(&l);
 }
@@ -131,16 +138,6 @@ TEST(test_user_page_runs_a_constant_number_of_queries)
 	CHECK_STATUS(rb, 200);
 	int qa = cl_queries(&ra), qb = cl_queries(&rb);
 	CHECK_MSG(qa > 0 && qa == qb, "1 article: %d queries, 8 articles: %d", qa, qb);
-	hc_free(&ra);
-	hc_free(&rb);
-	char p5[128], p50[128];
-	snprintf(p5, sizeof p5, "/users/%s?per_page=5", nb);
-	snprintf(p50, sizeof p50, "/users/%s?per_page=50", nb);
-	br_get(&anon, p5, &ra);
-	br_get(&anon, p50, &rb);
-	CHECK_STATUS(ra, 200);
-	CHECK_STATUS(rb, 200);
-	CHECK_INT(cl_queries(&ra), cl_queries(&rb));
 	hc_free(&ra);
 	hc_free(&rb);
 }

@@ -213,6 +213,10 @@ TEST(test_anonymous_course_list_says_how_to_select)
 	br_init(&b);
 	cl_new_user(&b, nb, "nohint");
 	br_get(&b, "/courses", &r);
+	/* The student's list: select buttons instead of the hint. */
+	CHECK_STATUS(r, 200);
+	CHECK(strstr(r.body, "action=\"/logout\"") != NULL);
+	CHECK(strstr(r.body, "/select\"") != NULL);
 	CHECK(strstr(r.body, "to select courses") == NULL);
 	hc_free(&r);
 }

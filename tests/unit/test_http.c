@@ -202,7 +202,9 @@ TEST(test_resp_header_refuses_crlf_injection)
 	buf_free(&r.headers);
 }
 
-TEST(test_zz_free_response)
+/* The response the pipeline tests share dies with the program (not a
+ * test: it would count as one that cannot fail). */
+__attribute__((destructor)) static void free_response(void)
 {
 	buf_free(&resp.headers);
 	buf_free(&resp.body);

@@ -124,9 +124,7 @@ TEST(test_session_forged_cookie_is_anonymous_and_costs_no_query)
 TEST(test_session_shared_by_two_workers)
 {
 	struct db *w1 = test_db(), *w2 = test_db();
-	CHECK(w1 && w2);
-	if (!w1 || !w2)
-		goto out;
+	REQUIRE(w1 && w2);
 	CHECK(w1->conn != w2->conn);
 	struct arena keep;
 	arena_init(&keep, 4096);
@@ -366,9 +364,7 @@ TEST(test_session_table_never_holds_the_token)
 	const char *cookie = fake_set_cookie_value(&f, "session");
 	cookie = cookie ? arena_strdup(&keep, cookie) : NULL;
 	fake_free(&f);
-	CHECK(cookie);
-	if (!cookie)
-		goto out;
+	REQUIRE(cookie);
 	unsigned char token[32];
 	CHECK_INT(web_unsign(test_config(), "session", cookie, strlen(cookie), token, 32), 0);
 	char hex[65];

@@ -1,0 +1,131 @@
+/* user.c — the request's application state and who is logged in: the
+ * logged-in user read from the session's data (or its row), the student
+ * id, and logging a user in. */
+#include "site/site_priv.h"
+#include "web/web.h"
+
+struct site_req *site_req(struct http_request *req)
+{
+	return req->user;
+}
+
+/* Write who is logged in into the session data (see SITE_SESSION_*):
+ * student_id -1 (not known) leaves that key out. A failure only costs the
+ * query these keys save, so it is not reported. */
+static void remember_user(struct http_request *req, const struct user *u, int64_t student_id)
+{
+	web_session_set(req, SITE_SESSION_USER_ID, json_object_new_int64(u->id));
+	web_session_set(req, SITE_SESSION_USERNAME, json_object_new_string(u->username));
+	if (student_id >= 0)
+		web_session_set(req, SITE_SESSION_STUDENT_ID, json_object_new_int64(student_id));
+	else
+		web_session_pop(req, SITE_SESSION_STUDENT_ID);
+}
+
+/* The user the session's keys describe, or NULL when they do not (a
+ * session from before the keys, or one they do not match). */
+static struct user *user_from_session(struct http_request *req, long long uid)
+{
+	struct site_req *sr = site_req(req);
+	json_object *jid = web_session_get(req, SITE_SESSION_USER_ID);
+	json_object *jname = web_session_get(req, SITE_SESSION_USERNAME);
+	if (!json_object_is_type(jid, json_type_int) || json_object_get_int64(jid) != uid ||
+	    !json_object_is_type(jname, json_type_string))
+		return NULL;
+	struct user *u = arena_calloc(req->arena, 1, sizeof *u);
+	/* The session's JSON dies at save: copy the name. */
+	char *name = arena_strndup(req->arena, json_object_get_string(jname),
+				   (size_t)json_object_get_string_len(jname));
+	if (!u || !name)
+		return NULL;
+	u->id = (int32_t)uid;
+	u->username = name;
+	json_object *jst = web_session_get(req, SITE_SESSION_STUDENT_ID);
+	if (json_object_is_type(jst, json_type_int) && json_object_get_int64(jst) >= 0)
+		sr->student_id = json_object_get_int64(jst);
+	return u;
+}
+
+struct user *site_user(struct http_request *req)
+{
+	struct site_req *sr = site_req(req);
+	if (sr->user_loaded)
+		return sr->user;
+	sr->user_loaded = true;
+	if (web_session_load(req) < 0) {
+		/* not "anonymous": the caller answers 503 where it matters */
+		sr->user_failed = true;
+		return NULL;
+	}
+	long long uid = web_session_user_id(req);
+	if (uid <= 0)
+		return NULL;
+	sr->user = user_from_session(req, uid);
+	if (sr->user)
+		return sr->user;
+	/* A session from before the keys: the row once, and the keys for the
+	 * next requests. */
+	struct user *u = NULL;
+	int rc = user_get(&sr->orm, uid, &u);
+	if (rc < 0)
+		sr->user_failed = true;
+	if (rc == 0 && u && !u->isdelete) {
+		sr->user = sr->user_row = u;
+		remember_user(req, u, -1);
+	}
+	return sr->user;
+}
+
+struct user *site_user_row(struct http_request *req, int *err)
+{
+	struct site_req *sr = site_req(req);
+	*err = 0;
+	struct user *me = site_user(req);
+	if (!me)
+		return NULL;
+	if (sr->user_row)
+		return sr->user_row;
+	struct user *u = NULL;
+	int rc = user_get(&sr->orm, me->id, &u);
+	if (rc < 0) {
+		*err = rc;
+		return NULL;
+	}
+	if (!u || u->isdelete)
+		return NULL;
+	sr->user_row = u;
+	return u;
+}
+
+int site_student_id(struct http_request *req, int64_t *out)
+{
+	struct site_req *sr = site_req(req);
+	*out = 0;
+	struct user *me = site_user(req);
+	if (!me)
+		return 0;
+	if (sr->student_id < 0) {
+		struct student *st = NULL;
+		struct orm_query *q = orm_filter_by(student_query(&sr->orm), "user_id", orm_int(me->id));
+		int rc = student_first(q, &st);
+		if (rc < 0)
+			return rc;
+		sr->student_id = st ? st->id : 0;
+		web_session_set(req, SITE_SESSION_STUDENT_ID, json_object_new_int64(sr->student_id));
+	}
+	*out = sr->student_id;
+	return 0;
+}
+
+int site_login(struct http_request *req, struct user *u, int64_t student_id)
+{
+	struct site_req *sr = site_req(req);
+	/* Before the login, so that the new row is inserted with them. */
+	remember_user(req, u, student_id);
+	if (web_session_login(req, u->id) < 0)
+		return -1;
+	sr->user = sr->user_row = u;
+	sr->student_id = student_id;
+	sr->user_loaded = true;
+	return 0;
+}

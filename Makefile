@@ -53,10 +53,15 @@ $(BUILD)/libsite.a: $(SITE_OBJ)
 $(BUILD)/flacon: $(BUILD)/app/site/main.o $(BUILD)/libsite.a $(BUILD)/libflacon.a
 	$(CC) $(CFLAGS) -o $@ $(BUILD)/app/site/main.o $(BUILD)/libsite.a $(BUILD)/libflacon.a $(CLI_LDLIBS) $(LDLIBS)
 
+# The framework's suites test it on their own models and link only
+# libflacon.a, as an outside application would; the others also link the
+# bundled application (libsite.a).
+FRAMEWORK_SUITES := unit mustache orm web
+suite_libs = $(if $(filter $(1),$(FRAMEWORK_SUITES)),,$(BUILD)/libsite.a) $(BUILD)/libflacon.a
 define suite_rule
-$(BUILD)/test_$(1): $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/$(1)/*.c)) $(TEST_LIB_OBJ) tests/lib/test_main.c $(BUILD)/libsite.a $(BUILD)/libflacon.a
+$(BUILD)/test_$(1): $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/$(1)/*.c)) $(TEST_LIB_OBJ) tests/lib/test_main.c $(call suite_libs,$(1))
 	$$(CC) $$(CFLAGS) -I tests/lib -DSUITE_NAME='"$(1)"' -o $$@ tests/lib/test_main.c \
-		$(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/$(1)/*.c)) $(TEST_LIB_OBJ) $(BUILD)/libsite.a $(BUILD)/libflacon.a $$(LDLIBS)
+		$(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/$(1)/*.c)) $(TEST_LIB_OBJ) $(call suite_libs,$(1)) $$(LDLIBS)
 endef
 $(foreach s,$(C_SUITES),$(eval $(call suite_rule,$(s))))
 

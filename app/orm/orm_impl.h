@@ -1,6 +1,14 @@
-/* orm_impl.h — private to app/orm/: SQL text building, parameter binding,
- * statement execution and row fetching shared by the ORM's files. Nothing
- * outside app/orm/ includes it. */
+/* orm_impl.h — private to app/orm/: the declarations its files share (SQL
+ * text and parameters, errors, statement running, value conversion, row
+ * loading, lists, the identity map, relationship loading, the unit of
+ * work's pending operations, dates). Nothing outside app/orm/ includes it.
+ *
+ *   registry.c  model metadata      ddl.c   CREATE / DROP
+ *   error.c     result codes        date.c  calendar arithmetic
+ *   stmt.c      SQL text, binding, running a statement
+ *   value.c     field <-> value <-> MYSQL_TIME   load.c  rows -> objects
+ *   list.c      orm_list            query.c the query builder
+ *   relation.c  relationships       uow.c   session, identity map, flush */
 #ifndef FLACON_ORM_IMPL_H
 #define FLACON_ORM_IMPL_H
 
@@ -47,6 +55,16 @@ int orm_fail_db(struct orm_session *s);
  * connection is retried once; inside one it is an error (the transaction is
  * gone). *out is the executed statement (owned by the db). 0 or orm_err. */
 int orm_run(struct orm_session *s, const char *sql, const struct orm_params *ps, MYSQL_STMT **out);
+
+/* Room for one bound value of any type (parameter or result column). */
+union orm_stage {
+	int64_t i64;
+	int32_t i32;
+	int16_t i16;
+	signed char i8;
+	double d;
+	MYSQL_TIME t;
+};
 
 /* Fetch every row of an executed SELECT whose columns are m's columns (in
  * order) followed, when keys is not NULL, by one integer key column. Rows
@@ -112,6 +130,11 @@ struct orm_uow_op {
 };
 int orm_op_add(struct orm_session *s, enum orm_op_kind k, const struct orm_relationship *r,
 	       struct orm_obj *parent, struct orm_obj *child);
+
+/* A DATE (days), TIME (seconds) or DATETIME (epoch seconds) value of type
+ * t as MariaDB's MYSQL_TIME, and back (value.c). */
+void orm_time_to_mysql(enum orm_type t, int64_t v, MYSQL_TIME *mt);
+int64_t orm_time_from_mysql(enum orm_type t, const MYSQL_TIME *mt);
 
 /* Date arithmetic (days since 1970-01-01). */
 int64_t orm_days_from_civil(int64_t y, unsigned m, unsigned d);

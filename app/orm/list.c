@@ -16,6 +16,7 @@ int orm_list_push(struct orm_session *s, struct orm_list *l, struct orm_obj *o)
 		l->items = ni;
 		l->cap = ncap;
 	}
+	assert(l->n < l->cap && o);
 	l->items[l->n++] = o;
 	return 0;
 }

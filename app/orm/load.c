@@ -235,6 +235,7 @@ int orm_fetch_objects(struct orm_session *s, MYSQL_STMT *st, const struct orm_mo
 		}
 		int64_t id = staged_int(&rb, pk, m->pk->type);
 		struct orm_obj *o = orm_idmap_find(s, m, id);
+		assert(!o || o->model == m);
 		if (o && o->state == ORM_DELETED)
 			continue; /* deleted in this session: as if flushed */
 		if (o && (o->expired || (s->refresh_rows && !o->in_txn_log && !orm_obj_dirty(o)))) {

@@ -12,6 +12,7 @@
 #ifndef FLACON_ORM_IMPL_H
 #define FLACON_ORM_IMPL_H
 
+#include <assert.h>
 #include <stdarg.h>
 
 #include "orm/orm.h"
@@ -106,6 +107,13 @@ struct orm_obj *orm_idmap_find(struct orm_session *s, const struct orm_model *m,
 bool orm_obj_dirty(const struct orm_obj *o);
 int orm_idmap_put(struct orm_session *s, struct orm_obj *o);
 void orm_idmap_remove(struct orm_session *s, struct orm_obj *o);
+/* The invariant of an object's state: a valid orm_state, and a session
+ * exactly when it is not transient (expunge clears both). For assert(). */
+static inline bool orm_obj_state_ok(const struct orm_obj *o)
+{
+	return o->state <= ORM_DETACHED && (o->state == ORM_TRANSIENT) == (o->session == NULL);
+}
+
 /* Put o in the session's object list. */
 void orm_session_attach(struct orm_session *s, struct orm_obj *o);
 

@@ -14,6 +14,7 @@ static bool rel_scalar(const struct orm_relationship *r)
 
 static struct orm_list *rel_list(struct orm_obj *o, const struct orm_relationship *r)
 {
+	assert(!rel_scalar(r) && o->model == r->model);
 	return (struct orm_list *)((char *)o + r->offset);
 }
 
@@ -21,6 +22,7 @@ static struct orm_list *rel_list(struct orm_obj *o, const struct orm_relationshi
  * the caller count as changes. */
 static void set_loaded_scalar(struct orm_obj *o, const struct orm_relationship *r, struct orm_obj *t)
 {
+	assert(rel_scalar(r) && o->model == r->model && (!t || t->model == r->target));
 	orm_put_ptr(o, r->offset, t);
 	if (o->snapshot)
 		orm_put_ptr(o->snapshot, r->offset, t);
@@ -95,6 +97,8 @@ int orm_rel_load(struct orm_session *s, struct orm_obj *const *objs, size_t n,
 	if (!nown)
 		return 0;
 	qsort(own, nown, sizeof *own, owner_cmp);
+	for (size_t i = 1; i < nown; i++)
+		assert(own[i - 1].key <= own[i].key); /* owner_find's binary search */
 
 	/* SELECT target.*, key FROM target [JOIN secondary] WHERE key IN (...) */
 	const struct orm_column *keycol = r->kind == ORM_MANY_TO_MANY ? r->sec_local : r->remote;
@@ -152,6 +156,8 @@ int orm_rel_load(struct orm_session *s, struct orm_obj *const *objs, size_t n,
 	const struct orm_relationship *back = r->backref;
 	for (size_t i = 0; i < res.n; i++) {
 		struct orm_obj *t = res.items[i];
+		/* every row came back for a key we asked for */
+		assert(t->model == tg && owner_find(own, nown, keys[i]) < nown);
 		for (size_t j = owner_find(own, nown, keys[i]); j < nown && own[j].key == keys[i]; j++) {
 			struct orm_obj *o = own[j].o;
 			if (rel_scalar(r)) {
@@ -253,10 +259,12 @@ int orm_append(struct orm_session *s, void *parent, const struct orm_relationshi
 		return orm_fail(s, ORM_MISUSE, "%s: wrong kind of object to append", r->name);
 	if ((rc = ensure_attached(s, p)) || (rc = orm_load_list(s, p, r, &l)))
 		return rc;
+	assert(p->rels_loaded >> r->index & 1);
 	if (orm_list_contains(l, c))
 		return 0;
 	if ((rc = ensure_attached(s, c)) || (rc = orm_list_push(s, l, c)))
 		return rc;
+	assert(orm_obj_state_ok(c) && c->session == s);
 	const struct orm_relationship *back = r->backref;
 	if (r->kind == ORM_ONE_TO_MANY) {
 		if (back && rel_scalar(back)) {
@@ -287,14 +295,18 @@ int orm_remove(struct orm_session *s, void *parent, const struct orm_relationshi
 	if (!orm_list_contains(l, c))
 		return 0;
 	orm_list_remove(l, c);
+	/* a collection holds an object at most once (append checks) */
+	assert(!orm_list_contains(l, c));
 	const struct orm_relationship *back = r->backref;
 	if (r->kind == ORM_ONE_TO_MANY) {
 		if (back && rel_scalar(back) && orm_get_ptr(c, back->offset) == p)
 			orm_put_ptr(c, back->offset, NULL);
 		return orm_op_add(s, ORM_OP_LINK, r, NULL, c);
 	}
-	if (back && !rel_scalar(back) && (c->rels_loaded >> back->index & 1))
+	if (back && !rel_scalar(back) && (c->rels_loaded >> back->index & 1)) {
 		orm_list_remove(rel_list(c, back), p);
+		assert(!orm_list_contains(rel_list(c, back), p));
+	}
 	return orm_op_add(s, ORM_OP_ASSOC_DEL, r, p, c);
 }
 

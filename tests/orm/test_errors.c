@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -158,6 +159,34 @@ TEST(test_reconnects_after_the_connection_is_killed)
 	CHECK_INT(orm_commit(&s2), 0);
 	CHECK_INT(t_scalar(t.db, "SELECT COUNT(*) FROM t_user"), 2);
 	orm_session_close(&s2);
+out:
+	db_close(other);
+	t_end(&t);
+}
+
+/* A row deleted behind the session's back and inserted again with the
+ * same explicit key: the session still maps the old object under that key,
+ * so the flush refuses (one object per identity) and rolls back. */
+TEST(test_insert_with_the_key_of_a_mapped_object_is_a_conflict)
+{
+	struct tctx t;
+	struct db *other = NULL;
+	if (!t_begin(&t, T_BLOG) || !(other = t_connect()))
+		goto out;
+	struct t_user *u = mk_user(&t.s, "first");
+	CHECK_INT(orm_commit(&t.s), 0);
+	char sql[96];
+	snprintf(sql, sizeof sql, "DELETE FROM t_user WHERE id = %lld", (long long)u->id);
+	CHECK_INT(t_exec(other, sql), 0);
+	struct t_user *v = mk_user(&t.s, "second");
+	v->id = u->id;
+	CHECK_INT(orm_commit(&t.s), ORM_CONFLICT);
+	CHECK(strstr(orm_errmsg(&t.s), "has this identity") != NULL);
+	CHECK_INT(t_scalar(t.db, "SELECT COUNT(*) FROM t_user"), 0);
+	CHECK_INT(v->orm.state, ORM_TRANSIENT); /* rolled back: expunged like every pending object */
+	struct t_user *back = u;
+	CHECK_INT(t_user_get(&t.s, u->id, &back), 0);
+	CHECK(back == NULL); /* the old object reread: its row is gone */
 out:
 	db_close(other);
 	t_end(&t);

@@ -35,7 +35,7 @@ C_SUITES := $(sort $(patsubst tests/%/,%,$(dir $(wildcard tests/*/*.c))))
 C_SUITES := $(filter-out lib fuzz,$(C_SUITES))
 TEST_LIB_OBJ := $(BUILD)/tests/lib/test.o $(BUILD)/tests/lib/http_client.o $(BUILD)/tests/lib/procs.o
 
-.PHONY: all clean deps run stop test sanitize valgrind bench bench-throttle fuzz check-deps cluster deb image install
+.PHONY: all clean deps run stop test sanitize alloc-fail valgrind bench bench-throttle fuzz check-deps cluster deb image install
 all: $(BUILD)/flacon
 
 $(BUILD)/%.o: %.c $(HEADERS)
@@ -125,6 +125,14 @@ sanitize:
 	@scripts/deps.sh test
 	@$(MAKE) --no-print-directory BUILD=build-san OPT=-O1 XCFLAGS='$(SAN_FLAGS)' XLDLIBS='$(SAN_FLAGS)' test-bins >build-san-make.log 2>&1 || { cat build-san-make.log; exit 1; }
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 tests/run.sh build-san
+
+# make alloc-fail: the ORM workload run with its N-th arena allocation
+# failing, for every N until it completes (tests/orm/test_alloc_fail.c),
+# under ASan + UBSan: a crash, a leak or a wrong result fails it.
+alloc-fail:
+	@scripts/deps.sh test
+	@$(MAKE) --no-print-directory BUILD=build-san OPT=-O1 XCFLAGS='$(SAN_FLAGS)' XLDLIBS='$(SAN_FLAGS)' build-san/test_orm >build-san-make.log 2>&1 || { cat build-san-make.log; exit 1; }
+	@TEST_FILTER=test_orm_workload_fails_cleanly_at_every_allocation ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 tests/run.sh build-san orm
 
 # make valgrind: the in-process suites (unit, mustache, orm, web) under
 # valgrind's memcheck (errors and leaks fail them).

@@ -1,0 +1,276 @@
+/* test_alloc_fail.c — every ORM_NOMEM path of a representative workload,
+ * run for real: the workload runs once with the N-th arena allocation
+ * failing (arena_fail_after), for N = 1, 2, ... until a run no longer
+ * reaches the failure. Each run must end in ORM_NOMEM (never a crash, an
+ * assert or a success), leave the database as some whole number of
+ * commits left it, and clean up (ASan / valgrind see the leaks). */
+#include <stdio.h>
+#include <string.h>
+
+#include "orm_test.h"
+
+/* The workload's own verdict on what it read: wrong data is never an
+ * acceptable outcome, with or without a failed allocation. */
+enum { WRONG_DATA = -100 };
+
+struct wl {
+	int wrong_line; /* where WRONG_DATA was decided */
+	/* fingerprints of the database after each commit (reference run) */
+	char fp[5][512];
+	int nfp;
+	bool record;
+};
+
+#define TRY(call)                               \
+	do {                                    \
+		if ((rc = (call)) != 0)         \
+			goto out;               \
+	} while (0)
+#define NEW(var, model)                         \
+	do {                                    \
+		if (!((var) = model##_new(s))) { \
+			rc = ORM_NOMEM;         \
+			goto out;               \
+		}                               \
+	} while (0)
+#define EXPECT(cond)                            \
+	do {                                    \
+		if (!(cond)) {                  \
+			w->wrong_line = __LINE__; \
+			rc = WRONG_DATA;        \
+			goto out;               \
+		}                               \
+	} while (0)
+
+/* What the tables hold, without ids (they differ from run to run). Plain
+ * SQL on the shared connection: no arena. */
+static void fingerprint(struct db *db, char *buf, size_t n)
+{
+	t_scalar_str(db,
+		     "SELECT CONCAT_WS('|',"
+		     " (SELECT GROUP_CONCAT(username ORDER BY username) FROM t_user),"
+		     " (SELECT GROUP_CONCAT(CONCAT(a.title, '/', u.username, '/', a.click_num)"
+		     "   ORDER BY a.title) FROM t_article a JOIN t_user u ON u.id = a.user_id),"
+		     " (SELECT GROUP_CONCAT(CONCAT(st.sname, '/', u.username)) FROM t_student st"
+		     "   JOIN t_user u ON u.id = st.user_id),"
+		     " (SELECT GROUP_CONCAT(cname ORDER BY cname) FROM t_course),"
+		     " (SELECT GROUP_CONCAT(CONCAT(st.sname, '-', c.cname) ORDER BY c.cname)"
+		     "   FROM t_student_course sc JOIN t_student st ON st.id = sc.stu_id"
+		     "   JOIN t_course c ON c.id = sc.cou_id), 'end')",
+		     buf, n);
+}
+
+/* After a statement that committed (orm_commit, or a bulk UPDATE outside
+ * a transaction, which is one autocommit statement). */
+static int committed(struct orm_session *s, struct wl *w, int rc)
+{
+	if (!rc && w->record && w->nfp < 5)
+		fingerprint(s->db, w->fp[w->nfp++], sizeof w->fp[0]);
+	return rc;
+}
+
+static int mk_article_checked(struct orm_session *s, struct t_user *u, const char *title,
+			      int64_t when, struct t_article **out)
+{
+	struct t_article *a = t_article_new(s);
+	if (!a)
+		return ORM_NOMEM;
+	a->title = title;
+	a->content = "body";
+	a->pdatetime = when;
+	*out = a;
+	return orm_set_related(s, a, ORM_REL(t_article, user), u);
+}
+
+/* Insert with relationships of every kind, query (filters, order, eager
+ * loads), paginate, update (unit of work and bulk), delete, association
+ * append / remove, a commit after each group. 0, an orm_err, or
+ * WRONG_DATA. */
+static int workload(struct orm_session *s, struct wl *w)
+{
+	int rc = 0;
+	struct t_user *ann, *bob;
+	struct t_article *a[6];
+	struct t_student *stu;
+	struct t_course *c[3];
+	static const char *const titles[6] = {"alpha", "bravo", "charlie", "delta", "echo", "foxtrot"};
+	static const char *const cnames[3] = {"Algebra", "Biology", "Chemistry"};
+
+	/* 1: insert, relationships set from both sides */
+	NEW(ann, t_user);
+	ann->username = "ann";
+	ann->password = "x";
+	NEW(bob, t_user);
+	bob->username = "bob";
+	bob->password = "y";
+	TRY(orm_add(s, ann));
+	TRY(orm_add(s, bob));
+	for (int i = 0; i < 6; i++) {
+		if (i % 2) {
+			/* one-to-many append from the parent's side */
+			NEW(a[i], t_article);
+			a[i]->title = titles[i];
+			a[i]->content = "body";
+			a[i]->pdatetime = 1700000000 + i;
+			TRY(orm_append(s, bob, ORM_REL(t_user, articles), a[i]));
+		} else {
+			TRY(mk_article_checked(s, ann, titles[i], 1700000000 + i, &a[i]));
+		}
+	}
+	NEW(stu, t_student);
+	stu->sname = "stu";
+	TRY(orm_set_related(s, ann, ORM_REL(t_user, student), stu));
+	for (int i = 0; i < 3; i++) {
+		NEW(c[i], t_course);
+		c[i]->cname = cnames[i];
+		TRY(orm_add(s, c[i]));
+	}
+	TRY(orm_append(s, stu, ORM_REL(t_student, courses), c[0]));
+	TRY(orm_append(s, stu, ORM_REL(t_student, courses), c[1]));
+	TRY(committed(s, w, orm_commit(s)));
+
+	/* 2: queries: filter, order, eager many-to-one and many-to-many */
+	struct orm_list l;
+	struct orm_query *q = orm_filter(t_article_query(s),
+					 orm_ge(s, ORM_COL(t_article, pdatetime), orm_int(1700000001)));
+	q = orm_filter_by(q, "isdelete", orm_bool(false));
+	q = orm_eager(orm_order_by(q, ORM_COL(t_article, title), ORM_DESC), ORM_REL(t_article, user));
+	TRY(orm_all(q, &l));
+	EXPECT(l.n == 5);
+	EXPECT(!strcmp(t_article_at(&l, 0)->title, "foxtrot") && t_article_at(&l, 0)->user == bob);
+	EXPECT(!strcmp(t_article_at(&l, 4)->title, "bravo") && t_article_at(&l, 4)->user == bob);
+	EXPECT(t_article_at(&l, 1)->user == ann);
+	struct orm_list students;
+	TRY(orm_all(orm_eager(t_student_query(s), ORM_REL(t_student, courses)), &students));
+	EXPECT(students.n == 1 && t_student_at(&students, 0) == stu);
+	EXPECT(stu->courses.n == 2 && t_course_at(&stu->courses, 1) == c[1]);
+	struct orm_list *ann_articles;
+	TRY(orm_load_list(s, ann, ORM_REL(t_user, articles), &ann_articles));
+	EXPECT(ann_articles->n == 3);
+
+	/* paginate: newest first, page 2 of 2 per page, with the count */
+	struct orm_page_args pa = ORM_PAGE_ARGS_DEFAULT;
+	struct orm_pagination p;
+	pa.page = 2;
+	pa.per_page = 2;
+	q = orm_order_by(t_article_query(s), ORM_COL(t_article, pdatetime), ORM_DESC);
+	TRY(orm_paginate(q, &pa, &p));
+	EXPECT(p.total == 6 && p.pages == 3 && p.items.n == 2);
+	EXPECT(t_article_at(&p.items, 0) == a[3] && t_article_at(&p.items, 1) == a[2]);
+	int64_t n = 0;
+	TRY(orm_count(orm_filter_by(t_article_query(s), "user_id", orm_int(bob->id)), &n));
+	EXPECT(n == 3);
+
+	/* 3: update: a changed column, a bulk UPDATE, a moved article */
+	a[0]->title = "alpha2";
+	struct orm_assign inc = {ORM_COL(t_article, click_num), orm_int(5), true};
+	uint64_t affected = 0;
+	TRY(committed(s, w, orm_update(orm_filter_by(t_article_query(s), "user_id", orm_int(bob->id)),
+					&inc, 1, &affected)));
+	EXPECT(affected == 3);
+	TRY(orm_set_related(s, a[4], ORM_REL(t_article, user), bob));
+	TRY(committed(s, w, orm_commit(s)));
+
+	/* 4: delete, association remove and append */
+	TRY(orm_delete(s, a[1]));
+	TRY(orm_remove(s, stu, ORM_REL(t_student, courses), c[0]));
+	TRY(orm_append(s, stu, ORM_REL(t_student, courses), c[2]));
+	TRY(committed(s, w, orm_commit(s)));
+
+	/* 5: read back through a fresh query: the identity map answers */
+	struct t_user *again = NULL;
+	TRY(t_user_get(s, bob->id, &again));
+	EXPECT(again == bob);
+	struct orm_list *courses;
+	TRY(orm_load_list(s, stu, ORM_REL(t_student, courses), &courses));
+	EXPECT(courses->n == 2 && t_course_at(courses, 0) == c[1] && t_course_at(courses, 1) == c[2]);
+	TRY(orm_count(t_article_query(s), &n));
+	EXPECT(n == 5);
+out:
+	return rc;
+}
+
+/* Empty the workload's tables (children first); no DDL: it is ~40 ms a
+ * table, this is one statement each. */
+static bool empty_tables(struct db *db)
+{
+	static const char *const tables[] = {"t_student_course", "t_article", "t_student",
+					     "t_course", "t_user"};
+	char sql[64];
+	for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
+		snprintf(sql, sizeof sql, "DELETE FROM %s", tables[i]);
+		if (t_exec(db, sql))
+			return false;
+	}
+	return true;
+}
+
+TEST(test_orm_workload_fails_cleanly_at_every_allocation)
+{
+	struct tctx t;
+	struct wl w;
+	char empty[512], now[512];
+	if (!t_begin(&t, T_BLOG))
+		goto out;
+	fingerprint(t.db, empty, sizeof empty);
+
+	/* The reference run: no failure; it records each commit's result. */
+	memset(&w, 0, sizeof w);
+	w.record = true;
+	int rc = workload(&t.s, &w);
+	CHECK_MSG(rc == 0, "reference run: %d (%s) at line %d", rc, orm_errmsg(&t.s), w.wrong_line);
+	CHECK_INT(w.nfp, 4);
+	fingerprint(t.db, now, sizeof now);
+	CHECK_STR(now, w.fp[3]);
+	CHECK_STR(w.fp[3], "ann,bob|alpha2/ann/0,charlie/ann/0,delta/bob/5,echo/bob/0,"
+			   "foxtrot/bob/5|stu/ann|Algebra,Biology,Chemistry|stu-Biology,stu-Chemistry|end");
+	if (rc || w.nfp != 4)
+		goto out;
+
+	long tried = 0;
+	bool done = false;
+	for (long fail_at = 1; !done && fail_at < 100000; fail_at++) {
+		struct arena a;
+		struct orm_session s;
+		if (!empty_tables(t.db)) {
+			CHECK_MSG(false, "emptying the tables: %s", t.db->err);
+			break;
+		}
+		arena_init(&a, 16384);
+		orm_session_init(&s, t.db, &a);
+		w.record = false;
+		w.wrong_line = 0;
+		unsigned long before = arena_failures();
+		arena_fail_after(fail_at);
+		rc = workload(&s, &w);
+		arena_fail_after(0);
+		bool hit = arena_failures() != before;
+		orm_session_close(&s);
+		arena_free(&a);
+		tried++;
+		fingerprint(t.db, now, sizeof now);
+		if (!hit) {
+			/* past the last allocation: the workload is whole */
+			CHECK_MSG(rc == 0, "N=%ld, no failure: %d (%s) line %d", fail_at, rc,
+				  orm_strerror(rc), w.wrong_line);
+			CHECK_STR(now, w.fp[3]);
+			done = true;
+			break;
+		}
+		CHECK_MSG(rc == ORM_NOMEM, "N=%ld: the failed allocation gave %d (%s), line %d", fail_at,
+			  rc, rc == WRONG_DATA ? "wrong data" : orm_strerror(rc), w.wrong_line);
+		/* commits are whole: the tables are as before a step or after it */
+		bool whole = !strcmp(now, empty);
+		for (int i = 0; i < w.nfp; i++)
+			whole = whole || !strcmp(now, w.fp[i]);
+		CHECK_MSG(whole, "N=%ld: the database holds a partial commit: %s", fail_at, now);
+		if (rc != ORM_NOMEM || !whole)
+			break; /* one report, not thousands */
+	}
+	CHECK_MSG(done, "the workload never completed (%ld runs)", tried);
+	printf("alloc-fail: N = 1..%ld tried; %s\n", tried,
+	       done ? "every run that met its failure ended in ORM_NOMEM, the last one completed"
+		    : "stopped at the first bad run");
+out:
+	t_end(&t);
+}

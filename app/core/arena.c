@@ -3,6 +3,7 @@
 #include "arena.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,11 +22,19 @@ struct arena_block {
  * and how many have been failed. Per thread, so that one test's switch
  * never reaches another thread's arena. */
 static _Thread_local long fail_countdown;
+static _Thread_local bool fail_sticky; /* arena_fail_from: keep failing */
 static _Thread_local unsigned long fail_count;
 
 void arena_fail_after(long n)
 {
 	fail_countdown = n > 0 ? n : 0;
+	fail_sticky = false;
+}
+
+void arena_fail_from(long n)
+{
+	fail_countdown = n > 0 ? n : 0;
+	fail_sticky = true;
 }
 
 unsigned long arena_failures(void)
@@ -59,6 +68,8 @@ static void *alloc_bytes(struct arena *a, size_t n);
 void *arena_alloc(struct arena *a, size_t n)
 {
 	if (__builtin_expect(fail_countdown > 0, 0) && --fail_countdown == 0) {
+		if (fail_sticky)
+			fail_countdown = 1;
 		fail_count++;
 		return NULL;
 	}

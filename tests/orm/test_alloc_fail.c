@@ -1,7 +1,8 @@
 /* test_alloc_fail.c — every ORM_NOMEM path of a representative workload,
- * run for real: the workload runs once with the N-th arena allocation
- * failing (arena_fail_after), for N = 1, 2, ... until a run no longer
- * reaches the failure. Each run must end in ORM_NOMEM (never a crash, an
+ * run for real: the workload runs with the N-th arena allocation failing
+ * (arena_fail_after) and again with it and every later one failing
+ * (arena_fail_from), for N = 1, 2, ... until a run no longer reaches the
+ * failure. Each run must end in ORM_NOMEM (never a crash, an
  * assert or a success), leave the database as some whole number of
  * commits left it, and clean up (ASan / valgrind see the leaks). */
 #include <stdio.h>
@@ -227,49 +228,59 @@ TEST(test_orm_workload_fails_cleanly_at_every_allocation)
 	if (rc || w.nfp != 4)
 		goto out;
 
+	/* Each N twice: only the N-th allocation fails (the code goes on
+	 * with memory), and the N-th and every later one fail (cleanup and
+	 * rollback run with none). */
 	long tried = 0;
-	bool done = false;
-	for (long fail_at = 1; !done && fail_at < 100000; fail_at++) {
-		struct arena a;
-		struct orm_session s;
-		if (!empty_tables(t.db)) {
-			CHECK_MSG(false, "emptying the tables: %s", t.db->err);
-			break;
+	bool done = false, bad = false;
+	for (long fail_at = 1; !done && !bad && fail_at < 100000; fail_at++) {
+		for (int sticky = 0; sticky < 2 && !done && !bad; sticky++) {
+			struct arena a;
+			struct orm_session s;
+			if (!empty_tables(t.db)) {
+				CHECK_MSG(false, "emptying the tables: %s", t.db->err);
+				bad = true;
+				break;
+			}
+			arena_init(&a, 16384);
+			orm_session_init(&s, t.db, &a);
+			w.record = false;
+			w.wrong_line = 0;
+			unsigned long before = arena_failures();
+			if (sticky)
+				arena_fail_from(fail_at);
+			else
+				arena_fail_after(fail_at);
+			rc = workload(&s, &w);
+			bool hit = arena_failures() != before;
+			orm_session_close(&s); /* sticky: still without memory */
+			arena_fail_after(0);
+			arena_free(&a);
+			tried += !sticky;
+			fingerprint(t.db, now, sizeof now);
+			if (!hit) {
+				/* past the last allocation: the workload is whole */
+				CHECK_MSG(rc == 0, "N=%ld, no failure: %d (%s) line %d", fail_at, rc,
+					  orm_strerror(rc), w.wrong_line);
+				CHECK_STR(now, w.fp[3]);
+				done = true;
+				break;
+			}
+			CHECK_MSG(rc == ORM_NOMEM, "N=%ld%s: the failed allocation gave %d (%s), line %d",
+				  fail_at, sticky ? " and after" : "", rc,
+				  rc == WRONG_DATA ? "wrong data" : orm_strerror(rc), w.wrong_line);
+			/* commits are whole: the tables are as before a step or after it */
+			bool whole = !strcmp(now, empty);
+			for (int i = 0; i < w.nfp; i++)
+				whole = whole || !strcmp(now, w.fp[i]);
+			CHECK_MSG(whole, "N=%ld%s: the database holds a partial commit: %s", fail_at,
+				  sticky ? " and after" : "", now);
+			bad = rc != ORM_NOMEM || !whole; /* one report, not hundreds */
 		}
-		arena_init(&a, 16384);
-		orm_session_init(&s, t.db, &a);
-		w.record = false;
-		w.wrong_line = 0;
-		unsigned long before = arena_failures();
-		arena_fail_after(fail_at);
-		rc = workload(&s, &w);
-		arena_fail_after(0);
-		bool hit = arena_failures() != before;
-		orm_session_close(&s);
-		arena_free(&a);
-		tried++;
-		fingerprint(t.db, now, sizeof now);
-		if (!hit) {
-			/* past the last allocation: the workload is whole */
-			CHECK_MSG(rc == 0, "N=%ld, no failure: %d (%s) line %d", fail_at, rc,
-				  orm_strerror(rc), w.wrong_line);
-			CHECK_STR(now, w.fp[3]);
-			done = true;
-			break;
-		}
-		CHECK_MSG(rc == ORM_NOMEM, "N=%ld: the failed allocation gave %d (%s), line %d", fail_at,
-			  rc, rc == WRONG_DATA ? "wrong data" : orm_strerror(rc), w.wrong_line);
-		/* commits are whole: the tables are as before a step or after it */
-		bool whole = !strcmp(now, empty);
-		for (int i = 0; i < w.nfp; i++)
-			whole = whole || !strcmp(now, w.fp[i]);
-		CHECK_MSG(whole, "N=%ld: the database holds a partial commit: %s", fail_at, now);
-		if (rc != ORM_NOMEM || !whole)
-			break; /* one report, not thousands */
 	}
 	CHECK_MSG(done, "the workload never completed (%ld runs)", tried);
-	printf("alloc-fail: N = 1..%ld tried; %s\n", tried,
-	       done ? "every run that met its failure ended in ORM_NOMEM, the last one completed"
+	printf("alloc-fail: N = 1..%ld tried, each failing once and failing from N on; %s\n", tried,
+	       done ? "every run that met a failure ended in ORM_NOMEM, the last one completed"
 		    : "stopped at the first bad run");
 out:
 	t_end(&t);

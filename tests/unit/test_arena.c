@@ -79,3 +79,20 @@ TEST(test_arena_fail_after_fails_exactly_the_nth_allocation_once)
 	CHECK_INT(arena_failures() - before, 1);
 	arena_free(&a);
 }
+
+TEST(test_arena_fail_from_fails_the_nth_allocation_and_every_later_one)
+{
+	struct arena a;
+	arena_init(&a, 256);
+	unsigned long before = arena_failures();
+	arena_fail_from(2);
+	CHECK(arena_alloc(&a, 8) != NULL);
+	CHECK(arena_alloc(&a, 8) == NULL);
+	CHECK(arena_strdup(&a, "x") == NULL);
+	CHECK(arena_calloc(&a, 1, 8) == NULL);
+	CHECK_INT(arena_failures() - before, 3);
+	arena_fail_from(0);
+	CHECK(arena_alloc(&a, 8) != NULL);
+	CHECK_INT(arena_failures() - before, 3);
+	arena_free(&a);
+}

@@ -196,6 +196,38 @@ out:
 	t_end(&t);
 }
 
+/* docs/orm.md: a column with a server default is left out of the INSERT
+ * while it is unchanged since orm_new, even when the value assigned is the
+ * one it already had (0); ORM_SET marks it changed and 0 is written. */
+TEST(test_unchanged_server_default_column_is_left_out_and_orm_set_writes_zero)
+{
+	struct tctx t;
+	if (!t_begin(&t, T_DEFAULTS))
+		goto out;
+	struct sql_log log = {0};
+	orm_session_set_sql_hook(&t.s, sql_log_hook, &log);
+	struct t_defaults *d = t_defaults_new(&t.s);
+	CHECK(!ORM_IS_NULL(d, t_defaults, n)); /* not NULL: the server fills it */
+	CHECK(ORM_IS_NULL(d, t_defaults, note));
+	d->n = 0; /* the value it had: no change */
+	orm_add(&t.s, d);
+	CHECK_INT(orm_commit(&t.s), 0);
+	CHECK_STR(log.sql[1], "INSERT INTO `t_defaults` (`name`, `ratio`, `code`, `tag`) VALUES (?, ?, ?, ?) "
+			      "RETURNING `id`, `n`, `created`, `note`");
+	CHECK_INT(d->n, 7);
+	CHECK_STR(d->note, "hello");
+	struct t_defaults *e = t_defaults_new(&t.s);
+	ORM_SET(e, t_defaults, n, 0);
+	orm_add(&t.s, e);
+	CHECK_INT(orm_commit(&t.s), 0);
+	CHECK_INT(e->n, 0);
+	char sql[96];
+	snprintf(sql, sizeof sql, "SELECT n FROM t_defaults WHERE id = %lld", (long long)e->id);
+	CHECK_INT(t_scalar(t.db, sql), 0);
+out:
+	t_end(&t);
+}
+
 TEST(test_foreign_key_violations_are_invalid_or_conflict)
 {
 	struct tctx t;

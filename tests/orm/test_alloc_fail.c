@@ -282,6 +282,7 @@ TEST(test_orm_workload_fails_cleanly_at_every_allocation)
 	printf("alloc-fail: N = 1..%ld tried, each failing once and failing from N on; %s\n", tried,
 	       done ? "every run that met a failure ended in ORM_NOMEM, the last one completed"
 		    : "stopped at the first bad run");
+	fflush(stdout); /* before a later test forks: one copy of the line */
 out:
 	t_end(&t);
 }

@@ -17,7 +17,7 @@ enum { WRONG_DATA = -100 };
 struct wl {
 	int wrong_line; /* where WRONG_DATA was decided */
 	/* fingerprints of the database after each commit (reference run) */
-	char fp[5][512];
+	char fp[8][512];
 	int nfp;
 	bool record;
 };
@@ -49,15 +49,15 @@ static void fingerprint(struct db *db, char *buf, size_t n)
 {
 	t_scalar_str(db,
 		     "SELECT CONCAT_WS('|',"
-		     " (SELECT GROUP_CONCAT(username ORDER BY username) FROM t_user),"
-		     " (SELECT GROUP_CONCAT(CONCAT(a.title, '/', u.username, '/', a.click_num)"
-		     "   ORDER BY a.title) FROM t_article a JOIN t_user u ON u.id = a.user_id),"
-		     " (SELECT GROUP_CONCAT(CONCAT(st.sname, '/', u.username)) FROM t_student st"
-		     "   JOIN t_user u ON u.id = st.user_id),"
-		     " (SELECT GROUP_CONCAT(cname ORDER BY cname) FROM t_course),"
-		     " (SELECT GROUP_CONCAT(CONCAT(st.sname, '-', c.cname) ORDER BY c.cname)"
+		     " COALESCE((SELECT GROUP_CONCAT(username ORDER BY username) FROM t_user), '-'),"
+		     " COALESCE((SELECT GROUP_CONCAT(CONCAT(a.title, '/', u.username, '/', a.click_num)"
+		     "   ORDER BY a.title) FROM t_article a JOIN t_user u ON u.id = a.user_id), '-'),"
+		     " COALESCE((SELECT GROUP_CONCAT(CONCAT(st.sname, '/', u.username)) FROM t_student st"
+		     "   JOIN t_user u ON u.id = st.user_id), '-'),"
+		     " COALESCE((SELECT GROUP_CONCAT(cname ORDER BY cname) FROM t_course), '-'),"
+		     " COALESCE((SELECT GROUP_CONCAT(CONCAT(st.sname, '-', c.cname) ORDER BY c.cname)"
 		     "   FROM t_student_course sc JOIN t_student st ON st.id = sc.stu_id"
-		     "   JOIN t_course c ON c.id = sc.cou_id), 'end')",
+		     "   JOIN t_course c ON c.id = sc.cou_id), '-'))",
 		     buf, n);
 }
 
@@ -65,7 +65,7 @@ static void fingerprint(struct db *db, char *buf, size_t n)
  * a transaction, which is one autocommit statement). */
 static int committed(struct orm_session *s, struct wl *w, int rc)
 {
-	if (!rc && w->record && w->nfp < 5)
+	if (!rc && w->record && w->nfp < 8)
 		fingerprint(s->db, w->fp[w->nfp++], sizeof w->fp[0]);
 	return rc;
 }
@@ -83,10 +83,17 @@ static int mk_article_checked(struct orm_session *s, struct t_user *u, const cha
 	return orm_set_related(s, a, ORM_REL(t_article, user), u);
 }
 
+/* The unit of work of step 9, run by orm_transaction. */
+static int drop_student(struct orm_session *s, void *stu)
+{
+	return orm_delete(s, stu);
+}
+
 /* Insert with relationships of every kind, query (filters, order, eager
  * loads), paginate, update (unit of work and bulk), delete, association
- * append / remove, a commit after each group. 0, an orm_err, or
- * WRONG_DATA. */
+ * append / remove, lazy and dynamic loads, grouped rows, a commit refused
+ * and rolled back, a retryable transaction, a bulk delete; a commit after
+ * each group. 0, an orm_err, or WRONG_DATA. */
 static int workload(struct orm_session *s, struct wl *w)
 {
 	int rc = 0;
@@ -187,6 +194,62 @@ static int workload(struct orm_session *s, struct wl *w)
 	EXPECT(courses->n == 2 && t_course_at(courses, 0) == c[1] && t_course_at(courses, 1) == c[2]);
 	TRY(orm_count(t_article_query(s), &n));
 	EXPECT(n == 5);
+
+	/* 6: lazy loads, and a relationship as a query (lazy="dynamic") */
+	struct orm_list by_title;
+	TRY(orm_all(orm_order_by(t_article_query(s), ORM_COL(t_article, title), ORM_ASC), &by_title));
+	EXPECT(by_title.n == 5 && t_article_at(&by_title, 0) == a[0]);
+	struct t_user *owner = NULL;
+	TRY(t_article_load_user(s, a[0], &owner));
+	EXPECT(owner == ann);
+	struct t_student *ann_student = NULL;
+	TRY(t_user_load_student(s, ann, &ann_student));
+	EXPECT(ann_student == stu);
+	pa.page = 1;
+	/* in the relationship's order: newest first */
+	TRY(orm_paginate(orm_with_parent(s, bob, ORM_REL(t_user, articles)), &pa, &p));
+	EXPECT(p.total == 3 && p.items.n == 2);
+	EXPECT(t_article_at(&p.items, 0) == a[5] && t_article_at(&p.items, 1) == a[4]);
+
+	/* 7: grouped rows: articles per user, in user order */
+	struct orm_rows rows;
+	q = orm_group_by(orm_order_by(t_article_query(s), ORM_COL(t_article, user_id), ORM_ASC),
+			 ORM_COL(t_article, user_id));
+	q = orm_select(orm_select(q, orm_colref(s, ORM_COL(t_article, user_id))),
+		       orm_func(s, ORM_COUNT, NULL));
+	TRY(orm_rows(q, &rows));
+	EXPECT(rows.nrows == 2 && rows.ncols == 2);
+	EXPECT(orm_value_int(rows.v[0]) == ann->id && orm_value_int(rows.v[1]) == 2);
+	EXPECT(orm_value_int(rows.v[2]) == bob->id && orm_value_int(rows.v[3]) == 3);
+
+	/* 8: a commit the database refuses (the unique username ignores
+	 * case) rolls back; the session then re-reads what it holds */
+	struct t_user *dup;
+	NEW(dup, t_user);
+	dup->username = "ANN";
+	dup->password = "z";
+	TRY(orm_add(s, dup));
+	a[2]->title = "charlie2";
+	rc = orm_commit(s);
+	if (rc != ORM_CONFLICT) {
+		EXPECT(rc != 0);
+		goto out;
+	}
+	rc = 0;
+	EXPECT(dup->orm.state == ORM_TRANSIENT && a[2]->orm.expired);
+	struct t_article *reread = NULL;
+	TRY(t_article_get(s, a[2]->id, &reread));
+	EXPECT(reread == a[2] && !strcmp(reread->title, "charlie") && !a[2]->orm.expired);
+
+	/* 9: a retryable transaction deletes the student (its association
+	 * rows first); a bulk DELETE, one autocommit statement */
+	TRY(committed(s, w, orm_transaction(s, drop_student, stu)));
+	EXPECT(stu->orm.state == ORM_DETACHED);
+	TRY(committed(s, w, orm_delete_where(orm_filter_by(t_article_query(s), "title",
+							   orm_str("foxtrot")), &affected)));
+	EXPECT(affected == 1);
+	TRY(orm_count(t_student_course_query(s), &n));
+	EXPECT(n == 0);
 out:
 	return rc;
 }
@@ -220,12 +283,14 @@ TEST(test_orm_workload_fails_cleanly_at_every_allocation)
 	w.record = true;
 	int rc = workload(&t.s, &w);
 	CHECK_MSG(rc == 0, "reference run: %d (%s) at line %d", rc, orm_errmsg(&t.s), w.wrong_line);
-	CHECK_INT(w.nfp, 4);
+	CHECK_INT(w.nfp, 6);
 	fingerprint(t.db, now, sizeof now);
-	CHECK_STR(now, w.fp[3]);
 	CHECK_STR(w.fp[3], "ann,bob|alpha2/ann/0,charlie/ann/0,delta/bob/5,echo/bob/0,"
-			   "foxtrot/bob/5|stu/ann|Algebra,Biology,Chemistry|stu-Biology,stu-Chemistry|end");
-	if (rc || w.nfp != 4)
+			   "foxtrot/bob/5|stu/ann|Algebra,Biology,Chemistry|stu-Biology,stu-Chemistry");
+	CHECK_STR(w.fp[5], "ann,bob|alpha2/ann/0,charlie/ann/0,delta/bob/5,echo/bob/0|-|"
+			   "Algebra,Biology,Chemistry|-");
+	CHECK_STR(now, w.fp[5]);
+	if (rc || w.nfp != 6)
 		goto out;
 
 	/* Each N twice: only the N-th allocation fails (the code goes on
@@ -262,7 +327,7 @@ TEST(test_orm_workload_fails_cleanly_at_every_allocation)
 				/* past the last allocation: the workload is whole */
 				CHECK_MSG(rc == 0, "N=%ld, no failure: %d (%s) line %d", fail_at, rc,
 					  orm_strerror(rc), w.wrong_line);
-				CHECK_STR(now, w.fp[3]);
+				CHECK_STR(now, w.fp[5]);
 				done = true;
 				break;
 			}

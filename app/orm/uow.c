@@ -141,20 +141,31 @@ static int idmap_rehash(struct orm_session *s, size_t ncap)
 
 int orm_idmap_put(struct orm_session *s, struct orm_obj *o)
 {
+	int64_t pk = orm_get_int(o, o->model->pk);
 	/* one object per (model, key): callers look the key up first */
 	assert(o->session == s && o->state == ORM_PERSISTENT);
-	assert(orm_idmap_find(s, o->model, orm_get_int(o, o->model->pk)) == NULL);
+	assert(orm_idmap_find(s, o->model, pk) == NULL);
+	if (s->idmap_cap) {
+		/* A tombstone on the key's probe path is reused without growing
+		 * the table: a rollback that maps again the rows its flushes
+		 * deleted needs no memory. */
+		size_t mask = s->idmap_cap - 1;
+		for (size_t j = id_hash(o->model, pk) & mask; s->idmap[j]; j = (j + 1) & mask)
+			if (s->idmap[j] == TOMB) {
+				s->idmap[j] = o;
+				return 0;
+			}
+	}
 	if ((s->idmap_n + 1) * 4 >= s->idmap_cap * 3) {
 		int rc = idmap_rehash(s, s->idmap_cap ? s->idmap_cap * 2 : 64);
 		if (rc)
 			return rc;
 	}
 	size_t mask = s->idmap_cap - 1;
-	size_t j = id_hash(o->model, orm_get_int(o, o->model->pk)) & mask;
-	while (s->idmap[j] && s->idmap[j] != TOMB)
+	size_t j = id_hash(o->model, pk) & mask;
+	while (s->idmap[j])
 		j = (j + 1) & mask;
-	if (!s->idmap[j])
-		s->idmap_n++;
+	s->idmap_n++;
 	s->idmap[j] = o;
 	return 0;
 }
@@ -480,6 +491,26 @@ static void txn_forget(struct orm_session *s)
 	s->txn_log = NULL;
 }
 
+/* Map o again during a rollback. The put reuses o's tombstone, unless the
+ * table was rebuilt since; then, without memory to grow it, o stays
+ * detached (as after its delete: out of the list and the map) and the next
+ * get loads a new object for its row — never two mapped objects for one
+ * row. The error that caused the rollback stays the session's. Whether o
+ * is mapped. */
+static bool remap(struct orm_session *s, struct orm_obj *o)
+{
+	int err = s->err;
+	char msg[sizeof s->errmsg];
+	memcpy(msg, s->errmsg, sizeof msg);
+	if (!orm_idmap_put(s, o))
+		return true;
+	s->err = err;
+	memcpy(s->errmsg, msg, sizeof msg);
+	session_unlink(s, o);
+	o->state = ORM_DETACHED;
+	return false;
+}
+
 /* ROLLBACK and bring the objects back to what the database now holds. */
 static void rollback_internal(struct orm_session *s)
 {
@@ -516,7 +547,11 @@ static void rollback_internal(struct orm_session *s)
 			if (was_detached) {
 				/* deleted by an earlier flush of this transaction */
 				orm_session_attach(s, o);
-				orm_idmap_put(s, o);
+				if (!remap(s, o)) {
+					o->in_txn_log = false;
+					o->txn_orig = NULL;
+					continue;
+				}
 			}
 		}
 		o->in_txn_log = false;

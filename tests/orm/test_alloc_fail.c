@@ -351,3 +351,92 @@ TEST(test_orm_workload_fails_cleanly_at_every_allocation)
 out:
 	t_end(&t);
 }
+
+/* A row deleted by a flush inside a transaction comes back on rollback,
+ * into the identity map, also when memory is exhausted right then: the
+ * identity map is 47/64 full, so one more entry would grow it, but the
+ * object's own slot is free again. Before the fix the put failed and the
+ * next get loaded a second object for the same row. */
+TEST(test_rollback_without_memory_keeps_a_deleted_object_mapped)
+{
+	struct tctx t;
+	if (!t_begin(&t, T_BLOG))
+		goto out;
+	struct t_user *u[47];
+	for (int i = 0; i < 47; i++)
+		if (!(u[i] = mk_user(&t.s, arena_printf(&t.arena, "user%02d", i))))
+			goto out;
+	CHECK_INT(orm_commit(&t.s), 0);
+	CHECK_INT(t.s.idmap_n, 47);
+	CHECK_INT(t.s.idmap_cap, 64);
+	struct t_user *gone = u[20];
+	int64_t id = gone->id;
+	CHECK_INT(orm_begin(&t.s), 0);
+	CHECK_INT(orm_delete(&t.s, gone), 0);
+	CHECK_INT(orm_flush(&t.s), 0);
+	CHECK_INT(gone->orm.state, ORM_DETACHED);
+	unsigned long before = arena_failures();
+	arena_fail_from(1);
+	int rc = orm_rollback(&t.s);
+	arena_fail_after(0);
+	CHECK_INT(rc, 0);
+	CHECK_INT(arena_failures(), before); /* the rollback needed no memory */
+	CHECK_INT(gone->orm.state, ORM_PERSISTENT);
+	struct t_user *back = NULL;
+	CHECK_INT(t_user_get(&t.s, id, &back), 0);
+	CHECK(back == gone); /* one object per row */
+	int n = 0;
+	for (struct orm_obj *o = t.s.objects; o; o = o->next)
+		n += o->model == &t_user_model && orm_pk(o) == id;
+	CHECK_INT(n, 1);
+out:
+	t_end(&t);
+}
+
+/* The same when the identity map was rebuilt after the delete (no
+ * tombstone left) and is 95/128 full: mapping the row again needs a bigger
+ * table, there is no memory, so the restored object stays detached and the
+ * next get loads one new object for its row, never two. */
+TEST(test_rollback_that_cannot_remap_a_deleted_object_leaves_it_detached)
+{
+	struct tctx t;
+	struct db *other = NULL;
+	if (!t_begin(&t, T_BLOG) || !(other = t_connect()))
+		goto out;
+	struct t_user *u[47];
+	for (int i = 0; i < 47; i++)
+		if (!(u[i] = mk_user(&t.s, arena_printf(&t.arena, "user%02d", i))))
+			goto out;
+	CHECK_INT(orm_commit(&t.s), 0);
+	CHECK_INT(t_exec(other, "INSERT INTO t_user (username, password) SELECT CONCAT('more', seq), 'x' "
+				"FROM seq_0_to_48"), 0);
+	struct t_user *gone = u[20];
+	int64_t id = gone->id;
+	CHECK_INT(orm_begin(&t.s), 0);
+	CHECK_INT(orm_delete(&t.s, gone), 0);
+	CHECK_INT(orm_flush(&t.s), 0);
+	struct orm_list all;
+	CHECK_INT(orm_all(t_user_query(&t.s), &all), 0);
+	CHECK_INT(all.n, 95);
+	CHECK_INT(t.s.idmap_n, 95); /* rebuilt on the way: no tombstone */
+	CHECK_INT(t.s.idmap_cap, 128);
+	unsigned long before = arena_failures();
+	arena_fail_from(1);
+	int rc = orm_rollback(&t.s);
+	arena_fail_after(0);
+	CHECK_INT(rc, 0);
+	CHECK_INT(arena_failures() - before, 1);
+	CHECK_INT(gone->orm.state, ORM_DETACHED);
+	struct t_user *back = NULL;
+	CHECK_INT(t_user_get(&t.s, id, &back), 0);
+	CHECK(back != NULL && back != gone);
+	if (back)
+		CHECK_STR(back->username, "user20");
+	int n = 0;
+	for (struct orm_obj *o = t.s.objects; o; o = o->next)
+		n += o->model == &t_user_model && orm_pk(o) == id;
+	CHECK_INT(n, 1);
+out:
+	db_close(other);
+	t_end(&t);
+}

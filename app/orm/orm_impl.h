@@ -97,7 +97,9 @@ struct orm_value orm_field_value(const void *obj, const struct orm_column *c);
 /* Would the next flush write NULL into column c? */
 bool orm_effective_null(const struct orm_obj *o, const struct orm_column *c);
 
-/* List helpers (arena-grown). */
+/* List helpers (arena-grown). orm_list_reserve makes room for one more
+ * item, so that the next push cannot fail: 0 or ORM_NOMEM. */
+int orm_list_reserve(struct orm_session *s, struct orm_list *l);
 int orm_list_push(struct orm_session *s, struct orm_list *l, struct orm_obj *o);
 void orm_list_remove(struct orm_list *l, const struct orm_obj *o);
 
@@ -116,6 +118,8 @@ static inline bool orm_obj_state_ok(const struct orm_obj *o)
 
 /* Put o in the session's object list. */
 void orm_session_attach(struct orm_session *s, struct orm_obj *o);
+/* Undo orm_add of an object that is still pending: transient again. */
+void orm_session_unadd(struct orm_session *s, struct orm_obj *o);
 
 /* Relationship loading for n objects (those not yet loaded), one query. */
 int orm_rel_load(struct orm_session *s, struct orm_obj *const *objs, size_t n,

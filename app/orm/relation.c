@@ -262,23 +262,32 @@ int orm_append(struct orm_session *s, void *parent, const struct orm_relationshi
 	assert(p->rels_loaded >> r->index & 1);
 	if (orm_list_contains(l, c))
 		return 0;
-	if ((rc = ensure_attached(s, c)) || (rc = orm_list_push(s, l, c)))
+	const struct orm_relationship *back = r->backref;
+	struct orm_list *bl = NULL; /* the other side's list, when loaded */
+	if (r->kind == ORM_MANY_TO_MANY && back && !rel_scalar(back) &&
+	    (c->rels_loaded >> back->index & 1) && !orm_list_contains(rel_list(c, back), p))
+		bl = rel_list(c, back);
+	/* What can fail comes first (room in the lists, the recorded write):
+	 * a failure leaves everything as it was. */
+	bool was_transient = c->state == ORM_TRANSIENT;
+	if ((rc = orm_list_reserve(s, l)) || (bl && (rc = orm_list_reserve(s, bl))) ||
+	    (rc = ensure_attached(s, c)))
 		return rc;
 	assert(orm_obj_state_ok(c) && c->session == s);
-	const struct orm_relationship *back = r->backref;
-	if (r->kind == ORM_ONE_TO_MANY) {
-		if (back && rel_scalar(back)) {
-			orm_put_ptr(c, back->offset, p);
-			c->rels_loaded |= UINT32_C(1) << back->index;
-		}
-		return orm_op_add(s, ORM_OP_LINK, r, p, c);
+	rc = orm_op_add(s, r->kind == ORM_ONE_TO_MANY ? ORM_OP_LINK : ORM_OP_ASSOC_ADD, r, p, c);
+	if (rc) {
+		if (was_transient)
+			orm_session_unadd(s, c);
+		return rc;
 	}
-	if (back && !rel_scalar(back) && (c->rels_loaded >> back->index & 1)) {
-		struct orm_list *bl = rel_list(c, back);
-		if (!orm_list_contains(bl, p) && (rc = orm_list_push(s, bl, p)))
-			return rc;
+	orm_list_push(s, l, c); /* room reserved: cannot fail */
+	if (bl)
+		orm_list_push(s, bl, p);
+	if (r->kind == ORM_ONE_TO_MANY && back && rel_scalar(back)) {
+		orm_put_ptr(c, back->offset, p);
+		c->rels_loaded |= UINT32_C(1) << back->index;
 	}
-	return orm_op_add(s, ORM_OP_ASSOC_ADD, r, p, c);
+	return 0;
 }
 
 int orm_remove(struct orm_session *s, void *parent, const struct orm_relationship *r, void *child)
@@ -294,6 +303,13 @@ int orm_remove(struct orm_session *s, void *parent, const struct orm_relationshi
 		return rc;
 	if (!orm_list_contains(l, c))
 		return 0;
+	/* the recorded write first: a failure leaves the lists as they were */
+	if (r->kind == ORM_ONE_TO_MANY)
+		rc = orm_op_add(s, ORM_OP_LINK, r, NULL, c);
+	else
+		rc = orm_op_add(s, ORM_OP_ASSOC_DEL, r, p, c);
+	if (rc)
+		return rc;
 	orm_list_remove(l, c);
 	/* a collection holds an object at most once (append checks) */
 	assert(!orm_list_contains(l, c));
@@ -301,13 +317,13 @@ int orm_remove(struct orm_session *s, void *parent, const struct orm_relationshi
 	if (r->kind == ORM_ONE_TO_MANY) {
 		if (back && rel_scalar(back) && orm_get_ptr(c, back->offset) == p)
 			orm_put_ptr(c, back->offset, NULL);
-		return orm_op_add(s, ORM_OP_LINK, r, NULL, c);
+		return 0;
 	}
 	if (back && !rel_scalar(back) && (c->rels_loaded >> back->index & 1)) {
 		orm_list_remove(rel_list(c, back), p);
 		assert(!orm_list_contains(rel_list(c, back), p));
 	}
-	return orm_op_add(s, ORM_OP_ASSOC_DEL, r, p, c);
+	return 0;
 }
 
 int orm_set_related(struct orm_session *s, void *obj, const struct orm_relationship *r,
@@ -321,7 +337,10 @@ int orm_set_related(struct orm_session *s, void *obj, const struct orm_relations
 		return orm_fail(s, ORM_MISUSE, "%s is a list: use orm_append", r->name);
 	if (t && t->model != r->target)
 		return orm_fail(s, ORM_MISUSE, "%s: wrong kind of object", r->name);
-	if ((rc = ensure_attached(s, o)) || (t && (rc = ensure_attached(s, t))))
+	if (t && (t->state == ORM_DETACHED || (t->session && t->session != s)))
+		return orm_fail(s, ORM_MISUSE, "%s: object is not in this session", t->model->name);
+	bool o_transient = o->state == ORM_TRANSIENT;
+	if ((rc = ensure_attached(s, o)))
 		return rc;
 	if (o->rels_loaded >> r->index & 1)
 		old = orm_get_ptr(o, r->offset);
@@ -332,6 +351,17 @@ int orm_set_related(struct orm_session *s, void *obj, const struct orm_relations
 			return rc;
 		old = cur;
 	}
+	/* the one step that can fail before anything changes: room in the
+	 * new target's list */
+	const struct orm_relationship *back = r->backref;
+	if (back && old != t && !rel_scalar(back) && t && (t->rels_loaded >> back->index & 1) &&
+	    !orm_list_contains(rel_list(t, back), o) && (rc = orm_list_reserve(s, rel_list(t, back)))) {
+		if (o_transient)
+			orm_session_unadd(s, o);
+		return rc;
+	}
+	if (t && (rc = ensure_attached(s, t)))
+		return rc;
 	orm_put_ptr(o, r->offset, t);
 	o->rels_loaded |= UINT32_C(1) << r->index;
 	if (r->kind == ORM_MANY_TO_ONE) {
@@ -343,14 +373,13 @@ int orm_set_related(struct orm_session *s, void *obj, const struct orm_relations
 			o->nulls &= ~(UINT64_C(1) << r->local->index);
 		}
 	}
-	const struct orm_relationship *back = r->backref;
 	if (!back || old == t)
 		return 0;
 	if (!rel_scalar(back)) {
 		if (old && (old->rels_loaded >> back->index & 1))
 			orm_list_remove(rel_list(old, back), o);
 		if (t && (t->rels_loaded >> back->index & 1) && !orm_list_contains(rel_list(t, back), o))
-			return orm_list_push(s, rel_list(t, back), o);
+			orm_list_push(s, rel_list(t, back), o); /* room reserved: cannot fail */
 	} else {
 		if (old && orm_get_ptr(old, back->offset) == o)
 			orm_put_ptr(old, back->offset, NULL);

@@ -337,6 +337,12 @@ static void expunge(struct orm_session *s, struct orm_obj *o)
 	o->state = ORM_TRANSIENT;
 }
 
+void orm_session_unadd(struct orm_session *s, struct orm_obj *o)
+{
+	assert(o->state == ORM_PENDING && o->session == s);
+	expunge(s, o);
+}
+
 int orm_add(struct orm_session *s, void *obj)
 {
 	struct orm_obj *o = obj;

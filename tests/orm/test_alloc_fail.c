@@ -440,3 +440,75 @@ out:
 	db_close(other);
 	t_end(&t);
 }
+
+/* orm_append, orm_remove and orm_set_related do what can fail (room in a
+ * list, the recorded write) before they change anything: out of memory,
+ * the objects, lists and session are as before the call, and a commit
+ * afterwards writes exactly what the objects say. */
+TEST(test_append_remove_and_set_related_out_of_memory_change_nothing)
+{
+	struct tctx t;
+	if (!t_begin(&t, T_BLOG))
+		goto out;
+	struct t_user *u = mk_user(&t.s, "owner");
+	struct t_student *stu = t_student_new(&t.s);
+	struct t_course *c0 = t_course_new(&t.s), *c1 = t_course_new(&t.s);
+	if (!u || !stu || !c0 || !c1)
+		goto out;
+	stu->sname = "stu";
+	c0->cname = "c0";
+	c1->cname = "c1";
+	orm_add(&t.s, c1);
+	CHECK_INT(orm_append(&t.s, stu, ORM_REL(t_student, courses), c0), 0);
+	CHECK_INT(orm_commit(&t.s), 0);
+	struct orm_list *arts;
+	CHECK_INT(t_user_load_articles(&t.s, u, &arts), 0); /* loaded, empty, no room yet */
+	CHECK_INT(arts->n, 0);
+
+	/* many-to-many append of a persistent course: the write cannot be recorded */
+	unsigned long before = arena_failures();
+	arena_fail_from(1);
+	int rc = orm_append(&t.s, stu, ORM_REL(t_student, courses), c1);
+	arena_fail_after(0);
+	CHECK_INT(rc, ORM_NOMEM);
+	CHECK(arena_failures() != before);
+	CHECK_INT(stu->courses.n, 1);
+	/* of a transient course: it does not join the session either */
+	struct t_course *c2 = t_course_new(&t.s);
+	if (!c2)
+		goto out;
+	c2->cname = "c2";
+	arena_fail_from(1);
+	rc = orm_append(&t.s, stu, ORM_REL(t_student, courses), c2);
+	arena_fail_after(0);
+	CHECK_INT(rc, ORM_NOMEM);
+	CHECK_INT(c2->orm.state, ORM_TRANSIENT);
+	CHECK_INT(stu->courses.n, 1);
+	/* remove */
+	arena_fail_from(1);
+	rc = orm_remove(&t.s, stu, ORM_REL(t_student, courses), c0);
+	arena_fail_after(0);
+	CHECK_INT(rc, ORM_NOMEM);
+	CHECK(stu->courses.n == 1 && stu->courses.items[0] == &c0->orm);
+	/* many-to-one set whose backref list has no room */
+	struct t_article *a = t_article_new(&t.s);
+	if (!a)
+		goto out;
+	a->title = "t";
+	a->content = "c";
+	arena_fail_from(1);
+	rc = orm_set_related(&t.s, a, ORM_REL(t_article, user), u);
+	arena_fail_after(0);
+	CHECK_INT(rc, ORM_NOMEM);
+	CHECK(a->user == NULL && a->orm.state == ORM_TRANSIENT && arts->n == 0);
+
+	/* nothing half-recorded: the commit writes nothing */
+	t.db->queries = 0;
+	CHECK_INT(orm_commit(&t.s), 0);
+	CHECK_INT(t.db->queries, 0);
+	CHECK_INT(t_scalar(t.db, "SELECT COUNT(*) FROM t_student_course"), 1);
+	CHECK_INT(t_scalar(t.db, "SELECT COUNT(*) FROM t_course"), 2);
+	CHECK_INT(t_scalar(t.db, "SELECT COUNT(*) FROM t_article"), 0);
+out:
+	t_end(&t);
+}

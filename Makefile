@@ -35,7 +35,7 @@ C_SUITES := $(sort $(patsubst tests/%/,%,$(dir $(wildcard tests/*/*.c))))
 C_SUITES := $(filter-out lib fuzz,$(C_SUITES))
 TEST_LIB_OBJ := $(BUILD)/tests/lib/test.o $(BUILD)/tests/lib/http_client.o $(BUILD)/tests/lib/procs.o
 
-.PHONY: all clean deps run stop test sanitize valgrind bench bench-throttle fuzz check-deps cluster deb image install
+.PHONY: all clean deps run stop test sanitize alloc-fail valgrind bench bench-throttle fuzz check-deps cluster deb image install
 all: $(BUILD)/flacon
 
 $(BUILD)/%.o: %.c $(HEADERS)
@@ -53,10 +53,15 @@ $(BUILD)/libsite.a: $(SITE_OBJ)
 $(BUILD)/flacon: $(BUILD)/app/site/main.o $(BUILD)/libsite.a $(BUILD)/libflacon.a
 	$(CC) $(CFLAGS) -o $@ $(BUILD)/app/site/main.o $(BUILD)/libsite.a $(BUILD)/libflacon.a $(CLI_LDLIBS) $(LDLIBS)
 
+# The framework's suites test it on their own models and link only
+# libflacon.a, as an outside application would; the others also link the
+# bundled application (libsite.a).
+FRAMEWORK_SUITES := unit mustache orm web
+suite_libs = $(if $(filter $(1),$(FRAMEWORK_SUITES)),,$(BUILD)/libsite.a) $(BUILD)/libflacon.a
 define suite_rule
-$(BUILD)/test_$(1): $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/$(1)/*.c)) $(TEST_LIB_OBJ) tests/lib/test_main.c $(BUILD)/libsite.a $(BUILD)/libflacon.a
+$(BUILD)/test_$(1): $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/$(1)/*.c)) $(TEST_LIB_OBJ) tests/lib/test_main.c $(call suite_libs,$(1))
 	$$(CC) $$(CFLAGS) -I tests/lib -DSUITE_NAME='"$(1)"' -o $$@ tests/lib/test_main.c \
-		$(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/$(1)/*.c)) $(TEST_LIB_OBJ) $(BUILD)/libsite.a $(BUILD)/libflacon.a $$(LDLIBS)
+		$(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/$(1)/*.c)) $(TEST_LIB_OBJ) $(call suite_libs,$(1)) $$(LDLIBS)
 endef
 $(foreach s,$(C_SUITES),$(eval $(call suite_rule,$(s))))
 
@@ -129,6 +134,14 @@ sanitize:
 	@scripts/deps.sh test
 	@$(MAKE) --no-print-directory BUILD=build-san OPT=-O1 XCFLAGS='$(SAN_FLAGS)' XLDLIBS='$(SAN_FLAGS)' test-bins >build-san-make.log 2>&1 || { cat build-san-make.log; exit 1; }
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 tests/run.sh build-san
+
+# make alloc-fail: the ORM workload run with its N-th arena allocation
+# failing, for every N until it completes (tests/orm/test_alloc_fail.c),
+# under ASan + UBSan: a crash, a leak or a wrong result fails it.
+alloc-fail:
+	@scripts/deps.sh test
+	@$(MAKE) --no-print-directory BUILD=build-san OPT=-O1 XCFLAGS='$(SAN_FLAGS)' XLDLIBS='$(SAN_FLAGS)' build-san/test_orm >build-san-make.log 2>&1 || { cat build-san-make.log; exit 1; }
+	@TEST_FILTER=test_orm_workload_fails_cleanly_at_every_allocation ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 tests/run.sh build-san orm
 
 # make valgrind: the in-process suites (unit, mustache, orm, web) under
 # valgrind's memcheck (errors and leaks fail them).

@@ -1,7 +1,9 @@
-/* arena.c — bump allocator with a block list. */
+/* arena.c — bump allocator with a block list, and the allocation-failure
+ * switch of the tests (arena_fail_after). */
 #include "arena.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +17,30 @@ struct arena_block {
 };
 
 #define ALIGN (_Alignof(max_align_t))
+
+/* arena_fail_after(): allocations left before the one that fails (0: off),
+ * and how many have been failed. Per thread, so that one test's switch
+ * never reaches another thread's arena. */
+static _Thread_local long fail_countdown;
+static _Thread_local bool fail_sticky; /* arena_fail_from: keep failing */
+static _Thread_local unsigned long fail_count;
+
+void arena_fail_after(long n)
+{
+	fail_countdown = n > 0 ? n : 0;
+	fail_sticky = false;
+}
+
+void arena_fail_from(long n)
+{
+	fail_countdown = n > 0 ? n : 0;
+	fail_sticky = true;
+}
+
+unsigned long arena_failures(void)
+{
+	return fail_count;
+}
 
 void arena_init(struct arena *a, size_t block_size)
 {
@@ -37,7 +63,20 @@ static struct arena_block *block_new(size_t size)
 	return b;
 }
 
+static void *alloc_bytes(struct arena *a, size_t n);
+
 void *arena_alloc(struct arena *a, size_t n)
+{
+	if (__builtin_expect(fail_countdown > 0, 0) && --fail_countdown == 0) {
+		if (fail_sticky)
+			fail_countdown = 1;
+		fail_count++;
+		return NULL;
+	}
+	return alloc_bytes(a, n);
+}
+
+static void *alloc_bytes(struct arena *a, size_t n)
 {
 	if (n == 0)
 		n = 1;
@@ -54,7 +93,7 @@ void *arena_alloc(struct arena *a, size_t n)
 	/* Reuse a kept block after head when one fits (after a reset). */
 	if (b && b->next && b->next->size >= n && b->next->used == 0) {
 		a->head = b->next;
-		return arena_alloc(a, n);
+		return alloc_bytes(a, n);
 	}
 	size_t size = n > a->block_size ? n : a->block_size;
 	struct arena_block *nb = block_new(size);

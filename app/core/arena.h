@@ -28,6 +28,21 @@ char *arena_strndup(struct arena *a, const char *s, size_t n);
 char *arena_strdup(struct arena *a, const char *s);
 char *arena_printf(struct arena *a, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* Allocation-failure injection, for tests of out-of-memory paths (as
+ * SQLite's): after arena_fail_after(n) with n >= 1, the n-th arena
+ * allocation this thread makes from then on (arena_alloc and everything
+ * built on it: calloc, strndup, strdup, printf; whichever arena) returns
+ * NULL, once; the allocations after it succeed again. arena_fail_from(n)
+ * is the same, but the n-th and every allocation after it fail (memory
+ * that stays exhausted: cleanup paths must cope too). n = 0 turns either
+ * off. The switch is per thread and always compiled in;
+ * while it is off an allocation pays one well-predicted branch.
+ * arena_failures() is how many allocations it has failed in this thread
+ * (a test compares it before and after to know whether its run met the
+ * failure). */
+void arena_fail_after(long n);
+void arena_fail_from(long n);
+unsigned long arena_failures(void);
 /* Forget every allocation; keep the first block, free oversized ones. */
 void arena_reset(struct arena *a);
 /* Free every block. The arena may be re-initialised afterwards. */

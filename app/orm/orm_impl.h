@@ -1,9 +1,18 @@
-/* orm_impl.h — private to app/orm/: SQL text building, parameter binding,
- * statement execution and row fetching shared by the ORM's files. Nothing
- * outside app/orm/ includes it. */
+/* orm_impl.h — private to app/orm/: the declarations its files share (SQL
+ * text and parameters, errors, statement running, value conversion, row
+ * loading, lists, the identity map, relationship loading, the unit of
+ * work's pending operations, dates). Nothing outside app/orm/ includes it.
+ *
+ *   registry.c  model metadata      ddl.c   CREATE / DROP
+ *   error.c     result codes        date.c  calendar arithmetic
+ *   stmt.c      SQL text, binding, running a statement
+ *   value.c     field <-> value <-> MYSQL_TIME   load.c  rows -> objects
+ *   list.c      orm_list            query.c the query builder
+ *   relation.c  relationships       uow.c   session, identity map, flush */
 #ifndef FLACON_ORM_IMPL_H
 #define FLACON_ORM_IMPL_H
 
+#include <assert.h>
 #include <stdarg.h>
 
 #include "orm/orm.h"
@@ -48,6 +57,16 @@ int orm_fail_db(struct orm_session *s);
  * gone). *out is the executed statement (owned by the db). 0 or orm_err. */
 int orm_run(struct orm_session *s, const char *sql, const struct orm_params *ps, MYSQL_STMT **out);
 
+/* Room for one bound value of any type (parameter or result column). */
+union orm_stage {
+	int64_t i64;
+	int32_t i32;
+	int16_t i16;
+	signed char i8;
+	double d;
+	MYSQL_TIME t;
+};
+
 /* Fetch every row of an executed SELECT whose columns are m's columns (in
  * order) followed, when keys is not NULL, by one integer key column. Rows
  * become objects through the identity map (an object already there is
@@ -78,7 +97,9 @@ struct orm_value orm_field_value(const void *obj, const struct orm_column *c);
 /* Would the next flush write NULL into column c? */
 bool orm_effective_null(const struct orm_obj *o, const struct orm_column *c);
 
-/* List helpers (arena-grown). */
+/* List helpers (arena-grown). orm_list_reserve makes room for one more
+ * item, so that the next push cannot fail: 0 or ORM_NOMEM. */
+int orm_list_reserve(struct orm_session *s, struct orm_list *l);
 int orm_list_push(struct orm_session *s, struct orm_list *l, struct orm_obj *o);
 void orm_list_remove(struct orm_list *l, const struct orm_obj *o);
 
@@ -88,8 +109,17 @@ struct orm_obj *orm_idmap_find(struct orm_session *s, const struct orm_model *m,
 bool orm_obj_dirty(const struct orm_obj *o);
 int orm_idmap_put(struct orm_session *s, struct orm_obj *o);
 void orm_idmap_remove(struct orm_session *s, struct orm_obj *o);
+/* The invariant of an object's state: a valid orm_state, and a session
+ * exactly when it is not transient (expunge clears both). For assert(). */
+static inline bool orm_obj_state_ok(const struct orm_obj *o)
+{
+	return o->state <= ORM_DETACHED && (o->state == ORM_TRANSIENT) == (o->session == NULL);
+}
+
 /* Put o in the session's object list. */
 void orm_session_attach(struct orm_session *s, struct orm_obj *o);
+/* Undo orm_add of an object that is still pending: transient again. */
+void orm_session_unadd(struct orm_session *s, struct orm_obj *o);
 
 /* Relationship loading for n objects (those not yet loaded), one query. */
 int orm_rel_load(struct orm_session *s, struct orm_obj *const *objs, size_t n,
@@ -112,6 +142,11 @@ struct orm_uow_op {
 };
 int orm_op_add(struct orm_session *s, enum orm_op_kind k, const struct orm_relationship *r,
 	       struct orm_obj *parent, struct orm_obj *child);
+
+/* A DATE (days), TIME (seconds) or DATETIME (epoch seconds) value of type
+ * t as MariaDB's MYSQL_TIME, and back (value.c). */
+void orm_time_to_mysql(enum orm_type t, int64_t v, MYSQL_TIME *mt);
+int64_t orm_time_from_mysql(enum orm_type t, const MYSQL_TIME *mt);
 
 /* Date arithmetic (days since 1970-01-01). */
 int64_t orm_days_from_civil(int64_t y, unsigned m, unsigned d);

@@ -14,6 +14,7 @@ static bool rel_scalar(const struct orm_relationship *r)
 
 static struct orm_list *rel_list(struct orm_obj *o, const struct orm_relationship *r)
 {
+	assert(!rel_scalar(r) && o->model == r->model);
 	return (struct orm_list *)((char *)o + r->offset);
 }
 
@@ -21,6 +22,7 @@ static struct orm_list *rel_list(struct orm_obj *o, const struct orm_relationshi
  * the caller count as changes. */
 static void set_loaded_scalar(struct orm_obj *o, const struct orm_relationship *r, struct orm_obj *t)
 {
+	assert(rel_scalar(r) && o->model == r->model && (!t || t->model == r->target));
 	orm_put_ptr(o, r->offset, t);
 	if (o->snapshot)
 		orm_put_ptr(o->snapshot, r->offset, t);
@@ -95,6 +97,8 @@ int orm_rel_load(struct orm_session *s, struct orm_obj *const *objs, size_t n,
 	if (!nown)
 		return 0;
 	qsort(own, nown, sizeof *own, owner_cmp);
+	for (size_t i = 1; i < nown; i++)
+		assert(own[i - 1].key <= own[i].key); /* owner_find's binary search */
 
 	/* SELECT target.*, key FROM target [JOIN secondary] WHERE key IN (...) */
 	const struct orm_column *keycol = r->kind == ORM_MANY_TO_MANY ? r->sec_local : r->remote;
@@ -152,6 +156,8 @@ int orm_rel_load(struct orm_session *s, struct orm_obj *const *objs, size_t n,
 	const struct orm_relationship *back = r->backref;
 	for (size_t i = 0; i < res.n; i++) {
 		struct orm_obj *t = res.items[i];
+		/* every row came back for a key we asked for */
+		assert(t->model == tg && owner_find(own, nown, keys[i]) < nown);
 		for (size_t j = owner_find(own, nown, keys[i]); j < nown && own[j].key == keys[i]; j++) {
 			struct orm_obj *o = own[j].o;
 			if (rel_scalar(r)) {
@@ -253,24 +259,35 @@ int orm_append(struct orm_session *s, void *parent, const struct orm_relationshi
 		return orm_fail(s, ORM_MISUSE, "%s: wrong kind of object to append", r->name);
 	if ((rc = ensure_attached(s, p)) || (rc = orm_load_list(s, p, r, &l)))
 		return rc;
+	assert(p->rels_loaded >> r->index & 1);
 	if (orm_list_contains(l, c))
 		return 0;
-	if ((rc = ensure_attached(s, c)) || (rc = orm_list_push(s, l, c)))
-		return rc;
 	const struct orm_relationship *back = r->backref;
-	if (r->kind == ORM_ONE_TO_MANY) {
-		if (back && rel_scalar(back)) {
-			orm_put_ptr(c, back->offset, p);
-			c->rels_loaded |= UINT32_C(1) << back->index;
-		}
-		return orm_op_add(s, ORM_OP_LINK, r, p, c);
+	struct orm_list *bl = NULL; /* the other side's list, when loaded */
+	if (r->kind == ORM_MANY_TO_MANY && back && !rel_scalar(back) &&
+	    (c->rels_loaded >> back->index & 1) && !orm_list_contains(rel_list(c, back), p))
+		bl = rel_list(c, back);
+	/* What can fail comes first (room in the lists, the recorded write):
+	 * a failure leaves everything as it was. */
+	bool was_transient = c->state == ORM_TRANSIENT;
+	if ((rc = orm_list_reserve(s, l)) || (bl && (rc = orm_list_reserve(s, bl))) ||
+	    (rc = ensure_attached(s, c)))
+		return rc;
+	assert(orm_obj_state_ok(c) && c->session == s);
+	rc = orm_op_add(s, r->kind == ORM_ONE_TO_MANY ? ORM_OP_LINK : ORM_OP_ASSOC_ADD, r, p, c);
+	if (rc) {
+		if (was_transient)
+			orm_session_unadd(s, c);
+		return rc;
 	}
-	if (back && !rel_scalar(back) && (c->rels_loaded >> back->index & 1)) {
-		struct orm_list *bl = rel_list(c, back);
-		if (!orm_list_contains(bl, p) && (rc = orm_list_push(s, bl, p)))
-			return rc;
+	orm_list_push(s, l, c); /* room reserved: cannot fail */
+	if (bl)
+		orm_list_push(s, bl, p);
+	if (r->kind == ORM_ONE_TO_MANY && back && rel_scalar(back)) {
+		orm_put_ptr(c, back->offset, p);
+		c->rels_loaded |= UINT32_C(1) << back->index;
 	}
-	return orm_op_add(s, ORM_OP_ASSOC_ADD, r, p, c);
+	return 0;
 }
 
 int orm_remove(struct orm_session *s, void *parent, const struct orm_relationship *r, void *child)
@@ -286,16 +303,27 @@ int orm_remove(struct orm_session *s, void *parent, const struct orm_relationshi
 		return rc;
 	if (!orm_list_contains(l, c))
 		return 0;
+	/* the recorded write first: a failure leaves the lists as they were */
+	if (r->kind == ORM_ONE_TO_MANY)
+		rc = orm_op_add(s, ORM_OP_LINK, r, NULL, c);
+	else
+		rc = orm_op_add(s, ORM_OP_ASSOC_DEL, r, p, c);
+	if (rc)
+		return rc;
 	orm_list_remove(l, c);
+	/* a collection holds an object at most once (append checks) */
+	assert(!orm_list_contains(l, c));
 	const struct orm_relationship *back = r->backref;
 	if (r->kind == ORM_ONE_TO_MANY) {
 		if (back && rel_scalar(back) && orm_get_ptr(c, back->offset) == p)
 			orm_put_ptr(c, back->offset, NULL);
-		return orm_op_add(s, ORM_OP_LINK, r, NULL, c);
+		return 0;
 	}
-	if (back && !rel_scalar(back) && (c->rels_loaded >> back->index & 1))
+	if (back && !rel_scalar(back) && (c->rels_loaded >> back->index & 1)) {
 		orm_list_remove(rel_list(c, back), p);
-	return orm_op_add(s, ORM_OP_ASSOC_DEL, r, p, c);
+		assert(!orm_list_contains(rel_list(c, back), p));
+	}
+	return 0;
 }
 
 int orm_set_related(struct orm_session *s, void *obj, const struct orm_relationship *r,
@@ -309,7 +337,10 @@ int orm_set_related(struct orm_session *s, void *obj, const struct orm_relations
 		return orm_fail(s, ORM_MISUSE, "%s is a list: use orm_append", r->name);
 	if (t && t->model != r->target)
 		return orm_fail(s, ORM_MISUSE, "%s: wrong kind of object", r->name);
-	if ((rc = ensure_attached(s, o)) || (t && (rc = ensure_attached(s, t))))
+	if (t && (t->state == ORM_DETACHED || (t->session && t->session != s)))
+		return orm_fail(s, ORM_MISUSE, "%s: object is not in this session", t->model->name);
+	bool o_transient = o->state == ORM_TRANSIENT;
+	if ((rc = ensure_attached(s, o)))
 		return rc;
 	if (o->rels_loaded >> r->index & 1)
 		old = orm_get_ptr(o, r->offset);
@@ -320,6 +351,17 @@ int orm_set_related(struct orm_session *s, void *obj, const struct orm_relations
 			return rc;
 		old = cur;
 	}
+	/* the one step that can fail before anything changes: room in the
+	 * new target's list */
+	const struct orm_relationship *back = r->backref;
+	if (back && old != t && !rel_scalar(back) && t && (t->rels_loaded >> back->index & 1) &&
+	    !orm_list_contains(rel_list(t, back), o) && (rc = orm_list_reserve(s, rel_list(t, back)))) {
+		if (o_transient)
+			orm_session_unadd(s, o);
+		return rc;
+	}
+	if (t && (rc = ensure_attached(s, t)))
+		return rc;
 	orm_put_ptr(o, r->offset, t);
 	o->rels_loaded |= UINT32_C(1) << r->index;
 	if (r->kind == ORM_MANY_TO_ONE) {
@@ -331,14 +373,13 @@ int orm_set_related(struct orm_session *s, void *obj, const struct orm_relations
 			o->nulls &= ~(UINT64_C(1) << r->local->index);
 		}
 	}
-	const struct orm_relationship *back = r->backref;
 	if (!back || old == t)
 		return 0;
 	if (!rel_scalar(back)) {
 		if (old && (old->rels_loaded >> back->index & 1))
 			orm_list_remove(rel_list(old, back), o);
 		if (t && (t->rels_loaded >> back->index & 1) && !orm_list_contains(rel_list(t, back), o))
-			return orm_list_push(s, rel_list(t, back), o);
+			orm_list_push(s, rel_list(t, back), o); /* room reserved: cannot fail */
 	} else {
 		if (old && orm_get_ptr(old, back->offset) == o)
 			orm_put_ptr(old, back->offset, NULL);

@@ -54,6 +54,9 @@ const char *orm_errmsg(const struct orm_session *s)
 
 void orm_session_attach(struct orm_session *s, struct orm_obj *o)
 {
+	/* never twice in the list: that would make it a cycle */
+	assert(!o->session || o->session == s);
+	assert(o->next == NULL && s->objects_tail != o);
 	o->session = s;
 	o->next = NULL;
 	if (s->objects_tail)
@@ -66,6 +69,8 @@ void orm_session_attach(struct orm_session *s, struct orm_obj *o)
 static void session_unlink(struct orm_session *s, struct orm_obj *o)
 {
 	struct orm_obj *prev = NULL;
+	bool found = false;
+	assert(o->session == s);
 	for (struct orm_obj *p = s->objects; p; prev = p, p = p->next) {
 		if (p != o)
 			continue;
@@ -75,8 +80,11 @@ static void session_unlink(struct orm_session *s, struct orm_obj *o)
 			s->objects = p->next;
 		if (s->objects_tail == p)
 			s->objects_tail = prev;
+		found = true;
 		break;
 	}
+	assert(found); /* only objects of the session's list are unlinked */
+	(void)found;
 	o->next = NULL;
 }
 
@@ -92,13 +100,19 @@ struct orm_obj *orm_idmap_find(struct orm_session *s, const struct orm_model *m,
 {
 	if (!s->idmap_cap)
 		return NULL;
+	assert((s->idmap_cap & (s->idmap_cap - 1)) == 0 && s->idmap_n < s->idmap_cap);
 	size_t mask = s->idmap_cap - 1;
 	for (size_t j = id_hash(m, pk) & mask;; j = (j + 1) & mask) {
 		struct orm_obj *o = s->idmap[j];
 		if (!o)
 			return NULL;
-		if (o != TOMB && o->model == m && orm_get_int(o, m->pk) == pk)
+		if (o != TOMB && o->model == m && orm_get_int(o, m->pk) == pk) {
+			/* the map holds this session's rows: persistent, or
+			 * deleted and not yet flushed */
+			assert(o->session == s);
+			assert(o->state == ORM_PERSISTENT || o->state == ORM_DELETED);
 			return o;
+		}
 	}
 }
 
@@ -118,6 +132,7 @@ static int idmap_rehash(struct orm_session *s, size_t ncap)
 		n[j] = o;
 		live++;
 	}
+	assert(live < ncap);
 	s->idmap = n;
 	s->idmap_cap = ncap;
 	s->idmap_n = live;
@@ -126,17 +141,31 @@ static int idmap_rehash(struct orm_session *s, size_t ncap)
 
 int orm_idmap_put(struct orm_session *s, struct orm_obj *o)
 {
+	int64_t pk = orm_get_int(o, o->model->pk);
+	/* one object per (model, key): callers look the key up first */
+	assert(o->session == s && o->state == ORM_PERSISTENT);
+	assert(orm_idmap_find(s, o->model, pk) == NULL);
+	if (s->idmap_cap) {
+		/* A tombstone on the key's probe path is reused without growing
+		 * the table: a rollback that maps again the rows its flushes
+		 * deleted needs no memory. */
+		size_t mask = s->idmap_cap - 1;
+		for (size_t j = id_hash(o->model, pk) & mask; s->idmap[j]; j = (j + 1) & mask)
+			if (s->idmap[j] == TOMB) {
+				s->idmap[j] = o;
+				return 0;
+			}
+	}
 	if ((s->idmap_n + 1) * 4 >= s->idmap_cap * 3) {
 		int rc = idmap_rehash(s, s->idmap_cap ? s->idmap_cap * 2 : 64);
 		if (rc)
 			return rc;
 	}
 	size_t mask = s->idmap_cap - 1;
-	size_t j = id_hash(o->model, orm_get_int(o, o->model->pk)) & mask;
-	while (s->idmap[j] && s->idmap[j] != TOMB)
+	size_t j = id_hash(o->model, pk) & mask;
+	while (s->idmap[j])
 		j = (j + 1) & mask;
-	if (!s->idmap[j])
-		s->idmap_n++;
+	s->idmap_n++;
 	s->idmap[j] = o;
 	return 0;
 }
@@ -301,10 +330,17 @@ static void restore_columns(struct orm_obj *o, const void *from)
 
 static void expunge(struct orm_session *s, struct orm_obj *o)
 {
+	assert(o->session == s);
 	session_unlink(s, o);
 	orm_idmap_remove(s, o);
 	o->session = NULL;
 	o->state = ORM_TRANSIENT;
+}
+
+void orm_session_unadd(struct orm_session *s, struct orm_obj *o)
+{
+	assert(o->state == ORM_PENDING && o->session == s);
+	expunge(s, o);
 }
 
 int orm_add(struct orm_session *s, void *obj)
@@ -314,6 +350,7 @@ int orm_add(struct orm_session *s, void *obj)
 		return orm_fail(s, ORM_MISUSE, "orm_add: not an object made by orm_new");
 	if (o->session && o->session != s)
 		return orm_fail(s, ORM_MISUSE, "orm_add: object belongs to another session");
+	assert(orm_obj_state_ok(o));
 	switch (o->state) {
 	case ORM_TRANSIENT:
 		o->state = ORM_PENDING;
@@ -350,6 +387,7 @@ int orm_delete(struct orm_session *s, void *obj)
 	struct orm_obj *o = obj;
 	if (!o || !o->model || o->session != s)
 		return orm_fail(s, ORM_MISUSE, "orm_delete: object is not in this session");
+	assert(orm_obj_state_ok(o) && o->state != ORM_TRANSIENT);
 	switch (o->state) {
 	case ORM_PENDING:
 		drop_ops_of(s, o);
@@ -368,6 +406,10 @@ int orm_delete(struct orm_session *s, void *obj)
 int orm_op_add(struct orm_session *s, enum orm_op_kind k, const struct orm_relationship *r,
 	       struct orm_obj *parent, struct orm_obj *child)
 {
+	/* one-to-many: the child's FK; many-to-many: a row of the secondary */
+	assert(r && child && child->session == s);
+	assert(k == ORM_OP_LINK ? r->kind == ORM_ONE_TO_MANY
+				: r->kind == ORM_MANY_TO_MANY && parent && parent->session == s);
 	/* An append undone by a remove (or the reverse) cancels out. */
 	if (k != ORM_OP_LINK) {
 		enum orm_op_kind undo = k == ORM_OP_ASSOC_ADD ? ORM_OP_ASSOC_DEL : ORM_OP_ASSOC_ADD;
@@ -429,6 +471,7 @@ int orm_begin(struct orm_session *s)
 
 static int txn_note(struct orm_session *s, struct orm_obj *o)
 {
+	assert(s->in_txn && o->session == s);
 	if (o->in_txn_log)
 		return 0;
 	struct orm_txn_entry *e = arena_alloc(s->arena, sizeof *e);
@@ -454,6 +497,26 @@ static void txn_forget(struct orm_session *s)
 	s->txn_log = NULL;
 }
 
+/* Map o again during a rollback. The put reuses o's tombstone, unless the
+ * table was rebuilt since; then, without memory to grow it, o stays
+ * detached (as after its delete: out of the list and the map) and the next
+ * get loads a new object for its row — never two mapped objects for one
+ * row. The error that caused the rollback stays the session's. Whether o
+ * is mapped. */
+static bool remap(struct orm_session *s, struct orm_obj *o)
+{
+	int err = s->err;
+	char msg[sizeof s->errmsg];
+	memcpy(msg, s->errmsg, sizeof msg);
+	if (!orm_idmap_put(s, o))
+		return true;
+	s->err = err;
+	memcpy(s->errmsg, msg, sizeof msg);
+	session_unlink(s, o);
+	o->state = ORM_DETACHED;
+	return false;
+}
+
 /* ROLLBACK and bring the objects back to what the database now holds. */
 static void rollback_internal(struct orm_session *s)
 {
@@ -463,6 +526,9 @@ static void rollback_internal(struct orm_session *s)
 	for (struct orm_txn_entry *e = s->txn_log; e; e = e->next) {
 		struct orm_obj *o = e->o;
 		const struct orm_model *m = o->model;
+		assert(o->in_txn_log && o->txn_orig && o->session == s);
+		assert(e->orig_state == ORM_PENDING || e->orig_state == ORM_PERSISTENT ||
+		       e->orig_state == ORM_DELETED);
 		if (e->orig_state == ORM_PENDING) {
 			/* Inserted in this transaction: forget what the INSERT
 			 * wrote back (the id, server defaults); keep the rest. */
@@ -482,12 +548,17 @@ static void rollback_internal(struct orm_session *s)
 			o->state = ORM_PENDING;
 		} else {
 			memcpy(o->snapshot, o->txn_orig, m->size);
-			if (o->state == ORM_DETACHED) {
+			bool was_detached = o->state == ORM_DETACHED;
+			o->state = ORM_PERSISTENT;
+			if (was_detached) {
 				/* deleted by an earlier flush of this transaction */
 				orm_session_attach(s, o);
-				orm_idmap_put(s, o);
+				if (!remap(s, o)) {
+					o->in_txn_log = false;
+					o->txn_orig = NULL;
+					continue;
+				}
 			}
-			o->state = ORM_PERSISTENT;
 		}
 		o->in_txn_log = false;
 		o->txn_orig = NULL;
@@ -499,6 +570,7 @@ static void rollback_internal(struct orm_session *s)
 			expunge(s, o);
 			continue;
 		}
+		assert(o->state == ORM_PERSISTENT || o->state == ORM_DELETED);
 		restore_columns(o, o->snapshot);
 		o->state = ORM_PERSISTENT;
 		/* what we hold was read before the rollback: stale for whoever
@@ -515,6 +587,7 @@ static void rollback_internal(struct orm_session *s)
 		}
 	}
 	s->ops = s->ops_tail = NULL;
+	assert(!s->in_txn && !s->txn_log);
 }
 
 int orm_rollback(struct orm_session *s)
@@ -912,6 +985,9 @@ static int by_rank(struct orm_obj **v, size_t n, bool desc)
 		}
 		v[j] = x;
 	}
+	for (size_t i = 1; i < n; i++)
+		assert(desc ? v[i - 1]->model->rank >= v[i]->model->rank
+			    : v[i - 1]->model->rank <= v[i]->model->rank);
 	return 0;
 }
 
@@ -964,9 +1040,17 @@ int orm_flush(struct orm_session *s)
 	by_rank(pend, n, false);
 	for (size_t i = 0; i < n; i++) {
 		struct orm_obj *o = pend[i];
+		assert(o->state == ORM_PENDING && o->session == s);
 		if ((rc = sync_m2o(s, o)) || (rc = apply_links(s, o)) || (rc = txn_note(s, o)) ||
 		    (rc = insert_obj(s, o)))
 			goto fail;
+		if (orm_idmap_find(s, o->model, orm_get_int(o, o->model->pk))) {
+			/* e.g. its row was deleted by another connection and
+			 * inserted again with the same explicit key */
+			rc = orm_fail(s, ORM_CONFLICT, "%s %lld: another object of this session has this "
+				      "identity", o->model->name, (long long)orm_get_int(o, o->model->pk));
+			goto fail;
+		}
 		o->state = ORM_PERSISTENT;
 		if ((rc = orm_idmap_put(s, o)) || (rc = sync_o2o(s, o)) ||
 		    (rc = call_hook(s, o, ORM_WRITE_INSERT)))
@@ -991,6 +1075,10 @@ int orm_flush(struct orm_session *s)
 			goto fail;
 	}
 
+	/* every FK link is written by now; what is left is association rows */
+	for (struct orm_uow_op *op = s->ops; op; op = op->next)
+		assert(op->kind != ORM_OP_LINK || op->done);
+
 	/* association rows */
 	for (struct orm_uow_op *op = s->ops; op; op = op->next)
 		if (op->kind != ORM_OP_LINK && (rc = assoc_op(s, op)))
@@ -1003,6 +1091,8 @@ int orm_flush(struct orm_session *s)
 			pend[n++] = o;
 	by_rank(pend, n, true);
 	for (size_t i = 0; i < n; i++)
+		assert(pend[i]->state == ORM_DELETED && pend[i]->session == s);
+	for (size_t i = 0; i < n; i++)
 		if ((rc = txn_note(s, pend[i])) || (rc = delete_obj(s, pend[i])) ||
 		    (rc = call_hook(s, pend[i], ORM_WRITE_DELETE)))
 			goto fail;
@@ -1010,6 +1100,7 @@ int orm_flush(struct orm_session *s)
 	/* the database now holds what the objects say */
 	for (struct orm_obj *o = s->objects, *next; o; o = next) {
 		next = o->next;
+		assert(o->session == s && (o->state == ORM_PERSISTENT || o->state == ORM_DELETED));
 		if (o->state == ORM_DELETED) {
 			session_unlink(s, o);
 			orm_idmap_remove(s, o);

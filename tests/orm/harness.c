@@ -5,6 +5,24 @@
 
 #include "orm_test.h"
 
+ORM_MODEL_DEFINE(t_user, T_USER_COLUMNS, T_USER_RELS);
+/* An index that covers a list page (it ends with the listed columns), and
+ * one whose leading column serves the foreign key on user_id. */
+ORM_MODEL_DEFINE(t_article, T_ARTICLE_COLUMNS, T_ARTICLE_RELS,
+		 .index_defs = (const struct orm_index_def[]){
+			 {.name = "ix_t_article_isdelete_pdatetime",
+			  .columns = {"isdelete", "pdatetime", "id", "user_id", "click_num",
+				      "author_name", "title"}},
+			 {.columns = {"user_id", "isdelete", "pdatetime", "id"}},
+			 {.columns = {NULL}},
+		 });
+ORM_MODEL_DEFINE(t_student, T_STUDENT_COLUMNS, T_STUDENT_RELS);
+ORM_MODEL_DEFINE(t_course, T_COURSE_COLUMNS, T_COURSE_RELS);
+ORM_MODEL_DEFINE(t_student_course, T_STUDENT_COURSE_COLUMNS, ORM_NO_RELS,
+		 .index_defs = (const struct orm_index_def[]){
+			 {.columns = {"stu_id", "cou_id"}, .unique = true},
+			 {.columns = {NULL}},
+		 });
 ORM_MODEL_DEFINE(t_types, T_TYPES_COLUMNS, ORM_NO_RELS);
 ORM_MODEL_DEFINE(t_defaults, T_DEFAULTS_COLUMNS, ORM_NO_RELS);
 ORM_MODEL_DEFINE(t_author, T_AUTHOR_COLUMNS, T_AUTHOR_RELS);
@@ -54,6 +72,8 @@ struct orm_registry test_registry = {
 	static struct orm_model *name##_models[] = {__VA_ARGS__};              \
 	struct orm_registry name = {.models = name##_models,                   \
 				    .nmodels = sizeof name##_models / sizeof name##_models[0]}
+REG(reg_blog, &t_user_model, &t_article_model, &t_student_model, &t_course_model,
+    &t_student_course_model);
 REG(reg_types, &t_types_model);
 REG(reg_defaults, &t_defaults_model);
 REG(reg_books, &t_author_model, &t_book_model, &t_tag_model, &t_book_tag_model);
@@ -105,7 +125,7 @@ bool t_begin(struct tctx *t, int which)
 	char err[256];
 	memset(t, 0, sizeof *t);
 	arena_init(&t->arena, 16384);
-	if (orm_registry_init(&site_registry, err, sizeof err) ||
+	if (orm_registry_init(&reg_blog, err, sizeof err) ||
 	    orm_registry_init(&test_registry, err, sizeof err) ||
 	    orm_registry_init(&reg_types, err, sizeof err) ||
 	    orm_registry_init(&reg_defaults, err, sizeof err) ||
@@ -118,8 +138,8 @@ bool t_begin(struct tctx *t, int which)
 		return false;
 	t->db = shared_db;
 	t->ok = true;
-	if (which & T_SITE)
-		reset_registry(t->db, &site_registry, &t->ok);
+	if (which & T_BLOG)
+		reset_registry(t->db, &reg_blog, &t->ok);
 	if ((which & T_TEST) == T_TEST) {
 		reset_registry(t->db, &test_registry, &t->ok);
 	} else {
@@ -155,7 +175,7 @@ __attribute__((destructor)) static void harness_cleanup(void)
 	orm_registry_free(&reg_defaults);
 	orm_registry_free(&reg_types);
 	orm_registry_free(&test_registry);
-	orm_registry_free(&site_registry);
+	orm_registry_free(&reg_blog);
 }
 
 unsigned t_exec(struct db *db, const char *sql)
@@ -204,9 +224,9 @@ int sql_log_count(const struct sql_log *l, const char *prefix)
 	return k;
 }
 
-struct user *mk_user(struct orm_session *s, const char *name)
+struct t_user *mk_user(struct orm_session *s, const char *name)
 {
-	struct user *u = user_new(s);
+	struct t_user *u = t_user_new(s);
 	if (!u)
 		return NULL;
 	u->username = name;
@@ -215,16 +235,16 @@ struct user *mk_user(struct orm_session *s, const char *name)
 	return u;
 }
 
-struct article *mk_article(struct orm_session *s, struct user *u, const char *title, int64_t when)
+struct t_article *mk_article(struct orm_session *s, struct t_user *u, const char *title, int64_t when)
 {
-	struct article *a = article_new(s);
+	struct t_article *a = t_article_new(s);
 	if (!a)
 		return NULL;
 	a->title = title;
 	a->content = "body";
 	if (when)
 		a->pdatetime = when;
-	orm_set_related(s, a, ORM_REL(article, user), u);
+	orm_set_related(s, a, ORM_REL(t_article, user), u);
 	orm_add(s, a);
 	return a;
 }

@@ -6,8 +6,82 @@
 #define FLACON_ORM_TEST_H
 
 #include "orm/orm.h"
-#include "site/models.h"
 #include "test.h"
+
+/* A small blog and a course catalogue, the shapes a web application has:
+ * a case-insensitive unique name, server defaults, a one-to-many with a
+ * backref and an order, a one-to-one, and a many-to-many whose secondary
+ * is a model with its own id and a unique pair. */
+struct t_user;
+struct t_article;
+struct t_student;
+struct t_course;
+struct t_student_course;
+
+#define T_USER_COLUMNS(X)                                                                  \
+	X(t_user, id, ORM_INTEGER, .flags = ORM_PK | ORM_AUTOINC)                          \
+	X(t_user, username, ORM_STRING, .length = 32, .flags = ORM_NOT_NULL | ORM_UNIQUE,  \
+	  .collation = "utf8mb4_unicode_ci")                                               \
+	X(t_user, password, ORM_STRING, .length = 255, .flags = ORM_NOT_NULL)              \
+	X(t_user, rdatetime, ORM_DATETIME, .flags = ORM_NOT_NULL,                          \
+	  .server_default = "CURRENT_TIMESTAMP")                                           \
+	X(t_user, isdelete, ORM_BOOLEAN, .flags = ORM_NOT_NULL,                            \
+	  .default_value = ORM_DEFAULT_INT(0), .server_default = "0")
+#define T_USER_RELS(X)                                                                     \
+	X(t_user, articles, ORM_ONE_TO_MANY, t_article, .back_populates = "user",          \
+	  .order_by = {{"pdatetime", ORM_DESC}, {"id", ORM_DESC}})                         \
+	X(t_user, student, ORM_ONE_TO_ONE, t_student, .back_populates = "user")
+ORM_MODEL_DECLARE(t_user, T_USER_COLUMNS, T_USER_RELS)
+
+#define T_ARTICLE_COLUMNS(X)                                                               \
+	X(t_article, id, ORM_INTEGER, .flags = ORM_PK | ORM_AUTOINC)                       \
+	X(t_article, title, ORM_STRING, .length = 128, .flags = ORM_NOT_NULL)              \
+	X(t_article, content, ORM_TEXT, .flags = ORM_NOT_NULL)                             \
+	X(t_article, pdatetime, ORM_DATETIME, .flags = ORM_NOT_NULL,                       \
+	  .server_default = "CURRENT_TIMESTAMP")                                           \
+	X(t_article, click_num, ORM_INTEGER, .flags = ORM_NOT_NULL,                        \
+	  .default_value = ORM_DEFAULT_INT(0), .server_default = "0")                      \
+	X(t_article, isdelete, ORM_BOOLEAN, .flags = ORM_NOT_NULL,                         \
+	  .default_value = ORM_DEFAULT_INT(0), .server_default = "0")                      \
+	X(t_article, user_id, ORM_INTEGER, .flags = ORM_NOT_NULL, .fk = "t_user.id")       \
+	X(t_article, author_name, ORM_STRING, .length = 32, .flags = ORM_NOT_NULL,         \
+	  .server_default = "''")
+#define T_ARTICLE_RELS(X)                                                                  \
+	X(t_article, user, ORM_MANY_TO_ONE, t_user, .back_populates = "articles")
+ORM_MODEL_DECLARE(t_article, T_ARTICLE_COLUMNS, T_ARTICLE_RELS)
+
+#define T_STUDENT_COLUMNS(X)                                                               \
+	X(t_student, id, ORM_INTEGER, .flags = ORM_PK | ORM_AUTOINC)                       \
+	X(t_student, sname, ORM_STRING, .length = 32, .flags = ORM_NOT_NULL)               \
+	X(t_student, age, ORM_SMALLINT, .flags = 0)                                        \
+	X(t_student, user_id, ORM_INTEGER, .flags = ORM_UNIQUE, .fk = "t_user.id")
+#define T_STUDENT_RELS(X)                                                                  \
+	X(t_student, user, ORM_MANY_TO_ONE, t_user, .back_populates = "student")       \
+	X(t_student, courses, ORM_MANY_TO_MANY, t_course, .secondary = "t_student_course", \
+	  .back_populates = "students", .order_by = {{"id", ORM_ASC}})
+ORM_MODEL_DECLARE(t_student, T_STUDENT_COLUMNS, T_STUDENT_RELS)
+
+#define T_COURSE_COLUMNS(X)                                                                \
+	X(t_course, id, ORM_INTEGER, .flags = ORM_PK | ORM_AUTOINC)                        \
+	X(t_course, cname, ORM_STRING, .length = 64, .flags = ORM_NOT_NULL | ORM_UNIQUE)   \
+	X(t_course, score, ORM_SMALLINT, .flags = ORM_NOT_NULL,                            \
+	  .default_value = ORM_DEFAULT_INT(5), .server_default = "5")                      \
+	X(t_course, capacity, ORM_INTEGER, .flags = ORM_NOT_NULL,                          \
+	  .default_value = ORM_DEFAULT_INT(30), .server_default = "30")                    \
+	X(t_course, enrolled, ORM_INTEGER, .flags = ORM_NOT_NULL,                          \
+	  .default_value = ORM_DEFAULT_INT(0), .server_default = "0")
+#define T_COURSE_RELS(X)                                                                   \
+	X(t_course, students, ORM_MANY_TO_MANY, t_student, .secondary = "t_student_course", \
+	  .back_populates = "courses", .order_by = {{"id", ORM_ASC}})
+ORM_MODEL_DECLARE(t_course, T_COURSE_COLUMNS, T_COURSE_RELS)
+
+#define T_STUDENT_COURSE_COLUMNS(X)                                                        \
+	X(t_student_course, id, ORM_INTEGER, .flags = ORM_PK | ORM_AUTOINC)                \
+	X(t_student_course, stu_id, ORM_INTEGER, .flags = ORM_NOT_NULL, .fk = "t_student.id") \
+	X(t_student_course, cou_id, ORM_INTEGER, .flags = ORM_NOT_NULL, .fk = "t_course.id")  \
+	X(t_student_course, selected_at, ORM_DATETIME, .flags = ORM_NOT_NULL,              \
+	  .server_default = "CURRENT_TIMESTAMP")
+ORM_MODEL_DECLARE(t_student_course, T_STUDENT_COURSE_COLUMNS, ORM_NO_RELS)
 
 struct t_types;
 struct t_defaults;
@@ -113,7 +187,7 @@ ORM_MODEL_DECLARE(t_post, T_POST_COLUMNS, ORM_NO_RELS)
 
 /* All test models, and small registries so that a test recreates only
  * the tables it uses (DDL costs ~40 ms a table). */
-extern struct orm_registry test_registry, reg_types, reg_defaults, reg_books, reg_counter;
+extern struct orm_registry test_registry, reg_blog, reg_types, reg_defaults, reg_books, reg_counter;
 
 /* A test's world: the shared connection, a fresh arena and session. */
 struct tctx {
@@ -123,7 +197,7 @@ struct tctx {
 	bool ok;
 };
 
-enum { T_SITE = 1, T_TYPES = 2, T_DEFAULTS = 4, T_BOOKS = 8, T_COUNTER = 16, T_TEST = 30 };
+enum { T_BLOG = 1, T_TYPES = 2, T_DEFAULTS = 4, T_BOOKS = 8, T_COUNTER = 16, T_TEST = 30 };
 /* Connect (once), drop_all + create_all the registries in `which`, and
  * start a session. Fails the test and returns false when the database is
  * not there. */
@@ -149,8 +223,8 @@ void sql_log_hook(void *ctx, const char *sql);
 /* Number of logged statements that start with prefix. */
 int sql_log_count(const struct sql_log *l, const char *prefix);
 
-/* Small makers for the app models (added to the session, not committed). */
-struct user *mk_user(struct orm_session *s, const char *name);
-struct article *mk_article(struct orm_session *s, struct user *u, const char *title, int64_t when);
+/* Small makers for the blog models (added to the session, not committed). */
+struct t_user *mk_user(struct orm_session *s, const char *name);
+struct t_article *mk_article(struct orm_session *s, struct t_user *u, const char *title, int64_t when);
 
 #endif

@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -29,7 +30,7 @@ static void *race(void *arg)
 	arena_init(&a, 8192);
 	orm_session_init(&s, r->db, &a);
 	mk_user(&s, r->username);
-	struct course *c = course_new(&s);
+	struct t_course *c = t_course_new(&s);
 	if (c) {
 		c->cname = r->course;
 		orm_add(&s, c);
@@ -46,7 +47,7 @@ TEST(test_unique_race_two_connections_exactly_one_wins)
 {
 	struct tctx t;
 	struct db *d1 = NULL, *d2 = NULL;
-	if (!t_begin(&t, T_SITE) || !(d1 = t_connect()) || !(d2 = t_connect()))
+	if (!t_begin(&t, T_BLOG) || !(d1 = t_connect()) || !(d2 = t_connect()))
 		goto out;
 	for (int round = 0; round < 8; round++) {
 		pthread_barrier_t bar;
@@ -66,12 +67,12 @@ TEST(test_unique_race_two_connections_exactly_one_wins)
 			  "round %d: %d / %d", round, r1.rc, r2.rc);
 		CHECK_INT(r1.rc == 0 ? r2.db_errno : r1.db_errno, 1062);
 		char sql[160];
-		snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM course WHERE cname = '%s'", course);
+		snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM t_course WHERE cname = '%s'", course);
 		CHECK_INT(t_scalar(t.db, sql), 1);
 		/* the winner's user is there, the loser's is not: nothing half-written */
-		snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM user WHERE username IN ('%s', '%s')", n1, n2);
+		snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM t_user WHERE username IN ('%s', '%s')", n1, n2);
 		CHECK_INT(t_scalar(t.db, sql), 1);
-		snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM user WHERE username = '%s'",
+		snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM t_user WHERE username = '%s'",
 			 r1.rc == 0 ? n1 : n2);
 		CHECK_INT(t_scalar(t.db, sql), 1);
 	}
@@ -105,15 +106,15 @@ TEST(test_constraint_errors_map_to_orm_err_codes)
 TEST(test_too_long_and_out_of_range_values_are_invalid_and_rolled_back)
 {
 	struct tctx t;
-	if (!t_begin(&t, T_SITE | T_TYPES))
+	if (!t_begin(&t, T_BLOG | T_TYPES))
 		goto out;
-	struct user *u = mk_user(&t.s, "fine");
-	struct user *l = mk_user(&t.s, "x");
+	struct t_user *u = mk_user(&t.s, "fine");
+	struct t_user *l = mk_user(&t.s, "x");
 	l->username = "this username is much longer than thirty-two characters";
 	CHECK_INT(orm_commit(&t.s), ORM_INVALID);
 	CHECK_INT(t.s.db_errno, 1406);
 	CHECK_INT(u->orm.state, ORM_TRANSIENT);
-	CHECK_INT(t_scalar(t.db, "SELECT COUNT(*) FROM user"), 0);
+	CHECK_INT(t_scalar(t.db, "SELECT COUNT(*) FROM t_user"), 0);
 	struct t_types *o = t_types_new(&t.s);
 	o->num = "123456789012345678.5"; /* DECIMAL(18,4) holds 14 integer digits */
 	orm_add(&t.s, o);
@@ -131,19 +132,19 @@ TEST(test_reconnects_after_the_connection_is_killed)
 {
 	struct tctx t;
 	struct db *other = NULL;
-	if (!t_begin(&t, T_SITE) || !(other = t_connect()))
+	if (!t_begin(&t, T_BLOG) || !(other = t_connect()))
 		goto out;
 	mk_user(&t.s, "survivor");
 	CHECK_INT(orm_commit(&t.s), 0);
 	struct orm_list l;
-	CHECK_INT(orm_all(user_query(&t.s), &l), 0); /* statement cached */
+	CHECK_INT(orm_all(t_user_query(&t.s), &l), 0); /* statement cached */
 	char sql[64];
 	snprintf(sql, sizeof sql, "KILL %lld", t_scalar(t.db, "SELECT CONNECTION_ID()"));
 	unsigned long before = t.db->connects;
 	CHECK_INT(t_exec(other, sql), 0);
 	struct orm_session s2;
 	orm_session_init(&s2, t.db, &t.arena);
-	CHECK_INT(orm_all(user_query(&s2), &l), 0); /* one transparent retry */
+	CHECK_INT(orm_all(t_user_query(&s2), &l), 0); /* one transparent retry */
 	CHECK_INT(l.n, 1);
 	CHECK_INT(t.db->connects, before + 1);
 	/* inside a transaction a lost connection is an error, never a silent retry */
@@ -153,11 +154,39 @@ TEST(test_reconnects_after_the_connection_is_killed)
 	mk_user(&s2, "lost");
 	CHECK_INT(orm_commit(&s2), ORM_DB);
 	CHECK(!s2.in_txn);
-	CHECK_INT(t_scalar(t.db, "SELECT COUNT(*) FROM user"), 1);
+	CHECK_INT(t_scalar(t.db, "SELECT COUNT(*) FROM t_user"), 1);
 	mk_user(&s2, "after");
 	CHECK_INT(orm_commit(&s2), 0);
-	CHECK_INT(t_scalar(t.db, "SELECT COUNT(*) FROM user"), 2);
+	CHECK_INT(t_scalar(t.db, "SELECT COUNT(*) FROM t_user"), 2);
 	orm_session_close(&s2);
+out:
+	db_close(other);
+	t_end(&t);
+}
+
+/* A row deleted behind the session's back and inserted again with the
+ * same explicit key: the session still maps the old object under that key,
+ * so the flush refuses (one object per identity) and rolls back. */
+TEST(test_insert_with_the_key_of_a_mapped_object_is_a_conflict)
+{
+	struct tctx t;
+	struct db *other = NULL;
+	if (!t_begin(&t, T_BLOG) || !(other = t_connect()))
+		goto out;
+	struct t_user *u = mk_user(&t.s, "first");
+	CHECK_INT(orm_commit(&t.s), 0);
+	char sql[96];
+	snprintf(sql, sizeof sql, "DELETE FROM t_user WHERE id = %lld", (long long)u->id);
+	CHECK_INT(t_exec(other, sql), 0);
+	struct t_user *v = mk_user(&t.s, "second");
+	v->id = u->id;
+	CHECK_INT(orm_commit(&t.s), ORM_CONFLICT);
+	CHECK(strstr(orm_errmsg(&t.s), "has this identity") != NULL);
+	CHECK_INT(t_scalar(t.db, "SELECT COUNT(*) FROM t_user"), 0);
+	CHECK_INT(v->orm.state, ORM_TRANSIENT); /* rolled back: expunged like every pending object */
+	struct t_user *back = u;
+	CHECK_INT(t_user_get(&t.s, u->id, &back), 0);
+	CHECK(back == NULL); /* the old object reread: its row is gone */
 out:
 	db_close(other);
 	t_end(&t);
@@ -166,17 +195,17 @@ out:
 TEST(test_repeated_queries_reuse_prepared_statements)
 {
 	struct tctx t;
-	if (!t_begin(&t, T_SITE))
+	if (!t_begin(&t, T_BLOG))
 		goto out;
 	for (int i = 0; i < 9; i++)
 		mk_article(&t.s, mk_user(&t.s, arena_printf(&t.arena, "u%d", i)), "t", 0);
 	CHECK_INT(orm_commit(&t.s), 0);
 	struct orm_list l;
-	struct orm_query *q = orm_filter_by(article_query(&t.s), "click_num", orm_int(0));
+	struct orm_query *q = orm_filter_by(t_article_query(&t.s), "click_num", orm_int(0));
 	CHECK_INT(orm_all(q, &l), 0);
 	size_t n = t.db->cache_n;
 	for (int i = 0; i < 5; i++) {
-		struct orm_query *q2 = orm_filter_by(article_query(&t.s), "click_num", orm_int(i));
+		struct orm_query *q2 = orm_filter_by(t_article_query(&t.s), "click_num", orm_int(i));
 		CHECK_INT(orm_all(q2, &l), 0);
 	}
 	CHECK_INT(t.db->cache_n, n); /* same text, other values: no new prepare */
@@ -184,7 +213,7 @@ TEST(test_repeated_queries_reuse_prepared_statements)
 	for (int k = 3; k <= 4; k++) {
 		struct orm_session s;
 		orm_session_init(&s, t.db, &t.arena);
-		CHECK_INT(orm_all(orm_eager(orm_limit(article_query(&s), k), ORM_REL(article, user)), &l), 0);
+		CHECK_INT(orm_all(orm_eager(orm_limit(t_article_query(&s), k), ORM_REL(t_article, user)), &l), 0);
 		if (k == 3)
 			n = t.db->cache_n;
 		orm_session_close(&s);
@@ -197,9 +226,9 @@ out:
 TEST(test_query_objects_live_in_the_callers_arena_and_memory_stays_flat)
 {
 	struct tctx t;
-	if (!t_begin(&t, T_SITE))
+	if (!t_begin(&t, T_BLOG))
 		goto out;
-	struct user *u = mk_user(&t.s, "bulk");
+	struct t_user *u = mk_user(&t.s, "bulk");
 	for (int i = 0; i < 200; i++)
 		mk_article(&t.s, u, "title", 1700000000 + i);
 	CHECK_INT(orm_commit(&t.s), 0);
@@ -210,7 +239,7 @@ TEST(test_query_objects_live_in_the_callers_arena_and_memory_stays_flat)
 		struct orm_session s;
 		orm_session_init(&s, t.db, &a);
 		struct orm_list l;
-		CHECK_INT(orm_all(orm_eager(article_query(&s), ORM_REL(article, user)), &l), 0);
+		CHECK_INT(orm_all(orm_eager(t_article_query(&s), ORM_REL(t_article, user)), &l), 0);
 		CHECK_INT(l.n, 200);
 		if (round == 0)
 			used = a.used_total;
@@ -220,7 +249,7 @@ TEST(test_query_objects_live_in_the_callers_arena_and_memory_stays_flat)
 		if (round == 10)
 			base = mallinfo2().uordblks;
 	}
-	CHECK(used > 200 * sizeof(struct article));
+	CHECK(used > 200 * sizeof(struct t_article));
 	size_t now = mallinfo2().uordblks;
 	CHECK_MSG(now <= base + 65536, "heap grew from %zu to %zu", base, now);
 	arena_free(&a);

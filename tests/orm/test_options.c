@@ -9,14 +9,14 @@
 TEST(test_autoincrement_id_is_written_back_into_the_object)
 {
 	struct tctx t;
-	if (!t_begin(&t, T_SITE))
+	if (!t_begin(&t, T_BLOG))
 		goto out;
-	struct user *a = mk_user(&t.s, "ann"), *b = mk_user(&t.s, "bob"), *c = mk_user(&t.s, "cat");
+	struct t_user *a = mk_user(&t.s, "ann"), *b = mk_user(&t.s, "bob"), *c = mk_user(&t.s, "cat");
 	CHECK_INT(a->id, 0);
 	CHECK_INT(orm_commit(&t.s), 0);
 	CHECK(a->id > 0 && b->id == a->id + 1 && c->id == b->id + 1);
 	char sql[128];
-	snprintf(sql, sizeof sql, "SELECT id FROM user WHERE username = 'cat'");
+	snprintf(sql, sizeof sql, "SELECT id FROM t_user WHERE username = 'cat'");
 	CHECK_INT(t_scalar(t.db, sql), c->id);
 	CHECK_INT(orm_pk(c), c->id);
 	CHECK_INT(c->orm.state, ORM_PERSISTENT);
@@ -27,21 +27,21 @@ out:
 TEST(test_explicit_primary_key_is_kept)
 {
 	struct tctx t;
-	if (!t_begin(&t, T_COUNTER | T_SITE))
+	if (!t_begin(&t, T_COUNTER | T_BLOG))
 		goto out;
 	struct t_counter *k = t_counter_new(&t.s);
 	k->id = 42;
 	orm_add(&t.s, k);
 	CHECK_INT(orm_commit(&t.s), 0);
 	CHECK_INT(t_scalar(t.db, "SELECT n FROM t_counter WHERE id = 42"), 0);
-	struct user *u = user_new(&t.s);
+	struct t_user *u = t_user_new(&t.s);
 	u->id = 1000;
 	u->username = "explicit";
 	u->password = "x";
 	orm_add(&t.s, u);
 	CHECK_INT(orm_commit(&t.s), 0);
 	CHECK_INT(u->id, 1000);
-	CHECK_INT(t_scalar(t.db, "SELECT id FROM user WHERE username = 'explicit'"), 1000);
+	CHECK_INT(t_scalar(t.db, "SELECT id FROM t_user WHERE username = 'explicit'"), 1000);
 	/* a primary key taken twice is a conflict */
 	struct t_counter *k2 = t_counter_new(&t.s);
 	k2->id = 42;
@@ -54,20 +54,20 @@ out:
 TEST(test_unique_username_ignores_ascii_case_and_is_a_conflict)
 {
 	struct tctx t;
-	if (!t_begin(&t, T_SITE))
+	if (!t_begin(&t, T_BLOG))
 		goto out;
 	mk_user(&t.s, "Alice");
 	CHECK_INT(orm_commit(&t.s), 0);
-	struct user *dup = mk_user(&t.s, "alice");
+	struct t_user *dup = mk_user(&t.s, "alice");
 	CHECK_INT(orm_commit(&t.s), ORM_CONFLICT);
 	CHECK_INT(t.s.db_errno, 1062);
 	CHECK(dup->orm.state == ORM_TRANSIENT);
-	CHECK_INT(t_scalar(t.db, "SELECT COUNT(*) FROM user"), 1);
+	CHECK_INT(t_scalar(t.db, "SELECT COUNT(*) FROM t_user"), 1);
 	char buf[64];
-	CHECK_STR(t_scalar_str(t.db, "SELECT username FROM user", buf, sizeof buf), "Alice"); /* as registered */
+	CHECK_STR(t_scalar_str(t.db, "SELECT username FROM t_user", buf, sizeof buf), "Alice"); /* as registered */
 	/* lookups are case-insensitive too */
-	struct user *u;
-	CHECK_INT(user_first(orm_filter_by(user_query(&t.s), "username", orm_str("ALICE")), &u), 0);
+	struct t_user *u;
+	CHECK_INT(t_user_first(orm_filter_by(t_user_query(&t.s), "username", orm_str("ALICE")), &u), 0);
 	CHECK(u && !strcmp(u->username, "Alice"));
 out:
 	t_end(&t);
@@ -107,23 +107,23 @@ out:
 TEST(test_not_null_column_refuses_null_as_invalid)
 {
 	struct tctx t;
-	if (!t_begin(&t, T_SITE))
+	if (!t_begin(&t, T_BLOG))
 		goto out;
-	struct user *u = user_new(&t.s);
+	struct t_user *u = t_user_new(&t.s);
 	u->username = "nopass"; /* password left NULL */
 	orm_add(&t.s, u);
 	CHECK_INT(orm_commit(&t.s), ORM_INVALID);
 	CHECK_INT(t.s.db_errno, 1048);
-	CHECK_INT(t_scalar(t.db, "SELECT COUNT(*) FROM user"), 0);
+	CHECK_INT(t_scalar(t.db, "SELECT COUNT(*) FROM t_user"), 0);
 	/* a nullable one takes it */
-	struct user *v = mk_user(&t.s, "withstudent");
-	struct student *st = student_new(&t.s);
+	struct t_user *v = mk_user(&t.s, "withstudent");
+	struct t_student *st = t_student_new(&t.s);
 	st->sname = "s";
-	CHECK(ORM_IS_NULL(st, student, age));
-	orm_set_related(&t.s, st, ORM_REL(student, user), v);
+	CHECK(ORM_IS_NULL(st, t_student, age));
+	orm_set_related(&t.s, st, ORM_REL(t_student, user), v);
 	orm_add(&t.s, st);
 	CHECK_INT(orm_commit(&t.s), 0);
-	CHECK_INT(t_scalar(t.db, "SELECT COUNT(*) FROM student WHERE age IS NULL"), 1);
+	CHECK_INT(t_scalar(t.db, "SELECT COUNT(*) FROM t_student WHERE age IS NULL"), 1);
 out:
 	t_end(&t);
 }
@@ -131,15 +131,15 @@ out:
 TEST(test_python_side_default_is_set_by_new)
 {
 	struct tctx t;
-	if (!t_begin(&t, T_SITE | T_DEFAULTS))
+	if (!t_begin(&t, T_BLOG | T_DEFAULTS))
 		goto out;
-	struct course *c = course_new(&t.s);
+	struct t_course *c = t_course_new(&t.s);
 	CHECK_INT(c->score, 5);
 	CHECK_INT(c->capacity, 30);
-	CHECK(!ORM_IS_NULL(c, course, score));
-	struct article *a = article_new(&t.s);
+	CHECK(!ORM_IS_NULL(c, t_course, score));
+	struct t_article *a = t_article_new(&t.s);
 	CHECK_INT(a->click_num, 0);
-	CHECK(a->isdelete == false && !ORM_IS_NULL(a, article, isdelete));
+	CHECK(a->isdelete == false && !ORM_IS_NULL(a, t_article, isdelete));
 	struct t_defaults *d = t_defaults_new(&t.s);
 	CHECK_STR(d->name, "anon");
 	CHECK(d->ratio == 0.5);
@@ -147,7 +147,7 @@ TEST(test_python_side_default_is_set_by_new)
 	orm_add(&t.s, c);
 	orm_add(&t.s, d);
 	CHECK_INT(orm_commit(&t.s), 0);
-	CHECK_INT(t_scalar(t.db, "SELECT score * 100 + capacity FROM course"), 530);
+	CHECK_INT(t_scalar(t.db, "SELECT score * 100 + capacity FROM t_course"), 530);
 	char buf[64];
 	CHECK_STR(t_scalar_str(t.db, "SELECT CONCAT(name, ratio) FROM t_defaults", buf, sizeof buf), "anon0.5");
 out:
@@ -196,19 +196,51 @@ out:
 	t_end(&t);
 }
 
+/* docs/orm.md: a column with a server default is left out of the INSERT
+ * while it is unchanged since orm_new, even when the value assigned is the
+ * one it already had (0); ORM_SET marks it changed and 0 is written. */
+TEST(test_unchanged_server_default_column_is_left_out_and_orm_set_writes_zero)
+{
+	struct tctx t;
+	if (!t_begin(&t, T_DEFAULTS))
+		goto out;
+	struct sql_log log = {0};
+	orm_session_set_sql_hook(&t.s, sql_log_hook, &log);
+	struct t_defaults *d = t_defaults_new(&t.s);
+	CHECK(!ORM_IS_NULL(d, t_defaults, n)); /* not NULL: the server fills it */
+	CHECK(ORM_IS_NULL(d, t_defaults, note));
+	d->n = 0; /* the value it had: no change */
+	orm_add(&t.s, d);
+	CHECK_INT(orm_commit(&t.s), 0);
+	CHECK_STR(log.sql[1], "INSERT INTO `t_defaults` (`name`, `ratio`, `code`, `tag`) VALUES (?, ?, ?, ?) "
+			      "RETURNING `id`, `n`, `created`, `note`");
+	CHECK_INT(d->n, 7);
+	CHECK_STR(d->note, "hello");
+	struct t_defaults *e = t_defaults_new(&t.s);
+	ORM_SET(e, t_defaults, n, 0);
+	orm_add(&t.s, e);
+	CHECK_INT(orm_commit(&t.s), 0);
+	CHECK_INT(e->n, 0);
+	char sql[96];
+	snprintf(sql, sizeof sql, "SELECT n FROM t_defaults WHERE id = %lld", (long long)e->id);
+	CHECK_INT(t_scalar(t.db, sql), 0);
+out:
+	t_end(&t);
+}
+
 TEST(test_foreign_key_violations_are_invalid_or_conflict)
 {
 	struct tctx t;
-	if (!t_begin(&t, T_SITE))
+	if (!t_begin(&t, T_BLOG))
 		goto out;
-	struct article *a = article_new(&t.s);
+	struct t_article *a = t_article_new(&t.s);
 	a->title = "orphan";
 	a->content = "c";
 	a->user_id = 999; /* no such user */
 	orm_add(&t.s, a);
 	CHECK_INT(orm_commit(&t.s), ORM_INVALID);
 	CHECK_INT(t.s.db_errno, 1452);
-	struct user *u = mk_user(&t.s, "parent");
+	struct t_user *u = mk_user(&t.s, "parent");
 	mk_article(&t.s, u, "child", 0);
 	CHECK_INT(orm_commit(&t.s), 0);
 	/* deleting a row still referenced: a conflict, nothing deleted */
@@ -216,8 +248,8 @@ TEST(test_foreign_key_violations_are_invalid_or_conflict)
 	CHECK_INT(orm_commit(&t.s), ORM_CONFLICT);
 	CHECK_INT(t.s.db_errno, 1451);
 	CHECK_INT(u->orm.state, ORM_PERSISTENT);
-	CHECK_INT(t_scalar(t.db, "SELECT COUNT(*) FROM user"), 1);
-	CHECK_INT(t_scalar(t.db, "SELECT COUNT(*) FROM article"), 1);
+	CHECK_INT(t_scalar(t.db, "SELECT COUNT(*) FROM t_user"), 1);
+	CHECK_INT(t_scalar(t.db, "SELECT COUNT(*) FROM t_article"), 1);
 out:
 	t_end(&t);
 }

@@ -7,7 +7,7 @@
 
 static bool seed(struct tctx *t, int n)
 {
-	struct user *u = mk_user(&t->s, "pager");
+	struct t_user *u = mk_user(&t->s, "pager");
 	for (int i = 0; i < n; i++) {
 		char *title = arena_printf(&t->arena, "article %02d", i + 1);
 		mk_article(&t->s, u, title, 1700000000 + i);
@@ -19,15 +19,15 @@ static bool seed(struct tctx *t, int n)
 
 static struct orm_query *newest_first(struct orm_session *s)
 {
-	struct orm_query *q = orm_filter_by(article_query(s), "isdelete", orm_bool(false));
-	q = orm_order_by(q, ORM_COL(article, pdatetime), ORM_DESC);
-	return orm_order_by(q, ORM_COL(article, id), ORM_DESC);
+	struct orm_query *q = orm_filter_by(t_article_query(s), "isdelete", orm_bool(false));
+	q = orm_order_by(q, ORM_COL(t_article, pdatetime), ORM_DESC);
+	return orm_order_by(q, ORM_COL(t_article, id), ORM_DESC);
 }
 
 TEST(test_paginate_fields_like_flask_sqlalchemy)
 {
 	struct tctx t;
-	if (!t_begin(&t, T_SITE) || !seed(&t, 45))
+	if (!t_begin(&t, T_BLOG) || !seed(&t, 45))
 		goto out;
 	struct orm_page_args a = ORM_PAGE_ARGS_DEFAULT;
 	struct orm_pagination p;
@@ -45,7 +45,7 @@ TEST(test_paginate_fields_like_flask_sqlalchemy)
 	CHECK_INT(p.first, 1);
 	CHECK_INT(p.last, 10);
 	if (p.items.n)
-		CHECK_STR(article_at(&p.items, 0)->title, "article 45");
+		CHECK_STR(t_article_at(&p.items, 0)->title, "article 45");
 	a.page = 3;
 	CHECK_INT(orm_paginate(newest_first(&t.s), &a, &p), 0);
 	CHECK(p.has_prev && p.has_next);
@@ -54,7 +54,7 @@ TEST(test_paginate_fields_like_flask_sqlalchemy)
 	CHECK_INT(p.first, 21);
 	CHECK_INT(p.last, 30);
 	if (p.items.n)
-		CHECK_STR(article_at(&p.items, 0)->title, "article 25");
+		CHECK_STR(t_article_at(&p.items, 0)->title, "article 25");
 	a.page = 5;
 	CHECK_INT(orm_paginate(newest_first(&t.s), &a, &p), 0);
 	CHECK_INT(p.items.n, 5);
@@ -63,7 +63,7 @@ TEST(test_paginate_fields_like_flask_sqlalchemy)
 	CHECK_INT(p.first, 41);
 	CHECK_INT(p.last, 45);
 	if (p.items.n == 5)
-		CHECK_STR(article_at(&p.items, 4)->title, "article 01");
+		CHECK_STR(t_article_at(&p.items, 4)->title, "article 01");
 	/* exactly full pages */
 	a.per_page = 15;
 	a.page = 3;
@@ -127,7 +127,7 @@ TEST(test_paginate_iter_pages_gaps_like_flask_sqlalchemy)
 TEST(test_paginate_error_out_gives_not_found)
 {
 	struct tctx t;
-	if (!t_begin(&t, T_SITE) || !seed(&t, 45))
+	if (!t_begin(&t, T_BLOG) || !seed(&t, 45))
 		goto out;
 	struct orm_page_args a = ORM_PAGE_ARGS_DEFAULT;
 	struct orm_pagination p;
@@ -159,7 +159,7 @@ out:
 TEST(test_paginate_without_error_out_clamps)
 {
 	struct tctx t;
-	if (!t_begin(&t, T_SITE) || !seed(&t, 25))
+	if (!t_begin(&t, T_BLOG) || !seed(&t, 25))
 		goto out;
 	struct orm_page_args a = ORM_PAGE_ARGS_DEFAULT;
 	struct orm_pagination p;
@@ -186,7 +186,7 @@ out:
 TEST(test_paginate_per_page_capped_by_max_per_page)
 {
 	struct tctx t;
-	if (!t_begin(&t, T_SITE) || !seed(&t, 30))
+	if (!t_begin(&t, T_BLOG) || !seed(&t, 30))
 		goto out;
 	struct orm_page_args a = ORM_PAGE_ARGS_DEFAULT;
 	struct orm_pagination p;
@@ -207,7 +207,7 @@ out:
 TEST(test_paginate_known_total_or_no_count_skips_the_count_query)
 {
 	struct tctx t;
-	if (!t_begin(&t, T_SITE) || !seed(&t, 30))
+	if (!t_begin(&t, T_BLOG) || !seed(&t, 30))
 		goto out;
 	struct orm_page_args a = ORM_PAGE_ARGS_DEFAULT;
 	struct orm_pagination p;

@@ -8,7 +8,7 @@
 TEST(test_add_commit_writes_in_one_transaction_parents_first)
 {
 	struct tctx t;
-	if (!t_begin(&t, T_SITE))
+	if (!t_begin(&t, T_BLOG))
 		goto out;
 	struct db *other = t_connect();
 	if (!other)
@@ -16,11 +16,11 @@ TEST(test_add_commit_writes_in_one_transaction_parents_first)
 	struct sql_log log = {0};
 	orm_session_set_sql_hook(&t.s, sql_log_hook, &log);
 	/* children added before their parent: the flush orders by FKs */
-	struct article *a = article_new(&t.s);
+	struct t_article *a = t_article_new(&t.s);
 	a->title = "first";
 	a->content = "x";
 	orm_add(&t.s, a);
-	struct user *u = user_new(&t.s);
+	struct t_user *u = t_user_new(&t.s);
 	u->username = "writer";
 	u->password = "p";
 	a->user = u; /* plain assignment of the many-to-one works too */
@@ -29,13 +29,13 @@ TEST(test_add_commit_writes_in_one_transaction_parents_first)
 	CHECK(t.s.in_txn);
 	CHECK_INT(a->user_id, u->id);
 	/* not visible outside before COMMIT */
-	CHECK_INT(t_scalar(other, "SELECT COUNT(*) FROM article"), 0);
+	CHECK_INT(t_scalar(other, "SELECT COUNT(*) FROM t_article"), 0);
 	CHECK_INT(orm_commit(&t.s), 0);
-	CHECK_INT(t_scalar(other, "SELECT COUNT(*) FROM article"), 1);
+	CHECK_INT(t_scalar(other, "SELECT COUNT(*) FROM t_article"), 1);
 	CHECK_INT(log.n, 4);
 	CHECK_STR(log.sql[0], "START TRANSACTION");
-	CHECK(!strncmp(log.sql[1], "INSERT INTO `user`", 18));
-	CHECK(!strncmp(log.sql[2], "INSERT INTO `article`", 21));
+	CHECK(!strncmp(log.sql[1], "INSERT INTO `t_user`", 20));
+	CHECK(!strncmp(log.sql[2], "INSERT INTO `t_article`", 23));
 	CHECK_STR(log.sql[3], "COMMIT");
 	db_close(other);
 out:
@@ -45,17 +45,17 @@ out:
 TEST(test_rollback_discards_pending_and_restores_loaded)
 {
 	struct tctx t;
-	if (!t_begin(&t, T_SITE))
+	if (!t_begin(&t, T_BLOG))
 		goto out;
-	struct user *u = mk_user(&t.s, "keep");
+	struct t_user *u = mk_user(&t.s, "keep");
 	CHECK_INT(orm_commit(&t.s), 0);
-	struct user *n = mk_user(&t.s, "gone");
+	struct t_user *n = mk_user(&t.s, "gone");
 	u->username = "changed";
 	CHECK_INT(orm_flush(&t.s), 0);
 	CHECK(n->id > 0);
-	CHECK_INT(t_scalar(t.db, "SELECT COUNT(*) FROM user"), 2); /* same connection sees its txn */
+	CHECK_INT(t_scalar(t.db, "SELECT COUNT(*) FROM t_user"), 2); /* same connection sees its txn */
 	CHECK_INT(orm_rollback(&t.s), 0);
-	CHECK_INT(t_scalar(t.db, "SELECT COUNT(*) FROM user"), 1);
+	CHECK_INT(t_scalar(t.db, "SELECT COUNT(*) FROM t_user"), 1);
 	CHECK_STR(u->username, "keep");
 	CHECK_INT(n->orm.state, ORM_TRANSIENT);
 	CHECK_INT(n->id, 0);
@@ -63,13 +63,13 @@ TEST(test_rollback_discards_pending_and_restores_loaded)
 	/* a rolled-back object can be added again */
 	orm_add(&t.s, n);
 	CHECK_INT(orm_commit(&t.s), 0);
-	CHECK_INT(t_scalar(t.db, "SELECT COUNT(*) FROM user"), 2);
+	CHECK_INT(t_scalar(t.db, "SELECT COUNT(*) FROM t_user"), 2);
 	/* pending, never flushed: rollback expunges */
-	struct user *p = mk_user(&t.s, "pending");
+	struct t_user *p = mk_user(&t.s, "pending");
 	CHECK_INT(orm_rollback(&t.s), 0);
 	CHECK_INT(p->orm.state, ORM_TRANSIENT);
 	CHECK_INT(orm_commit(&t.s), 0);
-	CHECK_INT(t_scalar(t.db, "SELECT COUNT(*) FROM user"), 2);
+	CHECK_INT(t_scalar(t.db, "SELECT COUNT(*) FROM t_user"), 2);
 out:
 	t_end(&t);
 }
@@ -77,21 +77,21 @@ out:
 TEST(test_failed_commit_rolls_back_and_writes_nothing)
 {
 	struct tctx t;
-	if (!t_begin(&t, T_SITE))
+	if (!t_begin(&t, T_BLOG))
 		goto out;
 	mk_user(&t.s, "taken");
 	CHECK_INT(orm_commit(&t.s), 0);
-	struct user *ok = mk_user(&t.s, "fresh");
-	struct article *a = mk_article(&t.s, ok, "by fresh", 0);
-	struct course *c = course_new(&t.s);
+	struct t_user *ok = mk_user(&t.s, "fresh");
+	struct t_article *a = mk_article(&t.s, ok, "by fresh", 0);
+	struct t_course *c = t_course_new(&t.s);
 	c->cname = "C";
 	orm_add(&t.s, c);
 	mk_user(&t.s, "TAKEN"); /* fails after fresh, its article and the course went in */
 	CHECK_INT(orm_commit(&t.s), ORM_CONFLICT);
 	CHECK(!t.s.in_txn);
-	CHECK_INT(t_scalar(t.db, "SELECT COUNT(*) FROM user"), 1);
-	CHECK_INT(t_scalar(t.db, "SELECT COUNT(*) FROM article"), 0);
-	CHECK_INT(t_scalar(t.db, "SELECT COUNT(*) FROM course"), 0);
+	CHECK_INT(t_scalar(t.db, "SELECT COUNT(*) FROM t_user"), 1);
+	CHECK_INT(t_scalar(t.db, "SELECT COUNT(*) FROM t_article"), 0);
+	CHECK_INT(t_scalar(t.db, "SELECT COUNT(*) FROM t_course"), 0);
 	CHECK_INT(ok->id, 0);
 	CHECK_INT(a->id, 0);
 	CHECK_INT(ok->orm.state, ORM_TRANSIENT);
@@ -102,25 +102,25 @@ out:
 TEST(test_delete_removes_the_row)
 {
 	struct tctx t;
-	if (!t_begin(&t, T_SITE))
+	if (!t_begin(&t, T_BLOG))
 		goto out;
-	struct user *u = mk_user(&t.s, "doomed");
+	struct t_user *u = mk_user(&t.s, "doomed");
 	CHECK_INT(orm_commit(&t.s), 0);
 	int64_t id = u->id;
 	CHECK_INT(orm_delete(&t.s, u), 0);
-	struct user *g;
-	CHECK_INT(user_get(&t.s, id, &g), 0);
+	struct t_user *g;
+	CHECK_INT(t_user_get(&t.s, id, &g), 0);
 	CHECK(g == NULL); /* deleted in the session already */
 	CHECK_INT(orm_commit(&t.s), 0);
 	CHECK_INT(u->orm.state, ORM_DETACHED);
-	CHECK_INT(t_scalar(t.db, "SELECT COUNT(*) FROM user"), 0);
-	CHECK_INT(user_get(&t.s, id, &g), 0);
+	CHECK_INT(t_scalar(t.db, "SELECT COUNT(*) FROM t_user"), 0);
+	CHECK_INT(t_user_get(&t.s, id, &g), 0);
 	CHECK(g == NULL);
 	/* deleting a pending object just forgets it */
-	struct user *p = mk_user(&t.s, "never");
+	struct t_user *p = mk_user(&t.s, "never");
 	CHECK_INT(orm_delete(&t.s, p), 0);
 	CHECK_INT(orm_commit(&t.s), 0);
-	CHECK_INT(t_scalar(t.db, "SELECT COUNT(*) FROM user"), 0);
+	CHECK_INT(t_scalar(t.db, "SELECT COUNT(*) FROM t_user"), 0);
 out:
 	t_end(&t);
 }
@@ -128,29 +128,29 @@ out:
 TEST(test_identity_map_get_twice_same_object_one_query)
 {
 	struct tctx t;
-	if (!t_begin(&t, T_SITE))
+	if (!t_begin(&t, T_BLOG))
 		goto out;
-	CHECK_INT(t_exec(t.db, "INSERT INTO user (id, username, password) VALUES (7, 'seven', 'x')"), 0);
+	CHECK_INT(t_exec(t.db, "INSERT INTO t_user (id, username, password) VALUES (7, 'seven', 'x')"), 0);
 	t.db->queries = 0;
-	struct user *a, *b;
-	CHECK_INT(user_get(&t.s, 7, &a), 0);
-	CHECK_INT(user_get(&t.s, 7, &b), 0);
+	struct t_user *a, *b;
+	CHECK_INT(t_user_get(&t.s, 7, &a), 0);
+	CHECK_INT(t_user_get(&t.s, 7, &b), 0);
 	CHECK(a != NULL);
 	CHECK(a == b);
 	CHECK_INT(t.db->queries, 1);
 	/* a query that returns the row hands back the same object, with the
 	 * caller's unflushed change intact */
 	a->username = "edited";
-	struct user *c;
-	CHECK_INT(user_first(orm_filter_by(user_query(&t.s), "id", orm_int(7)), &c), 0);
+	struct t_user *c;
+	CHECK_INT(t_user_first(orm_filter_by(t_user_query(&t.s), "id", orm_int(7)), &c), 0);
 	CHECK(c == a);
 	CHECK_STR(c->username, "edited");
 	CHECK_INT(t.db->queries, 2);
 	/* another session has its own map */
 	struct orm_session s2;
 	orm_session_init(&s2, t.db, &t.arena);
-	struct user *d;
-	CHECK_INT(user_get(&s2, 7, &d), 0);
+	struct t_user *d;
+	CHECK_INT(t_user_get(&s2, 7, &d), 0);
 	CHECK(d != a);
 	CHECK_STR(d->username, "seven");
 	orm_session_close(&s2);
@@ -161,17 +161,17 @@ out:
 TEST(test_dirty_tracking_update_names_only_changed_columns)
 {
 	struct tctx t;
-	if (!t_begin(&t, T_SITE))
+	if (!t_begin(&t, T_BLOG))
 		goto out;
-	struct user *u = mk_user(&t.s, "author");
+	struct t_user *u = mk_user(&t.s, "author");
 	mk_article(&t.s, u, "old title", 0);
 	CHECK_INT(orm_commit(&t.s), 0);
 	struct orm_session s;
 	orm_session_init(&s, t.db, &t.arena);
 	struct sql_log log = {0};
 	orm_session_set_sql_hook(&s, sql_log_hook, &log);
-	struct article *a;
-	CHECK_INT(article_first(article_query(&s), &a), 0);
+	struct t_article *a;
+	CHECK_INT(t_article_first(t_article_query(&s), &a), 0);
 	if (!a)
 		goto close;
 	a->title = "new title";
@@ -179,16 +179,16 @@ TEST(test_dirty_tracking_update_names_only_changed_columns)
 	log.n = 0;
 	CHECK_INT(orm_commit(&s), 0);
 	CHECK_INT(log.n, 3);
-	CHECK_STR(log.sql[1], "UPDATE `article` SET `title` = ? WHERE `id` = ?");
+	CHECK_STR(log.sql[1], "UPDATE `t_article` SET `title` = ? WHERE `id` = ?");
 	CHECK_STR(orm_last_sql(&s), "COMMIT");
 	char buf[64];
-	CHECK_STR(t_scalar_str(t.db, "SELECT title FROM article", buf, sizeof buf), "new title");
+	CHECK_STR(t_scalar_str(t.db, "SELECT title FROM t_article", buf, sizeof buf), "new title");
 	/* two columns */
 	a->click_num = 5;
 	a->title = "newer";
 	log.n = 0;
 	CHECK_INT(orm_commit(&s), 0);
-	CHECK_STR(log.sql[1], "UPDATE `article` SET `title` = ?, `click_num` = ? WHERE `id` = ?");
+	CHECK_STR(log.sql[1], "UPDATE `t_article` SET `title` = ?, `click_num` = ? WHERE `id` = ?");
 	/* a string changed in place needs orm_touch */
 	char *p = arena_strdup(&t.arena, "abc");
 	a->content = p;
@@ -197,10 +197,10 @@ TEST(test_dirty_tracking_update_names_only_changed_columns)
 	log.n = 0;
 	CHECK_INT(orm_commit(&s), 0);
 	CHECK_INT(log.n, 0);
-	orm_touch(a, article_col_content);
+	orm_touch(a, t_article_col_content);
 	CHECK_INT(orm_commit(&s), 0);
-	CHECK_STR(log.sql[1], "UPDATE `article` SET `content` = ? WHERE `id` = ?");
-	CHECK_STR(t_scalar_str(t.db, "SELECT content FROM article", buf, sizeof buf), "Xbc");
+	CHECK_STR(log.sql[1], "UPDATE `t_article` SET `content` = ? WHERE `id` = ?");
+	CHECK_STR(t_scalar_str(t.db, "SELECT content FROM t_article", buf, sizeof buf), "Xbc");
 close:
 	orm_session_close(&s);
 out:
@@ -210,18 +210,18 @@ out:
 TEST(test_commit_without_changes_runs_no_statement)
 {
 	struct tctx t;
-	if (!t_begin(&t, T_SITE))
+	if (!t_begin(&t, T_BLOG))
 		goto out;
 	mk_article(&t.s, mk_user(&t.s, "u"), "t", 0);
 	CHECK_INT(orm_commit(&t.s), 0);
 	struct orm_list l;
-	CHECK_INT(orm_all(article_query(&t.s), &l), 0);
+	CHECK_INT(orm_all(t_article_query(&t.s), &l), 0);
 	t.db->queries = 0;
 	CHECK_INT(orm_commit(&t.s), 0);
 	CHECK_INT(t.db->queries, 0);
 	/* same value assigned again: still nothing */
-	article_at(&l, 0)->click_num = 0;
-	article_at(&l, 0)->isdelete = false;
+	t_article_at(&l, 0)->click_num = 0;
+	t_article_at(&l, 0)->isdelete = false;
 	CHECK_INT(orm_commit(&t.s), 0);
 	CHECK_INT(t.db->queries, 0);
 out:
@@ -231,10 +231,10 @@ out:
 TEST(test_logical_delete_is_an_update_of_isdelete)
 {
 	struct tctx t;
-	if (!t_begin(&t, T_SITE))
+	if (!t_begin(&t, T_BLOG))
 		goto out;
-	struct user *u = mk_user(&t.s, "u");
-	struct article *a = mk_article(&t.s, u, "visible", 0);
+	struct t_user *u = mk_user(&t.s, "u");
+	struct t_article *a = mk_article(&t.s, u, "visible", 0);
 	mk_article(&t.s, u, "stays", 0);
 	CHECK_INT(orm_commit(&t.s), 0);
 	struct sql_log log = {0};
@@ -242,10 +242,10 @@ TEST(test_logical_delete_is_an_update_of_isdelete)
 	a->isdelete = true;
 	CHECK_INT(orm_commit(&t.s), 0);
 	CHECK_INT(log.n, 3);
-	CHECK_STR(log.sql[1], "UPDATE `article` SET `isdelete` = ? WHERE `id` = ?");
-	CHECK_INT(t_scalar(t.db, "SELECT COUNT(*) FROM article"), 2); /* still there */
+	CHECK_STR(log.sql[1], "UPDATE `t_article` SET `isdelete` = ? WHERE `id` = ?");
+	CHECK_INT(t_scalar(t.db, "SELECT COUNT(*) FROM t_article"), 2); /* still there */
 	int64_t n;
-	CHECK_INT(orm_count(orm_filter_by(article_query(&t.s), "isdelete", orm_bool(false)), &n), 0);
+	CHECK_INT(orm_count(orm_filter_by(t_article_query(&t.s), "isdelete", orm_bool(false)), &n), 0);
 	CHECK_INT(n, 1);
 out:
 	t_end(&t);
@@ -254,11 +254,11 @@ out:
 TEST(test_update_of_a_vanished_row_is_a_conflict)
 {
 	struct tctx t;
-	if (!t_begin(&t, T_SITE))
+	if (!t_begin(&t, T_BLOG))
 		goto out;
-	struct user *u = mk_user(&t.s, "ghost");
+	struct t_user *u = mk_user(&t.s, "ghost");
 	CHECK_INT(orm_commit(&t.s), 0);
-	CHECK_INT(t_exec(t.db, "DELETE FROM user"), 0);
+	CHECK_INT(t_exec(t.db, "DELETE FROM t_user"), 0);
 	u->password = "new";
 	CHECK_INT(orm_commit(&t.s), ORM_CONFLICT);
 	CHECK_STR(u->password, "$argon2id$v=19$m=65536,t=2,p=1$x$y");

@@ -8,7 +8,7 @@
 /* A course with enrolled = 0, committed; its id. */
 static int64_t mk_course(struct tctx *t, const char *name)
 {
-	struct course *c = course_new(&t->s);
+	struct t_course *c = t_course_new(&t->s);
 	c->cname = name;
 	orm_add(&t->s, c);
 	if (orm_commit(&t->s) != 0)
@@ -19,7 +19,7 @@ static int64_t mk_course(struct tctx *t, const char *name)
 static unsigned set_enrolled(struct db *db, int64_t id, int n)
 {
 	char sql[128];
-	snprintf(sql, sizeof sql, "UPDATE course SET enrolled = %d WHERE id = %lld", n, (long long)id);
+	snprintf(sql, sizeof sql, "UPDATE t_course SET enrolled = %d WHERE id = %lld", n, (long long)id);
 	return t_exec(db, sql);
 }
 
@@ -27,23 +27,23 @@ TEST(test_get_after_rollback_rereads_the_row_into_the_same_object)
 {
 	struct tctx t;
 	struct db *other = NULL;
-	if (!t_begin(&t, T_SITE) || !(other = t_connect()))
+	if (!t_begin(&t, T_BLOG) || !(other = t_connect()))
 		goto out;
 	int64_t id = mk_course(&t, "Algebra");
-	struct course *c = NULL;
-	CHECK_INT(course_get(&t.s, id, &c), 0);
+	struct t_course *c = NULL;
+	CHECK_INT(t_course_get(&t.s, id, &c), 0);
 	CHECK_INT(c->enrolled, 0);
 	CHECK_INT(set_enrolled(other, id, 3), 0);
 	CHECK_INT(orm_begin(&t.s), 0);
 	CHECK_INT(orm_rollback(&t.s), 0);
-	struct course *again = NULL;
-	CHECK_INT(course_get(&t.s, id, &again), 0);
+	struct t_course *again = NULL;
+	CHECK_INT(t_course_get(&t.s, id, &again), 0);
 	CHECK(again == c);           /* identity kept */
 	CHECK_INT(again->enrolled, 3); /* the row's value now, not the one read before */
 	/* refreshed: a second get is an identity-map hit (no statement) */
 	struct sql_log log = {0};
 	orm_session_set_sql_hook(&t.s, sql_log_hook, &log);
-	CHECK_INT(course_get(&t.s, id, &again), 0);
+	CHECK_INT(t_course_get(&t.s, id, &again), 0);
 	CHECK_INT(log.n, 0);
 out:
 	db_close(other);
@@ -54,19 +54,19 @@ TEST(test_for_update_refreshes_a_mapped_unchanged_object)
 {
 	struct tctx t;
 	struct db *other = NULL;
-	if (!t_begin(&t, T_SITE) || !(other = t_connect()))
+	if (!t_begin(&t, T_BLOG) || !(other = t_connect()))
 		goto out;
 	int64_t id = mk_course(&t, "Botany");
-	struct course *c = NULL;
-	CHECK_INT(course_get(&t.s, id, &c), 0);
+	struct t_course *c = NULL;
+	CHECK_INT(t_course_get(&t.s, id, &c), 0);
 	CHECK_INT(set_enrolled(other, id, 4), 0);
 	CHECK_INT(orm_begin(&t.s), 0);
-	struct course *locked = NULL;
-	CHECK_INT(course_first(orm_for_update(orm_filter_by(course_query(&t.s), "id", orm_int(id))),
+	struct t_course *locked = NULL;
+	CHECK_INT(t_course_first(orm_for_update(orm_filter_by(t_course_query(&t.s), "id", orm_int(id))),
 			       &locked), 0);
 	CHECK(locked == c);
 	CHECK_INT(locked->enrolled, 4);
-	CHECK(!orm_changed(locked, course_col_enrolled)); /* a refresh is not a change */
+	CHECK(!orm_changed(locked, t_course_col_enrolled)); /* a refresh is not a change */
 	CHECK_INT(orm_rollback(&t.s), 0);
 out:
 	db_close(other);
@@ -88,24 +88,24 @@ static int bump_run(struct orm_session *s, void *arg)
 	struct bump *b = arg;
 	if (b->runs == 1)
 		t_exec(b->other, "COMMIT");
-	struct course *c = NULL;
-	int rc = course_get(s, b->id, &c);
+	struct t_course *c = NULL;
+	int rc = t_course_get(s, b->id, &c);
 	if (rc)
 		return rc;
 	b->seen[b->runs++ & 7] = c->enrolled;
-	struct orm_assign inc = {ORM_COL(course, enrolled), orm_int(1), true};
-	return orm_update(orm_filter_by(course_query(s), "id", orm_int(b->id)), &inc, 1, NULL);
+	struct orm_assign inc = {ORM_COL(t_course, enrolled), orm_int(1), true};
+	return orm_update(orm_filter_by(t_course_query(s), "id", orm_int(b->id)), &inc, 1, NULL);
 }
 
 TEST(test_transaction_retries_a_lock_wait_timeout_on_fresh_rows)
 {
 	struct tctx t;
 	struct db *other = NULL;
-	if (!t_begin(&t, T_SITE) || !(other = t_connect()))
+	if (!t_begin(&t, T_BLOG) || !(other = t_connect()))
 		goto out;
 	int64_t id = mk_course(&t, "Chemistry");
-	struct course *c = NULL;
-	CHECK_INT(course_get(&t.s, id, &c), 0); /* mapped before the transaction */
+	struct t_course *c = NULL;
+	CHECK_INT(t_course_get(&t.s, id, &c), 0); /* mapped before the transaction */
 	CHECK_INT(t_exec(t.db, "SET SESSION innodb_lock_wait_timeout = 1"), 0);
 	CHECK_INT(t_exec(other, "START TRANSACTION"), 0);
 	CHECK_INT(set_enrolled(other, id, 7), 0);
@@ -115,7 +115,7 @@ TEST(test_transaction_retries_a_lock_wait_timeout_on_fresh_rows)
 	CHECK_INT(orm_transaction_attempts(&t.s), 2);
 	CHECK_INT(b.seen[0], 0);
 	CHECK_INT(b.seen[1], 7); /* the retry saw the committed 7, not the 0 read before */
-	CHECK_INT(t_scalar(other, "SELECT enrolled FROM course"), 8);
+	CHECK_INT(t_scalar(other, "SELECT enrolled FROM t_course"), 8);
 	t_exec(t.db, "SET SESSION innodb_lock_wait_timeout = DEFAULT");
 out:
 	db_close(other);
@@ -132,7 +132,7 @@ static int always_conflicting(struct orm_session *s, void *arg)
 TEST(test_transaction_gives_up_after_bounded_attempts_as_unavailable)
 {
 	struct tctx t;
-	if (!t_begin(&t, T_SITE))
+	if (!t_begin(&t, T_BLOG))
 		goto out;
 	int runs = 0;
 	CHECK_INT(orm_transaction(&t.s, always_conflicting, &runs), ORM_UNAVAILABLE);
@@ -154,7 +154,7 @@ static int add_course(struct orm_session *s, void *arg)
 {
 	struct dup *d = arg;
 	d->runs++;
-	struct course *c = course_new(s);
+	struct t_course *c = t_course_new(s);
 	c->cname = d->name;
 	return orm_add(s, c);
 }
@@ -162,7 +162,7 @@ static int add_course(struct orm_session *s, void *arg)
 TEST(test_transaction_commits_once_and_does_not_retry_a_conflict)
 {
 	struct tctx t;
-	if (!t_begin(&t, T_SITE))
+	if (!t_begin(&t, T_BLOG))
 		goto out;
 	struct dup d = {.name = "Drawing"};
 	struct sql_log log = {0};
@@ -175,7 +175,7 @@ TEST(test_transaction_commits_once_and_does_not_retry_a_conflict)
 	CHECK_INT(orm_transaction(&t.s, add_course, &d), ORM_CONFLICT); /* unique cname */
 	CHECK_INT(d.runs, 1);
 	CHECK(!t.s.in_txn);
-	CHECK_INT(t_scalar(t.db, "SELECT COUNT(*) FROM course"), 1);
+	CHECK_INT(t_scalar(t.db, "SELECT COUNT(*) FROM t_course"), 1);
 out:
 	t_end(&t);
 }
@@ -189,20 +189,20 @@ struct seat {
 static int take_seat(struct orm_session *s, void *arg)
 {
 	struct seat *st = arg;
-	struct orm_query *q = orm_filter_by(course_query(s), "id", orm_int(st->id));
-	q = orm_filter(q, orm_cmp_terms(s, orm_colref(s, ORM_COL(course, enrolled)), ORM_OP_LT,
-					orm_colref(s, ORM_COL(course, capacity))));
-	struct orm_assign inc = {ORM_COL(course, enrolled), orm_int(1), true};
+	struct orm_query *q = orm_filter_by(t_course_query(s), "id", orm_int(st->id));
+	q = orm_filter(q, orm_cmp_terms(s, orm_colref(s, ORM_COL(t_course, enrolled)), ORM_OP_LT,
+					orm_colref(s, ORM_COL(t_course, capacity))));
+	struct orm_assign inc = {ORM_COL(t_course, enrolled), orm_int(1), true};
 	return orm_update(q, &inc, 1, &st->moved);
 }
 
 TEST(test_column_against_column_filter_stops_a_seat_past_capacity)
 {
 	struct tctx t;
-	if (!t_begin(&t, T_SITE))
+	if (!t_begin(&t, T_BLOG))
 		goto out;
 	int64_t id = mk_course(&t, "Economics");
-	CHECK_INT(t_exec(t.db, "UPDATE course SET capacity = 2"), 0);
+	CHECK_INT(t_exec(t.db, "UPDATE t_course SET capacity = 2"), 0);
 	struct seat st = {.id = id};
 	int moved = 0;
 	for (int i = 0; i < 4; i++) {
@@ -210,7 +210,7 @@ TEST(test_column_against_column_filter_stops_a_seat_past_capacity)
 		moved += (int)st.moved;
 	}
 	CHECK_INT(moved, 2);
-	CHECK_INT(t_scalar(t.db, "SELECT enrolled FROM course"), 2);
+	CHECK_INT(t_scalar(t.db, "SELECT enrolled FROM t_course"), 2);
 out:
 	t_end(&t);
 }

@@ -56,3 +56,43 @@ TEST(test_buf_append_and_html_escape)
 	CHECK(!memcmp(b.p + 3996, "0999", 4));
 	buf_free(&b);
 }
+
+TEST(test_arena_fail_after_fails_exactly_the_nth_allocation_once)
+{
+	struct arena a;
+	arena_init(&a, 256);
+	unsigned long before = arena_failures();
+	arena_fail_after(3);
+	void *p1 = arena_alloc(&a, 8);
+	char *p2 = arena_strdup(&a, "two");
+	char *p3 = arena_printf(&a, "%d", 3); /* the third: fails */
+	void *p4 = arena_calloc(&a, 2, 8);
+	CHECK(p1 != NULL);
+	CHECK_STR(p2, "two");
+	CHECK(p3 == NULL);
+	CHECK(p4 != NULL);
+	CHECK_INT(arena_failures() - before, 1);
+	/* 0 turns a pending failure off */
+	arena_fail_after(2);
+	arena_fail_after(0);
+	CHECK(arena_alloc(&a, 8) != NULL && arena_alloc(&a, 8) != NULL);
+	CHECK_INT(arena_failures() - before, 1);
+	arena_free(&a);
+}
+
+TEST(test_arena_fail_from_fails_the_nth_allocation_and_every_later_one)
+{
+	struct arena a;
+	arena_init(&a, 256);
+	unsigned long before = arena_failures();
+	arena_fail_from(2);
+	CHECK(arena_alloc(&a, 8) != NULL);
+	CHECK(arena_alloc(&a, 8) == NULL);
+	CHECK(arena_strdup(&a, "x") == NULL);
+	CHECK(arena_calloc(&a, 1, 8) == NULL);
+	CHECK_INT(arena_failures() - before, 3);
+	arena_fail_from(0);
+	CHECK(arena_alloc(&a, 8) != NULL);
+	CHECK_INT(arena_failures() - before, 3);
+	arena_free(&a);
+}

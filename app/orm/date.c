@@ -1,0 +1,81 @@
+/* date.c — calendar arithmetic for DATE / DATETIME values (days and
+ * seconds since 1970-01-01 UTC) and their ISO 8601 text. Owns nothing. */
+#include <stdio.h>
+#include <string.h>
+
+#include "orm/orm_impl.h"
+
+/* Howard Hinnant's days_from_civil / civil_from_days. */
+int64_t orm_days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+	y -= m <= 2;
+	int64_t era = (y >= 0 ? y : y - 399) / 400;
+	unsigned yoe = (unsigned)(y - era * 400);
+	unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (int64_t)doe - 719468;
+}
+
+void orm_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+{
+	z += 719468;
+	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+	unsigned doe = (unsigned)(z - era * 146097);
+	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	int64_t yy = (int64_t)yoe + era * 400;
+	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	unsigned mp = (5 * doy + 2) / 153;
+	*d = doy - (153 * mp + 2) / 5 + 1;
+	*m = mp < 10 ? mp + 3 : mp - 9;
+	*y = yy + (*m <= 2);
+}
+
+int32_t orm_date_from_ymd(int y, int m, int d)
+{
+	return (int32_t)orm_days_from_civil(y, (unsigned)m, (unsigned)d);
+}
+
+void orm_date_to_ymd(int32_t days, int *y, int *m, int *d)
+{
+	int64_t yy;
+	unsigned mm, dd;
+	orm_civil_from_days(days, &yy, &mm, &dd);
+	*y = (int)yy;
+	*m = (int)mm;
+	*d = (int)dd;
+}
+
+int64_t orm_datetime_from_parts(int y, int mo, int d, int h, int mi, int s)
+{
+	return orm_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + s;
+}
+
+static void put_digits(char *p, unsigned v, int n)
+{
+	for (int i = n - 1; i >= 0; i--) {
+		p[i] = (char)('0' + v % 10);
+		v /= 10;
+	}
+}
+
+void orm_datetime_iso(int64_t t, char out[21])
+{
+	int64_t days = t >= 0 ? t / 86400 : -((-(t + 1)) / 86400) - 1;
+	int64_t secs = t - days * 86400;
+	int64_t y;
+	unsigned m, d;
+	orm_civil_from_days(days, &y, &m, &d);
+	if (y < 0 || y > 9999) {
+		y = y < 0 ? 0 : 9999;
+		m = y ? 12 : 1;
+		d = y ? 31 : 1;
+		secs = y ? 86399 : 0;
+	}
+	memcpy(out, "0000-00-00T00:00:00Z", 21);
+	put_digits(out, (unsigned)y, 4);
+	put_digits(out + 5, m, 2);
+	put_digits(out + 8, d, 2);
+	put_digits(out + 11, (unsigned)(secs / 3600), 2);
+	put_digits(out + 14, (unsigned)(secs / 60 % 60), 2);
+	put_digits(out + 17, (unsigned)(secs % 60), 2);
+}

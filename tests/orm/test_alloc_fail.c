@@ -364,8 +364,7 @@ TEST(test_rollback_without_memory_keeps_a_deleted_object_mapped)
 		goto out;
 	struct t_user *u[47];
 	for (int i = 0; i < 47; i++)
-		if (!(u[i] = mk_user(&t.s, arena_printf(&t.arena, "user%02d", i))))
-			goto out;
+		REQUIRE((u[i] = mk_user(&t.s, arena_printf(&t.arena, "user%02d", i))));
 	CHECK_INT(orm_commit(&t.s), 0);
 	CHECK_INT(t.s.idmap_n, 47);
 	CHECK_INT(t.s.idmap_cap, 64);
@@ -405,8 +404,7 @@ TEST(test_rollback_that_cannot_remap_a_deleted_object_leaves_it_detached)
 		goto out;
 	struct t_user *u[47];
 	for (int i = 0; i < 47; i++)
-		if (!(u[i] = mk_user(&t.s, arena_printf(&t.arena, "user%02d", i))))
-			goto out;
+		REQUIRE((u[i] = mk_user(&t.s, arena_printf(&t.arena, "user%02d", i))));
 	CHECK_INT(orm_commit(&t.s), 0);
 	CHECK_INT(t_exec(other, "INSERT INTO t_user (username, password) SELECT CONCAT('more', seq), 'x' "
 				"FROM seq_0_to_48"), 0);
@@ -453,8 +451,7 @@ TEST(test_append_remove_and_set_related_out_of_memory_change_nothing)
 	struct t_user *u = mk_user(&t.s, "owner");
 	struct t_student *stu = t_student_new(&t.s);
 	struct t_course *c0 = t_course_new(&t.s), *c1 = t_course_new(&t.s);
-	if (!u || !stu || !c0 || !c1)
-		goto out;
+	REQUIRE(u && stu && c0 && c1);
 	stu->sname = "stu";
 	c0->cname = "c0";
 	c1->cname = "c1";
@@ -475,8 +472,7 @@ TEST(test_append_remove_and_set_related_out_of_memory_change_nothing)
 	CHECK_INT(stu->courses.n, 1);
 	/* of a transient course: it does not join the session either */
 	struct t_course *c2 = t_course_new(&t.s);
-	if (!c2)
-		goto out;
+	REQUIRE(c2);
 	c2->cname = "c2";
 	arena_fail_from(1);
 	rc = orm_append(&t.s, stu, ORM_REL(t_student, courses), c2);
@@ -492,8 +488,7 @@ TEST(test_append_remove_and_set_related_out_of_memory_change_nothing)
 	CHECK(stu->courses.n == 1 && stu->courses.items[0] == &c0->orm);
 	/* many-to-one set whose backref list has no room */
 	struct t_article *a = t_article_new(&t.s);
-	if (!a)
-		goto out;
+	REQUIRE(a);
 	a->title = "t";
 	a->content = "c";
 	arena_fail_from(1);

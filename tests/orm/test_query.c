@@ -461,8 +461,7 @@ TEST(test_scalar_subquery_selects_a_value_with_its_parameters_in_order)
 	 * the subquery's parameter sits between the outer select and WHERE. */
 	struct t_user *bob = NULL;
 	CHECK_INT(t_user_first(orm_filter_by(t_user_query(s), "username", orm_str("bob")), &bob), 0);
-	if (!bob)
-		goto out;
+	REQUIRE(bob);
 	struct orm_query *sub = orm_select(t_article_query(s), orm_func(s, ORM_COUNT, NULL));
 	sub = orm_filter_by(sub, "user_id", orm_int(bob->id));
 	struct orm_query *q = orm_select(t_article_query(s), orm_colref(s, ORM_COL(t_article, title)));

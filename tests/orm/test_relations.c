@@ -527,8 +527,7 @@ TEST(test_with_parent_gives_a_query_to_filter_and_paginate)
 		goto out;
 	struct t_user *u;
 	CHECK_INT(t_user_first(orm_filter_by(t_user_query(&t.s), "username", orm_str("user07")), &u), 0);
-	if (!u)
-		goto out;
+	REQUIRE(u);
 	for (int i = 0; i < 25; i++)
 		mk_article(&t.s, u, "more", 1800000000 + i);
 	CHECK_INT(orm_commit(&t.s), 0);

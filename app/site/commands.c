@@ -24,7 +24,7 @@ static const char *one_name(const char *cmd, int argc, char **argv)
 	int i = 0;
 	if (argc > 0 && argv[0][0] == '-') {
 		if (strcmp(argv[0], "--")) {
-			fprintf(stderr, "flacon: %s: unknown option %s (flacon help %s)\n", cmd, argv[0], cmd);
+			cli_error("%s: unknown option %s (%s help %s)\n", cmd, argv[0], cli_prog, cmd);
 			return NULL;
 		}
 		i = 1;
@@ -83,7 +83,7 @@ static int read_new_password(char *pw, size_t n)
 {
 	if (!isatty(STDIN_FILENO)) {
 		if (!fgets(pw, (int)n, stdin)) {
-			fprintf(stderr, "flacon: createuser: no password on standard input\n");
+			cli_error("createuser: no password on standard input\n");
 			return CLI_FAILED;
 		}
 		pw[strcspn(pw, "\r\n")] = '\0';
@@ -91,13 +91,13 @@ static int read_new_password(char *pw, size_t n)
 	}
 	char again[512];
 	if (read_hidden("Password: ", pw, n) < 0 || read_hidden("Password (again): ", again, sizeof again) < 0) {
-		fprintf(stderr, "flacon: createuser: no password given\n");
+		cli_error("createuser: no password given\n");
 		return CLI_FAILED;
 	}
 	bool same = !strcmp(pw, again);
 	sodium_memzero(again, sizeof again);
 	if (!same) {
-		fprintf(stderr, "flacon: createuser: the two passwords differ; nothing was created\n");
+		cli_error("createuser: the two passwords differ; nothing was created\n");
 		return CLI_FAILED;
 	}
 	return 0;
@@ -121,7 +121,7 @@ static int createuser(struct config *cfg, int argc, char **argv)
 	int rc = site_create_user(db, name, pw, &id, err, sizeof err);
 	sodium_memzero(pw, sizeof pw);
 	if (rc < 0)
-		fprintf(stderr, "flacon: createuser: %s\n", err);
+		cli_error("createuser: %s\n", err);
 	else
 		printf("Created user %s (id %lld)\n", name, id);
 	db_close(db);
@@ -140,7 +140,7 @@ static int deleteuser(struct config *cfg, int argc, char **argv)
 	long long narticles = 0, nsessions = 0;
 	int rc = site_delete_user(db, name, &narticles, &nsessions, err, sizeof err);
 	if (rc < 0)
-		fprintf(stderr, "flacon: deleteuser: %s\n", err);
+		cli_error("deleteuser: %s\n", err);
 	else
 		printf("Deleted user %s, %lld article%s, %lld session%s\n", name, narticles,
 		       narticles == 1 ? "" : "s", nsessions, nsessions == 1 ? "" : "s");
@@ -172,18 +172,18 @@ static int createcourse(struct config *cfg, int argc, char **argv)
 			return cli_usage_error("createcourse", "one NAME only");
 		} else if (!strcmp(argv[i], "--credits") && i + 1 < argc) {
 			if (!int_arg(argv[++i], 0, 32767, &credits)) {
-				fprintf(stderr, "flacon: createcourse: --credits must be 0..32767\n");
+				cli_error("createcourse: --credits must be 0..32767\n");
 				return CLI_USAGE;
 			}
 		} else if (!strcmp(argv[i], "--capacity") && i + 1 < argc) {
 			if (!int_arg(argv[++i], 0, 2147483647L, &capacity)) {
-				fprintf(stderr, "flacon: createcourse: --capacity must be 0..2147483647\n");
+				cli_error("createcourse: --capacity must be 0..2147483647\n");
 				return CLI_USAGE;
 			}
 		} else if (argv[i][0] != '-' && !name) {
 			name = argv[i];
 		} else if (argv[i][0] == '-') {
-			fprintf(stderr, "flacon: createcourse: unknown option %s (flacon help createcourse)\n", argv[i]);
+			cli_error("createcourse: unknown option %s (%s help createcourse)\n", argv[i], cli_prog);
 			return CLI_USAGE;
 		} else {
 			return cli_usage_error("createcourse", "one NAME only");
@@ -198,7 +198,7 @@ static int createcourse(struct config *cfg, int argc, char **argv)
 	long long id = 0;
 	int rc = site_create_course(db, name, (int)credits, capacity, &id, err, sizeof err);
 	if (rc < 0)
-		fprintf(stderr, "flacon: createcourse: %s\n", err);
+		cli_error("createcourse: %s\n", err);
 	else
 		printf("Created course %s (id %lld, %ld credit%s, %ld seat%s)\n", name, id, credits,
 		       credits == 1 ? "" : "s", capacity, capacity == 1 ? "" : "s");

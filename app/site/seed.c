@@ -561,7 +561,7 @@ static int seed_main(struct config *cfg, int argc, char **argv)
 			continue;
 		}
 		if (!target || i + 1 >= argc || !parse_count(argv[i + 1], target)) {
-			fprintf(stderr, "flacon: seed: bad argument %s (seed [--users N --articles N --courses N --students N] [--if-empty])\n",
+			cli_error("seed: bad argument %s (seed [--users N --articles N --courses N --students N] [--if-empty])\n",
 				argv[i]);
 			return CLI_USAGE;
 		}
@@ -570,7 +570,7 @@ static int seed_main(struct config *cfg, int argc, char **argv)
 	if (o.students < 0 || o.students > o.users)
 		o.students = o.users;
 	if (o.articles > 0 && o.users == 0) {
-		fprintf(stderr, "flacon: seed: articles need at least one user\n");
+		cli_error("seed: articles need at least one user\n");
 		return CLI_USAGE;
 	}
 	struct db *db = cli_connect(cfg, false);
@@ -579,7 +579,7 @@ static int seed_main(struct config *cfg, int argc, char **argv)
 	int rc = CLI_FAILED;
 	int64_t existing = count_rows(db, "SELECT (SELECT COUNT(*) FROM `user`) + (SELECT COUNT(*) FROM `course`)");
 	if (existing < 0) {
-		fprintf(stderr, "flacon: seed: %s (run 'flacon db upgrade' first)\n", db->err);
+		cli_error("seed: %s (run '%s db upgrade' first)\n", db->err, cli_prog);
 		goto out;
 	}
 	if (existing > 0) {
@@ -587,7 +587,7 @@ static int seed_main(struct config *cfg, int argc, char **argv)
 			rc = CLI_OK;
 			goto out;
 		}
-		fprintf(stderr, "flacon: seed: the database already holds users or courses; seed fills an empty one\n");
+		cli_error("seed: the database already holds users or courses; seed fills an empty one\n");
 		goto out;
 	}
 	tty = isatty(STDERR_FILENO);

@@ -152,9 +152,10 @@ int blog_article(struct http_request *req, struct http_response *resp)
 	return blog_render(req, resp, 200, "article", ctx);
 }
 
-/* The login page, with error (NULL: none) and the name typed. */
-static int login_page(struct http_request *req, struct http_response *resp, int status, const char *error,
-		      const char *username)
+/* The login or the register page (template), with error (NULL: none)
+ * and the name typed. */
+static int account_page(struct http_request *req, struct http_response *resp, const char *template,
+			int status, const char *error, const char *username)
 {
 	const char *token = web_csrf_token(req, resp);
 	if (!token)
@@ -164,13 +165,13 @@ static int login_page(struct http_request *req, struct http_response *resp, int 
 	if (error)
 		add_str(ctx, "error", error);
 	add_str(ctx, "username", username);
-	return blog_render(req, resp, status, "login", ctx);
+	return blog_render(req, resp, status, template, ctx);
 }
 
 /* GET /login */
 int blog_login_form(struct http_request *req, struct http_response *resp)
 {
-	return login_page(req, resp, 200, NULL, NULL);
+	return account_page(req, resp, "login", 200, NULL, NULL);
 }
 
 /* POST /login (username, password): checks the password against the
@@ -183,7 +184,7 @@ int blog_login(struct http_request *req, struct http_response *resp)
 	const char *name = http_req_form(req, "username");
 	const char *password = http_req_form(req, "password");
 	if (!name || !*name || !password)
-		return login_page(req, resp, 422, "Give a username and a password.", name);
+		return account_page(req, resp, "login", 422, "Give a username and a password.", name);
 	long retry_after;
 	int t = web_login_throttled(req, name, &retry_after);
 	if (t < 0)
@@ -203,32 +204,17 @@ int blog_login(struct http_request *req, struct http_response *resp)
 	if (!ok) {
 		if (web_login_failed(req, name) < 0)
 			return blog_fail(req, resp, 500, NULL);
-		return login_page(req, resp, 401, "Wrong username or password.", name);
+		return account_page(req, resp, "login", 401, "Wrong username or password.", name);
 	}
 	if (web_login_succeeded(req, name) < 0 || web_session_login(req, u->id) < 0)
 		return blog_fail(req, resp, 500, NULL);
 	return http_resp_redirect(resp, 303, "/me");
 }
 
-/* The register page, with error (NULL: none) and the name typed. */
-static int register_page(struct http_request *req, struct http_response *resp, int status,
-			 const char *error, const char *username)
-{
-	const char *token = web_csrf_token(req, resp);
-	if (!token)
-		return -1;
-	json_object *ctx = json_object_new_object();
-	add_str(ctx, "csrf_token", token);
-	if (error)
-		add_str(ctx, "error", error);
-	add_str(ctx, "username", username);
-	return blog_render(req, resp, status, "register", ctx);
-}
-
 /* GET /register */
 int blog_register_form(struct http_request *req, struct http_response *resp)
 {
-	return register_page(req, resp, 200, NULL, NULL);
+	return account_page(req, resp, "register", 200, NULL, NULL);
 }
 
 /* POST /register (username, password): a new user (1 to 32 characters,
@@ -240,13 +226,13 @@ int blog_register(struct http_request *req, struct http_response *resp)
 	const char *name = http_req_form(req, "username");
 	const char *password = http_req_form(req, "password");
 	if (!name || !*name || strlen(name) > 32)
-		return register_page(req, resp, 422, "A username has 1 to 32 characters.", name);
+		return account_page(req, resp, "register", 422, "A username has 1 to 32 characters.", name);
 	if (!password || strlen(password) < 8 || strlen(password) > 128)
-		return register_page(req, resp, 422, "A password has 8 to 128 characters.", name);
+		return account_page(req, resp, "register", 422, "A password has 8 to 128 characters.", name);
 	struct user *u;
 	int rc = blog_create_user(s, name, password, &u);
 	if (rc == ORM_CONFLICT)
-		return register_page(req, resp, 409, "That username is taken.", name);
+		return account_page(req, resp, "register", 409, "That username is taken.", name);
 	if (rc)
 		return orm_fail(req, resp, rc);
 	if (web_session_login(req, u->id) < 0)

@@ -25,20 +25,8 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-PASS=0
-FAIL=0
-say() { if [ -n "${VERBOSE:-}" ]; then echo "$@"; fi; }
-ok() { PASS=$((PASS + 1)); say "ok   $1"; }
-ko() { FAIL=$((FAIL + 1)); echo "FAIL $1" >&2; }
-check() { # check NAME CMD... : the command succeeds
-	local name=$1
-	shift
-	if "$@" >"$T/check.out" 2>&1; then ok "$name"; else ko "$name"; sed 's/^/    /' "$T/check.out" | head -30 >&2; fi
-}
-finish() {
-	echo "example: $PASS passed, $FAIL failed"
-	exit $((FAIL > 0))
-}
+SUITE=example
+source "$ROOT/tests/lib/checks.sh"
 
 # --- the framework, installed -----------------------------------------------------
 P=$T/prefix

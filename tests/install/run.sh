@@ -13,21 +13,8 @@ cd "$ROOT"
 BUILD=${1:-${FLACON_INSTALL_BUILD:-build}}
 T=$(mktemp -d /tmp/flacon-install.XXXXXX)
 trap 'rm -rf "$T"' EXIT
-PASS=0
-FAIL=0
-# Quiet as the other suites: only failures, unless VERBOSE=1.
-say() { if [ -n "${VERBOSE:-}" ]; then echo "$@"; fi; }
-ok() { PASS=$((PASS + 1)); say "ok   $1"; }
-ko() { FAIL=$((FAIL + 1)); echo "FAIL $1" >&2; }
-check() { # check NAME CMD... : the command succeeds
-	local name=$1
-	shift
-	if "$@" >"$T/check.out" 2>&1; then ok "$name"; else ko "$name"; sed 's/^/    /' "$T/check.out" | head -30 >&2; fi
-}
-finish() {
-	echo "install: $PASS passed, $FAIL failed"
-	exit $((FAIL > 0))
-}
+SUITE=install
+source "$ROOT/tests/lib/checks.sh"
 
 P=$T/prefix
 # --- make install -----------------------------------------------------------

@@ -46,6 +46,7 @@ struct state {
 	struct migration_list l;
 	bool *applied; /* l.n entries: the ancestors of schema_version's rows */
 	int *scratch;  /* l.n entries, for lists of heads */
+	bool *target;  /* l.n entries: what upgrade / downgrade leaves applied */
 };
 
 static void state_free(struct state *s)
@@ -53,6 +54,7 @@ static void state_free(struct state *s)
 	cli_migrations_free(&s->l);
 	free(s->applied);
 	free(s->scratch);
+	free(s->target);
 }
 
 /* Scan the migrations and, with a db, read what is applied. CLI_OK, or
@@ -67,7 +69,8 @@ static int state_load(const struct config *cfg, struct db *db, struct state *s)
 	}
 	s->applied = calloc(s->l.n + 1, sizeof *s->applied);
 	s->scratch = calloc(s->l.n + 1, sizeof *s->scratch);
-	if (!s->applied || !s->scratch) {
+	s->target = calloc(s->l.n + 1, sizeof *s->target);
+	if (!s->applied || !s->scratch || !s->target) {
 		cli_error("out of memory\n");
 		goto fail;
 	}
@@ -180,6 +183,12 @@ static bool created_without_migrations(struct db *db, const char *what)
 	return got > 0;
 }
 
+static int unknown_revision(const char *target)
+{
+	cli_error("unknown revision '%s'\n", target);
+	return CLI_USAGE;
+}
+
 static int db_upgrade(const struct config *cfg, struct db *db, const char *target)
 {
 	struct state s;
@@ -188,11 +197,7 @@ static int db_upgrade(const struct config *cfg, struct db *db, const char *targe
 	int rc = CLI_FAILED;
 	size_t n = s.l.n;
 	char err[2048], cur[1024];
-	bool *want = calloc(n + 1, sizeof *want);
-	if (!want) {
-		cli_error("out of memory\n");
-		goto out;
-	}
+	bool *want = s.target;
 	memcpy(want, s.applied, n * sizeof *want);
 	long step = target[0] == '+' ? relative(target) : 0;
 	int head = -1;
@@ -211,15 +216,13 @@ static int db_upgrade(const struct config *cfg, struct db *db, const char *targe
 				step--;
 			}
 		if (step) {
-			cli_error("unknown revision '%s'\n", target);
-			rc = CLI_USAGE;
+			rc = unknown_revision(target);
 			goto out;
 		}
 	} else {
 		int i = strcmp(target, "base") ? cli_migrations_find(&s.l, target) : -1;
 		if (i < 0 && strcmp(target, "base")) {
-			cli_error("unknown revision '%s'\n", target);
-			rc = CLI_USAGE;
+			rc = unknown_revision(target);
 			goto out;
 		}
 		if (i >= 0)
@@ -265,7 +268,6 @@ static int db_upgrade(const struct config *cfg, struct db *db, const char *targe
 	}
 	rc = CLI_OK;
 out:
-	free(want);
 	state_free(&s);
 	return rc;
 }
@@ -278,11 +280,7 @@ static int db_downgrade(const struct config *cfg, struct db *db, const char *tar
 	int rc = CLI_FAILED;
 	size_t n = s.l.n;
 	char err[2048], cur[1024];
-	bool *keep = calloc(n + 1, sizeof *keep);
-	if (!keep) {
-		cli_error("out of memory\n");
-		goto out;
-	}
+	bool *keep = s.target;
 	current_names(&s, cur, sizeof cur);
 	long step = relative(target);
 	if (step > 0 && target[0] == '-') {
@@ -295,8 +293,7 @@ static int db_downgrade(const struct config *cfg, struct db *db, const char *tar
 				step--;
 			}
 		if (step) {
-			cli_error("unknown revision '%s'\n", target);
-			rc = CLI_USAGE;
+			rc = unknown_revision(target);
 			goto out;
 		}
 	} else if (strcmp(target, "base")) {
@@ -307,8 +304,7 @@ static int db_downgrade(const struct config *cfg, struct db *db, const char *tar
 		} else {
 			i = step ? -1 : cli_migrations_find(&s.l, target);
 			if (i < 0) {
-				cli_error("unknown revision '%s'\n", target);
-				rc = CLI_USAGE;
+				rc = unknown_revision(target);
 				goto out;
 			}
 		}
@@ -344,7 +340,6 @@ static int db_downgrade(const struct config *cfg, struct db *db, const char *tar
 	}
 	rc = CLI_OK;
 out:
-	free(keep);
 	state_free(&s);
 	return rc;
 }
@@ -487,8 +482,7 @@ static int db_stamp(const struct config *cfg, struct db *db, const char *target)
 	} else if (strcmp(target, "base")) {
 		i = cli_migrations_find(&s.l, target);
 		if (i < 0) {
-			cli_error("unknown revision '%s'\n", target);
-			rc = CLI_USAGE;
+			rc = unknown_revision(target);
 			goto out;
 		}
 	}

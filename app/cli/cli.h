@@ -58,8 +58,9 @@ struct db *cli_connect(const struct config *cfg, bool models);
 struct orm_registry;
 struct server_hooks;
 
-/* What an application hands to flacon_main. Only hooks (with hooks->app)
- * is required. */
+struct web_app;
+/* What an application hands to flacon_main. web (or hooks, with
+ * hooks->app) is required. */
 struct flacon_app {
 	/* The application's models, for create-all, drop-all and db migrate;
 	 * NULL when it has none (the framework's own tables only). */
@@ -68,9 +69,13 @@ struct flacon_app {
 	 * idempotent, as orm_registry_init is): 0, or -1 with a message in
 	 * err. NULL: orm_registry_init(registry). */
 	int (*models_init)(char *err, size_t errlen);
-	/* runserver's workers (worker_init builds each worker's db and
-	 * templates into the request prototype); hooks->app->routes are what
-	 * `routes` lists. */
+	/* The web application: routes, user loader and optional steps; the
+	 * framework's pipeline runs it (web.h, struct web_app). */
+	const struct web_app *web;
+	/* Instead of web, the low-level way: runserver's workers run these
+	 * hooks as they are (worker_init builds each worker's state into the
+	 * request prototype; hooks->app->routes are what `routes` lists).
+	 * Nothing of the framework's pipeline is added. */
 	const struct server_hooks *hooks;
 	/* The default of www.templates (configuration and FLACON_WWW_TEMPLATES
 	 * still override it); NULL: "www/templates". */
@@ -88,8 +93,10 @@ struct flacon_app {
  * Returns the exit status (enum cli_status). app must outlive the call. */
 int flacon_main(int argc, char **argv, const struct flacon_app *app);
 
-/* The application flacon_main is running (NULL before). */
+/* The application flacon_main is running (NULL before), and the server
+ * hooks its workers run (app->hooks, or the framework's for app->web). */
 extern const struct flacon_app *cli_app;
+extern const struct server_hooks *cli_hooks;
 /* Initialise cli_app's models (idempotent): 0, or -1 with a message in
  * err. */
 int cli_models_init(char *err, size_t errlen);

@@ -10,8 +10,10 @@
 #include "cli/cli.h"
 #include "core/server.h"
 #include "orm/orm.h"
+#include "web/web.h"
 
 const struct flacon_app *cli_app;
+const struct server_hooks *cli_hooks;
 const char *cli_prog = "flacon";
 
 void cli_error(const char *fmt, ...)
@@ -167,11 +169,12 @@ static int help(int argc, char **argv)
 int flacon_main(int argc, char **argv, const struct flacon_app *app)
 {
 	cli_prog = app && app->name ? app->name : prog_name(argc > 0 ? argv[0] : NULL);
-	if (!app || !app->hooks || !app->hooks->app) {
-		cli_error("flacon_main needs an application with hooks and hooks->app\n");
+	if (!app || (!app->web && (!app->hooks || !app->hooks->app)) || (app->web && !app->web->routes)) {
+		cli_error("flacon_main needs an application with web (and its routes) or hooks\n");
 		return CLI_FAILED;
 	}
 	cli_app = app;
+	cli_hooks = app->hooks ? app->hooks : web_app_hooks(app->web, cli_models_init);
 	list_commands(app);
 	config_set_templates_default(app->templates_dir);
 	const char *conf_path = NULL;

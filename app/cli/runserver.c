@@ -42,7 +42,7 @@ static int runserver(struct config *cfg, int argc, char **argv)
 	 * application has one (hooks->health) */
 	char hspec[512];
 	int hfd = -1;
-	if (cli_app->hooks->health && server_health_listen(cfg->listen, cfg->health_listen, hspec, sizeof hspec)) {
+	if (cli_hooks->health && server_health_listen(cfg->listen, cfg->health_listen, hspec, sizeof hspec)) {
 		hfd = server_listen(hspec, err, sizeof err);
 		if (hfd < 0) {
 			cli_error("server.health_listen: %s\n", err);
@@ -53,7 +53,7 @@ static int runserver(struct config *cfg, int argc, char **argv)
 	} else {
 		log_info("%s runserver on %s (%s)", cli_prog, cfg->listen, cfg->env);
 	}
-	return server_master(fd, hfd, cfg, cli_app->hooks) == 0 ? CLI_OK : CLI_FAILED;
+	return server_master(fd, hfd, cfg, cli_hooks) == 0 ? CLI_OK : CLI_FAILED;
 }
 
 const struct cli_command cli_runserver = {
@@ -75,7 +75,7 @@ static int routes(struct config *cfg, int argc, char **argv)
 		cli_error("routes takes no arguments\n");
 		return CLI_USAGE;
 	}
-	const struct http_app *app = cli_app->hooks->app;
+	const struct http_app *app = cli_hooks->app;
 	for (size_t i = 0; app && i < app->nroutes; i++) {
 		const struct http_route *r = &app->routes[i];
 		printf("%-7s %-36s %s\n", r->method, r->pattern, r->name ? r->name : "");

@@ -16,6 +16,12 @@ struct arena_block {
 	_Alignas(max_align_t) unsigned char data[];
 };
 
+struct arena_cleanup {
+	struct arena_cleanup *next;
+	void (*fn)(void *data);
+	void *data;
+};
+
 #define ALIGN (_Alignof(max_align_t))
 
 /* arena_fail_after(): allocations left before the one that fails (0: off),
@@ -46,6 +52,7 @@ void arena_init(struct arena *a, size_t block_size)
 {
 	a->head = NULL;
 	a->blocks = NULL;
+	a->cleanups = NULL;
 	a->block_size = block_size ? block_size : 16384;
 	a->used_total = 0;
 }
@@ -163,8 +170,31 @@ char *arena_printf(struct arena *a, const char *fmt, ...)
 	return p;
 }
 
+int arena_cleanup_add(struct arena *a, void (*fn)(void *data), void *data)
+{
+	struct arena_cleanup *c = arena_alloc(a, sizeof *c);
+	if (!c)
+		return -1;
+	c->fn = fn;
+	c->data = data;
+	c->next = a->cleanups;
+	a->cleanups = c;
+	return 0;
+}
+
+void arena_run_cleanups(struct arena *a)
+{
+	/* A handler may add another (it then runs in this same loop). */
+	while (a->cleanups) {
+		struct arena_cleanup *c = a->cleanups;
+		a->cleanups = c->next;
+		c->fn(c->data);
+	}
+}
+
 void arena_reset(struct arena *a)
 {
+	arena_run_cleanups(a);
 	/* Keep normal-sized blocks (they will be reused), free oversized ones. */
 	struct arena_block **pp = &a->blocks;
 	while (*pp) {
@@ -183,6 +213,7 @@ void arena_reset(struct arena *a)
 
 void arena_free(struct arena *a)
 {
+	arena_run_cleanups(a);
 	struct arena_block *b = a->blocks;
 	while (b) {
 		struct arena_block *next = b->next;

@@ -7,10 +7,12 @@
 #include <stddef.h>
 
 struct arena_block;
+struct arena_cleanup;
 
 struct arena {
 	struct arena_block *head;    /* block being carved */
 	struct arena_block *blocks;  /* all blocks, for reset/free */
+	struct arena_cleanup *cleanups; /* run (last added first) at reset/free */
 	size_t block_size;
 	size_t used_total;           /* bytes handed out since the last reset */
 };
@@ -43,9 +45,18 @@ char *arena_printf(struct arena *a, const char *fmt, ...)
 void arena_fail_after(long n);
 void arena_fail_from(long n);
 unsigned long arena_failures(void);
-/* Forget every allocation; keep the first block, free oversized ones. */
+/* Cleanup handlers (nginx's ngx_pool_cleanup_add): fn(data) runs when the
+ * arena is reset or freed, or at arena_run_cleanups(), the last added
+ * first, whatever path led there. For what the arena does not own itself:
+ * json-c trees, an ORM session, a web session. 0, or -1 when out of
+ * memory: then nothing is registered and the caller still owns data. */
+int arena_cleanup_add(struct arena *a, void (*fn)(void *data), void *data);
+/* Run and forget the registered cleanups now (the allocations stay). */
+void arena_run_cleanups(struct arena *a);
+/* Forget every allocation (after running the cleanups); keep the first
+ * block, free oversized ones. */
 void arena_reset(struct arena *a);
-/* Free every block. The arena may be re-initialised afterwards. */
+/* Run the cleanups, then free every block. The arena may be re-initialised afterwards. */
 void arena_free(struct arena *a);
 
 #endif

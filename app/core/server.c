@@ -325,6 +325,9 @@ int server_worker_loop(int fd, const struct config *cfg, const struct server_hoo
 		finish_request(&t.fcgi);
 		if (hooks->app->finish)
 			hooks->app->finish(&req);
+		/* The request's resources (its ORM session, web session, json-c
+		 * trees) go now, not when the next request comes. */
+		arena_run_cleanups(&arena);
 		served++;
 		/* Keep buffers from growing without bound after a huge page. */
 		if (out.cap > (1u << 20))

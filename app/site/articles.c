@@ -16,7 +16,7 @@ enum { AL_ID, AL_TITLE, AL_PDATETIME, AL_CLICKS, AL_USER_ID, AL_USERNAME };
  * articles. */
 static struct orm_query *article_list(struct http_request *req, const struct user *author)
 {
-	struct orm_session *s = &site_req(req)->orm;
+	struct orm_session *s = web_orm(req);
 	struct orm_query *q = article_query(s);
 	q = orm_select(q, orm_colref(s, ORM_COL(article, id)));
 	q = orm_select(q, orm_colref(s, ORM_COL(article, title)));
@@ -46,7 +46,7 @@ enum { AD_ID, AD_TITLE, AD_CONTENT, AD_PDATETIME, AD_CLICKS, AD_USER_ID, AD_USER
  * is its row, or NULL when there is none. 0 or an orm_err. */
 static int find_article(struct http_request *req, int64_t id, const struct orm_value **out)
 {
-	struct orm_session *s = &site_req(req)->orm;
+	struct orm_session *s = web_orm(req);
 	*out = NULL;
 	if (id <= 0)
 		return 0;
@@ -97,7 +97,7 @@ static json_object *page_items(struct http_request *req, const struct orm_rows *
 
 static int not_found(struct http_request *req, struct http_response *resp)
 {
-	return site_fail(req, resp, 404, "No such article.");
+	return web_abort(req, resp, 404, "No such article.");
 }
 
 int articles_home(struct http_request *req, struct http_response *resp)
@@ -105,10 +105,10 @@ int articles_home(struct http_request *req, struct http_response *resp)
 	struct orm_rows rows;
 	int rc = orm_rows(orm_limit(article_list(req, NULL), 10), &rows);
 	if (rc < 0)
-		return site_orm_error(req, resp, rc);
+		return web_orm_error(req, resp, rc);
 	json_object *ctx = json_object_new_object();
 	site_ctx_add(ctx, "articles", page_items(req, &rows));
-	return site_render(req, resp, 200, "home", ctx);
+	return web_render(req, resp, 200, "home", ctx);
 }
 
 /* Page `page` of the visible articles (rows of article_list) and the
@@ -119,7 +119,7 @@ static int article_page(struct http_request *req, struct orm_pagination *p, stru
 	int64_t page, per_page;
 	if (!site_page_args(req, &page, &per_page))
 		return ORM_NOT_FOUND;
-	struct orm_session *s = &site_req(req)->orm;
+	struct orm_session *s = web_orm(req);
 	struct orm_query *q = orm_select(article_list(req, NULL), site_article_total(s));
 	return site_paginate_rows(q, NULL, page, per_page, true, p, rows);
 }
@@ -132,11 +132,11 @@ int articles_list(struct http_request *req, struct http_response *resp)
 	if (rc == ORM_NOT_FOUND)
 		return not_found(req, resp);
 	if (rc < 0)
-		return site_orm_error(req, resp, rc);
+		return web_orm_error(req, resp, rc);
 	json_object *ctx = json_object_new_object();
 	site_ctx_add(ctx, "articles", page_items(req, &rows));
 	site_ctx_add(ctx, "pagination", site_pagination_json(req, &p, "/articles"));
-	return site_render(req, resp, 200, "articles/list", ctx);
+	return web_render(req, resp, 200, "articles/list", ctx);
 }
 
 struct click_txn {
@@ -158,19 +158,18 @@ static int click_run(struct orm_session *s, void *arg)
 
 int articles_show(struct http_request *req, struct http_response *resp)
 {
-	struct site_req *sr = site_req(req);
 	int64_t id = site_path_id(req);
 	if (!id)
 		return not_found(req, resp);
 	struct click_txn t = {.id = id};
-	int rc = orm_retry(&sr->orm, click_run, &t);
+	int rc = orm_retry(web_orm(req), click_run, &t);
 	if (rc < 0)
-		return site_orm_error(req, resp, rc);
+		return web_orm_error(req, resp, rc);
 	if (!t.affected)
 		return not_found(req, resp);
 	const struct orm_value *v;
 	if ((rc = find_article(req, id, &v)) < 0)
-		return site_orm_error(req, resp, rc);
+		return web_orm_error(req, resp, rc);
 	if (!v)
 		return not_found(req, resp);
 	struct user *me = site_user(req);
@@ -192,7 +191,7 @@ int articles_show(struct http_request *req, struct http_response *resp)
 	site_ctx_add(ja, "mine", json_object_new_boolean(me && me->id == v[AD_USER_ID].i));
 	json_object *ctx = json_object_new_object();
 	site_ctx_add(ctx, "article", ja);
-	return site_render(req, resp, 200, "articles/show", ctx);
+	return web_render(req, resp, 200, "articles/show", ctx);
 }
 
 static int render_new(struct http_request *req, struct http_response *resp, int status, const char *title,
@@ -207,7 +206,7 @@ static int render_new(struct http_request *req, struct http_response *resp, int 
 		json_object_object_add(ctx, "content_error", json_object_new_string(cerr));
 	if (terr || cerr)
 		json_object_object_add(ctx, "error", json_object_new_string("Please correct the fields below."));
-	return site_render(req, resp, status, "articles/new", ctx);
+	return web_render(req, resp, status, "articles/new", ctx);
 }
 
 int articles_new(struct http_request *req, struct http_response *resp)
@@ -250,7 +249,7 @@ static int create_article(struct http_request *req, const char *title, const cha
 				.content = arena_strdup(req->arena, content)};
 	if (!me || !t.title || !t.content)
 		return ORM_NOMEM;
-	int rc = orm_transaction(&site_req(req)->orm, create_article_run, &t);
+	int rc = orm_transaction(web_orm(req), create_article_run, &t);
 	if (rc < 0)
 		return rc;
 	*out = t.a;
@@ -277,7 +276,7 @@ int articles_create(struct http_request *req, struct http_response *resp)
 	struct article *a = NULL;
 	int rc = create_article(req, title, content, &a);
 	if (rc < 0)
-		return site_orm_error(req, resp, rc);
+		return web_orm_error(req, resp, rc);
 	return site_redirect(resp, arena_printf(req->arena, "/articles/%lld", (long long)a->id),
 			     "article_created");
 }
@@ -307,7 +306,7 @@ static int delete_article(struct http_request *req, int64_t id)
 	if (id <= 0)
 		return 404;
 	struct article_txn t = {.req = req, .id = id};
-	int rc = orm_transaction(&site_req(req)->orm, delete_article_run, &t);
+	int rc = orm_transaction(web_orm(req), delete_article_run, &t);
 	return rc < 0 ? rc : t.status;
 }
 
@@ -317,9 +316,9 @@ int articles_delete(struct http_request *req, struct http_response *resp)
 	if (rc == 404)
 		return not_found(req, resp);
 	if (rc == 403)
-		return site_fail(req, resp, 403, "Only the author may delete this article.");
+		return web_abort(req, resp, 403, "Only the author may delete this article.");
 	if (rc < 0)
-		return site_orm_error(req, resp, rc);
+		return web_orm_error(req, resp, rc);
 	return site_redirect(resp, "/articles", "article_deleted");
 }
 
@@ -334,29 +333,28 @@ int articles_confirm_delete(struct http_request *req, struct http_response *resp
 	const struct orm_value *v;
 	int rc = find_article(req, id, &v);
 	if (rc < 0)
-		return site_orm_error(req, resp, rc);
+		return web_orm_error(req, resp, rc);
 	if (!v)
 		return not_found(req, resp);
 	struct user *me = site_user(req);
 	if (!me || me->id != v[AD_USER_ID].i)
-		return site_fail(req, resp, 403, "Only the author may delete this article.");
+		return web_abort(req, resp, 403, "Only the author may delete this article.");
 	json_object *ja = json_object_new_object();
 	site_ctx_add(ja, "id", json_object_new_int64(v[AD_ID].i));
 	site_ctx_add(ja, "title", json_object_new_string_len(v[AD_TITLE].s.p, (int)v[AD_TITLE].s.n));
 	site_ctx_add(ja, "views", json_object_new_string(site_count(req, v[AD_CLICKS].i, "view", "views")));
 	json_object *ctx = json_object_new_object();
 	site_ctx_add(ctx, "article", ja);
-	return site_render(req, resp, 200, "articles/delete", ctx);
+	return web_render(req, resp, 200, "articles/delete", ctx);
 }
 
 /* The visible user called name (any ASCII case), or NULL. */
 static struct user *find_user(struct http_request *req, const char *name, int *err)
 {
-	struct site_req *sr = site_req(req);
 	*err = 0;
 	if (!name || strlen(name) > 32)
 		return NULL;
-	struct orm_query *q = orm_filter_by(user_query(&sr->orm), "username", orm_str(name));
+	struct orm_query *q = orm_filter_by(user_query(web_orm(req)), "username", orm_str(name));
 	q = orm_filter_by(q, "isdelete", orm_bool(false));
 	struct user *u = NULL;
 	*err = user_first(q, &u);
@@ -366,7 +364,7 @@ static struct user *find_user(struct http_request *req, const char *name, int *e
 /* The COUNT of u's visible articles (Flask's total of the page). */
 static struct orm_query *articles_of(struct http_request *req, const struct user *u)
 {
-	struct orm_session *s = &site_req(req)->orm;
+	struct orm_session *s = web_orm(req);
 	struct orm_query *q = orm_filter_by(article_query(s), "user_id", orm_int(u->id));
 	return orm_filter_by(q, "isdelete", orm_bool(false));
 }
@@ -376,13 +374,13 @@ int users_show(struct http_request *req, struct http_response *resp)
 	int err;
 	struct user *u = find_user(req, http_req_arg(req, 0), &err);
 	if (err)
-		return site_orm_error(req, resp, err);
+		return web_orm_error(req, resp, err);
 	if (!u)
-		return site_fail(req, resp, 404, "No such user.");
+		return web_abort(req, resp, 404, "No such user.");
 	struct orm_rows rows;
 	int rc = orm_rows(article_list(req, u), &rows);
 	if (rc < 0)
-		return site_orm_error(req, resp, rc);
+		return web_orm_error(req, resp, rc);
 	json_object *ctx = json_object_new_object();
 	json_object *p = json_object_new_object();
 	site_ctx_add(p, "username", json_object_new_string(u->username));
@@ -390,7 +388,7 @@ int users_show(struct http_request *req, struct http_response *resp)
 	site_ctx_add(p, "rdate", json_object_new_string(site_date(req, u->rdatetime)));
 	site_ctx_add(ctx, "profile", p);
 	site_ctx_add(ctx, "articles", page_items(req, &rows));
-	return site_render(req, resp, 200, "users/show", ctx);
+	return web_render(req, resp, 200, "users/show", ctx);
 }
 
 /* ---- API ---- */
@@ -450,9 +448,9 @@ int api_articles_list(struct http_request *req, struct http_response *resp)
 	struct orm_rows rows;
 	int rc = article_page(req, &p, &rows);
 	if (rc == ORM_NOT_FOUND)
-		return site_api_error(resp, 404, "not_found", "No such page");
+		return web_api_error(resp, 404, "not_found", "No such page");
 	if (rc < 0)
-		return site_orm_error(req, resp, rc);
+		return web_orm_error(req, resp, rc);
 	return api_page(resp, &p, &rows);
 }
 
@@ -461,7 +459,7 @@ int api_articles_show(struct http_request *req, struct http_response *resp)
 	const struct orm_value *v;
 	int rc = find_article(req, site_path_id(req), &v);
 	if (rc < 0)
-		return site_orm_error(req, resp, rc);
+		return web_orm_error(req, resp, rc);
 	if (!v)
 		return not_found(req, resp);
 	struct web_jw w;
@@ -476,16 +474,16 @@ int api_articles_create(struct http_request *req, struct http_response *resp)
 	const char *title = site_body_str(req, "title");
 	const char *content = site_body_str(req, "content");
 	if (!title || !content)
-		return site_api_error(resp, 422, "validation", "title and content (strings) are required");
+		return web_api_error(resp, 422, "validation", "title and content (strings) are required");
 	const char *e = site_check_title(title);
 	if (!e)
 		e = site_check_content(content);
 	if (e)
-		return site_api_error(resp, 422, "validation", e);
+		return web_api_error(resp, 422, "validation", e);
 	struct article *a = NULL;
 	int rc = create_article(req, title, content, &a);
 	if (rc < 0)
-		return site_orm_error(req, resp, rc);
+		return web_orm_error(req, resp, rc);
 	if (http_resp_header(resp, "Location", arena_printf(req->arena, "/api/articles/%lld", (long long)a->id)) < 0)
 		return -1;
 	struct user *me = site_user(req);
@@ -499,11 +497,11 @@ int api_articles_delete(struct http_request *req, struct http_response *resp)
 {
 	int rc = delete_article(req, site_path_id(req));
 	if (rc == 404)
-		return site_api_error(resp, 404, "not_found", "No such article");
+		return web_api_error(resp, 404, "not_found", "No such article");
 	if (rc == 403)
-		return site_api_error(resp, 403, "forbidden", "Only the author may delete this article");
+		return web_api_error(resp, 403, "forbidden", "Only the author may delete this article");
 	if (rc < 0)
-		return site_orm_error(req, resp, rc);
+		return web_orm_error(req, resp, rc);
 	resp->status = 204;
 	resp->content_type = NULL;
 	return 0;
@@ -514,19 +512,19 @@ int api_user_articles(struct http_request *req, struct http_response *resp)
 	int err;
 	struct user *u = find_user(req, http_req_arg(req, 0), &err);
 	if (err)
-		return site_orm_error(req, resp, err);
+		return web_orm_error(req, resp, err);
 	if (!u)
-		return site_api_error(resp, 404, "not_found", "No such user");
+		return web_api_error(resp, 404, "not_found", "No such user");
 	int64_t page, per_page;
 	if (!site_page_args(req, &page, &per_page))
-		return site_api_error(resp, 404, "not_found", "No such page");
+		return web_api_error(resp, 404, "not_found", "No such page");
 	struct orm_pagination p;
 	struct orm_rows rows;
 	int rc = site_paginate_rows(article_list(req, u), articles_of(req, u), page, per_page, false, &p,
 				    &rows);
 	if (rc == ORM_NOT_FOUND)
-		return site_api_error(resp, 404, "not_found", "No such page");
+		return web_api_error(resp, 404, "not_found", "No such page");
 	if (rc < 0)
-		return site_orm_error(req, resp, rc);
+		return web_orm_error(req, resp, rc);
 	return api_page(resp, &p, &rows);
 }

@@ -56,7 +56,7 @@ int site_account_create(struct orm_session *s, const char *username, const char 
 static int create_account(struct http_request *req, const char *username, const char *password,
 			  struct user **out)
 {
-	return site_account_create(&site_req(req)->orm, username, password, out);
+	return site_account_create(web_orm(req), username, password, out);
 }
 
 /* Log in a user just registered: its student profile came with it. */
@@ -65,22 +65,26 @@ static int log_in_new(struct http_request *req, struct user *u)
 	return site_login(req, u, u->student ? u->student->id : -1);
 }
 
-/* The user called username (any ASCII case; not deleted) whose password
- * matches, else NULL. Timing does not tell whether the user exists. */
+/* The user called username whose password matches, else NULL. Timing
+ * does not tell whether the user exists. SPEC 5: names are the same name
+ * when they differ in ASCII case only. A name that registration would
+ * refuse (a trailing space, full-width letters, U+200B...) names nobody,
+ * although the column's collation would match it to a registered one. */
 static struct user *check_credentials(struct http_request *req, const char *username, const char *password,
 				      int *err)
 {
-	struct site_req *sr = site_req(req);
 	*err = 0;
 	struct user *u = NULL;
-	if (*username && strlen(username) <= 32) {
-		struct orm_query *q = orm_filter_by(user_query(&sr->orm), "username", orm_str(username));
+	if (!site_check_username(username)) {
+		struct orm_query *q = orm_filter_by(user_query(web_orm(req)), "username", orm_str(username));
 		q = orm_filter_by(q, "isdelete", orm_bool(false));
 		int rc = user_first(q, &u);
 		if (rc < 0) {
 			*err = rc;
 			return NULL;
 		}
+		if (u && strcasecmp(u->username, username) != 0)
+			u = NULL;
 	}
 	if (!u) {
 		web_password_dummy_verify(password);
@@ -118,7 +122,7 @@ static void rehash_if_weaker(struct http_request *req, struct user *u, const cha
 		return;
 	}
 	struct rehash_txn t = {u, hash, 0};
-	struct orm_session *s = &site_req(req)->orm;
+	struct orm_session *s = web_orm(req);
 	if (orm_retry(s, rehash_run, &t) < 0)
 		log_warn("re-hashing the password of user %lld failed: %s", (long long)u->id,
 			 orm_errmsg(s));
@@ -145,19 +149,75 @@ static const char *throttle_text(struct http_request *req, long wait)
  * holds it. 0 or an orm_err. */
 static int student_of(struct http_request *req, struct user *u, int64_t *out)
 {
-	struct site_req *sr = site_req(req);
 	struct student *st = NULL;
-	int rc = student_first(orm_filter_by(student_query(&sr->orm), "user_id", orm_int(u->id)), &st);
+	int rc = student_first(orm_filter_by(student_query(web_orm(req)), "user_id", orm_int(u->id)), &st);
 	*out = st ? st->id : 0;
 	return rc;
 }
 
-static void logged_out(struct http_request *req)
+/* Log out (the session row and cookie go), forgetting who was logged in. */
+static int log_out(struct http_request *req)
 {
+	if (web_logout_user(req) < 0)
+		return -1;
 	struct site_req *sr = site_req(req);
-	sr->user = sr->user_row = NULL;
-	sr->student_id = 0;
-	sr->user_loaded = true;
+	if (sr) {
+		sr->user_row = NULL;
+		sr->student_id = 0;
+	}
+	return 0;
+}
+
+/* ---- the one login flow of page and API ---- */
+
+enum login_outcome {
+	LOGIN_OK,        /* logged in: a.u */
+	LOGIN_THROTTLED, /* 429: a.wait seconds */
+	LOGIN_INVALID,   /* wrong name or password */
+	LOGIN_ORM,       /* a database error: a.err */
+	LOGIN_FAILED,    /* internal error: 500 */
+};
+
+struct login_attempt {
+	const char *username, *password; /* NULL: missing (API) */
+	bool remember;
+	long wait;
+	int err;
+	struct user *u;
+};
+
+/* SPEC 10 then 7: while the account or this address has too many failed
+ * logins, throttled before any hash; then the credentials (the failure
+ * counted), and on success the old failures forgotten, a weaker hash
+ * replaced, a new session carrying who is logged in, and the remember
+ * cookie. */
+static enum login_outcome login_run(struct http_request *req, struct http_response *resp,
+				    struct login_attempt *a)
+{
+	int gate = web_login_throttled(req, a->username, &a->wait);
+	if (gate < 0)
+		return LOGIN_FAILED;
+	if (gate > 0)
+		return LOGIN_THROTTLED;
+	if (a->username && a->password)
+		a->u = check_credentials(req, a->username, a->password, &a->err);
+	else
+		web_password_dummy_verify(a->password ? a->password : "");
+	if (a->err)
+		return LOGIN_ORM;
+	if (!a->u)
+		return web_login_failed(req, a->username) < 0 ? LOGIN_FAILED : LOGIN_INVALID;
+	if (web_login_succeeded(req, a->username) < 0)
+		return LOGIN_FAILED;
+	rehash_if_weaker(req, a->u, a->password);
+	int64_t sid;
+	if ((a->err = student_of(req, a->u, &sid)) < 0)
+		return LOGIN_ORM;
+	if (site_login(req, a->u, sid) < 0)
+		return LOGIN_FAILED;
+	if (a->remember && web_remember_username(req, resp, a->u->username) < 0)
+		return LOGIN_FAILED;
+	return LOGIN_OK;
 }
 
 /* ---- pages ---- */
@@ -173,7 +233,7 @@ static int render_register(struct http_request *req, struct http_response *resp,
 		json_object_object_add(ctx, "password_error", json_object_new_string(perr));
 	if (err)
 		json_object_object_add(ctx, "error", json_object_new_string(err));
-	return site_render(req, resp, status, "register", ctx);
+	return web_render(req, resp, status, "register", ctx);
 }
 
 int auth_register_form(struct http_request *req, struct http_response *resp)
@@ -196,7 +256,7 @@ int auth_register(struct http_request *req, struct http_response *resp)
 		return render_register(req, resp, 422, username, "This username is already taken.", NULL,
 				       "This username is already taken.");
 	if (rc < 0)
-		return site_orm_error(req, resp, rc);
+		return web_orm_error(req, resp, rc);
 	if (log_in_new(req, u) < 0)
 		return -1;
 	return site_redirect(resp, "/", "registered");
@@ -211,7 +271,7 @@ static int render_login(struct http_request *req, struct http_response *resp, in
 	json_object_object_add(ctx, "remember", json_object_new_boolean(remember));
 	if (err)
 		json_object_object_add(ctx, "error", json_object_new_string(err));
-	return site_render(req, resp, status, "login", ctx);
+	return web_render(req, resp, status, "login", ctx);
 }
 
 int auth_login_form(struct http_request *req, struct http_response *resp)
@@ -224,48 +284,33 @@ int auth_login_form(struct http_request *req, struct http_response *resp)
 
 int auth_login(struct http_request *req, struct http_response *resp)
 {
-	const char *username = site_form_str(req, "username");
-	const char *password = site_form_str(req, "password");
+	struct login_attempt a = {
+		.username = site_form_str(req, "username"),
+		.password = site_form_str(req, "password"),
+		.remember = truthy(site_form_str(req, "remember")),
+	};
 	const char *next = site_form_str(req, "next");
-	bool remember = truthy(site_form_str(req, "remember"));
-	/* SPEC 10: while the account or this address has too many failed
-	 * logins, 429 before any hash is computed */
-	long wait;
-	int gate = web_login_throttled(req, username, &wait);
-	if (gate < 0)
-		return -1;
-	if (gate > 0)
-		return with_retry_after(resp, wait,
-					render_login(req, resp, 429, username, next, remember,
-						     throttle_text(req, wait)));
-	int err;
-	struct user *u = check_credentials(req, username, password, &err);
-	if (err)
-		return site_orm_error(req, resp, err);
-	if (!u) {
-		if (web_login_failed(req, username) < 0)
-			return -1;
-		return render_login(req, resp, 422, username, next, remember,
+	switch (login_run(req, resp, &a)) {
+	case LOGIN_OK:
+		return site_redirect(resp, site_safe_next(req, next), "logged_in");
+	case LOGIN_THROTTLED:
+		return with_retry_after(resp, a.wait,
+					render_login(req, resp, 429, a.username, next, a.remember,
+						     throttle_text(req, a.wait)));
+	case LOGIN_INVALID:
+		return render_login(req, resp, 422, a.username, next, a.remember,
 				    "Invalid username or password");
+	case LOGIN_ORM:
+		return web_orm_error(req, resp, a.err);
+	default:
+		return -1;
 	}
-	if (web_login_succeeded(req, username) < 0)
-		return -1;
-	rehash_if_weaker(req, u, password);
-	int64_t sid;
-	if ((err = student_of(req, u, &sid)) < 0)
-		return site_orm_error(req, resp, err);
-	if (site_login(req, u, sid) < 0)
-		return -1;
-	if (remember && web_remember_username(req, resp, u->username) < 0)
-		return -1;
-	return site_redirect(resp, site_safe_next(req, next), "logged_in");
 }
 
 int auth_logout(struct http_request *req, struct http_response *resp)
 {
-	if (web_session_logout(req) < 0)
+	if (log_out(req) < 0)
 		return -1;
-	logged_out(req);
 	return site_redirect(resp, "/", "logged_out");
 }
 
@@ -294,18 +339,18 @@ int api_register(struct http_request *req, struct http_response *resp)
 	const char *username = site_body_str(req, "username");
 	const char *password = site_body_str(req, "password");
 	if (!username || !password)
-		return site_api_error(resp, 422, "validation", "username and password (strings) are required");
+		return web_api_error(resp, 422, "validation", "username and password (strings) are required");
 	const char *e = site_check_username(username);
 	if (!e)
 		e = site_check_password(password);
 	if (e)
-		return site_api_error(resp, 422, "validation", e);
+		return web_api_error(resp, 422, "validation", e);
 	struct user *u = NULL;
 	int rc = create_account(req, username, password, &u);
 	if (rc == ORM_CONFLICT)
-		return site_api_error(resp, 409, "conflict", "This username is already taken.");
+		return web_api_error(resp, 409, "conflict", "This username is already taken.");
 	if (rc < 0)
-		return site_orm_error(req, resp, rc);
+		return web_orm_error(req, resp, rc);
 	if (log_in_new(req, u) < 0)
 		return -1;
 	return user_json(resp, 201, u, false);
@@ -313,49 +358,33 @@ int api_register(struct http_request *req, struct http_response *resp)
 
 int api_login(struct http_request *req, struct http_response *resp)
 {
-	const char *username = site_body_str(req, "username");
-	const char *password = site_body_str(req, "password");
+	struct login_attempt a = {
+		.username = site_body_str(req, "username"),
+		.password = site_body_str(req, "password"),
+	};
 	json_object *rem = NULL;
-	bool remember = false;
-	if (site_req(req)->body && json_object_object_get_ex(site_req(req)->body, "remember", &rem))
-		remember = json_object_is_type(rem, json_type_boolean) && json_object_get_boolean(rem);
-	long wait;
-	int gate = web_login_throttled(req, username, &wait);
-	if (gate < 0)
+	if (web_json(req) && json_object_object_get_ex(web_json(req), "remember", &rem))
+		a.remember = json_object_is_type(rem, json_type_boolean) && json_object_get_boolean(rem);
+	switch (login_run(req, resp, &a)) {
+	case LOGIN_OK:
+		return user_json(resp, 200, a.u, false);
+	case LOGIN_THROTTLED:
+		return with_retry_after(resp, a.wait,
+					web_api_error(resp, 429, "too_many_requests",
+						      throttle_text(req, a.wait)));
+	case LOGIN_INVALID:
+		return web_api_error(resp, 401, "unauthorized", "Invalid username or password");
+	case LOGIN_ORM:
+		return web_orm_error(req, resp, a.err);
+	default:
 		return -1;
-	if (gate > 0)
-		return with_retry_after(resp, wait,
-					site_api_error(resp, 429, "too_many_requests",
-						       throttle_text(req, wait)));
-	int err = 0;
-	struct user *u = username && password ? check_credentials(req, username, password, &err) : NULL;
-	if (!username || !password)
-		web_password_dummy_verify(password ? password : "");
-	if (err)
-		return site_orm_error(req, resp, err);
-	if (!u) {
-		if (web_login_failed(req, username) < 0)
-			return -1;
-		return site_api_error(resp, 401, "unauthorized", "Invalid username or password");
 	}
-	if (web_login_succeeded(req, username) < 0)
-		return -1;
-	rehash_if_weaker(req, u, password);
-	int64_t sid;
-	if ((err = student_of(req, u, &sid)) < 0)
-		return site_orm_error(req, resp, err);
-	if (site_login(req, u, sid) < 0)
-		return -1;
-	if (remember && web_remember_username(req, resp, u->username) < 0)
-		return -1;
-	return user_json(resp, 200, u, false);
 }
 
 int api_logout(struct http_request *req, struct http_response *resp)
 {
-	if (web_session_logout(req) < 0)
+	if (log_out(req) < 0)
 		return -1;
-	logged_out(req);
 	resp->status = 204;
 	resp->content_type = NULL;
 	return 0;
@@ -367,8 +396,8 @@ int api_me(struct http_request *req, struct http_response *resp)
 	int err;
 	struct user *u = site_user_row(req, &err);
 	if (err)
-		return site_orm_error(req, resp, err);
+		return web_orm_error(req, resp, err);
 	if (!u)
-		return site_api_error(resp, 401, "unauthorized", "Log in first");
+		return web_api_error(resp, 401, "unauthorized", "Log in first");
 	return user_json(resp, 200, u, true);
 }

@@ -238,7 +238,7 @@ static const struct cli_command *const site_commands[] = {
 const struct flacon_app site_flacon_app = {
 	.registry = &site_registry,
 	.models_init = site_models_init,
-	.hooks = &site_hooks,
+	.web = &site_web,
 	.templates_dir = "www/templates",
 	.commands = site_commands,
 };

@@ -91,7 +91,7 @@ struct course_list {
 
 static int load_course_list(struct http_request *req, struct course_list *cl)
 {
-	struct orm_session *s = &site_req(req)->orm;
+	struct orm_session *s = web_orm(req);
 	memset(cl, 0, sizeof *cl);
 	int rc = orm_rows(course_columns(s, course_query(s)), &cl->rows);
 	if (rc < 0)
@@ -198,17 +198,17 @@ int courses_list(struct http_request *req, struct http_response *resp)
 	struct course_list cl;
 	int rc = load_course_list(req, &cl);
 	if (rc < 0)
-		return site_orm_error(req, resp, rc);
+		return web_orm_error(req, resp, rc);
 	json_object *arr = json_object_new_array_ext((int)cl.rows.nrows);
 	if (!arr)
-		return site_orm_error(req, resp, ORM_NOMEM);
+		return web_orm_error(req, resp, ORM_NOMEM);
 	size_t k = 0;
 	for (size_t i = 0; i < cl.rows.nrows; i++) {
 		const struct orm_value *v = &cl.rows.v[i * cl.rows.ncols];
 		struct course_row *r = pooled_row(i);
 		if (!r || !json_object_set_string_len(r->cname, v[CO_CNAME].s.p, (int)v[CO_CNAME].s.n)) {
 			json_object_put(arr);
-			return site_orm_error(req, resp, ORM_NOMEM);
+			return web_orm_error(req, resp, ORM_NOMEM);
 		}
 		json_object_set_int64(r->id, v[CO_ID].i);
 		json_object_set_int64(r->score, v[CO_SCORE].i);
@@ -220,7 +220,7 @@ int courses_list(struct http_request *req, struct http_response *resp)
 	}
 	json_object *ctx = json_object_new_object();
 	site_ctx_add(ctx, "courses", arr);
-	return site_render(req, resp, 200, "courses/list", ctx);
+	return web_render(req, resp, 200, "courses/list", ctx);
 }
 
 int api_courses_list(struct http_request *req, struct http_response *resp)
@@ -228,7 +228,7 @@ int api_courses_list(struct http_request *req, struct http_response *resp)
 	struct course_list cl;
 	int rc = load_course_list(req, &cl);
 	if (rc < 0)
-		return site_orm_error(req, resp, rc);
+		return web_orm_error(req, resp, rc);
 	struct web_jw w;
 	web_jw_start(&w, resp);
 	web_jw_object(&w);
@@ -251,14 +251,13 @@ int api_courses_list(struct http_request *req, struct http_response *resp)
 static int course_detail(struct http_request *req, int64_t id, struct course **out,
 			 struct orm_list **students)
 {
-	struct site_req *sr = site_req(req);
 	*out = NULL;
 	if (!id)
 		return 0;
-	int rc = course_get(&sr->orm, id, out);
+	int rc = course_get(web_orm(req), id, out);
 	if (rc < 0 || !*out)
 		return rc;
-	return course_load_students(&sr->orm, *out, students);
+	return course_load_students(web_orm(req), *out, students);
 }
 
 int courses_show(struct http_request *req, struct http_response *resp)
@@ -267,9 +266,9 @@ int courses_show(struct http_request *req, struct http_response *resp)
 	struct orm_list *students;
 	int rc = course_detail(req, site_path_id(req), &c, &students);
 	if (rc < 0)
-		return site_orm_error(req, resp, rc);
+		return web_orm_error(req, resp, rc);
 	if (!c)
-		return site_fail(req, resp, 404, "No such course.");
+		return web_abort(req, resp, 404, "No such course.");
 	json_object *o = course_item(req, c);
 	json_object *arr = json_object_new_array_ext((int)students->n);
 	for (size_t i = 0; i < students->n; i++) {
@@ -282,7 +281,7 @@ int courses_show(struct http_request *req, struct http_response *resp)
 	site_ctx_add(o, "students", arr);
 	json_object *ctx = json_object_new_object();
 	site_ctx_add(ctx, "course", o);
-	return site_render(req, resp, 200, "courses/show", ctx);
+	return web_render(req, resp, 200, "courses/show", ctx);
 }
 
 int api_courses_show(struct http_request *req, struct http_response *resp)
@@ -291,9 +290,9 @@ int api_courses_show(struct http_request *req, struct http_response *resp)
 	struct orm_list *students;
 	int rc = course_detail(req, site_path_id(req), &c, &students);
 	if (rc < 0)
-		return site_orm_error(req, resp, rc);
+		return web_orm_error(req, resp, rc);
 	if (!c)
-		return site_api_error(resp, 404, "not_found", "No such course");
+		return web_api_error(resp, 404, "not_found", "No such course");
 	struct web_jw w;
 	web_jw_start(&w, resp);
 	web_jw_object(&w);
@@ -446,13 +445,13 @@ static int enroll(struct http_request *req, int64_t id, bool drop, int *result, 
 		log_error("user %lld has no student profile", (long long)site_user(req)->id);
 		return ORM_MISUSE;
 	}
-	rc = orm_transaction(&site_req(req)->orm, enroll_run, &t);
+	rc = orm_transaction(web_orm(req), enroll_run, &t);
 	if (rc == ORM_CONFLICT && !drop) {
 		/* The same student enrolled in a parallel request: the unique
 		 * (stu_id, cou_id) refused the second row, the seat went back
 		 * with the rollback. */
 		t.result = ENROLL_ALREADY;
-		rc = course_get(&site_req(req)->orm, id, &t.course);
+		rc = course_get(web_orm(req), id, &t.course);
 	}
 	*result = t.result;
 	*c = t.course;
@@ -469,15 +468,15 @@ static int page_enroll(struct http_request *req, struct http_response *resp, boo
 	const char *back = *next ? site_safe_next(req, next) : "/courses";
 	int rc = enroll(req, site_path_id(req), drop, &result, &c);
 	if (rc < 0)
-		return site_orm_error(req, resp, rc);
+		return web_orm_error(req, resp, rc);
 	switch (result) {
 	case ENROLL_NO_COURSE:
-		return site_fail(req, resp, 404, "No such course.");
+		return web_abort(req, resp, 404, "No such course.");
 	case ENROLL_FULL: {
 		json_object *ctx = json_object_new_object();
 		json_object *jc = course_item(req, c);
 		json_object_object_add(ctx, "course", jc);
-		return site_render(req, resp, 409, "courses/full", ctx);
+		return web_render(req, resp, 409, "courses/full", ctx);
 	}
 	case ENROLL_NEW:
 		return site_redirect(resp, back, "course_selected");
@@ -504,11 +503,11 @@ int api_enroll(struct http_request *req, struct http_response *resp)
 	struct course *c;
 	int rc = enroll(req, site_path_id(req), false, &result, &c);
 	if (rc < 0)
-		return site_orm_error(req, resp, rc);
+		return web_orm_error(req, resp, rc);
 	if (result == ENROLL_NO_COURSE)
-		return site_api_error(resp, 404, "not_found", "No such course");
+		return web_api_error(resp, 404, "not_found", "No such course");
 	if (result == ENROLL_FULL)
-		return site_api_error(resp, 409, "course_full", "Course is full");
+		return web_api_error(resp, 409, "course_full", "Course is full");
 	return course_answer(resp, result == ENROLL_NEW ? 201 : 200, c, 1);
 }
 
@@ -518,9 +517,9 @@ int api_unenroll(struct http_request *req, struct http_response *resp)
 	struct course *c;
 	int rc = enroll(req, site_path_id(req), true, &result, &c);
 	if (rc < 0)
-		return site_orm_error(req, resp, rc);
+		return web_orm_error(req, resp, rc);
 	if (result == ENROLL_NO_COURSE)
-		return site_api_error(resp, 404, "not_found", "No such course");
+		return web_api_error(resp, 404, "not_found", "No such course");
 	resp->status = 204;
 	resp->content_type = NULL;
 	return 0;
@@ -531,7 +530,7 @@ int api_unenroll(struct http_request *req, struct http_response *resp)
  * orm_err; no rows for a user without a student profile. */
 static int my_courses(struct http_request *req, struct orm_rows *rows)
 {
-	struct orm_session *s = &site_req(req)->orm;
+	struct orm_session *s = web_orm(req);
 	memset(rows, 0, sizeof *rows);
 	int64_t sid;
 	int rc = site_student_id(req, &sid);
@@ -547,7 +546,7 @@ int me_courses(struct http_request *req, struct http_response *resp)
 	struct orm_rows rows;
 	int rc = my_courses(req, &rows);
 	if (rc < 0)
-		return site_orm_error(req, resp, rc);
+		return web_orm_error(req, resp, rc);
 	int64_t credits = 0;
 	json_object *items = json_object_new_array_ext((int)rows.nrows);
 	for (size_t i = 0; i < rows.nrows; i++) {
@@ -562,7 +561,7 @@ int me_courses(struct http_request *req, struct http_response *resp)
 	json_object *ctx = json_object_new_object();
 	site_ctx_add(ctx, "courses", items);
 	site_ctx_add(ctx, "total_credits", json_object_new_int64(credits));
-	return site_render(req, resp, 200, "me/courses", ctx);
+	return web_render(req, resp, 200, "me/courses", ctx);
 }
 
 int api_me_courses(struct http_request *req, struct http_response *resp)
@@ -570,7 +569,7 @@ int api_me_courses(struct http_request *req, struct http_response *resp)
 	struct orm_rows rows;
 	int rc = my_courses(req, &rows);
 	if (rc < 0)
-		return site_orm_error(req, resp, rc);
+		return web_orm_error(req, resp, rc);
 	int64_t credits = 0;
 	struct web_jw w;
 	web_jw_start(&w, resp);

@@ -14,7 +14,7 @@ const char *site_form_str(struct http_request *req, const char *name)
 
 const char *site_body_str(struct http_request *req, const char *name)
 {
-	json_object *body = site_req(req)->body, *v;
+	json_object *body = web_json(req), *v;
 	if (!body || !json_object_object_get_ex(body, name, &v) || !json_object_is_type(v, json_type_string))
 		return NULL;
 	const char *s = json_object_get_string(v);

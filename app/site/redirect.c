@@ -1,6 +1,5 @@
 /* redirect.c — where an answer sends the browser next: 303 redirects with
- * a flash notice (set here, taken by the next page), the login redirect
- * with its `next`, and SPEC 7's rule for a safe local `next`. */
+ * a flash notice (set here, taken by the next page), and SPEC 7's rule for a safe local `next`. */
 #include <string.h>
 
 #include "site/site_priv.h"
@@ -51,23 +50,6 @@ const char *site_take_notice(struct http_request *req, struct http_response *res
 }
 
 /* ---- redirects ---- */
-
-/* A query value keeps the RFC 3986 unreserved bytes, and '/'. */
-static bool query_keep(unsigned char c)
-{
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-	       (c && strchr("-_.~/", c));
-}
-
-int site_redirect_login(struct http_request *req, struct http_response *resp)
-{
-	const char *next = req->uri && *req->uri ? req->uri : "/";
-	char *enc = text_percent_encode(req->arena, next, strlen(next), query_keep);
-	char *loc = enc ? arena_printf(req->arena, "/login?next=%s", enc) : NULL;
-	if (!loc)
-		return -1;
-	return http_resp_redirect(resp, 303, loc);
-}
 
 /* A local redirect target keeps its bytes but spaces and non-ASCII. */
 static bool next_keep(unsigned char c)

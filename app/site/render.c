@@ -1,17 +1,13 @@
-/* render.c — pages: rendering a template with the context every page
- * shares (user, CSRF token, notice), and the helpers that build a page's
- * context (keys, counted words, dates). */
+/* render.c — pages: the context every page shares (user, CSRF token,
+ * notice: the site's context processor), and the helpers that build a
+ * page's context (keys, counted words, dates). */
 #include <string.h>
 
-#include "core/log.h"
 #include "site/site_priv.h"
-#include "tmpl/tmpl.h"
 #include "web/web.h"
 
-int site_render(struct http_request *req, struct http_response *resp, int status, const char *name,
-		json_object *ctx)
+int site_context(struct http_request *req, struct http_response *resp, json_object *ctx)
 {
-	int rc = -1;
 	struct user *u = site_user(req);
 	if (u) {
 		json_object *ju = json_object_new_object();
@@ -23,7 +19,7 @@ int site_render(struct http_request *req, struct http_response *resp, int status
 	/* Every page may hold a form (the log-out button at least). */
 	const char *csrf = web_csrf_token(req, resp);
 	if (!csrf)
-		goto out;
+		return -1;
 	site_ctx_add(ctx, "csrf_token", json_object_new_string(csrf));
 	const char *notice;
 	const char *code = site_take_notice(req, resp, &notice);
@@ -31,18 +27,7 @@ int site_render(struct http_request *req, struct http_response *resp, int status
 		site_ctx_add(ctx, "notice", json_object_new_string(notice));
 	if (code && !strcmp(code, "registered"))
 		site_ctx_add(ctx, "just_registered", json_object_new_boolean(1));
-	resp->status = status;
-	resp->content_type = "text/html; charset=utf-8";
-	buf_reset(&resp->body);
-	int trc = tmpl_render(web_tmpl(req), name, ctx, &resp->body);
-	if (trc < 0) {
-		log_error("rendering %s failed: %s", name, tmpl_strerror(trc));
-		goto out;
-	}
-	rc = 0;
-out:
-	json_object_put(ctx);
-	return rc;
+	return 0;
 }
 
 void site_ctx_add(json_object *obj, const char *key, json_object *val)

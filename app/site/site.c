@@ -1,14 +1,10 @@
-/* site.c — the application's route table and its hooks into the pipeline:
- * per-worker state (database connection, compiled templates, models),
- * per-request state (ORM session), the checks every route shares (JSON
- * bodies, CSRF, login), and the response's last touches. Error answers
- * are in errors.c. */
+/* site.c — the application's route table, and the application as the
+ * framework runs it (struct web_app): its user loader and the keys its
+ * pages share. */
 #include "site/site.h"
 
 #include <string.h>
 
-#include "core/log.h"
-#include "db/db.h"
 #include "site/site_priv.h"
 #include "web/web.h"
 
@@ -17,13 +13,13 @@
 static int hello(struct http_request *req, struct http_response *resp)
 {
 	if (!req->cfg || !req->cfg->bench_routes)
-		return site_fail(req, resp, 404, NULL);
+		return web_abort(req, resp, 404, NULL);
 	return http_resp_text(resp, 200, "text/plain; charset=utf-8", "Hello from Flacon\n");
 }
 
 #define FORM HTTP_ROUTE_FORM
 #define API HTTP_ROUTE_API
-#define LOGIN SITE_LOGIN
+#define LOGIN WEB_LOGIN
 
 static const struct http_route routes[] = {
 	{"GET", "/", articles_home, 0, "home"},
@@ -63,128 +59,14 @@ static const struct http_route routes[] = {
 	{"GET", "/api/me/courses", api_me_courses, API | LOGIN, "api my courses"},
 };
 
-static bool writes_body(const char *method)
-{
-	return !strcmp(method, "POST") || !strcmp(method, "PUT") || !strcmp(method, "DELETE");
-}
-
-/* The checks every route shares, in SPEC order after 404/405/413/415 and
- * URL/form decoding (done by the pipeline): JSON body (400), CSRF (403),
- * login (401 / 303). */
-static int site_before(struct http_request *req, struct http_response *resp)
-{
-	struct site_req *sr = site_req(req);
-	unsigned flags = req->route->flags;
-	if ((flags & HTTP_ROUTE_API) && writes_body(req->method) && req->body_len) {
-		json_object *obj;
-		const char *why;
-		int rc = web_json_body(req, &obj, &why);
-		if (rc < 0)
-			return -1;
-		if (rc) {
-			site_fail(req, resp, 400, why);
-			return 1;
-		}
-		sr->body = obj;
-	}
-	if ((flags & (HTTP_ROUTE_FORM | SITE_LOGIN)) && web_session_load(req) < 0) {
-		/* The session row could not be read: an outage, not a forged
-		 * form or a visitor (503 when the database is unusable). */
-		site_fail(req, resp, 500, NULL);
-		return 1;
-	}
-	if ((flags & HTTP_ROUTE_FORM) && !strcmp(req->method, "POST") && !web_csrf_check(req)) {
-		site_fail(req, resp, 403, "The form's CSRF token is missing or wrong. Reload the page and try again.");
-		return 1;
-	}
-	if ((flags & SITE_LOGIN) && !site_user(req)) {
-		if (sr->user_failed) {
-			/* the session could not be read: not a visitor, an outage
-			 * (503 when the database is unusable, SPEC 7) */
-			site_fail(req, resp, 500, NULL);
-			return 1;
-		}
-		if (flags & HTTP_ROUTE_API)
-			site_api_error(resp, 401, "unauthorized", "Log in first");
-		else if (site_redirect_login(req, resp) < 0)
-			return -1;
-		return 1;
-	}
-	return 0;
-}
-
-static void site_after(struct http_request *req, struct http_response *resp)
-{
-	if (web_session_save(req, resp) < 0 && resp->status < 500) {
-		log_error("saving the session failed: %s", web_db(req)->err);
-		site_fail(req, resp, 500, NULL);
-	}
-	web_security_headers(req, resp);
-}
-
-/* Every 5000th request of a worker (as web_session_gc_tick counts). */
-static bool gc_due(void)
-{
-	static unsigned long calls;
-	return ++calls % 5000 == 0;
-}
-
-static void site_finish(struct http_request *req)
-{
-	struct site_req *sr = site_req(req);
-	if (sr) {
-		orm_session_close(&sr->orm);
-		json_object_put(sr->body);
-		sr->body = NULL;
-	}
-	web_session_release(req);
-	/* Expired sessions and old failed logins go now and then, in
-	 * whichever worker. */
-	if (web_session_gc_tick(web_db(req), 5000) >= 0 && gc_due())
-		web_login_failure_gc(web_db(req), req->cfg->auth_failure_window);
-}
-
-const struct http_app site_app = {
+/* The site on the framework: its routes, its user loader and the keys
+ * every page gets; sessions, CSRF, login, errors and clean-up are the
+ * framework's (web.h). */
+const struct web_app site_web = {
 	.routes = routes,
 	.nroutes = sizeof routes / sizeof routes[0],
-	.before = site_before,
-	.after = site_after,
-	.error = site_error,
-	.finish = site_finish,
-};
-
-static int site_worker_init(const struct config *cfg, struct http_request *proto)
-{
-	char err[512];
-	if (site_models_init(err, sizeof err) < 0) {
-		log_error("models: %s", err);
-		return -1;
-	}
-	return web_worker_init(cfg, proto);
-}
-
-static void site_worker_fini(struct http_request *proto)
-{
-	courses_pool_free();
-	web_worker_fini(proto);
-}
-
-static void site_request_start(struct http_request *req)
-{
-	web_request_start(req);
-	struct site_req *sr = arena_calloc(req->arena, 1, sizeof *sr);
-	if (sr) {
-		orm_session_init(&sr->orm, web_db(req), req->arena);
-		sr->student_id = -1;
-	}
-	req->user = sr;
-}
-
-const struct server_hooks site_hooks = {
-	.app = &site_app,
-	.worker_init = site_worker_init,
-	.worker_fini = site_worker_fini,
-	.request_start = site_request_start,
+	.load_user = site_load_user,
+	.context = site_context,
+	.worker_fini = courses_pool_free,
 	.process_name = "flacon-worker",
-	.health = &web_health_hooks,
 };

@@ -1,6 +1,5 @@
-/* site.h — the Flacon application: its routes and the hooks that plug it
- * into the framework (per-worker state, before/after every request), and
- * what the command line does to its data. */
+/* site.h — the Flacon application: the application the framework runs
+ * (routes, user loader), and what the command line does to its data. */
 #ifndef FLACON_SITE_H
 #define FLACON_SITE_H
 
@@ -10,10 +9,10 @@ struct db;
 struct cli_command;
 struct flacon_app;
 
-/* The application: routes and pipeline hooks. */
-extern const struct http_app site_app;
-/* Per-worker start-up and per-request hooks for server_worker_loop. */
-extern const struct server_hooks site_hooks;
+/* The application as the framework runs it: routes, user loader, the
+ * keys every page gets (web.h, struct web_app). */
+struct web_app;
+extern const struct web_app site_web;
 
 /* createuser: validate as registration does, then create the user and
  * their student profile. 0 with *id, or -1 with a one-line message. */

@@ -13,11 +13,6 @@
 #include "orm/orm.h"
 #include "site/models.h"
 
-/* Application route flags (bits above the framework's). */
-enum site_route_flag {
-	SITE_LOGIN = 1 << 8, /* login required: 303 /login?next= for pages, 401 for the API */
-};
-
 /* Keys of the session data that say who is logged in, written at login
  * and registration (in the INSERT of the new session row), so that a
  * request knows its user without a query. The row lives only while its
@@ -27,28 +22,29 @@ enum site_route_flag {
 #define SITE_SESSION_USERNAME "username"     /* as registered */
 #define SITE_SESSION_STUDENT_ID "student_id" /* the student profile's id, 0: none */
 
-/* What one request of the application carries (in req->user, arena-owned). */
+/* The site's own per-request state (web_g: in the request's arena). The
+ * request's ORM session is web_orm(req), its JSON body web_json(req), the
+ * logged-in user web_user(req) (site_user below). */
 struct site_req {
-	struct orm_session orm;
-	struct user *user;      /* the logged-in user, when loaded */
-	struct user *user_row;  /* the same as an ORM object, when loaded */
+	bool init;
+	struct user *user_row;  /* the logged-in user as an ORM object, when loaded */
 	int64_t student_id;     /* the user's student id; 0 none, -1 not known yet */
-	bool user_loaded;
-	bool user_failed;       /* the session or user could not be read (database error) */
-	json_object *body;      /* the parsed JSON object of an API write, or NULL */
 };
 
 /* ---- user.c: the request's state and who is logged in ---- */
 
-/* The request's application state (never NULL inside handlers). */
+/* The request's site state, or NULL when out of memory. */
 struct site_req *site_req(struct http_request *req);
-/* The logged-in user (once per request; NULL when anonymous or deleted,
- * or on a database error). Built from the session's data without a query
- * when the session holds it: then only id and username are set (not
- * rdatetime), and it is not an ORM object — never hand it to orm_*
- * functions or put it in a relationship; use site_user_row() for that.
- * Sessions without those keys (older ones) load the row once and are
- * given the keys. */
+/* The framework's user loader (web_app.load_user): the user described by
+ * the session's data without a query when it holds the keys above (then
+ * only id and username are set, not rdatetime, and it is not an ORM
+ * object — never hand it to orm_* functions or put it in a relationship;
+ * use site_user_row() for that); sessions without those keys (older ones)
+ * load the row once and are given the keys. 0 with *out (NULL: deleted),
+ * or an orm_err. */
+int site_load_user(struct http_request *req, long long uid, void **out);
+/* The logged-in user (web_user: once per request; NULL when anonymous or
+ * deleted, or on a database error: web_user_failed). */
 struct user *site_user(struct http_request *req);
 /* The logged-in user's row as an ORM object of the request's session (one
  * primary key query unless site_user() already loaded it); NULL when
@@ -68,8 +64,6 @@ int site_login(struct http_request *req, struct user *u, int64_t student_id);
 /* Redirect (303) to location and set a flash notice shown on the next
  * page (a short-lived cookie holding a notice code, no database row). */
 int site_redirect(struct http_response *resp, const char *location, const char *notice_code);
-/* A 303 to /login?next=<the current path and query>. */
-int site_redirect_login(struct http_request *req, struct http_response *resp);
 /* The flash notice of the request, consumed (the cookie is deleted): its
  * code, or NULL when there is none or it is unknown; *text is the notice's
  * text (NULL for a code shown otherwise). */
@@ -81,11 +75,9 @@ const char *site_safe_next(struct http_request *req, const char *next);
 
 /* ---- render.c: pages and their template context ---- */
 
-/* Render template name with ctx (taken: always released) into resp with
- * status, adding the keys every page uses: user, logged_in, csrf_token,
- * notice. 0 or -1. */
-int site_render(struct http_request *req, struct http_response *resp, int status, const char *name,
-		json_object *ctx);
+/* The keys every page's context gets (web_app.context): user, logged_in,
+ * csrf_token, notice. 0 or -1. */
+int site_context(struct http_request *req, struct http_response *resp, json_object *ctx);
 /* json_object_object_add for a literal key known to be new in obj: no copy
  * of the key, no lookup. */
 void site_ctx_add(json_object *obj, const char *key, json_object *val);
@@ -96,22 +88,6 @@ const char *site_count(struct http_request *req, int64_t n, const char *one, con
 const char *site_iso(struct http_request *req, int64_t t);
 /* "2 Jan 2024" for pages, in the arena. */
 const char *site_date(struct http_request *req, int64_t t);
-
-/* ---- errors.c: error answers (HTML pages, API JSON) ---- */
-
-/* The pipeline's error hook (site_app.error): JSON under /api, an HTML
- * page elsewhere, with status and message (NULL: the reason phrase). Never
- * reveals internals: a 500's message is fixed, and a 500 is a 503 while
- * the database is unusable. */
-void site_error(struct http_request *req, struct http_response *resp, int status, const char *message);
-/* Answer an error page (HTML) or error JSON (API routes) with status and
- * message (NULL: the reason phrase). Returns 0 (answered). */
-int site_fail(struct http_request *req, struct http_response *resp, int status, const char *message);
-/* API error answer {"error": code, "message": message}. 0 or -1. */
-int site_api_error(struct http_response *resp, int status, const char *code, const char *message);
-/* Map an orm_err to an answer (404, 409, 422 or 500) for req's kind
- * (API or page). Returns 0 when answered, -1 for a 500. */
-int site_orm_error(struct http_request *req, struct http_response *resp, int err);
 
 /* ---- paginate.c: pagination of pages and API ---- */
 

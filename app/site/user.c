@@ -1,12 +1,17 @@
-/* user.c — the request's application state and who is logged in: the
- * logged-in user read from the session's data (or its row), the student
- * id, and logging a user in. */
+/* user.c — the site's per-request state and who is logged in: the user
+ * loader (the logged-in user read from the session's data, or its row),
+ * the student id, and logging a user in. */
 #include "site/site_priv.h"
 #include "web/web.h"
 
 struct site_req *site_req(struct http_request *req)
 {
-	return req->user;
+	struct site_req *sr = web_g(req, sizeof *sr);
+	if (sr && !sr->init) {
+		sr->init = true;
+		sr->student_id = -1;
+	}
+	return sr;
 }
 
 /* Write who is logged in into the session data (see SITE_SESSION_*):
@@ -27,6 +32,8 @@ static void remember_user(struct http_request *req, const struct user *u, int64_
 static struct user *user_from_session(struct http_request *req, long long uid)
 {
 	struct site_req *sr = site_req(req);
+	if (!sr)
+		return NULL;
 	json_object *jid = web_session_get(req, SITE_SESSION_USER_ID);
 	json_object *jname = web_session_get(req, SITE_SESSION_USERNAME);
 	if (!json_object_is_type(jid, json_type_int) || json_object_get_int64(jid) != uid ||
@@ -46,47 +53,47 @@ static struct user *user_from_session(struct http_request *req, long long uid)
 	return u;
 }
 
-struct user *site_user(struct http_request *req)
+int site_load_user(struct http_request *req, long long uid, void **out)
 {
 	struct site_req *sr = site_req(req);
-	if (sr->user_loaded)
-		return sr->user;
-	sr->user_loaded = true;
-	if (web_session_load(req) < 0) {
-		/* not "anonymous": the caller answers 503 where it matters */
-		sr->user_failed = true;
-		return NULL;
-	}
-	long long uid = web_session_user_id(req);
-	if (uid <= 0)
-		return NULL;
-	sr->user = user_from_session(req, uid);
-	if (sr->user)
-		return sr->user;
+	if (!sr)
+		return ORM_NOMEM;
+	*out = user_from_session(req, uid);
+	if (*out)
+		return 0;
 	/* A session from before the keys: the row once, and the keys for the
 	 * next requests. */
 	struct user *u = NULL;
-	int rc = user_get(&sr->orm, uid, &u);
+	int rc = user_get(web_orm(req), uid, &u);
 	if (rc < 0)
-		sr->user_failed = true;
+		return rc;
 	if (rc == 0 && u && !u->isdelete) {
-		sr->user = sr->user_row = u;
+		*out = sr->user_row = u;
 		remember_user(req, u, -1);
 	}
-	return sr->user;
+	return 0;
+}
+
+struct user *site_user(struct http_request *req)
+{
+	return web_user(req);
 }
 
 struct user *site_user_row(struct http_request *req, int *err)
 {
 	struct site_req *sr = site_req(req);
 	*err = 0;
+	if (!sr) {
+		*err = ORM_NOMEM;
+		return NULL;
+	}
 	struct user *me = site_user(req);
 	if (!me)
 		return NULL;
 	if (sr->user_row)
 		return sr->user_row;
 	struct user *u = NULL;
-	int rc = user_get(&sr->orm, me->id, &u);
+	int rc = user_get(web_orm(req), me->id, &u);
 	if (rc < 0) {
 		*err = rc;
 		return NULL;
@@ -101,12 +108,14 @@ int site_student_id(struct http_request *req, int64_t *out)
 {
 	struct site_req *sr = site_req(req);
 	*out = 0;
+	if (!sr)
+		return ORM_NOMEM;
 	struct user *me = site_user(req);
 	if (!me)
 		return 0;
 	if (sr->student_id < 0) {
 		struct student *st = NULL;
-		struct orm_query *q = orm_filter_by(student_query(&sr->orm), "user_id", orm_int(me->id));
+		struct orm_query *q = orm_filter_by(student_query(web_orm(req)), "user_id", orm_int(me->id));
 		int rc = student_first(q, &st);
 		if (rc < 0)
 			return rc;
@@ -120,12 +129,13 @@ int site_student_id(struct http_request *req, int64_t *out)
 int site_login(struct http_request *req, struct user *u, int64_t student_id)
 {
 	struct site_req *sr = site_req(req);
+	if (!sr)
+		return -1;
 	/* Before the login, so that the new row is inserted with them. */
 	remember_user(req, u, student_id);
-	if (web_session_login(req, u->id) < 0)
+	if (web_login_user(req, u->id, u) < 0)
 		return -1;
-	sr->user = sr->user_row = u;
+	sr->user_row = u;
 	sr->student_id = student_id;
-	sr->user_loaded = true;
 	return 0;
 }

@@ -36,6 +36,131 @@ struct db;
 struct tmpl_set;
 struct web_session;
 
+/* ---- The application (SPEC 12: the framework owns the request) ---------
+ * What Flask and its extensions do for every request, Flacon's web layer
+ * does for every application that hands flacon_main a struct web_app:
+ *
+ *   Flask                              Flacon
+ *   @app.route("/p", methods=[...])    {"GET", "/p", handler, flags, "name"}
+ *   Flask-WTF CSRFProtect (POST form)  HTTP_ROUTE_FORM
+ *   @login_required                    WEB_LOGIN (page: 303 to login_path?next=,
+ *                                      API: 401 JSON)
+ *   request.get_json() (+ 415 rule)    HTTP_ROUTE_API, web_json(req)
+ *   login_manager.user_loader          web_app.load_user
+ *   current_user                       web_user(req)
+ *   login_user / logout_user           web_login_user / web_logout_user
+ *   abort(404), errorhandler           web_abort(req, resp, 404, msg); the
+ *                                      application's `error` template
+ *   db.session (torn down per request) web_orm(req)
+ *   g                                  web_g(req, size)
+ *   before_request / after_request     web_app.before / web_app.after
+ *   context_processor                  web_app.context
+ *   teardown_request                   arena_cleanup_add(req->arena, fn, p)
+ *
+ * Per request, in this order: routing (404/405), 413, URL and form
+ * decoding (400), the 415 rule and the JSON body of API writes (400),
+ * CSRF on form POSTs (403; the session is loaded first, and a session
+ * that cannot be read is a 503/500, never a visitor), login (303 or 401;
+ * the user is loaded once through load_user), the application's before,
+ * the handler; then the application's after, the session saved with its
+ * cookie, the security headers. Errors anywhere answer through one error
+ * page (the application's `error` template with status, reason and
+ * message, or a built-in page; JSON {"error", "message"} under API routes
+ * and under api_prefix), with one table from ORM errors to statuses
+ * (web_orm_error) and every 500 of an unusable database turned into a 503
+ * with Retry-After. The ORM session, the web session and the parsed JSON
+ * body are released with the request's arena; expired sessions and old
+ * failed logins are cleaned up now and then. */
+
+/* The web layer's route flag (core's are bits 0-1, applications' 8 up). */
+enum web_route_flag {
+	WEB_LOGIN = 1 << 4, /* a logged-in user is required */
+};
+
+struct web_app {
+	const struct http_route *routes; /* required */
+	size_t nroutes;
+	/* Flask-Login's user_loader: the live user whose id (> 0) the session
+	 * holds, as the application's object. 0 with *out (NULL: no such
+	 * user any more, e.g. deleted: the visitor is anonymous), or an
+	 * orm_err (the framework then answers 503/500, never "anonymous").
+	 * NULL: the current user is the session's id itself (a non-NULL
+	 * pointer to it). */
+	int (*load_user)(struct http_request *req, long long id, void **out);
+	const char *login_path; /* where WEB_LOGIN pages send visitors; NULL: "/login" */
+	const char *api_prefix; /* paths answered with JSON errors even unrouted; NULL: "/api" */
+	/* Optional steps of the application's own, after the framework's
+	 * checks (before) and before the session is saved (after). before
+	 * returns 0 to go on, 1 when it has answered, negative for a 500. */
+	int (*before)(struct http_request *req, struct http_response *resp);
+	void (*after)(struct http_request *req, struct http_response *resp);
+	/* Keys every page's template context gets (web_render), as Flask's
+	 * context_processor; optional. 0 or -1 (the page is a 500). */
+	int (*context)(struct http_request *req, struct http_response *resp, json_object *ctx);
+	/* The application's own per-worker state, after the framework's (the
+	 * models, the connection, the templates); optional. 0 or -1. */
+	int (*worker_init)(const struct config *cfg);
+	void (*worker_fini)(void);
+	const char *process_name; /* NULL: "flacon-worker" */
+};
+
+/* The server hooks that run app under the framework's pipeline, with
+ * models_init (may be NULL) called in each worker before anything else.
+ * One application per process: the hooks live in static storage, and a
+ * second call replaces the first. flacon_main calls it; tests may too. */
+struct server_hooks;
+const struct server_hooks *web_app_hooks(const struct web_app *app,
+					 int (*models_init)(char *err, size_t errlen));
+/* The application of the running worker (NULL outside one). */
+const struct web_app *web_current_app(void);
+
+struct orm_session;
+/* The request's ORM session (Flask-SQLAlchemy's db.session): opened on
+ * the worker's connection in the request's arena, rolled back and closed
+ * with the arena. Never NULL inside a handler of a web_app. */
+struct orm_session *web_orm(struct http_request *req);
+/* The request's own block of size zeroed bytes (Flask's g): the same
+ * block for every call in one request (size must not change), in the
+ * arena. NULL when out of memory. */
+void *web_g(struct http_request *req, size_t size);
+/* The parsed JSON object of an API write (HTTP_ROUTE_API, POST/PUT/DELETE
+ * with a body), or NULL. Owned by the request. */
+json_object *web_json(struct http_request *req);
+/* The current user (load_user's object, loaded once per request), or
+ * NULL when anonymous — or when it could not be read: web_user_failed()
+ * tells. */
+void *web_user(struct http_request *req);
+bool web_user_failed(struct http_request *req);
+/* Log the user of id in (the session's token rotates; see
+ * web_session_login) and make user the current user. 0 or -1. */
+int web_login_user(struct http_request *req, long long id, void *user);
+/* Log out: the session is cleared, the current user is nobody. 0 or -1. */
+int web_logout_user(struct http_request *req);
+
+/* Answer an error of status with message (NULL, and always for 5xx: a
+ * fixed text that reveals nothing): the error page, or JSON under API
+ * routes; a 500 of an unusable database becomes a 503; 503 carries
+ * Retry-After. Whatever resp held is discarded. Returns 0 (answered). */
+int web_abort(struct http_request *req, struct http_response *resp, int status, const char *message);
+/* One table from an orm_err to an answer: ORM_NOT_FOUND 404,
+ * ORM_CONFLICT 409, ORM_INVALID 422, ORM_UNAVAILABLE and ORM_RETRY 503;
+ * anything else a 500 (503 while the database is unusable), logged.
+ * Returns 0 (answered). */
+int web_orm_error(struct http_request *req, struct http_response *resp, int err);
+/* The API's error JSON {"error": code, "message": message} with status
+ * (503: Retry-After). 0 or -1. */
+int web_api_error(struct http_response *resp, int status, const char *code, const char *message);
+/* The pipeline's error hook (what http_error calls): see web_abort. */
+void web_error(struct http_request *req, struct http_response *resp, int status, const char *message);
+/* True when req's errors are JSON: an API route, or a path under
+ * api_prefix. */
+bool web_is_api(const struct http_request *req);
+
+/* Render template name with ctx (consumed: always released) as an HTML
+ * page of status, after the application's context processor. 0 or -1. */
+int web_render(struct http_request *req, struct http_response *resp, int status, const char *name,
+	       json_object *ctx);
+
 /* ---- The worker ---------------------------------------------------------
  * What a worker of a web application holds, hung on req->worker: its
  * database connection and compiled templates, the request's session (in

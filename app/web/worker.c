@@ -24,7 +24,14 @@ int web_worker_init(const struct config *cfg, struct http_request *proto)
 		return -1;
 	}
 	proto->worker = w;
-	if (tmpl_set_load_dir(w->tmpl, cfg->templates_dir, err, sizeof err) < 0) {
+	/* An application that renders nothing needs no templates directory:
+	 * a missing one is an empty set (web_tmpl(req) NULL, error pages
+	 * built in). One that exists must compile. */
+	int trc = tmpl_set_load_dir(w->tmpl, cfg->templates_dir, err, sizeof err);
+	if (trc == TMPL_ENOENT) {
+		tmpl_set_free(w->tmpl);
+		w->tmpl = NULL;
+	} else if (trc < 0) {
 		log_error("templates: %s", err);
 		web_worker_fini(proto);
 		return -1;

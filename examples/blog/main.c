@@ -8,7 +8,7 @@ static const struct cli_command *const commands[] = {&blog_createuser_cmd, &blog
 static const struct flacon_app blog_app = {
 	.registry = &blog_registry,
 	.models_init = blog_models_init,
-	.hooks = &blog_hooks,
+	.web = &blog_web,
 	.templates_dir = "templates",
 	.commands = commands,
 };

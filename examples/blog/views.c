@@ -26,7 +26,7 @@ static long long parse_num(const char *s)
 
 /* Context builders. json-c returns NULL when out of memory; these take
  * that in their stride (a NULL container drops the value), and
- * blog_render answers 500 for a NULL context. */
+ * web_render answers 500 for a NULL context. */
 static void add(json_object *o, const char *key, json_object *v)
 {
 	if (o)
@@ -60,29 +60,16 @@ static void add_time(json_object *o, const char *key, int64_t t)
 	add_str(o, key, iso);
 }
 
-/* An orm_err as a page: 404, 409, 422, else 500 (503 when the database is
- * down, by the error hook). */
-static int orm_fail(struct http_request *req, struct http_response *resp, int rc)
-{
-	switch (rc) {
-	case ORM_NOT_FOUND: return blog_fail(req, resp, 404, NULL);
-	case ORM_CONFLICT: return blog_fail(req, resp, 409, "That conflicts with what is there.");
-	case ORM_INVALID: return blog_fail(req, resp, 422, "That value is not accepted.");
-	case ORM_UNAVAILABLE: return blog_fail(req, resp, 503, NULL);
-	default: return blog_fail(req, resp, 500, NULL);
-	}
-}
-
 /* GET /articles?page=N (and /): five articles a page, newest first, each
  * with its author (loaded for the whole page in one query), links to the
  * previous and next page and the page numbers with gaps (iter_pages). */
 int blog_articles(struct http_request *req, struct http_response *resp)
 {
-	struct orm_session *s = &blog_req(req)->orm;
+	struct orm_session *s = web_orm(req);
 	const char *p = http_req_query(req, "page");
 	long long page = p ? parse_num(p) : 1;
 	if (page < 1)
-		return blog_fail(req, resp, 404, "No such page.");
+		return web_abort(req, resp, 404, "No such page.");
 	struct orm_query *q = orm_order_by(article_query(s), ORM_COL(article, id), ORM_DESC);
 	q = orm_eager(q, ORM_REL(article, user));
 	struct orm_page_args args = ORM_PAGE_ARGS_DEFAULT;
@@ -91,7 +78,7 @@ int blog_articles(struct http_request *req, struct http_response *resp)
 	struct orm_pagination pg;
 	int rc = orm_paginate(q, &args, &pg);
 	if (rc)
-		return orm_fail(req, resp, rc);
+		return web_orm_error(req, resp, rc);
 
 	json_object *ctx = json_object_new_object(), *list = json_object_new_array();
 	for (size_t i = 0; i < pg.items.n; i++) {
@@ -125,31 +112,31 @@ int blog_articles(struct http_request *req, struct http_response *resp)
 		push(pages, o);
 	}
 	add(ctx, "iter_pages", pages);
-	return blog_render(req, resp, 200, "articles", ctx);
+	return web_render(req, resp, 200, "articles", ctx);
 }
 
 /* GET /articles/:id — first_or_404: an id that names no article is a
  * 404 page. */
 int blog_article(struct http_request *req, struct http_response *resp)
 {
-	struct orm_session *s = &blog_req(req)->orm;
+	struct orm_session *s = web_orm(req);
 	long long id = parse_num(http_req_arg(req, 0));
 	if (id < 1)
-		return blog_fail(req, resp, 404, "No such article.");
+		return web_abort(req, resp, 404, "No such article.");
 	struct article *a;
 	int rc = article_first_or_404(orm_filter_by(article_query(s), "id", orm_int(id)), &a);
 	struct user *author = NULL;
 	if (rc == 0)
 		rc = article_load_user(s, a, &author);
 	if (rc)
-		return orm_fail(req, resp, rc);
+		return web_orm_error(req, resp, rc);
 	json_object *ctx = json_object_new_object();
 	add_int(ctx, "id", a->id);
 	add_str(ctx, "title", a->title);
 	add_str(ctx, "content", a->content);
 	add_str(ctx, "author", author ? author->username : "");
 	add_time(ctx, "pdatetime", a->pdatetime);
-	return blog_render(req, resp, 200, "article", ctx);
+	return web_render(req, resp, 200, "article", ctx);
 }
 
 /* The login or the register page (template), with error (NULL: none)
@@ -165,7 +152,7 @@ static int account_page(struct http_request *req, struct http_response *resp, co
 	if (error)
 		add_str(ctx, "error", error);
 	add_str(ctx, "username", username);
-	return blog_render(req, resp, status, template, ctx);
+	return web_render(req, resp, status, template, ctx);
 }
 
 /* GET /login */
@@ -180,7 +167,7 @@ int blog_login_form(struct http_request *req, struct http_response *resp)
  * attempts are counted (the web layer's throttling). */
 int blog_login(struct http_request *req, struct http_response *resp)
 {
-	struct orm_session *s = &blog_req(req)->orm;
+	struct orm_session *s = web_orm(req);
 	const char *name = http_req_form(req, "username");
 	const char *password = http_req_form(req, "password");
 	if (!name || !*name || !password)
@@ -188,26 +175,26 @@ int blog_login(struct http_request *req, struct http_response *resp)
 	long retry_after;
 	int t = web_login_throttled(req, name, &retry_after);
 	if (t < 0)
-		return blog_fail(req, resp, 500, NULL);
+		return web_abort(req, resp, 500, NULL);
 	if (t > 0) {
 		char secs[24];
 		snprintf(secs, sizeof secs, "%ld", retry_after);
-		blog_fail(req, resp, 429, "Too many failed logins; try again later.");
+		web_abort(req, resp, 429, "Too many failed logins; try again later.");
 		http_resp_header(resp, "Retry-After", secs);
 		return 0;
 	}
 	struct user *u;
 	int rc = blog_find_user(s, name, &u);
 	if (rc)
-		return orm_fail(req, resp, rc);
+		return web_orm_error(req, resp, rc);
 	bool ok = u ? web_password_verify(u->password, password) : web_password_dummy_verify(password);
 	if (!ok) {
 		if (web_login_failed(req, name) < 0)
-			return blog_fail(req, resp, 500, NULL);
+			return web_abort(req, resp, 500, NULL);
 		return account_page(req, resp, "login", 401, "Wrong username or password.", name);
 	}
 	if (web_login_succeeded(req, name) < 0 || web_session_login(req, u->id) < 0)
-		return blog_fail(req, resp, 500, NULL);
+		return web_abort(req, resp, 500, NULL);
 	return http_resp_redirect(resp, 303, "/me");
 }
 
@@ -222,7 +209,7 @@ int blog_register_form(struct http_request *req, struct http_response *resp)
  * a 409 with the form again. */
 int blog_register(struct http_request *req, struct http_response *resp)
 {
-	struct orm_session *s = &blog_req(req)->orm;
+	struct orm_session *s = web_orm(req);
 	const char *name = http_req_form(req, "username");
 	const char *password = http_req_form(req, "password");
 	if (!name || !*name || strlen(name) > 32)
@@ -234,9 +221,9 @@ int blog_register(struct http_request *req, struct http_response *resp)
 	if (rc == ORM_CONFLICT)
 		return account_page(req, resp, "register", 409, "That username is taken.", name);
 	if (rc)
-		return orm_fail(req, resp, rc);
+		return web_orm_error(req, resp, rc);
 	if (web_session_login(req, u->id) < 0)
-		return blog_fail(req, resp, 500, NULL);
+		return web_abort(req, resp, 500, NULL);
 	return http_resp_redirect(resp, 303, "/me");
 }
 
@@ -245,7 +232,7 @@ int blog_register(struct http_request *req, struct http_response *resp)
 int blog_logout(struct http_request *req, struct http_response *resp)
 {
 	if (web_session_logout(req) < 0)
-		return blog_fail(req, resp, 500, NULL);
+		return web_abort(req, resp, 500, NULL);
 	return http_resp_redirect(resp, 303, "/login");
 }
 
@@ -253,14 +240,14 @@ int blog_logout(struct http_request *req, struct http_response *resp)
  * comments (user.comments), the comment form and the logout button. */
 int blog_me(struct http_request *req, struct http_response *resp)
 {
-	struct orm_session *s = &blog_req(req)->orm;
-	struct user *u = blog_user(req, NULL); /* set: before() checked */
+	struct orm_session *s = web_orm(req);
+	struct user *u = web_user(req); /* set: before() checked */
 	struct orm_list *articles, *comments;
 	int rc = user_load_articles(s, u, &articles);
 	if (rc == 0)
 		rc = user_load_comments(s, u, &comments);
 	if (rc)
-		return orm_fail(req, resp, rc);
+		return web_orm_error(req, resp, rc);
 	const char *token = web_csrf_token(req, resp);
 	if (!token)
 		return -1;
@@ -285,18 +272,18 @@ int blog_me(struct http_request *req, struct http_response *resp)
 	}
 	add(ctx, "articles", al);
 	add(ctx, "comments", cl);
-	return blog_render(req, resp, 200, "me", ctx);
+	return web_render(req, resp, 200, "me", ctx);
 }
 
 /* POST /comments (content): a new comment, linked to the logged-in user
  * through comment_user (user.comments.append(comment)). */
 int blog_comment_add(struct http_request *req, struct http_response *resp)
 {
-	struct orm_session *s = &blog_req(req)->orm;
-	struct user *u = blog_user(req, NULL);
+	struct orm_session *s = web_orm(req);
+	struct user *u = web_user(req);
 	const char *content = http_req_form(req, "content");
 	if (!content || !*content || strlen(content) > 255)
-		return blog_fail(req, resp, 422, "A comment has 1 to 255 characters.");
+		return web_abort(req, resp, 422, "A comment has 1 to 255 characters.");
 	struct comment *c = comment_new(s);
 	if (!c)
 		return -1;
@@ -305,7 +292,7 @@ int blog_comment_add(struct http_request *req, struct http_response *resp)
 	if (rc == 0)
 		rc = orm_commit(s);
 	if (rc)
-		return orm_fail(req, resp, rc);
+		return web_orm_error(req, resp, rc);
 	return http_resp_redirect(resp, 303, "/me");
 }
 
@@ -318,7 +305,7 @@ static int cookie_page(struct http_request *req, struct http_response *resp, con
 	if (value)
 		add_str(ctx, "value", value);
 	add_str(ctx, "name", BLOG_COOKIE);
-	return blog_render(req, resp, 200, "cookie", ctx);
+	return web_render(req, resp, 200, "cookie", ctx);
 }
 
 /* GET /cookie/set?value=V: resp.set_cookie(BLOG_COOKIE, V, max_age=3600,

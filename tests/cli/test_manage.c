@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "site/site.h"
+#include "web/web.h"
 #include "test.h"
 
 static void fresh_schema(void)
@@ -167,13 +168,13 @@ TEST(test_routes_lists_every_route)
 	struct run_result r;
 	CHECK_INT(cli_run(&r, "routes"), 0);
 	/* The site's whole table, one line a route, nothing else. */
-	REQUIRE(site_app.nroutes > 0);
+	REQUIRE(site_web.nroutes > 0);
 	size_t lines = 0;
 	for (const char *p = r.out; (p = strchr(p, '\n')); p++)
 		lines++;
-	CHECK_INT(lines, site_app.nroutes);
-	for (size_t i = 0; i < site_app.nroutes; i++) {
-		const struct http_route *rt = &site_app.routes[i];
+	CHECK_INT(lines, site_web.nroutes);
+	for (size_t i = 0; i < site_web.nroutes; i++) {
+		const struct http_route *rt = &site_web.routes[i];
 		CHECK_MSG(route_lines(r.out, rt->method, rt->pattern) == 1, "%s %s listed once", rt->method,
 			  rt->pattern);
 	}

@@ -182,7 +182,7 @@ get wrong /login -c "$J" -b "$J" --data-urlencode "csrf_token=$TOK" --data-urlen
 check "POST /login with a wrong password is refused (401, message), no session cookie" bash -c \
 	"[ $(status wrong) = 401 ] && grep -qF 'Wrong username or password.' '$T/wrong.b' && ! grep -qi '^Set-Cookie: session=' '$T/wrong.h'"
 get anon /me -c "$J" -b "$J"
-check "GET /me while anonymous goes to /login (303)" bash -c "[ $(status anon) = 303 ] && grep -qix 'Location: /login' '$T/anon.h'"
+check "GET /me while anonymous goes to /login (303)" bash -c "[ $(status anon) = 303 ] && grep -qix 'Location: /login?next=/me' '$T/anon.h'"
 get right /login -c "$J" -b "$J" --data-urlencode "csrf_token=$TOK" --data-urlencode username=alice --data-urlencode password=right-password
 check "POST /login with the right password: 303 to /me and a session cookie (HttpOnly, Max-Age)" bash -c \
 	"[ $(status right) = 303 ] && grep -qix 'Location: /me' '$T/right.h' && grep -qiE '^Set-Cookie: session=[^;]+;.*Max-Age=[1-9][0-9]*;.*HttpOnly' '$T/right.h'"

@@ -48,10 +48,11 @@ check "nm shows no object file of the site ($SITE_OBJS)" bash -c "! grep -E '^($
 
 # --- an application of its own ----------------------------------------------
 A=$T/app
-mkdir -p "$A/templates"
+# No templates/ directory: an application that renders nothing needs none.
+mkdir -p "$A"
 cat >"$A/app.c" <<'APP'
 /* A tiny application on the installed framework: one model, one route,
- * one command of its own. */
+ * one command of its own, no templates. */
 #include <stdio.h>
 #include <flacon.h>
 #include <flacon/orm.h>
@@ -75,8 +76,7 @@ static int hello(struct http_request *req, struct http_response *resp)
 static const struct http_route routes[] = {
 	{"GET", "/notes/hello", hello, 0, "notes_hello"},
 };
-static const struct http_app notes_app = {.routes = routes, .nroutes = 1};
-static const struct server_hooks notes_hooks = {.app = &notes_app, .process_name = "notes-worker"};
+static const struct web_app notes_web = {.routes = routes, .nroutes = 1, .process_name = "notes-worker"};
 
 static int count_notes(struct config *cfg, int argc, char **argv)
 {
@@ -98,7 +98,7 @@ int main(int argc, char **argv)
 {
 	static const struct flacon_app app = {
 		.registry = &registry,
-		.hooks = &notes_hooks,
+		.web = &notes_web,
 		.templates_dir = "templates",
 		.commands = commands,
 	};
@@ -192,7 +192,7 @@ if command -v cgi-fcgi >/dev/null; then
 	for _ in $(seq 1 100); do [ -S "$T/n.sock" ] && break; sleep 0.1; done
 	fcgi_get() { REQUEST_METHOD=GET REQUEST_URI=$1 DOCUMENT_URI=$1 SCRIPT_NAME=$1 SERVER_PROTOCOL=HTTP/1.1 \
 		timeout 10 cgi-fcgi -bind -connect "$T/n.sock"; }
-	check "notes runserver answers GET /notes/hello with its handler" bash -c \
+	check "notes runserver (a web_app without a templates directory) answers GET /notes/hello" bash -c \
 		"$(declare -f fcgi_get); T='$T'; fcgi_get /notes/hello | tr -d '\r' >'$T/hello.out'; grep -qx 'Status: 200 OK' '$T/hello.out' && grep -qx 'hello from notes' '$T/hello.out'"
 	check "notes runserver answers 404 for a route it does not have (/articles)" bash -c \
 		"$(declare -f fcgi_get); T='$T'; fcgi_get /articles | tr -d '\r' | grep -qx 'Status: 404 Not Found'"

@@ -96,3 +96,52 @@ TEST(test_arena_fail_from_fails_the_nth_allocation_and_every_later_one)
 	CHECK_INT(arena_failures() - before, 3);
 	arena_free(&a);
 }
+
+/* Cleanup handlers: what the log records of their runs. */
+struct cleanup_log {
+	char order[16];
+	size_t n;
+};
+
+static void note_a(void *p)
+{
+	struct cleanup_log *l = p;
+	l->order[l->n++] = 'a';
+}
+
+static void note_b(void *p)
+{
+	struct cleanup_log *l = p;
+	l->order[l->n++] = 'b';
+}
+
+TEST(test_arena_cleanups_run_last_first_once_at_reset_and_free)
+{
+	struct arena a;
+	struct cleanup_log l = {{0}, 0};
+	arena_init(&a, 256);
+	CHECK_INT(arena_cleanup_add(&a, note_a, &l), 0);
+	CHECK_INT(arena_cleanup_add(&a, note_b, &l), 0);
+	arena_reset(&a);
+	CHECK_STR(l.order, "ba");
+	arena_reset(&a); /* already run: not again */
+	CHECK_INT(l.n, 2);
+	CHECK_INT(arena_cleanup_add(&a, note_a, &l), 0);
+	arena_run_cleanups(&a);
+	CHECK_STR(l.order, "baa");
+	CHECK_INT(arena_cleanup_add(&a, note_b, &l), 0);
+	arena_free(&a);
+	CHECK_STR(l.order, "baab");
+}
+
+TEST(test_arena_cleanup_add_out_of_memory_registers_nothing)
+{
+	struct arena a;
+	struct cleanup_log l = {{0}, 0};
+	arena_init(&a, 256);
+	arena_fail_after(1);
+	CHECK_INT(arena_cleanup_add(&a, note_a, &l), -1);
+	arena_fail_after(0);
+	arena_free(&a);
+	CHECK_INT(l.n, 0);
+}

@@ -2,7 +2,7 @@
  * (CGI params, query, body, cookies), a response being built (status,
  * headers, body), the router, and the pipeline that runs one request
  * through the checks of SPEC section 7 in their order. Transport-neutral:
- * core/fcgi.c feeds it from FastCGI, tests feed it directly. */
+ * core/server.c feeds it from FastCGI, tests feed it directly. */
 #ifndef FLACON_HTTP_H
 #define FLACON_HTTP_H
 

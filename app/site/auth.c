@@ -41,12 +41,21 @@ static int account_create_run(struct orm_session *s, void *arg)
 int site_account_create(struct orm_session *s, const char *username, const char *password,
 			struct user **out)
 {
+	/* A name already taken (in any ASCII case) costs one SELECT, not a
+	 * hash: a flood of taken names does not take the CPU from the
+	 * others. The unique index still decides a race. */
+	struct user *taken = NULL;
+	int rc = user_first(orm_filter_by(user_query(s), "username", orm_str(username)), &taken);
+	if (rc < 0)
+		return rc;
+	if (taken)
+		return ORM_CONFLICT;
 	/* The hash is computed once, outside the retried transaction. */
 	char hash[WEB_PASSWORD_HASH_BYTES];
 	if (web_password_hash(password, hash) < 0)
 		return ORM_NOMEM;
 	struct account_txn t = {.username = username, .hash = hash};
-	int rc = orm_transaction(s, account_create_run, &t);
+	rc = orm_transaction(s, account_create_run, &t);
 	if (rc < 0)
 		return rc;
 	*out = t.u;

@@ -6,7 +6,8 @@
 #   1. alone,
 #   2. with one more connection POSTing wrong passwords for alice (and with
 #      six such connections),
-#   3. the same with throttling turned off (limits of 1 000 000),
+#   3. with six connections registering a taken name with a valid password,
+#   4. the same with throttling turned off (limits of 1 000 000),
 # each wrk run bounded by THROTTLE_SECONDS (10). Loopback only.
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -21,12 +22,14 @@ bench_stack throttle
 nginx_conf conf/nginx.conf.in "$T/nginx.conf" "$PORT" "$T/flacon.sock" "$T" "$ROOT/www/static" 1048576
 nginx_start "$T/nginx.conf" "$T" || exit 1
 
-# p50 [N]: the 50th percentile of /api/articles?page=1 under -c16, with N
-# connections sending wrong passwords beside it when N is given.
+# p50 [N [SCRIPT PATH]]: the 50th percentile of /api/articles?page=1 under
+# -c16, with N connections beside it when N is given, sending wrong
+# passwords (or SCRIPT's requests to PATH).
 p50() {
 	local attacker=""
+	local script=${2:-bench/wrong_login.lua} path=${3:-/api/login}
 	if [ -n "${1:-}" ]; then
-		wrk -t1 -c"$1" -d"$((SECS + 2))s" -s bench/wrong_login.lua "$BASE/api/login" >"$T/attack.txt" 2>&1 &
+		wrk -t1 -c"$1" -d"$((SECS + 2))s" -s "$script" "$BASE$path" >"$T/attack.txt" 2>&1 &
 		attacker=$!
 		sleep 1
 	fi
@@ -38,7 +41,7 @@ p50() {
 	if [ -n "$attacker" ]; then
 		local att
 		att=$(awk '$1 == "Requests/sec:" {print $2}' "$T/attack.txt")
-		echo "p50 $p, $rps req/s; wrong logins: $att per s"
+		echo "p50 $p, $rps req/s; attempts: $att per s"
 	else
 		echo "p50 $p, $rps req/s"
 	fi
@@ -48,8 +51,10 @@ start_master '/api/articles?page=1'
 echo "alone:                                 $(p50)"
 echo "beside 1 wrong-password connection:    $(p50 1)"
 echo "beside 6 wrong-password connections:   $(p50 6)"
+echo "beside 6 taken-name registrations:     $(p50 6 bench/taken_register.lua /api/register)"
 stop_master
 export FLACON_AUTH_ACCOUNT_FAILURES=1000000 FLACON_AUTH_ADDRESS_FAILURES=1000000
 start_master '/api/articles?page=1'
 echo "throttling off, 1 such connection:     $(p50 1)"
 echo "throttling off, 6 such connections:    $(p50 6)"
+echo "throttling off, 6 taken-name regs:     $(p50 6 bench/taken_register.lua /api/register)"

@@ -41,9 +41,9 @@ ORM_MODEL_DECLARE(user, USER_COLUMNS, USER_RELS)
 #define ARTICLE_COLUMNS(X)                                                                  \
 	X(article, id, ORM_INTEGER, .flags = ORM_PK | ORM_AUTOINC)                          \
 	X(article, title, ORM_STRING, .length = 128, .flags = ORM_NOT_NULL)                 \
-	X(article, content, ORM_TEXT, .flags = ORM_NOT_NULL)                                \
 	X(article, pdatetime, ORM_DATETIME, .flags = ORM_NOT_NULL,                          \
 	  .server_default = "CURRENT_TIMESTAMP")                                            \
+	X(article, content, ORM_TEXT, .flags = ORM_NOT_NULL)                                \
 	X(article, user_id, ORM_INTEGER, .flags = ORM_NOT_NULL, .fk = "user1.id")
 #define ARTICLE_RELS(X) X(article, user, ORM_MANY_TO_ONE, user, .back_populates = "articles")
 ORM_MODEL_DECLARE(article, ARTICLE_COLUMNS, ARTICLE_RELS)

@@ -34,13 +34,11 @@ static int cmp_file_order(const struct migration *a, const struct migration *b)
 	return strcmp(a->file, b->file);
 }
 
-/* Resolve every file's parents into indexes, then put the list in link
- * order. 0 or -1 with err. */
-int cli_migrations_link(struct migration_list *l, struct migration_scanned *sc, char *err,
-			size_t errlen)
+/* The numbered files: each follows the numbered file before it. 0, or -1
+ * with err (two files of one number, out of memory). */
+static int link_numbered(struct migration_list *l, char *err, size_t errlen)
 {
 	size_t n = l->n;
-	/* The numbered files: each follows the numbered file before it. */
 	int prev = -1;
 	for (;;) {
 		int next = -1;
@@ -70,6 +68,15 @@ int cli_migrations_link(struct migration_list *l, struct migration_scanned *sc, 
 		}
 		prev = next;
 	}
+	return 0;
+}
+
+/* The linked files: their parents' names sc[i] looked up, after checking
+ * that no two files share an id. 0 or -1 with err. */
+static int link_named(struct migration_list *l, const struct migration_scanned *sc, char *err,
+		      size_t errlen)
+{
+	size_t n = l->n;
 	for (size_t i = 0; i < n; i++)
 		for (size_t k = i + 1; k < n; k++)
 			if (!strcmp(l->v[i].rev, l->v[k].rev)) {
@@ -97,8 +104,15 @@ int cli_migrations_link(struct migration_list *l, struct migration_scanned *sc, 
 			l->v[i].parents[l->v[i].nparents++] = k;
 		}
 	}
-	/* Link order (Kahn): of the files whose parents are all placed, the
-	 * first in file name order goes next. */
+	return 0;
+}
+
+/* Put the linked list in link order (Kahn): of the files whose parents are
+ * all placed, the first in file name order goes next. 0, or -1 with err
+ * (a cycle, out of memory). */
+static int sort_link_order(struct migration_list *l, char *err, size_t errlen)
+{
+	size_t n = l->n;
 	int *pos = malloc(n * sizeof *pos);        /* old index -> new index */
 	struct migration *nv = malloc(n * sizeof *nv);
 	int rc = -1;
@@ -143,6 +157,14 @@ out:
 	free(pos);
 	free(nv);
 	return rc;
+}
+
+int cli_migrations_link(struct migration_list *l, struct migration_scanned *sc, char *err,
+			size_t errlen)
+{
+	if (link_numbered(l, err, errlen) < 0 || link_named(l, sc, err, errlen) < 0)
+		return -1;
+	return sort_link_order(l, err, errlen);
 }
 
 int cli_migrations_find(const struct migration_list *l, const char *rev)

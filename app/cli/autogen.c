@@ -153,6 +153,133 @@ static size_t describe_losses(const struct schema_losses *lost, struct buf *up_n
 	return nup;
 }
 
+/* Like Alembic: one head, and the database at it, before a new revision.
+ * The head's index into *head (-1 when there is no revision: base). 0, or
+ * -1 when not, said on stderr. */
+static int check_at_head(struct db *db, const struct migration_list *l, int *head)
+{
+	int *heads = malloc((l->n + 1) * sizeof *heads);
+	if (!heads) {
+		cli_error("out of memory\n");
+		return -1;
+	}
+	int rc = -1;
+	size_t nheads = cli_migrations_heads(l, heads);
+	char names[1024], err[1024];
+	cli_migrations_join(l, heads, nheads, names, sizeof names);
+	if (nheads > 1) {
+		cli_error("the migrations have %zu heads (%s); run '%s db merge -m MSG' first\n",
+			nheads, names, cli_prog);
+		goto out;
+	}
+	struct version_rows cur;
+	if (cli_schema_version_get(db, &cur) < 0) {
+		cli_error("%s\n", db->err);
+		goto out;
+	}
+	bool at_head = nheads == 0 ? cur.n == 0
+				   : cur.n == 1 && cli_migrations_find(l, cur.rev[0]) == heads[0];
+	if (!at_head) {
+		int made = cur.n == 0 ? cli_model_tables_present(db, err, sizeof err) : 0;
+		if (made < 0)
+			cli_error("%s\n", err);
+		else if (made)
+			cli_error("db migrate: the database has the models' tables but schema_version names no revision "
+				"(made by create-all?); if they match the migrations' head, run '%s db stamp head'\n", cli_prog);
+		else
+			cli_error("the database is at %s, not at head %s; run '%s db upgrade' first\n",
+				cur.n ? cur.rev[0] : "base", names, cli_prog);
+		goto out;
+	}
+	*head = nheads ? heads[0] : -1;
+	rc = 0;
+out:
+	free(heads);
+	return rc;
+}
+
+/* The two schemas to compare: want, the models' tables created in the
+ * (new, empty) scratch database and read back, and have, the live
+ * database's; the connection is left on live. *scratch_made is set once
+ * the scratch database may exist (the caller drops it). 0, or -1 said on
+ * stderr. */
+static int read_schemas(struct db *db, const char *live, const char *scratch, struct schema *want,
+			struct schema *have, bool *scratch_made)
+{
+	char sql[512], err[1024];
+	snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS `%s`", scratch);
+	if (db_exec(db, sql) < 0)
+		goto dberr;
+	*scratch_made = true;
+	snprintf(sql, sizeof sql,
+		 "CREATE DATABASE `%s` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci", scratch);
+	if (db_exec(db, sql) < 0)
+		goto dberr;
+	/* The models' DDL runs in the scratch database (its CREATE TABLEs name
+	 * no database); the schema reader names the database it reads. */
+	if (select_db(db, scratch) < 0)
+		goto dberr;
+	if (cli_create_schema(db, err, sizeof err) < 0) {
+		cli_error("creating the models' tables failed: %s\n", err);
+		return -1;
+	}
+	if (cli_schema_from_db(db, scratch, want, err, sizeof err) < 0) {
+		cli_error("%s\n", err);
+		return -1;
+	}
+	if (select_db(db, live) < 0)
+		goto dberr;
+	if (cli_schema_from_db(db, live, have, err, sizeof err) < 0) {
+		cli_error("%s\n", err);
+		return -1;
+	}
+	return 0;
+dberr:
+	cli_error("%s\n", db->err);
+	return -1;
+}
+
+/* Write the revision after head (-1: base) holding up and down, its
+ * changes counted, and say so on stdout; what it loses is said at the top
+ * of its files and on stderr. CLI_OK or CLI_FAILED (said on stderr). */
+static int write_revision(const struct config *cfg, const struct migration_list *l, int head,
+			  const char *message, const struct buf *up, const struct buf *down, int changes,
+			  const struct schema_losses *lost)
+{
+	char err[1024];
+	struct buf up_note = BUF_INIT, down_note = BUF_INIT, warn = BUF_INIT;
+	int rc = CLI_FAILED;
+	size_t nlost = describe_losses(lost, &up_note, &down_note, &warn);
+	const char *parent = head >= 0 ? l->v[head].rev : NULL;
+	struct migration_new m = {
+		.message = message, .parents = &parent, .nparents = head >= 0 ? 1 : 0,
+		.order = cli_migrations_next_order(l),
+		.up_note = up_note.n ? up_note.p : NULL, .down_note = down_note.n ? down_note.p : NULL,
+		.up = up->p ? up->p : "", .down = down->p ? down->p : "",
+	};
+	char rev[MIGRATION_REV_MAX + 1], *up_path, *down_path;
+	if (cli_migration_write(cfg->migrations_dir, &m, rev, &up_path, &down_path, err, sizeof err) < 0) {
+		cli_error("%s\n", err);
+		goto out;
+	}
+	printf("Generating %s ... done (%d change%s)\nGenerating %s ... done\n", up_path, changes,
+	       changes == 1 ? "" : "s", down_path);
+	fflush(stdout);
+	if (nlost)
+		fprintf(stderr, "%s%s: warning: revision %s loses data (%zu drop%s): review %s before '%s db upgrade'; "
+			"'%s db downgrade' cannot bring the values back\n",
+			warn.p ? warn.p : "", cli_prog, rev, nlost, nlost == 1 ? "" : "s", up_path, cli_prog,
+			cli_prog);
+	free(up_path);
+	free(down_path);
+	rc = CLI_OK;
+out:
+	buf_free(&up_note);
+	buf_free(&down_note);
+	buf_free(&warn);
+	return rc;
+}
+
 int cli_db_migrate(const struct config *cfg, struct db *db, const char *message)
 {
 	char err[1024];
@@ -170,120 +297,34 @@ int cli_db_migrate(const struct config *cfg, struct db *db, const char *message)
 	}
 	struct schema want = {0}, have = {0};
 	struct schema_losses lost = {0};
-	struct buf up = BUF_INIT, down = BUF_INIT, up_note = BUF_INIT, down_note = BUF_INIT, warn = BUF_INIT;
-	int rc = CLI_FAILED;
+	struct buf up = BUF_INIT, down = BUF_INIT;
+	int rc = CLI_FAILED, head = -1, changes = 0;
 	bool scratch_made = false;
-	char sql[512];
-	/* Like Alembic: one head, and the database at it, before a new revision. */
-	int *heads = malloc((l.n + 1) * sizeof *heads);
-	if (!heads) {
-		cli_error("out of memory\n");
-		goto drop;
-	}
-	size_t nheads = cli_migrations_heads(&l, heads);
-	char names[1024];
-	cli_migrations_join(&l, heads, nheads, names, sizeof names);
-	if (nheads > 1) {
-		cli_error("the migrations have %zu heads (%s); run '%s db merge -m MSG' first\n",
-			nheads, names, cli_prog);
-		goto drop;
-	}
-	struct version_rows cur;
-	if (cli_schema_version_get(db, &cur) < 0)
-		goto dberr;
-	bool at_head = nheads == 0 ? cur.n == 0
-				   : cur.n == 1 && cli_migrations_find(&l, cur.rev[0]) == heads[0];
-	if (!at_head) {
-		int made = cur.n == 0 ? cli_model_tables_present(db, err, sizeof err) : 0;
-		if (made < 0)
-			cli_error("%s\n", err);
-		else if (made)
-			cli_error("db migrate: the database has the models' tables but schema_version names no revision "
-				"(made by create-all?); if they match the migrations' head, run '%s db stamp head'\n", cli_prog);
-		else
-			cli_error("the database is at %s, not at head %s; run '%s db upgrade' first\n",
-				cur.n ? cur.rev[0] : "base", names, cli_prog);
-		goto drop;
-	}
-
-	snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS `%s`", scratch);
-	if (db_exec(db, sql) < 0)
-		goto dberr;
-	scratch_made = true;
-	snprintf(sql, sizeof sql,
-		 "CREATE DATABASE `%s` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci", scratch);
-	if (db_exec(db, sql) < 0)
-		goto dberr;
-	/* The models' DDL runs in the scratch database (its CREATE TABLEs name
-	 * no database); the schema reader names the database it reads. */
-	if (select_db(db, scratch) < 0)
-		goto dberr;
-	if (cli_create_schema(db, err, sizeof err) < 0) {
-		cli_error("creating the models' tables failed: %s\n", err);
-		goto drop;
-	}
-	if (cli_schema_from_db(db, scratch, &want, err, sizeof err) < 0) {
-		cli_error("%s\n", err);
-		goto drop;
-	}
-	if (select_db(db, live) < 0)
-		goto dberr;
-	if (cli_schema_from_db(db, live, &have, err, sizeof err) < 0) {
-		cli_error("%s\n", err);
-		goto drop;
-	}
-	int changes = 0;
+	if (check_at_head(db, &l, &head) < 0 ||
+	    read_schemas(db, live, scratch, &want, &have, &scratch_made) < 0)
+		goto out;
 	if (cli_schema_diff(&want, &have, &up, &down, &changes, &lost, err, sizeof err) < 0) {
 		cli_error("%s\n", err);
-		goto drop;
+		goto out;
 	}
 	if (!changes) {
 		printf("No changes in schema detected.\n");
 		rc = CLI_OK;
-		goto drop;
+		goto out;
 	}
-	size_t nlost = describe_losses(&lost, &up_note, &down_note, &warn);
-	const char *parent = nheads ? l.v[heads[0]].rev : NULL;
-	struct migration_new m = {
-		.message = message, .parents = &parent, .nparents = nheads,
-		.order = cli_migrations_next_order(&l),
-		.up_note = up_note.n ? up_note.p : NULL, .down_note = down_note.n ? down_note.p : NULL,
-		.up = up.p ? up.p : "", .down = down.p ? down.p : "",
-	};
-	char rev[MIGRATION_REV_MAX + 1], *up_path, *down_path;
-	if (cli_migration_write(cfg->migrations_dir, &m, rev, &up_path, &down_path, err, sizeof err) < 0) {
-		cli_error("%s\n", err);
-		goto drop;
-	}
-	printf("Generating %s ... done (%d change%s)\nGenerating %s ... done\n", up_path, changes,
-	       changes == 1 ? "" : "s", down_path);
-	fflush(stdout);
-	if (nlost)
-		fprintf(stderr, "%s%s: warning: revision %s loses data (%zu drop%s): review %s before '%s db upgrade'; "
-			"'%s db downgrade' cannot bring the values back\n",
-			warn.p ? warn.p : "", cli_prog, rev, nlost, nlost == 1 ? "" : "s", up_path, cli_prog,
-			cli_prog);
-	free(up_path);
-	free(down_path);
-	rc = CLI_OK;
-	goto drop;
-dberr:
-	cli_error("%s\n", db->err);
-drop:
+	rc = write_revision(cfg, &l, head, message, &up, &down, changes, &lost);
+out:
 	if (db->conn && scratch_made) {
+		char sql[512];
 		snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS `%s`", scratch);
 		db_exec(db, sql);
 		select_db(db, live);
 	}
-	free(heads);
 	cli_migrations_free(&l);
 	cli_schema_free(&want);
 	cli_schema_free(&have);
 	cli_schema_losses_free(&lost);
 	buf_free(&up);
 	buf_free(&down);
-	buf_free(&up_note);
-	buf_free(&down_note);
-	buf_free(&warn);
 	return rc;
 }

@@ -1,8 +1,10 @@
 /* migrate.h — the migration runner behind `flacon db ...` (SPEC section 8):
- * revision files sql/migrations/NNNN_<rev>_slug.up.sql / .down.sql linked
- * to their parents as Alembic links them, the schema_version table naming
- * the heads of what is applied, and the SQL file executor. Private to the
- * cli layer. */
+ * revision files sql/migrations/NNNN_<rev>_slug.up.sql / .down.sql
+ * (migrate_scan.c) linked to their parents as Alembic links them
+ * (migrate_graph.c), the schema_version table naming the heads of what is
+ * applied (migrate_version.c), the SQL file executor (migrate_sql.c) and
+ * the writer of new revision files (migrate_write.c). Private to the cli
+ * layer. */
 #ifndef FLACON_CLI_MIGRATE_H
 #define FLACON_CLI_MIGRATE_H
 
@@ -50,6 +52,19 @@ struct migration_list {
  * 0 or -1 with err. */
 int cli_migrations_scan(const char *dir, struct migration_list *out, char *err, size_t errlen);
 void cli_migrations_free(struct migration_list *l);
+
+/* A revision's parents by name, as its file's header gives them (heap),
+ * before cli_migrations_link resolves them. */
+struct migration_scanned {
+	char (*pnames)[MIGRATION_REV_MAX + 1];
+	size_t npnames;
+};
+/* Resolve the parents' names sc[i] of every l->v[i] into indexes (a
+ * numbered file's parent is the numbered file before it), then put l in
+ * link order. sc is only read; the caller frees it. Two files with one
+ * id, a parent not in l or a cycle are errors. 0 or -1 with err. */
+int cli_migrations_link(struct migration_list *l, struct migration_scanned *sc, char *err,
+			size_t errlen);
 /* Index of rev in l, or -1: the id itself, a numbered file's number in any
  * spelling ("3" for "0003"), or a unique prefix of an id. */
 int cli_migrations_find(const struct migration_list *l, const char *rev);
@@ -86,6 +101,9 @@ int cli_schema_version_set(struct db *db, const struct version_rows *rows);
 int cli_sql_run_script(struct db *db, const char *sql, size_t n, const char *name, char *err,
 		   size_t errlen);
 int cli_sql_run_file(struct db *db, const char *path, char *err, size_t errlen);
+/* The whole file at path, NUL-terminated (heap, caller frees), its length
+ * into *len when len is not NULL; NULL with errno when it cannot be read. */
+char *cli_read_file(const char *path, size_t *len);
 
 /* A migration to write. */
 struct migration_new {

@@ -83,7 +83,7 @@ int cli_schema_diff(const struct schema *want, const struct schema *live, struct
 		struct buf *down, int *changes, struct schema_losses *lost, char *err, size_t errlen);
 
 /* printf into a malloc'd string (the caller frees it), or NULL when out
- * of memory: the DDL and migration texts of schema.c and migrate.c. */
+ * of memory: the DDL and migration texts of schema.c and migrate_write.c. */
 char *cli_fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

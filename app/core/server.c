@@ -459,7 +459,24 @@ bool server_health_listen(const char *listen, const char *health, char *out, siz
 	return true;
 }
 
-int server_master(int fd, int health_fd, struct config *cfg, const struct server_hooks *hooks)
+/* The master's state: the worker slots and the respawn budget. */
+struct master {
+	struct config *cfg;
+	struct worker_slot *slots;
+	int nslots;
+	bool with_health;   /* the last slot is the health-check process */
+	unsigned gen;       /* configuration generation, one more per reload */
+	/* Global respawn budget: at most nslots respawns per second, so that
+	 * all workers dying at once (a bad deploy, the database gone) cannot
+	 * turn into a fork storm. */
+	double window_start;
+	int window_spawns;
+};
+
+/* SIGTERM, SIGINT, SIGHUP and SIGCHLD set the master's flags and stay
+ * blocked except while it sleeps (master_sleep); the mask before goes
+ * into *orig. */
+static void master_signals(sigset_t *orig)
 {
 	struct sigaction sa = {.sa_handler = master_on_signal};
 	sigemptyset(&sa.sa_mask);
@@ -469,176 +486,222 @@ int server_master(int fd, int health_fd, struct config *cfg, const struct server
 	sigaction(SIGCHLD, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	sigset_t block, orig;
+	sigset_t block;
 	sigemptyset(&block);
 	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGHUP);
 	sigaddset(&block, SIGCHLD);
-	sigprocmask(SIG_BLOCK, &block, &orig);
+	sigprocmask(SIG_BLOCK, &block, orig);
+}
 
-	FCGX_Init();
-	/* The workers, and one more process for health checks on its own
-	 * socket when there is one: /healthz never queues behind requests
-	 * that wait on a hung database (SPEC 10). */
-	bool with_health = health_fd >= 0 && hooks->health;
-	int nslots = cfg->workers + (with_health ? 1 : 0);
-	struct worker_slot *slots = calloc((size_t)nslots, sizeof *slots);
-	if (!slots) {
-		log_error("out of memory");
-		return 1;
+/* m's slots: the workers on fd, and one more process for health checks on
+ * its own socket when there is one: /healthz never queues behind requests
+ * that wait on a hung database (SPEC 10). 0, or -1 (out of memory). */
+static int master_slots(struct master *m, int fd, int health_fd, const struct server_hooks *hooks)
+{
+	m->with_health = health_fd >= 0 && hooks->health;
+	m->nslots = m->cfg->workers + (m->with_health ? 1 : 0);
+	m->slots = calloc((size_t)m->nslots, sizeof *m->slots);
+	if (!m->slots)
+		return -1;
+	for (int i = 0; i < m->nslots; i++) {
+		bool h = m->with_health && i == m->nslots - 1;
+		m->slots[i].fd = h ? health_fd : fd;
+		m->slots[i].hooks = h ? hooks->health : hooks;
 	}
-	for (int i = 0; i < nslots; i++) {
-		bool h = with_health && i == nslots - 1;
-		slots[i].fd = h ? health_fd : fd;
-		slots[i].hooks = h ? hooks->health : hooks;
+	m->window_start = ts_now();
+	m->window_spawns = 0;
+	return 0;
+}
+
+/* Slot i now runs pid (as spawn_worker returned it), of this generation. */
+static void slot_started(struct master *m, int i, pid_t pid)
+{
+	m->slots[i].pid = pid;
+	m->slots[i].gen = m->gen;
+	clock_gettime(CLOCK_MONOTONIC, &m->slots[i].started);
+}
+
+/* Slot s's worker ended with status: log it, empty the slot, and set when
+ * it may be respawned: at once, or after a back-off doubling with each
+ * quick death (0.2 s up to 5 s). */
+static void slot_died(struct worker_slot *s, int status)
+{
+	double lived = ts_now() - ts_val(&s->started);
+	if (WIFSIGNALED(status))
+		log_warn("worker %d killed by signal %d after %.1f s", (int)s->pid, WTERMSIG(status),
+			 lived);
+	else
+		log_info("worker %d exited with status %d after %.1f s", (int)s->pid,
+			 WEXITSTATUS(status), lived);
+	s->pid = 0;
+	bool clean = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+	s->fails = (lived < 2.0 && !clean) ? s->fails + 1 : 0;
+	double delay = 0;
+	if (s->fails) {
+		delay = 0.1 * (1 << (s->fails < 6 ? s->fails : 6));
+		if (delay > 5.0)
+			delay = 5.0;
 	}
-	unsigned gen = 0;
-	/* Global respawn budget: at most nslots respawns per second, so that
-	 * all workers dying at once (a bad deploy, the database gone) cannot
-	 * turn into a fork storm. */
-	double window_start = ts_now();
-	int window_spawns = 0;
+	ts_set(&s->next_start, ts_now() + delay);
+}
 
-	log_info("master %d listening, %d worker%s%s", (int)getpid(), cfg->workers,
-		 cfg->workers == 1 ? "" : "s", with_health ? " and a health-check process" : "");
-	for (int i = 0; i < nslots; i++) {
-		slots[i].pid = spawn_worker(slots[i].fd, cfg, slots[i].hooks, i);
-		slots[i].gen = gen;
-		clock_gettime(CLOCK_MONOTONIC, &slots[i].started);
+/* Reap every dead worker without waiting. */
+static void master_reap(struct master *m)
+{
+	int status;
+	pid_t pid;
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+		for (int i = 0; i < m->nslots; i++)
+			if (m->slots[i].pid == pid)
+				slot_died(&m->slots[i], status);
+}
+
+/* SIGHUP: re-read the configuration and replace the workers one by one;
+ * a configuration that does not load or check is refused (logged) and the
+ * workers keep running. */
+static void master_reload_config(struct master *m)
+{
+	struct config ncfg;
+	char err[512];
+	if (config_load(&ncfg, m->cfg->path, err, sizeof err) < 0 ||
+	    config_check_server(&ncfg, err, sizeof err) < 0) {
+		log_error("reload refused: %s", err);
+		if (ncfg.env)
+			config_free(&ncfg);
+		return;
 	}
+	/* The listen sockets and worker count stay; the rest (secret keys,
+	 * templates, database...) is new. */
+	ncfg.workers = m->cfg->workers;
+	free(ncfg.listen);
+	ncfg.listen = strdup(m->cfg->listen);
+	free(ncfg.health_listen);
+	ncfg.health_listen = m->cfg->health_listen ? strdup(m->cfg->health_listen) : NULL;
+	config_free(m->cfg);
+	*m->cfg = ncfg;
+	m->gen++;
+	log_info("reload: configuration re-read, replacing workers");
+	/* Replace one by one: start the new worker first, then stop an old
+	 * one gracefully, so capacity never drops. */
+	for (int i = 0; i < m->nslots && !master_stop; i++) {
+		pid_t old = m->slots[i].pid;
+		pid_t np = spawn_worker(m->slots[i].fd, m->cfg, m->slots[i].hooks, i);
+		if (np < 0)
+			continue;
+		if (old > 0)
+			stop_and_reap(old, 30.0);
+		slot_started(m, i, np);
+		m->slots[i].fails = 0;
+	}
+	log_info("reload: done");
+}
 
-	while (!master_stop) {
-		/* Reap dead workers. */
-		int status;
-		pid_t pid;
-		while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-			for (int i = 0; i < nslots; i++) {
-				if (slots[i].pid != pid)
-					continue;
-				double lived = ts_now() - ts_val(&slots[i].started);
-				if (WIFSIGNALED(status))
-					log_warn("worker %d killed by signal %d after %.1f s", (int)pid,
-						 WTERMSIG(status), lived);
-				else
-					log_info("worker %d exited with status %d after %.1f s", (int)pid,
-						 WEXITSTATUS(status), lived);
-				slots[i].pid = 0;
-				bool clean = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-				slots[i].fails = (lived < 2.0 && !clean) ? slots[i].fails + 1 : 0;
-				double delay = 0;
-				if (slots[i].fails) {
-					delay = 0.1 * (1 << (slots[i].fails < 6 ? slots[i].fails : 6));
-					if (delay > 5.0)
-						delay = 5.0;
-				}
-				ts_set(&slots[i].next_start, ts_now() + delay);
-			}
-		}
-
-		if (master_reload) {
-			master_reload = 0;
-			struct config ncfg;
-			char err[512];
-			if (config_load(&ncfg, cfg->path, err, sizeof err) < 0 ||
-			    config_check_server(&ncfg, err, sizeof err) < 0) {
-				log_error("reload refused: %s", err);
-				if (ncfg.env)
-					config_free(&ncfg);
-			} else {
-				/* The listen sockets and worker count stay; the rest
-				 * (secret keys, templates, database...) is new. */
-				ncfg.workers = cfg->workers;
-				free(ncfg.listen);
-				ncfg.listen = strdup(cfg->listen);
-				free(ncfg.health_listen);
-				ncfg.health_listen = cfg->health_listen ? strdup(cfg->health_listen) : NULL;
-				config_free(cfg);
-				*cfg = ncfg;
-				gen++;
-				log_info("reload: configuration re-read, replacing workers");
-				/* Replace one by one: start the new worker first, then
-				 * stop an old one gracefully, so capacity never drops. */
-				for (int i = 0; i < nslots && !master_stop; i++) {
-					pid_t old = slots[i].pid;
-					pid_t np = spawn_worker(slots[i].fd, cfg, slots[i].hooks, i);
-					if (np < 0)
-						continue;
-					if (old > 0)
-						stop_and_reap(old, 30.0);
-					slots[i].pid = np;
-					slots[i].gen = gen;
-					slots[i].fails = 0;
-					clock_gettime(CLOCK_MONOTONIC, &slots[i].started);
-				}
-				log_info("reload: done");
-			}
-		}
-
-		/* Respawn empty slots whose back-off has passed. */
-		double now = ts_now(), next_wake = now + 1.0;
-		if (now - window_start >= 1.0) {
-			window_start = now;
-			window_spawns = 0;
-		}
-		for (int i = 0; i < nslots && !master_stop; i++) {
-			if (slots[i].pid)
-				continue;
-			double at = ts_val(&slots[i].next_start);
-			if (at > now || window_spawns >= nslots) {
-				double w = at > now ? at : window_start + 1.0;
-				if (w < next_wake)
-					next_wake = w;
-				continue;
-			}
-			window_spawns++;
-			pid_t np = spawn_worker(slots[i].fd, cfg, slots[i].hooks, i);
-			if (np > 0) {
-				slots[i].pid = np;
-				slots[i].gen = gen;
-				clock_gettime(CLOCK_MONOTONIC, &slots[i].started);
-			} else {
-				ts_set(&slots[i].next_start, now + 1.0);
-			}
-		}
-
-		if (master_stop || master_reload || master_child) {
-			master_child = 0;
+/* Respawn the empty slots whose back-off has passed, within the respawn
+ * budget. Returns when the master must look again (ts_now() time). */
+static double master_respawn(struct master *m)
+{
+	double now = ts_now(), next_wake = now + 1.0;
+	if (now - m->window_start >= 1.0) {
+		m->window_start = now;
+		m->window_spawns = 0;
+	}
+	for (int i = 0; i < m->nslots && !master_stop; i++) {
+		if (m->slots[i].pid)
+			continue;
+		double at = ts_val(&m->slots[i].next_start);
+		if (at > now || m->window_spawns >= m->nslots) {
+			double w = at > now ? at : m->window_start + 1.0;
+			if (w < next_wake)
+				next_wake = w;
 			continue;
 		}
-		double wait = next_wake - ts_now();
-		if (wait < 0.005)
-			wait = 0.005;
-		struct timespec ts;
-		ts_set(&ts, wait);
-		sigset_t waitmask = orig;
-		sigdelset(&waitmask, SIGTERM);
-		sigdelset(&waitmask, SIGINT);
-		sigdelset(&waitmask, SIGHUP);
-		sigdelset(&waitmask, SIGCHLD);
-		/* pselect with no fds: sleep until a signal or the timeout. */
-		pselect(0, NULL, NULL, NULL, &ts, &waitmask);
+		m->window_spawns++;
+		pid_t np = spawn_worker(m->slots[i].fd, m->cfg, m->slots[i].hooks, i);
+		if (np > 0)
+			slot_started(m, i, np);
+		else
+			ts_set(&m->slots[i].next_start, now + 1.0);
 	}
+	return next_wake;
+}
 
+/* Sleep until a signal or until next_wake (ts_now() time, at least 5 ms
+ * from now), with the master's signals unblocked: orig is the mask
+ * before master_signals. */
+static void master_sleep(const sigset_t *orig, double next_wake)
+{
+	double wait = next_wake - ts_now();
+	if (wait < 0.005)
+		wait = 0.005;
+	struct timespec ts;
+	ts_set(&ts, wait);
+	sigset_t waitmask = *orig;
+	sigdelset(&waitmask, SIGTERM);
+	sigdelset(&waitmask, SIGINT);
+	sigdelset(&waitmask, SIGHUP);
+	sigdelset(&waitmask, SIGCHLD);
+	/* pselect with no fds: sleep until a signal or the timeout. */
+	pselect(0, NULL, NULL, NULL, &ts, &waitmask);
+}
+
+/* SIGTERM or SIGINT: stop taking connections, let every worker finish what
+ * it has (20 s each at most), free the slots and close the sockets. */
+static void master_shutdown(struct master *m, int fd, int health_fd)
+{
 	log_info("master %d stopping: waiting for workers to finish", (int)getpid());
 	/* No new connection from here on (nginx moves on to another host at
 	 * once), while the workers answer those already queued. */
-	if (!strncmp(cfg->listen, "unix:", 5))
-		unlink(cfg->listen + 5);
+	if (!strncmp(m->cfg->listen, "unix:", 5))
+		unlink(m->cfg->listen + 5);
 	char hspec[512];
-	if (with_health && server_health_listen(cfg->listen, cfg->health_listen, hspec, sizeof hspec) &&
+	if (m->with_health &&
+	    server_health_listen(m->cfg->listen, m->cfg->health_listen, hspec, sizeof hspec) &&
 	    !strncmp(hspec, "unix:", 5))
 		unlink(hspec + 5);
-	for (int i = 0; i < nslots; i++)
-		if (slots[i].pid > 0)
-			kill(slots[i].pid, SIGTERM);
-	for (int i = 0; i < nslots; i++)
-		if (slots[i].pid > 0)
-			stop_and_reap(slots[i].pid, 20.0);
-	free(slots);
+	for (int i = 0; i < m->nslots; i++)
+		if (m->slots[i].pid > 0)
+			kill(m->slots[i].pid, SIGTERM);
+	for (int i = 0; i < m->nslots; i++)
+		if (m->slots[i].pid > 0)
+			stop_and_reap(m->slots[i].pid, 20.0);
+	free(m->slots);
+	m->slots = NULL;
 	close(fd);
 	if (health_fd >= 0)
 		close(health_fd);
 	log_info("master stopped");
+}
+
+int server_master(int fd, int health_fd, struct config *cfg, const struct server_hooks *hooks)
+{
+	sigset_t orig;
+	master_signals(&orig);
+	FCGX_Init();
+	struct master m = {.cfg = cfg};
+	if (master_slots(&m, fd, health_fd, hooks) < 0) {
+		log_error("out of memory");
+		return 1;
+	}
+	log_info("master %d listening, %d worker%s%s", (int)getpid(), cfg->workers,
+		 cfg->workers == 1 ? "" : "s", m.with_health ? " and a health-check process" : "");
+	for (int i = 0; i < m.nslots; i++)
+		slot_started(&m, i, spawn_worker(m.slots[i].fd, cfg, m.slots[i].hooks, i));
+
+	while (!master_stop) {
+		master_reap(&m);
+		if (master_reload) {
+			master_reload = 0;
+			master_reload_config(&m);
+		}
+		double next_wake = master_respawn(&m);
+		if (master_stop || master_reload || master_child) {
+			master_child = 0;
+			continue;
+		}
+		master_sleep(&orig, next_wake);
+	}
+	master_shutdown(&m, fd, health_fd);
 	return 0;
 }

@@ -330,161 +330,180 @@ static void username_of(long i, char *out, size_t n)
 		snprintf(out, n, "user%05ld", i + 1);
 }
 
-static int seed_run(struct db *db, struct seed_opts *o)
-{
-	rng_state = 0x9E3779B97F4A7C15ULL;
-	int64_t base = 1767225600; /* 2026-01-01T00:00:00Z: deterministic dates */
-	char hash[WEB_PASSWORD_HASH_BYTES];
-	/* One Argon2id hash for every demo user: hashing each would cost
-	 * 30 ms per user and the data set is public demo data anyway. */
-	if (web_password_hash(SEED_PASSWORD, hash) < 0)
-		return -1;
-	size_t hlen = strlen(hash);
+/* One seed run: its options, the batch being filled, and the ids read
+ * back by which later rows refer to earlier ones. */
+struct seed {
+	struct db *db;
+	struct seed_opts *o;
+	int64_t base;       /* 2026-01-01T00:00:00Z: deterministic dates */
+	const char *hash;   /* every demo user's password hash */
+	size_t hlen;
 	struct batch bt;
-	if (batch_init(&bt, 6, (size_t)BATCH * 2200) < 0) {
-		snprintf(db->err, sizeof db->err, "out of memory");
-		return -1;
-	}
-	int rc = -1;
-	struct batch_keys *keys = malloc(sizeof *keys);
-	int64_t *user_ids = calloc((size_t)o->users + 1, sizeof *user_ids);
-	int64_t *student_ids = calloc((size_t)o->students + 1, sizeof *student_ids);
-	int64_t *course_ids = calloc((size_t)o->courses + 1, sizeof *course_ids);
-	int *course_cap = calloc((size_t)o->courses + 1, sizeof *course_cap);
-	int *course_n = calloc((size_t)o->courses + 1, sizeof *course_n);
-	if (!keys || !user_ids || !student_ids || !course_ids || !course_cap || !course_n) {
-		snprintf(db->err, sizeof db->err, "out of memory");
-		goto out;
-	}
-	if (db_exec(db, "START TRANSACTION") < 0)
-		goto out;
+	struct batch_keys *keys;
+	int64_t *user_ids, *student_ids, *course_ids; /* by row number */
+	int *course_cap, *course_n; /* each course's capacity, its students so far */
+};
 
-	/* Users. */
+/* The users, alice ... judy then user00011 ..., and their ids. 0 or -1
+ * (db->err). */
+static int seed_users(struct seed *s)
+{
+	const struct seed_opts *o = s->o;
 	for (long i = 0; i < o->users;) {
 		long rows = o->users - i < BATCH ? o->users - i : BATCH;
-		batch_reset(&bt);
-		keys_reset(keys);
+		batch_reset(&s->bt);
+		keys_reset(s->keys);
 		for (long r = 0; r < rows; r++) {
 			char name[40];
 			username_of(i + r, name, sizeof name);
-			bind_text(&bt, name, strlen(name));
-			bind_text(&bt, hash, hlen);
-			bind_datetime(&bt, base - 86400 * 30 + (i + r) * 60);
-			keys_add(keys, name);
+			bind_text(&s->bt, name, strlen(name));
+			bind_text(&s->bt, s->hash, s->hlen);
+			bind_datetime(&s->bt, s->base - 86400 * 30 + (i + r) * 60);
+			keys_add(s->keys, name);
 		}
-		if (batch_run(db, &bt, "INSERT INTO `user` (`username`, `password`, `rdatetime`)", 3, rows) < 0 ||
-		    read_ids(db, "SELECT `id`, `username` FROM `user` WHERE `username`", keys, user_ids + i) < 0)
-			goto out;
+		if (batch_run(s->db, &s->bt, "INSERT INTO `user` (`username`, `password`, `rdatetime`)", 3, rows) < 0 ||
+		    read_ids(s->db, "SELECT `id`, `username` FROM `user` WHERE `username`", s->keys,
+			     s->user_ids + i) < 0)
+			return -1;
 		i += rows;
 		progress("users", i, o->users);
 	}
-	/* Students: the first `students` users have their profile. */
+	return 0;
+}
+
+/* Students: the first `students` users have their profile. 0 or -1. */
+static int seed_students(struct seed *s)
+{
+	const struct seed_opts *o = s->o;
 	for (long i = 0; i < o->students;) {
 		long rows = o->students - i < BATCH ? o->students - i : BATCH;
-		batch_reset(&bt);
-		keys_reset(keys);
+		batch_reset(&s->bt);
+		keys_reset(s->keys);
 		for (long r = 0; r < rows; r++) {
 			char name[40];
 			username_of(i + r, name, sizeof name);
-			bind_text(&bt, name, strlen(name));
-			bind_int(&bt, 18 + (int64_t)(rng() % 12));
-			bind_int(&bt, user_ids[i + r]);
-			keys_add(keys, name);
+			bind_text(&s->bt, name, strlen(name));
+			bind_int(&s->bt, 18 + (int64_t)(rng() % 12));
+			bind_int(&s->bt, s->user_ids[i + r]);
+			keys_add(s->keys, name);
 		}
 		/* A student is found by its user (student.user_id is unique). */
-		if (batch_run(db, &bt, "INSERT INTO `student` (`sname`, `age`, `user_id`)", 3, rows) < 0 ||
-		    read_ids(db, "SELECT `student`.`id`, `user`.`username` FROM `student` JOIN `user` "
-				 "ON `user`.`id` = `student`.`user_id` WHERE `user`.`username`",
-			     keys, student_ids + i) < 0)
-			goto out;
+		if (batch_run(s->db, &s->bt, "INSERT INTO `student` (`sname`, `age`, `user_id`)", 3, rows) < 0 ||
+		    read_ids(s->db, "SELECT `student`.`id`, `user`.`username` FROM `student` JOIN `user` "
+				    "ON `user`.`id` = `student`.`user_id` WHERE `user`.`username`",
+			     s->keys, s->student_ids + i) < 0)
+			return -1;
 		i += rows;
 		progress("students", i, o->students);
 	}
-	if (db_exec(db, "COMMIT") < 0 || db_exec(db, "START TRANSACTION") < 0)
-		goto out;
+	return 0;
+}
 
+/* Bind article k: a title of three words, three to eight sentences of
+ * words, a date 37 s after the one before, clicks and a random author. */
+static void bind_article(struct seed *s, long k)
+{
+	char title[160], content[2048];
+	int tn = snprintf(title, sizeof title, "%s %s and the %s",
+			  words[rng() % NWORDS], words[rng() % NWORDS], words[rng() % NWORDS]);
+	title[0] = (char)(title[0] - 32);
+	int cn = 0;
+	int sentences = 3 + (int)(rng() % 6);
+	for (int n = 0; n < sentences && cn < 1800; n++) {
+		int nw = 6 + (int)(rng() % 10);
+		for (int w = 0; w < nw && cn < 1800; w++)
+			cn += snprintf(content + cn, sizeof content - (size_t)cn, "%s%s",
+				       w ? " " : "", words[rng() % NWORDS]);
+		cn += snprintf(content + cn, sizeof content - (size_t)cn, ". ");
+	}
+	bind_text(&s->bt, title, (size_t)tn);
+	bind_text(&s->bt, content, (size_t)cn);
+	bind_datetime(&s->bt, s->base + k * 37);
+	bind_int(&s->bt, (int64_t)(rng() % 200));
+	long users = s->o->users;
+	long u = users ? (long)(rng() % (uint64_t)users) : 0;
+	char author[40];
+	username_of(u, author, sizeof author);
+	bind_int(&s->bt, users ? s->user_ids[u] : 0);
+	bind_text(&s->bt, author, strlen(author));
+}
+
+/* Articles, oldest first, committed every BATCH * 20 rows with the
+ * visible-article count. 0 or -1. */
+static int seed_articles(struct seed *s)
+{
+	const struct seed_opts *o = s->o;
 	/* The visible-article count starts from the articles there are (none:
 	 * the database holds no user), whatever its slots said, and grows
 	 * with each committed part of the articles, in its transaction. */
-	if (db_exec(db, "DELETE FROM `counter` WHERE `name` = 'articles'") < 0 ||
-	    db_exec(db, "INSERT INTO `counter` (`name`, `slot`, `value`) SELECT 'articles', 0, COUNT(*) "
-			"FROM `article` WHERE `isdelete` = 0") < 0)
-		goto out;
-	/* Articles, oldest first. */
+	if (db_exec(s->db, "DELETE FROM `counter` WHERE `name` = 'articles'") < 0 ||
+	    db_exec(s->db, "INSERT INTO `counter` (`name`, `slot`, `value`) SELECT 'articles', 0, COUNT(*) "
+			   "FROM `article` WHERE `isdelete` = 0") < 0)
+		return -1;
 	long uncounted = 0;
 	for (long i = 0; i < o->articles;) {
 		long rows = o->articles - i < BATCH ? o->articles - i : BATCH;
-		batch_reset(&bt);
-		for (long r = 0; r < rows; r++) {
-			long k = i + r;
-			char title[160], content[2048];
-			int tn = snprintf(title, sizeof title, "%s %s and the %s",
-					  words[rng() % NWORDS], words[rng() % NWORDS], words[rng() % NWORDS]);
-			title[0] = (char)(title[0] - 32);
-			int cn = 0;
-			int sentences = 3 + (int)(rng() % 6);
-			for (int s = 0; s < sentences && cn < 1800; s++) {
-				int nw = 6 + (int)(rng() % 10);
-				for (int w = 0; w < nw && cn < 1800; w++)
-					cn += snprintf(content + cn, sizeof content - (size_t)cn, "%s%s",
-						       w ? " " : "", words[rng() % NWORDS]);
-				cn += snprintf(content + cn, sizeof content - (size_t)cn, ". ");
-			}
-			bind_text(&bt, title, (size_t)tn);
-			bind_text(&bt, content, (size_t)cn);
-			bind_datetime(&bt, base + k * 37);
-			bind_int(&bt, (int64_t)(rng() % 200));
-			long u = o->users ? (long)(rng() % (uint64_t)o->users) : 0;
-			char author[40];
-			username_of(u, author, sizeof author);
-			bind_int(&bt, o->users ? user_ids[u] : 0);
-			bind_text(&bt, author, strlen(author));
-		}
-		if (batch_run(db, &bt,
+		batch_reset(&s->bt);
+		for (long r = 0; r < rows; r++)
+			bind_article(s, i + r);
+		if (batch_run(s->db, &s->bt,
 			      "INSERT INTO `article` (`title`, `content`, `pdatetime`, `click_num`, `user_id`, "
 			      "`author_name`)",
 			      6, rows) < 0)
-			goto out;
+			return -1;
 		i += rows;
 		uncounted += rows;
 		if (i % (BATCH * 20) == 0) {
-			if (count_articles(db, uncounted) < 0 || db_exec(db, "COMMIT") < 0 ||
-			    db_exec(db, "START TRANSACTION") < 0)
-				goto out;
+			if (count_articles(s->db, uncounted) < 0 || db_exec(s->db, "COMMIT") < 0 ||
+			    db_exec(s->db, "START TRANSACTION") < 0)
+				return -1;
 			uncounted = 0;
 		}
 		progress("articles", i, o->articles);
 	}
-	if (uncounted && count_articles(db, uncounted) < 0)
-		goto out;
+	if (uncounted && count_articles(s->db, uncounted) < 0)
+		return -1;
+	return 0;
+}
 
-	/* Courses. */
+/* Courses, "Algorithms 101" ..., 30 places each, and their ids. 0 or -1. */
+static int seed_courses(struct seed *s)
+{
+	const struct seed_opts *o = s->o;
 	for (long i = 0; i < o->courses;) {
 		long rows = o->courses - i < BATCH ? o->courses - i : BATCH;
-		batch_reset(&bt);
-		keys_reset(keys);
+		batch_reset(&s->bt);
+		keys_reset(s->keys);
 		for (long r = 0; r < rows; r++) {
 			long k = i + r;
 			char name[80];
 			int n = snprintf(name, sizeof name, "%s %ld", subjects[k % NSUBJECTS],
 					 101 + (k / (long)NSUBJECTS) * 100 + (k % 3));
-			course_cap[k] = 30;
-			bind_text(&bt, name, (size_t)n);
-			bind_int(&bt, 1 + (int64_t)(rng() % 6));
-			bind_int(&bt, course_cap[k]);
-			keys_add(keys, name);
+			s->course_cap[k] = 30;
+			bind_text(&s->bt, name, (size_t)n);
+			bind_int(&s->bt, 1 + (int64_t)(rng() % 6));
+			bind_int(&s->bt, s->course_cap[k]);
+			keys_add(s->keys, name);
 		}
-		if (batch_run(db, &bt, "INSERT INTO `course` (`cname`, `score`, `capacity`)", 3, rows) < 0 ||
-		    read_ids(db, "SELECT `id`, `cname` FROM `course` WHERE `cname`", keys, course_ids + i) < 0)
-			goto out;
+		if (batch_run(s->db, &s->bt, "INSERT INTO `course` (`cname`, `score`, `capacity`)", 3, rows) < 0 ||
+		    read_ids(s->db, "SELECT `id`, `cname` FROM `course` WHERE `cname`", s->keys,
+			     s->course_ids + i) < 0)
+			return -1;
 		i += rows;
 		progress("courses", i, o->courses);
 	}
+	return 0;
+}
 
-	/* About five courses per student, never over capacity. */
+/* About five courses per student, never over capacity, then each course's
+ * enrolled count; the rows written into *total. 0 or -1. */
+static int seed_enrollments(struct seed *s, long *total)
+{
+	const struct seed_opts *o = s->o;
+	const char *head = "INSERT INTO `student_course` (`stu_id`, `cou_id`, `selected_at`)";
 	long pending = 0, total_sel = 0;
-	batch_reset(&bt);
-	for (long s = 0; s < o->students && o->courses > 0; s++) {
+	batch_reset(&s->bt);
+	for (long st = 0; st < o->students && o->courses > 0; st++) {
 		long want = o->courses < 5 ? o->courses : 5;
 		long start = (long)(rng() % (uint64_t)o->courses);
 		for (long k = 0, got = 0; k < o->courses && got < want; k++) {
@@ -492,44 +511,77 @@ static int seed_run(struct db *db, struct seed_opts *o)
 			bool dup = false;
 			for (long j = 0; j < k; j++)
 				dup |= (start + j * 7) % o->courses == c;
-			if (dup || course_n[c] >= course_cap[c])
+			if (dup || s->course_n[c] >= s->course_cap[c])
 				continue;
-			course_n[c]++;
+			s->course_n[c]++;
 			got++;
-			bind_int(&bt, student_ids[s]);
-			bind_int(&bt, course_ids[c]);
-			bind_datetime(&bt, base + s * 11);
+			bind_int(&s->bt, s->student_ids[st]);
+			bind_int(&s->bt, s->course_ids[c]);
+			bind_datetime(&s->bt, s->base + st * 11);
 			if (++pending == BATCH) {
-				if (batch_run(db, &bt, "INSERT INTO `student_course` (`stu_id`, `cou_id`, `selected_at`)",
-					      3, pending) < 0)
-					goto out;
+				if (batch_run(s->db, &s->bt, head, 3, pending) < 0)
+					return -1;
 				total_sel += pending;
 				pending = 0;
-				batch_reset(&bt);
+				batch_reset(&s->bt);
 			}
 		}
 	}
-	if (pending && batch_run(db, &bt, "INSERT INTO `student_course` (`stu_id`, `cou_id`, `selected_at`)", 3,
-				 pending) < 0)
-		goto out;
+	if (pending && batch_run(s->db, &s->bt, head, 3, pending) < 0)
+		return -1;
 	total_sel += pending;
-	if (db_exec(db, "UPDATE `course` SET `enrolled` = (SELECT COUNT(*) FROM `student_course` "
-			"WHERE `student_course`.`cou_id` = `course`.`id`)") < 0)
+	if (db_exec(s->db, "UPDATE `course` SET `enrolled` = (SELECT COUNT(*) FROM `student_course` "
+			   "WHERE `student_course`.`cou_id` = `course`.`id`)") < 0)
+		return -1;
+	*total = total_sel;
+	return 0;
+}
+
+/* Fill the empty database as o says, in transactions: users and students,
+ * then articles (committed in parts), courses and enrollments; the
+ * enrollments written into o->enrollments. 0, or -1 with db->err (the
+ * open transaction rolled back). */
+static int seed_run(struct db *db, struct seed_opts *o)
+{
+	rng_state = 0x9E3779B97F4A7C15ULL;
+	char hash[WEB_PASSWORD_HASH_BYTES];
+	/* One Argon2id hash for every demo user: hashing each would cost
+	 * 30 ms per user and the data set is public demo data anyway. */
+	if (web_password_hash(SEED_PASSWORD, hash) < 0)
+		return -1;
+	struct seed s = {.db = db, .o = o, .base = 1767225600, .hash = hash, .hlen = strlen(hash)};
+	if (batch_init(&s.bt, 6, (size_t)BATCH * 2200) < 0) {
+		snprintf(db->err, sizeof db->err, "out of memory");
+		return -1;
+	}
+	int rc = -1;
+	long enrollments = 0;
+	s.keys = malloc(sizeof *s.keys);
+	s.user_ids = calloc((size_t)o->users + 1, sizeof *s.user_ids);
+	s.student_ids = calloc((size_t)o->students + 1, sizeof *s.student_ids);
+	s.course_ids = calloc((size_t)o->courses + 1, sizeof *s.course_ids);
+	s.course_cap = calloc((size_t)o->courses + 1, sizeof *s.course_cap);
+	s.course_n = calloc((size_t)o->courses + 1, sizeof *s.course_n);
+	if (!s.keys || !s.user_ids || !s.student_ids || !s.course_ids || !s.course_cap || !s.course_n) {
+		snprintf(db->err, sizeof db->err, "out of memory");
 		goto out;
-	if (db_exec(db, "COMMIT") < 0)
+	}
+	if (db_exec(db, "START TRANSACTION") < 0 || seed_users(&s) < 0 || seed_students(&s) < 0 ||
+	    db_exec(db, "COMMIT") < 0 || db_exec(db, "START TRANSACTION") < 0 || seed_articles(&s) < 0 ||
+	    seed_courses(&s) < 0 || seed_enrollments(&s, &enrollments) < 0 || db_exec(db, "COMMIT") < 0)
 		goto out;
-	o->enrollments = total_sel;
+	o->enrollments = enrollments;
 	rc = 0;
 out:
 	if (rc < 0 && db->conn)
 		db_exec(db, "ROLLBACK");
-	free(keys);
-	free(user_ids);
-	free(student_ids);
-	free(course_ids);
-	free(course_cap);
-	free(course_n);
-	batch_free(&bt);
+	free(s.keys);
+	free(s.user_ids);
+	free(s.student_ids);
+	free(s.course_ids);
+	free(s.course_cap);
+	free(s.course_n);
+	batch_free(&s.bt);
 	return rc;
 }
 

@@ -58,8 +58,10 @@ export FLACON_APP_ENV=production
 # --- the command line and the schema ------------------------------------------
 check "blog --help says usage: blog and lists createuser and seed" bash -c \
 	"./blog --help | grep -q '^usage: blog ' && ./blog --help | grep -qE '^  createuser ' && ./blog --help | grep -qE '^  seed '"
-check "blog routes lists the blog's pages (GET /articles/:id article)" bash -c \
-	"./blog routes | grep -qE '^GET +/articles/:id +article\$' && ./blog routes | grep -qE '^POST +/login +login\$'"
+# The whole of `blog routes`, as checked in: a route deleted, renamed or given
+# another method fails. After changing the routes on purpose, regenerate it
+# (in examples/blog) with: ./blog routes > tests/routes.golden
+check "blog routes prints tests/routes.golden exactly" bash -c "./blog routes | diff -u tests/routes.golden -"
 check "blog runserver without a secret key refuses under its own name (blog: no secret key)" bash -c \
 	"FLACON_APP_SECRET_KEY= ./blog runserver --listen unix:$T/nokey.sock 2>&1 >/dev/null | grep -q '^blog: no secret key'"
 check "blog db upgrade applies the blog's migrations" ./blog db upgrade
@@ -228,7 +230,6 @@ check "POST /register with a taken name is a 409 with the form again" bash -c \
 get reg3 /register -b "$J3" --data-urlencode "csrf_token=$RTOK3" --data-urlencode username=carol \
 	--data-urlencode password=short
 check "POST /register with a password under 8 characters is a 422" test "$(status reg3)" = 422
-check "blog routes lists the register pages" bash -c "./blog routes | grep -qE '^POST +/register +register\$'"
 
 # --- cookies -------------------------------------------------------------------------
 get cset "/cookie/set?value=hello"

@@ -218,9 +218,6 @@ struct orm_query *orm_query(struct orm_session *s, const struct orm_model *m)
 	if (!m || !m->ready) {
 		q->err = ORM_MISUSE;
 		q->why = "model not initialised (orm_registry_init)";
-	} else if (!m->pk) {
-		q->err = ORM_MISUSE;
-		q->why = "a plain table is no mapped class: query through its relationship";
 	}
 	return q;
 }
@@ -722,6 +719,9 @@ int orm_all(struct orm_query *q, struct orm_list *out)
 		return rc;
 	if (q->select)
 		return orm_fail(q->s, ORM_MISUSE, "a query with select terms returns rows: orm_rows");
+	if (!q->m->pk)
+		return orm_fail(q->s, ORM_MISUSE, "%s is a plain table (no objects): orm_rows",
+				q->m->name);
 	struct render r;
 	const char *sql;
 	MYSQL_STMT *st;
@@ -781,7 +781,7 @@ int orm_count(struct orm_query *q, int64_t *out)
 			bool first = true;
 			render_list(&r, q->select, ", ", 3, &first);
 		} else {
-			orm_sqlb_puts(&r.b, q->m->pk->qname);
+			orm_sqlb_puts(&r.b, q->m->pk_lead->qname);
 		}
 		render_body(&r);
 		render_tail(&r, false);
@@ -825,22 +825,26 @@ int orm_rows(struct orm_query *q, struct orm_rows *out)
 	int rc = qcheck(q);
 	if (rc)
 		return rc;
-	if (!q->select)
-		return orm_fail(q->s, ORM_MISUSE, "orm_rows needs orm_select terms");
-	size_t nc = count_nodes(q->select);
+	/* no select terms: every column of the query's table (select(table)) */
+	size_t nc = q->select ? count_nodes(q->select) : q->m->ncolumns;
 	enum orm_type *types = arena_alloc(q->s->arena, nc * sizeof *types);
 	if (!types)
 		return orm_fail(q->s, ORM_NOMEM, "out of memory");
 	size_t i = nc;
 	for (const struct qnode *n = q->select; n; n = n->next)
 		types[--i] = term_type(n->p);
+	for (i = 0; !q->select && i < nc; i++)
+		types[i] = q->m->columns[i].type;
 	struct render r;
 	const char *sql;
 	MYSQL_STMT *st;
 	bool first = true;
 	render_init(&r, q);
 	orm_sqlb_puts(&r.b, "SELECT ");
-	render_list(&r, q->select, ", ", 3, &first);
+	if (q->select)
+		render_list(&r, q->select, ", ", 3, &first);
+	else
+		orm_sqlb_puts(&r.b, q->m->select_list);
 	render_body(&r);
 	render_tail(&r, true);
 	if (q->for_update)

@@ -24,8 +24,9 @@
 /* ------------------------------------------------------------------ */
 /* Errors                                                               */
 
-/* Result codes: 0 or one of these (negative). The web layer maps them to
- * HTTP: NOT_FOUND → 404, CONFLICT → 409, INVALID → 422, the rest → 500. */
+/* Result codes: 0 or one of these (negative). The web layer's
+ * web_orm_error() (web/web.h) maps them to HTTP statuses; the ORM itself
+ * knows nothing of HTTP. */
 enum orm_err {
 	ORM_OK = 0,
 	ORM_NOT_FOUND = -1, /* *_or_404, paginate(error_out) */

@@ -4,6 +4,8 @@
 
 #include "orm/orm_impl.h"
 
+/* The relationships orm_eager asked for, in call order (lists are newest
+ * first), each loaded for every object of l in one query. */
 static int load_eager(struct orm_session *s, const struct orm_qnode *n, struct orm_list *l)
 {
 	if (!n)

@@ -124,6 +124,8 @@ static inline bool orm_rel_scalar(const struct orm_relationship *r)
 /* Object state (object.c). The columns changed since the snapshot (bit i:
  * column i). */
 uint64_t orm_dirty_mask(const struct orm_obj *o);
+/* Has any column of o changed since it was loaded / flushed? */
+bool orm_obj_dirty(const struct orm_obj *o);
 /* Make the null bits say exactly what is NULL, then snapshot := object. */
 void orm_snapshot_now(struct orm_obj *o);
 /* Column values and null bits from a copy of the object (snapshot). */
@@ -131,8 +133,6 @@ void orm_restore_columns(struct orm_obj *o, const void *from);
 
 /* Identity map (identity.c). */
 struct orm_obj *orm_idmap_find(struct orm_session *s, const struct orm_model *m, int64_t pk);
-/* Has any column of o changed since it was loaded / flushed? */
-bool orm_obj_dirty(const struct orm_obj *o);
 int orm_idmap_put(struct orm_session *s, struct orm_obj *o);
 void orm_idmap_remove(struct orm_session *s, struct orm_obj *o);
 /* The invariant of an object's state: a valid orm_state, and a session

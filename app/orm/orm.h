@@ -24,8 +24,9 @@
 /* ------------------------------------------------------------------ */
 /* Errors                                                               */
 
-/* Result codes: 0 or one of these (negative). The web layer maps them to
- * HTTP: NOT_FOUND → 404, CONFLICT → 409, INVALID → 422, the rest → 500. */
+/* Result codes: 0 or one of these (negative). The web layer's
+ * web_orm_error() (web/web.h) maps them to HTTP statuses; the ORM itself
+ * knows nothing of HTTP. */
 enum orm_err {
 	ORM_OK = 0,
 	ORM_NOT_FOUND = -1, /* *_or_404, paginate(error_out) */
@@ -453,16 +454,25 @@ int64_t orm_pk(const void *obj);
  *   ORM_TABLE_DECLARE(comment_user, COMMENT_USER_COLUMNS)   // models.h
  *   ORM_TABLE_DEFINE(comment_user, COMMENT_USER_COLUMNS)    // models.c
  * and goes in the registry like a model. Its primary key is every ORM_PK
- * column (all foreign keys); it serves as a many-to-many .secondary. It
- * has no typed helpers: orm_new, orm_get and orm_query refuse it
- * (ORM_MISUSE); its rows are written by orm_append / orm_remove. */
+ * column (all foreign keys); it serves as a many-to-many .secondary. It is
+ * no mapped class: orm_new and orm_get refuse it (ORM_MISUSE), and its rows
+ * are written by orm_append / orm_remove. It is queryable like a model
+ * (select(table), table.delete()): m##_query(s) — orm_query(s, &m##_model)
+ * — takes orm_filter / orm_filter_by / order_by / limit / group_by and runs
+ * with orm_count, orm_rows (no orm_select: every column, row[m##_col_x]),
+ * orm_update and orm_delete_where; orm_all / orm_first / orm_paginate,
+ * which make objects, answer ORM_MISUSE. */
 #define ORM_TABLE_DECLARE(m, COLS)                                                         \
 	struct m {                                                                         \
 		struct orm_obj orm;                                                        \
 		COLS(ORM_X_FIELD)                                                          \
 	};                                                                                 \
 	enum { COLS(ORM_X_COLENUM) m##_ncols };                                            \
-	extern struct orm_model m##_model;
+	extern struct orm_model m##_model;                                                 \
+	static inline struct orm_query *m##_query(struct orm_session *s)                   \
+	{                                                                                  \
+		return orm_query(s, &m##_model);                                           \
+	}
 #define ORM_TABLE_DEFINE(m, COLS, ...) ORM_MODEL_DEFINE(m, COLS, ORM_NO_RELS, __VA_ARGS__)
 
 /* The descriptors of a column / relationship of a declared model. */
@@ -720,7 +730,8 @@ const struct orm_expr *orm_func(struct orm_session *s, enum orm_agg f, const str
  * tables. */
 const struct orm_expr *orm_scalar(struct orm_session *s, struct orm_query *q);
 
-/* Model.query. Every function below returns a NEW query (the argument is
+/* Model.query, or select(table) for a plain table (ORM_TABLE_DEFINE: rows,
+ * not objects). Every function below returns a NEW query (the argument is
  * left as it was), so a base query can be shared. */
 struct orm_query *orm_query(struct orm_session *s, const struct orm_model *m);
 struct orm_query *orm_filter(struct orm_query *q, const struct orm_expr *e);
@@ -747,7 +758,8 @@ struct orm_query *orm_for_update(struct orm_query *q);
  * to filter further or paginate. */
 struct orm_query *orm_with_parent(struct orm_session *s, void *obj, const struct orm_relationship *r);
 
-/* Executors: 0 or an orm_err (details in orm_errmsg(s)). */
+/* Executors: 0 or an orm_err (details in orm_errmsg(s)). orm_all,
+ * orm_first and orm_paginate make objects: ORM_MISUSE on a plain table. */
 int orm_all(struct orm_query *q, struct orm_list *out);
 /* The first result or *out = NULL when none. */
 int orm_first(struct orm_query *q, void **out);
@@ -757,13 +769,20 @@ int orm_first_or_404(struct orm_query *q, void **out);
  * grouped or distinct). */
 int orm_count(struct orm_query *q, int64_t *out);
 
-/* Rows of a query with orm_select terms: v[r * ncols + c]. Text values are
- * arena copies. */
+/* Rows of a query: v[r * ncols + c], one value per orm_select term, or,
+ * without orm_select terms, one per column of the query's table in
+ * declaration order (c = m##_col_x; a plain table's rows are read so).
+ * Text values are arena copies. */
 struct orm_rows {
 	struct orm_value *v;
 	size_t nrows, ncols;
 };
 int orm_rows(struct orm_query *q, struct orm_rows *out);
+/* The values of row i of rows (i < rows->nrows). */
+static inline const struct orm_value *orm_rows_at(const struct orm_rows *rows, size_t i)
+{
+	return &rows->v[i * rows->ncols];
+}
 
 /* Bulk UPDATE of the rows the query matches (no joins): SET col = v, or col
  * = col + v when increment. Loaded objects are not refreshed. *affected may
@@ -774,7 +793,9 @@ struct orm_assign {
 	bool increment;
 };
 int orm_update(struct orm_query *q, const struct orm_assign *set, size_t n, uint64_t *affected);
-/* Bulk DELETE of the rows the query matches. */
+/* Bulk DELETE of the rows the query matches (no joins), e.g. a plain
+ * table's association rows; loaded objects and relationship lists are not
+ * refreshed. *affected may be NULL. */
 int orm_delete_where(struct orm_query *q, uint64_t *affected);
 
 /* ------------------------------------------------------------------ */

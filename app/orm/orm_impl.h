@@ -1,14 +1,26 @@
 /* orm_impl.h — private to app/orm/: the declarations its files share (SQL
  * text and parameters, errors, statement running, value conversion, row
- * loading, lists, the identity map, relationship loading, the unit of
- * work's pending operations, dates). Nothing outside app/orm/ includes it.
+ * loading, lists, the identity map, object state, the transaction, the
+ * flush's statements, relationship loading, the query's parts and their
+ * rendering, dates). Nothing outside app/orm/ includes it.
  *
- *   registry.c  model metadata      ddl.c   CREATE / DROP
- *   error.c     result codes        date.c  calendar arithmetic
- *   stmt.c      SQL text, binding, running a statement
- *   value.c     field <-> value <-> MYSQL_TIME   load.c  rows -> objects
- *   list.c      orm_list            query.c the query builder
- *   relation.c  relationships       uow.c   session, identity map, flush */
+ * Files by job, each calling only the ones listed before it (no circle):
+ *   error.c    result codes          date.c     calendar arithmetic
+ *   value.c    field <-> value <-> MYSQL_TIME
+ *   registry.c model metadata        ddl.c      CREATE / DROP
+ *   stmt.c     SQL text, binding, running a statement
+ *   list.c     orm_list              object.c   one object: defaults, dirty
+ *   identity.c the session's object list and identity map
+ *   load.c     rows -> objects / values (through the identity map)
+ *   txn.c      BEGIN, the transaction log, ROLLBACK
+ *   session.c  session life, add, delete, recorded link writes
+ *   relation.c relationship loading; append / remove / set
+ *   write.c    a flush's INSERT / UPDATE / DELETE / association statements
+ *   flush.c    orm_flush: the order of the writes
+ *   commit.c   COMMIT, orm_transaction / orm_retry
+ *   expr.c     query expressions     query.c    the query builder
+ *   render.c   a query as SQL        exec.c     all, first, get, count, rows
+ *   bulk.c     bulk UPDATE / DELETE  paginate.c pagination */
 #ifndef FLACON_ORM_IMPL_H
 #define FLACON_ORM_IMPL_H
 
@@ -103,10 +115,24 @@ int orm_list_reserve(struct orm_session *s, struct orm_list *l);
 int orm_list_push(struct orm_session *s, struct orm_list *l, struct orm_obj *o);
 void orm_list_remove(struct orm_list *l, const struct orm_obj *o);
 
-/* Identity map. */
-struct orm_obj *orm_idmap_find(struct orm_session *s, const struct orm_model *m, int64_t pk);
+/* Relationships holding one object (many-to-one, one-to-one), not a list. */
+static inline bool orm_rel_scalar(const struct orm_relationship *r)
+{
+	return r->kind == ORM_MANY_TO_ONE || r->kind == ORM_ONE_TO_ONE;
+}
+
+/* Object state (object.c). The columns changed since the snapshot (bit i:
+ * column i). */
+uint64_t orm_dirty_mask(const struct orm_obj *o);
 /* Has any column of o changed since it was loaded / flushed? */
 bool orm_obj_dirty(const struct orm_obj *o);
+/* Make the null bits say exactly what is NULL, then snapshot := object. */
+void orm_snapshot_now(struct orm_obj *o);
+/* Column values and null bits from a copy of the object (snapshot). */
+void orm_restore_columns(struct orm_obj *o, const void *from);
+
+/* Identity map (identity.c). */
+struct orm_obj *orm_idmap_find(struct orm_session *s, const struct orm_model *m, int64_t pk);
 int orm_idmap_put(struct orm_session *s, struct orm_obj *o);
 void orm_idmap_remove(struct orm_session *s, struct orm_obj *o);
 /* The invariant of an object's state: a valid orm_state, and a session
@@ -116,10 +142,37 @@ static inline bool orm_obj_state_ok(const struct orm_obj *o)
 	return o->state <= ORM_DETACHED && (o->state == ORM_TRANSIENT) == (o->session == NULL);
 }
 
-/* Put o in the session's object list. */
+/* Put o in the session's object list; take it out (o must be in it). */
 void orm_session_attach(struct orm_session *s, struct orm_obj *o);
+void orm_session_unlink(struct orm_session *s, struct orm_obj *o);
+/* Out of the list and the map: transient again. */
+void orm_session_expunge(struct orm_session *s, struct orm_obj *o);
 /* Undo orm_add of an object that is still pending: transient again. */
 void orm_session_unadd(struct orm_session *s, struct orm_obj *o);
+
+/* The transaction (txn.c). Run a statement without parameters (BEGIN,
+ * COMMIT, ROLLBACK) through the session's hook: db_exec's result. */
+int orm_session_exec(struct orm_session *s, const char *sql);
+/* Remember o's values before the transaction's first write to it (for a
+ * rollback): 0 or ORM_NOMEM. */
+int orm_txn_note(struct orm_session *s, struct orm_obj *o);
+/* After COMMIT: the log is no longer needed. */
+void orm_txn_forget(struct orm_session *s);
+/* ROLLBACK (when the connection still holds the transaction) and bring
+ * every object back to what the database holds; pending writes dropped. */
+void orm_txn_rollback(struct orm_session *s);
+
+/* A flush's statements (write.c): 0 or an orm_err. */
+/* Values the database would refuse or misread (enum, decimal text). */
+int orm_check_values(struct orm_session *s, const struct orm_obj *o);
+/* The model's after_write hook for o, its error recorded. */
+int orm_write_hook(struct orm_session *s, struct orm_obj *o, enum orm_write what);
+/* INSERT o (its id and server defaults written back into it). */
+int orm_write_insert(struct orm_session *s, struct orm_obj *o);
+/* UPDATE the columns in mask; ORM_CONFLICT when the row is gone. */
+int orm_write_update(struct orm_session *s, struct orm_obj *o, uint64_t mask);
+/* DELETE o's association rows, then o's row. */
+int orm_write_delete(struct orm_session *s, struct orm_obj *o);
 
 /* Relationship loading for n objects (those not yet loaded), one query. */
 int orm_rel_load(struct orm_session *s, struct orm_obj *const *objs, size_t n,
@@ -142,6 +195,78 @@ struct orm_uow_op {
 };
 int orm_op_add(struct orm_session *s, enum orm_op_kind k, const struct orm_relationship *r,
 	       struct orm_obj *parent, struct orm_obj *child);
+/* INSERT or DELETE the association row of an ASSOC_ADD / ASSOC_DEL. */
+int orm_write_assoc(struct orm_session *s, const struct orm_uow_op *op);
+
+/* Queries: expressions (expr.c), the builder (query.c), rendering
+ * (render.c), the executors (exec.c, bulk.c, paginate.c). */
+enum orm_expr_kind { ORM_E_COL, ORM_E_AGG, ORM_E_SUB, ORM_E_CMP, ORM_E_LIKE, ORM_E_IN, ORM_E_ISNULL, ORM_E_NOTNULL, ORM_E_AND, ORM_E_OR, ORM_E_NOT };
+
+struct orm_expr {
+	enum orm_expr_kind kind;
+	enum orm_op op;
+	enum orm_agg agg;
+	const struct orm_column *col; /* ORM_E_COL; ORM_E_AGG's argument (NULL: *) */
+	const struct orm_expr *a, *b;
+	struct orm_query *sub; /* ORM_E_SUB: a query with one select term */
+	struct orm_value *vals;
+	size_t nvals;
+};
+
+/* Immutable singly-linked lists, newest first; a new query shares the tail. */
+struct orm_qnode {
+	const void *p;
+	enum orm_dir dir;
+	const struct orm_qnode *next;
+};
+
+struct orm_qjoin {
+	const struct orm_relationship *r;
+	bool sec_only; /* with_parent on a many-to-many: the association only */
+};
+
+struct orm_query {
+	struct orm_session *s;
+	const struct orm_model *m;
+	const struct orm_qnode *where, *order, *group, *having, *select, *eager, *joins;
+	int64_t limit, offset; /* limit -1: none */
+	bool for_update;
+	int err;
+	const char *why;
+};
+
+/* Is model m in the FROM clause of q (its table or a joined one)? */
+bool orm_query_has_table(const struct orm_query *q, const struct orm_model *m);
+/* A query can run: 0, ORM_NOMEM for NULL (an allocation failed while it
+ * was built), or the error recorded while building it (on the session). */
+int orm_query_check(struct orm_query *q);
+
+/* A statement being rendered from a query: text, parameters, first error. */
+struct orm_render {
+	struct orm_query *q;
+	struct orm_sqlb b;
+	struct orm_params ps;
+	int err;
+	const char *why;
+	unsigned alias; /* select terms numbered so far */
+};
+/* What orm_render_list renders each node as. */
+enum orm_rl {
+	ORM_RL_COND,   /* a condition (where, having) */
+	ORM_RL_TERM,   /* a term (group by) */
+	ORM_RL_ORDER,  /* a term and ASC / DESC */
+	ORM_RL_SELECT, /* a term AS cN */
+};
+void orm_render_init(struct orm_render *r, struct orm_query *q);
+/* The nodes of list n, oldest first, separated by sep (*first: none yet). */
+void orm_render_list(struct orm_render *r, const struct orm_qnode *n, const char *sep,
+		     enum orm_rl what, bool *first);
+/* " FROM ... [JOIN ...] [WHERE] [GROUP BY] [HAVING]" of r->q. */
+void orm_render_body(struct orm_render *r);
+/* "[ORDER BY] [LIMIT ? [OFFSET ?]]" of r->q (ORDER BY only when order). */
+void orm_render_tail(struct orm_render *r, bool order);
+/* The finished text into *sql: 0, or the first error (recorded). */
+int orm_render_done(struct orm_render *r, const char **sql);
 
 /* A DATE (days), TIME (seconds) or DATETIME (epoch seconds) value of type
  * t as MariaDB's MYSQL_TIME, and back (value.c). */

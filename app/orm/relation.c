@@ -7,14 +7,9 @@
 
 #include "orm/orm_impl.h"
 
-static bool rel_scalar(const struct orm_relationship *r)
-{
-	return r->kind == ORM_MANY_TO_ONE || r->kind == ORM_ONE_TO_ONE;
-}
-
 static struct orm_list *rel_list(struct orm_obj *o, const struct orm_relationship *r)
 {
-	assert(!rel_scalar(r) && o->model == r->model);
+	assert(!orm_rel_scalar(r) && o->model == r->model);
 	return (struct orm_list *)((char *)o + r->offset);
 }
 
@@ -22,7 +17,7 @@ static struct orm_list *rel_list(struct orm_obj *o, const struct orm_relationshi
  * the caller count as changes. */
 static void set_loaded_scalar(struct orm_obj *o, const struct orm_relationship *r, struct orm_obj *t)
 {
-	assert(rel_scalar(r) && o->model == r->model && (!t || t->model == r->target));
+	assert(orm_rel_scalar(r) && o->model == r->model && (!t || t->model == r->target));
 	orm_put_ptr(o, r->offset, t);
 	if (o->snapshot)
 		orm_put_ptr(o->snapshot, r->offset, t);
@@ -56,15 +51,17 @@ static size_t owner_find(const struct owner *v, size_t n, int64_t k)
 	return lo < n && v[lo].key == k ? lo : n;
 }
 
-int orm_rel_load(struct orm_session *s, struct orm_obj *const *objs, size_t n,
-		 const struct orm_relationship *r, int depth)
+/* The objects of objs[0..n) whose relationship r must come from the
+ * database, with their keys, into own (room for n); *nown: how many. The
+ * others are settled here: r is already loaded, there is nothing in the
+ * database to load (not persistent, NULL key), or a many-to-one target is
+ * in the identity map. */
+static int rel_owners(struct orm_session *s, struct orm_obj *const *objs, size_t n,
+		      const struct orm_relationship *r, struct owner *own, size_t *nown)
 {
 	uint32_t bit = UINT32_C(1) << r->index;
 	const struct orm_model *tg = r->target;
-	struct owner *own = arena_alloc(s->arena, (n ? n : 1) * sizeof *own);
-	if (!own)
-		return orm_fail(s, ORM_NOMEM, "out of memory loading %s", r->name);
-	size_t nown = 0;
+	*nown = 0;
 	for (size_t i = 0; i < n; i++) {
 		struct orm_obj *o = objs[i];
 		if (o->model != r->model)
@@ -75,7 +72,7 @@ int orm_rel_load(struct orm_session *s, struct orm_obj *const *objs, size_t n,
 		if ((o->state != ORM_PERSISTENT && o->state != ORM_DELETED) ||
 		    orm_effective_null(o, r->local)) {
 			/* nothing in the database to load */
-			if (rel_scalar(r))
+			if (orm_rel_scalar(r))
 				set_loaded_scalar(o, r, NULL);
 			else
 				rel_list(o, r)->n = 0;
@@ -90,17 +87,20 @@ int orm_rel_load(struct orm_session *s, struct orm_obj *const *objs, size_t n,
 				continue;
 			}
 		}
-		own[nown].key = key;
-		own[nown].o = o;
-		nown++;
+		own[*nown].key = key;
+		own[*nown].o = o;
+		(*nown)++;
 	}
-	if (!nown)
-		return 0;
-	qsort(own, nown, sizeof *own, owner_cmp);
-	for (size_t i = 1; i < nown; i++)
-		assert(own[i - 1].key <= own[i].key); /* owner_find's binary search */
+	return 0;
+}
 
-	/* SELECT target.*, key FROM target [JOIN secondary] WHERE key IN (...) */
+/* SELECT target.*, key FROM target [JOIN secondary] WHERE key IN (...) for
+ * the keys of own (sorted), the list padded to orm_in_bucket; the rows
+ * into res (through the identity map), their keys into *keys. */
+static int rel_select(struct orm_session *s, const struct orm_relationship *r,
+		      const struct owner *own, size_t nown, struct orm_list *res, int64_t **keys)
+{
+	const struct orm_model *tg = r->target;
 	const struct orm_column *keycol = r->kind == ORM_MANY_TO_MANY ? r->sec_local : r->remote;
 	struct orm_sqlb b;
 	struct orm_params ps;
@@ -136,31 +136,35 @@ int orm_rel_load(struct orm_session *s, struct orm_obj *const *objs, size_t n,
 		orm_sqlb_puts(&b, i ? ", ?" : "?");
 	orm_sqlb_putc(&b, ')');
 	orm_sqlb_puts(&b, r->order_sql);
-
 	MYSQL_STMT *st;
-	struct orm_list res = {0};
-	int64_t *keys = NULL;
 	int rc = orm_run(s, orm_sqlb_str(&b), &ps, &st);
 	if (!rc)
-		rc = orm_fetch_objects(s, st, tg, &res, &keys);
-	if (rc)
-		return rc;
+		rc = orm_fetch_objects(s, st, tg, res, keys);
+	return rc;
+}
 
+/* Give each owner its rows of res (keys[i]: row i's key): r becomes loaded
+ * (empty when no row came), and a one-to-many's backref too. */
+static int rel_distribute(struct orm_session *s, const struct orm_relationship *r,
+			  const struct owner *own, size_t nown, const struct orm_list *res,
+			  const int64_t *keys)
+{
+	int rc;
 	for (size_t i = 0; i < nown; i++) {
-		if (rel_scalar(r))
+		if (orm_rel_scalar(r))
 			set_loaded_scalar(own[i].o, r, NULL);
 		else
 			rel_list(own[i].o, r)->n = 0;
-		own[i].o->rels_loaded |= bit;
+		own[i].o->rels_loaded |= UINT32_C(1) << r->index;
 	}
 	const struct orm_relationship *back = r->backref;
-	for (size_t i = 0; i < res.n; i++) {
-		struct orm_obj *t = res.items[i];
+	for (size_t i = 0; i < res->n; i++) {
+		struct orm_obj *t = res->items[i];
 		/* every row came back for a key we asked for */
-		assert(t->model == tg && owner_find(own, nown, keys[i]) < nown);
+		assert(t->model == r->target && owner_find(own, nown, keys[i]) < nown);
 		for (size_t j = owner_find(own, nown, keys[i]); j < nown && own[j].key == keys[i]; j++) {
 			struct orm_obj *o = own[j].o;
-			if (rel_scalar(r)) {
+			if (orm_rel_scalar(r)) {
 				if (!orm_get_ptr(o, r->offset))
 					set_loaded_scalar(o, r, t);
 			} else if ((rc = orm_list_push(s, rel_list(o, r), t))) {
@@ -168,10 +172,31 @@ int orm_rel_load(struct orm_session *s, struct orm_obj *const *objs, size_t n,
 			}
 			/* the other side of a one-to-many is known now too */
 			if (back && r->kind != ORM_MANY_TO_ONE && r->kind != ORM_MANY_TO_MANY &&
-			    rel_scalar(back) && !(t->rels_loaded & (UINT32_C(1) << back->index)))
+			    orm_rel_scalar(back) && !(t->rels_loaded & (UINT32_C(1) << back->index)))
 				set_loaded_scalar(t, back, o);
 		}
 	}
+	return 0;
+}
+
+int orm_rel_load(struct orm_session *s, struct orm_obj *const *objs, size_t n,
+		 const struct orm_relationship *r, int depth)
+{
+	struct owner *own = arena_alloc(s->arena, (n ? n : 1) * sizeof *own);
+	if (!own)
+		return orm_fail(s, ORM_NOMEM, "out of memory loading %s", r->name);
+	size_t nown;
+	int rc = rel_owners(s, objs, n, r, own, &nown);
+	if (rc || !nown)
+		return rc;
+	qsort(own, nown, sizeof *own, owner_cmp);
+	for (size_t i = 1; i < nown; i++)
+		assert(own[i - 1].key <= own[i].key); /* owner_find's binary search */
+	struct orm_list res = {0};
+	int64_t *keys = NULL;
+	if ((rc = rel_select(s, r, own, nown, &res, &keys)) ||
+	    (rc = rel_distribute(s, r, own, nown, &res, keys)))
+		return rc;
 	if (depth < 3)
 		rc = orm_rel_load_selectin(s, &res, depth + 1);
 	return rc;
@@ -209,7 +234,7 @@ int orm_load_one(struct orm_session *s, void *obj, const struct orm_relationship
 	int rc = check_rel(s, o, r);
 	if (rc)
 		return rc;
-	if (!rel_scalar(r))
+	if (!orm_rel_scalar(r))
 		return orm_fail(s, ORM_MISUSE, "%s is a list: use orm_load_list", r->name);
 	if (!(o->rels_loaded & (UINT32_C(1) << r->index)) && (rc = orm_rel_load(s, &o, 1, r, 0)))
 		return rc;
@@ -225,7 +250,7 @@ int orm_load_list(struct orm_session *s, void *obj, const struct orm_relationshi
 	int rc = check_rel(s, o, r);
 	if (rc)
 		return rc;
-	if (rel_scalar(r))
+	if (orm_rel_scalar(r))
 		return orm_fail(s, ORM_MISUSE, "%s is a scalar: use orm_load_one", r->name);
 	if (!(o->rels_loaded & (UINT32_C(1) << r->index)) && (rc = orm_rel_load(s, &o, 1, r, 0)))
 		return rc;
@@ -264,7 +289,7 @@ int orm_append(struct orm_session *s, void *parent, const struct orm_relationshi
 		return 0;
 	const struct orm_relationship *back = r->backref;
 	struct orm_list *bl = NULL; /* the other side's list, when loaded */
-	if (r->kind == ORM_MANY_TO_MANY && back && !rel_scalar(back) &&
+	if (r->kind == ORM_MANY_TO_MANY && back && !orm_rel_scalar(back) &&
 	    (c->rels_loaded >> back->index & 1) && !orm_list_contains(rel_list(c, back), p))
 		bl = rel_list(c, back);
 	/* What can fail comes first (room in the lists, the recorded write):
@@ -283,7 +308,7 @@ int orm_append(struct orm_session *s, void *parent, const struct orm_relationshi
 	orm_list_push(s, l, c); /* room reserved: cannot fail */
 	if (bl)
 		orm_list_push(s, bl, p);
-	if (r->kind == ORM_ONE_TO_MANY && back && rel_scalar(back)) {
+	if (r->kind == ORM_ONE_TO_MANY && back && orm_rel_scalar(back)) {
 		orm_put_ptr(c, back->offset, p);
 		c->rels_loaded |= UINT32_C(1) << back->index;
 	}
@@ -315,11 +340,11 @@ int orm_remove(struct orm_session *s, void *parent, const struct orm_relationshi
 	assert(!orm_list_contains(l, c));
 	const struct orm_relationship *back = r->backref;
 	if (r->kind == ORM_ONE_TO_MANY) {
-		if (back && rel_scalar(back) && orm_get_ptr(c, back->offset) == p)
+		if (back && orm_rel_scalar(back) && orm_get_ptr(c, back->offset) == p)
 			orm_put_ptr(c, back->offset, NULL);
 		return 0;
 	}
-	if (back && !rel_scalar(back) && (c->rels_loaded >> back->index & 1)) {
+	if (back && !orm_rel_scalar(back) && (c->rels_loaded >> back->index & 1)) {
 		orm_list_remove(rel_list(c, back), p);
 		assert(!orm_list_contains(rel_list(c, back), p));
 	}
@@ -333,7 +358,7 @@ int orm_set_related(struct orm_session *s, void *obj, const struct orm_relations
 	int rc = check_rel(s, o, r);
 	if (rc)
 		return rc;
-	if (!rel_scalar(r))
+	if (!orm_rel_scalar(r))
 		return orm_fail(s, ORM_MISUSE, "%s is a list: use orm_append", r->name);
 	if (t && t->model != r->target)
 		return orm_fail(s, ORM_MISUSE, "%s: wrong kind of object", r->name);
@@ -354,7 +379,7 @@ int orm_set_related(struct orm_session *s, void *obj, const struct orm_relations
 	/* the one step that can fail before anything changes: room in the
 	 * new target's list */
 	const struct orm_relationship *back = r->backref;
-	if (back && old != t && !rel_scalar(back) && t && (t->rels_loaded >> back->index & 1) &&
+	if (back && old != t && !orm_rel_scalar(back) && t && (t->rels_loaded >> back->index & 1) &&
 	    !orm_list_contains(rel_list(t, back), o) && (rc = orm_list_reserve(s, rel_list(t, back)))) {
 		if (o_transient)
 			orm_session_unadd(s, o);
@@ -375,7 +400,7 @@ int orm_set_related(struct orm_session *s, void *obj, const struct orm_relations
 	}
 	if (!back || old == t)
 		return 0;
-	if (!rel_scalar(back)) {
+	if (!orm_rel_scalar(back)) {
 		if (old && (old->rels_loaded >> back->index & 1))
 			orm_list_remove(rel_list(old, back), o);
 		if (t && (t->rels_loaded >> back->index & 1) && !orm_list_contains(rel_list(t, back), o))

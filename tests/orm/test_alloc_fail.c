@@ -221,6 +221,12 @@ static int workload(struct orm_session *s, struct wl *w)
 	EXPECT(rows.nrows == 2 && rows.ncols == 2);
 	EXPECT(orm_value_int(rows.v[0]) == ann->id && orm_value_int(rows.v[1]) == 2);
 	EXPECT(orm_value_int(rows.v[2]) == bob->id && orm_value_int(rows.v[3]) == 3);
+	/* every column of a table, without select terms (select(table)) */
+	q = orm_filter_by(t_student_course_query(s), "stu_id", orm_int(stu->id));
+	TRY(orm_rows(orm_order_by(q, ORM_COL(t_student_course, cou_id), ORM_ASC), &rows));
+	EXPECT(rows.nrows == 2 && rows.ncols == t_student_course_ncols);
+	EXPECT(orm_value_int(orm_rows_at(&rows, 0)[t_student_course_col_cou_id]) == c[1]->id);
+	EXPECT(orm_value_int(orm_rows_at(&rows, 1)[t_student_course_col_cou_id]) == c[2]->id);
 
 	/* 8: a commit the database refuses (the unique username ignores
 	 * case) rolls back; the session then re-reads what it holds */

@@ -293,9 +293,206 @@ TEST(test_plain_table_is_no_mapped_class)
 	void *o = NULL;
 	CHECK_INT(orm_get(&t.s, &ta_comment_reader_model, 1, &o), ORM_MISUSE);
 	orm_rollback(&t.s);
+	/* queryable, but rows, not objects */
 	struct orm_list l;
-	CHECK_INT(orm_all(orm_query(&t.s, &ta_comment_reader_model), &l), ORM_MISUSE);
+	CHECK_INT(orm_all(ta_comment_reader_query(&t.s), &l), ORM_MISUSE);
+	CHECK_MSG(strstr(orm_errmsg(&t.s), "plain table") != NULL, "%s", orm_errmsg(&t.s));
+	CHECK_INT(orm_first(ta_comment_reader_query(&t.s), &o), ORM_MISUSE);
+	CHECK(o == NULL);
+	struct orm_pagination p;
+	struct orm_page_args pa = ORM_PAGE_ARGS_DEFAULT;
+	CHECK_INT(orm_paginate(ta_comment_reader_query(&t.s), &pa, &p), ORM_MISUSE);
+	CHECK_INT(orm_all(orm_eager(ta_comment_reader_query(&t.s), ORM_REL(ta_comment, readers)), &l),
+		  ORM_MISUSE);
+	int64_t n = -1;
+	CHECK_INT(orm_count(orm_filter_by(ta_comment_reader_query(&t.s), "nope", orm_int(1)), &n),
+		  ORM_MISUSE);
+	/* a column of a table not in the query never reaches the SQL */
+	CHECK_INT(orm_count(orm_filter(ta_comment_reader_query(&t.s),
+				       orm_eq(&t.s, ORM_COL(ta_reader, id), orm_int(1))), &n),
+		  ORM_MISUSE);
 	orm_rollback(&t.s);
+out:
+	t_end(&t);
+}
+
+/* Links: comment 0 ← carol, alice, bob; comment 1 ← bob. */
+static bool ta_link_all(struct tctx *t, struct ta_comment **c, struct ta_reader **r)
+{
+	if (!ta_seed(t, c, r))
+		return false;
+	for (int i = 0; i < 3; i++)
+		orm_append(&t->s, c[0], ORM_REL(ta_comment, readers), r[i]);
+	orm_append(&t->s, c[1], ORM_REL(ta_comment, readers), r[2]);
+	int rc = orm_commit(&t->s);
+	CHECK_INT(rc, 0);
+	CHECK_INT(t_scalar(t->db, "SELECT COUNT(*) FROM ta_comment_reader"), 4);
+	return rc == 0;
+}
+
+/* db.session.query(comment_user).filter_by(user_id=1).count() */
+TEST(test_plain_table_filter_by_count_counts_its_rows_with_bound_values)
+{
+	struct tctx t;
+	struct ta_comment *c[2];
+	struct ta_reader *r[3];
+	if (!ta_begin(&t) || !ta_link_all(&t, c, r))
+		goto out;
+	struct orm_session *s = &t.s;
+	struct sql_log log = {0};
+	orm_session_set_sql_hook(s, sql_log_hook, &log);
+	int64_t n = -1;
+	CHECK_INT(orm_count(ta_comment_reader_query(s), &n), 0);
+	CHECK_INT(n, 4);
+	CHECK_INT(orm_count(orm_filter_by(ta_comment_reader_query(s), "reader_id", orm_int(r[2]->id)),
+			    &n), 0);
+	CHECK_INT(n, 2);
+	CHECK_STR(orm_last_sql(s), "SELECT COUNT(*) FROM `ta_comment_reader` WHERE "
+				   "`ta_comment_reader`.`reader_id` = ?");
+	CHECK_INT(orm_count(orm_filter_by(ta_comment_reader_query(s), "reader_id", orm_int(r[0]->id)),
+			    &n), 0);
+	CHECK_INT(n, 1);
+	CHECK_INT(orm_count(orm_filter_by(ta_comment_reader_query(s), "reader_id", orm_int(999)), &n),
+		  0);
+	CHECK_INT(n, 0);
+	/* filter: and / or / in, against the table's columns */
+	const struct orm_column *cid = ORM_COL(ta_comment_reader, comment_id);
+	const struct orm_column *rid = ORM_COL(ta_comment_reader, reader_id);
+	CHECK_INT(orm_count(orm_filter(ta_comment_reader_query(s),
+				       orm_and(s, orm_eq(s, cid, orm_int(c[0]->id)),
+					       orm_ne(s, rid, orm_int(r[2]->id)))), &n), 0);
+	CHECK_INT(n, 2);
+	struct orm_value two[] = {orm_int(r[0]->id), orm_int(r[1]->id)};
+	CHECK_INT(orm_count(orm_filter(ta_comment_reader_query(s), orm_in(s, rid, two, 2)), &n), 0);
+	CHECK_INT(n, 2);
+	/* limited: counted through a subquery keyed on the first key column */
+	CHECK_INT(orm_count(orm_limit(ta_comment_reader_query(s), 3), &n), 0);
+	CHECK_INT(n, 3);
+	CHECK_STR(orm_last_sql(s), "SELECT COUNT(*) FROM (SELECT `ta_comment_reader`.`comment_id` "
+				   "FROM `ta_comment_reader` LIMIT ?) AS anon_1");
+	/* a value is never spliced into the SQL text */
+	CHECK_INT(orm_count(orm_filter_by(ta_comment_reader_query(s), "reader_id",
+					  orm_str("1) OR (1 = 1")), &n), 0);
+	CHECK(strstr(orm_last_sql(s), "OR") == NULL);
+	for (int i = 0; i < log.n; i++)
+		CHECK_MSG(strstr(log.sql[i], "999") == NULL, "%s", log.sql[i]);
+out:
+	t_end(&t);
+}
+
+/* select(comment_user).where(...): every column, read by its enum index. */
+TEST(test_plain_table_rows_returns_every_column_in_declared_order)
+{
+	struct tctx t;
+	struct ta_comment *c[2];
+	struct ta_reader *r[3];
+	if (!ta_begin(&t) || !ta_link_all(&t, c, r))
+		goto out;
+	struct orm_session *s = &t.s;
+	struct orm_rows rows;
+	struct orm_query *q = orm_order_by(orm_order_by(ta_comment_reader_query(s),
+							ORM_COL(ta_comment_reader, comment_id), ORM_ASC),
+					   ORM_COL(ta_comment_reader, reader_id), ORM_DESC);
+	CHECK_INT(orm_rows(q, &rows), 0);
+	CHECK_INT(rows.ncols, ta_comment_reader_ncols);
+	CHECK_INT(rows.nrows, 4);
+	if (rows.nrows == 4) {
+		/* comment 0: bob, alice, carol (ids 3, 2, 1 descending); comment 1: bob */
+		int64_t want[4][2] = {{c[0]->id, r[2]->id}, {c[0]->id, r[1]->id},
+				      {c[0]->id, r[0]->id}, {c[1]->id, r[2]->id}};
+		for (size_t i = 0; i < 4; i++) {
+			const struct orm_value *row = orm_rows_at(&rows, i);
+			CHECK_INT(row[ta_comment_reader_col_comment_id].kind, ORM_V_INT);
+			CHECK_INT(row[ta_comment_reader_col_comment_id].i, want[i][0]);
+			CHECK_INT(row[ta_comment_reader_col_reader_id].i, want[i][1]);
+		}
+	}
+	CHECK_STR(orm_last_sql(s), "SELECT `ta_comment_reader`.`comment_id`, "
+				   "`ta_comment_reader`.`reader_id` FROM `ta_comment_reader` "
+				   "ORDER BY `ta_comment_reader`.`comment_id` ASC, "
+				   "`ta_comment_reader`.`reader_id` DESC");
+	/* filtered and limited */
+	CHECK_INT(orm_rows(orm_limit(orm_filter_by(q, "reader_id", orm_int(r[2]->id)), 1), &rows), 0);
+	CHECK_INT(rows.nrows, 1);
+	if (rows.nrows == 1)
+		CHECK_INT(orm_rows_at(&rows, 0)[ta_comment_reader_col_comment_id].i, c[0]->id);
+	/* nothing matches: no rows, no error */
+	CHECK_INT(orm_rows(orm_filter_by(q, "comment_id", orm_int(999)), &rows), 0);
+	CHECK_INT(rows.nrows, 0);
+	/* readers per comment: group_by with an aggregate */
+	q = orm_select(orm_select(ta_comment_reader_query(s),
+				  orm_colref(s, ORM_COL(ta_comment_reader, comment_id))),
+		       orm_func(s, ORM_COUNT, NULL));
+	q = orm_order_by(orm_group_by(q, ORM_COL(ta_comment_reader, comment_id)),
+			 ORM_COL(ta_comment_reader, comment_id), ORM_ASC);
+	CHECK_INT(orm_rows(q, &rows), 0);
+	CHECK_INT(rows.nrows, 2);
+	if (rows.nrows == 2) {
+		CHECK_INT(orm_rows_at(&rows, 0)[1].i, 3);
+		CHECK_INT(orm_rows_at(&rows, 1)[1].i, 1);
+	}
+	/* a model's query without select terms reads its columns the same way */
+	CHECK_INT(orm_rows(orm_filter_by(ta_reader_query(s), "name", orm_str("alice")), &rows), 0);
+	CHECK_INT(rows.nrows, 1);
+	CHECK_INT(rows.ncols, ta_reader_ncols);
+	if (rows.nrows == 1) {
+		CHECK_INT(orm_rows_at(&rows, 0)[ta_reader_col_id].i, r[1]->id);
+		CHECK_STR(orm_rows_at(&rows, 0)[ta_reader_col_name].s.p, "alice");
+	}
+out:
+	t_end(&t);
+}
+
+/* comment_user.delete().where(...): a bulk DELETE with bound filters. */
+TEST(test_plain_table_delete_where_deletes_only_the_matching_rows)
+{
+	struct tctx t;
+	struct ta_comment *c[2];
+	struct ta_reader *r[3];
+	if (!ta_begin(&t) || !ta_link_all(&t, c, r))
+		goto out;
+	struct orm_session *s = &t.s;
+	uint64_t affected = 0;
+	CHECK_INT(orm_delete_where(orm_filter_by(ta_comment_reader_query(s), "reader_id",
+						 orm_int(r[2]->id)), &affected), 0);
+	CHECK_INT(affected, 2);
+	CHECK_STR(orm_last_sql(s), "DELETE FROM `ta_comment_reader` WHERE "
+				   "`ta_comment_reader`.`reader_id` = ?");
+	CHECK_INT(t_scalar(t.db, "SELECT COUNT(*) FROM ta_comment_reader"), 2);
+	CHECK_INT(t_scalar(t.db, arena_printf(&t.arena, "SELECT COUNT(*) FROM ta_comment_reader "
+							"WHERE reader_id = %d", r[2]->id)), 0);
+	/* two filters: both must match */
+	CHECK_INT(orm_delete_where(orm_filter_by(orm_filter_by(ta_comment_reader_query(s), "comment_id",
+							       orm_int(c[1]->id)),
+						 "reader_id", orm_int(r[0]->id)), &affected), 0);
+	CHECK_INT(affected, 0);
+	CHECK_INT(t_scalar(t.db, "SELECT COUNT(*) FROM ta_comment_reader"), 2);
+	/* inside a transaction: rolled back with it */
+	CHECK_INT(orm_begin(s), 0);
+	CHECK_INT(orm_delete_where(ta_comment_reader_query(s), &affected), 0);
+	CHECK_INT(affected, 2);
+	CHECK_INT(orm_rollback(s), 0);
+	CHECK_INT(t_scalar(t.db, "SELECT COUNT(*) FROM ta_comment_reader"), 2);
+	/* a bulk delete takes filters, order and limit only */
+	CHECK_INT(orm_delete_where(orm_group_by(ta_comment_reader_query(s),
+						ORM_COL(ta_comment_reader, comment_id)), &affected),
+		  ORM_MISUSE);
+	CHECK_INT(t_scalar(t.db, "SELECT COUNT(*) FROM ta_comment_reader"), 2);
+	/* what is left is read back through the relationship */
+	struct orm_session s2;
+	orm_session_init(&s2, t.db, &t.arena);
+	struct ta_comment *c0;
+	struct orm_list *l;
+	CHECK_INT(ta_comment_get(&s2, c[0]->id, &c0), 0);
+	if (c0) {
+		CHECK_INT(ta_comment_load_readers(&s2, c0, &l), 0);
+		CHECK_INT(l->n, 2);
+		if (l->n == 2) {
+			CHECK_STR(ta_reader_at(l, 0)->name, "alice");
+			CHECK_STR(ta_reader_at(l, 1)->name, "carol");
+		}
+	}
+	orm_session_close(&s2);
 out:
 	t_end(&t);
 }

@@ -1,0 +1,196 @@
+/* exec.c — running a query for its results: objects (all, first, get,
+ * through the identity map, with eager loads), a count, or rows of values. */
+#include <string.h>
+
+#include "orm/orm_impl.h"
+
+/* The relationships orm_eager asked for, in call order (lists are newest
+ * first), each loaded for every object of l in one query. */
+static int load_eager(struct orm_session *s, const struct orm_qnode *n, struct orm_list *l)
+{
+	if (!n)
+		return 0;
+	int rc = load_eager(s, n->next, l);
+	if (!rc && l->n)
+		rc = orm_rel_load(s, l->items, l->n, n->p, 0);
+	return rc;
+}
+
+int orm_all(struct orm_query *q, struct orm_list *out)
+{
+	memset(out, 0, sizeof *out);
+	int rc = orm_query_check(q);
+	if (rc)
+		return rc;
+	if (q->select)
+		return orm_fail(q->s, ORM_MISUSE, "a query with select terms returns rows: orm_rows");
+	if (!q->m->pk)
+		return orm_fail(q->s, ORM_MISUSE, "%s is a plain table (no objects): orm_rows",
+				q->m->name);
+	struct orm_render r;
+	const char *sql;
+	MYSQL_STMT *st;
+	orm_render_init(&r, q);
+	orm_sqlb_puts(&r.b, "SELECT ");
+	orm_sqlb_puts(&r.b, q->m->select_list);
+	orm_render_body(&r);
+	orm_render_tail(&r, true);
+	if (q->for_update)
+		orm_sqlb_puts(&r.b, " FOR UPDATE");
+	if ((rc = orm_render_done(&r, &sql)) || (rc = orm_run(q->s, sql, &r.ps, &st)))
+		return rc;
+	q->s->refresh_rows = q->for_update;
+	rc = orm_fetch_objects(q->s, st, q->m, out, NULL);
+	q->s->refresh_rows = false;
+	if (rc)
+		return rc;
+	if ((rc = load_eager(q->s, q->eager, out)))
+		return rc;
+	return orm_rel_load_selectin(q->s, out, 0);
+}
+
+int orm_first(struct orm_query *q, void **out)
+{
+	struct orm_list l;
+	*out = NULL;
+	int rc = orm_all(orm_limit(q, 1), &l);
+	if (!rc && l.n)
+		*out = l.items[0];
+	return rc;
+}
+
+int orm_first_or_404(struct orm_query *q, void **out)
+{
+	int rc = orm_first(q, out);
+	if (!rc && !*out)
+		return orm_fail(q->s, ORM_NOT_FOUND, "%s: no row matches", q->m->name);
+	return rc;
+}
+
+int orm_count(struct orm_query *q, int64_t *out)
+{
+	*out = 0;
+	int rc = orm_query_check(q);
+	if (rc)
+		return rc;
+	struct orm_render r;
+	const char *sql;
+	MYSQL_STMT *st;
+	orm_render_init(&r, q);
+	if (!q->group && !q->select && q->limit < 0 && q->offset == 0) {
+		orm_sqlb_puts(&r.b, "SELECT COUNT(*)");
+		orm_render_body(&r);
+	} else {
+		orm_sqlb_puts(&r.b, "SELECT COUNT(*) FROM (SELECT ");
+		if (q->select) {
+			bool first = true;
+			orm_render_list(&r, q->select, ", ", ORM_RL_SELECT, &first);
+		} else {
+			orm_sqlb_puts(&r.b, q->m->pk_lead->qname);
+		}
+		orm_render_body(&r);
+		orm_render_tail(&r, false);
+		orm_sqlb_puts(&r.b, ") AS anon_1");
+	}
+	if ((rc = orm_render_done(&r, &sql)) || (rc = orm_run(q->s, sql, &r.ps, &st)))
+		return rc;
+	struct orm_rows rows;
+	enum orm_type t = ORM_BIGINT;
+	if ((rc = orm_fetch_rows(q->s, st, &t, 1, &rows)))
+		return rc;
+	*out = rows.nrows ? rows.v[0].i : 0;
+	return 0;
+}
+
+/* The type a select term's values come back as. */
+static enum orm_type term_type(const struct orm_expr *e)
+{
+	if (e->kind == ORM_E_COL)
+		return e->col->type;
+	if (e->kind == ORM_E_SUB)
+		return e->sub->select ? term_type(e->sub->select->p) : ORM_BIGINT;
+	if (e->agg == ORM_COUNT)
+		return ORM_BIGINT;
+	if (e->agg == ORM_MIN || e->agg == ORM_MAX)
+		return e->col->type;
+	return ORM_NUMERIC; /* SUM / AVG: exact decimal text */
+}
+
+static size_t count_nodes(const struct orm_qnode *n)
+{
+	size_t k = 0;
+	for (; n; n = n->next)
+		k++;
+	return k;
+}
+
+int orm_rows(struct orm_query *q, struct orm_rows *out)
+{
+	memset(out, 0, sizeof *out);
+	int rc = orm_query_check(q);
+	if (rc)
+		return rc;
+	/* no select terms: every column of the query's table (select(table)) */
+	size_t nc = q->select ? count_nodes(q->select) : q->m->ncolumns;
+	enum orm_type *types = arena_alloc(q->s->arena, nc * sizeof *types);
+	if (!types)
+		return orm_fail(q->s, ORM_NOMEM, "out of memory");
+	size_t i = nc;
+	for (const struct orm_qnode *n = q->select; n; n = n->next)
+		types[--i] = term_type(n->p);
+	for (i = 0; !q->select && i < nc; i++)
+		types[i] = q->m->columns[i].type;
+	struct orm_render r;
+	const char *sql;
+	MYSQL_STMT *st;
+	bool first = true;
+	orm_render_init(&r, q);
+	orm_sqlb_puts(&r.b, "SELECT ");
+	if (q->select)
+		orm_render_list(&r, q->select, ", ", ORM_RL_SELECT, &first);
+	else
+		orm_sqlb_puts(&r.b, q->m->select_list);
+	orm_render_body(&r);
+	orm_render_tail(&r, true);
+	if (q->for_update)
+		orm_sqlb_puts(&r.b, " FOR UPDATE");
+	if ((rc = orm_render_done(&r, &sql)) || (rc = orm_run(q->s, sql, &r.ps, &st)))
+		return rc;
+	return orm_fetch_rows(q->s, st, types, nc, out);
+}
+
+int orm_get(struct orm_session *s, const struct orm_model *m, int64_t id, void **out)
+{
+	*out = NULL;
+	if (!m->ready)
+		return orm_fail(s, ORM_MISUSE, "%s: registry not initialised", m->name);
+	if (!m->pk)
+		return orm_fail(s, ORM_MISUSE, "%s: a plain table has no identity", m->name);
+	struct orm_obj *o = orm_idmap_find(s, m, id);
+	if (o && !o->expired) {
+		if (o->state != ORM_DELETED)
+			*out = o;
+		return 0;
+	}
+	struct orm_params ps;
+	orm_params_init(&ps, s->arena);
+	orm_params_add(&ps, orm_int(id), m->pk);
+	MYSQL_STMT *st;
+	struct orm_list l = {0};
+	int rc = orm_run(s, m->sql_get, &ps, &st);
+	if (!rc)
+		rc = orm_fetch_objects(s, st, m, &l, NULL);
+	if (!rc)
+		rc = orm_rel_load_selectin(s, &l, 0);
+	if (!rc && l.n)
+		*out = l.items[0];
+	return rc;
+}
+
+int orm_get_or_404(struct orm_session *s, const struct orm_model *m, int64_t id, void **out)
+{
+	int rc = orm_get(s, m, id, out);
+	if (!rc && !*out)
+		return orm_fail(s, ORM_NOT_FOUND, "%s %lld not found", m->name, (long long)id);
+	return rc;
+}

@@ -1,0 +1,152 @@
+/* identity.c — the session's objects: the list of every attached object
+ * and the identity map (one object per row: open addressing on (model,
+ * primary key), tombstones on removal). Everything comes from the
+ * session's arena. */
+#include <string.h>
+
+#include "orm/orm_impl.h"
+
+static struct orm_obj tomb_; /* identity-map tombstone */
+#define TOMB (&tomb_)
+
+void orm_session_attach(struct orm_session *s, struct orm_obj *o)
+{
+	/* never twice in the list: that would make it a cycle */
+	assert(!o->session || o->session == s);
+	assert(o->next == NULL && s->objects_tail != o);
+	o->session = s;
+	o->next = NULL;
+	if (s->objects_tail)
+		s->objects_tail->next = o;
+	else
+		s->objects = o;
+	s->objects_tail = o;
+}
+
+void orm_session_unlink(struct orm_session *s, struct orm_obj *o)
+{
+	struct orm_obj *prev = NULL;
+	bool found = false;
+	assert(o->session == s);
+	for (struct orm_obj *p = s->objects; p; prev = p, p = p->next) {
+		if (p != o)
+			continue;
+		if (prev)
+			prev->next = p->next;
+		else
+			s->objects = p->next;
+		if (s->objects_tail == p)
+			s->objects_tail = prev;
+		found = true;
+		break;
+	}
+	assert(found); /* only objects of the session's list are unlinked */
+	(void)found;
+	o->next = NULL;
+}
+
+void orm_session_expunge(struct orm_session *s, struct orm_obj *o)
+{
+	assert(o->session == s);
+	orm_session_unlink(s, o);
+	orm_idmap_remove(s, o);
+	o->session = NULL;
+	o->state = ORM_TRANSIENT;
+}
+
+void orm_session_unadd(struct orm_session *s, struct orm_obj *o)
+{
+	assert(o->state == ORM_PENDING && o->session == s);
+	orm_session_expunge(s, o);
+}
+
+static size_t id_hash(const struct orm_model *m, int64_t pk)
+{
+	uint64_t h = (uint64_t)(uintptr_t)m * UINT64_C(0x9E3779B97F4A7C15);
+	h ^= (uint64_t)pk * UINT64_C(0xff51afd7ed558ccd);
+	h ^= h >> 32;
+	return (size_t)h;
+}
+
+struct orm_obj *orm_idmap_find(struct orm_session *s, const struct orm_model *m, int64_t pk)
+{
+	if (!s->idmap_cap)
+		return NULL;
+	assert((s->idmap_cap & (s->idmap_cap - 1)) == 0 && s->idmap_n < s->idmap_cap);
+	size_t mask = s->idmap_cap - 1;
+	for (size_t j = id_hash(m, pk) & mask;; j = (j + 1) & mask) {
+		struct orm_obj *o = s->idmap[j];
+		if (!o)
+			return NULL;
+		if (o != TOMB && o->model == m && orm_get_int(o, m->pk) == pk) {
+			/* the map holds this session's rows: persistent, or
+			 * deleted and not yet flushed */
+			assert(o->session == s);
+			assert(o->state == ORM_PERSISTENT || o->state == ORM_DELETED);
+			return o;
+		}
+	}
+}
+
+static int idmap_rehash(struct orm_session *s, size_t ncap)
+{
+	struct orm_obj **n = arena_calloc(s->arena, ncap, sizeof *n);
+	if (!n)
+		return orm_fail(s, ORM_NOMEM, "out of memory growing the identity map");
+	size_t live = 0;
+	for (size_t i = 0; i < s->idmap_cap; i++) {
+		struct orm_obj *o = s->idmap[i];
+		if (!o || o == TOMB)
+			continue;
+		size_t j = id_hash(o->model, orm_get_int(o, o->model->pk)) & (ncap - 1);
+		while (n[j])
+			j = (j + 1) & (ncap - 1);
+		n[j] = o;
+		live++;
+	}
+	assert(live < ncap);
+	s->idmap = n;
+	s->idmap_cap = ncap;
+	s->idmap_n = live;
+	return 0;
+}
+
+int orm_idmap_put(struct orm_session *s, struct orm_obj *o)
+{
+	int64_t pk = orm_get_int(o, o->model->pk);
+	/* one object per (model, key): callers look the key up first */
+	assert(o->session == s && o->state == ORM_PERSISTENT);
+	assert(orm_idmap_find(s, o->model, pk) == NULL);
+	if (s->idmap_cap) {
+		/* A tombstone on the key's probe path is reused without growing
+		 * the table: a rollback that maps again the rows its flushes
+		 * deleted needs no memory. */
+		size_t mask = s->idmap_cap - 1;
+		for (size_t j = id_hash(o->model, pk) & mask; s->idmap[j]; j = (j + 1) & mask)
+			if (s->idmap[j] == TOMB) {
+				s->idmap[j] = o;
+				return 0;
+			}
+	}
+	if ((s->idmap_n + 1) * 4 >= s->idmap_cap * 3) {
+		int rc = idmap_rehash(s, s->idmap_cap ? s->idmap_cap * 2 : 64);
+		if (rc)
+			return rc;
+	}
+	size_t mask = s->idmap_cap - 1;
+	size_t j = id_hash(o->model, pk) & mask;
+	while (s->idmap[j])
+		j = (j + 1) & mask;
+	s->idmap_n++;
+	s->idmap[j] = o;
+	return 0;
+}
+
+void orm_idmap_remove(struct orm_session *s, struct orm_obj *o)
+{
+	for (size_t i = 0; i < s->idmap_cap; i++)
+		if (s->idmap[i] == o) {
+			s->idmap[i] = TOMB;
+			return;
+		}
+}

@@ -140,7 +140,7 @@ sanitize:
 # under ASan + UBSan: a crash, a leak or a wrong result fails it.
 alloc-fail:
 	@scripts/deps.sh test
-	@$(MAKE) --no-print-directory BUILD=build-san OPT=-O1 XCFLAGS='$(SAN_FLAGS)' XLDLIBS='$(SAN_FLAGS)' build-san/test_orm >build-san-make.log 2>&1 || { cat build-san-make.log; exit 1; }
+	@$(MAKE) --no-print-directory BUILD=build-san OPT=-O1 XCFLAGS='$(SAN_FLAGS)' XLDLIBS='$(SAN_FLAGS)' build-san/test_orm build-san/flacon >build-san-make.log 2>&1 || { cat build-san-make.log; exit 1; }
 	@TEST_FILTER=test_orm_workload_fails_cleanly_at_every_allocation ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 tests/run.sh build-san orm
 
 # make valgrind: the in-process suites (unit, mustache, orm, web) under

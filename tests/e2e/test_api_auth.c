@@ -396,3 +396,49 @@ TEST(test_api_login_anonymous_makes_no_session_cookie_on_reads)
 		hc_free(&r);
 	}
 }
+
+/* SPEC 5: names that differ in ASCII case are the same name; nothing else
+ * is. The column's collation would match a trailing space, full-width
+ * letters or a zero-width space to the registered name: none of them may
+ * log in. */
+TEST(test_api_login_matches_ascii_case_only_not_collation_lookalikes)
+{
+	struct browser a;
+	br_init(&a);
+	char name[33], upper[33], json[256];
+	cl_new_user(&a, name, "look");
+	snprintf(upper, sizeof upper, "%s", name);
+	for (char *p = upper; *p; p++)
+		if (*p >= 'a' && *p <= 'z')
+			*p = (char)(*p - 'a' + 'A');
+	CHECK_INT(cl_api_login(&a, upper, CL_PASSWORD, NULL), 200);
+	/* name + " ", name + U+200B, and the name in full-width letters
+	 * (U+FF41.. for a-z, U+FF10.. for digits; _ . - kept). */
+	char full[33 * 3 + 1];
+	size_t n = 0;
+	for (const char *p = name; *p; p++) {
+		unsigned c = (unsigned char)*p;
+		unsigned cp = c >= 'a' && c <= 'z' ? 0xFF41 + (c - 'a') : c >= '0' && c <= '9' ? 0xFF10 + (c - '0') : c;
+		if (cp < 0x80) {
+			full[n++] = (char)cp;
+		} else {
+			full[n++] = (char)(0xE0 | (cp >> 12));
+			full[n++] = (char)(0x80 | ((cp >> 6) & 0x3F));
+			full[n++] = (char)(0x80 | (cp & 0x3F));
+		}
+	}
+	full[n] = '\0';
+	char spaced[40], zw[40];
+	snprintf(spaced, sizeof spaced, "%s ", name);
+	snprintf(zw, sizeof zw, "%s\xE2\x80\x8B", name);
+	const char *lookalikes[] = {spaced, zw, full};
+	for (int i = 0; i < 3; i++) {
+		struct browser b;
+		br_init(&b);
+		snprintf(json, sizeof json, "{\"username\":\"%s\",\"password\":\"%s\"}", lookalikes[i], CL_PASSWORD);
+		struct http_resp r;
+		api_post(&b, "/api/login", json, &r);
+		CHECK_MSG(r.status == 401, "lookalike %d of %s logged in: %d", i, name, r.status);
+		hc_free(&r);
+	}
+}

@@ -250,10 +250,25 @@ int auth_register_form(struct http_request *req, struct http_response *resp)
 	return render_register(req, resp, 200, "", NULL, NULL, NULL);
 }
 
+/* SPEC 10 for registrations: an address the login throttle has blocked
+ * registers nothing either (429 before any check or hash). 1 when
+ * blocked (*wait set), 0 to go on, -1 on a database error. */
+static int register_blocked(struct http_request *req, long *wait)
+{
+	return web_login_throttled(req, NULL, wait);
+}
+
 int auth_register(struct http_request *req, struct http_response *resp)
 {
 	const char *username = site_form_str(req, "username");
 	const char *password = site_form_str(req, "password");
+	long wait;
+	int gate = register_blocked(req, &wait);
+	if (gate)
+		return gate < 0 ? -1
+				: with_retry_after(resp, wait,
+						   render_register(req, resp, 429, username, NULL, NULL,
+								   throttle_text(req, wait)));
 	const char *uerr = site_check_username(username);
 	const char *perr = site_check_password(password);
 	if (uerr || perr)
@@ -347,6 +362,13 @@ int api_register(struct http_request *req, struct http_response *resp)
 {
 	const char *username = site_body_str(req, "username");
 	const char *password = site_body_str(req, "password");
+	long wait;
+	int gate = register_blocked(req, &wait);
+	if (gate)
+		return gate < 0 ? -1
+				: with_retry_after(resp, wait,
+						   web_api_error(resp, 429, "too_many_requests",
+								 throttle_text(req, wait)));
 	if (!username || !password)
 		return web_api_error(resp, 422, "validation", "username and password (strings) are required");
 	const char *e = site_check_username(username);

@@ -168,6 +168,19 @@ TEST(test_address_limit_throttles_every_account_from_that_address_only)
 	hc_free(&r);
 	/* the same account from another address is fine */
 	CHECK_INT(api_login_status("127.0.14.8", name, CL_PASSWORD), 200);
+	/* and the blocked address registers nobody either: 429, no user */
+	char fresh[33], body[256];
+	cl_unique_name(fresh, "blkreg");
+	snprintf(body, sizeof body, "{\"username\":\"%s\",\"password\":\"%s\"}", fresh, CL_PASSWORD);
+	hc_set_source(addr);
+	int rc = cl_request("POST", "/api/register", "Content-Type: application/json\r\n", body, strlen(body), &r);
+	hc_set_source(NULL);
+	CHECK_INT(rc, 0);
+	CHECK_MSG(cl_is_error(&r, 429, "too_many_requests"), "register from a blocked address: %d %s", r.status,
+		  r.body);
+	CHECK(retry_after_ok(&r));
+	hc_free(&r);
+	CHECK_INT(api_login_status("127.0.14.8", fresh, CL_PASSWORD), 401);
 }
 
 /* ---- CSRF cookie rotation, Cache-Control ---- */

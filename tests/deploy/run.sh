@@ -542,7 +542,7 @@ test_deb_builds_and_lintian_reports_no_error() {
 		/etc/nginx/snippets/flacon-headers-map.conf /etc/nginx/snippets/flacon-fastcgi.conf; do
 		dpkg-deb -I "$DEB" conffiles | grep -qx "$f" || fail "$f is not a conffile" || return 1
 	done
-	grep -q ' \./usr/share/flacon/nginx' <<<"$list" && fail "nginx files under /usr/share/flacon/nginx" && return 1
+	grep -q ' \./usr/share/flacon/nginx' <<<"$list" && { fail "nginx files under /usr/share/flacon/nginx"; return 1; }
 	local inc
 	inc=$(sed -n 's/^\s*include \([^;]*\);.*/\1/p' conf/nginx/flacon.conf | grep -v '^/etc/nginx/fastcgi_params$' | sort -u)
 	for f in $inc; do
@@ -573,7 +573,7 @@ test_deb_installs_user_config_unit_and_a_root_only_secret() {
 	local k
 	k=$(sed -n 's/^FLACON_APP_SECRET_KEY=//p' /etc/flacon/secret.env)
 	[ ${#k} -ge 32 ] || fail "the generated key has ${#k} characters" || return 1
-	runuser -u flacon -- cat /etc/flacon/secret.env >/dev/null 2>&1 && fail "the flacon user can read the key" && return 1
+	runuser -u flacon -- cat /etc/flacon/secret.env >/dev/null 2>&1 && { fail "the flacon user can read the key"; return 1; }
 	# A second configure (dpkg -i of the same package) keeps the key.
 	DEBIAN_FRONTEND=noninteractive dpkg -i "$DEB" >>"$D/dpkg-i.log" 2>&1 || fail "second dpkg -i" || return 1
 	[ "$(sed -n 's/^FLACON_APP_SECRET_KEY=//p' /etc/flacon/secret.env)" = "$k" ] || fail "reinstall changed the key"
@@ -753,7 +753,7 @@ test_deb_remove_and_purge_leave_nginx_t_passing() {
 	[ -L /etc/nginx/sites-enabled/flacon ] && { fail "purge left the link /etc/nginx/sites-enabled/flacon"; return 1; }
 	SITE_LINK_CREATED=""
 	host_nginx_t "$D/nginx-t-purged.out" || { fail "nginx -t after dpkg --purge: $(cat "$D/nginx-t-purged.out")"; return 1; }
-	dpkg-query -W -f='${Status}' flacon 2>/dev/null | grep -q installed && fail "dpkg still lists flacon"
+	dpkg-query -W -f='${Status}' flacon 2>/dev/null | grep -qE 'ok installed|config-files' && { fail "dpkg still lists flacon"; return 1; }
 	echo "deploy: nginx -t passes with the site enabled, after dpkg -r and after dpkg --purge" >&2
 	sql "DROP DATABASE IF EXISTS $PKG_DB" >/dev/null
 	return 0
@@ -808,12 +808,12 @@ test_image_is_production_unprivileged_and_without_compilers() {
 	cfg=$(buildah inspect --format '{{.OCIv1.Config.User}}|{{.OCIv1.Config.Entrypoint}}|{{.OCIv1.Config.Cmd}}|{{.OCIv1.Config.Env}}' "$IMAGE")
 	[ "${cfg%%|*}" = flacon ] || fail "image user: ${cfg%%|*}" || return 1
 	echo "$cfg" | grep -q '|\[/usr/local/bin/flacon-entrypoint\]|\[runserver\]|' || fail "entrypoint/cmd: $cfg" || return 1
-	echo "$cfg" | grep -q SECRET_KEY && fail "a secret key in the image's environment: $cfg" && return 1
+	echo "$cfg" | grep -q SECRET_KEY && { fail "a secret key in the image's environment: $cfg"; return 1; }
 	local out
 	out=$(in_image -- sh -c 'id -un; grep -E "^env *=" /etc/flacon/flacon.conf; command -v cc gcc make; ls /usr/include/mariadb 2>&1 | head -1' 2>&1)
 	echo "$out" | head -1 | grep -qx flacon || fail "runs as: $(echo "$out" | head -1)" || return 1
 	echo "$out" | grep -qE '^env *= *production' || fail "not production: $out" || return 1
-	echo "$out" | grep -qE '/(cc|gcc|make)$' && fail "a compiler or make in the runtime image: $out" && return 1
+	echo "$out" | grep -qE '/(cc|gcc|make)$' && { fail "a compiler or make in the runtime image: $out"; return 1; }
 	echo "$out" | grep -q 'No such file' || fail "-dev headers in the runtime image: $out"
 }
 
@@ -878,50 +878,58 @@ test_image_migrates_and_serves_a_page_through_the_production_site() {
 		[ "$(ps -o comm= -p "$p")" = flacon ] && kill -TERM "$p"
 	done
 	for _ in $(seq 1 100); do kill -0 "$bpid" 2>/dev/null || break; sleep 0.1; done
-	kill -0 "$bpid" 2>/dev/null && fail "the image's master did not stop on SIGTERM" && return 1
+	kill -0 "$bpid" 2>/dev/null && { fail "the image's master did not stop on SIGTERM"; return 1; }
 	nginx_stop "$D/img"
 	sql "DROP DATABASE IF EXISTS $IMG_DB" >/dev/null
 	return 0
 }
 
+# nginx_image_run OUT SCRIPT — SCRIPT (sh) in a new container of the nginx
+# image, through the image's entrypoint, with the throw-away certificate
+# mounted where compose mounts ./certs, and the upstream name "flacon"
+# (which only compose's DNS resolves) made an address for nginx -t.
+nginx_image_run() {
+	local out=$1 script=$2 ctr ep
+	ctr=$(buildah from --pull-never "$IMAGE-nginx" 2>"$out.from") || { fail "buildah from: $(cat "$out.from")"; return 1; }
+	CONTAINERS+=("$ctr")
+	make_cert || return 1
+	mapfile -t ep < <(buildah inspect --format '{{range .OCIv1.Config.Entrypoint}}{{println .}}{{end}}' "$IMAGE-nginx" | grep -v '^$')
+	buildah run --isolation chroot -v "$D/ssl:/etc/ssl/flacon:ro" "$ctr" -- "${ep[@]}" sh -c \
+		"sed -i 's/server flacon:9000/server 127.0.0.1:9000/' /etc/nginx/sites-enabled/flacon && $script" >"$out" 2>&1
+}
+
 test_nginx_image_accepts_the_production_site() {
 	# The compose nginx (the Dockerfile's nginx stage, Debian's nginx-light):
 	# its modules take the whole site, with the certificate mounted where
-	# compose mounts ./certs (its entrypoint links it). Only the upstream
-	# name "flacon", which only compose's DNS resolves, becomes an address
-	# for nginx -t.
-	local ctr
-	ctr=$(buildah from --pull-never --name "flacon-deploy-nginx-$$" "$IMAGE-nginx" 2>"$D/from-nginx.err") ||
-		{ fail "buildah from: $(cat "$D/from-nginx.err")"; return 1; }
-	CONTAINERS+=("$ctr")
-	make_cert || return 1
-	local ep
-	ep=$(buildah inspect --format '{{index .OCIv1.Config.Entrypoint 0}}' "$IMAGE-nginx")
-	buildah run --isolation chroot -v "$D/ssl:/etc/ssl/flacon:ro" "$ctr" -- "$ep" sh -c \
-		'grep -c "server flacon:9000" /etc/nginx/sites-enabled/flacon; sed -i "s/server flacon:9000/server 127.0.0.1:9000/" /etc/nginx/sites-enabled/flacon && nginx -t && nginx -T 2>/dev/null >/tmp/nginx-T && readlink /run/flacon-tls/fullchain.pem' \
-		>"$D/nginx-image-t.out" 2>&1 || { fail "nginx -t in the nginx image: $(cat "$D/nginx-image-t.out")"; return 1; }
-	grep -q 'test is successful' "$D/nginx-image-t.out" || fail "$(cat "$D/nginx-image-t.out")" || return 1
-	[ "$(head -1 "$D/nginx-image-t.out")" = 2 ] || fail "the upstream is not the flacon service: $(head -1 "$D/nginx-image-t.out")" || return 1
-	grep -q 'no certificate' "$D/nginx-image-t.out" && fail "the mounted certificate was not used: $(cat "$D/nginx-image-t.out")" && return 1
-	[ "$(tail -1 "$D/nginx-image-t.out")" = /etc/ssl/flacon/fullchain.pem ] ||
-		fail "the site's certificate is not the mounted one: $(tail -1 "$D/nginx-image-t.out")"
+	# compose mounts ./certs (its entrypoint links it).
+	local out=$D/nginx-image-t.out
+	nginx_image_run "$out" 'grep -c "server 127.0.0.1:9000" /etc/nginx/sites-enabled/flacon; nginx -t && nginx -T 2>/dev/null | sed -n "s/^\s*ssl_certificate \(.*\);/\1/p" | xargs readlink -f' ||
+		{ fail "nginx -t in the nginx image: $(cat "$out")"; return 1; }
+	grep -q 'test is successful' "$out" || fail "$(cat "$out")" || return 1
+	[ "$(head -1 "$out")" = 2 ] || fail "the upstream is not the flacon service: $(head -1 "$out")" || return 1
+	grep -q 'no certificate' "$out" && { fail "the mounted certificate was not used: $(cat "$out")"; return 1; }
+	[ "$(tail -1 "$out")" = /etc/ssl/flacon/fullchain.pem ] ||
+		fail "the site's certificate is not the mounted one: $(tail -1 "$out")"
 }
 
 test_nginx_image_logs_to_stdout_and_stderr_only() {
-	# Every error_log and access_log of the whole configuration (nginx -T,
-	# left by the previous test) is stderr, off, or a link to
-	# /dev/stdout or /dev/stderr: no log file grows inside the container.
-	local ctr=${CONTAINERS[-1]} bad
-	bad=$(buildah run --isolation chroot "$ctr" -- sh -c '
+	# Every error_log and access_log of the whole configuration (nginx -T)
+	# is stderr, off, or a link to /dev/stdout or /dev/stderr, and so is
+	# the error log nginx opens before it reads its configuration: no log
+	# file grows inside the container.
+	local out=$D/nginx-image-logs.out
+	nginx_image_run "$out" '
+		nginx -T 2>/dev/null >/tmp/nginx-T || { echo "nginx -T failed"; exit 1; }
 		sed -n "s/^\s*\(error_log\|access_log\)\s\+\([^ ;]*\).*/\2/p" /tmp/nginx-T | sort -u | while read -r f; do
 			case $f in stderr|off|syslog:*) continue ;; esac
 			t=$(readlink "$f" 2>/dev/null)
-			[ "$t" = /dev/stdout ] || [ "$t" = /dev/stderr ] || echo "$f"
+			[ "$t" = /dev/stdout ] || [ "$t" = /dev/stderr ] || echo "file: $f"
 		done
-		for f in /var/log/nginx/error.log; do
-			[ "$(readlink "$f")" = /dev/stderr ] || echo "$f (the error log before the configuration is read)"
-		done' 2>&1)
-	[ -z "$bad" ] || fail "logs written to files in the container: $bad"
+		[ "$(readlink /var/log/nginx/error.log)" = /dev/stderr ] || echo "file: /var/log/nginx/error.log (before the configuration is read)"
+		echo done' || { fail "nginx -T in the nginx image: $(cat "$out")"; return 1; }
+	grep -qx done "$out" || fail "$(cat "$out")" || return 1
+	grep -q '^file: ' "$out" && { fail "logs written to files in the container: $(grep '^file: ' "$out" | tr '\n' ' ')"; return 1; }
+	return 0
 }
 
 test_images_carry_no_apt_lists_or_caches() {
@@ -956,7 +964,8 @@ test_compose_nginx_starts_hardened_without_certs_and_is_healthy() {
 	# missing in one line and serves a self-signed certificate; nginx stays
 	# up, answers TLS, and compose's health check passes.
 	compose_service nginx || return 1
-	[ ${#CS_HEALTH[@]} -gt 0 ] || fail "no healthcheck for nginx in compose.yaml" || return 1
+	local nohc=""
+	[ ${#CS_HEALTH[@]} -gt 0 ] || { nohc=1; CS_HEALTH=(false); }
 	local ep cmd
 	ep=$(buildah inspect --format '{{range .OCIv1.Config.Entrypoint}}{{println .}}{{end}}' "$IMAGE-nginx")
 	cmd=$(buildah inspect --format '{{range .OCIv1.Config.Cmd}}{{println .}}{{end}}' "$IMAGE-nginx")
@@ -980,9 +989,10 @@ test_compose_nginx_starts_hardened_without_certs_and_is_healthy() {
 	local res
 	res=$(cat "$D/cmp-nginx.res" 2>/dev/null)
 	grep -qx alive=1 <<<"$res" || fail "nginx exited: $(cat "$D/cmp-nginx.err")" || return 1
-	grep -qx health=1 <<<"$res" || fail "compose's health check failed: $(cat "$D/cmp-nginx-hc.out") $(cat "$D/cmp-nginx.err")" || return 1
 	grep -qx tls=200 <<<"$res" || fail "no TLS answer with the self-signed certificate: $res; $(cat "$D/cmp-nginx.err")" || return 1
 	[ "$(grep -c 'no certificate' "$D/cmp-nginx.err")" = 1 ] || fail "no one-line word about the missing certificate: $(cat "$D/cmp-nginx.err")" || return 1
+	[ -z "$nohc" ] || fail "no healthcheck for nginx in compose.yaml" || return 1
+	grep -qx health=1 <<<"$res" || fail "compose's health check failed: $(cat "$D/cmp-nginx-hc.out") $(cat "$D/cmp-nginx.err")" || return 1
 	grep -q 'NoNewPrivs:\s*1' <<<"$res" || fail "no-new-privileges not set: $res" || return 1
 	# cap_add: CHOWN, SETGID, SETUID, NET_BIND_SERVICE and nothing else.
 	local eff
@@ -996,7 +1006,8 @@ test_compose_flacon_reads_file_secrets_runs_hardened_and_is_healthy() {
 	# secret files (FLACON_*_FILE), read-only root, no capabilities,
 	# no-new-privileges, as the image's user; compose's health check passes.
 	compose_service flacon || return 1
-	[ ${#CS_HEALTH[@]} -gt 0 ] || fail "no healthcheck for flacon in compose.yaml" || return 1
+	local nohc=""
+	[ ${#CS_HEALTH[@]} -gt 0 ] || { nohc=1; CS_HEALTH=(false); }
 	local env
 	for env in "${CS_ENV[@]}"; do
 		case $env in FLACON_APP_SECRET_KEY=* | FLACON_DATABASE_URL=*) fail "a secret in compose's plain environment: ${env%%=*}"; return 1 ;; esac
@@ -1036,6 +1047,7 @@ test_compose_flacon_reads_file_secrets_runs_hardened_and_is_healthy() {
 	res=$(cat "$D/cmp-flacon.res" 2>/dev/null)
 	sql "DROP DATABASE IF EXISTS $db" >/dev/null
 	grep -qx alive=1 <<<"$res" || fail "flacon exited: $(cat "$D/cmp-flacon.err")" || return 1
+	[ -z "$nohc" ] || fail "no healthcheck for flacon in compose.yaml" || return 1
 	grep -qx health=1 <<<"$res" || fail "compose's health check failed: $(cat "$D/cmp-flacon-hc.out") $(tail -3 "$D/cmp-flacon.err")" || return 1
 	uid=$(chroot "$CTR_ROOT" id -u flacon)
 	grep -qE "^Uid:\s+$uid\s" <<<"$res" || fail "not run as flacon ($uid): $res" || return 1

@@ -3,6 +3,10 @@
 # /etc/flacon/flacon.conf) and package it with the files of conf/deb/,
 # conf/systemd/, conf/production/ and conf/nginx/ as
 # build-deb/flacon_VERSION_ARCH.deb. Prints the path of the .deb.
+# The nginx site and its snippets are conffiles under /etc/nginx (never
+# under /usr/share): `dpkg -r` keeps them, so a site the operator enabled
+# still passes nginx -t; `dpkg --purge` deletes them and postrm the
+# sites-enabled link to the site.
 # Usage: scripts/deb.sh [OUT_DIR]   (default build-deb)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -25,14 +29,16 @@ ARCH=$(dpkg --print-architecture)
 P=$OUT/pkg
 rm -rf "$P"
 install -d "$P/DEBIAN" "$P/usr/bin" "$P/usr/share/flacon" "$P/etc/flacon" \
-	"$P/lib/systemd/system" "$P/usr/share/doc/flacon" "$P/usr/share/flacon/nginx"
+	"$P/lib/systemd/system" "$P/usr/share/doc/flacon" \
+	"$P/etc/nginx/sites-available" "$P/etc/nginx/snippets"
 install -m 0755 "$OUT/obj/flacon" "$P/usr/bin/flacon"
 strip --strip-unneeded --remove-section=.comment --remove-section=.note "$P/usr/bin/flacon"
 cp -r www/templates "$P/usr/share/flacon/templates"
 cp -r www/static "$P/usr/share/flacon/static"
 cp -r sql/migrations "$P/usr/share/flacon/migrations"
-install -m 0644 conf/nginx/flacon.conf conf/nginx/flacon-headers.conf \
-	conf/nginx/flacon-headers-map.conf conf/nginx/flacon-fastcgi.conf "$P/usr/share/flacon/nginx/"
+install -m 0644 conf/nginx/flacon.conf "$P/etc/nginx/sites-available/flacon"
+install -m 0644 conf/nginx/flacon-headers.conf conf/nginx/flacon-headers-map.conf \
+	conf/nginx/flacon-fastcgi.conf "$P/etc/nginx/snippets/"
 install -m 0644 conf/production/flacon.conf "$P/etc/flacon/flacon.conf"
 install -m 0644 conf/systemd/flacon.service "$P/lib/systemd/system/flacon.service"
 install -m 0644 conf/deb/copyright "$P/usr/share/doc/flacon/copyright"
@@ -42,7 +48,7 @@ chmod 0644 "$P/usr/share/doc/flacon/changelog.Debian.gz"
 find "$P/usr/share" -type d -exec chmod 0755 {} +
 find "$P/usr/share" -type f -exec chmod 0644 {} +
 for s in postinst prerm postrm; do install -m 0755 "conf/deb/$s" "$P/DEBIAN/$s"; done
-echo /etc/flacon/flacon.conf >"$P/DEBIAN/conffiles"
+(cd "$P" && find etc -type f -printf '/%p\n' | sort) >"$P/DEBIAN/conffiles"
 
 # The shared libraries the binary links, as Debian dependencies.
 W=$OUT/shlibs

@@ -10,8 +10,12 @@ case $what in
 test) pkgs+=(chromium fonts-dejavu-core valgrind libfcgi-bin galera-4 rsync
             dpkg-dev lintian debootstrap buildah podman openssl util-linux adduser
             python3-yaml) ;;
-deb) pkgs+=(dpkg-dev lintian) ;;
-image) pkgs+=(debootstrap buildah podman) ;;
+# A build machine: the compiler and -dev packages, never the services the
+# package runs against (no mariadb-server, no nginx installed there).
+deb) pkgs=(make gcc libc6-dev libfcgi-dev libmariadb-dev libjson-c-dev uuid-dev libsodium-dev
+           dpkg-dev lintian) ;;
+# The image compiles inside its build stage: only the tools that build it.
+image) pkgs=(debootstrap buildah podman ca-certificates) ;;
 cluster) pkgs+=(galera-4 rsync) ;;
 bench) pkgs+=(wrk) ;;
 fuzz) pkgs+=(clang libclang-rt-dev) ;;

@@ -69,6 +69,9 @@ BUILDAH_PIDS=()     # `buildah run` processes started here
 CONTAINERS=()
 PKG_INSTALLED=""
 USER_CREATED=""
+SITE_LINK_CREATED=""   # /etc/nginx/sites-enabled/flacon, made as an operator would
+SSL_DIR_CREATED=""     # /etc/ssl/flacon with the throw-away certificate
+NGINX_LOGS_NEW=()      # /var/log/nginx files that the host's nginx -t created
 
 cleanup() {
 	local p d
@@ -91,6 +94,9 @@ cleanup() {
 	if [ -n "$PKG_INSTALLED" ]; then
 		dpkg --purge flacon >"$D/purge-at-exit.log" 2>&1 || cat "$D/purge-at-exit.log" >&2
 	fi
+	[ -n "$SITE_LINK_CREATED" ] && [ -L /etc/nginx/sites-enabled/flacon ] && rm -f /etc/nginx/sites-enabled/flacon
+	[ -n "$SSL_DIR_CREATED" ] && rm -rf /etc/ssl/flacon
+	for p in "${NGINX_LOGS_NEW[@]}"; do rm -f "$p"; done
 	if [ -n "$USER_CREATED" ] && getent passwd flacon >/dev/null; then
 		userdel flacon 2>/dev/null
 		getent group flacon >/dev/null && groupdel flacon 2>/dev/null
@@ -155,9 +161,11 @@ make_cert() {
 # shipped conf/nginx/flacon.conf (or SITE) inside a minimal main conf,
 # with only these rewritten: listen → 127.0.0.1 on free ports (HTTP_PORT,
 # TLS_PORT set), the certificate, the log directory, /usr/share/flacon →
-# SHARE, and the upstream's server lines → UPSTREAM_LINES.
+# SHARE, /etc/nginx/snippets → SNIPPETS (default: the repository's
+# conf/nginx) and the upstream's server lines → UPSTREAM_LINES.
 prod_site() {
 	local name=$1 share=$2 upstream=$3 site=${SITE:-conf/nginx/flacon.conf}
+	local snippets=${SNIPPETS:-$ROOT/conf/nginx}
 	local dir=$D/$name
 	mkdir -p "$dir/log" "$dir/tmp" "$dir/acme"
 	make_cert || return 1
@@ -171,12 +179,13 @@ prod_site() {
 	    -e '/^\s*listen \[::\]/d' \
 	    -e "s|/etc/ssl/flacon/|$D/ssl/|g" -e "s|/var/log/nginx/|$dir/log/|g" \
 	    -e "s|/var/www/html|$dir/acme|g" -e "s|/usr/share/flacon/|$share/|g" \
+	    -e "s|/etc/nginx/snippets/|$snippets/|g" \
 	    -e '/^\s*server [0-9.]*:9000 /d' \
 	    -e "s|^upstream flacon {|upstream flacon {\\n$up|" \
 	    "$site" >"$dir/site.conf" || { fail "could not rewrite $site"; return 1; }
 	grep -q "^upstream flacon {" "$dir/site.conf" && grep -q "listen 127.0.0.1:$TLS_PORT ssl" "$dir/site.conf" ||
 		{ fail "the rewritten site lacks its upstream or TLS listener"; return 1; }
-	# flacon-fastcgi.conf is included from SHARE; nothing else to rewrite.
+	# The snippets are included from SNIPPETS; nothing else to rewrite.
 	local user_line=""
 	[ "$(id -u)" = 0 ] && user_line="user root root;"
 	cat >"$dir/nginx.conf" <<EOF
@@ -208,6 +217,110 @@ prod_nginx_start() {
 	NGINX_DIRS+=("$dir")
 	for _ in $(seq 1 50); do [ -s "$dir/nginx.pid" ] && return 0; sleep 0.1; done
 	fail "nginx wrote no pid"
+}
+
+# hardened FILE WHAT — the marks of dpkg-buildflags' hardening=+all on an
+# executable, what Debian's hardening-check (devscripts) looks at: PIE,
+# relro with immediate binding (BIND_NOW), the stack protector
+# (__stack_chk_fail) and fortified libc calls (__*_chk). Prints the
+# fortified functions found.
+hardened() {
+	local f=$1 what=$2 syms chk
+	[ -s "$f" ] || fail "$what: no such file $f" || return 1
+	readelf -hW "$f" | grep -qE 'Type:\s*DYN' || fail "$what: not PIE" || return 1
+	readelf -lW "$f" | grep -q GNU_RELRO || fail "$what: no relro (GNU_RELRO)" || return 1
+	readelf -dW "$f" | grep -qE '\(FLAGS\).*BIND_NOW|\(FLAGS_1\).*\bNOW\b' ||
+		fail "$what: no immediate binding (BIND_NOW): -Wl,-z,now missing" || return 1
+	syms=$(readelf --dyn-syms -W "$f")
+	grep -q ' __stack_chk_fail' <<<"$syms" || fail "$what: no stack protector (__stack_chk_fail)" || return 1
+	chk=$(grep -oE ' __[a-z0-9_]+_chk' <<<"$syms" | grep -v '__stack_chk$' | sort -u | tr -d ' ' | tr '\n' ' ')
+	[ -n "$chk" ] || fail "$what: no fortified call (__*_chk): _FORTIFY_SOURCE missing" || return 1
+	echo "deploy: $what: PIE, relro, BIND_NOW, __stack_chk_fail, fortified: $chk" >&2
+}
+
+# compose_service SERVICE — its settings from compose.yaml as CS_* (see
+# tests/deploy/compose_service.py).
+compose_service() {
+	local out
+	out=$(python3 tests/deploy/compose_service.py compose.yaml "$1") || { fail "compose.yaml: no service $1"; return 1; }
+	eval "$out"
+}
+
+# as_compose SERVICE IMAGE BODY [HOST:CTR[:ro]...] — a container of IMAGE
+# set up the way compose sets up SERVICE (compose_service), in mount and
+# network namespaces of its own (nothing but a loopback): the root file
+# system read-only when read_only, the tmpfs mounts, the secrets' files at
+# /run/secrets/NAME (CS_SECRETS, which the caller may point at files of
+# its own), the extra bind mounts, a /etc/hosts naming the other services
+# 127.0.0.1. BIND runs there (bash, on the host's side of the chroot);
+# `ctr CMD...` in it runs CMD in the container as the service would: the
+# image's user, no capabilities but cap_add when cap_drop is ALL,
+# no-new-privileges, the service's environment only. Sets CTR_ROOT.
+as_compose() {
+	local svc=$1 image=$2 body=$3
+	shift 3
+	local ctr user uid gid
+	ctr=$(buildah from --pull-never --name "flacon-deploy-compose-$svc-$$" "$image" 2>"$D/from-$svc.err") ||
+		{ fail "buildah from $image: $(cat "$D/from-$svc.err")"; return 1; }
+	CONTAINERS+=("$ctr")
+	CTR_ROOT=$(buildah mount "$ctr") || { fail "buildah mount"; return 1; }
+	user=$(buildah inspect --format '{{.OCIv1.Config.User}}' "$image")
+	uid=$(chroot "$CTR_ROOT" id -u "${user:-root}") && gid=$(chroot "$CTR_ROOT" id -g "${user:-root}") ||
+		{ fail "no user ${user:-root} in $image"; return 1; }
+	local sp=(--no-new-privs)
+	[ -n "$CS_NNP" ] || sp=()
+	if [ "$uid" != 0 ]; then sp+=(--reuid="$uid" --regid="$gid" --clear-groups); fi
+	if [[ " ${CS_CAP_DROP[*]} " == *" ALL "* ]]; then
+		local caps="-all" c
+		for c in "${CS_CAP_ADD[@]}"; do caps="$caps,+$(tr 'A-Z' 'a-z' <<<"$c")"; done
+		sp+=(--bounding-set="$caps" --inh-caps=-all)
+	fi
+	# Mount points, made before the root goes read-only.
+	local m t h c binds=()
+	for m in "${CS_SECRETS[@]}"; do binds+=("${m#*=}:/run/secrets/${m%%=*}:ro"); done
+	binds+=("$@")
+	printf '127.0.0.1 localhost db flacon nginx\n' >"$D/hosts-$svc"
+	binds+=("$D/hosts-$svc:/etc/hosts:ro")
+	# The image's environment, then the service's (which wins).
+	local ns_env=(PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin) img_env
+	img_env=$(buildah inspect --format '{{range .OCIv1.Config.Env}}{{println .}}{{end}}' "$image" | grep -v '^PATH=' | grep -v '^$')
+	[ -n "$img_env" ] && mapfile -t -O ${#ns_env[@]} ns_env <<<"$img_env"
+	ns_env+=("${CS_ENV[@]}")
+	local R=$CTR_ROOT RO=$CS_READ_ONLY TMPFS=("${CS_TMPFS[@]}") SP=("${sp[@]}") ENVV=("${ns_env[@]}") BINDS=("${binds[@]}")
+	ns_setup() {
+		set -e
+		ip link set lo up
+		local t b h c o
+		mount --bind "$R" "$R"
+		[ -z "$RO" ] || mount -o remount,bind,ro "$R"
+		mount -t proc proc "$R/proc"
+		mount --bind /dev "$R/dev"
+		for t in "${TMPFS[@]}"; do mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs "$R$t"; done
+		for b in "${BINDS[@]}"; do
+			IFS=: read -r h c o <<<"$b"
+			if [ ! -e "$R$c" ]; then   # under a tmpfs
+				if [ -d "$h" ]; then mkdir -p "$R$c"; else mkdir -p "$(dirname "$R$c")"; : >"$R$c"; fi
+			fi
+			mount --bind "$h" "$R$c"
+			[ "$o" != ro ] || mount -o remount,bind,ro "$R$c"
+		done
+		set +e
+	}
+	ctr() { chroot "$R" /usr/bin/setpriv "${SP[@]}" -- /usr/bin/env -i "${ENVV[@]}" "$@"; }
+	# The same in place of the calling (sub)shell: `ctr_exec CMD &` makes $!
+	# the service's own process.
+	ctr_exec() { exec chroot "$R" /usr/bin/setpriv "${SP[@]}" -- /usr/bin/env -i "${ENVV[@]}" "$@"; }
+	mkdir -p "$R/proc" "$R/dev"
+	# Mount points under a path that is not a tmpfs: made now, in the
+	# container's own (writable) layer, as a runtime does.
+	for m in "${binds[@]}"; do
+		IFS=: read -r h c _ <<<"$m"
+		local under=""
+		for t in "${CS_TMPFS[@]}"; do [[ "$c" == "$t"/* ]] && under=1; done
+		[ -n "$under" ] || [ -e "$R$c" ] && continue
+		if [ -d "$h" ]; then mkdir -p "$R$c"; else mkdir -p "$(dirname "$R$c")"; : >"$R$c"; fi
+	done
+	unshare --mount --net --propagation private -- bash -c "$(declare -p R RO TMPFS SP ENVV BINDS D); $(declare -f ns_setup ctr ctr_exec fail); CUR=$CUR; ns_setup || exit 99; $body"
 }
 
 # The repository laid out as /usr/share/flacon is (static/, nginx/).
@@ -337,6 +450,37 @@ test_production_site_has_no_benchmark_routes() {
 	done
 }
 
+test_production_site_answers_favicon_itself() {
+	# Browsers ask for /favicon.ico on the first page view: nginx serves the
+	# static file (its access log line has no upstream), never the workers
+	# (an app 404 logged on every visit).
+	local st
+	st=$(headers "$D/h-favicon" "https://127.0.0.1:$A_TLS/favicon.ico?favicon-probe=1")
+	[ "$st" = 200 ] || fail "GET /favicon.ico: $st, not 200 from nginx" || return 1
+	curl -sk -m 10 "https://127.0.0.1:$A_TLS/favicon.ico" | cmp -s - www/static/favicon.ico ||
+		fail "/favicon.ico is not www/static/favicon.ico" || return 1
+	security_headers_once "$D/h-favicon" "/favicon.ico" || return 1
+	sleep 0.2
+	local line
+	line=$(grep 'favicon-probe=1' "$D/$A/log/flacon-access.log" | tail -1)
+	echo "$line" | grep -q ' up=-$' || fail "/favicon.ico went upstream: $line"
+}
+
+test_server_tokens_off_on_every_server() {
+	# No nginx version in the Server header of any answer of the site: the
+	# redirect on port 80 as well as the TLS server's answers.
+	local st f
+	st=$(headers "$D/h-tokens-80" "http://127.0.0.1:$A_HTTP/articles")
+	[ "$st" = 301 ] || fail "port 80: $st" || return 1
+	st=$(headers "$D/h-tokens-404" "http://127.0.0.1:$A_HTTP/.well-known/acme-challenge/none")
+	[ "$st" = 404 ] || fail "port 80 ACME 404: $st" || return 1
+	st=$(headers "$D/h-tokens-443" "https://127.0.0.1:$A_TLS/static/none.css")
+	[ "$st" = 404 ] || fail "TLS 404: $st" || return 1
+	for f in "$D/h-tokens-80" "$D/h-tokens-404" "$D/h-tokens-443"; do
+		[ "$(header_value "$f" Server)" = nginx ] || fail "${f##*-}: Server: $(header_value "$f" Server)" || return 1
+	done
+}
+
 test_e2e_stack_serves_static_files_through_the_same_header_rules() {
 	local base="http://127.0.0.1:${FLACON_TEST_PORT:?}" st
 	st=$(headers "$D/h-e2e-static" "$base/static/style.css")
@@ -364,6 +508,8 @@ if [ -n "${A_TLS:-}" ]; then
 	run_test test_upstream_fails_over_to_the_next_host
 	run_test test_login_routes_are_rate_limited_and_others_not
 	run_test test_production_site_has_no_benchmark_routes
+	run_test test_production_site_answers_favicon_itself
+	run_test test_server_tokens_off_on_every_server
 fi
 run_test test_e2e_stack_serves_static_files_through_the_same_header_rules
 nginx_stop "$D/$A"
@@ -382,12 +528,31 @@ test_deb_builds_and_lintian_reports_no_error() {
 	local f list
 	list=$(dpkg-deb -c "$DEB")
 	for f in usr/bin/flacon etc/flacon/flacon.conf lib/systemd/system/flacon.service \
-		usr/share/flacon/templates/ usr/share/flacon/static/style.css \
-		usr/share/flacon/migrations/0001_initial_schema.up.sql usr/share/flacon/nginx/flacon.conf; do
+		usr/share/flacon/templates/ usr/share/flacon/static/style.css usr/share/flacon/static/favicon.ico \
+		usr/share/flacon/migrations/0001_initial_schema.up.sql etc/nginx/sites-available/flacon \
+		etc/nginx/snippets/flacon-headers.conf etc/nginx/snippets/flacon-headers-map.conf \
+		etc/nginx/snippets/flacon-fastcgi.conf; do
 		grep -q " \./$f\$" <<<"$list" || fail "the package lacks /$f" || return 1
 	done
 	dpkg-deb -f "$DEB" Depends | grep -q 'libmariadb3' || fail "Depends lacks libmariadb3" || return 1
-	dpkg-deb -I "$DEB" conffiles | grep -qx /etc/flacon/flacon.conf || fail "flacon.conf is not a conffile"
+	# The nginx site and everything it includes are conffiles (kept by
+	# dpkg -r, so an enabled site still passes nginx -t); nothing of nginx's
+	# under /usr/share/flacon (gone with dpkg -r while the site remains).
+	for f in /etc/flacon/flacon.conf /etc/nginx/sites-available/flacon /etc/nginx/snippets/flacon-headers.conf \
+		/etc/nginx/snippets/flacon-headers-map.conf /etc/nginx/snippets/flacon-fastcgi.conf; do
+		dpkg-deb -I "$DEB" conffiles | grep -qx "$f" || fail "$f is not a conffile" || return 1
+	done
+	grep -q ' \./usr/share/flacon/nginx' <<<"$list" && { fail "nginx files under /usr/share/flacon/nginx"; return 1; }
+	local inc
+	inc=$(sed -n 's/^\s*include \([^;]*\);.*/\1/p' conf/nginx/flacon.conf | grep -v '^/etc/nginx/fastcgi_params$' | sort -u)
+	for f in $inc; do
+		dpkg-deb -I "$DEB" conffiles | grep -qx "$f" || fail "the site includes $f, which is not a conffile of the package" || return 1
+	done
+}
+
+test_deb_binary_is_hardened() {
+	dpkg-deb --fsys-tarfile "$DEB" | tar -xO ./usr/bin/flacon >"$D/deb-flacon" || fail "no usr/bin/flacon in the .deb" || return 1
+	hardened "$D/deb-flacon" "the .deb's /usr/bin/flacon"
 }
 
 test_deb_installs_user_config_unit_and_a_root_only_secret() {
@@ -408,7 +573,7 @@ test_deb_installs_user_config_unit_and_a_root_only_secret() {
 	local k
 	k=$(sed -n 's/^FLACON_APP_SECRET_KEY=//p' /etc/flacon/secret.env)
 	[ ${#k} -ge 32 ] || fail "the generated key has ${#k} characters" || return 1
-	runuser -u flacon -- cat /etc/flacon/secret.env >/dev/null 2>&1 && fail "the flacon user can read the key" && return 1
+	runuser -u flacon -- cat /etc/flacon/secret.env >/dev/null 2>&1 && { fail "the flacon user can read the key"; return 1; }
 	# A second configure (dpkg -i of the same package) keeps the key.
 	DEBIAN_FRONTEND=noninteractive dpkg -i "$DEB" >>"$D/dpkg-i.log" 2>&1 || fail "second dpkg -i" || return 1
 	[ "$(sed -n 's/^FLACON_APP_SECRET_KEY=//p' /etc/flacon/secret.env)" = "$k" ] || fail "reinstall changed the key"
@@ -475,7 +640,7 @@ test_package_migrates_and_serves_through_the_production_site_as_flacon() {
 	PKG_PORT=$(free_port)
 	as_unit FLACON_SERVER_LISTEN=127.0.0.1:$PKG_PORT FLACON_DATABASE_URL="$PKG_URL" FLACON_SERVER_WORKERS=2
 	FLACON_PIDS+=("$UNIT_PID")
-	SITE=/usr/share/flacon/nginx/flacon.conf prod_site pkg /usr/share/flacon \
+	SITE=/etc/nginx/sites-available/flacon SNIPPETS=/etc/nginx/snippets prod_site pkg /usr/share/flacon \
 		"    server 127.0.0.1:$PKG_PORT max_fails=1 fail_timeout=5s;" || return 1
 	prod_nginx_start pkg || return 1
 	PKG_TLS=$TLS_PORT
@@ -536,7 +701,20 @@ test_package_reloads_on_sighup_without_dropping_requests() {
 	grep -qi reload "$D/unit.err" || fail "no reload in the log: $(tail -3 "$D/unit.err")"
 }
 
-test_deb_purge_removes_the_package_and_its_secret() {
+# host_nginx_t OUT — the host's own `nginx -t` (/etc/nginx/nginx.conf, the
+# way `systemctl restart nginx` reads it), in a network namespace of its
+# own so that its test binds of ports 80 and 443 meet nothing. Notes the
+# log files it creates, to remove them at exit.
+host_nginx_t() {
+	local f before=()
+	for f in /var/log/nginx/flacon-access.log /var/log/nginx/flacon-error.log; do [ -e "$f" ] || before+=("$f"); done
+	unshare --net -- nginx -t >"$1" 2>&1
+	local rc=$?
+	for f in "${before[@]}"; do [ -e "$f" ] && NGINX_LOGS_NEW+=("$f"); done
+	return $rc
+}
+
+test_deb_remove_and_purge_leave_nginx_t_passing() {
 	local p
 	for p in "${FLACON_PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
 	for p in "${FLACON_PIDS[@]}"; do
@@ -544,18 +722,46 @@ test_deb_purge_removes_the_package_and_its_secret() {
 	done
 	FLACON_PIDS=()
 	nginx_stop "$D/pkg"
+	command -v nginx >/dev/null && [ -d /etc/nginx/sites-enabled ] || fail "no nginx on this host" || return 1
+	# The site enabled as README "Deploying" says: the certificate in
+	# /etc/ssl/flacon/, a link from sites-enabled; the host's nginx -t passes.
+	if [ ! -e /etc/ssl/flacon ]; then
+		make_cert || return 1
+		SSL_DIR_CREATED=1
+		install -d -m 0755 /etc/ssl/flacon
+		install -m 0644 "$D/ssl/fullchain.pem" /etc/ssl/flacon/fullchain.pem
+		install -m 0600 "$D/ssl/privkey.pem" /etc/ssl/flacon/privkey.pem
+	fi
+	if [ ! -e /etc/nginx/sites-enabled/flacon ] && [ ! -L /etc/nginx/sites-enabled/flacon ]; then
+		ln -s ../sites-available/flacon /etc/nginx/sites-enabled/flacon && SITE_LINK_CREATED=1
+	fi
+	[ "$(readlink /etc/nginx/sites-enabled/flacon)" = ../sites-available/flacon ] ||
+		fail "/etc/nginx/sites-enabled/flacon is not the link to the package's site" || return 1
+	host_nginx_t "$D/nginx-t-installed.out" || { fail "nginx -t with the site enabled: $(cat "$D/nginx-t-installed.out")"; return 1; }
+	# dpkg -r: the binary goes, the site and its snippets (conffiles) stay.
+	dpkg -r flacon >"$D/remove.log" 2>&1 || { fail "dpkg -r: $(tail -5 "$D/remove.log")"; return 1; }
+	[ -e /usr/bin/flacon ] && { fail "/usr/bin/flacon is still there after dpkg -r"; return 1; }
+	host_nginx_t "$D/nginx-t-removed.out" || { fail "nginx -t after dpkg -r: $(cat "$D/nginx-t-removed.out")"; return 1; }
+	# dpkg --purge: the site, its snippets and the link go; nginx -t passes.
 	dpkg --purge flacon >"$D/purge.log" 2>&1 || { fail "dpkg --purge: $(tail -5 "$D/purge.log")"; return 1; }
 	PKG_INSTALLED=""
-	for p in /usr/bin/flacon /etc/flacon /usr/share/flacon "$UNIT"; do
+	for p in /usr/bin/flacon /etc/flacon /usr/share/flacon "$UNIT" /etc/nginx/sites-available/flacon \
+		/etc/nginx/snippets/flacon-headers.conf /etc/nginx/snippets/flacon-headers-map.conf \
+		/etc/nginx/snippets/flacon-fastcgi.conf; do
 		[ -e "$p" ] && { fail "$p is still there after purge"; return 1; }
 	done
-	dpkg-query -W -f='${Status}' flacon 2>/dev/null | grep -q installed && fail "dpkg still lists flacon"
+	[ -L /etc/nginx/sites-enabled/flacon ] && { fail "purge left the link /etc/nginx/sites-enabled/flacon"; return 1; }
+	SITE_LINK_CREATED=""
+	host_nginx_t "$D/nginx-t-purged.out" || { fail "nginx -t after dpkg --purge: $(cat "$D/nginx-t-purged.out")"; return 1; }
+	dpkg-query -W -f='${Status}' flacon 2>/dev/null | grep -qE 'ok installed|config-files' && { fail "dpkg still lists flacon"; return 1; }
+	echo "deploy: nginx -t passes with the site enabled, after dpkg -r and after dpkg --purge" >&2
 	sql "DROP DATABASE IF EXISTS $PKG_DB" >/dev/null
 	return 0
 }
 
 run_test test_deb_builds_and_lintian_reports_no_error
 if [ -n "$DEB" ]; then
+	run_test test_deb_binary_is_hardened
 	run_test test_deb_installs_user_config_unit_and_a_root_only_secret
 	if [ -n "$PKG_INSTALLED" ] && [ -x /usr/bin/flacon ]; then
 		run_test test_unit_reloads_with_sighup_restarts_on_failure_and_is_sandboxed
@@ -564,7 +770,7 @@ if [ -n "$DEB" ]; then
 		run_test test_package_has_no_user_until_one_is_created
 		run_test test_package_reloads_on_sighup_without_dropping_requests
 	fi
-	run_test test_deb_purge_removes_the_package_and_its_secret
+	run_test test_deb_remove_and_purge_leave_nginx_t_passing
 fi
 
 # =============================================================================
@@ -585,10 +791,12 @@ in_image() {
 	buildah run --isolation chroot --network host -v "$(dirname "$DBSOCK"):/run/mysqld" "${opts[@]}" "$IMG_CTR" -- "$@"
 }
 
+image_mb() { podman image inspect --format '{{.Size}}' "$1" 2>/dev/null | awk '{printf "%d", $1 / 1e6}'; }
+
 test_image_builds_from_the_dockerfile() {
 	local t0=$SECONDS
 	scripts/image.sh "$IMAGE" >"$D/image.out" 2>"$D/image.err" || { fail "scripts/image.sh: $(tail -15 "$D/image.err")"; return 1; }
-	echo "deploy: image $IMAGE built in $((SECONDS - t0)) s ($(podman image inspect --format '{{.Size}}' "$IMAGE" | awk '{printf "%d MB", $1 / 1e6}'))" >&2
+	echo "deploy: image $IMAGE built in $((SECONDS - t0)) s ($(image_mb "$IMAGE") MB; $IMAGE-nginx $(image_mb "$IMAGE-nginx") MB)" >&2
 	IMG_CTR=$(buildah from --pull-never --name "flacon-deploy-$$" "$IMAGE" 2>"$D/from.err") ||
 		{ fail "buildah from: $(cat "$D/from.err")"; return 1; }
 	CONTAINERS+=("$IMG_CTR")
@@ -599,13 +807,13 @@ test_image_is_production_unprivileged_and_without_compilers() {
 	local cfg
 	cfg=$(buildah inspect --format '{{.OCIv1.Config.User}}|{{.OCIv1.Config.Entrypoint}}|{{.OCIv1.Config.Cmd}}|{{.OCIv1.Config.Env}}' "$IMAGE")
 	[ "${cfg%%|*}" = flacon ] || fail "image user: ${cfg%%|*}" || return 1
-	echo "$cfg" | grep -q '|\[/usr/bin/flacon\]|\[runserver\]|' || fail "entrypoint/cmd: $cfg" || return 1
-	echo "$cfg" | grep -q SECRET_KEY && fail "a secret key in the image's environment: $cfg" && return 1
+	echo "$cfg" | grep -q '|\[/usr/local/bin/flacon-entrypoint\]|\[runserver\]|' || fail "entrypoint/cmd: $cfg" || return 1
+	echo "$cfg" | grep -q SECRET_KEY && { fail "a secret key in the image's environment: $cfg"; return 1; }
 	local out
 	out=$(in_image -- sh -c 'id -un; grep -E "^env *=" /etc/flacon/flacon.conf; command -v cc gcc make; ls /usr/include/mariadb 2>&1 | head -1' 2>&1)
 	echo "$out" | head -1 | grep -qx flacon || fail "runs as: $(echo "$out" | head -1)" || return 1
 	echo "$out" | grep -qE '^env *= *production' || fail "not production: $out" || return 1
-	echo "$out" | grep -qE '/(cc|gcc|make)$' && fail "a compiler or make in the runtime image: $out" && return 1
+	echo "$out" | grep -qE '/(cc|gcc|make)$' && { fail "a compiler or make in the runtime image: $out"; return 1; }
 	echo "$out" | grep -q 'No such file' || fail "-dev headers in the runtime image: $out"
 }
 
@@ -670,26 +878,184 @@ test_image_migrates_and_serves_a_page_through_the_production_site() {
 		[ "$(ps -o comm= -p "$p")" = flacon ] && kill -TERM "$p"
 	done
 	for _ in $(seq 1 100); do kill -0 "$bpid" 2>/dev/null || break; sleep 0.1; done
-	kill -0 "$bpid" 2>/dev/null && fail "the image's master did not stop on SIGTERM" && return 1
+	kill -0 "$bpid" 2>/dev/null && { fail "the image's master did not stop on SIGTERM"; return 1; }
 	nginx_stop "$D/img"
 	sql "DROP DATABASE IF EXISTS $IMG_DB" >/dev/null
 	return 0
 }
 
-test_nginx_image_accepts_the_production_site() {
-	# The compose nginx (the Dockerfile's nginx stage, Debian's nginx-light):
-	# its modules take the whole site. Only the upstream name "flacon",
-	# which only compose's DNS resolves, becomes an address for nginx -t.
-	local ctr
-	ctr=$(buildah from --pull-never --name "flacon-deploy-nginx-$$" "$IMAGE-nginx" 2>"$D/from-nginx.err") ||
-		{ fail "buildah from: $(cat "$D/from-nginx.err")"; return 1; }
+# nginx_image_run OUT SCRIPT — SCRIPT (sh) in a new container of the nginx
+# image, through the image's entrypoint, with the throw-away certificate
+# mounted where compose mounts ./certs, and the upstream name "flacon"
+# (which only compose's DNS resolves) made an address for nginx -t.
+nginx_image_run() {
+	local out=$1 script=$2 ctr ep
+	ctr=$(buildah from --pull-never "$IMAGE-nginx" 2>"$out.from") || { fail "buildah from: $(cat "$out.from")"; return 1; }
 	CONTAINERS+=("$ctr")
 	make_cert || return 1
-	buildah run --isolation chroot -v "$D/ssl:/etc/ssl/flacon:ro" "$ctr" -- sh -c \
-		'grep -c "server flacon:9000" /etc/nginx/sites-enabled/flacon; sed -i "s/server flacon:9000/server 127.0.0.1:9000/" /etc/nginx/sites-enabled/flacon && nginx -t' \
-		>"$D/nginx-image-t.out" 2>&1 || { fail "nginx -t in the nginx image: $(cat "$D/nginx-image-t.out")"; return 1; }
-	grep -q 'test is successful' "$D/nginx-image-t.out" || fail "$(cat "$D/nginx-image-t.out")" || return 1
-	[ "$(head -1 "$D/nginx-image-t.out")" = 2 ] || fail "the upstream is not the flacon service: $(head -1 "$D/nginx-image-t.out")"
+	mapfile -t ep < <(buildah inspect --format '{{range .OCIv1.Config.Entrypoint}}{{println .}}{{end}}' "$IMAGE-nginx" | grep -v '^$')
+	buildah run --isolation chroot -v "$D/ssl:/etc/ssl/flacon:ro" "$ctr" -- "${ep[@]}" sh -c \
+		"sed -i 's/server flacon:9000/server 127.0.0.1:9000/' /etc/nginx/sites-enabled/flacon && $script" >"$out" 2>&1
+}
+
+test_nginx_image_accepts_the_production_site() {
+	# The compose nginx (the Dockerfile's nginx stage, Debian's nginx-light):
+	# its modules take the whole site, with the certificate mounted where
+	# compose mounts ./certs (its entrypoint links it).
+	local out=$D/nginx-image-t.out
+	nginx_image_run "$out" 'grep -c "server 127.0.0.1:9000" /etc/nginx/sites-enabled/flacon; nginx -t && nginx -T 2>/dev/null | sed -n "s/^\s*ssl_certificate \(.*\);/\1/p" | xargs readlink -f' ||
+		{ fail "nginx -t in the nginx image: $(cat "$out")"; return 1; }
+	grep -q 'test is successful' "$out" || fail "$(cat "$out")" || return 1
+	[ "$(head -1 "$out")" = 2 ] || fail "the upstream is not the flacon service: $(head -1 "$out")" || return 1
+	grep -q 'no certificate' "$out" && { fail "the mounted certificate was not used: $(cat "$out")"; return 1; }
+	[ "$(tail -1 "$out")" = /etc/ssl/flacon/fullchain.pem ] ||
+		fail "the site's certificate is not the mounted one: $(tail -1 "$out")"
+}
+
+test_nginx_image_logs_to_stdout_and_stderr_only() {
+	# Every error_log and access_log of the whole configuration (nginx -T)
+	# is stderr, off, or a link to /dev/stdout or /dev/stderr, and so is
+	# the error log nginx opens before it reads its configuration: no log
+	# file grows inside the container.
+	local out=$D/nginx-image-logs.out
+	nginx_image_run "$out" '
+		nginx -T 2>/dev/null >/tmp/nginx-T || { echo "nginx -T failed"; exit 1; }
+		sed -n "s/^\s*\(error_log\|access_log\)\s\+\([^ ;]*\).*/\2/p" /tmp/nginx-T | sort -u | while read -r f; do
+			case $f in stderr|off|syslog:*) continue ;; esac
+			t=$(readlink "$f" 2>/dev/null)
+			[ "$t" = /dev/stdout ] || [ "$t" = /dev/stderr ] || echo "file: $f"
+		done
+		[ "$(readlink /var/log/nginx/error.log)" = /dev/stderr ] || echo "file: /var/log/nginx/error.log (before the configuration is read)"
+		echo done' || { fail "nginx -T in the nginx image: $(cat "$out")"; return 1; }
+	grep -qx done "$out" || fail "$(cat "$out")" || return 1
+	grep -q '^file: ' "$out" && { fail "logs written to files in the container: $(grep '^file: ' "$out" | tr '\n' ' ')"; return 1; }
+	return 0
+}
+
+test_images_carry_no_apt_lists_or_caches() {
+	# apt's package lists and its *.bin caches, removed in the layer that
+	# made them (a later rm would hide them and keep their size); and the
+	# images' sizes, which that keeps down (130 and 141 MB; 211 and 222 MB
+	# with 77 and 80 MB of /var/cache/apt).
+	local img ctr left mb max
+	for img in "$IMAGE" "$IMAGE-nginx"; do
+		ctr=$(buildah from --pull-never "$img" 2>"$D/from-apt.err") || { fail "buildah from $img: $(cat "$D/from-apt.err")"; return 1; }
+		CONTAINERS+=("$ctr")
+		left=$(buildah run --isolation chroot --user root "$ctr" -- sh -c \
+			'find /var/cache/apt /var/lib/apt/lists -type f ! -name lock 2>/dev/null | head -5')
+		[ -z "$left" ] || fail "$img carries apt's lists or caches: $left" || return 1
+		mb=$(image_mb "$img")
+		max=160
+		[ "${mb:-999}" -le $max ] || fail "$img is $mb MB, over $max MB" || return 1
+	done
+	echo "deploy: $IMAGE $(image_mb "$IMAGE") MB, $IMAGE-nginx $(image_mb "$IMAGE-nginx") MB, no apt lists or caches" >&2
+}
+
+test_image_binary_is_hardened_like_the_debs() {
+	# The same hardening as the .deb's binary (dpkg-buildflags in the build
+	# stage): PIE, relro, BIND_NOW, stack protector, _FORTIFY_SOURCE.
+	in_image -- cat /usr/bin/flacon >"$D/img-flacon" 2>"$D/img-flacon.err" || { fail "$(cat "$D/img-flacon.err")"; return 1; }
+	hardened "$D/img-flacon" "the image's /usr/bin/flacon"
+}
+
+test_compose_nginx_starts_hardened_without_certs_and_is_healthy() {
+	# compose's nginx service with no ./certs: read-only root, its tmpfs,
+	# only its cap_add, no-new-privileges. nginx-entrypoint says what is
+	# missing in one line and serves a self-signed certificate; nginx stays
+	# up, answers TLS, and compose's health check passes.
+	compose_service nginx || return 1
+	local nohc=""
+	[ ${#CS_HEALTH[@]} -gt 0 ] || { nohc=1; CS_HEALTH=(false); }
+	local ep cmd
+	ep=$(buildah inspect --format '{{range .OCIv1.Config.Entrypoint}}{{println .}}{{end}}' "$IMAGE-nginx")
+	cmd=$(buildah inspect --format '{{range .OCIv1.Config.Cmd}}{{println .}}{{end}}' "$IMAGE-nginx")
+	mapfile -t START < <(printf '%s\n%s\n' "$ep" "$cmd" | grep -v '^$')
+	local body
+	body=$(declare -p START CS_HEALTH)'
+	ctr_exec "${START[@]}" >"$D/cmp-nginx.out" 2>"$D/cmp-nginx.err" &
+	pid=$!
+	ok=""
+	for i in $(seq 1 40); do
+		kill -0 $pid 2>/dev/null || break
+		if ctr "${CS_HEALTH[@]}" >"$D/cmp-nginx-hc.out" 2>&1; then ok=1; break; fi
+		sleep 0.25
+	done
+	echo "health=$ok" >"$D/cmp-nginx.res"
+	curl -sk -m 5 -o /dev/null -w "tls=%{http_code}\n" https://127.0.0.1/static/style.css >>"$D/cmp-nginx.res"
+	grep -E "^(CapEff|NoNewPrivs):" /proc/$pid/status >>"$D/cmp-nginx.res"
+	kill -0 $pid 2>/dev/null && echo alive=1 >>"$D/cmp-nginx.res"
+	kill -QUIT $pid 2>/dev/null; wait $pid'
+	as_compose nginx "$IMAGE-nginx" "$body" || { fail "as_compose: $(cat "$D/cmp-nginx.err" 2>/dev/null)"; return 1; }
+	local res
+	res=$(cat "$D/cmp-nginx.res" 2>/dev/null)
+	grep -qx alive=1 <<<"$res" || fail "nginx exited: $(cat "$D/cmp-nginx.err")" || return 1
+	grep -qx tls=200 <<<"$res" || fail "no TLS answer with the self-signed certificate: $res; $(cat "$D/cmp-nginx.err")" || return 1
+	[ "$(grep -c 'no certificate' "$D/cmp-nginx.err")" = 1 ] || fail "no one-line word about the missing certificate: $(cat "$D/cmp-nginx.err")" || return 1
+	[ -z "$nohc" ] || fail "no healthcheck for nginx in compose.yaml" || return 1
+	grep -qx health=1 <<<"$res" || fail "compose's health check failed: $(cat "$D/cmp-nginx-hc.out") $(cat "$D/cmp-nginx.err")" || return 1
+	grep -q 'NoNewPrivs:\s*1' <<<"$res" || fail "no-new-privileges not set: $res" || return 1
+	# cap_add: CHOWN, SETGID, SETUID, NET_BIND_SERVICE and nothing else.
+	local eff
+	eff=$(sed -n 's/^CapEff:\s*//p' <<<"$res")
+	[ "$eff" = 00000000000004c1 ] || fail "the master's capabilities: $eff, not CHOWN SETGID SETUID NET_BIND_SERVICE (4c1)" || return 1
+	echo "deploy: compose nginx without ./certs: $(head -1 "$D/cmp-nginx.err")" >&2
+}
+
+test_compose_flacon_reads_file_secrets_runs_hardened_and_is_healthy() {
+	# compose's flacon service: the database URL and the secret key from
+	# secret files (FLACON_*_FILE), read-only root, no capabilities,
+	# no-new-privileges, as the image's user; compose's health check passes.
+	compose_service flacon || return 1
+	local nohc=""
+	[ ${#CS_HEALTH[@]} -gt 0 ] || { nohc=1; CS_HEALTH=(false); }
+	local env
+	for env in "${CS_ENV[@]}"; do
+		case $env in FLACON_APP_SECRET_KEY=* | FLACON_DATABASE_URL=*) fail "a secret in compose's plain environment: ${env%%=*}"; return 1 ;; esac
+	done
+	local db=flacon_deploy_cmp
+	sql "DROP DATABASE IF EXISTS $db; CREATE DATABASE $db CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;" || fail "cannot create $db" || return 1
+	in_image -e FLACON_DATABASE_URL="mariadb://flacon@localhost/$db?socket=/run/mysqld/$(basename "$DBSOCK")" -- \
+		/usr/bin/flacon db upgrade >"$D/cmp-upgrade.log" 2>&1 || { fail "db upgrade: $(tail -3 "$D/cmp-upgrade.log")"; return 1; }
+	# The test's own secret files in place of ./secrets/.
+	mkdir -p "$D/secrets"
+	printf '%s\n' "$KEY" >"$D/secrets/flacon_secret_key"
+	printf 'mariadb://flacon@localhost/%s?socket=/run/mysqld/%s\n' $db "$(basename "$DBSOCK")" >"$D/secrets/flacon_database_url"
+	chmod 0644 "$D/secrets/"*
+	local i s=()
+	for i in "${CS_SECRETS[@]}"; do s+=("${i%%=*}=$D/secrets/${i%%=*}"); done
+	CS_SECRETS=("${s[@]}")
+	local body
+	body=$(declare -p CS_COMMAND CS_HEALTH)'
+	ep=/usr/local/bin/flacon-entrypoint
+	ctr_exec $ep "${CS_COMMAND[@]}" >"$D/cmp-flacon.out" 2>"$D/cmp-flacon.err" &
+	pid=$!
+	ok=""
+	for i in $(seq 1 40); do
+		kill -0 $pid 2>/dev/null || break
+		if ctr "${CS_HEALTH[@]}" >"$D/cmp-flacon-hc.out" 2>&1; then ok=1; break; fi
+		sleep 0.25
+	done
+	echo "health=$ok" >"$D/cmp-flacon.res"
+	grep -E "^(Uid|CapEff|NoNewPrivs):" /proc/$pid/status >>"$D/cmp-flacon.res"
+	kill -0 $pid 2>/dev/null && echo alive=1 >>"$D/cmp-flacon.res"
+	kill -TERM $pid 2>/dev/null; wait $pid
+	# A secret file that cannot be read: one line, exit 1.
+	ctr FLACON_APP_SECRET_KEY_FILE=/run/secrets/none $ep runserver >/dev/null 2>"$D/cmp-flacon-nofile.err"
+	echo "nofile=$?" >>"$D/cmp-flacon.res"'
+	as_compose flacon "$IMAGE" "$body" "$(dirname "$DBSOCK"):/run/mysqld" || { fail "as_compose: $(cat "$D/cmp-flacon.err" 2>/dev/null)"; return 1; }
+	local res uid
+	res=$(cat "$D/cmp-flacon.res" 2>/dev/null)
+	sql "DROP DATABASE IF EXISTS $db" >/dev/null
+	grep -qx alive=1 <<<"$res" || fail "flacon exited: $(cat "$D/cmp-flacon.err")" || return 1
+	[ -z "$nohc" ] || fail "no healthcheck for flacon in compose.yaml" || return 1
+	grep -qx health=1 <<<"$res" || fail "compose's health check failed: $(cat "$D/cmp-flacon-hc.out") $(tail -3 "$D/cmp-flacon.err")" || return 1
+	uid=$(chroot "$CTR_ROOT" id -u flacon)
+	grep -qE "^Uid:\s+$uid\s" <<<"$res" || fail "not run as flacon ($uid): $res" || return 1
+	grep -q 'CapEff:\s*0000000000000000' <<<"$res" || fail "capabilities left: $res" || return 1
+	grep -q 'NoNewPrivs:\s*1' <<<"$res" || fail "no-new-privileges not set: $res" || return 1
+	grep -qx nofile=1 <<<"$res" || fail "an unreadable secret file: not exit 1: $res" || return 1
+	[ "$(wc -l <"$D/cmp-flacon-nofile.err")" = 1 ] && grep -q FLACON_APP_SECRET_KEY_FILE "$D/cmp-flacon-nofile.err" ||
+		fail "an unreadable secret file: $(cat "$D/cmp-flacon-nofile.err")"
 }
 
 test_compose_wires_mariadb_migration_flacon_and_nginx() {
@@ -701,11 +1067,106 @@ assert set(s) >= {"db", "migrate", "flacon", "nginx"}, sorted(s)
 assert any(v.endswith(":/var/lib/mysql") for v in s["db"]["volumes"]), "db data not in a volume"
 assert s["migrate"]["command"] == ["db", "upgrade"], s["migrate"]
 assert s["flacon"]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
-assert "FLACON_APP_SECRET_KEY" in s["flacon"]["environment"]
-assert ":?" in s["flacon"]["environment"]["FLACON_APP_SECRET_KEY"], "key not required"
 assert s["nginx"]["build"]["target"] == "nginx"
 assert "seed" not in open(sys.argv[1]).read().replace("seeds", "")
 EOF
+}
+
+test_compose_secrets_are_files_and_services_hardened_with_healthchecks() {
+	# Secrets: files under /run/secrets (FLACON_*_FILE, MARIADB_PASSWORD_FILE),
+	# never plain environment values; flacon, migrate and nginx: read-only
+	# root, cap_drop ALL, no-new-privileges; healthchecks for db, flacon
+	# and nginx; no service of Flacon's runs as root by `user:`.
+	python3 - compose.yaml <<'EOF' 2>&1 || { fail "compose.yaml"; return 1; }
+import sys, yaml
+c = yaml.safe_load(open(sys.argv[1]))
+s = c["services"]
+sec = c.get("secrets") or {}
+for name in ("migrate", "flacon"):
+    env = s[name]["environment"]
+    assert "FLACON_DATABASE_URL" not in env, name + ": the database URL (its password) in the environment"
+    assert env.get("FLACON_DATABASE_URL_FILE", "").startswith("/run/secrets/"), name + ": no FLACON_DATABASE_URL_FILE"
+assert "FLACON_APP_SECRET_KEY" not in s["flacon"]["environment"], "the secret key in the environment"
+assert s["flacon"]["environment"].get("FLACON_APP_SECRET_KEY_FILE", "").startswith("/run/secrets/"), "no FLACON_APP_SECRET_KEY_FILE"
+assert "MARIADB_PASSWORD" not in s["db"]["environment"], "the db password in the environment"
+assert s["db"]["environment"].get("MARIADB_PASSWORD_FILE", "").startswith("/run/secrets/")
+for name in ("db", "migrate", "flacon"):
+    for v in s[name]["environment"].values():
+        assert "${" not in str(v), name + ": a value interpolated into the environment: " + str(v)
+for name, svc in s.items():
+    mounted = [r if isinstance(r, str) else r.get("target", r["source"]) for r in svc.get("secrets", [])]
+    for ref in svc.get("secrets", []):
+        ref = ref if isinstance(ref, str) else ref["source"]
+        assert ref in sec and "file" in sec[ref], name + ": secret " + ref + " undefined"
+    for k, v in (svc.get("environment") or {}).items():
+        if k.endswith("_FILE") and str(v).startswith("/run/secrets/"):
+            assert v.rsplit("/", 1)[1] in mounted, name + ": " + k + " names a secret it does not mount"
+for name in ("migrate", "flacon", "nginx"):
+    svc = s[name]
+    assert svc.get("read_only") is True, name + ": root file system not read-only"
+    assert [x.upper() for x in svc.get("cap_drop", [])] == ["ALL"], name + ": cap_drop is not [ALL]"
+    assert any(o.replace("=", ":") in ("no-new-privileges", "no-new-privileges:true") for o in svc.get("security_opt", [])), name + ": no no-new-privileges"
+    assert "user" not in svc or str(svc["user"]) not in ("root", "0"), name + ": runs as root"
+assert not s["flacon"].get("cap_add"), "flacon needs no capability"
+assert set(s["nginx"].get("cap_add", [])) <= {"CHOWN", "SETGID", "SETUID", "NET_BIND_SERVICE"}, s["nginx"]["cap_add"]
+for name in ("db", "flacon", "nginx"):
+    t = (s[name].get("healthcheck") or {}).get("test")
+    assert t and t[0] in ("CMD", "CMD-SHELL"), name + ": no healthcheck"
+assert s["nginx"]["depends_on"]["flacon"]["condition"] == "service_healthy", "nginx does not wait for a healthy flacon"
+assert any(str(v).split(":")[1] == "/etc/ssl/flacon" for v in s["nginx"]["volumes"]), "no certificate volume"
+EOF
+}
+
+test_deps_for_deb_and_image_install_no_services() {
+	# `make deb` and `make image` on a build machine: scripts/deps.sh asks
+	# apt for build tools only, never mariadb-server, mariadb-client or
+	# nginx. Run with apt-get, dpkg-query, tee, chmod and rm faked (as if
+	# nothing were installed), so that nothing is installed or changed here.
+	local fake=$D/fake-bin what out p
+	mkdir -p "$fake"
+	printf '#!/bin/sh\nexit 1\n' >"$fake/dpkg-query"
+	printf '#!/bin/sh\necho "$*" >>"%s/apt-get.calls"\n' "$D" >"$fake/apt-get"
+	printf '#!/bin/sh\ncat >/dev/null\n' >"$fake/tee"
+	printf '#!/bin/sh\n:\n' >"$fake/chmod"
+	printf '#!/bin/sh\n:\n' >"$fake/rm"
+	chmod +x "$fake/"*
+	for what in deb image; do
+		: >"$D/apt-get.calls"
+		PATH=$fake:/usr/bin:/bin bash scripts/deps.sh "$what" >/dev/null 2>&1
+		out=$(sed -n 's/^install -y -q --no-install-recommends //p' "$D/apt-get.calls")
+		[ -n "$out" ] || fail "deps.sh $what: no apt-get install: $(cat "$D/apt-get.calls")" || return 1
+		for p in mariadb-server mariadb-client nginx nginx-light nginx-full galera-4 chromium; do
+			grep -qE "(^| )$p( |$)" <<<"$out" && { fail "deps.sh $what installs $p: $out"; return 1; }
+		done
+		case $what in
+		deb) for p in gcc dpkg-dev lintian libmariadb-dev; do grep -qE "(^| )$p( |$)" <<<"$out" || { fail "deps.sh deb lacks $p: $out"; return 1; }; done ;;
+		image) for p in buildah debootstrap; do grep -qE "(^| )$p( |$)" <<<"$out" || { fail "deps.sh image lacks $p: $out"; return 1; }; done ;;
+		esac
+	done
+}
+
+test_readme_tls_steps_match_the_site_and_compose() {
+	# README "Deploying" writes the TLS steps out: certbot's webroot is the
+	# directory the site serves /.well-known/acme-challenge/ from (compose:
+	# the host directory mounted there), the certificate goes where the
+	# site (compose: the ./certs mount) reads it, renewal runs a deploy
+	# hook that reloads nginx, and the renewal is checked (--dry-run).
+	local sec root cert acme certs
+	sec=$(awk '/^## Deploying/ {on = 1; next} on && /^## / {exit} on' README.md)
+	root=$(awk '/acme-challenge/ {on = 1} on && /root / {print $2; exit}' conf/nginx/flacon.conf | tr -d ';')
+	cert=$(sed -n 's/^\s*ssl_certificate \(.*\);/\1/p' conf/nginx/flacon.conf)
+	[ -n "$root" ] && [ -n "$cert" ] || fail "no ACME root or certificate in the site" || return 1
+	grep -qE "certbot certonly --webroot -w $root -d " <<<"$sec" || fail "no certbot certonly --webroot -w $root in README" || return 1
+	grep -qF "$cert" <<<"$sec" || fail "README does not put the certificate at $cert" || return 1
+	grep -qE -- "--deploy-hook '[^']*systemctl reload nginx" <<<"$sec" || fail "no deploy hook reloading nginx (one host)" || return 1
+	grep -q 'certbot renew --dry-run' <<<"$sec" || fail "the renewal is not checked in README" || return 1
+	acme=$(python3 -c 'import yaml; v = yaml.safe_load(open("compose.yaml"))["services"]["nginx"]["volumes"]; print([x.split(":")[0] for x in v if x.split(":")[1] == "/var/www/html"][0])') ||
+		fail "compose: no volume at /var/www/html for the ACME challenges" || return 1
+	certs=$(python3 -c 'import yaml; v = yaml.safe_load(open("compose.yaml"))["services"]["nginx"]["volumes"]; print([x.split(":")[0] for x in v if x.split(":")[1] == "/etc/ssl/flacon"][0])') ||
+		fail "compose: no volume at /etc/ssl/flacon" || return 1
+	grep -qE "certbot certonly --webroot -w /srv/flacon/${acme#./} -d " <<<"$sec" || fail "compose: no certbot --webroot -w /srv/flacon/${acme#./} in README" || return 1
+	grep -qF "/srv/flacon/${certs#./}/fullchain.pem" <<<"$sec" || fail "compose: the certificate is not copied into $certs" || return 1
+	grep -qF "exec -T nginx nginx-entrypoint nginx -s reload" <<<"$sec" || fail "compose: no reload of the nginx container on renewal"
 }
 
 run_test test_image_builds_from_the_dockerfile
@@ -714,8 +1175,20 @@ if [ -n "$IMG_CTR" ]; then
 	run_test test_image_without_a_secret_key_exits_1_with_one_line
 	run_test test_image_migrates_and_serves_a_page_through_the_production_site
 	run_test test_nginx_image_accepts_the_production_site
+	run_test test_nginx_image_logs_to_stdout_and_stderr_only
+	run_test test_images_carry_no_apt_lists_or_caches
+	run_test test_image_binary_is_hardened_like_the_debs
+	run_test test_compose_nginx_starts_hardened_without_certs_and_is_healthy
+	run_test test_compose_flacon_reads_file_secrets_runs_hardened_and_is_healthy
 fi
 run_test test_compose_wires_mariadb_migration_flacon_and_nginx
+run_test test_compose_secrets_are_files_and_services_hardened_with_healthchecks
+
+# =============================================================================
+# 4. The build machine and the README (static: nothing built or installed)
+# =============================================================================
+run_test test_deps_for_deb_and_image_install_no_services
+run_test test_readme_tls_steps_match_the_site_and_compose
 
 echo "deploy: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

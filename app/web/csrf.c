@@ -118,9 +118,11 @@ int web_csrf_rotate(struct http_request *req, struct http_response *resp)
 	return rc;
 }
 
-bool web_csrf_valid(struct http_request *req, const char *token)
+bool web_csrf_valid(struct http_request *req, const char *token, size_t n)
 {
-	if (!token || strnlen(token, TOKEN_LEN + 1) != TOKEN_LEN || web_session_load(req) < 0)
+	/* n, not strlen: a decoded form value may hold a NUL, and a token
+	 * followed by "\0junk" is not the token. */
+	if (!token || n != TOKEN_LEN || web_session_load(req) < 0)
 		return false;
 	struct web_session *s = web_req_session(req);
 	unsigned char nonce[NONCE_BYTES];
@@ -147,5 +149,6 @@ bool web_csrf_valid(struct http_request *req, const char *token)
 
 bool web_csrf_check(struct http_request *req)
 {
-	return web_csrf_valid(req, http_req_form(req, WEB_CSRF_FIELD));
+	const struct text_param *p = text_params_get(&req->form, WEB_CSRF_FIELD);
+	return p && web_csrf_valid(req, p->value, p->value_len);
 }

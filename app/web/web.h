@@ -239,9 +239,10 @@ const char *web_csrf_token(struct http_request *req, struct http_response *resp)
 /* True when the form field csrf_token matches this session's token, or the
  * token bound to the request's `csrf` cookie. Missing or wrong: false. */
 bool web_csrf_check(struct http_request *req);
-/* True when the token string is the expected one for this request (what
- * web_csrf_check() does with the form field). */
-bool web_csrf_valid(struct http_request *req, const char *token);
+/* True when token[0..n) is the expected one for this request (what
+ * web_csrf_check() does with the form field); n is the decoded length, so a
+ * token followed by a NUL and more bytes is refused. */
+bool web_csrf_valid(struct http_request *req, const char *token, size_t n);
 
 /* ---- Passwords ------------------------------------------------------------ */
 

@@ -67,6 +67,33 @@ TEST(test_csrf_anonymous_token_is_bound_to_its_cookie)
 	arena_free(&keep);
 }
 
+/* A valid token followed by a NUL and more bytes is not the token: the
+ * check compares the whole decoded value, not the bytes before a NUL. */
+TEST(test_csrf_token_with_nul_and_junk_is_refused)
+{
+	struct arena keep;
+	arena_init(&keep, 4096);
+	struct fake f;
+	fake_init(&f, test_config(), NULL, NULL);
+	const char *t = arena_strdup(&keep, web_csrf_token(&f.req, &f.resp));
+	const char *cookie = csrf_cookie(&f, &keep);
+	fake_free(&f);
+	CHECK(check_with(test_config(), NULL, cookie, t));
+	CHECK(!check_with(test_config(), NULL, cookie, arena_printf(&keep, "%s%%00junk", t)));
+	CHECK(!check_with(test_config(), NULL, cookie, arena_printf(&keep, "%s%%00", t)));
+	CHECK(!check_with(test_config(), NULL, cookie, arena_printf(&keep, "%.42s%%00", t)));
+	/* The same through web_csrf_valid with an explicit length. */
+	fake_init(&f, test_config(), NULL, cookie);
+	char with_nul[64];
+	memcpy(with_nul, t, 43);
+	memcpy(with_nul + 43, "\0junk", 5);
+	CHECK(web_csrf_valid(&f.req, with_nul, 43));
+	CHECK(!web_csrf_valid(&f.req, with_nul, 48));
+	CHECK(!web_csrf_valid(&f.req, with_nul, 44));
+	fake_free(&f);
+	arena_free(&keep);
+}
+
 TEST(test_csrf_cookie_is_reused_and_must_be_signed)
 {
 	struct arena keep;

@@ -190,6 +190,14 @@ int auth_register(struct http_request *req, struct http_response *resp)
 	if (uerr || perr)
 		return render_register(req, resp, 422, username, uerr, perr,
 				       "Please correct the fields below.");
+	long wait;
+	int gate = web_register_begin(req, &wait);
+	if (gate < 0)
+		return -1;
+	if (gate > 0)
+		return with_retry_after(resp, wait,
+					render_register(req, resp, 429, username, NULL, NULL,
+							throttle_text(req, wait)));
 	struct user *u = NULL;
 	int rc = create_account(req, username, password, &u);
 	if (rc == ORM_CONFLICT)
@@ -197,7 +205,7 @@ int auth_register(struct http_request *req, struct http_response *resp)
 				       "This username is already taken.");
 	if (rc < 0)
 		return site_orm_error(req, resp, rc);
-	if (log_in_new(req, u) < 0)
+	if (web_register_succeeded(req) < 0 || log_in_new(req, u) < 0)
 		return -1;
 	return site_redirect(resp, "/", "registered");
 }
@@ -231,7 +239,7 @@ int auth_login(struct http_request *req, struct http_response *resp)
 	/* SPEC 10: while the account or this address has too many failed
 	 * logins, 429 before any hash is computed */
 	long wait;
-	int gate = web_login_throttled(req, username, &wait);
+	int gate = web_login_begin(req, username, &wait);
 	if (gate < 0)
 		return -1;
 	if (gate > 0)
@@ -242,12 +250,9 @@ int auth_login(struct http_request *req, struct http_response *resp)
 	struct user *u = check_credentials(req, username, password, &err);
 	if (err)
 		return site_orm_error(req, resp, err);
-	if (!u) {
-		if (web_login_failed(req, username) < 0)
-			return -1;
+	if (!u)
 		return render_login(req, resp, 422, username, next, remember,
 				    "Invalid username or password");
-	}
 	if (web_login_succeeded(req, username) < 0)
 		return -1;
 	rehash_if_weaker(req, u, password);
@@ -300,13 +305,21 @@ int api_register(struct http_request *req, struct http_response *resp)
 		e = site_check_password(password);
 	if (e)
 		return site_api_error(resp, 422, "validation", e);
+	long wait;
+	int gate = web_register_begin(req, &wait);
+	if (gate < 0)
+		return -1;
+	if (gate > 0)
+		return with_retry_after(resp, wait,
+					site_api_error(resp, 429, "too_many_requests",
+						       throttle_text(req, wait)));
 	struct user *u = NULL;
 	int rc = create_account(req, username, password, &u);
 	if (rc == ORM_CONFLICT)
 		return site_api_error(resp, 409, "conflict", "This username is already taken.");
 	if (rc < 0)
 		return site_orm_error(req, resp, rc);
-	if (log_in_new(req, u) < 0)
+	if (web_register_succeeded(req) < 0 || log_in_new(req, u) < 0)
 		return -1;
 	return user_json(resp, 201, u, false);
 }
@@ -320,7 +333,7 @@ int api_login(struct http_request *req, struct http_response *resp)
 	if (site_req(req)->body && json_object_object_get_ex(site_req(req)->body, "remember", &rem))
 		remember = json_object_is_type(rem, json_type_boolean) && json_object_get_boolean(rem);
 	long wait;
-	int gate = web_login_throttled(req, username, &wait);
+	int gate = web_login_begin(req, username, &wait);
 	if (gate < 0)
 		return -1;
 	if (gate > 0)
@@ -333,11 +346,8 @@ int api_login(struct http_request *req, struct http_response *resp)
 		web_password_dummy_verify(password ? password : "");
 	if (err)
 		return site_orm_error(req, resp, err);
-	if (!u) {
-		if (web_login_failed(req, username) < 0)
-			return -1;
+	if (!u)
 		return site_api_error(resp, 401, "unauthorized", "Invalid username or password");
-	}
 	if (web_login_succeeded(req, username) < 0)
 		return -1;
 	rehash_if_weaker(req, u, password);

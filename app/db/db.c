@@ -846,26 +846,15 @@ int db_retry(struct db *db, bool txn, db_txn_fn fn, void *arg)
 
 int db_ping(struct db *db)
 {
-	/* A connection that was open may be stale (the server restarted since,
-	 * or its Galera node left the primary component, where even SELECT 1
-	 * fails with 1047 while COM_PING still succeeds): one failed check on
-	 * it earns one fresh connect — to the next usable host — before we
-	 * say down. */
-	for (int attempt = 0; attempt < 2; attempt++) {
-		bool was_connected = db->conn != NULL;
-		if (db_ensure(db) < 0)
-			return -1;
-		db->queries++;
-		db->op_start_ms = now_ms();
-		unsigned e = query_value(db->conn, "SELECT 1", NULL, 0);
-		if (!e) {
-			db->op_start_ms = 0;
-			return 0;
-		}
-		db_note_error(db, e, mysql_error(db->conn));
+	/* A real statement, not COM_PING: on a Galera node outside the
+	 * primary component COM_PING succeeds while SELECT 1 fails with 1047.
+	 * A connection that was open may be stale (the server restarted
+	 * since, or its node left the primary component): db_stmt_run's one
+	 * fresh connect — to the next usable host — comes before we say down. */
+	if (db_query(db, NULL, "SELECT 1", NULL, 0, NULL, NULL) < 0) {
+		/* Whatever failed, the next check starts on a new connection. */
 		db_disconnect(db);
-		if (!was_connected || db_held(db))
-			break;
+		return -1;
 	}
-	return -1;
+	return 0;
 }

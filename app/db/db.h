@@ -96,10 +96,13 @@ void db_note_error(struct db *db, unsigned errnum, const char *msg);
  * connection error (db_errno_is_connection); the connection was not inside
  * a transaction (its work is gone with it: the caller — db_retry() or the
  * ORM's transaction — must start again, not one statement of it); and the
- * server is not held for hanging (db_held). A statement retried so may be
- * a write: it failed before the server applied it (gone before sending, a
- * node outside the primary component refusing it), or the server lost it
- * with the connection. */
+ * server is not held for hanging (db_held). A write retried so had not
+ * been applied (the connection was gone before it was sent, or a node out
+ * of the primary component refused or rolled it back: 1047, 1180) — except
+ * when the connection broke while the server ran it in autocommit, where
+ * it may have committed: a write that must not run twice belongs in a
+ * transaction (db_retry(), orm_transaction), whose statements are never
+ * retried one by one. */
 enum db_type {
 	DB_NULL,
 	DB_INT,      /* i */
@@ -150,8 +153,11 @@ static inline struct db_val db_v_blob(const void *p, size_t n)
  * rule above. On success *out is the executed statement, owned by db; a
  * result set, if it has one, is pending: the caller fetches it (binding
  * its own MYSQL_BIND) and must call mysql_stmt_free_result() before the
- * next statement. 0, or -1 with db->err and db->last_errno (a wrong number
- * of parameters: last_errno CR_INVALID_PARAMETER_NO). */
+ * next statement — mysql_stmt_reset() instead after an error while
+ * fetching (a deadlock found while reading SELECT ... FOR UPDATE): freed,
+ * the statement would wait for a packet that never comes at its next
+ * execute. 0, or -1 with db->err and db->last_errno (a wrong number of
+ * parameters: last_errno CR_INVALID_PARAMETER_NO). */
 int db_stmt_run(struct db *db, const char *sql, const struct db_val *params, size_t n,
 		MYSQL_STMT **out);
 
@@ -166,8 +172,8 @@ typedef int (*db_row_fn)(void *ctx, const struct db_val *cols, size_t ncols);
 
 struct arena;
 /* db_stmt_run(), then every row of the result to fn(ctx, ...) (fn may be
- * NULL: the rows are discarded; the result is read whole before the first
- * call, so fn may run other statements). Returns the number of rows the
+ * NULL: the rows are discarded; fn must not run statements on db).
+ * Returns the number of rows the
  * statement changed (INSERT, UPDATE, DELETE) or, for a statement with a
  * result, the number of rows given to fn; -1 on an error (db->err) or when
  * fn failed. db->insert_id is the AUTO_INCREMENT id of an INSERT (0 when

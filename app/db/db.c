@@ -194,7 +194,12 @@ bool db_errno_is_connection(unsigned e)
 	return e == CR_SERVER_GONE_ERROR || e == CR_SERVER_LOST || e == CR_CONNECTION_ERROR ||
 	       e == CR_CONN_HOST_ERROR || e == CR_SERVER_LOST_EXTENDED ||
 	       e == ER_CONNECTION_KILLED || e == ER_SERVER_SHUTDOWN || e == CR_COMMANDS_OUT_OF_SYNC ||
-	       e == ER_UNKNOWN_COM_ERROR /* 1047: Galera node not ready */;
+	       e == ER_UNKNOWN_COM_ERROR /* 1047: Galera node not ready */ ||
+	       /* 1180: the commit failed; on Galera, a node that left the
+	        * primary component says so for a one-statement write
+	        * ("Error while appending streaming replication fragment"):
+	        * the work is rolled back, the node unusable */
+	       e == ER_ERROR_DURING_COMMIT;
 }
 
 static long long now_ms(void)
@@ -514,6 +519,271 @@ int db_exec(struct db *db, const char *sql)
 	return 0;
 }
 
+/* True when db's connection is inside a transaction (START TRANSACTION
+ * seen, no COMMIT or ROLLBACK yet), as the server last said. */
+static bool in_transaction(struct db *db)
+{
+	unsigned int status = 0;
+	if (!db->conn || mariadb_get_infov(db->conn, MARIADB_CONNECTION_SERVER_STATUS, &status))
+		return false;
+	return (status & SERVER_STATUS_IN_TRANS) != 0;
+}
+
+static void bind_value(MYSQL_BIND *b, const struct db_val *v)
+{
+	static char empty[1];
+	memset(b, 0, sizeof *b);
+	switch (v->type) {
+	case DB_NULL:
+		b->buffer_type = MYSQL_TYPE_NULL;
+		break;
+	case DB_INT:
+		b->buffer_type = MYSQL_TYPE_LONGLONG;
+		b->buffer = (void *)&v->i;
+		break;
+	case DB_DOUBLE:
+		b->buffer_type = MYSQL_TYPE_DOUBLE;
+		b->buffer = (void *)&v->d;
+		break;
+	case DB_TEXT:
+	case DB_BLOB:
+	case DB_DECIMAL:
+		b->buffer_type = v->type == DB_BLOB ? MYSQL_TYPE_BLOB
+			       : v->type == DB_DECIMAL ? MYSQL_TYPE_NEWDECIMAL
+						       : MYSQL_TYPE_STRING;
+		b->buffer = v->s.p ? (void *)v->s.p : empty;
+		b->buffer_length = v->s.n;
+		break;
+	case DB_DATE:
+	case DB_TIME:
+	case DB_DATETIME:
+		b->buffer_type = v->type == DB_DATE ? MYSQL_TYPE_DATE
+			       : v->type == DB_TIME ? MYSQL_TYPE_TIME
+						    : MYSQL_TYPE_DATETIME;
+		b->buffer = (void *)&v->t;
+		break;
+	}
+}
+
+/* Prepare, bind and execute once. 0, or -1 with db->err. */
+static int stmt_run_once(struct db *db, const char *sql, MYSQL_BIND *binds, size_t n,
+			 MYSQL_STMT **out)
+{
+	MYSQL_STMT *st = db_prepare(db, sql);
+	if (!st)
+		return -1;
+	if (mysql_stmt_param_count(st) != n) {
+		db->last_errno = CR_INVALID_PARAMETER_NO;
+		snprintf(db->err, sizeof db->err, "statement wants %lu parameters, got %zu",
+			 mysql_stmt_param_count(st), n);
+		return -1;
+	}
+	if (n && mysql_stmt_bind_param(st, binds)) {
+		db_note_error(db, mysql_stmt_errno(st), mysql_stmt_error(st));
+		return -1;
+	}
+	if (db_stmt_execute(db, st) < 0) {
+		/* A statement with a result set (INSERT ... RETURNING) that
+		 * failed is left mid-state by the connector: the next execute
+		 * would read a packet that never comes. */
+		if (db->conn)
+			mysql_stmt_reset(st);
+		return -1;
+	}
+	*out = st;
+	return 0;
+}
+
+int db_stmt_run(struct db *db, const char *sql, const struct db_val *params, size_t n,
+		MYSQL_STMT **out)
+{
+	*out = NULL;
+	MYSQL_BIND small[8];
+	MYSQL_BIND *binds = n <= 8 ? small : calloc(n, sizeof *binds);
+	if (!binds) {
+		db->last_errno = 0;
+		snprintf(db->err, sizeof db->err, "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		bind_value(&binds[i], &params[i]);
+	int rc = -1;
+	for (int attempt = 0; attempt < 2; attempt++) {
+		bool had_conn = db->conn != NULL;
+		bool txn = in_transaction(db);
+		rc = stmt_run_once(db, sql, binds, n, out);
+		if (rc == 0 || !had_conn || txn || !db_errno_is_connection(db->last_errno) || db_held(db))
+			break;
+	}
+	if (binds != small)
+		free(binds);
+	return rc;
+}
+
+/* How a result column is fetched. */
+static enum db_type column_type(const MYSQL_FIELD *f)
+{
+	switch (f->type) {
+	case MYSQL_TYPE_TINY:
+	case MYSQL_TYPE_SHORT:
+	case MYSQL_TYPE_INT24:
+	case MYSQL_TYPE_LONG:
+	case MYSQL_TYPE_LONGLONG:
+	case MYSQL_TYPE_YEAR:
+		return DB_INT;
+	case MYSQL_TYPE_FLOAT:
+	case MYSQL_TYPE_DOUBLE:
+		return DB_DOUBLE;
+	case MYSQL_TYPE_DECIMAL:
+	case MYSQL_TYPE_NEWDECIMAL:
+		return DB_DECIMAL;
+	case MYSQL_TYPE_DATE:
+	case MYSQL_TYPE_NEWDATE:
+		return DB_DATE;
+	case MYSQL_TYPE_TIME:
+		return DB_TIME;
+	case MYSQL_TYPE_DATETIME:
+	case MYSQL_TYPE_TIMESTAMP:
+		return DB_DATETIME;
+	default:
+		return f->charsetnr == 63 /* binary */ ? DB_BLOB : DB_TEXT;
+	}
+}
+
+/* The result of st (described by meta, freed here), row by row, to fn.
+ * The number of rows, or -1. */
+static long long fetch_rows(struct db *db, MYSQL_STMT *st, MYSQL_RES *meta, struct arena *a,
+			    db_row_fn fn, void *ctx)
+{
+	long long rows = -1;
+	unsigned nc = mysql_num_fields(meta);
+	MYSQL_FIELD *f = mysql_fetch_fields(meta);
+	MYSQL_BIND *b = calloc(nc, sizeof *b);
+	struct db_val *v = calloc(nc, sizeof *v);
+	enum db_type *type = calloc(nc, sizeof *type);
+	unsigned long *len = calloc(nc, sizeof *len);
+	my_bool *null = calloc(nc, sizeof *null);
+	if (!b || !v || !type || !len || !null) {
+		db->last_errno = 0;
+		snprintf(db->err, sizeof db->err, "out of memory");
+		goto out;
+	}
+	for (unsigned i = 0; i < nc; i++) {
+		type[i] = column_type(&f[i]);
+		b[i].is_null = &null[i];
+		b[i].length = &len[i];
+		switch (type[i]) {
+		case DB_INT:
+			b[i].buffer_type = MYSQL_TYPE_LONGLONG;
+			b[i].buffer = &v[i].i;
+			break;
+		case DB_DOUBLE:
+			b[i].buffer_type = MYSQL_TYPE_DOUBLE;
+			b[i].buffer = &v[i].d;
+			break;
+		case DB_DATE:
+		case DB_TIME:
+		case DB_DATETIME:
+			b[i].buffer_type = f[i].type;
+			b[i].buffer = &v[i].t;
+			break;
+		default:
+			/* No buffer: the length is learnt, then the column is
+			 * fetched into the arena. */
+			b[i].buffer_type = MYSQL_TYPE_STRING;
+			break;
+		}
+	}
+	/* Freed before anything can close st (a connection error closes
+	 * every cached statement). */
+	mysql_free_result(meta);
+	meta = NULL;
+	if (mysql_stmt_bind_result(st, b) || mysql_stmt_store_result(st)) {
+		db_note_error(db, mysql_stmt_errno(st), mysql_stmt_error(st));
+		goto out;
+	}
+	long long count = 0;
+	int frc;
+	while ((frc = mysql_stmt_fetch(st)) == 0 || frc == MYSQL_DATA_TRUNCATED) {
+		for (unsigned i = 0; i < nc; i++) {
+			v[i].type = null[i] ? DB_NULL : type[i];
+			if (null[i] || (type[i] != DB_TEXT && type[i] != DB_BLOB && type[i] != DB_DECIMAL))
+				continue;
+			char *p = a ? arena_alloc(a, (size_t)len[i] + 1) : NULL;
+			if (!p) {
+				db->last_errno = 0;
+				snprintf(db->err, sizeof db->err, a ? "out of memory" : "no arena for a string column");
+				goto out;
+			}
+			MYSQL_BIND c;
+			memset(&c, 0, sizeof c);
+			c.buffer_type = MYSQL_TYPE_STRING;
+			c.buffer = p;
+			c.buffer_length = len[i];
+			if (len[i] && mysql_stmt_fetch_column(st, &c, i, 0)) {
+				db_note_error(db, mysql_stmt_errno(st), mysql_stmt_error(st));
+				goto out;
+			}
+			p[len[i]] = '\0';
+			v[i].s.p = p;
+			v[i].s.n = len[i];
+		}
+		count++;
+		int r = fn(ctx, v, nc);
+		if (r < 0)
+			goto out;
+		if (r > 0) {
+			frc = MYSQL_NO_DATA;
+			break;
+		}
+	}
+	if (frc != MYSQL_NO_DATA) {
+		db_note_error(db, mysql_stmt_errno(st), mysql_stmt_error(st));
+		goto out;
+	}
+	rows = count;
+out:
+	if (meta)
+		mysql_free_result(meta);
+	free(b);
+	free(v);
+	free(type);
+	free(len);
+	free(null);
+	return rows;
+}
+
+long long db_query(struct db *db, struct arena *a, const char *sql, const struct db_val *params,
+		   size_t n, db_row_fn fn, void *ctx)
+{
+	db->insert_id = 0;
+	MYSQL_STMT *st;
+	if (db_stmt_run(db, sql, params, n, &st) < 0)
+		return -1;
+	MYSQL_RES *meta = mysql_stmt_result_metadata(st);
+	if (!meta) {
+		db->insert_id = mysql_stmt_insert_id(st);
+		return (long long)mysql_stmt_affected_rows(st);
+	}
+	long long rows = 0;
+	if (fn)
+		rows = fetch_rows(db, st, meta, a, fn, ctx);
+	else
+		mysql_free_result(meta);
+	/* A connection error above closed st with every cached statement.
+	 * After an error inside the result (a deadlock found while reading
+	 * the rows of SELECT ... FOR UPDATE), mysql_stmt_free_result() would
+	 * leave st expecting a packet that never comes: its next execute
+	 * hangs until read_timeout. mysql_stmt_reset() brings it back. */
+	if (db->conn) {
+		if (rows < 0)
+			mysql_stmt_reset(st);
+		else
+			mysql_stmt_free_result(st);
+	}
+	return rows;
+}
+
 bool db_errno_is_retryable(unsigned e)
 {
 	return e == ER_LOCK_DEADLOCK || e == ER_LOCK_WAIT_TIMEOUT;
@@ -576,26 +846,15 @@ int db_retry(struct db *db, bool txn, db_txn_fn fn, void *arg)
 
 int db_ping(struct db *db)
 {
-	/* A connection that was open may be stale (the server restarted since,
-	 * or its Galera node left the primary component, where even SELECT 1
-	 * fails with 1047 while COM_PING still succeeds): one failed check on
-	 * it earns one fresh connect — to the next usable host — before we
-	 * say down. */
-	for (int attempt = 0; attempt < 2; attempt++) {
-		bool was_connected = db->conn != NULL;
-		if (db_ensure(db) < 0)
-			return -1;
-		db->queries++;
-		db->op_start_ms = now_ms();
-		unsigned e = query_value(db->conn, "SELECT 1", NULL, 0);
-		if (!e) {
-			db->op_start_ms = 0;
-			return 0;
-		}
-		db_note_error(db, e, mysql_error(db->conn));
+	/* A real statement, not COM_PING: on a Galera node outside the
+	 * primary component COM_PING succeeds while SELECT 1 fails with 1047.
+	 * A connection that was open may be stale (the server restarted
+	 * since, or its node left the primary component): db_stmt_run's one
+	 * fresh connect — to the next usable host — comes before we say down. */
+	if (db_query(db, NULL, "SELECT 1", NULL, 0, NULL, NULL) < 0) {
+		/* Whatever failed, the next check starts on a new connection. */
 		db_disconnect(db);
-		if (!was_connected || db_held(db))
-			break;
+		return -1;
 	}
-	return -1;
+	return 0;
 }

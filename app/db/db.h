@@ -54,6 +54,7 @@ struct db {
 	long long probe_wait_ms; /* the wait after the last look (doubles while they stay unusable) */
 	long long op_start_ms;  /* when the statement or connect now running began */
 	long long hold_until_ms; /* a hung server: no connect before this (fail fast, 503) */
+	unsigned long long insert_id; /* the last db_query()'s AUTO_INCREMENT id (0: none) */
 };
 
 struct config;
@@ -78,12 +79,108 @@ const char *db_host_name(const struct db *db, char *buf, size_t n);
 /* Drop the connection and every cached statement (after a lost server). */
 void db_disconnect(struct db *db);
 /* True when errnum means the connection is gone or its server unusable
- * (1047: a Galera node outside the primary component): reconnect next
- * time, to the next usable host. */
+ * (1047: a Galera node outside the primary component; 1180: a commit that
+ * failed — on Galera, a node that left the primary component during a
+ * write): reconnect next time, to the next usable host. */
 bool db_errno_is_connection(unsigned errnum);
 /* Record a MariaDB error (from a stmt or the connection): sets err and
  * last_errno; a connection error also disconnects. */
 void db_note_error(struct db *db, unsigned errnum, const char *msg);
+/* ---- Statements with typed values --------------------------------------
+ * The one path a statement takes (the ORM's and the web layer's alike):
+ * prepare (cached), bind typed values, execute, fetch — and, when the
+ * connection turns out to be dead, one fresh connect (to the next usable
+ * host) and the statement again. That happens only when all of these hold:
+ * it is the first attempt; a connection was open before the statement (a
+ * connect that just failed has tried every host already); the error is a
+ * connection error (db_errno_is_connection); the connection was not inside
+ * a transaction (its work is gone with it: the caller — db_retry() or the
+ * ORM's transaction — must start again, not one statement of it); and the
+ * server is not held for hanging (db_held). A write retried so had not
+ * been applied (the connection was gone before it was sent, or a node out
+ * of the primary component refused or rolled it back: 1047, 1180) — except
+ * when the connection broke while the server ran it in autocommit, where
+ * it may have committed: a write that must not run twice belongs in a
+ * transaction (db_retry(), orm_transaction), whose statements are never
+ * retried one by one. */
+enum db_type {
+	DB_NULL,
+	DB_INT,      /* i */
+	DB_DOUBLE,   /* d */
+	DB_TEXT,     /* s: text in the connection's character set (utf8mb4) */
+	DB_BLOB,     /* s: bytes */
+	DB_DECIMAL,  /* s: digits as text, sent as DECIMAL so comparisons stay exact */
+	DB_DATE,     /* t */
+	DB_TIME,     /* t */
+	DB_DATETIME, /* t (also TIMESTAMP columns) */
+};
+
+struct db_val {
+	enum db_type type;
+	union {
+		long long i;
+		double d;
+		struct {
+			const char *p; /* not copied; NULL with n == 0 is the empty string */
+			size_t n;
+		} s;
+		MYSQL_TIME t;
+	};
+};
+
+static inline struct db_val db_v_null(void)
+{
+	return (struct db_val){.type = DB_NULL};
+}
+static inline struct db_val db_v_int(long long i)
+{
+	return (struct db_val){.type = DB_INT, .i = i};
+}
+static inline struct db_val db_v_double(double d)
+{
+	return (struct db_val){.type = DB_DOUBLE, .d = d};
+}
+static inline struct db_val db_v_text(const char *p, size_t n)
+{
+	return (struct db_val){.type = DB_TEXT, .s = {p, n}};
+}
+static inline struct db_val db_v_blob(const void *p, size_t n)
+{
+	return (struct db_val){.type = DB_BLOB, .s = {p, n}};
+}
+
+/* Run sql with params[0..n) (the statement's ? in order) under the retry
+ * rule above. On success *out is the executed statement, owned by db; a
+ * result set, if it has one, is pending: the caller fetches it (binding
+ * its own MYSQL_BIND) and must call mysql_stmt_free_result() before the
+ * next statement — mysql_stmt_reset() instead after an error while
+ * fetching (a deadlock found while reading SELECT ... FOR UPDATE): freed,
+ * the statement would wait for a packet that never comes at its next
+ * execute. 0, or -1 with db->err and db->last_errno (a wrong number of
+ * parameters: last_errno CR_INVALID_PARAMETER_NO). */
+int db_stmt_run(struct db *db, const char *sql, const struct db_val *params, size_t n,
+		MYSQL_STMT **out);
+
+/* One row of a result: cols[0..ncols) typed by their column (integers
+ * DB_INT, floating point DB_DOUBLE, DECIMAL DB_DECIMAL, binary strings
+ * DB_BLOB, other strings DB_TEXT, temporal types DB_DATE/TIME/DATETIME,
+ * NULL DB_NULL). Strings are NUL-terminated copies in the arena given to
+ * db_query(); the array itself is valid during the call only. Return 0 for
+ * the next row, 1 to stop (the rest is discarded), -1 to fail the query
+ * (having written db->err). */
+typedef int (*db_row_fn)(void *ctx, const struct db_val *cols, size_t ncols);
+
+struct arena;
+/* db_stmt_run(), then every row of the result to fn(ctx, ...) (fn may be
+ * NULL: the rows are discarded; fn must not run statements on db).
+ * Returns the number of rows the
+ * statement changed (INSERT, UPDATE, DELETE) or, for a statement with a
+ * result, the number of rows given to fn; -1 on an error (db->err) or when
+ * fn failed. db->insert_id is the AUTO_INCREMENT id of an INSERT (0 when
+ * none). a holds the strings of the rows; it may be NULL when fn is. */
+long long db_query(struct db *db, struct arena *a, const char *sql, const struct db_val *params,
+		   size_t n, db_row_fn fn, void *ctx);
+
 /* The cached prepared statement for sql, preparing it on first use.
  * Connects if needed. NULL on error (db->err). The stmt is owned by db. */
 MYSQL_STMT *db_prepare(struct db *db, const char *sql);

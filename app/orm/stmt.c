@@ -1,10 +1,11 @@
 /* stmt.c — the ORM's side of a prepared statement: SQL text and parameters
- * built in the session's arena, binding values straight into MYSQL_BIND
- * (typed by the column they meet), and execution with one reconnect outside
- * transactions. */
+ * built in the session's arena, values typed by the column they meet, and
+ * execution through the db layer's one statement path (db_stmt_run). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <errmsg.h>
 
 #include "orm/orm_impl.h"
 
@@ -108,33 +109,26 @@ size_t orm_in_bucket(size_t n)
 /* ------------------------------------------------------------------ */
 /* Binding and execution                                                */
 
-static void bind_param(MYSQL_BIND *b, union orm_stage *sg, const struct orm_param *p)
+/* p as the db layer's typed value: the column it meets decides how an
+ * integer travels (a date, time or datetime column gets a MYSQL_TIME). */
+static struct db_val to_db_val(const struct orm_param *p)
 {
-	static char empty[1];
-	memset(b, 0, sizeof *b);
 	const struct orm_value *v = &p->v;
 	int ct = p->col ? (int)p->col->type : -1;
+	struct db_val d = db_v_null();
 	switch (v->kind) {
 	case ORM_V_NULL:
-		b->buffer_type = MYSQL_TYPE_NULL;
 		break;
 	case ORM_V_INT:
 		if (ct == ORM_DATE || ct == ORM_TIME || ct == ORM_DATETIME) {
-			orm_time_to_mysql((enum orm_type)ct, v->i, &sg->t);
-			b->buffer_type = ct == ORM_DATE ? MYSQL_TYPE_DATE
-				       : ct == ORM_TIME ? MYSQL_TYPE_TIME
-							: MYSQL_TYPE_DATETIME;
-			b->buffer = &sg->t;
+			d.type = ct == ORM_DATE ? DB_DATE : ct == ORM_TIME ? DB_TIME : DB_DATETIME;
+			orm_time_to_mysql((enum orm_type)ct, v->i, &d.t);
 		} else {
-			sg->i64 = v->i;
-			b->buffer_type = MYSQL_TYPE_LONGLONG;
-			b->buffer = &sg->i64;
+			d = db_v_int(v->i);
 		}
 		break;
 	case ORM_V_DOUBLE:
-		sg->d = v->d;
-		b->buffer_type = MYSQL_TYPE_DOUBLE;
-		b->buffer = &sg->d;
+		d = db_v_double(v->d);
 		break;
 	case ORM_V_TEXT:
 	case ORM_V_DECIMAL:
@@ -142,13 +136,14 @@ static void bind_param(MYSQL_BIND *b, union orm_stage *sg, const struct orm_para
 		/* A decimal goes as DECIMAL so that comparisons stay exact
 		 * (a string compared with a DECIMAL column is compared as a
 		 * double). */
-		b->buffer_type = v->kind == ORM_V_BYTES ? MYSQL_TYPE_BLOB
-			       : (v->kind == ORM_V_DECIMAL || ct == ORM_NUMERIC) ? MYSQL_TYPE_NEWDECIMAL
-										  : MYSQL_TYPE_STRING;
-		b->buffer = v->s.p ? (void *)v->s.p : empty;
-		b->buffer_length = v->s.n;
+		d = db_v_text(v->s.p, v->s.n);
+		if (v->kind == ORM_V_BYTES)
+			d.type = DB_BLOB;
+		else if (v->kind == ORM_V_DECIMAL || ct == ORM_NUMERIC)
+			d.type = DB_DECIMAL;
 		break;
 	}
+	return d;
 }
 
 int orm_run(struct orm_session *s, const char *sql, const struct orm_params *ps, MYSQL_STMT **out)
@@ -160,44 +155,23 @@ int orm_run(struct orm_session *s, const char *sql, const struct orm_params *ps,
 	if (s->sql_hook)
 		s->sql_hook(s->sql_hook_ctx, sql);
 	size_t n = ps ? ps->n : 0;
-	MYSQL_BIND *binds = NULL;
+	struct db_val *vals = NULL;
 	if (n) {
-		binds = arena_calloc(s->arena, n, sizeof *binds);
-		union orm_stage *stages = arena_calloc(s->arena, n, sizeof *stages);
-		if (!binds || !stages)
+		vals = arena_calloc(s->arena, n, sizeof *vals);
+		if (!vals)
 			return orm_fail(s, ORM_NOMEM, "out of memory binding parameters");
 		for (size_t i = 0; i < n; i++)
-			bind_param(&binds[i], &stages[i], &ps->v[i]);
+			vals[i] = to_db_val(&ps->v[i]);
 	}
-	for (int attempt = 0;; attempt++) {
-		if (s->in_txn && s->db->connects != s->txn_connects)
-			return orm_fail(s, ORM_DB, "connection lost inside a transaction");
-		bool had_conn = s->db->conn != NULL;
-		MYSQL_STMT *st = db_prepare(s->db, sql);
-		if (!st) {
-			if (!s->in_txn && attempt == 0 && had_conn && !s->db->conn)
-				continue; /* a stale connection: reconnect once */
-			return orm_fail_db(s);
-		}
-		if (mysql_stmt_param_count(st) != n)
-			return orm_fail(s, ORM_MISUSE, "statement wants %lu parameters, got %zu",
-					mysql_stmt_param_count(st), n);
-		if (n && mysql_stmt_bind_param(st, binds)) {
-			db_note_error(s->db, mysql_stmt_errno(st), mysql_stmt_error(st));
-			return orm_fail_db(s);
-		}
-		if (db_stmt_execute(s->db, st) < 0) {
-			if (!s->in_txn && attempt == 0 && db_errno_is_connection(s->db->last_errno))
-				continue;
-			int rc = orm_fail_db(s);
-			/* A statement with a result set (INSERT ... RETURNING)
-			 * that failed is left mid-state by the connector: the
-			 * next execute would read a packet that never comes. */
-			if (s->db->conn)
-				mysql_stmt_reset(st);
-			return rc;
-		}
-		*out = st;
-		return 0;
+	/* A connection lost inside a transaction took its work with it: the
+	 * transaction fails as a whole (db_stmt_run would not reconnect in
+	 * one either, but the connection may already be a new one). */
+	if (s->in_txn && s->db->connects != s->txn_connects)
+		return orm_fail(s, ORM_DB, "connection lost inside a transaction");
+	if (db_stmt_run(s->db, sql, vals, n, out) < 0) {
+		if (s->db->last_errno == CR_INVALID_PARAMETER_NO)
+			return orm_fail(s, ORM_MISUSE, "%s", s->db->err);
+		return orm_fail_db(s);
 	}
+	return 0;
 }

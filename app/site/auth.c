@@ -195,15 +195,16 @@ struct login_attempt {
 	struct user *u;
 };
 
-/* SPEC 10 then 7: while the account or this address has too many failed
- * logins, throttled before any hash; then the credentials (the failure
- * counted), and on success the old failures forgotten, a weaker hash
+/* SPEC 10 then 7: the attempt reserved against the account and the
+ * address before any hash (throttled when either is at its limit: at most
+ * the limit of parallel attempts ever hash); then the credentials (a
+ * failure keeps its reservation), and on success the failures forgotten, a weaker hash
  * replaced, a new session carrying who is logged in, and the remember
  * cookie. */
 static enum login_outcome login_run(struct http_request *req, struct http_response *resp,
 				    struct login_attempt *a)
 {
-	int gate = web_login_throttled(req, a->username, &a->wait);
+	int gate = web_login_begin(req, a->username, &a->wait);
 	if (gate < 0)
 		return LOGIN_FAILED;
 	if (gate > 0)
@@ -215,7 +216,7 @@ static enum login_outcome login_run(struct http_request *req, struct http_respon
 	if (a->err)
 		return LOGIN_ORM;
 	if (!a->u)
-		return web_login_failed(req, a->username) < 0 ? LOGIN_FAILED : LOGIN_INVALID;
+		return LOGIN_INVALID; /* the reserved attempt stays: a failure */
 	if (web_login_succeeded(req, a->username) < 0)
 		return LOGIN_FAILED;
 	rehash_if_weaker(req, a->u, a->password);
@@ -250,30 +251,24 @@ int auth_register_form(struct http_request *req, struct http_response *resp)
 	return render_register(req, resp, 200, "", NULL, NULL, NULL);
 }
 
-/* SPEC 10 for registrations: an address the login throttle has blocked
- * registers nothing either (429 before any check or hash). 1 when
- * blocked (*wait set), 0 to go on, -1 on a database error. */
-static int register_blocked(struct http_request *req, long *wait)
-{
-	return web_login_throttled(req, NULL, wait);
-}
-
 int auth_register(struct http_request *req, struct http_response *resp)
 {
 	const char *username = site_form_str(req, "username");
 	const char *password = site_form_str(req, "password");
-	long wait;
-	int gate = register_blocked(req, &wait);
-	if (gate)
-		return gate < 0 ? -1
-				: with_retry_after(resp, wait,
-						   render_register(req, resp, 429, username, NULL, NULL,
-								   throttle_text(req, wait)));
 	const char *uerr = site_check_username(username);
 	const char *perr = site_check_password(password);
 	if (uerr || perr)
 		return render_register(req, resp, 422, username, uerr, perr,
 				       "Please correct the fields below.");
+	/* SPEC 10: an attempt reserved against the address before any hash
+	 * (an address blocked by failed logins registers nobody either). */
+	long wait;
+	int gate = web_register_begin(req, &wait);
+	if (gate)
+		return gate < 0 ? -1
+				: with_retry_after(resp, wait,
+						   render_register(req, resp, 429, username, NULL, NULL,
+								   throttle_text(req, wait)));
 	struct user *u = NULL;
 	int rc = create_account(req, username, password, &u);
 	if (rc == ORM_CONFLICT)
@@ -281,7 +276,7 @@ int auth_register(struct http_request *req, struct http_response *resp)
 				       "This username is already taken.");
 	if (rc < 0)
 		return web_orm_error(req, resp, rc);
-	if (log_in_new(req, u) < 0)
+	if (web_register_succeeded(req) < 0 || log_in_new(req, u) < 0)
 		return -1;
 	return site_redirect(resp, "/", "registered");
 }
@@ -362,13 +357,6 @@ int api_register(struct http_request *req, struct http_response *resp)
 {
 	const char *username = site_body_str(req, "username");
 	const char *password = site_body_str(req, "password");
-	long wait;
-	int gate = register_blocked(req, &wait);
-	if (gate)
-		return gate < 0 ? -1
-				: with_retry_after(resp, wait,
-						   web_api_error(resp, 429, "too_many_requests",
-								 throttle_text(req, wait)));
 	if (!username || !password)
 		return web_api_error(resp, 422, "validation", "username and password (strings) are required");
 	const char *e = site_check_username(username);
@@ -376,13 +364,20 @@ int api_register(struct http_request *req, struct http_response *resp)
 		e = site_check_password(password);
 	if (e)
 		return web_api_error(resp, 422, "validation", e);
+	long wait;
+	int gate = web_register_begin(req, &wait);
+	if (gate)
+		return gate < 0 ? -1
+				: with_retry_after(resp, wait,
+						   web_api_error(resp, 429, "too_many_requests",
+								 throttle_text(req, wait)));
 	struct user *u = NULL;
 	int rc = create_account(req, username, password, &u);
 	if (rc == ORM_CONFLICT)
 		return web_api_error(resp, 409, "conflict", "This username is already taken.");
 	if (rc < 0)
 		return web_orm_error(req, resp, rc);
-	if (log_in_new(req, u) < 0)
+	if (web_register_succeeded(req) < 0 || log_in_new(req, u) < 0)
 		return -1;
 	return user_json(resp, 201, u, false);
 }

@@ -55,9 +55,6 @@ struct web_session {
  * of memory. Does not load it. */
 struct web_session *web_session_state(struct http_request *req);
 
-/* Record a statement's error on db after releasing its result: a
- * connection error makes db_note_error() close every cached statement. */
-void web_stmt_fail(struct db *db, MYSQL_STMT *st);
 /* Run the DELETE ... LIMIT batch sql (with one BIGINT parameter when param
  * is not NULL) until it deletes fewer than batch rows. The total, or -1. */
 long long web_delete_batches(struct db *db, const char *sql, const long long *param, long long batch);

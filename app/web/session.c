@@ -12,7 +12,6 @@
 
 #define SESSION_PURPOSE "session"
 #define DATA_MAX 65535       /* the data column is a BLOB */
-#define DATA_FETCH 1024      /* first fetch buffer; longer data is re-fetched */
 #define GC_BATCH 1000      /* rows per DELETE of web_session_gc() */
 #define STR_(x) #x
 #define STR(x) STR_(x)
@@ -48,15 +47,6 @@ int web_session_create_table(struct db *db)
 	return db_exec(db, web_session_table_ddl);
 }
 
-void web_stmt_fail(struct db *db, MYSQL_STMT *st)
-{
-	char msg[256];
-	unsigned e = mysql_stmt_errno(st);
-	snprintf(msg, sizeof msg, "%s", mysql_stmt_error(st));
-	mysql_stmt_free_result(st);
-	db_note_error(db, e, msg);
-}
-
 static void to_mysql_time(time_t t, MYSQL_TIME *mt)
 {
 	struct tm tm;
@@ -87,123 +77,53 @@ static time_t from_mysql_time(const MYSQL_TIME *mt)
  * rows or -1. */
 static long long exec_by_id(struct db *db, const char *sql, long long id)
 {
-	MYSQL_STMT *st = db_prepare(db, sql);
-	if (!st)
-		return -1;
-	MYSQL_BIND p[1];
-	memset(p, 0, sizeof p);
-	p[0].buffer_type = MYSQL_TYPE_LONGLONG;
-	p[0].buffer = &id;
-	if (mysql_stmt_bind_param(st, p)) {
-		web_stmt_fail(db, st);
-		return -1;
-	}
-	if (db_stmt_execute(db, st) < 0)
-		return -1;
-	return (long long)mysql_stmt_affected_rows(st);
+	struct db_val p = db_v_int(id);
+	return db_query(db, NULL, sql, &p, 1, NULL, NULL);
+}
+
+/* The columns of sql_select's row. */
+struct row_read {
+	bool found;
+	long long id, user_id; /* user_id 0: NULL, anonymous */
+	const char *data;      /* NULL: SQL NULL */
+	size_t data_len;
+	MYSQL_TIME expires;
+};
+
+static int read_row(void *ctx, const struct db_val *c, size_t nc)
+{
+	struct row_read *r = ctx;
+	(void)nc;
+	r->found = true;
+	r->id = c[0].i;
+	r->user_id = c[1].type == DB_NULL ? 0 : c[1].i;
+	r->data = c[2].type == DB_NULL ? NULL : c[2].s.p;
+	r->data_len = c[2].type == DB_NULL ? 0 : c[2].s.n;
+	r->expires = c[3].t;
+	return 1;
 }
 
 /* Fetch the live row of s->token_hash into s. Returns 1 when found, 0 when
- * there is none (unknown or expired), -1 on a database error. */
+ * there is none (unknown or expired), -1 on a database error. Usually the
+ * request's first statement: db_query() reconnects once when the
+ * connection died since the last request. */
 static int select_row(struct http_request *req, struct web_session *s)
 {
 	struct db *db = web_db(req);
-	MYSQL_STMT *st = NULL;
-	/* Usually the request's first statement: on a connection that died
-	 * since the last request (a server restart, a cluster node gone) it
-	 * fails at once; one fresh connect, to the next usable host, and the
-	 * same read again (it changes nothing, so running it twice is safe). */
-	for (int attempt = 0; attempt < 2; attempt++) {
-		bool had_conn = db->conn != NULL;
-		st = db_prepare(db, sql_select);
-		if (!st) {
-			if (attempt == 0 && had_conn && !db->conn)
-				continue;
-			return -1;
-		}
-		MYSQL_BIND p[1];
-		memset(p, 0, sizeof p);
-		p[0].buffer_type = MYSQL_TYPE_BLOB;
-		p[0].buffer = s->token_hash;
-		p[0].buffer_length = sizeof s->token_hash;
-		if (mysql_stmt_bind_param(st, p)) {
-			web_stmt_fail(db, st);
-			return -1;
-		}
-		if (db_stmt_execute(db, st) == 0)
-			break;
-		if (attempt == 0 && db_errno_is_connection(db->last_errno))
-			continue;
+	struct db_val p = db_v_blob(s->token_hash, sizeof s->token_hash);
+	struct row_read r = {.found = false};
+	if (db_query(db, req->arena, sql_select, &p, 1, read_row, &r) < 0)
 		return -1;
-	}
-
-	long long id = 0, user_id = 0;
-	my_bool user_null = 0, data_null = 0;
-	unsigned long data_len = 0;
-	MYSQL_TIME expires;
-	char *data = arena_alloc(req->arena, DATA_FETCH + 1);
-	if (!data) {
-		mysql_stmt_free_result(st);
-		snprintf(db->err, sizeof db->err, "out of memory");
-		return -1;
-	}
-	MYSQL_BIND r[4];
-	memset(r, 0, sizeof r);
-	r[0].buffer_type = MYSQL_TYPE_LONGLONG;
-	r[0].buffer = &id;
-	r[1].buffer_type = MYSQL_TYPE_LONGLONG;
-	r[1].buffer = &user_id;
-	r[1].is_null = &user_null;
-	r[2].buffer_type = MYSQL_TYPE_BLOB;
-	r[2].buffer = data;
-	r[2].buffer_length = DATA_FETCH;
-	r[2].length = &data_len;
-	r[2].is_null = &data_null;
-	r[3].buffer_type = MYSQL_TYPE_DATETIME;
-	r[3].buffer = &expires;
-	if (mysql_stmt_bind_result(st, r)) {
-		web_stmt_fail(db, st);
-		return -1;
-	}
-	int rc = mysql_stmt_fetch(st);
-	if (rc == MYSQL_NO_DATA) {
-		mysql_stmt_free_result(st);
+	if (!r.found)
 		return 0;
-	}
-	if (rc == 1) {
-		web_stmt_fail(db, st);
-		return -1;
-	}
-	if (!data_null && data_len > DATA_FETCH) {
-		/* Longer than the first buffer: fetch the whole column. */
-		data = arena_alloc(req->arena, (size_t)data_len + 1);
-		if (!data) {
-			mysql_stmt_free_result(st);
-			snprintf(db->err, sizeof db->err, "out of memory");
-			return -1;
-		}
-		MYSQL_BIND c;
-		memset(&c, 0, sizeof c);
-		c.buffer_type = MYSQL_TYPE_BLOB;
-		c.buffer = data;
-		c.buffer_length = data_len;
-		c.length = &data_len;
-		if (mysql_stmt_fetch_column(st, &c, 2, 0)) {
-			web_stmt_fail(db, st);
-			return -1;
-		}
-	}
-	mysql_stmt_free_result(st);
-
-	s->row_id = id;
-	s->user_id = user_null ? 0 : user_id;
+	s->row_id = r.id;
+	s->user_id = r.user_id;
 	if (s->user_id)
 		s->no_store = true;
-	s->expires_at = from_mysql_time(&expires);
-	if (!data_null && data_len) {
-		data[data_len] = '\0';
+	s->expires_at = from_mysql_time(&r.expires);
+	if (r.data && r.data_len) {
 		json_tokener *tok = json_tokener_new();
-		json_object *v = tok ? json_tokener_parse_ex(tok, data, (int)data_len) : NULL;
+		json_object *v = tok ? json_tokener_parse_ex(tok, r.data, (int)r.data_len) : NULL;
 		if (tok)
 			json_tokener_free(tok);
 		if (json_object_is_type(v, json_type_object)) {
@@ -239,40 +159,21 @@ static int insert_row(struct http_request *req, struct web_session *s, long long
 	const char *json = data_json(db, s, &len);
 	if (!json)
 		return -1;
-	MYSQL_STMT *st = db_prepare(db, sql_insert);
-	if (!st)
-		return -1;
 	randombytes_buf(s->token, sizeof s->token);
 	crypto_hash_sha256(s->token_hash, s->token, sizeof s->token);
 	time_t now = time(NULL);
-	MYSQL_TIME created, expires;
-	to_mysql_time(now, &created);
-	to_mysql_time(now + req->cfg->session_lifetime, &expires);
-	my_bool anonymous = user_id == 0;
-	unsigned long json_len = (unsigned long)len;
-	MYSQL_BIND p[5];
-	memset(p, 0, sizeof p);
-	p[0].buffer_type = MYSQL_TYPE_BLOB;
-	p[0].buffer = s->token_hash;
-	p[0].buffer_length = sizeof s->token_hash;
-	p[1].buffer_type = MYSQL_TYPE_LONGLONG;
-	p[1].buffer = &user_id;
-	p[1].is_null = &anonymous;
-	p[2].buffer_type = MYSQL_TYPE_BLOB;
-	p[2].buffer = (void *)json;
-	p[2].buffer_length = json_len;
-	p[2].length = &json_len;
-	p[3].buffer_type = MYSQL_TYPE_DATETIME;
-	p[3].buffer = &created;
-	p[4].buffer_type = MYSQL_TYPE_DATETIME;
-	p[4].buffer = &expires;
-	if (mysql_stmt_bind_param(st, p)) {
-		web_stmt_fail(db, st);
+	struct db_val p[5] = {
+		db_v_blob(s->token_hash, sizeof s->token_hash),
+		user_id ? db_v_int(user_id) : db_v_null(),
+		db_v_blob(json, len),
+		{.type = DB_DATETIME},
+		{.type = DB_DATETIME},
+	};
+	to_mysql_time(now, &p[3].t);
+	to_mysql_time(now + req->cfg->session_lifetime, &p[4].t);
+	if (db_query(db, NULL, sql_insert, p, 5, NULL, NULL) < 0)
 		goto fail;
-	}
-	if (db_stmt_execute(db, st) < 0)
-		goto fail;
-	s->row_id = (long long)mysql_stmt_insert_id(st);
+	s->row_id = (long long)db->insert_id;
 	s->has_row = true;
 	s->user_id = user_id;
 	s->issued_at = now;
@@ -295,24 +196,8 @@ static int update_row(struct http_request *req, struct web_session *s)
 	const char *json = data_json(db, s, &len);
 	if (!json)
 		return -1;
-	MYSQL_STMT *st = db_prepare(db, sql_update);
-	if (!st)
-		return -1;
-	unsigned long json_len = (unsigned long)len;
-	long long id = s->row_id;
-	MYSQL_BIND p[2];
-	memset(p, 0, sizeof p);
-	p[0].buffer_type = MYSQL_TYPE_BLOB;
-	p[0].buffer = (void *)json;
-	p[0].buffer_length = json_len;
-	p[0].length = &json_len;
-	p[1].buffer_type = MYSQL_TYPE_LONGLONG;
-	p[1].buffer = &id;
-	if (mysql_stmt_bind_param(st, p)) {
-		web_stmt_fail(db, st);
-		return -1;
-	}
-	if (db_stmt_execute(db, st) < 0)
+	struct db_val p[2] = {db_v_blob(json, len), db_v_int(s->row_id)};
+	if (db_query(db, NULL, sql_update, p, 2, NULL, NULL) < 0)
 		return -1;
 	s->modified = false;
 	return 0;
@@ -638,24 +523,12 @@ void web_session_release(struct http_request *req)
 
 long long web_delete_batches(struct db *db, const char *sql, const long long *param, long long batch)
 {
-	long long total = 0, value = param ? *param : 0;
+	long long total = 0;
+	struct db_val p = db_v_int(param ? *param : 0);
 	for (;;) {
-		MYSQL_STMT *st = db_prepare(db, sql);
-		if (!st)
+		long long n = db_query(db, NULL, sql, param ? &p : NULL, param ? 1 : 0, NULL, NULL);
+		if (n < 0)
 			return -1;
-		if (param) {
-			MYSQL_BIND p[1];
-			memset(p, 0, sizeof p);
-			p[0].buffer_type = MYSQL_TYPE_LONGLONG;
-			p[0].buffer = &value;
-			if (mysql_stmt_bind_param(st, p)) {
-				web_stmt_fail(db, st);
-				return -1;
-			}
-		}
-		if (db_stmt_execute(db, st) < 0)
-			return -1;
-		long long n = (long long)mysql_stmt_affected_rows(st);
 		total += n;
 		/* Small batches keep each statement's locks short. */
 		if (n < batch)

@@ -315,34 +315,43 @@ struct server_hooks;
 extern const struct server_hooks web_health_hooks;
 
 /* ---- Login throttling (SPEC section 10) ---------------------------------
- * Failed logins are rows of the table `login_failure`, counted per account
- * (the name as typed, existing or not, case-insensitively like usernames)
- * and per client address (REMOTE_ADDR as nginx passes it) within
- * cfg->auth_failure_window seconds. An application calls, in its login
- * handler, before computing any hash:
+ * Attempts are rows of the table `login_failure`, counted per account (the
+ * name as typed, existing or not, ASCII-case-insensitively like usernames,
+ * its first 64 characters) and per client address (REMOTE_ADDR as nginx
+ * passes it) within cfg->auth_failure_window seconds. An attempt reserves
+ * its row before any hash is computed, atomically: of N parallel attempts
+ * on any number of workers and hosts, at most the limit get through. An
+ * application calls, in its login handler:
  *
- *   web_login_throttled()  1 → answer 429 with Retry-After, hash nothing
- *   then, after checking the password:
- *   web_login_failed()     on a wrong name or password
- *   web_login_succeeded()  on success (the account's count starts again)
+ *   web_login_begin()      first; 1 → answer 429 with Retry-After, hash nothing
+ *   then, after checking the password, only on success:
+ *   web_login_succeeded()  (the account's count starts again)
  *
+ * and around a registration web_register_begin() / web_register_succeeded().
  * web_login_failure_gc() deletes rows older than the window (session-gc
  * and the workers' periodic clean-up call it). */
 
 extern const char web_login_failure_table_ddl[];
 /* CREATE TABLE IF NOT EXISTS login_failure (...). 0 or -1 (db->err). */
 int web_login_failure_create_table(struct db *db);
-/* 1 when account (NULL: none given) has cfg->auth_account_failures failed
- * logins within the window, or the client address
- * cfg->auth_address_failures; *retry_after is then the seconds until the
- * oldest of them leaves the window (>= 1). 0 when the attempt may go on;
- * -1 on a database error (db->err). One SELECT. */
-int web_login_throttled(struct http_request *req, const char *account, long *retry_after);
-/* Count a failed login against account (NULL: none given) and the client
- * address. 0 or -1. */
-int web_login_failed(struct http_request *req, const char *account);
-/* A successful login: forget account's failures. 0 or -1. */
+/* Before any hash: reserve one attempt for account (NULL: none) and the
+ * client address, atomically (the reservation is recorded as a failure).
+ * 1 → throttled: the account has cfg->auth_account_failures or the address
+ * cfg->auth_address_failures attempts within the window; *retry_after
+ * (>= 1 s) is when the oldest of them leaves it; nothing reserved: answer
+ * 429. 0 → reserved, go on. -1 on a database error (db->err). */
+int web_login_begin(struct http_request *req, const char *account, long *retry_after);
+/* The login succeeded: forget the account's failures (its reservation
+ * included), and the address's reservation of this attempt. 0 or -1. */
 int web_login_succeeded(struct http_request *req, const char *account);
+/* Before a registration (before hashing): 1 → the client address is
+ * throttled (cfg->auth_address_failures failed logins, or as many
+ * registration attempts, within the window): answer 429 with
+ * *retry_after; 0 → an attempt is reserved against the address; -1 on a
+ * database error. */
+int web_register_begin(struct http_request *req, long *retry_after);
+/* The registration succeeded: its reservation is forgotten. 0 or -1. */
+int web_register_succeeded(struct http_request *req);
 /* Delete failures older than window seconds. Returns how many, or -1. */
 long long web_login_failure_gc(struct db *db, long window);
 

@@ -163,8 +163,9 @@ int blog_login_form(struct http_request *req, struct http_response *resp)
 
 /* POST /login (username, password): checks the password against the
  * user's Argon2id hash; on success the session holds the user's id (a new
- * session token, a permanent cookie) and the browser goes to /me. Failed
- * attempts are counted (the web layer's throttling). */
+ * session token, a permanent cookie) and the browser goes to /me. Every
+ * attempt is counted before the hash, a success forgotten (the web
+ * layer's throttling). */
 int blog_login(struct http_request *req, struct http_response *resp)
 {
 	struct orm_session *s = web_orm(req);
@@ -173,7 +174,7 @@ int blog_login(struct http_request *req, struct http_response *resp)
 	if (!name || !*name || !password)
 		return account_page(req, resp, "login", 422, "Give a username and a password.", name);
 	long retry_after;
-	int t = web_login_throttled(req, name, &retry_after);
+	int t = web_login_begin(req, name, &retry_after);
 	if (t < 0)
 		return web_abort(req, resp, 500, NULL);
 	if (t > 0) {
@@ -188,11 +189,8 @@ int blog_login(struct http_request *req, struct http_response *resp)
 	if (rc)
 		return web_orm_error(req, resp, rc);
 	bool ok = u ? web_password_verify(u->password, password) : web_password_dummy_verify(password);
-	if (!ok) {
-		if (web_login_failed(req, name) < 0)
-			return web_abort(req, resp, 500, NULL);
+	if (!ok)
 		return account_page(req, resp, "login", 401, "Wrong username or password.", name);
-	}
 	if (web_login_succeeded(req, name) < 0 || web_session_login(req, u->id) < 0)
 		return web_abort(req, resp, 500, NULL);
 	return http_resp_redirect(resp, 303, "/me");
@@ -216,13 +214,24 @@ int blog_register(struct http_request *req, struct http_response *resp)
 		return account_page(req, resp, "register", 422, "A username has 1 to 32 characters.", name);
 	if (!password || strlen(password) < 8 || strlen(password) > 128)
 		return account_page(req, resp, "register", 422, "A password has 8 to 128 characters.", name);
+	long retry_after;
+	int t = web_register_begin(req, &retry_after);
+	if (t < 0)
+		return web_abort(req, resp, 500, NULL);
+	if (t > 0) {
+		char secs[24];
+		snprintf(secs, sizeof secs, "%ld", retry_after);
+		web_abort(req, resp, 429, "Too many attempts; try again later.");
+		http_resp_header(resp, "Retry-After", secs);
+		return 0;
+	}
 	struct user *u;
 	int rc = blog_create_user(s, name, password, &u);
 	if (rc == ORM_CONFLICT)
 		return account_page(req, resp, "register", 409, "That username is taken.", name);
 	if (rc)
 		return web_orm_error(req, resp, rc);
-	if (web_session_login(req, u->id) < 0)
+	if (web_register_succeeded(req) < 0 || web_session_login(req, u->id) < 0)
 		return web_abort(req, resp, 500, NULL);
 	return http_resp_redirect(resp, 303, "/me");
 }

@@ -51,6 +51,8 @@ static const char *fake_getenv(struct http_request *req, const char *name)
 		return f->content_type;
 	if (!strcmp(name, "REQUEST_METHOD"))
 		return f->req.method;
+	if (!strcmp(name, "REMOTE_ADDR"))
+		return f->remote_addr;
 	return NULL;
 }
 

@@ -14,6 +14,7 @@ struct fake {
 	struct web_worker worker; /* req.worker: db only */
 	const char *cookie;       /* HTTP_COOKIE, or NULL */
 	const char *content_type; /* CONTENT_TYPE, or NULL */
+	const char *remote_addr;  /* REMOTE_ADDR, or NULL */
 };
 
 #define TEST_SECRET "test-secret-key-0123456789-abcdefghijklmnop"

@@ -12,6 +12,25 @@ static int bulk_check(struct orm_query *q)
 	return 0;
 }
 
+/* The WHERE of q and the tail, then the statement: *affected its count. */
+static int bulk_run(struct orm_query *q, struct orm_render *r, uint64_t *affected)
+{
+	const char *sql;
+	MYSQL_STMT *st;
+	if (q->where) {
+		bool first = true;
+		orm_sqlb_puts(&r->b, " WHERE ");
+		orm_render_list(r, q->where, " AND ", ORM_RL_COND, &first);
+	}
+	orm_render_tail(r, true);
+	int rc = orm_render_done(r, &sql);
+	if (rc || (rc = orm_run(q->s, sql, &r->ps, &st)))
+		return rc;
+	if (affected)
+		*affected = mysql_stmt_affected_rows(st);
+	return 0;
+}
+
 int orm_update(struct orm_query *q, const struct orm_assign *set, size_t n, uint64_t *affected)
 {
 	if (affected)
@@ -22,8 +41,6 @@ int orm_update(struct orm_query *q, const struct orm_assign *set, size_t n, uint
 	if (n == 0)
 		return orm_fail(q->s, ORM_MISUSE, "orm_update: nothing to set");
 	struct orm_render r;
-	const char *sql;
-	MYSQL_STMT *st;
 	orm_render_init(&r, q);
 	orm_sqlb_puts(&r.b, "UPDATE ");
 	orm_sqlb_puts(&r.b, q->m->qtable);
@@ -43,17 +60,7 @@ int orm_update(struct orm_query *q, const struct orm_assign *set, size_t n, uint
 		orm_sqlb_putc(&r.b, '?');
 		orm_params_add(&r.ps, set[i].v, set[i].increment ? NULL : c);
 	}
-	if (q->where) {
-		bool first = true;
-		orm_sqlb_puts(&r.b, " WHERE ");
-		orm_render_list(&r, q->where, " AND ", ORM_RL_COND, &first);
-	}
-	orm_render_tail(&r, true);
-	if ((rc = orm_render_done(&r, &sql)) || (rc = orm_run(q->s, sql, &r.ps, &st)))
-		return rc;
-	if (affected)
-		*affected = mysql_stmt_affected_rows(st);
-	return 0;
+	return bulk_run(q, &r, affected);
 }
 
 int orm_delete_where(struct orm_query *q, uint64_t *affected)
@@ -64,20 +71,8 @@ int orm_delete_where(struct orm_query *q, uint64_t *affected)
 	if (rc || (rc = bulk_check(q)))
 		return rc;
 	struct orm_render r;
-	const char *sql;
-	MYSQL_STMT *st;
 	orm_render_init(&r, q);
 	orm_sqlb_puts(&r.b, "DELETE FROM ");
 	orm_sqlb_puts(&r.b, q->m->qtable);
-	if (q->where) {
-		bool first = true;
-		orm_sqlb_puts(&r.b, " WHERE ");
-		orm_render_list(&r, q->where, " AND ", ORM_RL_COND, &first);
-	}
-	orm_render_tail(&r, true);
-	if ((rc = orm_render_done(&r, &sql)) || (rc = orm_run(q->s, sql, &r.ps, &st)))
-		return rc;
-	if (affected)
-		*affected = mysql_stmt_affected_rows(st);
-	return 0;
+	return bulk_run(q, &r, affected);
 }

@@ -176,6 +176,18 @@ void orm_render_list(struct orm_render *r, const struct orm_qnode *n, const char
 	}
 }
 
+/* " JOIN table ON a = b" */
+static void render_join(struct orm_sqlb *b, const char *table, const struct orm_column *a,
+			const struct orm_column *c)
+{
+	orm_sqlb_puts(b, " JOIN ");
+	orm_sqlb_puts(b, table);
+	orm_sqlb_puts(b, " ON ");
+	orm_sqlb_puts(b, a->qname);
+	orm_sqlb_puts(b, " = ");
+	orm_sqlb_puts(b, c->qname);
+}
+
 static void render_joins(struct orm_render *r, const struct orm_qnode *n)
 {
 	if (!n)
@@ -185,35 +197,13 @@ static void render_joins(struct orm_render *r, const struct orm_qnode *n)
 	const struct orm_relationship *rel = j->r;
 	struct orm_sqlb *b = &r->b;
 	if (j->sec_only) {
-		orm_sqlb_puts(b, " JOIN ");
-		orm_sqlb_puts(b, rel->sec->qtable);
-		orm_sqlb_puts(b, " ON ");
-		orm_sqlb_puts(b, rel->sec_remote->qname);
-		orm_sqlb_puts(b, " = ");
-		orm_sqlb_puts(b, rel->remote->qname);
-		return;
+		render_join(b, rel->sec->qtable, rel->sec_remote, rel->remote);
+	} else if (rel->kind == ORM_MANY_TO_MANY) {
+		render_join(b, rel->sec->qtable, rel->sec_local, rel->local);
+		render_join(b, rel->target->qtable, rel->remote, rel->sec_remote);
+	} else {
+		render_join(b, rel->target->qtable, rel->remote, rel->local);
 	}
-	if (rel->kind == ORM_MANY_TO_MANY) {
-		orm_sqlb_puts(b, " JOIN ");
-		orm_sqlb_puts(b, rel->sec->qtable);
-		orm_sqlb_puts(b, " ON ");
-		orm_sqlb_puts(b, rel->sec_local->qname);
-		orm_sqlb_puts(b, " = ");
-		orm_sqlb_puts(b, rel->local->qname);
-		orm_sqlb_puts(b, " JOIN ");
-		orm_sqlb_puts(b, rel->target->qtable);
-		orm_sqlb_puts(b, " ON ");
-		orm_sqlb_puts(b, rel->remote->qname);
-		orm_sqlb_puts(b, " = ");
-		orm_sqlb_puts(b, rel->sec_remote->qname);
-		return;
-	}
-	orm_sqlb_puts(b, " JOIN ");
-	orm_sqlb_puts(b, rel->target->qtable);
-	orm_sqlb_puts(b, " ON ");
-	orm_sqlb_puts(b, rel->remote->qname);
-	orm_sqlb_puts(b, " = ");
-	orm_sqlb_puts(b, rel->local->qname);
 }
 
 /* FROM ... [WHERE] [GROUP BY] [HAVING] */

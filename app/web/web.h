@@ -1,24 +1,23 @@
-/* web.h — the web layer's whole public face: server-side sessions stored in
- * MariaDB (SPEC section 6), signed values, CSRF tokens for HTML forms,
- * Argon2id passwords, the security headers of SPEC section 7 and the JSON
- * answer writer (web_jw_*).
+/* web.h — the web layer's whole public face: the application and the
+ * request pipeline the framework runs for it (struct web_app, SPEC 12),
+ * server-side sessions stored in MariaDB (SPEC section 6), signed values,
+ * CSRF tokens for HTML forms, Argon2id passwords, login throttling, the
+ * security headers of SPEC section 7 and the JSON answer writer (web_jw_*).
  *
- * How an application wires it (see each function for the contract):
+ * An application hands flacon_main a struct web_app (below); the
+ * framework then loads and saves the session, checks CSRF and login,
+ * renders errors and releases what a request took. Its handlers use:
  *
- *   worker start:   web_init();  (once; 0 or -1)
- *   app->after:     web_session_save(req, resp)   writes changed data, sets or
- *                                                 deletes the session cookie
- *                   web_security_headers(req, resp)   (after the save, so that
- *                                                 X-Flacon-Queries counts it)
- *   app->finish:    web_session_release(req)      (frees what save did not)
- *   handlers:       web_session_user_id(req), web_session_get/set/pop,
- *                   web_session_login(req, uid), web_session_logout(req),
- *                   web_csrf_token(req, resp) when rendering a form,
- *                   web_csrf_check(req) in app->before for form POSTs.
- *   now and then:   web_session_gc_tick(db, N), `flacon session-gc`.
+ *   web_orm(req), web_user(req), web_json(req), web_g(req, size),
+ *   web_render(), web_abort(), web_orm_error(),
+ *   web_login_user() / web_logout_user(), web_session_get/set/pop,
+ *   web_csrf_token(req, resp) when rendering a form,
+ *   web_login_begin() / web_login_succeeded() around a password check.
  *
- * web_request_start() must run at the start of each request (the session
- * lives in the request's arena). */
+ * Below the pipeline (for low-level server_hooks, and the pipeline's own
+ * parts): web_worker_init / web_worker_fini / web_request_start,
+ * web_session_load / save / release, web_csrf_check,
+ * web_security_headers, web_session_gc_tick. */
 #ifndef FLACON_WEB_H
 #define FLACON_WEB_H
 
@@ -165,7 +164,8 @@ int web_render(struct http_request *req, struct http_response *resp, int status,
  * What a worker of a web application holds, hung on req->worker: its
  * database connection and compiled templates, the request's session (in
  * the request's arena; reset per request) and the application's own
- * per-worker state. An application's server_hooks call:
+ * per-worker state. The framework's hooks (web_app_hooks) call these; a
+ * low-level application's server_hooks call them itself:
  *
  *   worker_init:    web_worker_init(cfg, proto)   (after its own models)
  *   worker_fini:    web_worker_fini(proto)

@@ -155,6 +155,24 @@ static int account_page(struct http_request *req, struct http_response *resp, co
 	return web_render(req, resp, status, template, ctx);
 }
 
+/* The answer to a throttle gate t (web_login_begin, web_register_begin,
+ * SPEC 10): 1 when it answered (a 500, or a 429 with Retry-After), 0 to
+ * go on. */
+static int gate_answered(struct http_request *req, struct http_response *resp, int t, long wait)
+{
+	if (t == 0)
+		return 0;
+	if (t < 0) {
+		web_abort(req, resp, 500, NULL);
+		return 1;
+	}
+	char secs[24];
+	snprintf(secs, sizeof secs, "%ld", wait);
+	web_abort(req, resp, 429, "Too many attempts; try again later.");
+	http_resp_header(resp, "Retry-After", secs);
+	return 1;
+}
+
 /* GET /login */
 int blog_login_form(struct http_request *req, struct http_response *resp)
 {
@@ -174,16 +192,8 @@ int blog_login(struct http_request *req, struct http_response *resp)
 	if (!name || !*name || !password)
 		return account_page(req, resp, "login", 422, "Give a username and a password.", name);
 	long retry_after;
-	int t = web_login_begin(req, name, &retry_after);
-	if (t < 0)
-		return web_abort(req, resp, 500, NULL);
-	if (t > 0) {
-		char secs[24];
-		snprintf(secs, sizeof secs, "%ld", retry_after);
-		web_abort(req, resp, 429, "Too many failed logins; try again later.");
-		http_resp_header(resp, "Retry-After", secs);
+	if (gate_answered(req, resp, web_login_begin(req, name, &retry_after), retry_after))
 		return 0;
-	}
 	struct user *u;
 	int rc = blog_find_user(s, name, &u);
 	if (rc)
@@ -215,16 +225,8 @@ int blog_register(struct http_request *req, struct http_response *resp)
 	if (!password || strlen(password) < 8 || strlen(password) > 128)
 		return account_page(req, resp, "register", 422, "A password has 8 to 128 characters.", name);
 	long retry_after;
-	int t = web_register_begin(req, &retry_after);
-	if (t < 0)
-		return web_abort(req, resp, 500, NULL);
-	if (t > 0) {
-		char secs[24];
-		snprintf(secs, sizeof secs, "%ld", retry_after);
-		web_abort(req, resp, 429, "Too many attempts; try again later.");
-		http_resp_header(resp, "Retry-After", secs);
+	if (gate_answered(req, resp, web_register_begin(req, &retry_after), retry_after))
 		return 0;
-	}
 	struct user *u;
 	int rc = blog_create_user(s, name, password, &u);
 	if (rc == ORM_CONFLICT)

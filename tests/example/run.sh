@@ -6,8 +6,9 @@
 # PKG_CONFIG_PATH and the blog's own Makefile, checks that neither the
 # installed library nor the blog holds a symbol of the bundled site, then
 # runs the blog's own suite (its data layer against a database of its own
-# on tests/run.sh's MariaDB, its pages through nginx in front of `blog
-# runserver`). Prints the failures and "example: N passed, M failed".
+# on tests/run.sh's MariaDB, its pages on the in-process test client, a
+# smoke test through nginx in front of `blog runserver`).
+# Prints the failures and "example: N passed, M failed".
 # Usage: [VERBOSE=1] tests/example/run.sh [BUILD_DIR]
 #   (FLACON_TEST_DATABASE_URL names tests/run.sh's MariaDB socket)
 set -u
@@ -44,7 +45,7 @@ check "nm of the installed libflacon.a shows flacon_main and no site_ symbol" ba
 B=$T/blog
 mkdir -p "$B"
 cp -R examples/blog/. "$B/"
-rm -f "$B/blog" "$B/test_models"
+rm -f "$B/blog" "$B/test_models" "$B/test_routes"
 export PKG_CONFIG_PATH=$P/lib/pkgconfig
 FLAGS=$(pkg-config --cflags --libs flacon 2>&1)
 say "     pkg-config --cflags --libs flacon: $FLAGS"
@@ -54,7 +55,7 @@ check "pkg-config --cflags --libs flacon points at the prefix, not at the reposi
 # blog too.
 SAN=()
 if grep -q '__asan_' "$T/nm-lib.txt"; then SAN=(XCFLAGS="-fsanitize=address,undefined" XLDLIBS="-fsanitize=address,undefined"); fi
-if (cd "$B" && make "${SAN[@]}" blog test_models) >"$T/build.log" 2>&1; then
+if (cd "$B" && make "${SAN[@]}" blog test_models test_routes) >"$T/build.log" 2>&1; then
 	ok "the copy of examples/blog builds with its Makefile (pkg-config only)"
 else
 	ko "the copy of examples/blog builds with its Makefile (pkg-config only)"

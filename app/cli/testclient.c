@@ -2,7 +2,6 @@
  * the throw-away database and its schema (the application's migrations,
  * as `db upgrade` applies them, or create-all), the worker's state, and
  * all of it undone at close. Requests are in testclient_http.c. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

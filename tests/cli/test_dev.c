@@ -374,12 +374,14 @@ TEST(test_dev_edited_template_is_served_on_the_next_request)
 	snprintf(edited, sizeof edited, "%.*s{{>devtest/note}}%s", (int)(at - text + 15), text, at + 15);
 	REQUIRE(write_file("www/templates/home.mustache", edited));
 	CHECK_MSG(home_has("DEV-PARTIAL-3"), "the partial in a new directory was not served");
-	/* A template that does not compile: logged, and each worker keeps the
-	 * set it had (pages are served, 200). */
+	/* A template that does not compile: logged, and pages answer 500 until
+	 * it is mended. */
 	REQUIRE(write_file("www/templates/devtest/note.mustache", "{{#unclosed}}"));
-	CHECK(home_has("<h1>Flacon DEV-EDIT-"));
+	for (int i = 0; i < 4; i++)
+		CHECK(get_has("/", 500, NULL));
+	CHECK(get_has("/healthz", 200, NULL));
 	CHECK(file_has("dev.log", "devtest/note:1: unclosed"));
-	CHECK(file_has("dev.log", "the previous ones stay"));
+	CHECK(file_has("dev.log", "pages answer 500 until it is mended"));
 	REQUIRE(write_file("www/templates/devtest/note.mustache", "DEV-PARTIAL-4"));
 	CHECK(home_has("DEV-PARTIAL-4"));
 out:;
@@ -547,6 +549,65 @@ TEST(test_dev_second_run_keeps_the_data_and_does_not_seed_again)
 	CHECK_MSG(sh("sed -n '/^--- second run/,$p' '%s' | grep -q 'initialising the database'", p) != 0,
 		  "the second run initialised the datadir again");
 	CHECK(interrupt_and_check());
+out:
+	if (dev_pid > 0) {
+		kill(-dev_pid, SIGINT);
+		wait_end(dev_pid, 90);
+	}
+}
+
+/* pid runs (exists and is not a zombie waiting for a reaper). */
+static bool running(pid_t pid)
+{
+	char path[64], line[256];
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return false;
+	bool ok = fgets(line, sizeof line, f) != NULL;
+	fclose(f);
+	const char *paren = ok ? strrchr(line, ')') : NULL;
+	return paren && paren[1] == ' ' && paren[2] != 'Z' && paren[2] != 'X';
+}
+
+TEST(test_dev_killed_with_sigkill_takes_every_process_along)
+{
+	REQUIRE(site[0] && dev_pid == 0);
+	dev_pid = start_dev();
+	REQUIRE(dev_pid > 0);
+	bool up = wait_up(dev_pid, 120);
+	if (!up)
+		show_log();
+	REQUIRE(up);
+	pid_t pids[64];
+	int n = family(pids, 64);
+	CHECK(n >= 7);
+	/* No chance to stop anything: each child gets SIGTERM from the
+	 * kernel (PR_SET_PDEATHSIG) and stops by itself. */
+	CHECK_INT(kill(dev_pid, SIGKILL), 0);
+	CHECK(wait_end(dev_pid, 10) != -1);
+	dev_pid = 0;
+	int left = n;
+	double deadline = now_s() + 60;
+	while (left > 0 && now_s() < deadline) {
+		left = 0;
+		for (int i = 1; i < n; i++)
+			left += running(pids[i]);
+		if (left)
+			nap_ms(100);
+	}
+	for (int i = 1; i < n; i++)
+		CHECK_MSG(!running(pids[i]), "process %d runs on after dev was killed", (int)pids[i]);
+	/* The next run starts on what is left (a stale dev.pid, the datadir). */
+	dev_pid = start_dev();
+	REQUIRE(dev_pid > 0);
+	up = wait_up(dev_pid, 120);
+	if (!up)
+		show_log();
+	CHECK(up);
+	CHECK(interrupt_and_check());
+	CHECK_MSG(!file_has("dev.log", "AddressSanitizer") && !file_has("dev.log", "runtime error:") &&
+		  !file_has("dev.log", "LeakSanitizer"), "sanitizer reports in dev.log");
 out:
 	if (dev_pid > 0) {
 		kill(-dev_pid, SIGINT);

@@ -317,6 +317,11 @@ static int dev_main(struct config *cfg, int argc, char **argv)
 	bool embedded = dev_mariadb_is_embedded(cfg->database_url);
 	if ((embedded && !dev_mariadb_check()) || !dev_nginx_check())
 		return CLI_FAILED;
+	/* Before anything starts (nginx looks again when it binds). */
+	if (!dev_port_free((int)port)) {
+		dev_port_taken((int)port);
+		return CLI_FAILED;
+	}
 	if (claim_pidfile(&d, pidfile, sizeof pidfile) < 0)
 		return CLI_FAILED;
 	install_signals();

@@ -108,6 +108,10 @@ bool dev_nginx_check(void);
  * it answers. 0, or -1 after saying why on stderr. */
 int dev_nginx_start(struct dev_nginx *n, const struct dev_dirs *d, int port, const char *app_sock,
 		    const char *health_sock, long max_body);
+/* true when 127.0.0.1:port can be bound (nginx would get it). */
+bool dev_port_free(int port);
+/* The one line saying port is taken, on stderr. */
+void dev_port_taken(int port);
 /* Stop it gracefully (the requests in flight finish), 10 s at most. */
 void dev_nginx_stop(struct dev_nginx *n);
 

@@ -126,8 +126,12 @@ static int write_conf(const char *path, const struct dev_dirs *d, int port, cons
 	return 0;
 }
 
-/* true when 127.0.0.1:port can be bound (nginx would get it). */
-static bool port_free(int port)
+void dev_port_taken(int port)
+{
+	cli_error("dev: port %d of 127.0.0.1 is in use; choose another with --port N or FLACON_PORT\n", port);
+}
+
+bool dev_port_free(int port)
 {
 	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((unsigned short)port),
 				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
@@ -150,9 +154,8 @@ int dev_nginx_start(struct dev_nginx *n, const struct dev_dirs *d, int port, con
 		dev_nginx_check();
 		return -1;
 	}
-	if (!port_free(port)) {
-		cli_error("dev: port %d of 127.0.0.1 is in use; choose another with --port N or FLACON_PORT\n",
-			  port);
+	if (!dev_port_free(port)) {
+		dev_port_taken(port);
 		return -1;
 	}
 	snprintf(tmp, sizeof tmp, "%s/nginx", d->tmp);

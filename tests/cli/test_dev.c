@@ -614,3 +614,30 @@ out:
 		wait_end(dev_pid, 90);
 	}
 }
+
+TEST(test_dev_on_a_port_in_use_says_so_and_starts_nothing)
+{
+	int fd = -1;
+	REQUIRE(site[0] && dev_pid == 0);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof sa;
+	REQUIRE(fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0 && listen(fd, 4) == 0 &&
+		getsockname(fd, (struct sockaddr *)&sa, &len) == 0);
+	dev_port = ntohs(sa.sin_port);
+	REQUIRE(sh("echo '--- port in use' >>'%s/dev.log'", site) == 0);
+	pid_t pid = start_dev();
+	REQUIRE(pid > 0);
+	int st = wait_end(pid, 30);
+	CHECK_MSG(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 1, "dev on a port in use: status %d", st);
+	char want[96], p[800];
+	snprintf(want, sizeof want, "port %d of 127.0.0.1 is in use", dev_port);
+	CHECK(file_has("dev.log", want));
+	file_path(p, sizeof p, "dev.log");
+	CHECK_MSG(sh("sed -n '/^--- port in use/,$p' '%s' | grep -q 'mariadbd\\|development mode'", p) != 0,
+		  "dev started something before looking at the port");
+	CHECK(!exists("var/run/dev.pid"));
+out:
+	if (fd >= 0)
+		close(fd);
+}

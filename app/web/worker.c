@@ -1,7 +1,7 @@
 /* worker.c — the state a worker of a web application keeps between
  * requests (struct web_worker on req->worker): built once after the fork,
  * reset at the start of each request, freed when the worker ends. Owns the
- * worker's db and templates. */
+ * worker's db and templates, and in development mode the templates' watch. */
 #include <dirent.h>
 #include <errno.h>
 #include <stdbool.h>
@@ -119,9 +119,12 @@ int web_worker_init(const struct config *cfg, struct http_request *proto)
 		tmpl_watch(cfg);
 	/* An application that renders nothing needs no templates directory:
 	 * a missing one is an empty set (web_tmpl(req) NULL, error pages
-	 * built in). One that exists must compile. */
+	 * built in). One that exists must compile — except while it is
+	 * watched: then the worker starts without it, as after a reload. */
 	int trc = tmpl_set_load_dir(w->tmpl, cfg->templates_dir, err, sizeof err);
-	if (trc == TMPL_ENOENT) {
+	if (trc < 0 && trc != TMPL_ENOENT && tmpl_inotify >= 0)
+		log_error("templates: %s (pages answer 500 until it is mended)", err);
+	if (trc == TMPL_ENOENT || (trc < 0 && tmpl_inotify >= 0)) {
 		tmpl_set_free(w->tmpl);
 		w->tmpl = NULL;
 	} else if (trc < 0) {

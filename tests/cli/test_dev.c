@@ -534,13 +534,18 @@ TEST(test_dev_second_run_keeps_the_data_and_does_not_seed_again)
 {
 	REQUIRE(site[0] && dev_pid == 0);
 	REQUIRE(sh("echo '--- second run' >>'%s/dev.log'", site) == 0);
-	/* The article an edit changed stays changed: count the articles. */
+	/* A template broken before the start: dev comes up all the same, its
+	 * pages answer 500 until the template is mended. */
+	REQUIRE(write_file("www/templates/devtest/note.mustache", "{{^broken}}"));
 	dev_pid = start_dev();
 	REQUIRE(dev_pid > 0);
 	bool up = wait_up(dev_pid, 120);
 	if (!up)
 		show_log();
 	REQUIRE(up);
+	CHECK(get_has("/", 500, NULL));
+	REQUIRE(write_file("www/templates/devtest/note.mustache", "DEV-PARTIAL-5"));
+	CHECK(home_has("DEV-PARTIAL-5"));
 	CHECK(get_has("/", 200, "href=\"/articles/"));
 	char p[800];
 	file_path(p, sizeof p, "dev.log");

@@ -85,9 +85,14 @@ static int write_conf(const char *path, const struct dev_dirs *d, int port, cons
 	if (access("/etc/nginx/mime.types", R_OK) == 0)
 		fprintf(f, "    include /etc/nginx/mime.types;\n");
 	fprintf(f, "    default_type application/octet-stream;\n"
-		   "    log_format dev '$remote_addr \"$request\" $status $body_bytes_sent ${request_time}s';\n"
-		   "    access_log /dev/stderr dev;\n"
-		   "    server_tokens off;\n"
+		   "    log_format dev '$remote_addr \"$request\" $status $body_bytes_sent ${request_time}s';\n");
+	/* The requests on dev's output, as Flask's server prints them, when
+	 * nginx may open it again (a file of another user may not be). */
+	if (access("/dev/stderr", W_OK) == 0)
+		fprintf(f, "    access_log /dev/stderr dev;\n");
+	else
+		fprintf(f, "    access_log %s/access.log dev;\n", d->log);
+	fprintf(f, "    server_tokens off;\n"
 		   "    client_body_temp_path %s/nginx/body;\n"
 		   "    fastcgi_temp_path %s/nginx/fastcgi;\n"
 		   "    proxy_temp_path %s/nginx/proxy;\n"

@@ -481,6 +481,49 @@ TEST(test_dev_rebuilt_executable_takes_over_under_load_with_no_failed_request)
 out:;
 }
 
+TEST(test_dev_a_build_that_does_not_start_leaves_the_previous_one_serving)
+{
+	REQUIRE(dev_pid > 0 && kill(dev_pid, 0) == 0);
+	pid_t before[4], after[4];
+	REQUIRE(masters(before, 4) == 1);
+	enum { THREADS = 2 };
+	pthread_t th[THREADS];
+	struct counts c[THREADS];
+	memset(c, 0, sizeof c);
+	stop_load = 0;
+	for (int i = 0; i < THREADS; i++)
+		pthread_create(&th[i], NULL, load, &c[i]);
+	/* A "build" that exits at once, then the good one back. */
+	CHECK(sh("cd '%s' && cp flacon flacon.good && printf '#!/bin/sh\\nexit 3\\n' >flacon.bad && "
+		 "chmod +x flacon.bad && mv flacon.bad flacon", site) == 0);
+	double t0 = now_s();
+	bool said = false;
+	while (!said && now_s() - t0 < 30) {
+		nap_ms(100);
+		said = file_has("dev.log", "(exit status 3); the previous build keeps serving");
+	}
+	CHECK_MSG(said, "dev did not say the new build failed");
+	CHECK(kill(before[0], 0) == 0 && masters(after, 4) == 1 && after[0] == before[0]);
+	CHECK(sh("cd '%s' && mv flacon.good flacon", site) == 0);
+	bool replaced = false;
+	while (!replaced && now_s() - t0 < 60) {
+		nap_ms(100);
+		replaced = kill(before[0], 0) < 0 && masters(after, 4) == 1 && after[0] != before[0];
+	}
+	CHECK_MSG(replaced, "the good build was not taken up again");
+	stop_load = 1;
+	int ok = 0, bad = 0;
+	for (int i = 0; i < THREADS; i++) {
+		pthread_join(th[i], NULL);
+		ok += c[i].ok;
+		bad += c[i].bad;
+	}
+	for (int i = 0; i < THREADS; i++)
+		CHECK_MSG(c[i].bad == 0, "%d of %d requests failed; the first: %s", c[i].bad, ok + bad, c[i].first_bad);
+	CHECK(ok >= 50);
+out:;
+}
+
 /* Every process dev started, and theirs: dev's children (mariadbd, the
  * master, nginx) and their children (workers, health, nginx's workers). */
 static int family(pid_t *out, int max)
@@ -494,14 +537,19 @@ static int family(pid_t *out, int max)
 	return end;
 }
 
-/* SIGINT to dev's process group, as a terminal's Ctrl-C; true when dev
- * exited 0 within 90 s and none of pids is left 5 s later. */
-static bool interrupt_and_check(void)
+/* SIGINT to dev's process group, as a terminal's Ctrl-C (twice: a
+ * second one 50 ms later); true when dev exited 0 within 90 s and none
+ * of its processes is left 5 s later. */
+static bool interrupt_and_check(bool twice)
 {
 	pid_t pids[64];
 	int n = family(pids, 64);
 	CHECK(n >= 7); /* dev, mariadbd, master, 2 workers, health, nginx (+ its worker) */
 	CHECK_INT(kill(-dev_pid, SIGINT), 0);
+	if (twice) { /* an impatient user: changes nothing */
+		nap_ms(50);
+		CHECK_INT(kill(-dev_pid, SIGINT), 0);
+	}
 	int st = wait_end(dev_pid, 90);
 	CHECK_MSG(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0, "dev did not exit 0 after SIGINT (%d)", st);
 	bool none = false;
@@ -522,7 +570,7 @@ static bool interrupt_and_check(void)
 TEST(test_dev_sigint_stops_every_process_it_started)
 {
 	REQUIRE(dev_pid > 0 && kill(dev_pid, 0) == 0);
-	CHECK(interrupt_and_check());
+	CHECK(interrupt_and_check(false));
 	CHECK(!exists("var/run/flacon.sock"));
 	CHECK(!exists("var/run/dev.pid"));
 	CHECK(!get_has("/healthz", 200, NULL));
@@ -553,7 +601,7 @@ TEST(test_dev_second_run_keeps_the_data_and_does_not_seed_again)
 		  "the second run seeded again");
 	CHECK_MSG(sh("sed -n '/^--- second run/,$p' '%s' | grep -q 'initialising the database'", p) != 0,
 		  "the second run initialised the datadir again");
-	CHECK(interrupt_and_check());
+	CHECK(interrupt_and_check(true));
 out:
 	if (dev_pid > 0) {
 		kill(-dev_pid, SIGINT);
@@ -610,7 +658,7 @@ TEST(test_dev_killed_with_sigkill_takes_every_process_along)
 	if (!up)
 		show_log();
 	CHECK(up);
-	CHECK(interrupt_and_check());
+	CHECK(interrupt_and_check(false));
 	CHECK_MSG(!file_has("dev.log", "AddressSanitizer") && !file_has("dev.log", "runtime error:") &&
 		  !file_has("dev.log", "LeakSanitizer"), "sanitizer reports in dev.log");
 out:

@@ -155,7 +155,8 @@ int dev_serve_start(struct dev_serve *s, const struct dev_dirs *d, int workers, 
 		    const char *conf_path);
 /* One turn of the watch: a master that died is replaced; a rebuilt
  * executable starts a new master and, once it is ready, the old one is
- * stopped gracefully. Returns within about 100 ms. */
+ * stopped gracefully. Returns within about 100 ms, or when the old master
+ * has finished its requests (30 s at most). */
 void dev_serve_tick(struct dev_serve *s);
 /* SIGHUP to the serving master (configuration and templates re-read). */
 void dev_serve_reload(struct dev_serve *s);

@@ -73,7 +73,7 @@ $(BUILD)/tests/%.o: tests/%.c $(HEADERS)
 # (SPEC section 12): DIR/lib/libflacon.a, DIR/include/flacon.h and
 # DIR/include/flacon/ (one header per layer, the layers' public headers
 # under it), DIR/lib/pkgconfig/flacon.pc. Nothing of app/site.
-PUB_HEADERS := $(wildcard app/core/*.h) app/db/db.h app/orm/orm.h app/tmpl/tmpl.h app/web/web.h app/cli/cli.h
+PUB_HEADERS := $(wildcard app/core/*.h) app/db/db.h app/orm/orm.h app/tmpl/tmpl.h app/web/web.h app/cli/cli.h app/cli/testclient.h
 VERSION := $(shell sed -n 's/^\#define FLACON_VERSION "\(.*\)"/\1/p' app/cli/cli.h)
 install: $(BUILD)/libflacon.a
 	@test -n "$(PREFIX)" || { echo "make install: PREFIX is empty" >&2; exit 1; }

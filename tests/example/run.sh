@@ -6,8 +6,11 @@
 # PKG_CONFIG_PATH and the blog's own Makefile, checks that neither the
 # installed library nor the blog holds a symbol of the bundled site, then
 # runs the blog's own suite (its data layer against a database of its own
-# on tests/run.sh's MariaDB, its pages through nginx in front of `blog
-# runserver`). Prints the failures and "example: N passed, M failed".
+# on tests/run.sh's MariaDB, its pages on the in-process test client, a
+# smoke test through nginx in front of `blog runserver`), and the test
+# client's own tests (tests/example/client/test_client.c, built the same
+# way). VALGRIND=1 runs the test programs under valgrind.
+# Prints the failures and "example: N passed, M failed".
 # Usage: [VERBOSE=1] tests/example/run.sh [BUILD_DIR]
 #   (FLACON_TEST_DATABASE_URL names tests/run.sh's MariaDB socket)
 set -u
@@ -44,7 +47,7 @@ check "nm of the installed libflacon.a shows flacon_main and no site_ symbol" ba
 B=$T/blog
 mkdir -p "$B"
 cp -R examples/blog/. "$B/"
-rm -f "$B/blog" "$B/test_models"
+rm -f "$B/blog" "$B/test_models" "$B/test_routes"
 export PKG_CONFIG_PATH=$P/lib/pkgconfig
 FLAGS=$(pkg-config --cflags --libs flacon 2>&1)
 say "     pkg-config --cflags --libs flacon: $FLAGS"
@@ -54,7 +57,7 @@ check "pkg-config --cflags --libs flacon points at the prefix, not at the reposi
 # blog too.
 SAN=()
 if grep -q '__asan_' "$T/nm-lib.txt"; then SAN=(XCFLAGS="-fsanitize=address,undefined" XLDLIBS="-fsanitize=address,undefined"); fi
-if (cd "$B" && make "${SAN[@]}" blog test_models) >"$T/build.log" 2>&1; then
+if (cd "$B" && make "${SAN[@]}" blog test_models test_routes) >"$T/build.log" 2>&1; then
 	ok "the copy of examples/blog builds with its Makefile (pkg-config only)"
 else
 	ko "the copy of examples/blog builds with its Makefile (pkg-config only)"
@@ -64,6 +67,18 @@ fi
 check "the blog's compile lines name nothing of the repository" bash -c "! grep -F -- '$ROOT' '$T/build.log'"
 check "nm of the blog shows flacon_main and no site_ symbol" bash -c \
 	"nm '$B/blog' >'$T/nm-blog.txt' && grep -q ' T flacon_main\$' '$T/nm-blog.txt' && ! grep -E ' [A-Za-z] site_' '$T/nm-blog.txt'"
+
+# --- the test client's own tests, an application outside the repository ------------
+C=$T/client
+mkdir -p "$C"
+cp tests/example/client/test_client.c "$C/"
+if (cd "$C" && cc -std=c17 -Wall -Wextra -Werror -O1 -g ${SAN[@]:+-fsanitize=address,undefined} \
+	-o test_client test_client.c $(pkg-config --cflags --libs flacon)) >"$T/client-build.log" 2>&1; then
+	ok "tests/example/client/test_client.c builds from <flacon.h> with pkg-config only"
+else
+	ko "tests/example/client/test_client.c builds from <flacon.h> with pkg-config only"
+	cat "$T/client-build.log" >&2
+fi
 
 # --- docs/app.md shows the blog as it is ----------------------------------------------
 # Each block after a line <!-- excerpt: PATH --> must be in the repository's
@@ -112,6 +127,29 @@ SQL
 	ko "create the database $DB and the user blog"
 	cat "$T/sql.log" >&2
 	finish
+fi
+
+# --- the test client's own tests (tests/run.sh's database: flacon_test_tc_...) -----------
+VG=()
+if [ -n "${VALGRIND:-}" ]; then
+	VG=(valgrind -q --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect --error-exitcode=99)
+fi
+if [ -x "$C/test_client" ]; then
+	(cd "$C" && FLACON_CONF=/dev/null "${VG[@]}" ./test_client) >"$T/client.out" 2>"$T/client.err"
+	rc=$?
+	cat "$T/client.err" >&2
+	line=$(grep -E '^client: [0-9]+ passed, [0-9]+ failed$' "$T/client.out" | tail -1)
+	if [ -z "$line" ]; then
+		ko "test_client printed its result line"
+		cat "$T/client.out" >&2
+	else
+		p=${line#client: }
+		f=${p#*passed, }
+		PASS=$((PASS + ${p%% passed*}))
+		FAIL=$((FAIL + ${f%% failed}))
+		[ $rc -ne 0 ] && [ "${f%% failed}" = 0 ] && ko "test_client exits 0 (valgrind or a crash?)"
+		say "     $line"
+	fi
 fi
 
 # --- the blog's own suite ----------------------------------------------------------------

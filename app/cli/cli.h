@@ -81,7 +81,7 @@ struct flacon_app {
 	 * still override it); NULL: "www/templates". */
 	const char *templates_dir;
 	/* The application's own commands, ended by NULL; NULL for none (at
-	 * most 58). They are listed by help after create-all and drop-all. */
+	 * most 57). They are listed by help after create-all and drop-all. */
 	const struct cli_command *const *commands;
 	/* The program's name in usage lines and messages ("usage: blog ...",
 	 * "blog: unknown command"); NULL: the last component of argv[0]. */
@@ -103,6 +103,9 @@ int cli_models_init(char *err, size_t errlen);
 
 /* The generic commands (SPEC section 8). */
 extern const struct cli_command cli_runserver;
+/* `dev`: the application on 127.0.0.1 with its database and nginx, for
+ * development (dev.c). */
+extern const struct cli_command cli_dev;
 extern const struct cli_command cli_routes;
 extern const struct cli_command cli_db;
 extern const struct cli_command cli_create_all;

@@ -46,7 +46,7 @@ static size_t ncommands;
 
 static void list_commands(const struct flacon_app *app)
 {
-	static const struct cli_command *const head[] = {&cli_runserver, &cli_db, &cli_create_all, &cli_drop_all};
+	static const struct cli_command *const head[] = {&cli_runserver, &cli_dev, &cli_db, &cli_create_all, &cli_drop_all};
 	static const struct cli_command *const tail[] = {&cli_session_gc, &cli_routes, &cli_new};
 	size_t n = 0;
 	for (size_t i = 0; i < sizeof head / sizeof head[0]; i++)

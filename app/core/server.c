@@ -87,6 +87,17 @@ syserr:
 
 static volatile sig_atomic_t worker_stop;
 
+/* server_set_supervised: the sockets are the supervisor's; where workers
+ * say they are ready. */
+static bool supervised;
+static int supervised_ready_fd = -1;
+
+void server_set_supervised(int ready_fd)
+{
+	supervised = true;
+	supervised_ready_fd = ready_fd;
+}
+
 static void worker_on_signal(int sig)
 {
 	(void)sig;
@@ -270,6 +281,13 @@ int server_worker_loop(int fd, const struct config *cfg, const struct server_hoo
 	if (hooks->worker_init && hooks->worker_init(cfg, &proto) < 0) {
 		log_error("worker init failed; exiting");
 		return 1;
+	}
+	if (supervised_ready_fd >= 0) {
+		char ready = 'R';
+		if (write(supervised_ready_fd, &ready, 1) < 0 && errno != EAGAIN && errno != EPIPE)
+			log_warn("telling the supervisor this worker is ready: %s", strerror(errno));
+		close(supervised_ready_fd);
+		supervised_ready_fd = -1;
 	}
 
 	struct fcgi_transport t;
@@ -652,11 +670,12 @@ static void master_shutdown(struct master *m, int fd, int health_fd)
 {
 	log_info("master %d stopping: waiting for workers to finish", (int)getpid());
 	/* No new connection from here on (nginx moves on to another host at
-	 * once), while the workers answer those already queued. */
-	if (!strncmp(m->cfg->listen, "unix:", 5))
+	 * once), while the workers answer those already queued. A
+	 * supervisor's sockets stay: another master serves on them. */
+	if (!supervised && !strncmp(m->cfg->listen, "unix:", 5))
 		unlink(m->cfg->listen + 5);
 	char hspec[512];
-	if (m->with_health &&
+	if (!supervised && m->with_health &&
 	    server_health_listen(m->cfg->listen, m->cfg->health_listen, hspec, sizeof hspec) &&
 	    !strncmp(hspec, "unix:", 5))
 		unlink(hspec + 5);

@@ -50,4 +50,11 @@ int server_worker_loop(int fd, const struct config *cfg, const struct server_hoo
  * status for the process. */
 int server_master(int fd, int health_fd, struct config *cfg, const struct server_hooks *hooks);
 
+/* For a master whose listen sockets belong to a supervising process that
+ * may run another master on them (`APP dev`), called before server_master:
+ * the master leaves the sockets' paths in place when it stops, and each of
+ * its workers writes one byte to ready_fd (when >= 0; non-blocking) once
+ * its worker_init has succeeded. */
+void server_set_supervised(int ready_fd);
+
 #endif

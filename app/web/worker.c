@@ -2,13 +2,102 @@
  * requests (struct web_worker on req->worker): built once after the fork,
  * reset at the start of each request, freed when the worker ends. Owns the
  * worker's db and templates. */
+#include <dirent.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "web/internal.h"
 
 #include "core/log.h"
 #include "db/db.h"
 #include "tmpl/tmpl.h"
+
+/* Development mode: templates re-read when a file changes (Flask's
+ * auto_reload). The worker watches the templates directory and its
+ * subdirectories with inotify; before each request it reads the watch
+ * without blocking (one system call) and, when anything under the tree
+ * changed, reloads the whole set. The kernel queues the event before the
+ * editor's write returns, so an edit is served on the next request. One
+ * worker per process: the watch is the process's. */
+static int tmpl_inotify = -1;
+
+/* Watch dir and every directory under it (dot entries skipped, as the
+ * loader does). 0 or -1. */
+static int tmpl_watch_tree(const char *dir, int depth)
+{
+	const uint32_t mask = IN_MODIFY | IN_CLOSE_WRITE | IN_ATTRIB | IN_CREATE | IN_DELETE |
+			      IN_MOVED_FROM | IN_MOVED_TO | IN_DELETE_SELF | IN_MOVE_SELF;
+	if (depth > 16 || inotify_add_watch(tmpl_inotify, dir, mask | IN_ONLYDIR) < 0)
+		return -1;
+	DIR *d = opendir(dir);
+	if (!d)
+		return -1;
+	struct dirent *e;
+	char path[4096];
+	int rc = 0;
+	while (rc == 0 && (e = readdir(d))) {
+		struct stat st;
+		if (e->d_name[0] == '.' || snprintf(path, sizeof path, "%s/%s", dir, e->d_name) >= (int)sizeof path)
+			continue;
+		if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+			rc = tmpl_watch_tree(path, depth + 1);
+	}
+	closedir(d);
+	return rc;
+}
+
+/* (Re)start the watch of cfg's templates directory: a new inotify
+ * instance, so directories added since are watched too. */
+static void tmpl_watch(const struct config *cfg)
+{
+	if (tmpl_inotify >= 0)
+		close(tmpl_inotify);
+	tmpl_inotify = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (tmpl_inotify >= 0 && tmpl_watch_tree(cfg->templates_dir, 0) == 0)
+		return;
+	int e = errno;
+	if (access(cfg->templates_dir, F_OK) == 0)
+		log_warn("templates in %s are not watched (inotify: %s): restart to see changes",
+			 cfg->templates_dir, strerror(e));
+	if (tmpl_inotify >= 0)
+		close(tmpl_inotify);
+	tmpl_inotify = -1;
+}
+
+/* Reload w's templates when the watch saw a change. A set that does not
+ * compile is logged and the previous one kept. */
+static void tmpl_refresh(struct web_worker *w, const struct config *cfg)
+{
+	char ev[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	bool changed = false;
+	while (read(tmpl_inotify, ev, sizeof ev) > 0)
+		changed = true;
+	if (!changed)
+		return;
+	tmpl_watch(cfg);
+	char err[512];
+	struct tmpl_set *set = tmpl_set_new();
+	int rc = set ? tmpl_set_load_dir(set, cfg->templates_dir, err, sizeof err) : TMPL_ENOMEM;
+	if (rc < 0 && rc != TMPL_ENOENT) {
+		log_error("templates: %s (the previous ones stay)", rc == TMPL_ENOMEM ? "out of memory" : err);
+		tmpl_set_free(set);
+		return;
+	}
+	if (rc == TMPL_ENOENT) {
+		tmpl_set_free(set);
+		set = NULL;
+	}
+	tmpl_set_free(w->tmpl);
+	w->tmpl = set;
+	log_info("templates re-read from %s", cfg->templates_dir);
+}
 
 int web_worker_init(const struct config *cfg, struct http_request *proto)
 {
@@ -24,6 +113,9 @@ int web_worker_init(const struct config *cfg, struct http_request *proto)
 		return -1;
 	}
 	proto->worker = w;
+	/* Before the load: a change made while it reads is seen next time. */
+	if (cfg->development)
+		tmpl_watch(cfg);
 	/* An application that renders nothing needs no templates directory:
 	 * a missing one is an empty set (web_tmpl(req) NULL, error pages
 	 * built in). One that exists must compile. */
@@ -74,11 +166,16 @@ void web_worker_fini(struct http_request *proto)
 	tmpl_set_free(w->tmpl);
 	free(w);
 	proto->worker = NULL;
+	if (tmpl_inotify >= 0)
+		close(tmpl_inotify);
+	tmpl_inotify = -1;
 }
 
 void web_request_start(struct http_request *req)
 {
 	struct web_worker *w = web_worker(req);
+	if (tmpl_inotify >= 0)
+		tmpl_refresh(w, req->cfg);
 	w->session = NULL;
 	w->db->queries = 0;
 	/* on a later host of a cluster list: back to an earlier one when usable */

@@ -525,12 +525,15 @@ static int new_main(struct config *cfg, int argc, char **argv)
 	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
 		if (files[i].text)
 			printf("  %s\n", files[i].path);
+	char run[NEW_NAME_MAX + 8];
+	snprintf(run, sizeof run, "./%s dev", name);
+	int w = strlen(run) > 10 ? (int)strlen(run) : 10; /* the width of "make check" */
 	printf("\nNext (with Flacon installed and PKG_CONFIG_PATH set, see %s/README.md):\n"
 	       "  cd %s\n"
 	       "  make\n"
-	       "  ./%s dev        # http://127.0.0.1:8080/, Ctrl-C stops it\n"
-	       "  make check      # its tests\n",
-	       dir, dir, name);
+	       "  %-*s  # http://127.0.0.1:8080/, Ctrl-C stops it\n"
+	       "  %-*s  # its tests, with %s running\n",
+	       dir, dir, w, run, w, "make check", run);
 	return CLI_OK;
 }
 

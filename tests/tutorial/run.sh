@@ -175,8 +175,8 @@ orm_block_ok() { # orm_block_ok N: block N compiles as its mark says
 		echo '#include "prelude.h"'
 		# relationship entries shown alone become descriptors
 		awk -v n="$n" '
-			/^\/\* on [a-z_]+: \*\/ X\(.*\)$/ {
-				sub(/^\/\* on [a-z_]+: \*\/ X\(/, "static const struct orm_relationship orm_md_rel_" n "_" NR " = ORM_MD_REL(")
+			/^\/\* on [a-z_]+: \*\/[[:space:]]+X\(.*\)$/ {
+				sub(/^\/\* on [a-z_]+: \*\/[[:space:]]+X\(/, "static const struct orm_relationship orm_md_rel_" n "_" NR " = ORM_MD_REL(")
 				sub(/\)$/, ");"); print; next
 			}
 			{ print }

@@ -401,6 +401,9 @@ static const struct new_file {
 
 /* Names the generated Makefile uses for its own targets. */
 static const char *const reserved[] = {"all", "check", "clean", "test_pages", NULL};
+/* The prefixes of libflacon's names: NAME_app would be one of them. */
+static const char *const prefixes[] = {"arena", "buf", "cli", "config", "db", "flacon", "http",
+				       "log", "orm", "server", "text", "tmpl", "web", NULL};
 
 /* NULL when name can name an application (a lowercase letter, then
  * lowercase letters, digits and underscores: a C identifier, a program,
@@ -417,6 +420,10 @@ static const char *name_problem(const char *name)
 	for (size_t i = 0; reserved[i]; i++)
 		if (!strcmp(name, reserved[i]))
 			return "NAME is one of the Makefile's targets (all, check, clean, test_pages)";
+	for (size_t i = 0; prefixes[i]; i++)
+		if (!strcmp(name, prefixes[i]))
+			return "NAME is a prefix of the framework's names (arena, buf, cli, config, db, flacon, "
+			       "http, log, orm, server, text, tmpl, web)";
 	return NULL;
 }
 
@@ -544,7 +551,8 @@ const struct cli_command cli_new = {
 	.run = new_main,
 	.details = "NAME (or the last part of a path) names the program, its database and its\n"
 		   "database user: a lowercase letter, then lowercase letters, digits and\n"
-		   "underscores, at most 32. The directory must not exist or be empty.\n"
+		   "underscores, at most 32, not a prefix of the framework's names (web, orm...).\n"
+		   "The directory must not exist or be empty.\n"
 		   "Written: Makefile (pkg-config flacon; make, make check), main.c on\n"
 		   "flacon_main, app.c (a model, a page, a form with CSRF), templates/,\n"
 		   "static/, tests/test_pages.c on the test client, README.md and\n"

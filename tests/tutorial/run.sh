@@ -224,18 +224,20 @@ N=$T/new
 mkdir -p "$N/empty" "$N/full"
 touch "$N/full/keep"
 FLACON="$ROOT/$BUILD/flacon"
-new_refuses() { # new_refuses ARG TEXT: exit 2 or 1, TEXT on stderr, nothing written
+new_refuses() { # new_refuses ARG TEXT STATUS: exit STATUS, TEXT on stderr
 	(cd "$N" && FLACON_CONF=/dev/null "$FLACON" new "$1") >"$T/new.out" 2>"$T/new.err"
 	local rc=$?
-	[ $rc -ne 0 ] || { echo "exit 0"; return 1; }
+	[ $rc -eq "$3" ] || { echo "exit $rc, not $3"; cat "$T/new.err"; return 1; }
 	grep -qF -- "$2" "$T/new.err" || { echo "stderr:"; cat "$T/new.err"; return 1; }
 }
-check "flacon new refuses a directory that is not empty (full/: exists and is not empty)" \
-	bash -c "$(declare -f new_refuses); N='$N' T='$T' FLACON='$FLACON'; new_refuses full 'exists and is not empty' && [ \"\$(ls -A '$N/full')\" = keep ]"
+check "flacon new refuses a directory that is not empty (full/: exists and is not empty, exit 1, left as it was)" \
+	bash -c "$(declare -f new_refuses); N='$N' T='$T' FLACON='$FLACON'; new_refuses full 'exists and is not empty' 1 && [ \"\$(ls -A '$N/full')\" = keep ]"
 check "flacon new refuses a name that is no C identifier (my-app), exit 2" \
-	bash -c "$(declare -f new_refuses); N='$N' T='$T' FLACON='$FLACON'; new_refuses my-app 'lowercase letters, digits and underscores' && [ ! -e '$N/my-app' ]"
-check "flacon new refuses a name that is a target of its Makefile (check)" \
-	bash -c "$(declare -f new_refuses); N='$N' T='$T' FLACON='$FLACON'; new_refuses check 'Makefile'"
+	bash -c "$(declare -f new_refuses); N='$N' T='$T' FLACON='$FLACON'; new_refuses my-app 'lowercase letters, digits and underscores' 2 && [ ! -e '$N/my-app' ]"
+check "flacon new refuses a name that is a target of its Makefile (check), exit 2" \
+	bash -c "$(declare -f new_refuses); N='$N' T='$T' FLACON='$FLACON'; new_refuses check 'Makefile' 2"
+check "flacon new refuses a prefix of the framework's names (web: web_app would clash), exit 2" \
+	bash -c "$(declare -f new_refuses); N='$N' T='$T' FLACON='$FLACON'; new_refuses web 'prefix of the framework' 2"
 new_writes() {
 	(cd "$N" && FLACON_CONF=/dev/null "$FLACON" new empty) >"$T/new.out" 2>&1 || { cat "$T/new.out"; return 1; }
 	local f
@@ -247,6 +249,14 @@ new_writes() {
 	grep -q '^empty: main.c' "$N/empty/Makefile" && grep -q 'mariadb://empty@localhost/empty?socket=var/run/mysqld.sock' "$N/empty/conf/flacon.conf"
 }
 check "flacon new writes into an existing empty directory, named after it (empty)" new_writes
+new_builds() { # the application `empty` builds with its Makefile (pkg-config only) and lists its routes
+	local san=()
+	[ $SAN = 1 ] && san=(XCFLAGS=-fsanitize=address,undefined XLDLIBS=-fsanitize=address,undefined)
+	(cd "$N/empty" && PKG_CONFIG_PATH="$P/lib/pkgconfig" make "${san[@]}" empty test_pages) || return 1
+	(cd "$N/empty" && ./empty routes) >"$T/routes.out" || return 1
+	grep -qE '^GET +/ +index$' "$T/routes.out" && grep -qE '^POST +/notes +add_note$' "$T/routes.out"
+}
+check "the application flacon new wrote (empty) builds from the installed library and lists GET / and POST /notes" new_builds
 check "what flacon new writes holds no secret key (conf/flacon.conf: no secret_key)" \
 	bash -c "! grep -rqiE '^[[:space:]]*secret_key[[:space:]]*=' '$N/empty'"
 check "flacon help new prints its usage" bash -c "FLACON_CONF=/dev/null '$FLACON' help new | grep -q '^usage: flacon new NAME'"

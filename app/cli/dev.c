@@ -58,15 +58,14 @@ static int dirs_init(struct dev_dirs *d)
 		cli_error("dev: the current directory's path is too long\n");
 		return -1;
 	}
-	snprintf(d->var, sizeof d->var, "%s/var", d->root);
-	snprintf(d->run, sizeof d->run, "%s/var/run", d->root);
-	snprintf(d->log, sizeof d->log, "%s/var/log", d->root);
-	snprintf(d->tmp, sizeof d->tmp, "%s/var/tmp", d->root);
-	snprintf(d->db, sizeof d->db, "%s/var/db", d->root);
-	const char *all[] = {d->run, d->log, d->tmp, d->db};
+	struct {
+		char *path;
+		const char *sub;
+	} all[] = {{d->var, "var"}, {d->run, "var/run"}, {d->log, "var/log"}, {d->tmp, "var/tmp"}, {d->db, "var/db"}};
 	for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
-		if (dev_mkdirs(all[i]) < 0) {
-			cli_error("dev: cannot create %s: %s\n", all[i], strerror(errno));
+		if (snprintf(all[i].path, DEV_PATH, "%s/%s", d->root, all[i].sub) >= DEV_PATH ||
+		    dev_mkdirs(all[i].path) < 0) {
+			cli_error("dev: cannot create %s/%s: %s\n", d->root, all[i].sub, strerror(errno));
 			return -1;
 		}
 	return 0;
@@ -318,6 +317,11 @@ static int dev_main(struct config *cfg, int argc, char **argv)
 	bool embedded = dev_mariadb_is_embedded(cfg->database_url);
 	if ((embedded && !dev_mariadb_check()) || !dev_nginx_check())
 		return CLI_FAILED;
+	/* Before anything starts (nginx looks again when it binds). */
+	if (!dev_port_free((int)port)) {
+		dev_port_taken((int)port);
+		return CLI_FAILED;
+	}
 	if (claim_pidfile(&d, pidfile, sizeof pidfile) < 0)
 		return CLI_FAILED;
 	install_signals();

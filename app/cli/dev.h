@@ -108,6 +108,10 @@ bool dev_nginx_check(void);
  * it answers. 0, or -1 after saying why on stderr. */
 int dev_nginx_start(struct dev_nginx *n, const struct dev_dirs *d, int port, const char *app_sock,
 		    const char *health_sock, long max_body);
+/* true when 127.0.0.1:port can be bound (nginx would get it). */
+bool dev_port_free(int port);
+/* The one line saying port is taken, on stderr. */
+void dev_port_taken(int port);
 /* Stop it gracefully (the requests in flight finish), 10 s at most. */
 void dev_nginx_stop(struct dev_nginx *n);
 
@@ -151,7 +155,8 @@ int dev_serve_start(struct dev_serve *s, const struct dev_dirs *d, int workers, 
 		    const char *conf_path);
 /* One turn of the watch: a master that died is replaced; a rebuilt
  * executable starts a new master and, once it is ready, the old one is
- * stopped gracefully. Returns within about 100 ms. */
+ * stopped gracefully. Returns within about 100 ms, or when the old master
+ * has finished its requests (30 s at most). */
 void dev_serve_tick(struct dev_serve *s);
 /* SIGHUP to the serving master (configuration and templates re-read). */
 void dev_serve_reload(struct dev_serve *s);

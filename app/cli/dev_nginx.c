@@ -85,9 +85,14 @@ static int write_conf(const char *path, const struct dev_dirs *d, int port, cons
 	if (access("/etc/nginx/mime.types", R_OK) == 0)
 		fprintf(f, "    include /etc/nginx/mime.types;\n");
 	fprintf(f, "    default_type application/octet-stream;\n"
-		   "    log_format dev '$remote_addr \"$request\" $status $body_bytes_sent ${request_time}s';\n"
-		   "    access_log /dev/stderr dev;\n"
-		   "    server_tokens off;\n"
+		   "    log_format dev '$remote_addr \"$request\" $status $body_bytes_sent ${request_time}s';\n");
+	/* The requests on dev's output, as Flask's server prints them, when
+	 * nginx may open it again (a file of another user may not be). */
+	if (access("/dev/stderr", W_OK) == 0)
+		fprintf(f, "    access_log /dev/stderr dev;\n");
+	else
+		fprintf(f, "    access_log %s/access.log dev;\n", d->log);
+	fprintf(f, "    server_tokens off;\n"
 		   "    client_body_temp_path %s/nginx/body;\n"
 		   "    fastcgi_temp_path %s/nginx/fastcgi;\n"
 		   "    proxy_temp_path %s/nginx/proxy;\n"
@@ -126,8 +131,12 @@ static int write_conf(const char *path, const struct dev_dirs *d, int port, cons
 	return 0;
 }
 
-/* true when 127.0.0.1:port can be bound (nginx would get it). */
-static bool port_free(int port)
+void dev_port_taken(int port)
+{
+	cli_error("dev: port %d of 127.0.0.1 is in use; choose another with --port N or FLACON_PORT\n", port);
+}
+
+bool dev_port_free(int port)
 {
 	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((unsigned short)port),
 				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
@@ -150,9 +159,8 @@ int dev_nginx_start(struct dev_nginx *n, const struct dev_dirs *d, int port, con
 		dev_nginx_check();
 		return -1;
 	}
-	if (!port_free(port)) {
-		cli_error("dev: port %d of 127.0.0.1 is in use; choose another with --port N or FLACON_PORT\n",
-			  port);
+	if (!dev_port_free(port)) {
+		dev_port_taken(port);
 		return -1;
 	}
 	snprintf(tmp, sizeof tmp, "%s/nginx", d->tmp);

@@ -193,15 +193,16 @@ void dev_serve_tick(struct dev_serve *s)
 /* The path of this executable, as make writes it again. */
 static int self_exe(char *out, size_t n)
 {
-	ssize_t len = readlink("/proc/self/exe", out, n - 1);
+	char buf[DEV_PATH];
+	ssize_t len = readlink("/proc/self/exe", buf, sizeof buf - 1);
 	if (len <= 0)
 		return -1;
-	out[len] = '\0';
+	buf[len] = '\0';
 	/* Replaced since it started: the path is what counts. */
-	char *del = strstr(out, " (deleted)");
+	char *del = strstr(buf, " (deleted)");
 	if (del && del[10] == '\0')
 		*del = '\0';
-	return 0;
+	return snprintf(out, n, "%s", buf) < (int)n ? 0 : -1;
 }
 
 int dev_serve_start(struct dev_serve *s, const struct dev_dirs *d, int workers, bool health,

@@ -1,7 +1,7 @@
 /* worker.c — the state a worker of a web application keeps between
  * requests (struct web_worker on req->worker): built once after the fork,
  * reset at the start of each request, freed when the worker ends. Owns the
- * worker's db and templates. */
+ * worker's db and templates, and in development mode the templates' watch. */
 #include <dirent.h>
 #include <errno.h>
 #include <stdbool.h>
@@ -72,7 +72,9 @@ static void tmpl_watch(const struct config *cfg)
 }
 
 /* Reload w's templates when the watch saw a change. A set that does not
- * compile is logged and the previous one kept. */
+ * compile is logged and the worker has none until the next change: its
+ * pages answer 500, the same in every worker, rather than a set from
+ * whenever this worker last looked. */
 static void tmpl_refresh(struct web_worker *w, const struct config *cfg)
 {
 	char ev[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
@@ -85,18 +87,17 @@ static void tmpl_refresh(struct web_worker *w, const struct config *cfg)
 	char err[512];
 	struct tmpl_set *set = tmpl_set_new();
 	int rc = set ? tmpl_set_load_dir(set, cfg->templates_dir, err, sizeof err) : TMPL_ENOMEM;
-	if (rc < 0 && rc != TMPL_ENOENT) {
-		log_error("templates: %s (the previous ones stay)", rc == TMPL_ENOMEM ? "out of memory" : err);
-		tmpl_set_free(set);
-		return;
-	}
-	if (rc == TMPL_ENOENT) {
+	if (rc < 0) {
+		if (rc != TMPL_ENOENT)
+			log_error("templates: %s (pages answer 500 until it is mended)",
+				  rc == TMPL_ENOMEM ? "out of memory" : err);
 		tmpl_set_free(set);
 		set = NULL;
 	}
 	tmpl_set_free(w->tmpl);
 	w->tmpl = set;
-	log_info("templates re-read from %s", cfg->templates_dir);
+	if (set)
+		log_info("templates re-read from %s", cfg->templates_dir);
 }
 
 int web_worker_init(const struct config *cfg, struct http_request *proto)
@@ -118,9 +119,12 @@ int web_worker_init(const struct config *cfg, struct http_request *proto)
 		tmpl_watch(cfg);
 	/* An application that renders nothing needs no templates directory:
 	 * a missing one is an empty set (web_tmpl(req) NULL, error pages
-	 * built in). One that exists must compile. */
+	 * built in). One that exists must compile — except while it is
+	 * watched: then the worker starts without it, as after a reload. */
 	int trc = tmpl_set_load_dir(w->tmpl, cfg->templates_dir, err, sizeof err);
-	if (trc == TMPL_ENOENT) {
+	if (trc < 0 && trc != TMPL_ENOENT && tmpl_inotify >= 0)
+		log_error("templates: %s (pages answer 500 until it is mended)", err);
+	if (trc == TMPL_ENOENT || (trc < 0 && tmpl_inotify >= 0)) {
 		tmpl_set_free(w->tmpl);
 		w->tmpl = NULL;
 	} else if (trc < 0) {

@@ -336,7 +336,7 @@ static bool write_file(const char *rel, const char *text)
 	return fclose(f) == 0 && ok;
 }
 
-/* Every worker (two, each takes turns) gives / with needle: four in a row. */
+/* / has needle four times in a row (whichever worker answers). */
 static bool home_has(const char *needle)
 {
 	bool ok = true;
@@ -374,10 +374,14 @@ TEST(test_dev_edited_template_is_served_on_the_next_request)
 	snprintf(edited, sizeof edited, "%.*s{{>devtest/note}}%s", (int)(at - text + 15), text, at + 15);
 	REQUIRE(write_file("www/templates/home.mustache", edited));
 	CHECK_MSG(home_has("DEV-PARTIAL-3"), "the partial in a new directory was not served");
-	/* A template that does not compile: logged, the previous set stays. */
+	/* A template that does not compile: logged, and pages answer 500 until
+	 * it is mended. */
 	REQUIRE(write_file("www/templates/devtest/note.mustache", "{{#unclosed}}"));
-	CHECK(home_has("DEV-PARTIAL-3"));
-	CHECK(file_has("dev.log", "the previous ones stay"));
+	for (int i = 0; i < 4; i++)
+		CHECK(get_has("/", 500, NULL));
+	CHECK(get_has("/healthz", 200, NULL));
+	CHECK(file_has("dev.log", "devtest/note:1: unclosed"));
+	CHECK(file_has("dev.log", "pages answer 500 until it is mended"));
 	REQUIRE(write_file("www/templates/devtest/note.mustache", "DEV-PARTIAL-4"));
 	CHECK(home_has("DEV-PARTIAL-4"));
 out:;
@@ -387,18 +391,35 @@ static volatile int stop_load;
 
 struct counts {
 	int ok, bad;
+	char first_bad[160]; /* what the first failure was */
 };
 
 static void *load(void *p)
 {
 	struct counts *c = p;
+	/* The main thread's system() blocks SIGCHLD there, so the kernel
+	 * wakes another thread for it: a recv with SO_RCVTIMEO would end in
+	 * EINTR, a failure of this client, not of the server. */
+	sigset_t chld;
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	pthread_sigmask(SIG_BLOCK, &chld, NULL);
 	const char *paths[] = {"/", "/healthz", "/articles", "/courses"};
 	double deadline = now_s() + 90;
 	for (int i = 0; !stop_load && i < 20000 && now_s() < deadline; i++) {
-		if (get_has(paths[i % 4], 200, NULL))
+		struct http_resp r;
+		errno = 0;
+		int rc = get(paths[i % 4], &r);
+		int e = errno;
+		if (rc == 0 && r.status == 200) {
 			c->ok++;
-		else
-			c->bad++;
+		} else {
+			if (!c->bad++)
+				snprintf(c->first_bad, sizeof c->first_bad, "GET %s: %s [%s] after %.3f s %.100s",
+					 paths[i % 4], rc ? "no connection" : "", strerror(e), r.seconds,
+					 rc ? "" : r.head ? r.head : "no answer");
+		}
+		hc_free(&r);
 	}
 	return NULL;
 }
@@ -441,7 +462,9 @@ TEST(test_dev_rebuilt_executable_takes_over_under_load_with_no_failed_request)
 	if (!replaced)
 		show_log();
 	REQUIRE(replaced);
-	CHECK_MSG(bad == 0, "%d of %d requests failed while the executable was replaced", bad, ok + bad);
+	for (int i = 0; i < THREADS; i++)
+		CHECK_MSG(c[i].bad == 0, "%d of %d requests failed while the executable was replaced; the first: %s",
+			  c[i].bad, ok + bad, c[i].first_bad);
 	CHECK(ok >= 100);
 	/* The new workers run the new file. */
 	pid_t w[4];
@@ -458,6 +481,49 @@ TEST(test_dev_rebuilt_executable_takes_over_under_load_with_no_failed_request)
 out:;
 }
 
+TEST(test_dev_a_build_that_does_not_start_leaves_the_previous_one_serving)
+{
+	REQUIRE(dev_pid > 0 && kill(dev_pid, 0) == 0);
+	pid_t before[4], after[4];
+	REQUIRE(masters(before, 4) == 1);
+	enum { THREADS = 2 };
+	pthread_t th[THREADS];
+	struct counts c[THREADS];
+	memset(c, 0, sizeof c);
+	stop_load = 0;
+	for (int i = 0; i < THREADS; i++)
+		pthread_create(&th[i], NULL, load, &c[i]);
+	/* A "build" that exits at once, then the good one back. */
+	CHECK(sh("cd '%s' && cp flacon flacon.good && printf '#!/bin/sh\\nexit 3\\n' >flacon.bad && "
+		 "chmod +x flacon.bad && mv flacon.bad flacon", site) == 0);
+	double t0 = now_s();
+	bool said = false;
+	while (!said && now_s() - t0 < 30) {
+		nap_ms(100);
+		said = file_has("dev.log", "(exit status 3); the previous build keeps serving");
+	}
+	CHECK_MSG(said, "dev did not say the new build failed");
+	CHECK(kill(before[0], 0) == 0 && masters(after, 4) == 1 && after[0] == before[0]);
+	CHECK(sh("cd '%s' && mv flacon.good flacon", site) == 0);
+	bool replaced = false;
+	while (!replaced && now_s() - t0 < 60) {
+		nap_ms(100);
+		replaced = kill(before[0], 0) < 0 && masters(after, 4) == 1 && after[0] != before[0];
+	}
+	CHECK_MSG(replaced, "the good build was not taken up again");
+	stop_load = 1;
+	int ok = 0, bad = 0;
+	for (int i = 0; i < THREADS; i++) {
+		pthread_join(th[i], NULL);
+		ok += c[i].ok;
+		bad += c[i].bad;
+	}
+	for (int i = 0; i < THREADS; i++)
+		CHECK_MSG(c[i].bad == 0, "%d of %d requests failed; the first: %s", c[i].bad, ok + bad, c[i].first_bad);
+	CHECK(ok >= 50);
+out:;
+}
+
 /* Every process dev started, and theirs: dev's children (mariadbd, the
  * master, nginx) and their children (workers, health, nginx's workers). */
 static int family(pid_t *out, int max)
@@ -471,14 +537,19 @@ static int family(pid_t *out, int max)
 	return end;
 }
 
-/* SIGINT to dev's process group, as a terminal's Ctrl-C; true when dev
- * exited 0 within 90 s and none of pids is left 5 s later. */
-static bool interrupt_and_check(void)
+/* SIGINT to dev's process group, as a terminal's Ctrl-C (twice: a
+ * second one 50 ms later); true when dev exited 0 within 90 s and none
+ * of its processes is left 5 s later. */
+static bool interrupt_and_check(bool twice)
 {
 	pid_t pids[64];
 	int n = family(pids, 64);
 	CHECK(n >= 7); /* dev, mariadbd, master, 2 workers, health, nginx (+ its worker) */
 	CHECK_INT(kill(-dev_pid, SIGINT), 0);
+	if (twice) { /* an impatient user: changes nothing */
+		nap_ms(50);
+		CHECK_INT(kill(-dev_pid, SIGINT), 0);
+	}
 	int st = wait_end(dev_pid, 90);
 	CHECK_MSG(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0, "dev did not exit 0 after SIGINT (%d)", st);
 	bool none = false;
@@ -499,7 +570,7 @@ static bool interrupt_and_check(void)
 TEST(test_dev_sigint_stops_every_process_it_started)
 {
 	REQUIRE(dev_pid > 0 && kill(dev_pid, 0) == 0);
-	CHECK(interrupt_and_check());
+	CHECK(interrupt_and_check(false));
 	CHECK(!exists("var/run/flacon.sock"));
 	CHECK(!exists("var/run/dev.pid"));
 	CHECK(!get_has("/healthz", 200, NULL));
@@ -511,13 +582,18 @@ TEST(test_dev_second_run_keeps_the_data_and_does_not_seed_again)
 {
 	REQUIRE(site[0] && dev_pid == 0);
 	REQUIRE(sh("echo '--- second run' >>'%s/dev.log'", site) == 0);
-	/* The article an edit changed stays changed: count the articles. */
+	/* A template broken before the start: dev comes up all the same, its
+	 * pages answer 500 until the template is mended. */
+	REQUIRE(write_file("www/templates/devtest/note.mustache", "{{^broken}}"));
 	dev_pid = start_dev();
 	REQUIRE(dev_pid > 0);
 	bool up = wait_up(dev_pid, 120);
 	if (!up)
 		show_log();
 	REQUIRE(up);
+	CHECK(get_has("/", 500, NULL));
+	REQUIRE(write_file("www/templates/devtest/note.mustache", "DEV-PARTIAL-5"));
+	CHECK(home_has("DEV-PARTIAL-5"));
 	CHECK(get_has("/", 200, "href=\"/articles/"));
 	char p[800];
 	file_path(p, sizeof p, "dev.log");
@@ -525,10 +601,96 @@ TEST(test_dev_second_run_keeps_the_data_and_does_not_seed_again)
 		  "the second run seeded again");
 	CHECK_MSG(sh("sed -n '/^--- second run/,$p' '%s' | grep -q 'initialising the database'", p) != 0,
 		  "the second run initialised the datadir again");
-	CHECK(interrupt_and_check());
+	CHECK(interrupt_and_check(true));
 out:
 	if (dev_pid > 0) {
 		kill(-dev_pid, SIGINT);
 		wait_end(dev_pid, 90);
 	}
+}
+
+/* pid runs (exists and is not a zombie waiting for a reaper). */
+static bool running(pid_t pid)
+{
+	char path[64], line[256];
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return false;
+	bool ok = fgets(line, sizeof line, f) != NULL;
+	fclose(f);
+	const char *paren = ok ? strrchr(line, ')') : NULL;
+	return paren && paren[1] == ' ' && paren[2] != 'Z' && paren[2] != 'X';
+}
+
+TEST(test_dev_killed_with_sigkill_takes_every_process_along)
+{
+	REQUIRE(site[0] && dev_pid == 0);
+	dev_pid = start_dev();
+	REQUIRE(dev_pid > 0);
+	bool up = wait_up(dev_pid, 120);
+	if (!up)
+		show_log();
+	REQUIRE(up);
+	pid_t pids[64];
+	int n = family(pids, 64);
+	CHECK(n >= 7);
+	/* No chance to stop anything: each child gets SIGTERM from the
+	 * kernel (PR_SET_PDEATHSIG) and stops by itself. */
+	CHECK_INT(kill(dev_pid, SIGKILL), 0);
+	CHECK(wait_end(dev_pid, 10) != -1);
+	dev_pid = 0;
+	int left = n;
+	double deadline = now_s() + 60;
+	while (left > 0 && now_s() < deadline) {
+		left = 0;
+		for (int i = 1; i < n; i++)
+			left += running(pids[i]);
+		if (left)
+			nap_ms(100);
+	}
+	for (int i = 1; i < n; i++)
+		CHECK_MSG(!running(pids[i]), "process %d runs on after dev was killed", (int)pids[i]);
+	/* The next run starts on what is left (a stale dev.pid, the datadir). */
+	dev_pid = start_dev();
+	REQUIRE(dev_pid > 0);
+	up = wait_up(dev_pid, 120);
+	if (!up)
+		show_log();
+	CHECK(up);
+	CHECK(interrupt_and_check(false));
+	CHECK_MSG(!file_has("dev.log", "AddressSanitizer") && !file_has("dev.log", "runtime error:") &&
+		  !file_has("dev.log", "LeakSanitizer"), "sanitizer reports in dev.log");
+out:
+	if (dev_pid > 0) {
+		kill(-dev_pid, SIGINT);
+		wait_end(dev_pid, 90);
+	}
+}
+
+TEST(test_dev_on_a_port_in_use_says_so_and_starts_nothing)
+{
+	int fd = -1;
+	REQUIRE(site[0] && dev_pid == 0);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof sa;
+	REQUIRE(fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0 && listen(fd, 4) == 0 &&
+		getsockname(fd, (struct sockaddr *)&sa, &len) == 0);
+	dev_port = ntohs(sa.sin_port);
+	REQUIRE(sh("echo '--- port in use' >>'%s/dev.log'", site) == 0);
+	pid_t pid = start_dev();
+	REQUIRE(pid > 0);
+	int st = wait_end(pid, 30);
+	CHECK_MSG(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 1, "dev on a port in use: status %d", st);
+	char want[96], p[800];
+	snprintf(want, sizeof want, "port %d of 127.0.0.1 is in use", dev_port);
+	CHECK(file_has("dev.log", want));
+	file_path(p, sizeof p, "dev.log");
+	CHECK_MSG(sh("sed -n '/^--- port in use/,$p' '%s' | grep -q 'mariadbd\\|development mode'", p) != 0,
+		  "dev started something before looking at the port");
+	CHECK(!exists("var/run/dev.pid"));
+out:
+	if (fd >= 0)
+		close(fd);
 }

@@ -532,15 +532,14 @@ static int new_main(struct config *cfg, int argc, char **argv)
 	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
 		if (files[i].text)
 			printf("  %s\n", files[i].path);
-	char run[NEW_NAME_MAX + 8];
-	snprintf(run, sizeof run, "./%s dev", name);
-	int w = strlen(run) > 10 ? (int)strlen(run) : 10; /* the width of "make check" */
+	/* "./NAME dev" and "make check" (10 characters), their comments aligned */
+	int run = (int)strlen(name) + 6, w = run > 10 ? run : 10;
 	printf("\nNext (with Flacon installed and PKG_CONFIG_PATH set, see %s/README.md):\n"
 	       "  cd %s\n"
 	       "  make\n"
-	       "  %-*s  # http://127.0.0.1:8080/, Ctrl-C stops it\n"
-	       "  %-*s  # its tests, with %s running\n",
-	       dir, dir, w, run, w, "make check", run);
+	       "  ./%s dev%*s  # http://127.0.0.1:8080/, Ctrl-C stops it\n"
+	       "  make check%*s  # its tests, with ./%s dev running\n",
+	       dir, dir, name, w - run, "", w - 10, "", name);
 	return CLI_OK;
 }
 

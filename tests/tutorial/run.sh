@@ -406,5 +406,12 @@ for k in "$S"/[0-9]*.kind; do
 	fi
 done
 say "     tutorial: $nsteps steps in $((SECONDS - t0)) s"
-check "docs/tutorial.md has steps (run, serve, ctrl-c...)" test "$nsteps" -ge 10
+# The acceptance of issue 23 rests on these: the suite fails if the page loses them.
+has_steps() {
+	[ "$nsteps" -ge 10 ] || { echo "$nsteps steps"; return 1; }
+	grep -qx serve "$S"/*.kind && grep -qx ctrl-c "$S"/*.kind || { echo "no serve or no ctrl-c step"; return 1; }
+	grep -qx 'flacon new notes' "$S"/*.txt && grep -qx 'make check' "$S"/*.txt ||
+		{ echo "no 'flacon new notes' or no 'make check' step"; return 1; }
+}
+check "docs/tutorial.md has its steps: flacon new, make check, serve (dev), ctrl-c ($nsteps in all)" has_steps
 finish

@@ -96,6 +96,9 @@ if [ -f tests/install/run.sh ]; then run_suite install bash tests/install/run.sh
 # The tutorial's blog (examples/blog), built from `make install` alone in a
 # directory of its own, and its suite (its own database, nginx, runserver).
 if [ -f tests/example/run.sh ]; then run_suite example bash tests/example/run.sh "$BUILD"; fi
+# docs/tutorial.md run block by block (flacon new, make check, APP dev),
+# and docs/orm.md's C blocks compiled.
+if [ -f tests/tutorial/run.sh ]; then run_suite tutorial bash tests/tutorial/run.sh "$BUILD"; fi
 
 # ---- the stack: workers + nginx -------------------------------------------
 PORT=$(free_port)

@@ -81,7 +81,7 @@ struct flacon_app {
 	 * still override it); NULL: "www/templates". */
 	const char *templates_dir;
 	/* The application's own commands, ended by NULL; NULL for none (at
-	 * most 57). They are listed by help after create-all and drop-all. */
+	 * most 56). They are listed by help after create-all and drop-all. */
 	const struct cli_command *const *commands;
 	/* The program's name in usage lines and messages ("usage: blog ...",
 	 * "blog: unknown command"); NULL: the last component of argv[0]. */

@@ -35,6 +35,9 @@ static const char *prog_name(const char *argv0)
 	return slash && slash[1] ? slash + 1 : argv0;
 }
 
+/* `new NAME`: a new application's files (new.c). */
+extern const struct cli_command cli_new;
+
 /* The generic commands, then the application's after drop-all: built by
  * flacon_main. */
 #define MAX_COMMANDS 64
@@ -44,11 +47,11 @@ static size_t ncommands;
 static void list_commands(const struct flacon_app *app)
 {
 	static const struct cli_command *const head[] = {&cli_runserver, &cli_dev, &cli_db, &cli_create_all, &cli_drop_all};
-	static const struct cli_command *const tail[] = {&cli_session_gc, &cli_routes};
+	static const struct cli_command *const tail[] = {&cli_session_gc, &cli_routes, &cli_new};
 	size_t n = 0;
 	for (size_t i = 0; i < sizeof head / sizeof head[0]; i++)
 		commands[n++] = head[i];
-	for (size_t i = 0; app->commands && app->commands[i] && n < MAX_COMMANDS - 2; i++)
+	for (size_t i = 0; app->commands && app->commands[i] && n < MAX_COMMANDS - sizeof tail / sizeof tail[0]; i++)
 		commands[n++] = app->commands[i];
 	for (size_t i = 0; i < sizeof tail / sizeof tail[0]; i++)
 		commands[n++] = tail[i];

@@ -152,6 +152,28 @@ if [ -x "$C/test_client" ]; then
 	fi
 fi
 
+# --- docs/app.md's command block, run as written in the blog's copy ---------------------
+# The block after <!-- docs-test: sh blog -->, with its database URL
+# pointing at a database of its own and runserver stopped after 3 s.
+DOCDB=blog_docs_$$
+awk '/^<!-- docs-test: sh blog -->$/ { f = 1; next } f && /^```sh$/ { b = 1; next } b && /^```$/ { exit } b { print }' \
+	docs/app.md >"$T/app-md-commands.sh"
+sed -i -e "s|^export FLACON_DATABASE_URL=.*|export FLACON_DATABASE_URL='mariadb://blog@localhost/$DOCDB?socket=$SOCK'|" \
+	-e 's|^\./blog runserver |timeout --preserve-status -s TERM 3 ./blog runserver |' "$T/app-md-commands.sh"
+app_md_commands() {
+	[ -s "$T/app-md-commands.sh" ] || { echo "no block after <!-- docs-test: sh blog --> in docs/app.md"; return 1; }
+	mariadb --no-defaults --socket="$SOCK" -uroot -e "CREATE DATABASE \`$DOCDB\`" || return 1
+	printf 'right-password\n' >"$B/pw.txt"
+	(cd "$B" && rm -f /tmp/blog.sock && FLACON_APP_ENV=development FLACON_APP_SECRET_KEY=example-docs-secret-0123456789abcdef-0123 bash -e "$T/app-md-commands.sh") >"$T/app-md.out" 2>&1
+	local rc=$?
+	rm -f "$B/pw.txt"
+	mariadb --no-defaults --socket="$SOCK" -uroot -e "DROP DATABASE IF EXISTS \`$DOCDB\`"
+	# runserver stopped by timeout: 0 after its graceful stop
+	[ $rc -eq 0 ] || { echo "exit $rc"; tail -20 "$T/app-md.out"; return 1; }
+	grep -q '^Created user alice' "$T/app-md.out" || { echo "createuser said nothing"; tail -20 "$T/app-md.out"; return 1; }
+}
+check "docs/app.md's command block runs as written (db init ... createuser, runserver)" app_md_commands
+
 # --- the blog's own suite ----------------------------------------------------------------
 (cd "$B" && FLACON_DATABASE_URL="mariadb://blog@localhost/$DB?socket=$SOCK" KEEP_TEST_DIR= bash tests/run.sh) \
 	>"$T/blog.out" 2>"$T/blog.err"

@@ -219,6 +219,59 @@ done
 check "docs/orm.md: every C block is marked <!-- docs-test: ... --> ($norm blocks)" \
 	bash -c "[ ! -s '$T/orm/unmarked' ] || { echo 'unmarked C blocks at lines:'; cat '$T/orm/unmarked'; exit 1; }"
 
+# ---- docs/app.md: its C blocks are run, compared or compiled ---------------------------
+# Every C block of docs/app.md carries a mark: <!-- excerpt: PATH --> (the
+# example: suite compares it with the file), <!-- install-test: FILE -->
+# (the install: suite compiles and runs it) or <!-- docs-test: c file -->
+# (compiled here, as docs/orm.md's).
+mkdir -p "$T/app"
+awk -v dir="$T/app" '
+	/^<!-- (docs-test|excerpt|install-test): .* -->$/ { mark = $0; next }
+	/^```/ && !inblock {
+		inblock = 1; lang = substr($0, 4)
+		if (lang == "c") {
+			if (mark == "") print NR > (dir "/unmarked")
+			if (mark == "<!-- docs-test: c file -->") { n++; out = dir "/" n; print NR > (out ".line"); printf "" > (out ".txt") }
+		}
+		mark = ""; next
+	}
+	inblock && /^```$/ { inblock = 0; out = ""; next }
+	inblock && out != "" { print > (out ".txt") }
+	!inblock && !/^[[:space:]]*$/ { mark = "" }
+' docs/app.md
+app_block_ok() { # app_block_ok N: block N of docs/app.md compiles on its own
+	{ echo '#include <flacon.h>'; cat "$T/app/$1.txt"; } >"$T/app/$1.c"
+	cc -std=c17 -fsyntax-only -Wall -Wextra -Werror -Wno-unused-function $CFLAGS_FLACON "$T/app/$1.c"
+}
+napp=0
+for t in "$T"/app/[0-9]*.txt; do
+	[ -e "$t" ] || continue
+	n=$(basename "$t" .txt)
+	napp=$((napp + 1))
+	check "docs/app.md:$(cat "$T/app/$n.line"): the C block compiles" app_block_ok "$n"
+done
+check "docs/app.md: every C block is an excerpt, an install test or a docs test ($napp compiled here)" \
+	bash -c "[ ! -s '$T/app/unmarked' ] || { echo 'unmarked C blocks at lines:'; cat '$T/app/unmarked'; exit 1; }"
+
+# docs/app.md's install block, run as written: HOME a temporary one, make
+# the checkout's (with this run's BUILD), notes.c the page's own.
+app_md_install() {
+	local H=$T/apphome
+	mkdir -p "$H/notes"
+	awk '/^<!-- install-test: notes.c -->$/ { f = 1; next } f && /^```c$/ { b = 1; next } b && /^```$/ { exit } b { print }' \
+		docs/app.md >"$H/notes/notes.c"
+	awk '/^<!-- docs-test: sh install -->$/ { f = 1; next } f && /^```sh$/ { b = 1; next } b && /^```$/ { exit } b { print }' \
+		docs/app.md >"$T/app-install.sh"
+	[ -s "$H/notes/notes.c" ] && [ -s "$T/app-install.sh" ] || { echo "block or notes.c missing"; return 1; }
+	local san=""
+	[ "$SAN" = 1 ] && san="-fsanitize=address,undefined"
+	(export HOME=$H; make() { command make --no-print-directory BUILD="$BUILD" "$@"; }
+	 cc() { command cc $san "$@"; }
+	 set -e; source "$T/app-install.sh") >"$T/app-install.out" 2>&1 || { tail -20 "$T/app-install.out"; return 1; }
+	[ -x "$H/notes/notes" ] && "$H/notes/notes" routes | grep -qE '^GET +/notes +notes_index$'
+}
+check "docs/app.md's install block runs as written and builds notes.c" app_md_install
+
 # ---- flacon new: what it refuses, what it writes ------------------------------------
 N=$T/new
 mkdir -p "$N/empty" "$N/full"

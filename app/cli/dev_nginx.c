@@ -38,6 +38,8 @@ static void fastcgi_params(FILE *f, const char *sock)
 		{"REMOTE_ADDR", "$remote_addr"},         {"REMOTE_PORT", "$remote_port"},
 		{"SERVER_ADDR", "$server_addr"},         {"SERVER_PORT", "$server_port"},
 		{"SERVER_NAME", "$server_name"},
+		/* nginx's id of the request, not the client's (README "Logs") */
+		{"HTTP_X_REQUEST_ID", "$request_id"},
 	};
 	for (size_t i = 0; i < sizeof p / sizeof p[0]; i++)
 		fprintf(f, "            fastcgi_param %s %s;\n", p[i][0], p[i][1]);

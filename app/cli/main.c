@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "core/log.h"
 #include "core/server.h"
 #include "orm/orm.h"
 #include "web/web.h"
@@ -225,6 +226,7 @@ int flacon_main(int argc, char **argv, const struct flacon_app *app)
 		cli_error("%s\n", err);
 		return CLI_FAILED;
 	}
+	log_set_format(cfg.log_json ? LOG_JSON : LOG_TEXT);
 	int rc = c->run(&cfg, argc - i - 1, argv + i + 1);
 	config_free(&cfg);
 	return rc;

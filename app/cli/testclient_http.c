@@ -396,9 +396,11 @@ static struct flacon_response *run_once(struct flacon_client *c, const struct fl
 	resp->status = 200;
 	resp->sent_error = false;
 	http_resp_clear(resp);
+	http_request_begin(&req);
 	if (c->hooks->request_start)
 		c->hooks->request_start(&req);
 	http_handle(c->hooks->app, &req, resp);
+	http_request_end(&req, resp);
 	struct flacon_response *r = copy_response(c, &req);
 	if (r) {
 		r->method = arena_strdup(&c->keep, rq->method ? rq->method : "GET");

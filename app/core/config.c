@@ -1,5 +1,6 @@
 /* config.c — INI loader with environment overrides (SPEC section 3). */
 #include "core/config.h"
+#include "core/log.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -41,6 +42,8 @@ static const struct key_def keys[] = {
 	{"www", "templates", K_STR, OFF(templates_dir), 0, 0},
 	{"database", "migrations", K_STR, OFF(migrations_dir), 0, 0},
 	{"server", "bench_routes", K_BOOL, OFF(bench_routes), 0, 0},
+	{"log", "format", K_STR, OFF(log_format_text), 0, 0},
+	{"log", "slow_ms", K_INT, OFF(log_slow_ms), 0, 86400000L},
 };
 #define NKEYS (sizeof keys / sizeof keys[0])
 
@@ -241,6 +244,7 @@ static int set_defaults(struct config *cfg)
 	cfg->auth_account_failures = 5;
 	cfg->auth_address_failures = 50;
 	cfg->auth_failure_window = 900;
+	cfg->log_slow_ms = 1000;
 	cfg->env = strdup("production");
 	cfg->listen = strdup("unix:var/run/flacon.sock");
 	cfg->health_listen = strdup("auto");
@@ -248,9 +252,11 @@ static int set_defaults(struct config *cfg)
 	cfg->cookie_name = strdup("session");
 	cfg->templates_dir = strdup(templates_default ? templates_default : "www/templates");
 	cfg->migrations_dir = strdup("sql/migrations");
+	cfg->log_format_text = strdup("text");
 	cfg->old_secret_keys = calloc(1, sizeof(char *));
 	if (!cfg->env || !cfg->listen || !cfg->health_listen || !cfg->database_url || !cfg->cookie_name ||
-	    !cfg->templates_dir || !cfg->migrations_dir || !cfg->old_secret_keys)
+	    !cfg->templates_dir || !cfg->migrations_dir || !cfg->old_secret_keys ||
+	    !cfg->log_format_text)
 		return -1;
 	return 0;
 }
@@ -301,6 +307,12 @@ int config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 			goto fail;
 		}
 	}
+	int lf = log_parse_format(cfg->log_format_text);
+	if (lf < 0) {
+		snprintf(err, errlen, "log.format must be text or json, got '%s'", cfg->log_format_text);
+		goto fail;
+	}
+	cfg->log_json = lf == LOG_JSON;
 	if (!*cfg->cookie_name || strpbrk(cfg->cookie_name, "=;, \t\"")) {
 		snprintf(err, errlen, "session.cookie_name is not a valid cookie name");
 		goto fail;
@@ -361,6 +373,7 @@ void config_free(struct config *cfg)
 	free(cfg->cookie_name);
 	free(cfg->templates_dir);
 	free(cfg->migrations_dir);
+	free(cfg->log_format_text);
 	free(cfg->path);
 	memset(cfg, 0, sizeof *cfg);
 }

@@ -34,6 +34,9 @@ struct config {
 	char *templates_dir;    /* www.templates (default www/templates) */
 	char *migrations_dir;   /* database.migrations (default sql/migrations) */
 	bool bench_routes;      /* server.bench_routes: serve /_hello (benchmarks) */
+	char *log_format_text;  /* log.format as written: text | json */
+	bool log_json;          /* log.format = json: JSON lines on stderr */
+	long log_slow_ms;       /* log.slow_ms: log requests slower than this (1000; 0 off) */
 	char *path;             /* the file it was read from, or NULL */
 };
 

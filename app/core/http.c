@@ -6,6 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "core/log.h"
 
 const char *http_req_env(struct http_request *req, const char *name)
 {
@@ -344,6 +348,77 @@ int http_router_match(const struct http_app *app, struct http_request *req, cons
 	return path_known ? 405 : 404;
 }
 
+bool http_request_id_valid(const char *id)
+{
+	size_t n = 0;
+	for (; id[n]; n++) {
+		unsigned char c = (unsigned char)id[n];
+		bool alnum = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+		if (n == HTTP_REQUEST_ID_MAX || !(alnum || (c && strchr("-._:=+/@", c))))
+			return false;
+	}
+	return n > 0;
+}
+
+void http_request_id_generate(char out[33])
+{
+	static const char hex[] = "0123456789abcdef";
+	static unsigned long counter;
+	unsigned char b[16];
+	if (getrandom(b, sizeof b, GRND_NONBLOCK) != (ssize_t)sizeof b) {
+		/* No entropy yet (early boot): unique is enough for an id. */
+		struct timespec t;
+		clock_gettime(CLOCK_REALTIME, &t);
+		unsigned long long v[2] = {((unsigned long long)getpid() << 32) ^ ++counter,
+					   (unsigned long long)t.tv_sec * 1000000000ULL +
+						   (unsigned long long)t.tv_nsec};
+		memcpy(b, v, sizeof b);
+	}
+	for (size_t i = 0; i < sizeof b; i++) {
+		out[2 * i] = hex[b[i] >> 4];
+		out[2 * i + 1] = hex[b[i] & 15];
+	}
+	out[32] = '\0';
+}
+
+void http_request_begin(struct http_request *req)
+{
+	clock_gettime(CLOCK_MONOTONIC, &req->started);
+	/* nginx sends its own $request_id (conf/nginx*.conf); anything that is
+	 * not a plausible id (a hand-made header through another proxy) is
+	 * replaced rather than echoed into headers, pages and logs. */
+	const char *given = http_req_env(req, "HTTP_X_REQUEST_ID");
+	char fresh[33];
+	if (!given || !http_request_id_valid(given)) {
+		http_request_id_generate(fresh);
+		given = fresh;
+	}
+	req->request_id = arena_strdup(req->arena, given);
+	if (!req->request_id)
+		req->request_id = "-"; /* out of memory: the request is a 500 anyway */
+	log_set_request_id(req->request_id);
+}
+
+void http_request_end(struct http_request *req, const struct http_response *resp)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	long ms = (long)(now.tv_sec - req->started.tv_sec) * 1000 +
+		  (now.tv_nsec - req->started.tv_nsec) / 1000000;
+	long slow = req->cfg ? req->cfg->log_slow_ms : 0;
+	if (resp->status >= 500 || (slow > 0 && ms >= slow)) {
+		struct log_request r = {
+			.method = req->head ? "HEAD" : req->method,
+			.path = req->raw_path,
+			.route = req->route ? req->route->name : NULL,
+			.status = resp->status,
+			.duration_ms = ms,
+		};
+		log_request(resp->status >= 500 ? "error" : "warn", &r);
+	}
+	log_set_request_id(NULL);
+}
+
 void http_error(const struct http_app *app, struct http_request *req, struct http_response *resp,
 		int status, const char *message)
 {
@@ -411,6 +486,8 @@ void http_handle(const struct http_app *app, struct http_request *req, struct ht
 	char allow[64];
 	const struct http_route *route = NULL;
 
+	if (!req->request_id)
+		http_request_begin(req);
 	resp->status = 200;
 	resp->content_type = "text/html; charset=utf-8";
 	/* SPEC 6: with session.cookie_secure every cookie we set is Secure,
@@ -498,6 +575,8 @@ void http_handle(const struct http_app *app, struct http_request *req, struct ht
 after:
 	if (app->after)
 		app->after(req, resp);
+	/* Last: an error page written by app->after clears the headers. */
+	http_resp_header(resp, "X-Request-Id", req->request_id);
 }
 
 int http_serialize(struct http_request *req, struct http_response *resp, struct buf *out)

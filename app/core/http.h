@@ -80,6 +80,11 @@ struct http_request {
 	const char *content_type; /* CONTENT_TYPE or "" */
 	long long content_length; /* -1 when absent */
 	const char *remote_addr;
+	/* This request's id (http_request_begin): the X-Request-Id nginx
+	 * passes (fastcgi_param HTTP_X_REQUEST_ID $request_id) when it is a
+	 * valid id, else 32 random hex digits; in the arena. */
+	const char *request_id;
+	struct timespec started;  /* CLOCK_MONOTONIC, by http_request_begin */
 
 	const char *args[HTTP_ROUTE_MAX_ARGS]; /* decoded :params, in pattern order */
 	size_t nargs;
@@ -171,6 +176,27 @@ int http_serialize(struct http_request *req, struct http_response *resp, struct 
  * the number of resp->body bytes that follow them (0 for HEAD and 204). */
 int http_serialize_head(struct http_request *req, struct http_response *resp, struct buf *out,
 			size_t *body_n);
+
+/* Request ids: at most HTTP_REQUEST_ID_MAX bytes of A-Za-z0-9 and
+ * "-._:=+/@" (so one is safe in a header, a log line, HTML and JSON
+ * without escaping). */
+#define HTTP_REQUEST_ID_MAX 64
+bool http_request_id_valid(const char *id);
+/* 16 random bytes as 32 lower-case hex digits (nginx's $request_id) and a
+ * NUL into out. */
+void http_request_id_generate(char out[33]);
+
+/* A request starts (the transport calls it once the CGI params are read,
+ * before anything else runs): sets req->request_id and req->started, and
+ * makes every log record until http_request_end carry the id. http_handle
+ * calls it itself when the transport did not. */
+void http_request_begin(struct http_request *req);
+/* The response is sent: logs one summary line (id, route, method, path,
+ * status, duration) when the status is >= 500 or the request took
+ * log.slow_ms or longer, then ends the log's request context. Reads
+ * req->method and req->raw_path: call it before the CGI params are
+ * freed. */
+void http_request_end(struct http_request *req, const struct http_response *resp);
 
 /* Answer an error through app->error (or plain text). */
 void http_error(const struct http_app *app, struct http_request *req, struct http_response *resp,

@@ -329,6 +329,7 @@ int server_worker_loop(int fd, const struct config *cfg, const struct server_hoo
 		req.getenv = fcgi_getenv;
 		req.read = fcgi_read;
 		request_from_fcgi(&req);
+		http_request_begin(&req);
 		resp.arena = &arena;
 		resp.status = 200;
 		resp.sent_error = false;
@@ -340,6 +341,7 @@ int server_worker_loop(int fd, const struct config *cfg, const struct server_hoo
 		size_t body_n;
 		if (http_serialize_head(&req, &resp, &out, &body_n) == 0)
 			send_response(&t.fcgi, out.p, out.n, resp.body.p, body_n);
+		http_request_end(&req, &resp);
 		finish_request(&t.fcgi);
 		if (hooks->app->finish)
 			hooks->app->finish(&req);

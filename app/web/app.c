@@ -175,7 +175,10 @@ static const char *default_message(int status)
 	}
 }
 
-int web_api_error(struct http_response *resp, int status, const char *code, const char *message)
+/* The error JSON; request_id (NULL: none) is added for a 5xx, for the
+ * client to quote. */
+static int api_error(struct http_response *resp, int status, const char *code, const char *message,
+		     const char *request_id)
 {
 	struct web_jw w;
 	http_resp_clear(resp);
@@ -185,19 +188,31 @@ int web_api_error(struct http_response *resp, int status, const char *code, cons
 	web_jw_str(&w, code);
 	web_jw_key(&w, "message");
 	web_jw_str(&w, message);
+	if (request_id) {
+		web_jw_key(&w, "request_id");
+		web_jw_str(&w, request_id);
+	}
 	web_jw_object_end(&w);
 	if (status == 503 && http_resp_header(resp, "Retry-After", "1") < 0)
 		return -1;
 	return web_jw_finish(&w, resp, status);
 }
 
-/* The application's `error` template with status, reason and message, or
- * a built-in page. */
+int web_api_error(struct http_response *resp, int status, const char *code, const char *message)
+{
+	return api_error(resp, status, code, message, NULL);
+}
+
+/* The application's `error` template with status, reason, message and,
+ * for a 5xx, request_id (the id a visitor can quote), or a built-in
+ * page. */
 static void error_page(struct http_request *req, struct http_response *resp, int status, const char *msg)
 {
 	resp->status = status;
 	resp->content_type = "text/html; charset=utf-8";
 	buf_reset(&resp->body);
+	/* http_request_id_valid: the id needs no escaping in HTML. */
+	const char *id = status >= 500 ? req->request_id : NULL;
 	const struct tmpl_set *t = web_tmpl(req);
 	if (t && tmpl_set_has(t, "error")) {
 		json_object *ctx = json_object_new_object();
@@ -205,6 +220,8 @@ static void error_page(struct http_request *req, struct http_response *resp, int
 			json_object_object_add(ctx, "status", json_object_new_int(status));
 			json_object_object_add(ctx, "reason", json_object_new_string(http_reason(status)));
 			json_object_object_add(ctx, "message", json_object_new_string(msg));
+			if (id)
+				json_object_object_add(ctx, "request_id", json_object_new_string(id));
 		}
 		int rc = ctx ? tmpl_render(t, "error", ctx, &resp->body) : -1;
 		json_object_put(ctx);
@@ -214,8 +231,12 @@ static void error_page(struct http_request *req, struct http_response *resp, int
 	}
 	buf_printf(&resp->body,
 		   "<!doctype html>\n<html lang=\"en\"><meta charset=\"utf-8\"><title>%d %s</title>\n"
-		   "<h1>%d %s</h1>\n<p>%s</p>\n</html>\n",
+		   "<h1>%d %s</h1>\n<p>%s</p>\n",
 		   status, http_reason(status), status, http_reason(status), msg);
+	if (id)
+		buf_printf(&resp->body,
+			   "<p>If you contact us about it, quote this id: <code>%s</code></p>\n", id);
+	buf_puts(&resp->body, "</html>\n");
 }
 
 void web_error(struct http_request *req, struct http_response *resp, int status, const char *message)
@@ -226,7 +247,7 @@ void web_error(struct http_request *req, struct http_response *resp, int status,
 		status = 503;
 	const char *msg = status >= 500 || !message ? default_message(status) : message;
 	if (web_is_api(req)) {
-		web_api_error(resp, status, api_code(status), msg);
+		api_error(resp, status, api_code(status), msg, status >= 500 ? req->request_id : NULL);
 		return;
 	}
 	error_page(req, resp, status, msg);
@@ -406,6 +427,8 @@ static void web_app_request_start(struct http_request *req)
 static int web_app_worker_init(const struct config *cfg, struct http_request *proto)
 {
 	char err[512];
+	/* A reload's workers write in the new configuration's format. */
+	log_set_format(cfg->log_json ? LOG_JSON : LOG_TEXT);
 	if (cur_models_init && cur_models_init(err, sizeof err) < 0) {
 		log_error("models: %s", err);
 		return -1;

@@ -40,6 +40,7 @@ static const struct http_app health_app = {
 
 static int health_init(const struct config *cfg, struct http_request *proto)
 {
+	log_set_format(cfg->log_json ? LOG_JSON : LOG_TEXT);
 	struct web_worker *w = calloc(1, sizeof *w);
 	if (!w || !(w->db = web_worker_db(cfg, WEB_HEALTH_TIMEOUT))) {
 		log_error("health check: cannot start");

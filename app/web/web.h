@@ -63,9 +63,10 @@ struct web_session;
  * the user is loaded once through load_user), the application's before,
  * the handler; then the application's after, the session saved with its
  * cookie, the security headers. Errors anywhere answer through one error
- * page (the application's `error` template with status, reason and
- * message, or a built-in page; JSON {"error", "message"} under API routes
- * and under api_prefix), with one table from ORM errors to statuses
+ * page (the application's `error` template with status, reason,
+ * message and, for a 5xx, request_id, or a built-in page; JSON {"error",
+ * "message"} — and "request_id" for a 5xx — under API routes and under
+ * api_prefix), with one table from ORM errors to statuses
  * (web_orm_error) and every 500 of an unusable database turned into a 503
  * with Retry-After. The ORM session, the web session and the parsed JSON
  * body are released with the request's arena; expired sessions and old

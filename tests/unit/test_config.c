@@ -254,3 +254,29 @@ TEST(test_database_sync_wait_and_timeouts_are_configuration_keys)
 	CHECK_INT(c.db_sync_wait, -1); /* auto: on for a Galera node */
 	config_free(&c);
 }
+
+TEST(test_config_log_format_and_slow_ms)
+{
+	struct config c;
+	char err[256];
+	unsetenv("FLACON_CONF");
+	CHECK_INT(config_load(&c, write_conf("# empty\n"), err, sizeof err), 0);
+	CHECK(!c.log_json);
+	CHECK_INT(c.log_slow_ms, 1000);
+	config_free(&c);
+	CHECK_INT(config_load(&c, write_conf("[log]\nformat = json\nslow_ms = 0\n"), err, sizeof err), 0);
+	CHECK(c.log_json);
+	CHECK_INT(c.log_slow_ms, 0);
+	config_free(&c);
+	setenv("FLACON_LOG_FORMAT", "text", 1);
+	setenv("FLACON_LOG_SLOW_MS", "250", 1);
+	CHECK_INT(config_load(&c, write_conf("[log]\nformat = json\n"), err, sizeof err), 0);
+	unsetenv("FLACON_LOG_FORMAT");
+	unsetenv("FLACON_LOG_SLOW_MS");
+	CHECK(!c.log_json);
+	CHECK_INT(c.log_slow_ms, 250);
+	config_free(&c);
+	CHECK_INT(config_load(&c, write_conf("[log]\nformat = xml\n"), err, sizeof err), -1);
+	CHECK_MSG(strstr(err, "log.format must be text or json") != NULL, "%s", err);
+	CHECK_INT(config_load(&c, write_conf("[log]\nslow_ms = -1\n"), err, sizeof err), -1);
+}

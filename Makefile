@@ -61,7 +61,7 @@ suite_libs = $(if $(filter $(1),$(FRAMEWORK_SUITES)),,$(BUILD)/libsite.a) $(BUIL
 define suite_rule
 $(BUILD)/test_$(1): $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/$(1)/*.c)) $(TEST_LIB_OBJ) tests/lib/test_main.c $(call suite_libs,$(1))
 	$$(CC) $$(CFLAGS) -I tests/lib -DSUITE_NAME='"$(1)"' -o $$@ tests/lib/test_main.c \
-		$(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/$(1)/*.c)) $(TEST_LIB_OBJ) $(call suite_libs,$(1)) $$(LDLIBS)
+		$(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/$(1)/*.c)) $(TEST_LIB_OBJ) $(call suite_libs,$(1)) $$(CLI_LDLIBS) $$(LDLIBS)
 endef
 $(foreach s,$(C_SUITES),$(eval $(call suite_rule,$(s))))
 

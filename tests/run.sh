@@ -68,7 +68,7 @@ run_suite() {
 	echo "$line" >>"$LOG"
 }
 
-# VALGRIND=1: the suites that run in-process (unit, mustache, orm, web)
+# VALGRIND=1: the suites that run in-process (unit, mustache, orm, web, site)
 # under valgrind's memcheck; any error or leak fails the suite.
 VG=()
 if [ -n "${VALGRIND:-}" ]; then
@@ -91,6 +91,9 @@ export FLACON_TEST_DB_DIR=$T/db
 export FLACON_TEST_DATABASE_URL="mariadb://flacon@localhost/flacon_test?socket=$T/db/mysqld.sock"
 [ -x "$BUILD/test_orm" ] && run_suite orm "${VG[@]}" "$BUILD/test_orm"
 [ -x "$BUILD/test_web" ] && run_suite web "${VG[@]}" "$BUILD/test_web"
+# The bundled site's handlers on the in-process test client (its own
+# throw-away database on this MariaDB; no nginx, no workers).
+[ -x "$BUILD/test_site" ] && run_suite site "${VG[@]}" "$BUILD/test_site"
 # The framework installed and used by an application of its own (SPEC 12).
 if [ -f tests/install/run.sh ]; then run_suite install bash tests/install/run.sh "$BUILD"; fi
 # The tutorial's blog (examples/blog), built from `make install` alone in a

@@ -143,12 +143,12 @@ alloc-fail:
 	@$(MAKE) --no-print-directory BUILD=build-san OPT=-O1 XCFLAGS='$(SAN_FLAGS)' XLDLIBS='$(SAN_FLAGS)' build-san/test_orm build-san/flacon >build-san-make.log 2>&1 || { cat build-san-make.log; exit 1; }
 	@TEST_FILTER=test_orm_workload_fails_cleanly_at_every_allocation ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 tests/run.sh build-san orm
 
-# make valgrind: the in-process suites (unit, mustache, orm, web) under
-# valgrind's memcheck (errors and leaks fail them).
+# make valgrind: the in-process suites (unit, mustache, orm, web, site)
+# under valgrind's memcheck (errors and leaks fail them).
 valgrind:
 	@scripts/deps.sh test
 	@$(MAKE) --no-print-directory BUILD=build-vg OPT=-O1 test-bins >build-vg-make.log 2>&1 || { cat build-vg-make.log; exit 1; }
-	@VALGRIND=1 tests/run.sh build-vg unit mustache orm web
+	@VALGRIND=1 tests/run.sh build-vg unit mustache orm web site
 
 # make fuzz: each libFuzzer target for FUZZ_SECONDS (default 60).
 FUZZ_SECONDS ?= 60

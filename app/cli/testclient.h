@@ -136,7 +136,8 @@ const struct flacon_response *flacon_client_get(struct flacon_client *c, const c
 const struct flacon_response *flacon_client_post_form(struct flacon_client *c, const char *path, ...)
 	__attribute__((sentinel));
 /* method (POST, PUT, DELETE...) with json as an application/json body
- * (NULL: no body). */
+ * (NULL: no body, still Content-Type: application/json, as SPEC 7 asks of
+ * every API write). */
 const struct flacon_response *flacon_client_json(struct flacon_client *c, const char *method,
 						 const char *path, const char *json);
 

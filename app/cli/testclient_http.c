@@ -524,7 +524,7 @@ const struct flacon_response *flacon_client_json(struct flacon_client *c, const 
 {
 	struct flacon_request rq = {
 		.method = method, .path = path, .body = json, .body_len = json ? strlen(json) : 0,
-		.content_type = json ? "application/json" : NULL,
+		.content_type = "application/json", /* API writes need it, body or not */
 	};
 	return flacon_client_request(c, &rq);
 }

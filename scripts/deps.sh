@@ -9,7 +9,7 @@ pkgs=(make gcc libc6-dev pkg-config curl ca-certificates
 case $what in
 test) pkgs+=(chromium fonts-dejavu-core valgrind libfcgi-bin galera-4 rsync
             dpkg-dev lintian debootstrap buildah podman openssl util-linux adduser
-            python3-yaml) ;;
+            python3-yaml prometheus) ;; # prometheus: promtool check metrics (e2e)
 # A build machine: the compiler and -dev packages, never the services the
 # package runs against (no mariadb-server, no nginx installed there).
 deb) pkgs=(make gcc libc6-dev libfcgi-dev libmariadb-dev libjson-c-dev uuid-dev libsodium-dev

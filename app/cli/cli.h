@@ -111,5 +111,21 @@ extern const struct cli_command cli_db;
 extern const struct cli_command cli_create_all;
 extern const struct cli_command cli_drop_all;
 extern const struct cli_command cli_session_gc;
+/* `status [--json]`: the running server's workers, asked of its health
+ * process (status.c). */
+extern const struct cli_command cli_status;
+
+/* One FastCGI GET answered: its status and body (malloc'd, NUL-terminated;
+ * the caller frees it). */
+struct cli_fcgi_answer {
+	int status;
+	char *body;
+	size_t len;
+};
+/* GET path (at most 127 bytes) from the FastCGI server at spec (unix:PATH
+ * or HOST:PORT), as nginx would ask it, waiting at most timeout_ms in all.
+ * 0 with *out filled, or -1 with a message in err (nothing to free). */
+int cli_fcgi_get(const char *spec, const char *path, int timeout_ms, struct cli_fcgi_answer *out,
+		 char *err, size_t errlen);
 
 #endif

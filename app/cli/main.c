@@ -9,6 +9,7 @@
 
 #include "cli/cli.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "core/server.h"
 #include "orm/orm.h"
 #include "web/web.h"
@@ -48,7 +49,7 @@ static size_t ncommands;
 static void list_commands(const struct flacon_app *app)
 {
 	static const struct cli_command *const head[] = {&cli_runserver, &cli_dev, &cli_db, &cli_create_all, &cli_drop_all};
-	static const struct cli_command *const tail[] = {&cli_session_gc, &cli_routes, &cli_new};
+	static const struct cli_command *const tail[] = {&cli_session_gc, &cli_routes, &cli_status, &cli_new};
 	size_t n = 0;
 	for (size_t i = 0; i < sizeof head / sizeof head[0]; i++)
 		commands[n++] = head[i];
@@ -178,6 +179,7 @@ int flacon_main(int argc, char **argv, const struct flacon_app *app)
 		return CLI_FAILED;
 	}
 	cli_app = app;
+	metrics_set_version(FLACON_VERSION);
 	cli_hooks = app->hooks ? app->hooks : web_app_hooks(app->web, cli_models_init);
 	list_commands(app);
 	config_set_templates_default(app->templates_dir);

@@ -1,6 +1,8 @@
 /* http.c — request accessors, response building, router and the pipeline. */
 #include "core/http.h"
 
+#include "core/metrics.h"
+
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -511,6 +513,7 @@ void http_handle(const struct http_app *app, struct http_request *req, struct ht
 		goto after;
 	}
 	req->route = route;
+	metrics_request_route(app, route);
 
 	if (req->content_length > (long long)req->cfg->max_body) {
 		http_error(app, req, resp, 413, NULL);

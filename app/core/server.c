@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "core/metrics.h"
 
 int server_listen(const char *spec, char *err, size_t errlen)
 {
@@ -334,6 +335,7 @@ int server_worker_loop(int fd, const struct config *cfg, const struct server_hoo
 		resp.status = 200;
 		resp.sent_error = false;
 		http_resp_clear(&resp);
+		uint64_t started = metrics_request_begin(req.method);
 		if (hooks->request_start)
 			hooks->request_start(&req);
 
@@ -343,6 +345,7 @@ int server_worker_loop(int fd, const struct config *cfg, const struct server_hoo
 			send_response(&t.fcgi, out.p, out.n, resp.body.p, body_n);
 		http_request_end(&req, &resp);
 		finish_request(&t.fcgi);
+		metrics_request_end(resp.status, started);
 		if (hooks->app->finish)
 			hooks->app->finish(&req);
 		/* The request's resources (its ORM session, web session, json-c
@@ -355,6 +358,8 @@ int server_worker_loop(int fd, const struct config *cfg, const struct server_hoo
 		if (resp.body.cap > (1u << 20))
 			buf_free(&resp.body);
 	}
+	if (cfg->max_requests && served >= cfg->max_requests)
+		metrics_worker_retiring();
 	FCGX_Free(&t.fcgi, 1);
 	if (hooks->worker_fini)
 		hooks->worker_fini(&proto);
@@ -411,12 +416,16 @@ static pid_t spawn_worker(int fd, const struct config *cfg, const struct server_
 			  int index)
 {
 	pid_t master = getpid();
+	int mslot = metrics_slot_claim(hooks->app);
 	pid_t pid = fork();
+	if (pid != 0)
+		metrics_slot_bind(mslot, pid);
 	if (pid < 0) {
 		log_error("fork failed: %s", strerror(errno));
 		return -1;
 	}
 	if (pid == 0) {
+		metrics_slot_attach(mslot);
 		/* A master killed with -9 takes its workers along (SIGTERM: they
 		 * answer what is queued and exit), so no worker ever serves
 		 * unsupervised (SPEC 10). */
@@ -449,8 +458,11 @@ static void stop_and_reap(pid_t pid, double secs)
 {
 	kill(pid, SIGTERM);
 	double deadline = ts_now() + secs;
+	int status = 0;
 	while (ts_now() < deadline) {
-		pid_t r = waitpid(pid, NULL, WNOHANG);
+		pid_t r = waitpid(pid, &status, WNOHANG);
+		if (r == pid)
+			metrics_child_exited(pid, status);
 		if (r == pid || (r < 0 && errno == ECHILD))
 			return;
 		struct timespec ten_ms = {0, 10 * 1000 * 1000};
@@ -458,7 +470,8 @@ static void stop_and_reap(pid_t pid, double secs)
 	}
 	log_warn("worker %d did not stop in %.0f s; killing it", (int)pid, secs);
 	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
+	if (waitpid(pid, &status, 0) == pid)
+		metrics_child_exited(pid, status);
 }
 
 bool server_health_listen(const char *listen, const char *health, char *out, size_t n)
@@ -572,10 +585,12 @@ static void master_reap(struct master *m)
 {
 	int status;
 	pid_t pid;
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		metrics_child_exited(pid, status);
 		for (int i = 0; i < m->nslots; i++)
 			if (m->slots[i].pid == pid)
 				slot_died(&m->slots[i], status);
+	}
 }
 
 /* SIGHUP: re-read the configuration and replace the workers one by one;
@@ -701,6 +716,8 @@ int server_master(int fd, int health_fd, struct config *cfg, const struct server
 	master_signals(&orig);
 	FCGX_Init();
 	struct master m = {.cfg = cfg};
+	if (metrics_setup(hooks->app, cfg->workers) < 0)
+		log_warn("no shared memory for metrics: %s", strerror(errno));
 	if (master_slots(&m, fd, health_fd, hooks) < 0) {
 		log_error("out of memory");
 		return 1;

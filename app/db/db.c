@@ -13,6 +13,7 @@
 
 #include "core/arena.h"
 #include "core/config.h"
+#include "core/metrics.h"
 #include "core/text.h"
 
 struct db_stmt_slot {
@@ -176,6 +177,7 @@ void db_disconnect(struct db *db)
 	if (db->conn) {
 		mysql_close(db->conn);
 		db->conn = NULL;
+		metrics_db_node(-1);
 	}
 }
 
@@ -357,6 +359,12 @@ int db_ensure(struct db *db)
 			note_hang(db, db->opt.connect_timeout ? db->opt.connect_timeout : 2);
 			continue;
 		}
+		if (db->connects) {
+			metrics_count(METRICS_DB_RECONNECTS);
+			if (i != db->host_idx)
+				metrics_count(METRICS_DB_NODE_SWITCHES);
+		}
+		metrics_db_node((long)i);
 		db->conn = m;
 		db->galera = galera;
 		db->host_idx = i;
@@ -401,6 +409,8 @@ void db_idle_check(struct db *db)
 		/* an earlier host is usable again: every host of the cluster
 		 * converges on the same (first usable) node */
 		db_disconnect(db);
+		metrics_count(METRICS_DB_NODE_SWITCHES);
+		metrics_db_node((long)i);
 		db->conn = m;
 		db->galera = galera;
 		db->host_idx = i;
@@ -491,6 +501,7 @@ MYSQL_STMT *db_prepare(struct db *db, const char *sql)
 int db_stmt_execute(struct db *db, MYSQL_STMT *st)
 {
 	db->queries++;
+	metrics_count(METRICS_DB_STATEMENTS);
 	db->op_start_ms = now_ms();
 	if (mysql_stmt_execute(st)) {
 		db_note_error(db, mysql_stmt_errno(st), mysql_stmt_error(st));
@@ -506,6 +517,7 @@ int db_exec(struct db *db, const char *sql)
 	if (db_ensure(db) < 0)
 		return -1;
 	db->queries++;
+	metrics_count(METRICS_DB_STATEMENTS);
 	db->op_start_ms = now_ms();
 	if (mysql_real_query(db->conn, sql, strlen(sql))) {
 		db_note_error(db, mysql_errno(db->conn), mysql_error(db->conn));
@@ -816,8 +828,10 @@ int db_retry(struct db *db, bool txn, db_txn_fn fn, void *arg)
 {
 	unsigned e = 0;
 	for (unsigned attempt = 0; attempt < DB_RETRY_ATTEMPTS; attempt++) {
-		if (attempt)
+		if (attempt) {
 			db_backoff(attempt - 1);
+			metrics_count(METRICS_DB_TXN_RETRIES);
+		}
 		bool committing = false;
 		if (!txn || db_exec(db, "START TRANSACTION") == 0) {
 			if (fn(db, arg) == 0) {

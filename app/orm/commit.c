@@ -6,6 +6,8 @@
 
 #include "orm/orm_impl.h"
 
+#include "core/metrics.h"
+
 int orm_commit(struct orm_session *s)
 {
 	int rc = orm_flush(s);
@@ -48,8 +50,10 @@ static int run_retried(struct orm_session *s, bool txn, orm_txn_fn fn, void *arg
 	int rc = 0;
 	s->txn_attempts = 0;
 	for (unsigned attempt = 0; attempt < ORM_TXN_ATTEMPTS; attempt++) {
-		if (attempt)
+		if (attempt) {
 			db_backoff(attempt - 1);
+			metrics_count(METRICS_DB_TXN_RETRIES);
+		}
 		s->txn_attempts++;
 		s->commit_sent = false;
 		rc = txn ? orm_begin(s) : 0;

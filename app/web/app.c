@@ -10,6 +10,7 @@
 #include "web/internal.h"
 
 #include "core/log.h"
+#include "core/metrics.h"
 #include "core/server.h"
 #include "db/db.h"
 #include "orm/orm.h"
@@ -245,6 +246,8 @@ void web_error(struct http_request *req, struct http_response *resp, int status,
 	 * still conflicting after the retries is a 503, never a 500. */
 	if (status == 500 && web_db(req) && db_unavailable(web_db(req)))
 		status = 503;
+	if (status == 503)
+		metrics_count(METRICS_DB_UNAVAILABLE);
 	const char *msg = status >= 500 || !message ? default_message(status) : message;
 	if (web_is_api(req)) {
 		api_error(resp, status, api_code(status), msg, status >= 500 ? req->request_id : NULL);

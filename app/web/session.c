@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/metrics.h"
 #include "db/db.h"
 
 #define SESSION_PURPOSE "session"
@@ -373,7 +374,14 @@ static int write_rows(struct http_request *req, struct web_session *s, enum row_
 		      long long user_id)
 {
 	struct row_txn t = {.req = req, .s = s, .before = *s, .what = what, .user_id = user_id};
-	return db_retry(web_db(req), what == ROWS_LOGIN, row_txn_run, &t);
+	if (db_retry(web_db(req), what == ROWS_LOGIN, row_txn_run, &t) < 0)
+		return -1;
+	/* counted once the write is done: a retried run inserts again */
+	if ((what == ROWS_LOGIN || what == ROWS_DELETE) && t.before.has_row)
+		metrics_count(METRICS_SESSIONS_DELETED);
+	if (what == ROWS_LOGIN || what == ROWS_INSERT)
+		metrics_count(METRICS_SESSIONS_CREATED);
+	return 0;
 }
 
 int web_session_clear(struct http_request *req)
@@ -538,7 +546,10 @@ long long web_delete_batches(struct db *db, const char *sql, const long long *pa
 
 long long web_session_gc(struct db *db)
 {
-	return web_delete_batches(db, sql_gc, NULL, GC_BATCH);
+	long long n = web_delete_batches(db, sql_gc, NULL, GC_BATCH);
+	if (n > 0)
+		metrics_add(METRICS_SESSIONS_DELETED, (uint64_t)n);
+	return n;
 }
 
 long long web_session_gc_tick(struct db *db, unsigned every)

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/metrics.h"
 #include "db/db.h"
 
 #define KIND_ACCOUNT 1
@@ -227,7 +228,10 @@ int web_login_begin(struct http_request *req, const char *account, long *retry_a
 	if (!make_key(req->arena, KIND_ADDRESS, client_address(req), cfg->auth_address_failures,
 		      &r.keys[r.nkeys++]))
 		return -1;
-	return reserve(req, &r, retry_after);
+	int rc = reserve(req, &r, retry_after);
+	if (rc == 1)
+		metrics_count(METRICS_THROTTLED_LOGINS);
+	return rc;
 }
 
 /* Forget keys[0..n): every row of a key when all[i], else one. */
@@ -274,7 +278,10 @@ int web_register_begin(struct http_request *req, long *retry_after)
 	    !make_key(req->arena, KIND_ADDRESS, addr, cfg->auth_address_failures, &r.keys[1]))
 		return -1;
 	r.keys[1].look_only = true;
-	return reserve(req, &r, retry_after);
+	int rc = reserve(req, &r, retry_after);
+	if (rc == 1)
+		metrics_count(METRICS_THROTTLED_REGISTRATIONS);
+	return rc;
 }
 
 int web_register_succeeded(struct http_request *req)

@@ -309,9 +309,11 @@ int web_remember_username(struct http_request *req, struct http_response *resp,
 #define WEB_HEALTH_TIMEOUT 2
 /* GET /healthz on web_db(req): 200 "ok", or 503 "unavailable" + Retry-After. */
 int web_healthz(struct http_request *req, struct http_response *resp);
-/* The health-check process of server_master(): /healthz only, on its own
- * socket and database connection (timeouts WEB_HEALTH_TIMEOUT). Put it in
- * the application's hooks as .health. */
+/* The health-check process of server_master(), on its own socket and
+ * database connection (timeouts WEB_HEALTH_TIMEOUT): /healthz, and for
+ * operators only (never routed by the public site) /metrics in the
+ * Prometheus text format and /status as JSON (core/metrics.h; what
+ * `flacon status` prints). Put it in the application's hooks as .health. */
 struct server_hooks;
 extern const struct server_hooks web_health_hooks;
 

@@ -8,6 +8,7 @@
 #include "core/config.h"
 #include "core/http.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "core/server.h"
 #include "core/text.h"
 

@@ -41,6 +41,7 @@ install -m 0644 conf/nginx/flacon-headers.conf conf/nginx/flacon-headers-map.con
 	conf/nginx/flacon-fastcgi.conf "$P/etc/nginx/snippets/"
 install -m 0644 conf/production/flacon.conf "$P/etc/flacon/flacon.conf"
 install -m 0644 conf/systemd/flacon.service "$P/lib/systemd/system/flacon.service"
+install -m 0644 conf/systemd/flacon.socket "$P/lib/systemd/system/flacon.socket"
 install -m 0644 conf/deb/copyright "$P/usr/share/doc/flacon/copyright"
 install -m 0644 README.md "$P/usr/share/doc/flacon/README.md"
 gzip -9n <conf/deb/changelog >"$P/usr/share/doc/flacon/changelog.Debian.gz"

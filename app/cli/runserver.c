@@ -1,5 +1,7 @@
-/* runserver.c — `flacon runserver`: binds the FastCGI socket and runs the
- * prefork master over the application's workers; `flacon routes`. */
+/* runserver.c — `flacon runserver`: binds the FastCGI socket (or takes it
+ * from systemd) and runs the prefork master over the application's
+ * workers; `flacon routes`. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,18 +34,23 @@ static int runserver(struct config *cfg, int argc, char **argv)
 		cli_error("%s\n", err);
 		return CLI_FAILED;
 	}
-	int fd = server_listen(cfg->listen, err, sizeof err);
+	/* Under systemd socket activation (flacon.socket) the sockets are
+	 * systemd's, passed in LISTEN_FDS: they outlive this process, so a
+	 * restart refuses nothing (README "Deploying"). */
+	bool passed = false, hpassed = false;
+	int fd = server_acquire(cfg->listen, true, &passed, err, sizeof err);
 	if (fd < 0) {
 		cli_error("%s\n", err);
 		return CLI_FAILED;
 	}
 	/* /healthz also on a socket of its own, answered by a process that
 	 * never waits behind the workers (server.health_listen), when the
-	 * application has one (hooks->health) */
+	 * application has one (hooks->health): systemd's when it passed one
+	 * of that address, else bound here. */
 	char hspec[512];
 	int hfd = -1;
 	if (cli_hooks->health && server_health_listen(cfg->listen, cfg->health_listen, hspec, sizeof hspec)) {
-		hfd = server_listen(hspec, err, sizeof err);
+		hfd = server_acquire(hspec, false, &hpassed, err, sizeof err);
 		if (hfd < 0) {
 			cli_error("server.health_listen: %s\n", err);
 			close(fd);
@@ -53,6 +60,7 @@ static int runserver(struct config *cfg, int argc, char **argv)
 	} else {
 		log_info("%s runserver on %s (%s)", cli_prog, cfg->listen, cfg->env);
 	}
+	server_passed_close_unused();
 	return server_master(fd, hfd, cfg, cli_hooks) == 0 ? CLI_OK : CLI_FAILED;
 }
 
@@ -64,7 +72,9 @@ const struct cli_command cli_runserver = {
 	.details = "options:\n"
 		   "  --listen A    unix:PATH or HOST:PORT (default: server.listen)\n"
 		   "  --workers N   worker processes, 1..1024 (default: server.workers)\n\n"
-		   "SIGTERM or SIGINT stops gracefully; SIGHUP reloads configuration and templates.\n",
+		   "SIGTERM or SIGINT stops gracefully; SIGHUP reloads configuration and templates.\n"
+		   "Under systemd socket activation (LISTEN_FDS) the sockets passed whose addresses\n"
+		   "are server.listen and server.health_listen are used instead of binding them.\n",
 };
 
 static int routes(struct config *cfg, int argc, char **argv)

@@ -10,7 +10,9 @@
 #include <fcgiapp.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <poll.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,11 +29,54 @@
 #include "core/log.h"
 #include "core/metrics.h"
 
+/* ---- listen sockets ---------------------------------------------------- */
+
+/* The unix sockets this process bound (server_listen), with the inode of
+ * each socket file: a master unlinks only these at its stop, and only
+ * while the path still names its socket (a master started since may have
+ * bound the path again). */
+/* server_set_supervised: the sockets are the supervisor's; where workers
+ * say they are ready. */
+static bool supervised;
+static int supervised_ready_fd = -1;
+
+#define OWNED_MAX 4
+static struct owned_socket {
+	int fd;
+	dev_t dev;
+	ino_t ino;
+	char path[sizeof ((struct sockaddr_un *)0)->sun_path];
+} owned[OWNED_MAX];
+static int nowned;
+
+static void own_socket(int fd, const char *path)
+{
+	struct stat st;
+	if (nowned == OWNED_MAX || stat(path, &st) < 0)
+		return;
+	owned[nowned] = (struct owned_socket){.fd = fd, .dev = st.st_dev, .ino = st.st_ino};
+	snprintf(owned[nowned].path, sizeof owned[nowned].path, "%s", path);
+	nowned++;
+}
+
+/* spec "HOST:PORT": HOST into host (may be empty); the port, or NULL when
+ * spec is not of that form. */
+static const char *split_host_port(const char *spec, char *host, size_t hostlen)
+{
+	const char *colon = strrchr(spec, ':');
+	if (!colon || (size_t)(colon - spec) >= hostlen)
+		return NULL;
+	memcpy(host, spec, (size_t)(colon - spec));
+	host[colon - spec] = '\0';
+	return colon + 1;
+}
+
 int server_listen(const char *spec, char *err, size_t errlen)
 {
 	int fd = -1;
+	const char *path = NULL;
 	if (!strncmp(spec, "unix:", 5)) {
-		const char *path = spec + 5;
+		path = spec + 5;
 		struct sockaddr_un sa = {.sun_family = AF_UNIX};
 		if (strlen(path) >= sizeof sa.sun_path) {
 			snprintf(err, errlen, "socket path too long: %s", path);
@@ -48,15 +93,13 @@ int server_listen(const char *spec, char *err, size_t errlen)
 		chmod(path, 0666);
 	} else {
 		char host[256];
-		const char *colon = strrchr(spec, ':');
-		if (!colon || (size_t)(colon - spec) >= sizeof host) {
+		const char *port = split_host_port(spec, host, sizeof host);
+		if (!port) {
 			snprintf(err, errlen, "server.listen must be unix:PATH or HOST:PORT, got '%s'", spec);
 			return -1;
 		}
-		memcpy(host, spec, (size_t)(colon - spec));
-		host[colon - spec] = '\0';
 		struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE}, *ai;
-		int gai = getaddrinfo(*host ? host : NULL, colon + 1, &hints, &ai);
+		int gai = getaddrinfo(*host ? host : NULL, port, &hints, &ai);
 		if (gai) {
 			snprintf(err, errlen, "cannot resolve %s: %s", spec, gai_strerror(gai));
 			return -1;
@@ -76,6 +119,8 @@ int server_listen(const char *spec, char *err, size_t errlen)
 	int fl = fcntl(fd, F_GETFL);
 	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
 		goto syserr;
+	if (path)
+		own_socket(fd, path);
 	return fd;
 syserr:
 	snprintf(err, errlen, "cannot listen on %s: %s", spec, strerror(errno));
@@ -84,14 +129,169 @@ syserr:
 	return -1;
 }
 
+/* Sockets a service manager passed (the sd_listen_fds(3) protocol, read
+ * by hand): passed_n of them from fd 3 on, -1 before the first look. */
+#define PASSED_START 3
+#define PASSED_MAX 16
+static int passed_n = -1;
+static bool passed_taken[PASSED_MAX];
+static char passed_name[PASSED_MAX][64];
+
+/* A decimal in 1..max, or -1. */
+static long parse_count(const char *s, long max)
+{
+	char *end;
+	if (!s || !*s)
+		return -1;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	return (*end || errno || v < 1 || v > max) ? -1 : v;
+}
+
+/* Read LISTEN_PID, LISTEN_FDS and LISTEN_FDNAMES once, and unset them so
+ * that no process started from this one mistakes them for its own. */
+static void passed_read(void)
+{
+	if (passed_n >= 0)
+		return;
+	passed_n = 0;
+	long pid = parse_count(getenv("LISTEN_PID"), 1L << 30);
+	long n = parse_count(getenv("LISTEN_FDS"), PASSED_MAX);
+	const char *names = getenv("LISTEN_FDNAMES");
+	if (pid == (long)getpid() && n > 0) {
+		passed_n = (int)n;
+		for (int i = 0; i < passed_n; i++) {
+			fcntl(PASSED_START + i, F_SETFD, FD_CLOEXEC);
+			size_t len = names ? strcspn(names, ":") : 0;
+			snprintf(passed_name[i], sizeof passed_name[i], "%.*s", (int)len, names ? names : "");
+			if (names)
+				names = names[len] ? names + len + 1 : NULL;
+		}
+	}
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_FDNAMES");
+}
+
+/* Is fd a listening stream socket whose address is spec's? */
+static bool socket_is(int fd, const char *spec)
+{
+	int type = 0, acc = 0;
+	socklen_t tl = sizeof type, al = sizeof acc;
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tl) < 0 || type != SOCK_STREAM ||
+	    getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &acc, &al) < 0 || !acc)
+		return false;
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+		return false;
+	if (!strncmp(spec, "unix:", 5)) {
+		const struct sockaddr_un *su = (const struct sockaddr_un *)&ss;
+		size_t off = offsetof(struct sockaddr_un, sun_path);
+		size_t n = len > off ? strnlen(su->sun_path, len - off) : 0;
+		return ss.ss_family == AF_UNIX && n == strlen(spec + 5) && !memcmp(su->sun_path, spec + 5, n);
+	}
+	char host[256];
+	const char *port = split_host_port(spec, host, sizeof host);
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE}, *ai;
+	if (!port || getaddrinfo(*host ? host : NULL, port, &hints, &ai))
+		return false;
+	bool same = false;
+	for (struct addrinfo *a = ai; a && !same; a = a->ai_next) {
+		if (a->ai_family != ss.ss_family)
+			continue;
+		if (a->ai_family == AF_INET) {
+			const struct sockaddr_in *x = (const void *)a->ai_addr, *y = (const void *)&ss;
+			same = x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
+		} else if (a->ai_family == AF_INET6) {
+			const struct sockaddr_in6 *x = (const void *)a->ai_addr, *y = (const void *)&ss;
+			same = x->sin6_port == y->sin6_port && !memcmp(&x->sin6_addr, &y->sin6_addr, sizeof x->sin6_addr);
+		}
+	}
+	freeaddrinfo(ai);
+	return same;
+}
+
+int server_acquire(const char *spec, bool required, bool *passed, char *err, size_t errlen)
+{
+	passed_read();
+	*passed = false;
+	for (int i = 0; i < passed_n; i++) {
+		int fd = PASSED_START + i;
+		if (passed_taken[i] || !socket_is(fd, spec))
+			continue;
+		int fl = fcntl(fd, F_GETFL);
+		if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) {
+			snprintf(err, errlen, "the socket passed for %s (fd %d): %s", spec, fd, strerror(errno));
+			return -1;
+		}
+		passed_taken[i] = true;
+		*passed = true;
+		log_info("listening on %s passed by the service manager (fd %d%s%s)", spec, fd,
+			 passed_name[i][0] ? ", " : "", passed_name[i]);
+		return fd;
+	}
+	if (passed_n > 0 && required) {
+		snprintf(err, errlen,
+			 "the service manager passed %d socket%s and none is %s: make the socket unit's "
+			 "ListenStream= and server.listen name the same address",
+			 passed_n, passed_n == 1 ? "" : "s", spec);
+		return -1;
+	}
+	return server_listen(spec, err, errlen);
+}
+
+int server_passed_close_unused(void)
+{
+	int n = 0;
+	for (int i = 0; i < passed_n; i++) {
+		if (passed_taken[i])
+			continue;
+		log_warn("fd %d%s%s passed by the service manager is not a socket of this server; closed",
+			 PASSED_START + i, passed_name[i][0] ? " " : "", passed_name[i]);
+		close(PASSED_START + i);
+		passed_taken[i] = true;
+		n++;
+	}
+	return n;
+}
+
+/* Does a stopping worker answer everything queued on fd before it
+ * leaves? Yes on a socket it bound (the master shuts it to new
+ * connections at the stop, so the queue ends) or `APP dev`'s (the next
+ * master is already there); not on one a service manager passed and
+ * holds for the next master. */
+static bool socket_drains(int fd)
+{
+	for (int i = 0; i < passed_n; i++)
+		if (passed_taken[i] && PASSED_START + i == fd)
+			return false;
+	return true;
+}
+
+/* At a master's stop: each unix socket this process bound among fd and
+ * health_fd is unlinked (while its path still names it) and shut for
+ * reading, in one go. A connect() from then on is refused at once (nginx
+ * moves on to the next host); one that came before is in the queue the
+ * workers drain; none is queued on a socket about to close. Sockets passed
+ * by a service manager or `APP dev` are not this process's: they stay as
+ * they are, and connections wait in them for the next master. */
+static void release_owned(int fd, int health_fd)
+{
+	for (int i = 0; i < nowned; i++) {
+		if (owned[i].fd != fd && (health_fd < 0 || owned[i].fd != health_fd))
+			continue;
+		struct stat st;
+		if (stat(owned[i].path, &st) == 0 && st.st_dev == owned[i].dev && st.st_ino == owned[i].ino)
+			unlink(owned[i].path);
+		shutdown(owned[i].fd, SHUT_RD);
+	}
+}
+
 /* ---- worker ---------------------------------------------------------- */
 
 static volatile sig_atomic_t worker_stop;
 
-/* server_set_supervised: the sockets are the supervisor's; where workers
- * say they are ready. */
-static bool supervised;
-static int supervised_ready_fd = -1;
 
 void server_set_supervised(int ready_fd)
 {
@@ -299,16 +499,21 @@ int server_worker_loop(int fd, const struct config *cfg, const struct server_hoo
 	struct buf out = BUF_INIT;
 	long served = 0;
 
-	/* After SIGTERM a worker drains: it answers every connection already
-	 * queued on the socket (the master has unlinked a unix socket's path
-	 * first, so no new one arrives) and leaves when accept finds none. A
-	 * connection nginx handed over is never dropped by a stop (SPEC 10). */
-	bool draining = false;
+	/* After SIGTERM a worker drains a socket of its master's: it answers
+	 * every connection already queued (the master has shut the socket to
+	 * new ones first) and leaves when accept finds none. On a socket that
+	 * systemd holds, it leaves after the request in hand: the queue, which
+	 * under load may never be empty, waits in the kernel for the next
+	 * master. A connection nginx handed over is never dropped by a stop
+	 * (SPEC 10). */
+	bool draining = false, drain = socket_drains(fd);
 	while (cfg->max_requests == 0 || served < cfg->max_requests) {
+		if (worker_stop && !drain)
+			break;
 		if (worker_stop)
 			draining = true;
 		if (!draining) {
-			struct pollfd pfd = {.fd = fd, .events = POLLIN};
+			struct pollfd pfd = {.fd = fd, .events = POLLIN | POLLRDHUP};
 			int pr = ppoll(&pfd, 1, NULL, &unblocked);
 			if (pr < 0) {
 				if (errno == EINTR)
@@ -316,6 +521,22 @@ int server_worker_loop(int fd, const struct config *cfg, const struct server_hoo
 				log_error("poll on listen socket failed: %s", strerror(errno));
 				break;
 			}
+			/* The master has shut the socket (it stops): it polls
+			 * readable from now on, and the SIGTERM on its way would
+			 * never interrupt this poll. */
+			if (pfd.revents & POLLRDHUP)
+				draining = true;
+			/* A ready socket wins over a pending signal: ppoll returns
+			 * without delivering it, and on a socket that is never
+			 * empty (systemd's, under load) the stop would never
+			 * arrive. Look for it here. */
+			sigset_t pending;
+			if (sigpending(&pending) == 0 &&
+			    (sigismember(&pending, SIGTERM) || sigismember(&pending, SIGINT) ||
+			     sigismember(&pending, SIGHUP)))
+				worker_stop = 1;
+			if (worker_stop && !drain)
+				break;
 		}
 		if (FCGX_Accept_r(&t.fcgi) < 0) {
 			if (draining)
@@ -686,16 +907,10 @@ static void master_sleep(const sigset_t *orig, double next_wake)
 static void master_shutdown(struct master *m, int fd, int health_fd)
 {
 	log_info("master %d stopping: waiting for workers to finish", (int)getpid());
-	/* No new connection from here on (nginx moves on to another host at
-	 * once), while the workers answer those already queued. A
-	 * supervisor's sockets stay: another master serves on them. */
-	if (!supervised && !strncmp(m->cfg->listen, "unix:", 5))
-		unlink(m->cfg->listen + 5);
-	char hspec[512];
-	if (!supervised && m->with_health &&
-	    server_health_listen(m->cfg->listen, m->cfg->health_listen, hspec, sizeof hspec) &&
-	    !strncmp(hspec, "unix:", 5))
-		unlink(hspec + 5);
+	/* No new connection from here on; the workers answer those already
+	 * queued. A supervisor's sockets stay: another master serves on them. */
+	if (!supervised)
+		release_owned(fd, health_fd);
 	for (int i = 0; i < m->nslots; i++)
 		if (m->slots[i].pid > 0)
 			kill(m->slots[i].pid, SIGTERM);

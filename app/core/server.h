@@ -12,9 +12,26 @@
 #include "http.h"
 
 /* Open the listen socket for spec ("unix:PATH" or "HOST:PORT"): a unix
- * socket is unlinked first and made connectable by nginx's user. Returns
- * the fd, or -1 with a message in err. */
+ * socket is unlinked first and made connectable by nginx's user; a master
+ * in this process unlinks it again at its stop (while the path is still
+ * this socket's). Returns the fd, or -1 with a message in err. */
 int server_listen(const char *spec, char *err, size_t errlen);
+
+/* The listen socket for spec: the one a service manager passed, when it
+ * did (systemd socket activation, the sd_listen_fds(3) protocol: LISTEN_PID
+ * is this process, LISTEN_FDS sockets from fd 3 on, LISTEN_FDNAMES their
+ * names; read at the first call, then unset), whose address is spec; else
+ * a new one from server_listen. *passed says which. A passed socket stays
+ * the manager's: it is never unlinked or shut, so connections wait in it
+ * while the service restarts. When sockets were passed and none is spec,
+ * required makes that an error (binding spec would take a unix path from
+ * under the manager); otherwise spec is bound here. Returns the fd
+ * (non-blocking, close-on-exec), or -1 with a message in err. */
+int server_acquire(const char *spec, bool required, bool *passed, char *err, size_t errlen);
+
+/* Close the sockets the service manager passed that no server_acquire
+ * took, each with a warning. Returns how many. */
+int server_passed_close_unused(void);
 
 /* What a worker is given. The application's worker_init builds its state
  * (database connection, templates) after the fork. */
@@ -45,7 +62,9 @@ int server_worker_loop(int fd, const struct config *cfg, const struct server_hoo
 
 /* The prefork master: forks cfg->workers workers on fd (and, when
  * health_fd >= 0, one process running hooks->health on it), restarts dead ones
- * with back-off, SIGTERM/SIGINT → graceful stop, SIGHUP → reload (config
+ * with back-off, SIGTERM/SIGINT → graceful stop (a unix socket this process
+ * bound is unlinked and refuses new connections; the workers answer the
+ * queued ones), SIGHUP → reload (config
  * re-read through conf_path, workers replaced one by one). Returns the exit
  * status for the process. */
 int server_master(int fd, int health_fd, struct config *cfg, const struct server_hooks *hooks);

@@ -527,7 +527,7 @@ test_deb_builds_and_lintian_reports_no_error() {
 	echo "deploy: lintian: $(grep -c '^E:' "$D/lintian.out") errors, $(grep -c '^W:' "$D/lintian.out") warnings ($(grep '^W:' "$D/lintian.out" | awk '{print $3}' | sort -u | tr '\n' ' '))" >&2
 	local f list
 	list=$(dpkg-deb -c "$DEB")
-	for f in usr/bin/flacon etc/flacon/flacon.conf lib/systemd/system/flacon.service \
+	for f in usr/bin/flacon etc/flacon/flacon.conf lib/systemd/system/flacon.service lib/systemd/system/flacon.socket \
 		usr/share/flacon/templates/ usr/share/flacon/static/style.css usr/share/flacon/static/favicon.ico \
 		usr/share/flacon/migrations/0001_initial_schema.up.sql etc/nginx/sites-available/flacon \
 		etc/nginx/snippets/flacon-headers.conf etc/nginx/snippets/flacon-headers-map.conf \
@@ -588,6 +588,30 @@ test_unit_reloads_with_sighup_restarts_on_failure_and_is_sandboxed() {
 	done
 	if command -v systemd-analyze >/dev/null; then
 		systemd-analyze verify "$UNIT" >"$D/verify.log" 2>&1 || { fail "systemd-analyze verify: $(cat "$D/verify.log")"; return 1; }
+	fi
+}
+
+# flacon.socket (socket activation): systemd holds the listening socket
+# across restarts of flacon.service, so a restart refuses nothing; the
+# service requires it, it listens on the address runserver serves
+# (server.listen; runserver refuses a passed socket of another), and
+# removing the package stops it with the service.
+SOCKET_UNIT=/lib/systemd/system/flacon.socket
+test_socket_unit_holds_server_listen_and_the_service_requires_it() {
+	[ -f "$SOCKET_UNIT" ] || fail "no $SOCKET_UNIT" || return 1
+	grep -qxF 'Requires=flacon.socket' "$UNIT" || fail "$UNIT lacks Requires=flacon.socket" || return 1
+	grep -qE '^After=(.* )?flacon\.socket( |$)' "$UNIT" || fail "$UNIT does not start after flacon.socket" || return 1
+	grep -qxF 'Also=flacon.socket' "$UNIT" || fail "enabling $UNIT does not enable flacon.socket" || return 1
+	local listen stream
+	listen=$(sed -n 's/^listen *= *//p' /etc/flacon/flacon.conf)
+	stream=$(sed -n 's/^ListenStream=//p' "$SOCKET_UNIT")
+	[ -n "$stream" ] && [ "$stream" = "${listen#unix:}" ] ||
+		fail "flacon.socket listens on '$stream' but server.listen is '$listen'" || return 1
+	grep -q 'stop flacon.socket flacon.service' /var/lib/dpkg/info/flacon.prerm ||
+		fail "the prerm does not stop flacon.socket" || return 1
+	if command -v systemd-analyze >/dev/null; then
+		systemd-analyze verify "$SOCKET_UNIT" "$UNIT" >"$D/verify-socket.log" 2>&1 ||
+			{ fail "systemd-analyze verify: $(cat "$D/verify-socket.log")"; return 1; }
 	fi
 }
 
@@ -765,6 +789,7 @@ if [ -n "$DEB" ]; then
 	run_test test_deb_installs_user_config_unit_and_a_root_only_secret
 	if [ -n "$PKG_INSTALLED" ] && [ -x /usr/bin/flacon ]; then
 		run_test test_unit_reloads_with_sighup_restarts_on_failure_and_is_sandboxed
+		run_test test_socket_unit_holds_server_listen_and_the_service_requires_it
 		run_test test_package_without_a_secret_key_exits_1_with_one_line
 		run_test test_package_migrates_and_serves_through_the_production_site_as_flacon
 		run_test test_package_has_no_user_until_one_is_created

@@ -128,7 +128,7 @@ TEST(test_forced_500_shows_one_id_on_page_header_and_log)
 	CHECK_MSG(strstr(page.body, quote) != NULL, "the page does not show %s: %.600s", id, page.body);
 	/* The worker's log: the request's summary, and its other lines
 	 * (the database error) carry the same id. */
-	char req[64];
+	char req[80];
 	snprintf(req, sizeof req, "req=%s ", id);
 	logged = wait_log_lines(req, "status=500");
 	CHECK_MSG(strstr(logged, "request method=GET path=/courses route=\"course list\" status=500 "

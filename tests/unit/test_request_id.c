@@ -58,6 +58,8 @@ static void prepare(const char *path, const char *given)
 				    .getenv = fake_getenv, .method = "GET", .uri = path,
 				    .raw_path = path, .path = path, .query_string = "",
 				    .content_type = "", .content_length = -1};
+	buf_free(&resp.headers); /* the last request's answer */
+	buf_free(&resp.body);
 	resp = (struct http_response){.arena = &A};
 	http_resp_clear(&resp);
 }

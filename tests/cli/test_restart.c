@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli/cli.h"
 #include "procs.h"
 #include "test.h"
 
@@ -33,70 +34,18 @@ static long long now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* ---- FastCGI by hand: one GET /healthz per connection ---- */
-
-static void record(unsigned char *out, size_t *n, int type, const void *body, size_t len)
-{
-	unsigned char *h = out + *n;
-	h[0] = 1;
-	h[1] = (unsigned char)type;
-	h[2] = 0;
-	h[3] = 1; /* request id 1 */
-	h[4] = (unsigned char)(len >> 8);
-	h[5] = (unsigned char)len;
-	h[6] = 0;
-	h[7] = 0;
-	memcpy(h + 8, body, len);
-	*n += 8 + len;
-}
-
-static size_t pair(unsigned char *out, const char *name, const char *value)
-{
-	size_t a = strlen(name), b = strlen(value);
-	out[0] = (unsigned char)a;
-	out[1] = (unsigned char)b;
-	memcpy(out + 2, name, a);
-	memcpy(out + 2 + a, value, b);
-	return 2 + a + b;
-}
-
-/* Send GET /healthz on a new connection to path and read the answer:
- * true when it is a 200 with the body "ok". */
+/* GET /healthz on a new connection to path, through the framework's own
+ * FastCGI client (what `flacon status` uses): true when it is a 200 with
+ * the body "ok". */
 static bool healthz_ok(const char *path)
 {
-	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	snprintf(sa.sun_path, sizeof sa.sun_path, "%.100s", path);
-	if (fd < 0)
+	char spec[160], err[200];
+	snprintf(spec, sizeof spec, "unix:%.140s", path);
+	struct cli_fcgi_answer a;
+	if (cli_fcgi_get(spec, "/healthz", 30000, &a, err, sizeof err) < 0)
 		return false;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
-		close(fd);
-		return false;
-	}
-	unsigned char buf[1024], params[512];
-	size_t n = 0, p = 0;
-	const unsigned char begin[8] = {0, 1, 0, 0, 0, 0, 0, 0}; /* responder, no keep-conn */
-	record(buf, &n, 1, begin, sizeof begin);
-	p += pair(params + p, "REQUEST_METHOD", "GET");
-	p += pair(params + p, "REQUEST_URI", "/healthz");
-	p += pair(params + p, "SCRIPT_NAME", "/healthz");
-	p += pair(params + p, "QUERY_STRING", "");
-	p += pair(params + p, "SERVER_PROTOCOL", "HTTP/1.1");
-	p += pair(params + p, "REMOTE_ADDR", "127.0.0.1");
-	record(buf, &n, 4, params, p);
-	record(buf, &n, 4, "", 0);
-	record(buf, &n, 5, "", 0);
-	bool ok = false;
-	if (write(fd, buf, n) == (ssize_t)n) {
-		struct timeval tv = {.tv_sec = 30};
-		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-		char in[8192];
-		size_t got = 0;
-		for (ssize_t r; got < sizeof in && (r = read(fd, in + got, sizeof in - got)) > 0;)
-			got += (size_t)r;
-		ok = memmem(in, got, "ok\n", 3) != NULL && memmem(in, got, "Status: 200", 11) != NULL;
-	}
-	close(fd);
+	bool ok = a.status == 200 && a.body && strstr(a.body, "ok\n");
+	free(a.body);
 	return ok;
 }
 

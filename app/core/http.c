@@ -350,15 +350,19 @@ int http_router_match(const struct http_app *app, struct http_request *req, cons
 	return path_known ? 405 : 404;
 }
 
+/* The bytes a request id may hold: A-Za-z0-9 and -._:=+/@. */
+static bool id_byte(unsigned char c)
+{
+	return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || c == '-' ||
+	       c == '.' || c == '_' || c == ':' || c == '=' || c == '+' || c == '/' || c == '@';
+}
+
 bool http_request_id_valid(const char *id)
 {
 	size_t n = 0;
-	for (; id[n]; n++) {
-		unsigned char c = (unsigned char)id[n];
-		bool alnum = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-		if (n == HTTP_REQUEST_ID_MAX || !(alnum || (c && strchr("-._:=+/@", c))))
+	for (; id[n]; n++)
+		if (n == HTTP_REQUEST_ID_MAX || !id_byte((unsigned char)id[n]))
 			return false;
-	}
 	return n > 0;
 }
 

@@ -35,7 +35,9 @@ void log_set_request_id(const char *id)
 		cur_request_id[0] = '\0';
 		return;
 	}
-	snprintf(cur_request_id, sizeof cur_request_id, "%s", id);
+	size_t n = strnlen(id, LOG_REQUEST_ID_MAX);
+	memcpy(cur_request_id, id, n);
+	cur_request_id[n] = '\0';
 }
 
 /* ---- formatting ------------------------------------------------------- */

@@ -249,7 +249,16 @@ row "PUT/DELETE /api/courses/N/enrollment" "/api/courses/$COURSE/enrollment" -s 
 # Reference (not a SPEC row): Flacon's own one prepared primary-key SELECT
 # per request, the route that matches the one-query ceiling.
 row "reference: GET /api/articles/N (one PK SELECT)" "/api/articles/N" -s "$T/api_article.lua"
-ROW_APP=$BLOG_PID ROW_BASE=$BLOG_BASE row "examples/blog: GET /articles (ORM list, documented way)" /articles
+# The blog's list, the documented way: at the data set's size, then with
+# 1 000 articles left, where what grows with the table (a COUNT for the
+# total, if the page makes one) is cheap and the rest of the path (ORM
+# objects, context, template) shows.
+ROW_APP=$BLOG_PID ROW_BASE=$BLOG_BASE row "examples/blog: GET /articles, $BLOG_ARTICLES articles (ORM list, documented way)" /articles
+if [ "$BLOG_ARTICLES" -gt 1000 ]; then
+	sql flacon_blog -e 'DELETE FROM article WHERE id > 1000' || exit 1
+	wrk -t2 -c"$CONNS" -d1s "$BLOG_BASE/articles" >/dev/null 2>&1
+	ROW_APP=$BLOG_PID ROW_BASE=$BLOG_BASE row "examples/blog: GET /articles, 1000 articles (ORM list, documented way)" /articles
+fi
 HELLO=$(awk -F'|' '$2=="/_hello" {print $3}' "$ROWS")
 CEIL_HELLO=$(awk -F'|' '$2=="/_ceiling/hello" {print $3}' "$ROWS")
 CEIL_QUERY=$(awk -F'|' '$2=="/_ceiling/query" {print $3}' "$ROWS")
@@ -342,13 +351,15 @@ mkdir -p bench
 	echo "  random article of 100 000; each view counts a click (a write)."
 	echo "- **The idiomatic path**: \`examples/blog\`'s \`GET /articles\`, the tutorial's blog built here"
 	echo "  from \`make install\` and pkg-config alone, behind the same nginx (a server of its own on"
-	echo "  another port, configured by the same template as Flacon's) with $CPUS workers on its own"
-	echo "  socket and database (1 000 users, $BLOG_ARTICLES articles; seed: $SEED_BLOG). It is an"
-	echo "  application written the documented way: ORM objects from \`orm_paginate\` (its default"
-	echo "  COUNT for the total, the authors by \`orm_eager\`), a json-c context, a template; whatever it"
-	echo "  pays, any application on Flacon pays. Its page lists 5 articles (the site's 20)."
-	echo "  The blog was chosen over a program of the bench's own because it is the framework's own"
-	echo "  documented example (docs/app.md), tested by the example: suite, so the row follows it."
+	echo "  another port, made from the same template as Flacon's, so it gets whatever Flacon's locations"
+	echo "  get) with $CPUS workers on its own socket and database (1 000 users, $BLOG_ARTICLES articles;"
+	echo "  seed: $SEED_BLOG). It is an application written the documented way (docs/app.md): the page's"
+	echo "  ORM objects from \`orm_paginate\`, their authors by \`orm_eager\`, rendered by a template;"
+	echo "  what it pays, any application written from the guide pays. Its page lists 5 articles (the"
+	echo "  site's 20). It runs twice: at $BLOG_ARTICLES articles, and after deleting all but 1 000 of them,"
+	echo "  so that what grows with the table (a \`COUNT(*)\` for the total, if the page makes one) is"
+	echo "  cheap and the rest of the path shows. The blog rather than a program of the bench's own: it"
+	echo "  is the framework's documented, tested example (the example: suite), so the row follows the guide."
 	echo "- Knobs: BENCH_SECONDS ($SECS), BENCH_CONNECTIONS ($CONNS), BENCH_FLUSH_AT_COMMIT ($FLUSH_AT_COMMIT),"
 	echo "  BENCH_HOT_ARTICLE ($HOT), BENCH_BLOG_ARTICLES ($BLOG_ARTICLES), BENCH_BIG_ARTICLES ($BIG),"
 	echo "  BENCH_MEMORY_REQUESTS ($MEM_REQUESTS)."

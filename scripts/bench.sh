@@ -51,7 +51,7 @@ echo "building examples/blog from make install ..."
 if ! make --no-print-directory BUILD="$BUILD" install PREFIX="$T/prefix" >"$T/blog-build.log" 2>&1 ||
 	! mkdir -p "$T/blog" || ! cp -R examples/blog/. "$T/blog/" ||
 	! (cd "$T/blog" && rm -f blog && PKG_CONFIG_PATH=$T/prefix/lib/pkgconfig make --no-print-directory blog) >>"$T/blog-build.log" 2>&1; then
-	tail -30 "$T/blog-build.log" >&2
+	tail -n 30 "$T/blog-build.log" >&2
 	echo "could not build examples/blog" >&2
 	exit 1
 fi
@@ -233,7 +233,7 @@ wait_http "$BLOG_BASE/healthz" 100 || { tail -20 "$T/blog.log" >&2; exit 1; }
 for _ in $(seq 1 50); do [ -S "$T/ceiling-hello.sock" ] && [ -S "$T/ceiling-query.sock" ] && break; sleep 0.1; done
 expect "$BASE/_ceiling/hello" '^hello$' && expect "$BASE/_ceiling/query?id=$HOT" "\"id\":$HOT," &&
 	expect "$BASE/articles/$HOT" '<h1' && expect "$BLOG_BASE/articles" 'Article' ||
-	{ tail -20 "$T/ceiling.log" "$T/blog.log" "$T/nginx-error.log" >&2; exit 1; }
+	{ tail -n 20 "$T/ceiling.log" "$T/blog.log" "$T/nginx-error.log" >&2; exit 1; }
 for p in /_ceiling/hello /_ceiling/query; do wrk -t2 -c"$CONNS" -d1s "$BASE$p" >/dev/null 2>&1; done
 wrk -t2 -c"$CONNS" -d2s "$BLOG_BASE/articles" >/dev/null 2>&1
 login

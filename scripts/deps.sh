@@ -17,6 +17,8 @@ deb) pkgs=(make gcc libc6-dev libfcgi-dev libmariadb-dev libjson-c-dev uuid-dev 
 # The image compiles inside its build stage: only the tools that build it.
 image) pkgs=(debootstrap buildah podman ca-certificates) ;;
 cluster) pkgs+=(galera-4 rsync) ;;
+# wrk; the bench's libfcgi ceilings (bench/ceiling_*.c) and examples/blog
+# build with what every list has (gcc, pkg-config, libfcgi-dev, libmariadb-dev).
 bench) pkgs+=(wrk) ;;
 fuzz) pkgs+=(clang libclang-rt-dev) ;;
 esac

@@ -282,15 +282,19 @@ out:
 }
 
 /* The command line's deleteuser: another process, which opens the
- * server's cache by its name (web_session_cache_use), deletes the rows
- * and invalidates once more after its transaction (close). */
+ * server's cache by its name (web_session_cache_use), deletes the rows in
+ * a transaction and invalidates once more after its commit (close): a
+ * worker that read the row while the transaction was open, and cached
+ * it, must not serve it after the commit. */
 TEST(test_session_cache_delete_user_in_another_process_reaches_the_server_cache)
 {
 	const struct config *cfg = cache_config(1000);
 	struct db *w1 = test_db();
 	struct arena keep;
 	arena_init(&keep, 4096);
+	int to_parent[2] = {-1, -1}, to_child[2] = {-1, -1};
 	REQUIRE(w1);
+	REQUIRE(pipe(to_parent) == 0 && pipe(to_child) == 0);
 	REQUIRE(web_session_cache_open(cfg, true) == 0);
 	const char *c = login(cfg, w1, 16, NULL, &keep);
 	CHECK_INT(read_user(cfg, w1, c, NULL), 16);
@@ -307,17 +311,34 @@ TEST(test_session_cache_delete_user_in_another_process_reaches_the_server_cache)
 			_exit(4);
 		long long gone = web_session_delete_user(cli, 16);
 		bool opened = web_sc_attached();
-		if (mysql_query(cli->conn, "COMMIT"))
+		char x = 'd';
+		if (write(to_parent[1], &x, 1) != 1 || read(to_child[0], &x, 1) != 1)
 			_exit(5);
+		if (mysql_query(cli->conn, "COMMIT"))
+			_exit(6);
 		web_session_cache_close();
 		db_close(cli);
-		_exit(gone == 1 && opened ? 0 : 6);
+		_exit(gone == 1 && opened ? 0 : 7);
 	}
+	REQUIRE(pid > 0);
+	char x = 0;
+	CHECK(read(to_parent[0], &x, 1) == 1 && x == 'd');
+	/* Not committed yet: the row is still there, read and cached. */
+	uint64_t n = 0;
+	CHECK_INT(read_user(cfg, w1, c, &n), 16);
+	CHECK_INT(n, 1);
+	CHECK(write(to_child[1], &x, 1) == 1);
 	int st = -1;
-	REQUIRE(pid > 0 && waitpid(pid, &st, 0) == pid);
+	CHECK(waitpid(pid, &st, 0) == pid);
 	CHECK_MSG(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child: status %d", st);
 	CHECK_INT(read_user(cfg, w1, c, NULL), 0);
 out:
+	for (int i = 0; i < 2; i++) {
+		if (to_parent[i] >= 0)
+			close(to_parent[i]);
+		if (to_child[i] >= 0)
+			close(to_child[i]);
+	}
 	web_session_cache_close();
 	arena_free(&keep);
 	db_close(w1);

@@ -320,11 +320,12 @@ static void close_at_exit(void)
 
 void web_sc_ensure(const struct config *cfg)
 {
-	static pid_t done_in;
-	static bool at_exit;
-	if (cfg->session_cache_entries <= 0 || done_in == getpid())
+	/* Once per process: a worker is forked from a master that never
+	 * calls this, so it looks for itself. */
+	static bool done, at_exit;
+	if (done || cfg->session_cache_entries <= 0)
 		return;
-	done_in = getpid();
+	done = true;
 	char name[64];
 	if (sc.h && web_session_cache_name(cfg, name, sizeof name) == 0 && !strcmp(name, sc.name))
 		return; /* the master's (runserver), or opened by the caller */

@@ -17,6 +17,7 @@
  * entry of an older epoch misses. */
 #include "web/internal.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -259,6 +260,34 @@ static int attach(const char *name, bool create, long entries)
 	return -1;
 }
 
+/* Remove every other cache of this layout that no process holds: left by
+ * a server killed -9 (its name was never removed). Nothing can need one:
+ * with no server holding it, no worker reads it, and a command that
+ * would invalidate it has nothing to invalidate. A process that is
+ * opening it right now finds the name gone after its lock and makes its
+ * own (attach). glibc keeps the objects in /dev/shm. */
+static void sweep_orphans(const char *keep)
+{
+	DIR *d = opendir("/dev/shm");
+	if (!d)
+		return;
+	char prefix[32], name[300];
+	int np = snprintf(prefix, sizeof prefix, "flacon-sc%d-", SC_LAYOUT);
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (strncmp(e->d_name, prefix, (size_t)np) ||
+		    snprintf(name, sizeof name, "/%s", e->d_name) >= (int)sizeof name || !strcmp(name, keep))
+			continue;
+		int fd = shm_open(name, O_RDONLY, 0);
+		if (fd < 0)
+			continue; /* another user's */
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0 && still_named(name, fd))
+			shm_unlink(name);
+		close(fd);
+	}
+	closedir(d);
+}
+
 static void detach(void)
 {
 	if (!sc.h)
@@ -301,6 +330,8 @@ int web_session_cache_open(const struct config *cfg, bool create)
 		sc.h = NULL;
 		sc.fd = -1;
 	}
+	if (create)
+		sweep_orphans(name);
 	int rc = attach(name, create, cfg->session_cache_entries);
 	if (rc < 0) {
 		log_warn("session cache %s: %s: off (every request reads its session from the database)",

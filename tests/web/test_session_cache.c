@@ -564,3 +564,51 @@ TEST(test_session_cache_name_follows_the_database)
 out:
 	return;
 }
+
+/* A server killed -9 never removes its cache; the next server started on
+ * the host (of any installation) removes every cache nobody holds. */
+TEST(test_session_cache_left_by_a_killed_server_is_removed_by_the_next_start)
+{
+	struct config gone = *cache_config(1000), held = gone;
+	gone.database_url = (char *)"mariadb://flacon@localhost/flacon_gone?socket=/nonexistent.sock";
+	held.database_url = (char *)"mariadb://flacon@localhost/flacon_held?socket=/nonexistent.sock";
+	char ngone[64], nheld[64];
+	REQUIRE(web_session_cache_name(&gone, ngone, sizeof ngone) == 0);
+	REQUIRE(web_session_cache_name(&held, nheld, sizeof nheld) == 0);
+	/* One killed (never closed), one still held by a live process. */
+	int p[2];
+	REQUIRE(pipe(p) == 0);
+	fflush(NULL);
+	pid_t killed = fork();
+	if (killed == 0)
+		_exit(web_session_cache_open(&gone, true) == 0 ? 0 : 1);
+	pid_t live = fork();
+	if (live == 0) {
+		char c = web_session_cache_open(&held, true) == 0 ? 'y' : 'n';
+		if (write(p[1], &c, 1) != 1)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	int st = -1;
+	char c = 0;
+	CHECK(waitpid(killed, &st, 0) == killed && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	CHECK(read(p[0], &c, 1) == 1 && c == 'y');
+	CHECK(shm_exists(ngone));
+	CHECK(shm_exists(nheld));
+	/* The next start. */
+	CHECK_INT(web_session_cache_open(cache_config(1000), true), 0);
+	CHECK(!shm_exists(ngone));
+	CHECK(shm_exists(nheld));
+	web_session_cache_close();
+	kill(live, SIGKILL);
+	waitpid(live, NULL, 0);
+	close(p[0]);
+	close(p[1]);
+	/* Now nobody holds it either. */
+	CHECK_INT(web_session_cache_open(cache_config(1000), true), 0);
+	CHECK(!shm_exists(nheld));
+	web_session_cache_close();
+out:
+	return;
+}

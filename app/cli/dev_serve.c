@@ -24,6 +24,7 @@
 #include "cli/cli.h"
 #include "cli/dev.h"
 #include "core/server.h"
+#include "web/web.h"
 
 #define READY_SECS 30.0
 #define SETTLE_SECS 0.3
@@ -298,5 +299,6 @@ int dev_serve_main(struct config *cfg, const char *fds)
 		return CLI_FAILED;
 	}
 	server_set_supervised(fd[2]);
+	web_session_cache_open(cfg, true); /* as runserver */
 	return server_master(fd[0], fd[1], cfg, cli_hooks) == 0 ? CLI_OK : CLI_FAILED;
 }

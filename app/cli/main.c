@@ -229,7 +229,13 @@ int flacon_main(int argc, char **argv, const struct flacon_app *app)
 		return CLI_FAILED;
 	}
 	log_set_format(cfg.log_json ? LOG_JSON : LOG_TEXT);
+	/* Sessions a command deletes (deleteuser) are dropped from the
+	 * host's session cache of a running server; closed (and removed
+	 * with runserver's last holder) after the command, once its
+	 * transactions have committed. */
+	web_session_cache_use(&cfg);
 	int rc = c->run(&cfg, argc - i - 1, argv + i + 1);
+	web_session_cache_close();
 	config_free(&cfg);
 	return rc;
 }

@@ -10,6 +10,7 @@
 #include "cli/cli.h"
 #include "core/log.h"
 #include "core/server.h"
+#include "web/web.h"
 
 static int runserver(struct config *cfg, int argc, char **argv)
 {
@@ -61,6 +62,10 @@ static int runserver(struct config *cfg, int argc, char **argv)
 		log_info("%s runserver on %s (%s)", cli_prog, cfg->listen, cfg->env);
 	}
 	server_passed_close_unused();
+	/* The host's session cache, made before the fork so that every
+	 * worker shares this one; flacon_main closes it after the master
+	 * returns. Without it the workers read every session from MariaDB. */
+	web_session_cache_open(cfg, true);
 	return server_master(fd, hfd, cfg, cli_hooks) == 0 ? CLI_OK : CLI_FAILED;
 }
 

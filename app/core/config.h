@@ -27,6 +27,8 @@ struct config {
 	char *cookie_name;      /* session.cookie_name */
 	long session_lifetime;  /* session.lifetime, seconds */
 	bool cookie_secure;     /* session.cookie_secure */
+	long session_cache_entries; /* session.cache_entries: the host's session cache (4096; 0 off) */
+	long session_cache_ttl_ms;  /* session.cache_ttl_ms: a cached row is used this long (1000, max 1000) */
 	long max_body;          /* http.max_body, bytes */
 	long auth_account_failures; /* auth.account_failures: failed logins per account (5) */
 	long auth_address_failures; /* auth.address_failures: per client address (50) */

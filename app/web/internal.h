@@ -5,6 +5,7 @@
 #define FLACON_WEB_INTERNAL_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <time.h>
 
 #include <json.h>
@@ -69,6 +70,63 @@ const char *web_key_text(const struct config *cfg, int i);
 /* key = HMAC-SHA256(key = secret, message = "flacon:" purpose): one
  * independent key per purpose. */
 void web_derive_key(const char *secret, const char *purpose, unsigned char key[WEB_KEY_BYTES]);
+
+/* ---- The host's session cache (session_cache.c) -------------------------
+ * Rows of the table `session` as read from MariaDB, shared by the host's
+ * processes of one installation; see web_session_cache_open(). Every
+ * function is a no-op (a miss) while this process has none open. */
+#define WEB_SC_DATA_MAX 512 /* longer data: the row is not cached */
+
+/* A cached row; data is not NUL-terminated. */
+struct web_sc_row {
+	long long row_id, user_id;
+	time_t expires_at;
+	size_t data_len;
+	char data[WEB_SC_DATA_MAX];
+};
+
+/* Taken before a row is read or written: the global epoch, the token's
+ * bucket generation and the time, to store the row afterwards only when
+ * nothing was invalidated meanwhile. armed: a cache is open. */
+struct web_sc_ticket {
+	bool armed;
+	uint64_t epoch, gen;
+	int64_t read_ms;
+};
+
+int64_t web_sc_now_ms(void);
+/* Open cfg's cache in this process unless it has one (once per process:
+ * a worker of a master that opened none, the in-process test client);
+ * what this opens is closed at exit. */
+void web_sc_ensure(const struct config *cfg);
+bool web_sc_attached(void);
+void web_sc_begin(const unsigned char *hash, struct web_sc_ticket *t);
+/* The row cached for hash when it was read less than ttl_ms ago, in the
+ * current epoch, and has not expired: 1 (out filled), else 0. */
+int web_sc_lookup(const unsigned char *hash, long ttl_ms, struct web_sc_row *out);
+/* Store row for hash, read under t: 1 stored, 0 refused (an invalidation
+ * since t, or no cache). fresh_token: the token was made by this process
+ * after t (no one else could have invalidated it). */
+int web_sc_store(const struct web_sc_ticket *t, const unsigned char *hash,
+		 const struct web_sc_row *row, bool fresh_token);
+/* After a write of hash's row (committed or failed): invalidate every
+ * reader's copy, then store row (NULL: none) when nothing else was
+ * invalidated in its bucket since t. 1 stored, 0 not. */
+int web_sc_replace(const struct web_sc_ticket *t, const unsigned char *hash,
+		   const struct web_sc_row *row);
+/* Forget hash's row (and refuse stores of reads begun before). */
+void web_sc_invalidate(const unsigned char *hash);
+/* Every entry misses from now on (the global epoch moves). The command
+ * line opens the server's cache for it (web_session_cache_use). */
+void web_sc_invalidate_all(void);
+/* Sessions were deleted by this process (maybe inside a transaction):
+ * invalidate all now and once more at web_sc_flush_pending(), after
+ * the commit. */
+void web_sc_note_deleted(void);
+void web_sc_flush_pending(void);
+/* Tests: take hash's bucket and keep it (as a writer killed inside it
+ * would). 0 or -1. */
+int web_sc_test_hold_bucket(const unsigned char *hash);
 
 /* An Argon2id hash, made with today's parameters, of a password nobody
  * knows (password.c). */

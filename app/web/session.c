@@ -104,11 +104,59 @@ static int read_row(void *ctx, const struct db_val *c, size_t nc)
 	return 1;
 }
 
-/* Fetch the live row of s->token_hash into s. Returns 1 when found, 0 when
- * there is none (unknown or expired), -1 on a database error. Usually the
+/* Take data[0..len) (the row's JSON text) as s's data. Unreadable data is
+ * dropped, not fatal: the session starts afresh. */
+static void take_data(struct web_session *s, const char *data, size_t len)
+{
+	if (!data || !len)
+		return;
+	json_tokener *tok = json_tokener_new();
+	json_object *v = tok ? json_tokener_parse_ex(tok, data, (int)len) : NULL;
+	if (tok)
+		json_tokener_free(tok);
+	if (json_object_is_type(v, json_type_object)) {
+		json_object_put(s->data);
+		s->data = v;
+	} else {
+		json_object_put(v);
+	}
+}
+
+/* True when this request may use the host's session cache. A worker whose
+ * connection is known to be down reads (and fails) as without one. */
+static bool cache_on(struct http_request *req)
+{
+	struct db *db = web_db(req);
+	web_sc_ensure(req->cfg);
+	return web_sc_attached() && req->cfg->session_cache_entries > 0 &&
+	       req->cfg->session_cache_ttl_ms > 0 && db && db->conn && !db_held(db);
+}
+
+/* The row of s->token_hash from the host's cache: 1 (s filled) or 0. */
+static int cached_row(struct http_request *req, struct web_session *s)
+{
+	struct web_sc_row *row = arena_alloc(req->arena, sizeof *row);
+	if (!row || !web_sc_lookup(s->token_hash, req->cfg->session_cache_ttl_ms, row))
+		return 0;
+	s->row_id = row->row_id;
+	s->user_id = row->user_id;
+	if (s->user_id)
+		s->no_store = true;
+	s->expires_at = row->expires_at;
+	take_data(s, row->data, row->data_len);
+	/* X-Flacon-Queries counts the session's read whichever answered it,
+	 * so that it stays the same from request to request (the N+1 tests
+	 * compare two requests); the metrics count what MariaDB ran. */
+	web_db(req)->queries++;
+	return 1;
+}
+
+/* Fetch the live row of s->token_hash into s, and into the host's cache
+ * (under t, taken before the read). Returns 1 when found, 0 when there is
+ * none (unknown or expired), -1 on a database error. Usually the
  * request's first statement: db_query() reconnects once when the
  * connection died since the last request. */
-static int select_row(struct http_request *req, struct web_session *s)
+static int select_row(struct http_request *req, struct web_session *s, const struct web_sc_ticket *t)
 {
 	struct db *db = web_db(req);
 	struct db_val p = db_v_blob(s->token_hash, sizeof s->token_hash);
@@ -122,19 +170,19 @@ static int select_row(struct http_request *req, struct web_session *s)
 	if (s->user_id)
 		s->no_store = true;
 	s->expires_at = from_mysql_time(&r.expires);
-	if (r.data && r.data_len) {
-		json_tokener *tok = json_tokener_new();
-		json_object *v = tok ? json_tokener_parse_ex(tok, r.data, (int)r.data_len) : NULL;
-		if (tok)
-			json_tokener_free(tok);
-		if (json_object_is_type(v, json_type_object)) {
-			json_object_put(s->data);
-			s->data = v;
-		} else {
-			/* Unreadable data is dropped, not fatal: start afresh. */
-			json_object_put(v);
+	if (t->armed && r.data_len <= WEB_SC_DATA_MAX) {
+		struct web_sc_row *row = arena_alloc(req->arena, sizeof *row);
+		if (row) {
+			row->row_id = s->row_id;
+			row->user_id = s->user_id;
+			row->expires_at = s->expires_at;
+			row->data_len = r.data ? r.data_len : 0;
+			if (row->data_len)
+				memcpy(row->data, r.data, row->data_len);
+			web_sc_store(t, s->token_hash, row, false);
 		}
 	}
+	take_data(s, r.data, r.data_len);
 	return 1;
 }
 
@@ -265,7 +313,17 @@ int web_session_load(struct http_request *req)
 		return 0;
 	}
 	crypto_hash_sha256(s->token_hash, s->token, sizeof s->token);
-	int rc = select_row(req, s);
+	int rc = 0;
+	if (cache_on(req))
+		rc = cached_row(req, s);
+	if (rc == 0) {
+		/* Taken before the SELECT: a logout on another worker between
+		 * the SELECT and the store makes the store refused. */
+		struct web_sc_ticket t = {.armed = false};
+		if (cache_on(req))
+			web_sc_begin(s->token_hash, &t);
+		rc = select_row(req, s, &t);
+	}
 	if (rc < 0) {
 		s->failed = true;
 		return -1;
@@ -367,6 +425,45 @@ static int row_txn_run(struct db *db, void *arg)
 	return -1;
 }
 
+/* s's row as the host's cache holds it, in the arena; NULL when its data
+ * is too long to cache (or out of memory). */
+static struct web_sc_row *row_of(struct http_request *req, struct web_session *s)
+{
+	size_t len = 0;
+	const char *json = json_object_to_json_string_length(s->data, JSON_C_TO_STRING_PLAIN, &len);
+	if (!json || len > WEB_SC_DATA_MAX)
+		return NULL;
+	struct web_sc_row *row = arena_alloc(req->arena, sizeof *row);
+	if (!row)
+		return NULL;
+	row->row_id = s->row_id;
+	row->user_id = s->user_id;
+	row->expires_at = s->expires_at;
+	row->data_len = len;
+	memcpy(row->data, json, len);
+	return row;
+}
+
+/* After a write of s's rows (done or failed, which may still have
+ * committed): the old token's entry goes before the response does, so the
+ * next request on this host, on any worker, reads what the database now
+ * holds; the row written is cached when nothing raced it (t: taken before
+ * the write). */
+static void write_cached(struct http_request *req, struct web_session *s, enum row_write what,
+			 const struct row_txn *tx, const struct web_sc_ticket *t, bool ok)
+{
+	const struct web_session *before = &tx->before;
+	struct web_sc_row *row = ok && (what == ROWS_UPDATE || s->has_row) ? row_of(req, s) : NULL;
+	if (what == ROWS_UPDATE) {
+		web_sc_replace(t, before->token_hash, row);
+		return;
+	}
+	if (before->has_row)
+		web_sc_invalidate(before->token_hash);
+	if (row && (what == ROWS_LOGIN || what == ROWS_INSERT))
+		web_sc_store(t, s->token_hash, row, true);
+}
+
 /* Login is one transaction (the old row goes, the new one comes); a single
  * statement runs on its own. Deadlocks, lock wait timeouts and cluster
  * certification conflicts are retried (SPEC 10). */
@@ -374,7 +471,12 @@ static int write_rows(struct http_request *req, struct web_session *s, enum row_
 		      long long user_id)
 {
 	struct row_txn t = {.req = req, .s = s, .before = *s, .what = what, .user_id = user_id};
-	if (db_retry(web_db(req), what == ROWS_LOGIN, row_txn_run, &t) < 0)
+	struct web_sc_ticket tk = {.armed = false};
+	if (web_sc_attached())
+		web_sc_begin(s->token_hash, &tk);
+	int rc = db_retry(web_db(req), what == ROWS_LOGIN, row_txn_run, &t);
+	write_cached(req, s, what, &t, &tk, rc == 0);
+	if (rc < 0)
 		return -1;
 	/* counted once the write is done: a retried run inserts again */
 	if ((what == ROWS_LOGIN || what == ROWS_DELETE) && t.before.has_row)
@@ -517,6 +619,9 @@ out:
 
 void web_session_release(struct http_request *req)
 {
+	/* Sessions deleted in this request (web_session_delete_user), maybe
+	 * in a transaction committed since: invalidate once more. */
+	web_sc_flush_pending();
 	struct web_session *s = web_req_session(req);
 	if (!s || s->released)
 		return;
@@ -562,7 +667,12 @@ long long web_session_gc_tick(struct db *db, unsigned every)
 
 long long web_session_delete_user(struct db *db, long long user_id)
 {
-	return exec_by_id(db, sql_delete_user, user_id);
+	long long n = exec_by_id(db, sql_delete_user, user_id);
+	/* No token to name: the whole host's cache, now and after the
+	 * commit (web_sc_flush_pending). Also when the DELETE failed: it may
+	 * have been applied. */
+	web_sc_note_deleted();
+	return n;
 }
 
 int web_remember_username(struct http_request *req, struct http_response *resp,

@@ -292,8 +292,49 @@ long long web_session_gc(struct db *db);
 /* Count one call; every `every` calls run web_session_gc(). For workers.
  * Returns what gc returned, or 0 when it did not run. */
 long long web_session_gc_tick(struct db *db, unsigned every);
-/* Delete every session of user_id (deleteuser). Returns how many, or -1. */
+/* Delete every session of user_id (deleteuser). Returns how many, or -1.
+ * The host's session cache is invalidated at once, and again at the end
+ * of the request (web_session_release) or by web_session_cache_close()
+ * (flacon_main after every command): after the commit of a transaction
+ * it ran in. */
 long long web_session_delete_user(struct db *db, long long user_id);
+
+/* ---- The host's session cache (SPEC 6 and 9) -------------------------
+ * A logged-in read page costs one statement: the session row is read from
+ * a cache that every worker of the installation on this host shares (a
+ * POSIX shared-memory object, mode 0600, named after the database — see
+ * web_session_cache_name), not from MariaDB, when it was read from MariaDB
+ * less than session.cache_ttl_ms (<= 1000) ago and has not expired. Every
+ * write of a session on this host (save of changed data, login rotation,
+ * logout and clear) updates or invalidates its entry before the response
+ * goes out, so the next request on this host, on any worker, sees it;
+ * web_session_delete_user invalidates the whole cache (the command line
+ * reaches the server's cache when it runs as the server's user or root).
+ * Another host's writes are seen within session.cache_ttl_ms. Rows with
+ * more than 512 bytes of data are not cached. session.cache_entries = 0:
+ * off. A hit counts as one statement in db->queries (X-Flacon-Queries is
+ * the same whether the cache or MariaDB answered); the metrics'
+ * flacon_db_statements_total counts what MariaDB ran. */
+
+/* The shared-memory name of cfg's cache ("/flacon-sc1-" and 24 hex digits
+ * of a hash of database.url's hosts, socket — made absolute — and
+ * database). 0, or -1 when database.url does not parse. */
+int web_session_cache_name(const struct config *cfg, char *out, size_t n);
+/* Open this process's session cache for cfg (create it when create and
+ * there is none): the master before it forks (runserver), else each
+ * worker (web_worker_init). Idempotent — a worker forked from a process
+ * that has it open shares that one. 0 (also when session.cache_entries is
+ * 0), or -1 when there is none to open or it cannot be opened (logged:
+ * sessions are then read from MariaDB on every request). */
+int web_session_cache_open(const struct config *cfg, bool create);
+/* Close what web_session_cache_open opened (each open once); the name is
+ * removed when the last process holding it closes it. Also runs the
+ * second invalidation after sessions were deleted (see
+ * web_session_delete_user). */
+void web_session_cache_close(void);
+/* The command line: the cache that web_session_delete_user invalidates is
+ * cfg's, opened only then (never created). */
+void web_session_cache_use(const struct config *cfg);
 
 /* The `username` cookie that pre-fills the login form (remember me):
  * Max-Age 1209600, Path=/, HttpOnly, SameSite=Lax (Secure when

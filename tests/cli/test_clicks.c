@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "db/db.h"
 #include "http_client.h"
 #include "procs.h"
@@ -400,4 +401,41 @@ TEST(test_clicks_kill_9_of_a_worker_loses_at_most_its_last_100_ms_of_views_and_d
 	CHECK(ok > 20);
 out:
 	stack_down(&s);
+}
+
+/* ---- the ledger table: create-all and db upgrade --------------------------- */
+
+static int ledger_present(void)
+{
+	char out[64] = "";
+	cli_sql(out, sizeof out,
+		"SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() "
+		"AND TABLE_NAME = 'deferred_ledger'");
+	return atoi(out);
+}
+
+TEST(test_clicks_ledger_table_comes_with_create_all_and_with_db_upgrade_of_an_existing_database)
+{
+	struct run_result r;
+	cli_fresh();
+	CHECK_INT(cli_run(&r, "create-all"), 0);
+	CHECK_INT(ledger_present(), 1);
+	CHECK_INT(cli_run(&r, "drop-all"), 0);
+	CHECK_INT(ledger_present(), 0);
+	/* A database at 0007 (before the ledger): db upgrade adds it, and
+	 * the schema then matches the models and the framework's tables. */
+	cli_fresh();
+	char cmd[1024];
+	snprintf(cmd, sizeof cmd, "cp sql/migrations/000[1-7]_*.sql '%s'/", cli_migrations_dir());
+	CHECK_INT(system(cmd), 0);
+	CHECK_INT(cli_run(&r, "db upgrade"), 0);
+	CHECK_INT(ledger_present(), 0);
+	snprintf(cmd, sizeof cmd, "cp sql/migrations/0008_*.sql '%s'/", cli_migrations_dir());
+	CHECK_INT(system(cmd), 0);
+	CHECK_INT(cli_run(&r, "db upgrade"), 0);
+	CHECK_INT(ledger_present(), 1);
+	CHECK_INT(cli_run(&r, "db migrate -m nothing"), 0);
+	CHECK_MSG(strstr(r.out, "No changes in schema detected") != NULL, "%s%s", r.out, r.err);
+	CHECK_INT(cli_run(&r, "db downgrade -1"), 0);
+	CHECK_INT(ledger_present(), 0);
 }

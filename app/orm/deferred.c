@@ -274,8 +274,8 @@ static int batch_take(void)
 		dq.slots = NULL;
 		dq.cap = 0;
 	}
-	if (dq.n)
-		dq.oldest_ms = now_ms();
+	if (dq.n) /* keys left behind are due already: the next batch follows at once */
+		dq.oldest_ms = now_ms() - dq.delay_ms;
 	qsort(b, k, sizeof *b, by_key); /* one row order for every worker: fewer deadlocks */
 	dq.batch = b;
 	dq.nbatch = k;

@@ -95,6 +95,27 @@ out:
 	t_end(&t);
 }
 
+TEST(test_deferred_2500_keys_go_in_bounded_batches_all_written_by_one_due_tick)
+{
+	struct tctx t;
+	if (!t_begin(&t, T_BLOG) || !setup(&t))
+		goto out;
+	CHECK_INT(orm_deferred_add(&clicks, 1, 2), 0);
+	for (int id = 5000; id < 7499; id++)
+		CHECK_INT(orm_deferred_add(&clicks, id, 1), 0);
+	CHECK_INT(orm_deferred_add(&clicks, 3, 1), 0);
+	CHECK_INT(orm_deferred_count(), 2501);
+	sleep_ms(ORM_DEFERRED_DELAY_MS + 20);
+	/* Three batches of at most 1024 keys, one after the other. */
+	CHECK_INT(orm_deferred_tick(t.db), -1);
+	CHECK_INT(orm_deferred_count(), 0);
+	CHECK_INT(clicks_of(&t, 1), 2);
+	CHECK_INT(clicks_of(&t, 3), 1);
+out:
+	orm_deferred_discard();
+	t_end(&t);
+}
+
 TEST(test_deferred_batch_whose_commit_answer_was_lost_is_applied_exactly_once)
 {
 	struct tctx t;

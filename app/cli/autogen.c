@@ -28,7 +28,7 @@ int cli_create_schema(struct db *db, char *err, size_t errlen)
 		return -1;
 	}
 	if ((cli_app->registry && orm_create_all(db, cli_app->registry) < 0) || web_session_create_table(db) < 0 ||
-	    web_login_failure_create_table(db) < 0) {
+	    web_login_failure_create_table(db) < 0 || orm_deferred_create_table(db) < 0) {
 		snprintf(err, errlen, "%s", db->err);
 		return -1;
 	}

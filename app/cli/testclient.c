@@ -13,6 +13,7 @@
 #include "cli/testclient_priv.h"
 #include "core/server.h"
 #include "db/db.h"
+#include "orm/orm.h"
 #include "web/web.h"
 
 int cli_create_schema(struct db *db, char *err, size_t errlen);
@@ -225,6 +226,7 @@ struct flacon_client *flacon_client_open(const struct flacon_app *app,
 	if (build_schema(c, err, errlen) < 0)
 		goto fail;
 	c->proto.cfg = &c->cfg;
+	orm_deferred_set_delay(0);
 	if (c->hooks->worker_init && c->hooks->worker_init(&c->cfg, &c->proto) < 0) {
 		snprintf(err, errlen, "the worker's init failed (see the log above)");
 		goto fail;
@@ -242,6 +244,7 @@ void flacon_client_close(struct flacon_client *c)
 		return;
 	if (c->worker_up && c->hooks->worker_fini)
 		c->hooks->worker_fini(&c->proto);
+	orm_deferred_set_delay(ORM_DEFERRED_DELAY_MS);
 	arena_free(&c->req);
 	arena_free(&c->keep);
 	buf_free(&c->resp.headers);

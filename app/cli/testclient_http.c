@@ -411,6 +411,11 @@ static struct flacon_response *run_once(struct flacon_client *c, const struct fl
 	if (c->hooks->app->finish)
 		c->hooks->app->finish(&req);
 	arena_run_cleanups(&c->req);
+	/* As the worker loop does; with the delay at 0 (flacon_client_open)
+	 * the request's deferred increments are written now, so a test reads
+	 * them at once. */
+	if (c->hooks->tick)
+		c->hooks->tick(&c->proto);
 	for (size_t i = 0; r && i < r->nheaders; i++)
 		if (!strcasecmp(r->headers[i].name, "Set-Cookie") && jar_take(c, r->headers[i].value) < 0)
 			r = NULL;

@@ -507,6 +507,7 @@ int server_worker_loop(int fd, const struct config *cfg, const struct server_hoo
 	 * master. A connection nginx handed over is never dropped by a stop
 	 * (SPEC 10). */
 	bool draining = false, drain = socket_drains(fd);
+	int tick_ms = -1; /* the last tick's answer: the longest the poll may wait */
 	while (cfg->max_requests == 0 || served < cfg->max_requests) {
 		if (worker_stop && !drain)
 			break;
@@ -514,12 +515,18 @@ int server_worker_loop(int fd, const struct config *cfg, const struct server_hoo
 			draining = true;
 		if (!draining) {
 			struct pollfd pfd = {.fd = fd, .events = POLLIN | POLLRDHUP};
-			int pr = ppoll(&pfd, 1, NULL, &unblocked);
+			struct timespec wait = {tick_ms / 1000, (long)(tick_ms % 1000) * 1000000L};
+			int pr = ppoll(&pfd, 1, tick_ms >= 0 ? &wait : NULL, &unblocked);
 			if (pr < 0) {
 				if (errno == EINTR)
 					continue;
 				log_error("poll on listen socket failed: %s", strerror(errno));
 				break;
+			}
+			if (pr == 0) {
+				if (hooks->tick)
+					tick_ms = hooks->tick(&proto);
+				continue;
 			}
 			/* The master has shut the socket (it stops): it polls
 			 * readable from now on, and the SIGTERM on its way would
@@ -573,6 +580,8 @@ int server_worker_loop(int fd, const struct config *cfg, const struct server_hoo
 		 * trees) go now, not when the next request comes. */
 		arena_run_cleanups(&arena);
 		served++;
+		if (hooks->tick)
+			tick_ms = hooks->tick(&proto);
 		/* Keep buffers from growing without bound after a huge page. */
 		if (out.cap > (1u << 20))
 			buf_free(&out);

@@ -44,6 +44,10 @@ struct server_hooks {
 	void (*worker_fini)(struct http_request *req_proto);
 	/* Before each request (reset per-request counters). */
 	void (*request_start)(struct http_request *req);
+	/* Called in the worker after each request and whenever the loop's wait times out;
+	 * returns the milliseconds until it next needs to be called, or -1 for no timer.
+	 * The loop never waits longer than that. NULL: none. */
+	int (*tick)(struct http_request *proto);
 	/* The process name (prctl PR_SET_NAME, 15 bytes) or NULL. */
 	const char *process_name;
 	/* What the health-check process runs on its own socket, or NULL. */

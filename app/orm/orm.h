@@ -799,6 +799,83 @@ int orm_update(struct orm_query *q, const struct orm_assign *set, size_t n, uint
 int orm_delete_where(struct orm_query *q, uint64_t *affected);
 
 /* ------------------------------------------------------------------ */
+/* Deferred increments (write-behind counters)                          */
+/*
+ * A view counter written with one durable commit per view is bound by the
+ * disk's flush rate. Instead a worker adds to the column in memory and
+ * writes the sums of many increments in one short transaction: at most
+ * ORM_DEFERRED_DELAY_MS after the first unwritten one (orm_deferred_tick,
+ * which the web layer's worker loop calls), and at the worker's drain
+ * (orm_deferred_flush: SIGTERM, SIGHUP reload, max_requests). A batch is
+ * one UPDATE ... SET c = c + CASE id WHEN ? THEN ? ... END WHERE id IN
+ * (...) per column and 128 ids, plus its claim in the framework's table
+ * `deferred_ledger` (one row per worker run: the last batch applied), in
+ * one transaction retried on deadlocks, lock wait timeouts and Galera
+ * certification conflicts. When a COMMIT's outcome is unknown (connection
+ * lost), the batch stays in flight and its next attempt finds its claim
+ * and stops: never applied twice, never dropped. A worker killed with -9
+ * loses what it had not written: at most its last ~100 ms of increments.
+ *
+ *   static struct orm_deferred article_clicks = {
+ *       .model = &article_model, .column = "click_num", .unless = "isdelete"};
+ *   orm_deferred_add(&article_clicks, id, 1);             // no statement
+ *   shown = a->click_num + orm_deferred_pending(&article_clicks, id);
+ */
+
+/* What is counted: the integer column called column of model's row whose
+ * primary key is the id given; rows where the boolean column called unless
+ * (NULL: none) is true, and rows that no longer exist, are left alone —
+ * their pending increments are dropped without error. Give it static
+ * storage: its address is the counter's identity. */
+struct orm_deferred {
+	const struct orm_model *model;
+	const char *column;
+	const char *unless;
+	/* Derived at the first orm_deferred_add. */
+	const struct orm_column *col_, *unless_;
+};
+
+#define ORM_DEFERRED_DELAY_MS 80    /* + the batch's commit: within 100 ms */
+#define ORM_DEFERRED_MAX_KEYS 65536 /* distinct (counter, id) pending per worker */
+
+/* The framework's ledger table (create-all and the migrations create it). */
+extern const char orm_deferred_ledger_ddl[];
+/* CREATE TABLE IF NOT EXISTS deferred_ledger (...). 0 or -1 (db->err). */
+int orm_deferred_create_table(struct db *db);
+
+/* Add n to d's column of row id, in this worker's memory; runs no
+ * statement. 0; ORM_UNAVAILABLE when ORM_DEFERRED_MAX_KEYS other keys wait
+ * already (the database has not taken a batch for a long time: nothing is
+ * counted, answer 503); ORM_NOMEM; ORM_MISUSE (a model without an integer
+ * primary key, an unknown column, or a column that is not an integer). */
+int orm_deferred_add(struct orm_deferred *d, int64_t id, int64_t n);
+/* What this worker has added to d's row id and not yet written: the value
+ * a page shows is the column as read plus this. */
+int64_t orm_deferred_pending(const struct orm_deferred *d, int64_t id);
+/* Keys (counter, id) this worker has not yet written. */
+size_t orm_deferred_count(void);
+/* Write what is due on db (never inside a transaction of the caller's):
+ * returns the milliseconds until it is next due, 0 when more waits now,
+ * or -1 when nothing is pending. A batch that fails stays in memory and is
+ * tried again after a back-off (100 ms doubling to 2 s). */
+int orm_deferred_tick(struct db *db);
+/* Write everything now, trying again for up to budget_ms while the
+ * database fails (a worker's drain). 0, or ORM_UNAVAILABLE with the rest
+ * still pending. */
+int orm_deferred_flush(struct db *db, unsigned budget_ms);
+/* Wait ms (default ORM_DEFERRED_DELAY_MS) after the first unwritten
+ * increment before a tick writes it; 0 writes at every tick (the test
+ * client: each request's increments are written at its end). */
+void orm_deferred_set_delay(unsigned ms);
+/* Forget every pending increment without writing (a worker that gives up
+ * at its exit; tests). */
+void orm_deferred_discard(void);
+/* Fault injection for tests: the next n batches that commit are reported
+ * as "connection lost during COMMIT" (the connection is dropped), as when
+ * the server's answer to COMMIT never arrives. */
+void orm_deferred_lose_commit_acks(unsigned n);
+
+/* ------------------------------------------------------------------ */
 /* Pagination (Flask-SQLAlchemy 3 semantics)                            */
 
 struct orm_page_args {

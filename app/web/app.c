@@ -473,6 +473,7 @@ const struct server_hooks *web_app_hooks(const struct web_app *app,
 		.worker_init = web_app_worker_init,
 		.worker_fini = web_app_worker_fini,
 		.request_start = web_app_request_start,
+		.tick = web_worker_tick,
 		.process_name = app->process_name ? app->process_name : "flacon-worker",
 		.health = &web_health_hooks,
 	};

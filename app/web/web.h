@@ -170,7 +170,8 @@ int web_render(struct http_request *req, struct http_response *resp, int status,
  *
  *   worker_init:    web_worker_init(cfg, proto)   (after its own models)
  *   worker_fini:    web_worker_fini(proto)
- *   request_start:  web_request_start(req)        (first) */
+ *   request_start:  web_request_start(req)        (first)
+ *   tick:           web_worker_tick(proto) */
 struct web_worker {
 	struct db *db;               /* owned */
 	struct tmpl_set *tmpl;       /* owned; NULL for a process without templates */
@@ -198,8 +199,15 @@ static inline const struct tmpl_set *web_tmpl(const struct http_request *req)
  * is down is retried per request, so the worker starts anyway and
  * /healthz answers 503). 0, or -1 with the reason logged. */
 int web_worker_init(const struct config *cfg, struct http_request *proto);
-/* Close and free what web_worker_init built; proto->worker becomes NULL. */
+/* Close and free what web_worker_init built; proto->worker becomes NULL.
+ * First it writes the worker's deferred increments (orm_deferred_flush,
+ * trying for up to 5 s while the database fails; what is left then is
+ * logged as lost). */
 void web_worker_fini(struct http_request *proto);
+/* The worker loop's tick (server_hooks.tick): writes the deferred
+ * increments that are due (orm_deferred_tick). Returns the milliseconds
+ * until the next is due, or -1 when nothing waits. */
+int web_worker_tick(struct http_request *proto);
 /* At the start of each request: forget the last request's session, count
  * queries from 0, and go back to an earlier database host when usable. */
 void web_request_start(struct http_request *req);

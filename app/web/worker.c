@@ -17,6 +17,7 @@
 
 #include "core/log.h"
 #include "db/db.h"
+#include "orm/orm.h"
 #include "tmpl/tmpl.h"
 
 /* Development mode: templates re-read when a file changes (Flask's
@@ -161,11 +162,28 @@ struct db *web_worker_db(const struct config *cfg, unsigned timeout_cap)
 	return db;
 }
 
+/* How long a worker's drain keeps trying to write its deferred
+ * increments while the database fails (the master waits 20 s or more). */
+#define DRAIN_FLUSH_MS 5000
+
+int web_worker_tick(struct http_request *proto)
+{
+	struct web_worker *w = proto->worker;
+	return w && w->db ? orm_deferred_tick(w->db) : -1;
+}
+
 void web_worker_fini(struct http_request *proto)
 {
 	struct web_worker *w = proto->worker;
 	if (!w)
 		return;
+	/* The drain (SIGTERM, SIGHUP reload, max_requests) writes every
+	 * deferred increment before the connection closes. */
+	if (w->db && orm_deferred_count() && orm_deferred_flush(w->db, DRAIN_FLUSH_MS) < 0) {
+		log_error("deferred increments: %zu keys lost at exit, the database failed: %s",
+			  orm_deferred_count(), w->db->err);
+		orm_deferred_discard();
+	}
 	db_close(w->db);
 	tmpl_set_free(w->tmpl);
 	free(w);

@@ -25,7 +25,7 @@ TEST(test_create_all_and_drop_all)
 {
 	struct run_result r;
 	fresh_schema();
-	CHECK_INT(num("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()"), 8);
+	CHECK_INT(num("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()"), 9);
 	CHECK_INT(cli_run(&r, "drop-all"), 0);
 	CHECK_INT(num("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()"), 0);
 	CHECK_INT(cli_run(&r, "create-all extra"), 2);

@@ -13,7 +13,7 @@
 #include "test.h"
 
 /* The repository's migrations copied into the test's migrations dir, and
- * the database upgraded to head (0007 and any later numbered file). */
+ * the database upgraded to head (0008 and any later numbered file). */
 static void at_head(void)
 {
 	cli_fresh();
@@ -112,30 +112,30 @@ TEST(test_generated_revision_is_12_random_hex_digits_naming_its_parent)
 	at_head();
 	CHECK_INT(cli_sql(NULL, 0, "ALTER TABLE article DROP COLUMN click_num"), 0);
 	CHECK_INT(cli_run(&r, "db migrate -m 'restore click_num'"), 0);
-	rev_of("0008_*_restore_click_num.up.sql", rev1, sizeof rev1);
+	rev_of("0009_*_restore_click_num.up.sql", rev1, sizeof rev1);
 	CHECK_INT(strlen(rev1), 12);
 	CHECK_INT(strspn(rev1, "0123456789abcdef"), 12);
-	CHECK_INT(read_one("0008_*_restore_click_num.up.sql", text, sizeof text, path, sizeof path), 1);
+	CHECK_INT(read_one("0009_*_restore_click_num.up.sql", text, sizeof text, path, sizeof path), 1);
 	CHECK_MSG(strstr(path, rev1) != NULL, "%s does not name %s", path, rev1);
-	CHECK_MSG(strstr(text, "-- Down revision: 0007\n") != NULL, "%.300s", text);
+	CHECK_MSG(strstr(text, "-- Down revision: 0008\n") != NULL, "%.300s", text);
 	/* Generated again: another id. */
-	CHECK_INT(sh("rm '%s'/0008_*", cli_migrations_dir()), 0);
+	CHECK_INT(sh("rm '%s'/0009_*", cli_migrations_dir()), 0);
 	CHECK_INT(cli_run(&r, "db migrate -m 'restore click_num'"), 0);
-	rev_of("0008_*_restore_click_num.up.sql", rev2, sizeof rev2);
+	rev_of("0009_*_restore_click_num.up.sql", rev2, sizeof rev2);
 	CHECK_INT(strlen(rev2), 12);
 	CHECK(strcmp(rev1, rev2) != 0);
 	/* The id, not the name, is the revision: renamed by hand, it stays. */
 	CHECK_INT(cli_run(&r, "db upgrade"), 0);
-	CHECK_INT(sh("cd '%s' && for f in 0008_*; do mv \"$f\" \"0042${f#0008}\"; done", cli_migrations_dir()), 0);
+	CHECK_INT(sh("cd '%s' && for f in 0009_*; do mv \"$f\" \"0042${f#0009}\"; done", cli_migrations_dir()), 0);
 	CHECK_INT(cli_run(&r, "db current"), 0);
 	CHECK_MSG(strstr(r.out, rev2) && strstr(r.out, "(head)"), "%s%s", r.out, r.err);
 	CHECK_INT(cli_run(&r, "db history"), 0);
 	char want[128];
-	snprintf(want, sizeof want, "0007 -> %s (head) (current), restore click_num", rev2);
+	snprintf(want, sizeof want, "0008 -> %s (head) (current), restore click_num", rev2);
 	CHECK_MSG(strstr(r.out, want) != NULL, "%s", r.out);
 }
 
-/* Two developers generate a migration each from head 0007: after the
+/* Two developers generate a migration each from head 0008: after the
  * merge of their branches there are two heads; upgrade refuses until
  * db merge joins them; downgrade walks back through the merge. */
 TEST(test_two_branches_give_two_heads_upgrade_refuses_merge_joins_downgrade_walks_back)
@@ -170,21 +170,21 @@ TEST(test_two_branches_give_two_heads_upgrade_refuses_merge_joins_downgrade_walk
 	CHECK_INT(lines(r.err), 1);
 	CHECK(table_exists("note_a") && table_exists("note_b"));
 	CHECK_INT(cli_run(&r, "db current"), 0);
-	CHECK_MSG(!strncmp(r.out, "0007\n", 5), "%s%s", r.out, r.err);
+	CHECK_MSG(!strncmp(r.out, "0008\n", 5), "%s%s", r.out, r.err);
 	CHECK_INT(cli_run(&r, "db history"), 0);
 	char a_line[128], b_line[128];
-	snprintf(a_line, sizeof a_line, "0007 -> %s (head), branch a", ra);
-	snprintf(b_line, sizeof b_line, "0007 -> %s (head), branch b", rb);
+	snprintf(a_line, sizeof a_line, "0008 -> %s (head), branch a", ra);
+	snprintf(b_line, sizeof b_line, "0008 -> %s (head), branch b", rb);
 	CHECK_MSG(strstr(r.out, a_line) && strstr(r.out, b_line) && strstr(r.out, "(branchpoint)"), "%s", r.out);
 	/* Upgrading to one branch by name is allowed. */
 	CHECK_INT(cli_run(&r, "db upgrade %s", ra), 0);
 	CHECK(!table_exists("note_a") && table_exists("note_b"));
-	CHECK_INT(cli_run(&r, "db downgrade 0007"), 0);
+	CHECK_INT(cli_run(&r, "db downgrade 0008"), 0);
 	CHECK(table_exists("note_a"));
 
 	CHECK_INT(cli_run(&r, "db merge -m 'join a and b'"), 0);
-	rev_of("0009_*_join_a_and_b.up.sql", rm, sizeof rm);
-	CHECK_INT(read_one("0009_*_join_a_and_b.up.sql", text, sizeof text, NULL, 0), 1);
+	rev_of("0010_*_join_a_and_b.up.sql", rm, sizeof rm);
+	CHECK_INT(read_one("0010_*_join_a_and_b.up.sql", text, sizeof text, NULL, 0), 1);
 	const char *down = strstr(text, "-- Down revision: ");
 	CHECK_MSG(down && strstr(down, ra) && strstr(down, rb) && strcspn(down, "\n") < 60, "%.400s", text);
 	CHECK_INT(cli_run(&r, "db heads"), 0);
@@ -196,7 +196,7 @@ TEST(test_two_branches_give_two_heads_upgrade_refuses_merge_joins_downgrade_walk
 	CHECK_INT(cli_run(&r, "db upgrade %s", ra), 0);
 	CHECK_INT(cli_run(&r, "db upgrade"), 0);
 	char step_b[256], step_m[256], step_m2[256];
-	snprintf(step_b, sizeof step_b, "Running upgrade 0007 -> %s, branch b\n", rb);
+	snprintf(step_b, sizeof step_b, "Running upgrade 0008 -> %s, branch b\n", rb);
 	snprintf(step_m, sizeof step_m, "Running upgrade %s, %s -> %s, join a and b\n", ra, rb, rm);
 	snprintf(step_m2, sizeof step_m2, "Running upgrade %s, %s -> %s, join a and b\n", rb, ra, rm);
 	CHECK_MSG(lines(r.out) == 2 && strstr(r.out, step_b) && (strstr(r.out, step_m) || strstr(r.out, step_m2)),
@@ -219,10 +219,10 @@ TEST(test_two_branches_give_two_heads_upgrade_refuses_merge_joins_downgrade_walk
 	CHECK_INT(cli_run(&r, "db downgrade -1"), 0);
 	CHECK(table_exists("note_a") && table_exists("note_b"));
 	cli_sql(out, sizeof out, "SELECT GROUP_CONCAT(version_num) FROM schema_version");
-	CHECK_STR(out, "0007");
-	/* And up again, then down to 0007 in one command. */
+	CHECK_STR(out, "0008");
+	/* And up again, then down to 0008 in one command. */
 	CHECK_INT(cli_run(&r, "db upgrade head"), 0);
-	CHECK_INT(cli_run(&r, "db downgrade 0007"), 0);
+	CHECK_INT(cli_run(&r, "db downgrade 0008"), 0);
 	CHECK(table_exists("note_a") && table_exists("note_b"));
 	cli_sql(NULL, 0, "DROP DATABASE IF EXISTS flacon_cli_aside");
 }
@@ -277,13 +277,13 @@ TEST(test_rename_shape_warns_on_stderr_and_at_the_top_of_both_files)
 	CHECK_INT(cli_run(&r, "db migrate -m 'rename clicks'"), 0);
 	CHECK_MSG(strstr(r.err, "warning") && strstr(r.err, "`article`.`clicks` is dropped") &&
 		  strstr(r.err, "ALTER TABLE `article` RENAME COLUMN `clicks` TO `click_num`"), "stderr: %s", r.err);
-	CHECK_INT(read_one("0008_*_rename_clicks.up.sql", text, sizeof text, NULL, 0), 1);
+	CHECK_INT(read_one("0009_*_rename_clicks.up.sql", text, sizeof text, NULL, 0), 1);
 	head_comment(text, top, sizeof top);
 	CHECK_MSG(strstr(top, "WARNING") && strstr(top, "`article`.`clicks` (int) is dropped with its values") &&
 		  strstr(top, "ALTER TABLE `article` RENAME COLUMN `clicks` TO `click_num`;") &&
 		  strstr(top, "ALTER TABLE `article` RENAME COLUMN `click_num` TO `clicks`;"), "up: %s", text);
 	CHECK(strstr(text, "DROP COLUMN `clicks`") && strstr(text, "ADD COLUMN `click_num`"));
-	CHECK_INT(read_one("0008_*_rename_clicks.down.sql", text, sizeof text, NULL, 0), 1);
+	CHECK_INT(read_one("0009_*_rename_clicks.down.sql", text, sizeof text, NULL, 0), 1);
 	head_comment(text, top, sizeof top);
 	CHECK_MSG(strstr(top, "cannot restore") && strstr(top, "`article`.`clicks` comes back with its default") &&
 		  strstr(top, "RENAME COLUMN `click_num` TO `clicks`"), "down: %s", text);
@@ -301,11 +301,11 @@ TEST(test_dropped_column_warns_and_down_says_values_are_not_restored)
 	CHECK_INT(cli_run(&r, "db migrate -m 'drop note'"), 0);
 	CHECK_MSG(strstr(r.err, "warning: column `course`.`note` is dropped with its values") &&
 		  strstr(r.err, "review") && !strstr(r.err, "RENAME"), "stderr: %s", r.err);
-	CHECK_INT(read_one("0008_*_drop_note.up.sql", text, sizeof text, NULL, 0), 1);
+	CHECK_INT(read_one("0009_*_drop_note.up.sql", text, sizeof text, NULL, 0), 1);
 	head_comment(text, top, sizeof top);
 	CHECK_MSG(strstr(top, "WARNING") && strstr(top, "`course`.`note` (varchar(20)) is dropped") &&
 		  !strstr(top, "RENAME"), "up: %s", text);
-	CHECK_INT(read_one("0008_*_drop_note.down.sql", text, sizeof text, NULL, 0), 1);
+	CHECK_INT(read_one("0009_*_drop_note.down.sql", text, sizeof text, NULL, 0), 1);
 	head_comment(text, top, sizeof top);
 	CHECK_MSG(strstr(top, "`course`.`note` comes back with its default, not its values"), "down: %s", text);
 	CHECK_INT(cli_run(&r, "db upgrade"), 0);
@@ -324,10 +324,10 @@ TEST(test_dropped_table_warns_and_down_says_it_comes_back_empty)
 	CHECK_INT(cli_sql(NULL, 0, "CREATE TABLE stray (id INT PRIMARY KEY)"), 0);
 	CHECK_INT(cli_run(&r, "db migrate -m 'drop stray'"), 0);
 	CHECK_MSG(strstr(r.err, "warning: table `stray` is dropped with all its rows") != NULL, "stderr: %s", r.err);
-	CHECK_INT(read_one("0008_*_drop_stray.up.sql", text, sizeof text, NULL, 0), 1);
+	CHECK_INT(read_one("0009_*_drop_stray.up.sql", text, sizeof text, NULL, 0), 1);
 	head_comment(text, top, sizeof top);
 	CHECK_MSG(strstr(top, "WARNING") && strstr(top, "table `stray` is dropped"), "up: %s", text);
-	CHECK_INT(read_one("0008_*_drop_stray.down.sql", text, sizeof text, NULL, 0), 1);
+	CHECK_INT(read_one("0009_*_drop_stray.down.sql", text, sizeof text, NULL, 0), 1);
 	head_comment(text, top, sizeof top);
 	CHECK_MSG(strstr(top, "table `stray` comes back empty"), "down: %s", text);
 }
@@ -341,11 +341,11 @@ TEST(test_migration_that_only_adds_gives_no_data_loss_warning)
 	CHECK_INT(cli_sql(NULL, 0, "ALTER TABLE article DROP COLUMN click_num"), 0);
 	CHECK_INT(cli_run(&r, "db migrate -m 'add back'"), 0);
 	CHECK_MSG(!strstr(r.err, "warning"), "stderr: %s", r.err);
-	CHECK_INT(read_one("0008_*_add_back.up.sql", text, sizeof text, NULL, 0), 1);
+	CHECK_INT(read_one("0009_*_add_back.up.sql", text, sizeof text, NULL, 0), 1);
 	head_comment(text, top, sizeof top);
 	CHECK_MSG(!strstr(top, "WARNING"), "up: %s", text);
 	/* Its down file drops what it adds, and says so. */
-	CHECK_INT(read_one("0008_*_add_back.down.sql", text, sizeof text, NULL, 0), 1);
+	CHECK_INT(read_one("0009_*_add_back.down.sql", text, sizeof text, NULL, 0), 1);
 	head_comment(text, top, sizeof top);
 	CHECK_MSG(strstr(top, "drops what the up migration adds") && strstr(top, "`article`.`click_num`"), "down: %s",
 		  text);

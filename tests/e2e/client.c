@@ -484,6 +484,25 @@ long long cl_jint(json_object *o, const char *key, long long fallback)
 	return (long long)json_object_get_int64(v);
 }
 
+long long cl_clicks_settled(long long id, long long want)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/api/articles/%lld", id);
+	long long n = -1;
+	for (int i = 0; i < 40; i++) {
+		struct http_resp r;
+		cl_get(path, &r);
+		json_object *o = cl_json(&r);
+		n = cl_jint(o, "click_num", -1);
+		json_object_put(o);
+		hc_free(&r);
+		if (n == want)
+			break;
+		usleep(50 * 1000);
+	}
+	return n;
+}
+
 const char *cl_jstr(json_object *o, const char *key)
 {
 	json_object *v = cl_jget(o, key);

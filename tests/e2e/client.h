@@ -124,6 +124,11 @@ json_object *cl_jget(json_object *o, const char *key);
 bool cl_jhas(json_object *o, const char *key);
 /* Member as int64 when it is a JSON integer, else fallback. */
 long long cl_jint(json_object *o, const char *key, long long fallback);
+/* Article id's click_num as GET /api/articles/N reads it from the
+ * database, once it equals want or 2 s have passed (views are written in
+ * batches: SPEC 7 promises every reader sees them within a second); -1
+ * when unreadable. */
+long long cl_clicks_settled(long long id, long long want);
 /* Member as string when it is a JSON string, else NULL. */
 const char *cl_jstr(json_object *o, const char *key);
 /* Member is JSON true / false / null. */

@@ -2,6 +2,7 @@
  * seconds since 1970-01-01 UTC) and their ISO 8601 text. Owns nothing. */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "orm/orm_impl.h"
 
@@ -78,4 +79,17 @@ void orm_datetime_iso(int64_t t, char out[21])
 	put_digits(out + 11, (unsigned)(secs / 3600), 2);
 	put_digits(out + 14, (unsigned)(secs / 60 % 60), 2);
 	put_digits(out + 17, (unsigned)(secs % 60), 2);
+}
+
+const char *orm_datetime_format(struct arena *a, int64_t t, const char *fmt)
+{
+	char tmp[128];
+	time_t tt = (time_t)t;
+	struct tm tm;
+	if (!gmtime_r(&tt, &tm))
+		return NULL;
+	size_t n = strftime(tmp, sizeof tmp, fmt, &tm);
+	if (n == 0 && *fmt)
+		return NULL;
+	return arena_strndup(a, tmp, n);
 }

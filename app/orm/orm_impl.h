@@ -86,6 +86,18 @@ union orm_stage {
  * key (an arena array). Frees the result. 0 or orm_err. */
 int orm_fetch_objects(struct orm_session *s, MYSQL_STMT *st, const struct orm_model *m,
 		      struct orm_list *out, int64_t **keys);
+/* As orm_fetch_objects for a statement that reads only the columns in mask
+ * (declared order; orm_load_only) followed by nextra values typed by
+ * types[] (orm_add_column), which go into extra (one row per object of
+ * out; may be NULL when nextra is 0). */
+int orm_fetch_objects_ex(struct orm_session *s, MYSQL_STMT *st, const struct orm_model *m,
+			 uint64_t mask, const enum orm_type *types, size_t nextra,
+			 struct orm_list *out, struct orm_rows *extra);
+/* Every column of m (the bits of its columns). */
+static inline uint64_t orm_all_columns(const struct orm_model *m)
+{
+	return m->ncolumns >= 64 ? UINT64_MAX : (UINT64_C(1) << m->ncolumns) - 1;
+}
 /* Fetch the single row of a statement whose columns are cols[0..n) of obj
  * (INSERT ... RETURNING) into obj. Frees the result. 0 or orm_err. */
 int orm_fetch_into(struct orm_session *s, MYSQL_STMT *st, void *obj,
@@ -229,6 +241,8 @@ struct orm_query {
 	struct orm_session *s;
 	const struct orm_model *m;
 	const struct orm_qnode *where, *order, *group, *having, *select, *eager, *joins;
+	const struct orm_qnode *extra; /* orm_add_column terms */
+	uint64_t only;         /* orm_load_only: the columns read (0: all) */
 	int64_t limit, offset; /* limit -1: none */
 	bool for_update;
 	int err;

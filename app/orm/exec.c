@@ -210,7 +210,8 @@ int orm_get(struct orm_session *s, const struct orm_model *m, int64_t id, void *
 	if (!m->pk)
 		return orm_fail(s, ORM_MISUSE, "%s: a plain table has no identity", m->name);
 	struct orm_obj *o = orm_idmap_find(s, m, id);
-	if (o && !o->expired) {
+	/* a partly loaded object (load_only, merge_known) is read in full */
+	if (o && !o->expired && (!o->unloaded || o->state == ORM_DELETED)) {
 		if (o->state != ORM_DELETED)
 			*out = o;
 		return 0;

@@ -631,6 +631,17 @@ void *orm_new(struct orm_session *s, const struct orm_model *m);
 /* session.add(obj): pending (transient) or nothing (already attached).
  * ORM_MISUSE if obj belongs to another session or was deleted. */
 int orm_add(struct orm_session *s, void *obj);
+/* session.merge(obj, load=False): obj (transient, from orm_new) holding its
+ * primary key and the columns in known (bits: ORM_COLBIT) — values the
+ * caller knows without a query, e.g. who is logged in, from the session —
+ * becomes a persistent object of the session without a statement. Its
+ * other columns are unloaded, as with orm_load_only: zero, rendered as
+ * nothing, never written by a flush, read by the next orm_get or query
+ * that meets the row; its relationships are not loaded. When the session
+ * already maps the row, that object is returned instead (obj is left
+ * alone). NULL: a misuse (recorded) or out of memory. */
+void *orm_merge_known(struct orm_session *s, void *obj, uint64_t known);
+#define ORM_COLBIT(m, field) (UINT64_C(1) << m##_col_##field)
 /* session.delete(obj): DELETE at the next flush (a pending object is just
  * expunged). Association rows of its many-to-many relationships go too. */
 int orm_delete(struct orm_session *s, void *obj);

@@ -170,10 +170,8 @@ static int log_out(struct http_request *req)
 	if (web_logout_user(req) < 0)
 		return -1;
 	struct site_req *sr = site_req(req);
-	if (sr) {
-		sr->user_row = NULL;
+	if (sr)
 		sr->student_id = 0;
-	}
 	return 0;
 }
 

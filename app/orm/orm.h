@@ -260,6 +260,8 @@ struct orm_model {
 	const char *sql_get;     /* SELECT ... WHERE pk = ? */
 	const char *sql_delete;  /* DELETE ... WHERE pk = ? */
 	uint64_t not_null_mask;  /* columns NOT NULL */
+	void *tmpl_names;        /* names templates read (template.c), hashed */
+	uint32_t tmpl_names_mask;
 };
 
 /* A set of models (a MetaData). Initialise once per process, before fork. */

@@ -20,7 +20,8 @@
  *   commit.c   COMMIT, orm_transaction / orm_retry
  *   expr.c     query expressions     query.c    the query builder
  *   render.c   a query as SQL        exec.c     all, first, get, count, rows
- *   bulk.c     bulk UPDATE / DELETE  paginate.c pagination */
+ *   bulk.c     bulk UPDATE / DELETE  paginate.c pagination
+ *   template.c objects as template context values (tmpl.h) */
 #ifndef FLACON_ORM_IMPL_H
 #define FLACON_ORM_IMPL_H
 
@@ -290,6 +291,11 @@ int64_t orm_time_from_mysql(enum orm_type t, const MYSQL_TIME *mt);
 /* Date arithmetic (days since 1970-01-01). */
 int64_t orm_days_from_civil(int64_t y, unsigned m, unsigned d);
 void orm_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d);
+
+/* The table of the names templates may read of m (computed fields, then
+ * columns, then relationships), hashed by tmpl_name_hash, in r's arena
+ * (template.c). 0 or ORM_NOMEM. */
+int orm_tmpl_index(struct orm_registry *r, struct orm_model *m);
 
 /* IN-list size with padding (bounds the number of distinct statements). */
 size_t orm_in_bucket(size_t n);

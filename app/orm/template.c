@@ -8,7 +8,8 @@
 
 #include "orm/orm_impl.h"
 
-static int obj_get(const struct tmpl_value *v, const char *name, size_t len, struct tmpl_value *out);
+static int obj_get(const struct tmpl_value *v, const char *name, size_t len, uint32_t hash,
+		   struct tmpl_value *out);
 static size_t list_len(const struct tmpl_value *v);
 static int list_at(const struct tmpl_value *v, size_t i, struct tmpl_value *out);
 
@@ -106,37 +107,81 @@ static int column_value(const struct orm_obj *o, const struct orm_column *c, str
 	return 1;
 }
 
-static int obj_get(const struct tmpl_value *v, const char *name, size_t len, struct tmpl_value *out)
+/* One name a template may read of a model, in its open-addressing table. */
+enum { NAME_EMPTY, NAME_FIELD, NAME_COLUMN, NAME_REL };
+struct name_slot {
+	uint32_t hash;
+	unsigned char kind;
+	unsigned short index;
+	const char *name;
+};
+
+static int index_put(struct name_slot *t, uint32_t mask, const char *name, unsigned char kind,
+		     size_t index)
+{
+	uint32_t h = tmpl_name_hash(name, strlen(name));
+	for (uint32_t i = h & mask;; i = (i + 1) & mask) {
+		if (t[i].kind == NAME_EMPTY) {
+			t[i] = (struct name_slot){h, kind, (unsigned short)index, name};
+			return 0;
+		}
+		if (t[i].hash == h && !strcmp(t[i].name, name))
+			return 0; /* a computed field shadows a column of its name */
+	}
+}
+
+int orm_tmpl_index(struct orm_registry *r, struct orm_model *m)
+{
+	size_t n = m->ncolumns + m->nrels, cap = 8;
+	for (const struct orm_field *f = m->fields; f && f->name; f++)
+		n++;
+	while (cap < 2 * n)
+		cap *= 2;
+	struct name_slot *t = arena_calloc(&r->arena, cap, sizeof *t);
+	if (!t)
+		return ORM_NOMEM;
+	uint32_t mask = (uint32_t)cap - 1;
+	for (const struct orm_field *f = m->fields; f && f->name; f++)
+		index_put(t, mask, f->name, NAME_FIELD, (size_t)(f - m->fields));
+	for (size_t i = 0; i < m->ncolumns; i++)
+		index_put(t, mask, m->columns[i].name, NAME_COLUMN, i);
+	for (size_t i = 0; i < m->nrels; i++)
+		index_put(t, mask, m->rels[i].name, NAME_REL, i);
+	m->tmpl_names = t;
+	m->tmpl_names_mask = mask;
+	return 0;
+}
+
+static int obj_get(const struct tmpl_value *v, const char *name, size_t len, uint32_t hash,
+		   struct tmpl_value *out)
 {
 	const struct orm_obj *o = v->obj;
 	const struct orm_model *m = o->model;
+	const struct name_slot *t = m->tmpl_names, *e = NULL;
 	(void)len;
-	if (m->fields) {
-		for (const struct orm_field *f = m->fields; f->name; f++) {
-			if (f->name[0] != name[0] || strcmp(f->name, name) != 0)
-				continue;
-			*out = tmpl_null();
-			return f->get(o, v->env, v->aux, out) < 0 ? TMPL_ENOMEM : 1;
+	if (!t)
+		return 0; /* the registry was not initialised */
+	for (uint32_t i = hash & m->tmpl_names_mask; t[i].kind != NAME_EMPTY;
+	     i = (i + 1) & m->tmpl_names_mask) {
+		if (t[i].hash == hash && !strcmp(t[i].name, name)) {
+			e = &t[i];
+			break;
 		}
 	}
-	for (size_t i = 0; i < m->ncolumns; i++) {
-		const struct orm_column *c = &m->columns[i];
-		if (c->name[0] == name[0] && strcmp(c->name, name) == 0)
-			return column_value(o, c, v->aux, out);
-	}
-	for (size_t i = 0; i < m->nrels; i++) {
-		const struct orm_relationship *r = &m->rels[i];
-		if (r->name[0] != name[0] || strcmp(r->name, name) != 0)
-			continue;
-		*out = tmpl_null();
-		if (!(o->rels_loaded >> r->index & 1))
-			return 1;
-		const char *f = (const char *)o + r->offset;
-		if (orm_rel_scalar(r))
-			*out = orm_tmpl_obj(orm_get_ptr(o, r->offset), v->env, v->aux);
-		else
-			*out = orm_tmpl_list((const struct orm_list *)f, v->env, v->aux);
+	if (!e)
+		return 0;
+	*out = tmpl_null();
+	if (e->kind == NAME_FIELD)
+		return m->fields[e->index].get(o, v->env, v->aux, out) < 0 ? TMPL_ENOMEM : 1;
+	if (e->kind == NAME_COLUMN)
+		return column_value(o, &m->columns[e->index], v->aux, out);
+	const struct orm_relationship *r = &m->rels[e->index];
+	if (!(o->rels_loaded >> r->index & 1))
 		return 1;
-	}
-	return 0;
+	if (orm_rel_scalar(r))
+		*out = orm_tmpl_obj(orm_get_ptr(o, r->offset), v->env, v->aux);
+	else
+		*out = orm_tmpl_list((const struct orm_list *)((const char *)o + r->offset), v->env,
+				     v->aux);
+	return 1;
 }

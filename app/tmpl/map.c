@@ -18,9 +18,10 @@ struct tmpl_map {
 	size_t n, cap;
 };
 
-static int map_get(const struct tmpl_value *map, const char *name, size_t len,
+static int map_get(const struct tmpl_value *map, const char *name, size_t len, uint32_t hash,
 		   struct tmpl_value *out)
 {
+	(void)hash;
 	const struct tmpl_map *m = map->obj;
 	for (size_t i = 0; i < m->n; i++) {
 		const struct tmpl_map_entry *e = &m->v[i];

@@ -82,7 +82,7 @@ static int ind_push(struct rstate *st, const char *p, size_t n)
 
 /* ---- json-c as a context value ---- */
 
-static int json_get(const struct tmpl_value *map, const char *name, size_t len,
+static int json_get(const struct tmpl_value *map, const char *name, size_t len, uint32_t hash,
 		    struct tmpl_value *out);
 static size_t json_len(const struct tmpl_value *list);
 static int json_at(const struct tmpl_value *list, size_t i, struct tmpl_value *out);
@@ -131,10 +131,11 @@ struct tmpl_value tmpl_json(struct json_object *j)
 	return v;
 }
 
-static int json_get(const struct tmpl_value *map, const char *name, size_t len,
+static int json_get(const struct tmpl_value *map, const char *name, size_t len, uint32_t hash,
 		    struct tmpl_value *out)
 {
 	(void)len;
+	(void)hash;
 	struct json_object *v;
 	if (!json_object_object_get_ex((struct json_object *)map->obj, name, &v))
 		return 0;
@@ -178,7 +179,8 @@ static int map_get(const struct tmpl_value *v, const char *name, struct tmpl_val
 {
 	if (!v->ops || !v->ops->get)
 		return 0;
-	return v->ops->get(v, name, strlen(name), out);
+	size_t len = strlen(name);
+	return v->ops->get(v, name, len, tmpl_hash(name, len), out);
 }
 
 /* The first part of nd's name in map v, json-c's with the hash computed
@@ -186,7 +188,7 @@ static int map_get(const struct tmpl_value *v, const char *name, struct tmpl_val
 static int map_get_first(const struct tmpl_value *v, const struct tnode *nd, struct tmpl_value *out)
 {
 	if (v->ops != &json_map_ops)
-		return map_get(v, nd->name, out);
+		return v->ops && v->ops->get ? v->ops->get(v, nd->name, nd->plen, nd->hash, out) : 0;
 	struct lh_table *t = json_object_get_object((struct json_object *)v->obj);
 	struct lh_entry *e = t->hash_fn == nd->jhash_fn
 		? lh_table_lookup_entry_w_hash(t, nd->name, nd->jhash)

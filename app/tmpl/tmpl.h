@@ -113,11 +113,13 @@ struct tmpl_value;
 /* How a map or a list is read. Every function may be called many times per
  * render and must not change the value. */
 struct tmpl_ops {
-	/* MAP: the member called name (len bytes, NUL-terminated). Returns 1
-	 * with *out (a member that is null included: the lookup stops here), 0
-	 * when the map has no such member (the lookup goes on down the context
-	 * stack), or a negative enum tmpl_err (the render stops with it). */
-	int (*get)(const struct tmpl_value *map, const char *name, size_t len,
+	/* MAP: the member called name (len bytes, NUL-terminated; hash is
+	 * tmpl_name_hash(name, len), computed once when the template was
+	 * compiled, for maps that index their names). Returns 1 with *out (a
+	 * member that is null included: the lookup stops here), 0 when the
+	 * map has no such member (the lookup goes on down the context stack),
+	 * or a negative enum tmpl_err (the render stops with it). */
+	int (*get)(const struct tmpl_value *map, const char *name, size_t len, uint32_t hash,
 		   struct tmpl_value *out);
 	/* LIST: the number of elements, and element i (< len) into *out. */
 	size_t (*len)(const struct tmpl_value *list);
@@ -171,6 +173,9 @@ static inline struct tmpl_value tmpl_str(const char *p)
 {
 	return p ? tmpl_strn(p, strlen(p)) : tmpl_null();
 }
+
+/* The hash a map's get receives with a name (32-bit FNV-1a of its bytes). */
+uint32_t tmpl_name_hash(const char *name, size_t len);
 
 /* A json-c value as a context value (NULL = null; borrowed: it must live
  * as long as the render). */

@@ -54,7 +54,8 @@ static const char *str_field(struct json_object *o, const char *key)
  * engine's json-c fast path: the top-level object through a tmpl_map
  * (tmpl_render_stack), everything under it through ops of this file. */
 
-static int gen_get(const struct tmpl_value *map, const char *name, size_t len, struct tmpl_value *out);
+static int gen_get(const struct tmpl_value *map, const char *name, size_t len, uint32_t hash,
+		   struct tmpl_value *out);
 static size_t gen_len(const struct tmpl_value *list);
 static int gen_at(const struct tmpl_value *list, size_t i, struct tmpl_value *out);
 static const struct tmpl_ops gen_map_ops = {.get = gen_get};
@@ -70,10 +71,11 @@ static struct tmpl_value gen_value(struct json_object *j)
 	return v;
 }
 
-static int gen_get(const struct tmpl_value *map, const char *name, size_t len, struct tmpl_value *out)
+static int gen_get(const struct tmpl_value *map, const char *name, size_t len, uint32_t hash,
+		   struct tmpl_value *out)
 {
 	struct json_object *v;
-	if (strlen(name) != len)
+	if (strlen(name) != len || hash != tmpl_name_hash(name, len))
 		return TMPL_ENOMEM; /* the engine broke its contract */
 	if (!json_object_object_get_ex((struct json_object *)map->obj, name, &v))
 		return 0;

@@ -113,16 +113,18 @@ struct name_slot {
 	uint32_t hash;
 	unsigned char kind;
 	unsigned short index;
+	uint32_t len;
 	const char *name;
 };
 
 static int index_put(struct name_slot *t, uint32_t mask, const char *name, unsigned char kind,
 		     size_t index)
 {
-	uint32_t h = tmpl_name_hash(name, strlen(name));
+	size_t len = strlen(name);
+	uint32_t h = tmpl_name_hash(name, len);
 	for (uint32_t i = h & mask;; i = (i + 1) & mask) {
 		if (t[i].kind == NAME_EMPTY) {
-			t[i] = (struct name_slot){h, kind, (unsigned short)index, name};
+			t[i] = (struct name_slot){h, kind, (unsigned short)index, (uint32_t)len, name};
 			return 0;
 		}
 		if (t[i].hash == h && !strcmp(t[i].name, name))
@@ -158,12 +160,11 @@ static int obj_get(const struct tmpl_value *v, const char *name, size_t len, uin
 	const struct orm_obj *o = v->obj;
 	const struct orm_model *m = o->model;
 	const struct name_slot *t = m->tmpl_names, *e = NULL;
-	(void)len;
 	if (!t)
 		return 0; /* the registry was not initialised */
 	for (uint32_t i = hash & m->tmpl_names_mask; t[i].kind != NAME_EMPTY;
 	     i = (i + 1) & m->tmpl_names_mask) {
-		if (t[i].hash == hash && !strcmp(t[i].name, name)) {
+		if (t[i].hash == hash && t[i].len == len && !memcmp(t[i].name, name, len)) {
 			e = &t[i];
 			break;
 		}

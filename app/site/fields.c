@@ -4,6 +4,7 @@
  * columns. Dates in words, counts with the word that fits, a course's
  * seats; "selected" asks the page which courses the student chose. */
 #include <stdio.h>
+#include <string.h>
 
 #include "site/site_priv.h"
 
@@ -13,7 +14,26 @@
 
 const char *site_count_text(struct arena *a, int64_t n, const char *one, const char *many)
 {
-	return arena_printf(a, "%lld %s", (long long)n, n == 1 ? one : many);
+	/* No printf: a list makes one per row. */
+	char digits[24];
+	size_t k = 0, len;
+	uint64_t u = n < 0 ? -(uint64_t)n : (uint64_t)n;
+	do
+		digits[k++] = (char)('0' + u % 10);
+	while ((u /= 10));
+	const char *word = n == 1 ? one : many;
+	size_t wl = strlen(word);
+	char *s = arena_alloc(a, k + wl + 3);
+	if (!s)
+		return NULL;
+	len = 0;
+	if (n < 0)
+		s[len++] = '-';
+	while (k)
+		s[len++] = digits[--k];
+	s[len++] = ' ';
+	memcpy(s + len, word, wl + 1);
+	return s;
 }
 
 /* *out = text, or -1 when it could not be made. */

@@ -9,7 +9,8 @@
  * renders errors and releases what a request took. Its handlers use:
  *
  *   web_orm(req), web_user(req), web_json(req), web_g(req, size),
- *   web_render(), web_abort(), web_orm_error(),
+ *   web_render_value() with web_context() (the ORM's objects as the
+ *   template's context) or web_render() (json-c), web_abort(), web_orm_error(),
  *   web_login_user() / web_logout_user(), web_session_get/set/pop,
  *   web_csrf_token(req, resp) when rendering a form,
  *   web_login_begin() / web_login_succeeded() around a password check.

@@ -137,8 +137,8 @@ static int render_new(struct http_request *req, struct http_response *resp, int 
 {
 	struct tmpl_map *ctx = web_context(req);
 	if (tmpl_map_set_str(ctx, "title", title) < 0 || tmpl_map_set_str(ctx, "content", content) < 0 ||
-	    tmpl_map_set_str(ctx, "title_error", terr) < 0 ||
-	    tmpl_map_set_str(ctx, "content_error", cerr) < 0 ||
+	    (terr && tmpl_map_set_str(ctx, "title_error", terr) < 0) ||
+	    (cerr && tmpl_map_set_str(ctx, "content_error", cerr) < 0) ||
 	    ((terr || cerr) &&
 	     tmpl_map_set_str(ctx, "error", "Please correct the fields below.") < 0))
 		return -1;

@@ -122,6 +122,7 @@ TEST(test_pages_of_a_benchmark_like_data_set_render_and_their_cpu_per_request)
 		{"courses", "/courses"},
 		{"course", ""},
 		{"me-courses", "/me/courses"},
+		{"article-new", "/articles/new"},
 	};
 	snprintf(pages[3].path, sizeof pages[3].path, "/articles/%lld", last);
 	snprintf(pages[4].path, sizeof pages[4].path, "/articles/%lld/confirm-delete", last);
@@ -148,6 +149,21 @@ TEST(test_pages_of_a_benchmark_like_data_set_render_and_their_cpu_per_request)
 	r = sc_get("/articles");
 	if (dir)
 		save(dir, "articles-anonymous", r);
+	r = sc_get("/login?next=/courses");
+	CHECK_STATUS(r, 200);
+	if (dir)
+		save(dir, "login", r);
+	r = sc_get("/register");
+	CHECK_STATUS(r, 200);
+	if (dir)
+		save(dir, "register", r);
+	tok = sc_csrf("/register", "/register");
+	REQUIRE(tok != NULL);
+	snprintf(tokc, sizeof tokc, "%s", tok);
+	r = flacon_client_post_form(sc(), "/register", "csrf_token", tokc, "username", "x y", "password", "short", NULL);
+	CHECK_STATUS(r, 422);
+	if (dir)
+		save(dir, "register-422", r);
 
 	/* The timing, logged in again. */
 	const struct flacon_response *lr = sc_login_form(name, SC_PASSWORD, NULL, NULL);

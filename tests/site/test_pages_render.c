@@ -1,10 +1,12 @@
-/* test_render_cpu.c — the pages a data set like the benchmark's renders
- * (a logged-in student, a page of 20 articles, 20 courses of which three
- * are selected) and the CPU time per request of /articles and /courses on
- * the in-process client (the worker's handler, template and database
+/* test_pages_render.c — the pages rendered from the ORM's objects: the
+ * statements each read page costs beyond the session (the course list
+ * with the student's selection in two), and the pages of a data set like
+ * the benchmark's (a logged-in student, a page of 20 articles, 20 courses
+ * of which three are selected) with the CPU time per request of /articles
+ * and /courses on the in-process client (handler, template and database
  * client; no nginx, no FastCGI), printed for the record. With
  * FLACON_PAGES_DIR set, each page's body is also written there (CSRF
- * tokens blanked) to compare two builds byte for byte. FLACON_RENDER_N
+ * tokens blanked) to compare two builds byte for byte; FLACON_RENDER_N
  * sets the number of timed requests per page (default 300). On a busy
  * machine CPU time is noisy: instructions under callgrind are not
  * (timed_articles / timed_courses, inclusive). */
@@ -177,5 +179,40 @@ TEST(test_pages_of_a_benchmark_like_data_set_render_and_their_cpu_per_request)
 	double c = timed_courses(n);
 	printf("render cpu (in-process client, %d requests each): /articles %.0f us, /courses %.0f us\n",
 	       n, a, c);
+out:;
+}
+
+/* Statements of a GET (X-Flacon-Queries: the suite runs in development
+ * mode), or -1. */
+static int statements(const char *path)
+{
+	const struct flacon_response *r = sc_get(path);
+	const char *q = flacon_resp_header(r, "X-Flacon-Queries");
+	CHECK_MSG(r->status == 200 && q, "%s: %d, X-Flacon-Queries %s", path, r->status, q ? q : "missing");
+	return r->status == 200 && q ? atoi(q) : -1;
+}
+
+TEST(test_course_list_with_the_students_selection_is_two_statements_and_an_article_page_one)
+{
+	char name[33], path[64];
+	REQUIRE(sc_new_user(name, "stmts") > 0);
+	long long c = sc_new_course("Stmt course", 3, 30);
+	REQUIRE(c > 0);
+	const char *tok = sc_csrf("/courses", "/courses");
+	REQUIRE(tok != NULL);
+	char tokc[128];
+	snprintf(tokc, sizeof tokc, "%s", tok);
+	snprintf(path, sizeof path, "/courses/%lld/select", c);
+	CHECK_STATUS(flacon_client_post_form(sc(), path, "csrf_token", tokc, NULL), 303);
+	/* A logged-in page that reads no data: what every page costs (the
+	 * session), whatever that is. */
+	int base = statements("/articles/new");
+	REQUIRE(base >= 0);
+	const struct flacon_response *r = sc_get("/courses");
+	CHECK_MSG(sc_count(r, "class=\"selected\"") == 1, "the selected course is marked");
+	CHECK_INT(statements("/courses") - base, 2);
+	CHECK_INT(statements("/me/courses") - base, 1);
+	CHECK_INT(statements("/articles") - base, 1);
+	CHECK_INT(statements("/") - base, 1);
 out:;
 }

@@ -919,8 +919,10 @@ const char *orm_datetime_format(struct arena *a, int64_t t, const char *fmt);
  *   - the model's computed fields (.fields), which shadow columns.
  * Anything else is not found, and the lookup goes on down the context
  * stack (Mustache's rule). Text made while rendering (dates, computed
- * fields) goes into arena a; env is handed to computed fields and to the
- * objects reached from this one. */
+ * fields) goes into arena a (required: the request's, or the session's);
+ * env is handed to computed fields and to the objects reached from this
+ * one. obj / l are borrowed: they must outlive the render. NULL obj or l
+ * is a null value. */
 struct tmpl_value orm_tmpl_obj(const void *obj, const void *env, struct arena *a);
 struct tmpl_value orm_tmpl_list(const struct orm_list *l, const void *env, struct arena *a);
 

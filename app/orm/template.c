@@ -45,7 +45,7 @@ static int list_at(const struct tmpl_value *v, size_t i, struct tmpl_value *out)
 /* Text of n bytes at p copied into a. */
 static int arena_text(struct arena *a, const char *p, size_t n, struct tmpl_value *out)
 {
-	char *c = arena_strndup(a, p, n);
+	char *c = a ? arena_strndup(a, p, n) : NULL;
 	if (!c)
 		return TMPL_ENOMEM;
 	*out = tmpl_strn(c, n);
@@ -172,8 +172,8 @@ static int obj_get(const struct tmpl_value *v, const char *name, size_t len, uin
 	if (!e)
 		return 0;
 	*out = tmpl_null();
-	if (e->kind == NAME_FIELD)
-		return m->fields[e->index].get(o, v->env, v->aux, out) < 0 ? TMPL_ENOMEM : 1;
+	if (e->kind == NAME_FIELD) /* fields make their text in the arena: one is needed */
+		return !v->aux || m->fields[e->index].get(o, v->env, v->aux, out) < 0 ? TMPL_ENOMEM : 1;
 	if (e->kind == NAME_COLUMN)
 		return column_value(o, &m->columns[e->index], v->aux, out);
 	const struct orm_relationship *r = &m->rels[e->index];

@@ -52,25 +52,53 @@ static int arena_text(struct arena *a, const char *p, size_t n, struct tmpl_valu
 	return 1;
 }
 
+/* Is column c of o NULL? orm_effective_null with the common cases first:
+ * a pointer is its own answer, a clear null bit means a value. */
+static bool column_null(const struct orm_obj *o, const struct orm_column *c)
+{
+	if (c->type != ORM_BINARY && orm_type_is_ptr(c->type))
+		return orm_get_ptr(o, c->offset) == NULL;
+	if (c->type != ORM_BINARY && !(o->nulls >> c->index & 1))
+		return false;
+	return orm_effective_null(o, c);
+}
+
 /* Column c of o as a template value; 1 or TMPL_ENOMEM. */
 static int column_value(const struct orm_obj *o, const struct orm_column *c, struct arena *a,
 			struct tmpl_value *out)
 {
+	const char *f = (const char *)o + c->offset;
 	*out = tmpl_null();
-	if ((o->unloaded >> c->index & 1) || orm_effective_null(o, c))
+	if ((o->unloaded >> c->index & 1) || column_null(o, c))
 		return 1;
 	switch (c->type) {
-	case ORM_INTEGER:
-	case ORM_SMALLINT:
-	case ORM_BIGINT:
-		*out = tmpl_int(orm_get_int(o, c));
+	case ORM_INTEGER: {
+		int32_t v;
+		memcpy(&v, f, sizeof v);
+		*out = tmpl_int(v);
 		return 1;
-	case ORM_BOOLEAN:
-		*out = tmpl_bool(orm_get_int(o, c) != 0);
+	}
+	case ORM_SMALLINT: {
+		int16_t v;
+		memcpy(&v, f, sizeof v);
+		*out = tmpl_int(v);
 		return 1;
+	}
+	case ORM_BIGINT: {
+		int64_t v;
+		memcpy(&v, f, sizeof v);
+		*out = tmpl_int(v);
+		return 1;
+	}
+	case ORM_BOOLEAN: {
+		bool v;
+		memcpy(&v, f, sizeof v);
+		*out = tmpl_bool(v);
+		return 1;
+	}
 	case ORM_FLOAT: {
 		double d;
-		memcpy(&d, (const char *)o + c->offset, sizeof d);
+		memcpy(&d, f, sizeof d);
 		*out = tmpl_double(d);
 		return 1;
 	}
@@ -154,6 +182,15 @@ int orm_tmpl_index(struct orm_registry *r, struct orm_model *m)
 	return 0;
 }
 
+/* Names are short: a loop, not a call. */
+static inline bool same_name(const char *a, const char *b, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (a[i] != b[i])
+			return false;
+	return true;
+}
+
 static int obj_get(const struct tmpl_value *v, const char *name, size_t len, uint32_t hash,
 		   struct tmpl_value *out)
 {
@@ -164,7 +201,7 @@ static int obj_get(const struct tmpl_value *v, const char *name, size_t len, uin
 		return 0; /* the registry was not initialised */
 	for (uint32_t i = hash & m->tmpl_names_mask; t[i].kind != NAME_EMPTY;
 	     i = (i + 1) & m->tmpl_names_mask) {
-		if (t[i].hash == hash && t[i].len == len && !memcmp(t[i].name, name, len)) {
+		if (t[i].hash == hash && t[i].len == len && same_name(t[i].name, name, len)) {
 			e = &t[i];
 			break;
 		}

@@ -37,9 +37,16 @@ static int render_nodes(struct rstate *st, const struct tnodes *l, const struct 
 
 static int put(struct rstate *st, const char *p, size_t n)
 {
-	if (st->out->n + n > st->limit)
+	struct buf *b = st->out;
+	if (b->n + n > st->limit)
 		return TMPL_ELIMIT;
-	return buf_append(st->out, p, n) < 0 ? TMPL_ENOMEM : 0;
+	if (b->n + n < b->cap) { /* room (and for the NUL): no call */
+		memcpy(b->p + b->n, p, n);
+		b->n += n;
+		b->p[b->n] = '\0';
+		return 0;
+	}
+	return buf_append(b, p, n) < 0 ? TMPL_ENOMEM : 0;
 }
 
 /* Literal text: each line after the first gets the current indentation. */
@@ -258,7 +265,10 @@ static bool truthy(const struct tmpl_value *v)
 /* {{x}}: the core's HTML escaper, within the output limit. */
 static int put_html(struct rstate *st, const char *p, size_t n)
 {
-	if (st->out->n + buf_html_len(p, n) > st->limit)
+	size_t e = buf_html_len(p, n);
+	if (e == n) /* nothing to escape: the bytes as they are */
+		return put(st, p, n);
+	if (st->out->n + e > st->limit)
 		return TMPL_ELIMIT;
 	return buf_append_html(st->out, p, n) < 0 ? TMPL_ENOMEM : 0;
 }

@@ -68,9 +68,10 @@ static int column_value(const struct orm_obj *o, const struct orm_column *c, str
 			struct tmpl_value *out)
 {
 	const char *f = (const char *)o + c->offset;
-	*out = tmpl_null();
-	if ((o->unloaded >> c->index & 1) || column_null(o, c))
+	if ((o->unloaded >> c->index & 1) || column_null(o, c)) {
+		*out = tmpl_null();
 		return 1;
+	}
 	switch (c->type) {
 	case ORM_INTEGER: {
 		int32_t v;
@@ -130,8 +131,9 @@ static int column_value(const struct orm_obj *o, const struct orm_column *c, str
 		return arena_text(a, t, (size_t)n, out);
 	}
 	case ORM_BINARY:
-		return 1;
+		break;
 	}
+	*out = tmpl_null();
 	return 1;
 }
 
@@ -182,15 +184,6 @@ int orm_tmpl_index(struct orm_registry *r, struct orm_model *m)
 	return 0;
 }
 
-/* Names are short: a loop, not a call. */
-static inline bool same_name(const char *a, const char *b, size_t len)
-{
-	for (size_t i = 0; i < len; i++)
-		if (a[i] != b[i])
-			return false;
-	return true;
-}
-
 static int obj_get(const struct tmpl_value *v, const char *name, size_t len, uint32_t hash,
 		   struct tmpl_value *out)
 {
@@ -201,18 +194,18 @@ static int obj_get(const struct tmpl_value *v, const char *name, size_t len, uin
 		return 0; /* the registry was not initialised */
 	for (uint32_t i = hash & m->tmpl_names_mask; t[i].kind != NAME_EMPTY;
 	     i = (i + 1) & m->tmpl_names_mask) {
-		if (t[i].hash == hash && t[i].len == len && same_name(t[i].name, name, len)) {
+		if (t[i].hash == hash && t[i].len == len && !memcmp(t[i].name, name, len)) {
 			e = &t[i];
 			break;
 		}
 	}
 	if (!e)
 		return 0;
+	if (e->kind == NAME_COLUMN)
+		return column_value(o, &m->columns[e->index], v->aux, out);
 	*out = tmpl_null();
 	if (e->kind == NAME_FIELD) /* fields make their text in the arena: one is needed */
 		return !v->aux || m->fields[e->index].get(o, v->env, v->aux, out) < 0 ? TMPL_ENOMEM : 1;
-	if (e->kind == NAME_COLUMN)
-		return column_value(o, &m->columns[e->index], v->aux, out);
 	const struct orm_relationship *r = &m->rels[e->index];
 	if (!(o->rels_loaded >> r->index & 1))
 		return 1;

@@ -2,6 +2,7 @@
  * seconds since 1970-01-01 UTC) and their ISO 8601 text. Owns nothing. */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "orm/orm_impl.h"
 
@@ -78,4 +79,81 @@ void orm_datetime_iso(int64_t t, char out[21])
 	put_digits(out + 11, (unsigned)(secs / 3600), 2);
 	put_digits(out + 14, (unsigned)(secs / 60 % 60), 2);
 	put_digits(out + 17, (unsigned)(secs % 60), 2);
+}
+
+/* The directives orm_datetime_format writes itself (C locale); the
+ * others go to strftime. */
+static const char month_abbr[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+				       "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+static const char *const month_name[12] = {"January", "February", "March",     "April",
+					   "May",     "June",     "July",      "August",
+					   "September", "October", "November", "December"};
+
+/* v in decimal, at least width digits (zero-padded), at p; the length. */
+static size_t put_num(char *p, int64_t v, int width)
+{
+	char tmp[24];
+	size_t n = 0, k = 0;
+	bool neg = v < 0;
+	uint64_t u = neg ? -(uint64_t)v : (uint64_t)v;
+	do
+		tmp[n++] = (char)('0' + u % 10);
+	while ((u /= 10));
+	while ((int)n < width)
+		tmp[n++] = '0';
+	if (neg)
+		p[k++] = '-';
+	while (n)
+		p[k++] = tmp[--n];
+	return k;
+}
+
+const char *orm_datetime_format(struct arena *a, int64_t t, const char *fmt)
+{
+	char out[128];
+	size_t n = 0;
+	int64_t days = t >= 0 ? t / 86400 : -((-(t + 1)) / 86400) - 1;
+	int64_t secs = t - days * 86400, y;
+	unsigned mo, d;
+	orm_civil_from_days(days, &y, &mo, &d);
+	for (const char *f = fmt; *f; f++) {
+		if (n + 40 > sizeof out)
+			return NULL;
+		if (*f != '%') {
+			out[n++] = *f;
+			continue;
+		}
+		bool nopad = f[1] == '-';
+		char c = f[nopad ? 2 : 1];
+		const char *name = NULL;
+		switch (c) {
+		case 'Y': n += put_num(out + n, y, nopad ? 1 : 4); break;
+		case 'm': n += put_num(out + n, mo, nopad ? 1 : 2); break;
+		case 'd': n += put_num(out + n, d, nopad ? 1 : 2); break;
+		case 'H': n += put_num(out + n, secs / 3600, nopad ? 1 : 2); break;
+		case 'M': n += put_num(out + n, secs / 60 % 60, nopad ? 1 : 2); break;
+		case 'S': n += put_num(out + n, secs % 60, nopad ? 1 : 2); break;
+		case 'b': name = month_abbr[mo - 1]; break;
+		case 'B': name = month_name[mo - 1]; break;
+		case '%': out[n++] = '%'; break;
+		default: { /* anything else: strftime does the whole format */
+			char tmp[128];
+			time_t tt = (time_t)t;
+			struct tm tm;
+			if (!gmtime_r(&tt, &tm))
+				return NULL;
+			size_t k = strftime(tmp, sizeof tmp, fmt, &tm);
+			if (k == 0 && *fmt)
+				return NULL;
+			return arena_strndup(a, tmp, k);
+		}
+		}
+		if (name) {
+			size_t k = strlen(name);
+			memcpy(out + n, name, k);
+			n += k;
+		}
+		f += nopad ? 2 : 1;
+	}
+	return arena_strndup(a, out, n);
 }

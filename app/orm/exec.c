@@ -16,9 +16,57 @@ static int load_eager(struct orm_session *s, const struct orm_qnode *n, struct o
 	return rc;
 }
 
-int orm_all(struct orm_query *q, struct orm_list *out)
+/* The type a select term's values come back as. */
+static enum orm_type term_type(const struct orm_expr *e)
+{
+	if (e->kind == ORM_E_COL)
+		return e->col->type;
+	if (e->kind == ORM_E_SUB)
+		return e->sub->select ? term_type(e->sub->select->p) : ORM_BIGINT;
+	if (e->agg == ORM_COUNT)
+		return ORM_BIGINT;
+	if (e->agg == ORM_MIN || e->agg == ORM_MAX)
+		return e->col->type;
+	return ORM_NUMERIC; /* SUM / AVG: exact decimal text */
+}
+
+static size_t count_nodes(const struct orm_qnode *n)
+{
+	size_t k = 0;
+	for (; n; n = n->next)
+		k++;
+	return k;
+}
+
+/* The SELECT list of an object query: every column, or those of
+ * orm_load_only (declared order), then the orm_add_column terms. */
+static void render_object_columns(struct orm_render *r, uint64_t mask)
+{
+	const struct orm_model *m = r->q->m;
+	if (mask == orm_all_columns(m)) {
+		orm_sqlb_puts(&r->b, m->select_list);
+	} else {
+		bool first = true;
+		for (size_t i = 0; i < m->ncolumns; i++) {
+			if (!(mask >> i & 1))
+				continue;
+			if (!first)
+				orm_sqlb_puts(&r->b, ", ");
+			first = false;
+			orm_sqlb_puts(&r->b, m->columns[i].qname);
+		}
+	}
+	if (r->q->extra) {
+		bool first = false;
+		orm_render_list(r, r->q->extra, ", ", ORM_RL_SELECT, &first);
+	}
+}
+
+int orm_all_with(struct orm_query *q, struct orm_list *out, struct orm_rows *extra)
 {
 	memset(out, 0, sizeof *out);
+	if (extra)
+		memset(extra, 0, sizeof *extra);
 	int rc = orm_query_check(q);
 	if (rc)
 		return rc;
@@ -27,12 +75,24 @@ int orm_all(struct orm_query *q, struct orm_list *out)
 	if (!q->m->pk)
 		return orm_fail(q->s, ORM_MISUSE, "%s is a plain table (no objects): orm_rows",
 				q->m->name);
+	if (q->extra && !extra)
+		return orm_fail(q->s, ORM_MISUSE, "a query with added columns: orm_all_with");
+	size_t nextra = count_nodes(q->extra);
+	enum orm_type *types = NULL;
+	if (nextra) {
+		if (!(types = arena_alloc(q->s->arena, nextra * sizeof *types)))
+			return orm_fail(q->s, ORM_NOMEM, "out of memory");
+		size_t i = nextra;
+		for (const struct orm_qnode *n = q->extra; n; n = n->next)
+			types[--i] = term_type(n->p);
+	}
+	uint64_t mask = q->only ? q->only : orm_all_columns(q->m);
 	struct orm_render r;
 	const char *sql;
 	MYSQL_STMT *st;
 	orm_render_init(&r, q);
 	orm_sqlb_puts(&r.b, "SELECT ");
-	orm_sqlb_puts(&r.b, q->m->select_list);
+	render_object_columns(&r, mask);
 	orm_render_body(&r);
 	orm_render_tail(&r, true);
 	if (q->for_update)
@@ -40,13 +100,18 @@ int orm_all(struct orm_query *q, struct orm_list *out)
 	if ((rc = orm_render_done(&r, &sql)) || (rc = orm_run(q->s, sql, &r.ps, &st)))
 		return rc;
 	q->s->refresh_rows = q->for_update;
-	rc = orm_fetch_objects(q->s, st, q->m, out, NULL);
+	rc = orm_fetch_objects_ex(q->s, st, q->m, mask, types, nextra, out, extra);
 	q->s->refresh_rows = false;
 	if (rc)
 		return rc;
 	if ((rc = load_eager(q->s, q->eager, out)))
 		return rc;
 	return orm_rel_load_selectin(q->s, out, 0);
+}
+
+int orm_all(struct orm_query *q, struct orm_list *out)
+{
+	return orm_all_with(q, out, NULL);
 }
 
 int orm_first(struct orm_query *q, void **out)
@@ -102,28 +167,6 @@ int orm_count(struct orm_query *q, int64_t *out)
 	return 0;
 }
 
-/* The type a select term's values come back as. */
-static enum orm_type term_type(const struct orm_expr *e)
-{
-	if (e->kind == ORM_E_COL)
-		return e->col->type;
-	if (e->kind == ORM_E_SUB)
-		return e->sub->select ? term_type(e->sub->select->p) : ORM_BIGINT;
-	if (e->agg == ORM_COUNT)
-		return ORM_BIGINT;
-	if (e->agg == ORM_MIN || e->agg == ORM_MAX)
-		return e->col->type;
-	return ORM_NUMERIC; /* SUM / AVG: exact decimal text */
-}
-
-static size_t count_nodes(const struct orm_qnode *n)
-{
-	size_t k = 0;
-	for (; n; n = n->next)
-		k++;
-	return k;
-}
-
 int orm_rows(struct orm_query *q, struct orm_rows *out)
 {
 	memset(out, 0, sizeof *out);
@@ -167,7 +210,8 @@ int orm_get(struct orm_session *s, const struct orm_model *m, int64_t id, void *
 	if (!m->pk)
 		return orm_fail(s, ORM_MISUSE, "%s: a plain table has no identity", m->name);
 	struct orm_obj *o = orm_idmap_find(s, m, id);
-	if (o && !o->expired) {
+	/* a partly loaded object (load_only, merge_known) is read in full */
+	if (o && !o->expired && (!o->unloaded || o->state == ORM_DELETED)) {
 		if (o->state != ORM_DELETED)
 			*out = o;
 		return 0;

@@ -193,13 +193,45 @@ static int store_col(struct orm_session *s, MYSQL_STMT *st, struct rowbind *rb, 
 
 
 
-int orm_fetch_objects(struct orm_session *s, MYSQL_STMT *st, const struct orm_model *m,
-		      struct orm_list *out, int64_t **keys)
+/* Store the columns in mask of the current row (result positions pos[])
+ * into o. */
+static int store_cols(struct orm_session *s, MYSQL_STMT *st, struct rowbind *rb,
+		      const struct orm_model *m, const unsigned char *cols, size_t ncols,
+		      uint64_t mask, struct orm_obj *o)
+{
+	int rc = 0;
+	for (size_t p = 0; p < ncols && !rc; p++)
+		if (mask >> cols[p] & 1)
+			rc = store_col(s, st, rb, p, o, &m->columns[cols[p]]);
+	return rc;
+}
+
+/* The rows of st: the columns of m in mask (declared order), then one key
+ * column when keys, then nextra values typed by types[] into extra. */
+static int fetch_objects(struct orm_session *s, MYSQL_STMT *st, const struct orm_model *m,
+			 uint64_t mask, const enum orm_type *types, size_t nextra,
+			 struct orm_list *out, int64_t **keys, struct orm_rows *extra)
 {
 	int rc = 0;
 	struct rowbind rb;
-	size_t nc = m->ncolumns + (keys ? 1 : 0);
+	unsigned char cols[ORM_MAX_COLUMNS];
+	size_t ncols = 0, pkpos = 0;
+	for (size_t i = 0; i < m->ncolumns; i++) {
+		if (!(mask >> i & 1))
+			continue;
+		if (i == m->pk->index)
+			pkpos = ncols;
+		cols[ncols++] = (unsigned char)i;
+	}
+	size_t kpos = ncols, xpos = ncols + (keys ? 1 : 0);
+	size_t nc = xpos + nextra;
 	int64_t *kv = NULL;
+	if (extra)
+		memset(extra, 0, sizeof *extra);
+	if (!(mask >> m->pk->index & 1)) {
+		rc = orm_fail(s, ORM_MISUSE, "%s: the primary key must be read", m->name);
+		goto out;
+	}
 	if (mysql_stmt_field_count(st) != nc) {
 		rc = orm_fail(s, ORM_MISUSE, "result has %u columns, model %s has %zu",
 			      mysql_stmt_field_count(st), m->name, nc);
@@ -207,10 +239,12 @@ int orm_fetch_objects(struct orm_session *s, MYSQL_STMT *st, const struct orm_mo
 	}
 	if ((rc = rowbind_alloc(s, &rb, nc)))
 		goto out;
-	for (size_t i = 0; i < m->ncolumns; i++)
-		bind_result(&rb, i, m->columns[i].type);
+	for (size_t p = 0; p < ncols; p++)
+		bind_result(&rb, p, m->columns[cols[p]].type);
 	if (keys)
-		bind_result(&rb, m->ncolumns, ORM_BIGINT);
+		bind_result(&rb, kpos, ORM_BIGINT);
+	for (size_t k = 0; k < nextra; k++)
+		bind_result(&rb, xpos + k, types[k]);
 	if (mysql_stmt_bind_result(st, rb.b) || mysql_stmt_store_result(st)) {
 		rc = stmt_error(s, st);
 		goto out;
@@ -224,7 +258,16 @@ int orm_fetch_objects(struct orm_session *s, MYSQL_STMT *st, const struct orm_mo
 		}
 		*keys = kv;
 	}
-	size_t pk = m->pk->index, got = 0;
+	if (extra) {
+		extra->ncols = nextra;
+		extra->v = arena_calloc(s->arena, nrows * nextra + 1, sizeof *extra->v);
+		if (!extra->v) {
+			rc = orm_fail(s, ORM_NOMEM, "out of memory fetching rows");
+			goto out;
+		}
+	}
+	uint64_t unloaded = orm_all_columns(m) & ~mask;
+	size_t got = 0;
 	for (;;) {
 		int f = mysql_stmt_fetch(st);
 		if (f == MYSQL_NO_DATA)
@@ -233,7 +276,7 @@ int orm_fetch_objects(struct orm_session *s, MYSQL_STMT *st, const struct orm_mo
 			rc = stmt_error(s, st);
 			goto out;
 		}
-		int64_t id = staged_int(&rb, pk, m->pk->type);
+		int64_t id = staged_int(&rb, pkpos, m->pk->type);
 		struct orm_obj *o = orm_idmap_find(s, m, id);
 		assert(!o || o->model == m);
 		if (o && o->state == ORM_DELETED)
@@ -242,13 +285,28 @@ int orm_fetch_objects(struct orm_session *s, MYSQL_STMT *st, const struct orm_mo
 			/* populate_existing: values read before a rollback, or
 			 * a locking read (FOR UPDATE) of an unchanged object,
 			 * take the row's current values in place */
-			for (size_t i = 0; i < m->ncolumns && !rc; i++)
-				rc = store_col(s, st, &rb, i, o, &m->columns[i]);
-			if (rc)
+			if ((rc = store_cols(s, st, &rb, m, cols, ncols, mask, o)))
 				goto out;
+			o->unloaded &= ~mask;
 			memcpy(o->snapshot, o, m->size);
 			o->touched = 0;
 			o->expired = false;
+		} else if (o && (o->unloaded & mask)) {
+			/* a partly loaded object: the columns it lacks, in the
+			 * object and in its snapshot (nothing else changes) */
+			uint64_t fill = o->unloaded & mask;
+			struct orm_obj *snap = o->snapshot;
+			if ((rc = store_cols(s, st, &rb, m, cols, ncols, fill, o)))
+				goto out;
+			for (size_t p = 0; p < ncols; p++) {
+				const struct orm_column *c = &m->columns[cols[p]];
+				if (fill >> c->index & 1)
+					memcpy((char *)snap + c->offset, (char *)o + c->offset,
+					       orm_field_size(c->type));
+			}
+			snap->nulls = (snap->nulls & ~fill) | (o->nulls & fill);
+			o->unloaded &= ~fill;
+			snap->unloaded = o->unloaded;
 		}
 		if (!o) {
 			o = arena_calloc(s->arena, 1, m->size);
@@ -258,9 +316,8 @@ int orm_fetch_objects(struct orm_session *s, MYSQL_STMT *st, const struct orm_mo
 				goto out;
 			}
 			o->model = m;
-			for (size_t i = 0; i < m->ncolumns && !rc; i++)
-				rc = store_col(s, st, &rb, i, o, &m->columns[i]);
-			if (rc)
+			o->unloaded = unloaded;
+			if ((rc = store_cols(s, st, &rb, m, cols, ncols, mask, o)))
 				goto out;
 			memcpy(snap, o, m->size);
 			o->snapshot = snap;
@@ -272,12 +329,31 @@ int orm_fetch_objects(struct orm_session *s, MYSQL_STMT *st, const struct orm_mo
 		if ((rc = orm_list_push(s, out, o)))
 			goto out;
 		if (keys)
-			kv[got] = rb.isnull[m->ncolumns] ? 0 : rb.st[m->ncolumns].i64;
+			kv[got] = rb.isnull[kpos] ? 0 : rb.st[kpos].i64;
+		for (size_t k = 0; k < nextra; k++)
+			if ((rc = staged_value(s, st, &rb, xpos + k, types[k],
+					       &extra->v[got * nextra + k])))
+				goto out;
 		got++;
+		if (extra)
+			extra->nrows = got;
 	}
 out:
 	mysql_stmt_free_result(st);
 	return rc;
+}
+
+int orm_fetch_objects(struct orm_session *s, MYSQL_STMT *st, const struct orm_model *m,
+		      struct orm_list *out, int64_t **keys)
+{
+	return fetch_objects(s, st, m, orm_all_columns(m), NULL, 0, out, keys, NULL);
+}
+
+int orm_fetch_objects_ex(struct orm_session *s, MYSQL_STMT *st, const struct orm_model *m,
+			 uint64_t mask, const enum orm_type *types, size_t nextra,
+			 struct orm_list *out, struct orm_rows *extra)
+{
+	return fetch_objects(s, st, m, mask, types, nextra, out, NULL, extra);
 }
 
 int orm_fetch_into(struct orm_session *s, MYSQL_STMT *st, void *obj,

@@ -59,6 +59,7 @@ void orm_set_null(void *obj, unsigned col)
 		memset((char *)o + c->offset, 0, orm_field_size(c->type));
 	o->nulls |= bit;
 	o->touched &= ~bit;
+	o->unloaded &= ~bit;
 }
 
 void orm_touch(void *obj, unsigned col)
@@ -67,6 +68,13 @@ void orm_touch(void *obj, unsigned col)
 	uint64_t bit = UINT64_C(1) << col;
 	o->touched |= bit;
 	o->nulls &= ~bit;
+	o->unloaded &= ~bit; /* set by the caller: known now */
+}
+
+bool orm_loaded(const void *obj, unsigned col)
+{
+	const struct orm_obj *o = obj;
+	return !(o->unloaded >> col & 1);
 }
 
 static bool snap_null(const struct orm_obj *snap, const struct orm_column *c)
@@ -88,6 +96,8 @@ bool orm_changed(const void *obj, unsigned col)
 	const struct orm_obj *snap = o->snapshot;
 	if ((o->touched >> col) & 1 || !snap)
 		return true;
+	if ((o->unloaded >> col) & 1) /* never read: nothing to write back */
+		return false;
 	/* orm_set_null on a pointer column: an explicit NULL, even where the
 	 * pointer was NULL already (a server default would otherwise apply) */
 	if (orm_type_is_ptr(c->type) && ((o->nulls ^ snap->nulls) >> col & 1))

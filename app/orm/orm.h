@@ -20,6 +20,7 @@
 #include "../core/arena.h"
 #include "../core/buf.h"
 #include "../db/db.h"
+#include "../tmpl/tmpl.h"
 
 /* ------------------------------------------------------------------ */
 /* Errors                                                               */
@@ -219,6 +220,18 @@ struct orm_relationship {
 enum orm_write { ORM_WRITE_INSERT, ORM_WRITE_UPDATE, ORM_WRITE_DELETE };
 typedef int (*orm_flush_hook)(struct orm_session *s, void *obj, enum orm_write what);
 
+/* A computed field templates may name beside the columns (SQLAlchemy's
+ * hybrid property, a Jinja filter in Flask): get sets *out from obj; text
+ * it makes goes into arena a; env is what the page passed to orm_tmpl_obj
+ * / orm_tmpl_list (NULL when nothing), for fields that depend on the
+ * request (e.g. "selected by the logged-in student"). 0, or -1 when out of
+ * memory (the render fails). A model's table of them is {NULL}-terminated
+ * (.fields in ORM_MODEL_DEFINE); a field shadows a column of its name. */
+struct orm_field {
+	const char *name;
+	int (*get)(const void *obj, const void *env, struct arena *a, struct tmpl_value *out);
+};
+
 struct orm_model {
 	/* Declared. */
 	const char *name;  /* the model's C name */
@@ -232,6 +245,7 @@ struct orm_model {
 	const char *charset;   /* default utf8mb4 */
 	const char *collation; /* default utf8mb4_unicode_ci */
 	orm_flush_hook after_write;
+	const struct orm_field *fields; /* computed fields for templates; {NULL}-terminated */
 	/* Derived by orm_registry_init(). */
 	bool ready;
 	unsigned rank;  /* FK depth: parents have lower ranks */
@@ -246,6 +260,8 @@ struct orm_model {
 	const char *sql_get;     /* SELECT ... WHERE pk = ? */
 	const char *sql_delete;  /* DELETE ... WHERE pk = ? */
 	uint64_t not_null_mask;  /* columns NOT NULL */
+	void *tmpl_names;        /* names templates read (template.c), hashed */
+	uint32_t tmpl_names_mask;
 };
 
 /* A set of models (a MetaData). Initialise once per process, before fork. */
@@ -289,6 +305,9 @@ struct orm_obj {
 	void *txn_orig;         /* copy before this transaction's first write */
 	uint64_t nulls;         /* bit i: column i is NULL (scalar columns) */
 	uint64_t touched;       /* bit i: orm_touch() — changed in place */
+	uint64_t unloaded;      /* bit i: column i not read (orm_load_only): its
+				 * field is zero, it renders as nothing and a
+				 * flush never writes it (unless orm_touch'ed) */
 	uint32_t rels_loaded;   /* bit r: relationship r holds its rows */
 	uint8_t state;          /* enum orm_state */
 	bool in_txn_log;
@@ -310,8 +329,11 @@ void orm_set_null(void *obj, unsigned col);
 /* Mark column i as changed (and not NULL): use after changing a string in
  * place, or to store 0 into a column that was NULL. */
 void orm_touch(void *obj, unsigned col);
-/* Has column i changed since the object was loaded / last flushed? */
+/* Has column i changed since the object was loaded / last flushed? An
+ * unloaded column (orm_load_only) has not, unless orm_touch'ed. */
 bool orm_changed(const void *obj, unsigned col);
+/* Was column i read (false only for a column orm_load_only left out)? */
+bool orm_loaded(const void *obj, unsigned col);
 /* Assign a field and mark it changed: ORM_SET(u, user, age, 20). */
 #define ORM_SET(obj, model, field, value) \
 	((obj)->field = (value), orm_touch((obj), model##_col_##field))
@@ -611,6 +633,17 @@ void *orm_new(struct orm_session *s, const struct orm_model *m);
 /* session.add(obj): pending (transient) or nothing (already attached).
  * ORM_MISUSE if obj belongs to another session or was deleted. */
 int orm_add(struct orm_session *s, void *obj);
+/* session.merge(obj, load=False): obj (transient, from orm_new) holding its
+ * primary key and the columns in known (bits: ORM_COLBIT) — values the
+ * caller knows without a query, e.g. who is logged in, from the session —
+ * becomes a persistent object of the session without a statement. Its
+ * other columns are unloaded, as with orm_load_only: zero, rendered as
+ * nothing, never written by a flush, read by the next orm_get or query
+ * that meets the row; its relationships are not loaded. When the session
+ * already maps the row, that object is returned instead (obj is left
+ * alone). NULL: a misuse (recorded) or out of memory. */
+void *orm_merge_known(struct orm_session *s, void *obj, uint64_t known);
+#define ORM_COLBIT(m, field) (UINT64_C(1) << m##_col_##field)
 /* session.delete(obj): DELETE at the next flush (a pending object is just
  * expunged). Association rows of its many-to-many relationships go too. */
 int orm_delete(struct orm_session *s, void *obj);
@@ -693,6 +726,7 @@ bool orm_list_contains(const struct orm_list *l, const void *obj);
 
 struct orm_expr;
 struct orm_query;
+struct orm_rows;
 
 enum orm_op { ORM_OP_EQ, ORM_OP_NE, ORM_OP_LT, ORM_OP_LE, ORM_OP_GT, ORM_OP_GE };
 enum orm_agg { ORM_COUNT, ORM_SUM, ORM_AVG, ORM_MIN, ORM_MAX };
@@ -752,6 +786,17 @@ struct orm_query *orm_select(struct orm_query *q, const struct orm_expr *term);
 struct orm_query *orm_join(struct orm_query *q, const struct orm_relationship *r);
 /* selectinload(r): load r for all results in one extra query. */
 struct orm_query *orm_eager(struct orm_query *q, const struct orm_relationship *r);
+/* load_only(c): objects of the query read only the columns named by
+ * calls of this (and the primary key), e.g. a list that never shows an
+ * article's content. The other columns are unloaded (orm_loaded() false):
+ * zero, rendered as nothing, never written by a flush; an object the
+ * session already maps keeps what it has, and a later query that reads a
+ * column fills it in. c must be a column of the query's model. */
+struct orm_query *orm_load_only(struct orm_query *q, const struct orm_column *c);
+/* add_columns(term): orm_all_with returns the objects and, for each, the
+ * value of each added term (a column of a joined table, an aggregate, a
+ * scalar subquery such as a maintained total), in the same statement. */
+struct orm_query *orm_add_column(struct orm_query *q, const struct orm_expr *term);
 /* SELECT ... FOR UPDATE (inside orm_begin). */
 struct orm_query *orm_for_update(struct orm_query *q);
 /* The query of obj's related rows (lazy="dynamic"): e.g. a user's articles
@@ -761,6 +806,9 @@ struct orm_query *orm_with_parent(struct orm_session *s, void *obj, const struct
 /* Executors: 0 or an orm_err (details in orm_errmsg(s)). orm_all,
  * orm_first and orm_paginate make objects: ORM_MISUSE on a plain table. */
 int orm_all(struct orm_query *q, struct orm_list *out);
+/* As orm_all, with the values of the orm_add_column terms: extra->v[i *
+ * extra->ncols + k] is term k (in call order) of object i. */
+int orm_all_with(struct orm_query *q, struct orm_list *out, struct orm_rows *extra);
 /* The first result or *out = NULL when none. */
 int orm_first(struct orm_query *q, void **out);
 /* As orm_first, ORM_NOT_FOUND when none. */
@@ -925,5 +973,34 @@ void orm_date_to_ymd(int32_t days, int *y, int *m, int *d);
 int64_t orm_datetime_from_parts(int y, int mo, int d, int h, int mi, int s);
 /* "2024-01-02T03:04:05Z" into out (at least 21 bytes; years 0..9999). */
 void orm_datetime_iso(int64_t t, char out[21]);
+/* t formatted by strftime(3) in UTC with fmt (C locale names), e.g.
+ * "%-d %b %Y, %H:%M UTC" -> "2 Jan 2024, 03:04 UTC", in arena a; NULL when
+ * out of memory or longer than 127 bytes. */
+const char *orm_datetime_format(struct arena *a, int64_t t, const char *fmt);
+
+/* ------------------------------------------------------------------ */
+/* Objects in templates (tmpl/tmpl.h's context values)                  */
+/*
+ * The documented way to show objects: orm_tmpl_obj / orm_tmpl_list give
+ * the template engine a view of them that reads the fields in place
+ * through the model's metadata (no tree is built per row):
+ *   - a column by its name: integers as integers, BOOLEAN as true / false,
+ *     FLOAT as a double, text as itself, DATETIME as ISO 8601 UTC
+ *     ("2024-01-02T03:04:05Z", as the API writes it), DATE "2024-01-02",
+ *     TIME "[-]HH:MM:SS"; NULL, BINARY and an unloaded column render as
+ *     nothing (and are falsey);
+ *   - a loaded relationship: many-to-one / one-to-one the object (or
+ *     nothing), one-to-many / many-to-many a list; a relationship not
+ *     loaded renders as nothing (a template never runs a query: load it
+ *     first, orm_eager);
+ *   - the model's computed fields (.fields), which shadow columns.
+ * Anything else is not found, and the lookup goes on down the context
+ * stack (Mustache's rule). Text made while rendering (dates, computed
+ * fields) goes into arena a (required: the request's, or the session's);
+ * env is handed to computed fields and to the objects reached from this
+ * one. obj / l are borrowed: they must outlive the render. NULL obj or l
+ * is a null value. */
+struct tmpl_value orm_tmpl_obj(const void *obj, const void *env, struct arena *a);
+struct tmpl_value orm_tmpl_list(const struct orm_list *l, const void *env, struct arena *a);
 
 #endif

@@ -20,7 +20,8 @@
  *   commit.c   COMMIT, orm_transaction / orm_retry
  *   expr.c     query expressions     query.c    the query builder
  *   render.c   a query as SQL        exec.c     all, first, get, count, rows
- *   bulk.c     bulk UPDATE / DELETE  paginate.c pagination */
+ *   bulk.c     bulk UPDATE / DELETE  paginate.c pagination
+ *   template.c objects as template context values (tmpl.h) */
 #ifndef FLACON_ORM_IMPL_H
 #define FLACON_ORM_IMPL_H
 
@@ -86,6 +87,18 @@ union orm_stage {
  * key (an arena array). Frees the result. 0 or orm_err. */
 int orm_fetch_objects(struct orm_session *s, MYSQL_STMT *st, const struct orm_model *m,
 		      struct orm_list *out, int64_t **keys);
+/* As orm_fetch_objects for a statement that reads only the columns in mask
+ * (declared order; orm_load_only) followed by nextra values typed by
+ * types[] (orm_add_column), which go into extra (one row per object of
+ * out; may be NULL when nextra is 0). */
+int orm_fetch_objects_ex(struct orm_session *s, MYSQL_STMT *st, const struct orm_model *m,
+			 uint64_t mask, const enum orm_type *types, size_t nextra,
+			 struct orm_list *out, struct orm_rows *extra);
+/* Every column of m (the bits of its columns). */
+static inline uint64_t orm_all_columns(const struct orm_model *m)
+{
+	return m->ncolumns >= 64 ? UINT64_MAX : (UINT64_C(1) << m->ncolumns) - 1;
+}
 /* Fetch the single row of a statement whose columns are cols[0..n) of obj
  * (INSERT ... RETURNING) into obj. Frees the result. 0 or orm_err. */
 int orm_fetch_into(struct orm_session *s, MYSQL_STMT *st, void *obj,
@@ -229,6 +242,8 @@ struct orm_query {
 	struct orm_session *s;
 	const struct orm_model *m;
 	const struct orm_qnode *where, *order, *group, *having, *select, *eager, *joins;
+	const struct orm_qnode *extra; /* orm_add_column terms */
+	uint64_t only;         /* orm_load_only: the columns read (0: all) */
 	int64_t limit, offset; /* limit -1: none */
 	bool for_update;
 	int err;
@@ -276,6 +291,11 @@ int64_t orm_time_from_mysql(enum orm_type t, const MYSQL_TIME *mt);
 /* Date arithmetic (days since 1970-01-01). */
 int64_t orm_days_from_civil(int64_t y, unsigned m, unsigned d);
 void orm_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d);
+
+/* The table of the names templates may read of m (computed fields, then
+ * columns, then relationships), hashed by tmpl_name_hash, in r's arena
+ * (template.c). 0 or ORM_NOMEM. */
+int orm_tmpl_index(struct orm_registry *r, struct orm_model *m);
 
 /* IN-list size with padding (bounds the number of distinct statements). */
 size_t orm_in_bucket(size_t n);

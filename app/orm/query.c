@@ -168,6 +168,25 @@ struct orm_query *orm_eager(struct orm_query *q, const struct orm_relationship *
 	return QPUSH(q, eager, r, ORM_ASC);
 }
 
+struct orm_query *orm_load_only(struct orm_query *q, const struct orm_column *c)
+{
+	struct orm_query *n = qcopy(q);
+	if (!n || n == q)
+		return n;
+	if (!c || c->model != n->m || !n->m->pk)
+		return qfail(n, ORM_MISUSE, "load_only: not a column of the query's model");
+	n->only |= UINT64_C(1) << c->index | UINT64_C(1) << n->m->pk->index;
+	return n;
+}
+
+struct orm_query *orm_add_column(struct orm_query *q, const struct orm_expr *term)
+{
+	if (term && term->kind != ORM_E_COL && term->kind != ORM_E_AGG && term->kind != ORM_E_SUB)
+		return qfail(qcopy(q), ORM_MISUSE,
+			     "add_column: a column, an aggregate or a scalar subquery");
+	return QPUSH(q, extra, term, ORM_ASC);
+}
+
 struct orm_query *orm_for_update(struct orm_query *q)
 {
 	struct orm_query *c = qcopy(q);

@@ -442,6 +442,9 @@ int orm_registry_init(struct orm_registry *r, char *err, size_t errlen)
 	for (size_t i = 0; i < r->nmodels && !rc; i++)
 		if (!r->models[i]->ready)
 			rc = build_sql(r, r->models[i]);
+	for (size_t i = 0; i < r->nmodels && !rc; i++)
+		if (!r->models[i]->ready)
+			rc = orm_tmpl_index(r, r->models[i]);
 	if (rc)
 		goto out;
 	r->sorted = arena_calloc(&r->arena, r->nmodels + 1, sizeof *r->sorted);

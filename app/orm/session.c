@@ -35,6 +35,34 @@ const char *orm_errmsg(const struct orm_session *s)
 	return s->errmsg;
 }
 
+void *orm_merge_known(struct orm_session *s, void *obj, uint64_t known)
+{
+	struct orm_obj *o = obj;
+	if (!o || !o->model || !o->snapshot || o->state != ORM_TRANSIENT || !o->model->pk) {
+		orm_fail(s, ORM_MISUSE, "orm_merge_known: not a transient object made by orm_new");
+		return NULL;
+	}
+	const struct orm_model *m = o->model;
+	struct orm_obj *mapped = orm_idmap_find(s, m, orm_pk(o));
+	if (mapped)
+		return mapped->state == ORM_DELETED ? NULL : mapped;
+	known = (known | UINT64_C(1) << m->pk->index) & orm_all_columns(m);
+	o->unloaded = orm_all_columns(m) & ~known;
+	o->nulls &= known;
+	o->touched = 0;
+	o->rels_loaded = 0; /* not known: loaded on demand */
+	memcpy(o->snapshot, o, m->size);
+	o->state = ORM_PERSISTENT;
+	orm_session_attach(s, o);
+	if (orm_idmap_put(s, o) < 0) {
+		orm_session_unlink(s, o);
+		o->state = ORM_TRANSIENT;
+		o->session = NULL;
+		return NULL;
+	}
+	return o;
+}
+
 int orm_add(struct orm_session *s, void *obj)
 {
 	struct orm_obj *o = obj;

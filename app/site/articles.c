@@ -7,23 +7,19 @@
 #include "site/site_priv.h"
 #include "web/web.h"
 
-/* The columns an article list shows, in this order (never the content). */
-enum { AL_ID, AL_TITLE, AL_PDATETIME, AL_CLICKS, AL_USER_ID, AL_USERNAME };
-
-/* The visible articles, newest first (pdatetime desc, id desc), as rows
- * of the list columns: one statement on one table, whatever the page size
- * (the author's name is the article's copy). With author, only author's
- * articles. */
+/* The visible articles, newest first (pdatetime desc, id desc), as
+ * objects with the columns a list shows (never the content): one
+ * statement on one table, read from its covering index, whatever the page
+ * size (the author's name is the article's copy). With author, only
+ * author's articles. */
 static struct orm_query *article_list(struct http_request *req, const struct user *author)
 {
-	struct orm_session *s = web_orm(req);
-	struct orm_query *q = article_query(s);
-	q = orm_select(q, orm_colref(s, ORM_COL(article, id)));
-	q = orm_select(q, orm_colref(s, ORM_COL(article, title)));
-	q = orm_select(q, orm_colref(s, ORM_COL(article, pdatetime)));
-	q = orm_select(q, orm_colref(s, ORM_COL(article, click_num)));
-	q = orm_select(q, orm_colref(s, ORM_COL(article, user_id)));
-	q = orm_select(q, orm_colref(s, ORM_COL(article, author_name)));
+	struct orm_query *q = article_query(web_orm(req));
+	q = orm_load_only(q, ORM_COL(article, title));
+	q = orm_load_only(q, ORM_COL(article, pdatetime));
+	q = orm_load_only(q, ORM_COL(article, click_num));
+	q = orm_load_only(q, ORM_COL(article, user_id));
+	q = orm_load_only(q, ORM_COL(article, author_name));
 	if (author)
 		q = orm_filter_by(q, "user_id", orm_int(author->id));
 	q = orm_filter_by(q, "isdelete", orm_bool(false));
@@ -31,68 +27,26 @@ static struct orm_query *article_list(struct http_request *req, const struct use
 	return orm_order_by(q, ORM_COL(article, id), ORM_DESC);
 }
 
-/* Row r of an article list, and its author's name. */
-static const struct orm_value *list_row(const struct orm_rows *rows, size_t r)
+/* A visible article by id (*out NULL when there is none). 0 or an
+ * orm_err. */
+static int find_article(struct http_request *req, int64_t id, struct article **out)
 {
-	return &rows->v[r * rows->ncols];
-}
-
-
-
-/* The columns of an article's page, in this order. */
-enum { AD_ID, AD_TITLE, AD_CONTENT, AD_PDATETIME, AD_CLICKS, AD_USER_ID, AD_USERNAME };
-
-/* A visible article by id with its author's name (the article's copy): *out
- * is its row, or NULL when there is none. 0 or an orm_err. */
-static int find_article(struct http_request *req, int64_t id, const struct orm_value **out)
-{
-	struct orm_session *s = web_orm(req);
 	*out = NULL;
 	if (id <= 0)
 		return 0;
-	struct orm_query *q = article_query(s);
-	q = orm_select(q, orm_colref(s, ORM_COL(article, id)));
-	q = orm_select(q, orm_colref(s, ORM_COL(article, title)));
-	q = orm_select(q, orm_colref(s, ORM_COL(article, content)));
-	q = orm_select(q, orm_colref(s, ORM_COL(article, pdatetime)));
-	q = orm_select(q, orm_colref(s, ORM_COL(article, click_num)));
-	q = orm_select(q, orm_colref(s, ORM_COL(article, user_id)));
-	q = orm_select(q, orm_colref(s, ORM_COL(article, author_name)));
-	q = orm_filter_by(q, "id", orm_int(id));
+	struct orm_query *q = orm_filter_by(article_query(web_orm(req)), "id", orm_int(id));
 	q = orm_filter_by(q, "isdelete", orm_bool(false));
-	struct orm_rows rows;
-	int rc = orm_rows(orm_limit(q, 1), &rows);
-	if (rc < 0)
-		return rc;
-	if (rows.nrows)
-		*out = rows.v;
-	return 0;
+	return article_first(q, out);
 }
 
-/* A list item of a page's context: what article_list.mustache shows. */
-static json_object *page_item(struct http_request *req, const struct orm_value *v, const char *author)
+/* A page's context with its articles (objects, rendered through their
+ * columns and computed fields: site/fields.c); NULL when out of memory. */
+static struct tmpl_map *articles_context(struct http_request *req, const struct orm_list *articles)
 {
-	char iso[21];
-	orm_datetime_iso(v[AL_PDATETIME].i, iso);
-	json_object *o = json_object_new_object();
-	site_ctx_add(o, "id", json_object_new_int64(v[AL_ID].i));
-	site_ctx_add(o, "title", json_object_new_string_len(v[AL_TITLE].s.p, (int)v[AL_TITLE].s.n));
-	site_ctx_add(o, "pdatetime", json_object_new_string(iso));
-	site_ctx_add(o, "pdate", json_object_new_string(site_date(req, v[AL_PDATETIME].i)));
-	site_ctx_add(o, "click_num", json_object_new_int64(v[AL_CLICKS].i));
-	site_ctx_add(o, "views", json_object_new_string(site_count(req, v[AL_CLICKS].i, "view", "views")));
-	site_ctx_add(o, "author_name", json_object_new_string(author));
-	return o;
-}
-
-static json_object *page_items(struct http_request *req, const struct orm_rows *rows)
-{
-	json_object *arr = json_object_new_array_ext((int)rows->nrows);
-	for (size_t i = 0; i < rows->nrows; i++) {
-		const struct orm_value *v = list_row(rows, i);
-		json_object_array_add(arr, page_item(req, v, v[AL_USERNAME].s.p));
-	}
-	return arr;
+	struct tmpl_map *ctx = web_context(req);
+	if (tmpl_map_set(ctx, "articles", orm_tmpl_list(articles, NULL, req->arena)) < 0)
+		return NULL;
+	return ctx;
 }
 
 static int not_found(struct http_request *req, struct http_response *resp)
@@ -102,98 +56,75 @@ static int not_found(struct http_request *req, struct http_response *resp)
 
 int articles_home(struct http_request *req, struct http_response *resp)
 {
-	struct orm_rows rows;
-	int rc = orm_rows(orm_limit(article_list(req, NULL), 10), &rows);
+	struct orm_list articles;
+	int rc = orm_all(orm_limit(article_list(req, NULL), 10), &articles);
 	if (rc < 0)
 		return web_orm_error(req, resp, rc);
-	json_object *ctx = json_object_new_object();
-	site_ctx_add(ctx, "articles", page_items(req, &rows));
-	return web_render(req, resp, 200, "home", ctx);
+	return web_render_value(req, resp, 200, "home",
+				tmpl_map_value(articles_context(req, &articles)));
 }
 
-/* Page `page` of the visible articles (rows of article_list) and the
- * total from the maintained count, in one statement. Returns 0,
- * ORM_NOT_FOUND (bad page arguments or beyond the last) or an orm_err. */
-static int article_page(struct http_request *req, struct orm_pagination *p, struct orm_rows *rows)
+/* Page `page` of the visible articles (objects of article_list, in
+ * p->items) with the total from the maintained count, in one statement.
+ * Returns 0, ORM_NOT_FOUND (bad page arguments or beyond the last) or an
+ * orm_err. */
+static int article_page(struct http_request *req, struct orm_pagination *p)
 {
 	int64_t page, per_page;
 	if (!site_page_args(req, &page, &per_page))
 		return ORM_NOT_FOUND;
-	struct orm_session *s = web_orm(req);
-	struct orm_query *q = orm_select(article_list(req, NULL), site_article_total(s));
-	return site_paginate_rows(q, NULL, page, per_page, true, p, rows);
+	struct orm_query *q = orm_add_column(article_list(req, NULL), site_article_total(web_orm(req)));
+	return site_paginate(q, NULL, page, per_page, p);
 }
 
 int articles_list(struct http_request *req, struct http_response *resp)
 {
 	struct orm_pagination p;
-	struct orm_rows rows;
-	int rc = article_page(req, &p, &rows);
+	int rc = article_page(req, &p);
 	if (rc == ORM_NOT_FOUND)
 		return not_found(req, resp);
 	if (rc < 0)
 		return web_orm_error(req, resp, rc);
-	json_object *ctx = json_object_new_object();
-	site_ctx_add(ctx, "articles", page_items(req, &rows));
-	site_ctx_add(ctx, "pagination", site_pagination_json(req, &p, "/articles"));
-	return web_render(req, resp, 200, "articles/list", ctx);
+	struct tmpl_map *ctx = articles_context(req, &p.items);
+	if (tmpl_map_set_json(ctx, "pagination", site_pagination_json(req, &p, "/articles")) < 0)
+		return -1;
+	return web_render_value(req, resp, 200, "articles/list", tmpl_map_value(ctx));
 }
-
-/* An article page's views: counted in the worker and written in batches
- * (orm_deferred_add), never into a deleted article's row. */
-static struct orm_deferred article_clicks = {
-	.model = &article_model, .column = "click_num", .unless = "isdelete"};
 
 int articles_show(struct http_request *req, struct http_response *resp)
 {
 	int64_t id = site_path_id(req);
 	if (!id)
 		return not_found(req, resp);
-	const struct orm_value *v;
-	int rc = find_article(req, id, &v);
+	struct article *a;
+	int rc = find_article(req, id, &a);
 	if (rc < 0)
 		return web_orm_error(req, resp, rc);
-	if (!v)
+	if (!a)
 		return not_found(req, resp);
-	if ((rc = orm_deferred_add(&article_clicks, id, 1)) < 0)
+	/* The view is counted in the worker (the page's click_num and views
+	 * fields add this worker's unwritten views, its own included). */
+	if ((rc = orm_deferred_add(&site_article_clicks, id, 1)) < 0)
 		return web_orm_error(req, resp, rc);
-	/* The count as read plus this worker's unwritten views, its own included. */
-	int64_t clicks = v[AD_CLICKS].i + orm_deferred_pending(&article_clicks, id);
 	struct user *me = site_user(req);
-	char iso[21];
-	orm_datetime_iso(v[AD_PDATETIME].i, iso);
-	json_object *ja = json_object_new_object();
-	site_ctx_add(ja, "id", json_object_new_int64(v[AD_ID].i));
-	site_ctx_add(ja, "title", json_object_new_string_len(v[AD_TITLE].s.p, (int)v[AD_TITLE].s.n));
-	site_ctx_add(ja, "content",
-		     json_object_new_string_len(v[AD_CONTENT].s.p, (int)v[AD_CONTENT].s.n));
-	site_ctx_add(ja, "pdatetime", json_object_new_string(iso));
-	site_ctx_add(ja, "pdate", json_object_new_string(site_date(req, v[AD_PDATETIME].i)));
-	site_ctx_add(ja, "click_num", json_object_new_int64(clicks));
-	site_ctx_add(ja, "views", json_object_new_string(site_count(req, clicks, "view", "views")));
-	json_object *au = json_object_new_object();
-	site_ctx_add(au, "id", json_object_new_int64(v[AD_USER_ID].i));
-	site_ctx_add(au, "username", json_object_new_string(v[AD_USERNAME].s.p));
-	site_ctx_add(ja, "author", au);
-	site_ctx_add(ja, "mine", json_object_new_boolean(me && me->id == v[AD_USER_ID].i));
-	json_object *ctx = json_object_new_object();
-	site_ctx_add(ctx, "article", ja);
-	return web_render(req, resp, 200, "articles/show", ctx);
+	struct tmpl_map *ctx = web_context(req);
+	if (tmpl_map_set(ctx, "article", orm_tmpl_obj(a, NULL, req->arena)) < 0 ||
+	    tmpl_map_set_bool(ctx, "mine", me && me->id == a->user_id) < 0)
+		return -1;
+	return web_render_value(req, resp, 200, "articles/show", tmpl_map_value(ctx));
 }
 
 static int render_new(struct http_request *req, struct http_response *resp, int status, const char *title,
 		      const char *content, const char *terr, const char *cerr)
 {
-	json_object *ctx = json_object_new_object();
-	json_object_object_add(ctx, "title", json_object_new_string(title));
-	json_object_object_add(ctx, "content", json_object_new_string(content));
-	if (terr)
-		json_object_object_add(ctx, "title_error", json_object_new_string(terr));
-	if (cerr)
-		json_object_object_add(ctx, "content_error", json_object_new_string(cerr));
-	if (terr || cerr)
-		json_object_object_add(ctx, "error", json_object_new_string("Please correct the fields below."));
-	return web_render(req, resp, status, "articles/new", ctx);
+	struct tmpl_map *ctx = web_context(req);
+	if (tmpl_map_set_str(ctx, "title", title) < 0 || tmpl_map_set_str(ctx, "content", content) < 0 ||
+	    (terr && tmpl_map_set_str(ctx, "title_error", terr) < 0) ||
+	    (cerr && tmpl_map_set_str(ctx, "content_error", cerr) < 0) ||
+	    ((terr || cerr) &&
+	     tmpl_map_set_str(ctx, "error", "Please correct the fields below.") < 0))
+		return -1;
+	return web_render_value(req, resp, status, "articles/new", tmpl_map_value(ctx));
 }
 
 int articles_new(struct http_request *req, struct http_response *resp)
@@ -317,22 +248,19 @@ int articles_confirm_delete(struct http_request *req, struct http_response *resp
 	int64_t id = site_path_id(req);
 	if (!id)
 		return not_found(req, resp);
-	const struct orm_value *v;
-	int rc = find_article(req, id, &v);
+	struct article *a;
+	int rc = find_article(req, id, &a);
 	if (rc < 0)
 		return web_orm_error(req, resp, rc);
-	if (!v)
+	if (!a)
 		return not_found(req, resp);
 	struct user *me = site_user(req);
-	if (!me || me->id != v[AD_USER_ID].i)
+	if (!me || me->id != a->user_id)
 		return web_abort(req, resp, 403, "Only the author may delete this article.");
-	json_object *ja = json_object_new_object();
-	site_ctx_add(ja, "id", json_object_new_int64(v[AD_ID].i));
-	site_ctx_add(ja, "title", json_object_new_string_len(v[AD_TITLE].s.p, (int)v[AD_TITLE].s.n));
-	site_ctx_add(ja, "views", json_object_new_string(site_count(req, v[AD_CLICKS].i, "view", "views")));
-	json_object *ctx = json_object_new_object();
-	site_ctx_add(ctx, "article", ja);
-	return web_render(req, resp, 200, "articles/delete", ctx);
+	struct tmpl_map *ctx = web_context(req);
+	if (tmpl_map_set(ctx, "article", orm_tmpl_obj(a, NULL, req->arena)) < 0)
+		return -1;
+	return web_render_value(req, resp, 200, "articles/delete", tmpl_map_value(ctx));
 }
 
 /* The visible user called name (any ASCII case), or NULL. */
@@ -364,65 +292,55 @@ int users_show(struct http_request *req, struct http_response *resp)
 		return web_orm_error(req, resp, err);
 	if (!u)
 		return web_abort(req, resp, 404, "No such user.");
-	struct orm_rows rows;
-	int rc = orm_rows(article_list(req, u), &rows);
+	struct orm_list articles;
+	int rc = orm_all(article_list(req, u), &articles);
 	if (rc < 0)
 		return web_orm_error(req, resp, rc);
-	json_object *ctx = json_object_new_object();
-	json_object *p = json_object_new_object();
-	site_ctx_add(p, "username", json_object_new_string(u->username));
-	site_ctx_add(p, "rdatetime", json_object_new_string(site_iso(req, u->rdatetime)));
-	site_ctx_add(p, "rdate", json_object_new_string(site_date(req, u->rdatetime)));
-	site_ctx_add(ctx, "profile", p);
-	site_ctx_add(ctx, "articles", page_items(req, &rows));
-	return web_render(req, resp, 200, "users/show", ctx);
+	struct tmpl_map *ctx = articles_context(req, &articles);
+	if (tmpl_map_set(ctx, "profile", orm_tmpl_obj(u, NULL, req->arena)) < 0)
+		return -1;
+	return web_render_value(req, resp, 200, "users/show", tmpl_map_value(ctx));
 }
 
 /* ---- API ---- */
 
 /* The API's article: {id,title[,content],pdatetime,click_num,author:{id,
- * username}}; content NULL leaves it out (lists). */
-static void jw_article(struct web_jw *w, int64_t id, const char *title, const char *content,
-		       int64_t pdatetime, int64_t click_num, int64_t author_id,
-		       const char *author_name)
+ * username}}; with_content false leaves the content out (lists). */
+static void jw_article(struct web_jw *w, const struct article *a, bool with_content)
 {
 	web_jw_object(w);
 	web_jw_key(w, "id");
-	web_jw_int(w, id);
+	web_jw_int(w, a->id);
 	web_jw_key(w, "title");
-	web_jw_str(w, title);
-	if (content) {
+	web_jw_str(w, a->title);
+	if (with_content) {
 		web_jw_key(w, "content");
-		web_jw_str(w, content);
+		web_jw_str(w, a->content);
 	}
 	web_jw_key(w, "pdatetime");
-	web_jw_datetime(w, pdatetime);
+	web_jw_datetime(w, a->pdatetime);
 	web_jw_key(w, "click_num");
-	web_jw_int(w, click_num);
+	web_jw_int(w, a->click_num);
 	web_jw_key(w, "author");
 	web_jw_object(w);
 	web_jw_key(w, "id");
-	web_jw_int(w, author_id);
+	web_jw_int(w, a->user_id);
 	web_jw_key(w, "username");
-	web_jw_str(w, author_name);
+	web_jw_str(w, a->author_name);
 	web_jw_object_end(w);
 	web_jw_object_end(w);
 }
 
-/* {items: [...], page, per_page, ...} of a page of article_list rows. */
-static int api_page(struct http_response *resp, const struct orm_pagination *p,
-		    const struct orm_rows *rows)
+/* {items: [...], page, per_page, ...} of a page of article_list. */
+static int api_page(struct http_response *resp, const struct orm_pagination *p)
 {
 	struct web_jw w;
 	web_jw_start(&w, resp);
 	web_jw_object(&w);
 	web_jw_key(&w, "items");
 	web_jw_array(&w);
-	for (size_t i = 0; i < rows->nrows; i++) {
-		const struct orm_value *v = list_row(rows, i);
-		jw_article(&w, v[AL_ID].i, v[AL_TITLE].s.p, NULL, v[AL_PDATETIME].i, v[AL_CLICKS].i,
-			   v[AL_USER_ID].i, v[AL_USERNAME].s.p);
-	}
+	for (size_t i = 0; i < p->items.n; i++)
+		jw_article(&w, article_at(&p->items, i), false);
 	web_jw_array_end(&w);
 	site_jw_pagination(&w, p);
 	web_jw_object_end(&w);
@@ -432,27 +350,25 @@ static int api_page(struct http_response *resp, const struct orm_pagination *p,
 int api_articles_list(struct http_request *req, struct http_response *resp)
 {
 	struct orm_pagination p;
-	struct orm_rows rows;
-	int rc = article_page(req, &p, &rows);
+	int rc = article_page(req, &p);
 	if (rc == ORM_NOT_FOUND)
 		return web_api_error(resp, 404, "not_found", "No such page");
 	if (rc < 0)
 		return web_orm_error(req, resp, rc);
-	return api_page(resp, &p, &rows);
+	return api_page(resp, &p);
 }
 
 int api_articles_show(struct http_request *req, struct http_response *resp)
 {
-	const struct orm_value *v;
-	int rc = find_article(req, site_path_id(req), &v);
+	struct article *a;
+	int rc = find_article(req, site_path_id(req), &a);
 	if (rc < 0)
 		return web_orm_error(req, resp, rc);
-	if (!v)
+	if (!a)
 		return not_found(req, resp);
 	struct web_jw w;
 	web_jw_start(&w, resp);
-	jw_article(&w, v[AD_ID].i, v[AD_TITLE].s.p, v[AD_CONTENT].s.p, v[AD_PDATETIME].i,
-		   v[AD_CLICKS].i, v[AD_USER_ID].i, v[AD_USERNAME].s.p);
+	jw_article(&w, a, true);
 	return web_jw_finish(&w, resp, 200);
 }
 
@@ -473,10 +389,9 @@ int api_articles_create(struct http_request *req, struct http_response *resp)
 		return web_orm_error(req, resp, rc);
 	if (http_resp_header(resp, "Location", arena_printf(req->arena, "/api/articles/%lld", (long long)a->id)) < 0)
 		return -1;
-	struct user *me = site_user(req);
 	struct web_jw w;
 	web_jw_start(&w, resp);
-	jw_article(&w, a->id, a->title, a->content, a->pdatetime, a->click_num, me->id, me->username);
+	jw_article(&w, a, true);
 	return web_jw_finish(&w, resp, 201);
 }
 
@@ -506,12 +421,10 @@ int api_user_articles(struct http_request *req, struct http_response *resp)
 	if (!site_page_args(req, &page, &per_page))
 		return web_api_error(resp, 404, "not_found", "No such page");
 	struct orm_pagination p;
-	struct orm_rows rows;
-	int rc = site_paginate_rows(article_list(req, u), articles_of(req, u), page, per_page, false, &p,
-				    &rows);
+	int rc = site_paginate(article_list(req, u), articles_of(req, u), page, per_page, &p);
 	if (rc == ORM_NOT_FOUND)
 		return web_api_error(resp, 404, "not_found", "No such page");
 	if (rc < 0)
 		return web_orm_error(req, resp, rc);
-	return api_page(resp, &p, &rows);
+	return api_page(resp, &p);
 }

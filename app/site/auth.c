@@ -170,10 +170,8 @@ static int log_out(struct http_request *req)
 	if (web_logout_user(req) < 0)
 		return -1;
 	struct site_req *sr = site_req(req);
-	if (sr) {
-		sr->user_row = NULL;
+	if (sr)
 		sr->student_id = 0;
-	}
 	return 0;
 }
 
@@ -235,15 +233,13 @@ static enum login_outcome login_run(struct http_request *req, struct http_respon
 static int render_register(struct http_request *req, struct http_response *resp, int status,
 			   const char *username, const char *uerr, const char *perr, const char *err)
 {
-	json_object *ctx = json_object_new_object();
-	json_object_object_add(ctx, "username", json_object_new_string(username));
-	if (uerr)
-		json_object_object_add(ctx, "username_error", json_object_new_string(uerr));
-	if (perr)
-		json_object_object_add(ctx, "password_error", json_object_new_string(perr));
-	if (err)
-		json_object_object_add(ctx, "error", json_object_new_string(err));
-	return web_render(req, resp, status, "register", ctx);
+	struct tmpl_map *ctx = web_context(req);
+	if (tmpl_map_set_str(ctx, "username", username) < 0 ||
+	    (uerr && tmpl_map_set_str(ctx, "username_error", uerr) < 0) ||
+	    (perr && tmpl_map_set_str(ctx, "password_error", perr) < 0) ||
+	    (err && tmpl_map_set_str(ctx, "error", err) < 0))
+		return -1;
+	return web_render_value(req, resp, status, "register", tmpl_map_value(ctx));
 }
 
 int auth_register_form(struct http_request *req, struct http_response *resp)
@@ -284,13 +280,12 @@ int auth_register(struct http_request *req, struct http_response *resp)
 static int render_login(struct http_request *req, struct http_response *resp, int status, const char *username,
 			const char *next, bool remember, const char *err)
 {
-	json_object *ctx = json_object_new_object();
-	json_object_object_add(ctx, "username", json_object_new_string(username));
-	json_object_object_add(ctx, "next", json_object_new_string(next));
-	json_object_object_add(ctx, "remember", json_object_new_boolean(remember));
-	if (err)
-		json_object_object_add(ctx, "error", json_object_new_string(err));
-	return web_render(req, resp, status, "login", ctx);
+	struct tmpl_map *ctx = web_context(req);
+	if (tmpl_map_set_str(ctx, "username", username) < 0 || tmpl_map_set_str(ctx, "next", next) < 0 ||
+	    tmpl_map_set_bool(ctx, "remember", remember) < 0 ||
+	    (err && tmpl_map_set_str(ctx, "error", err) < 0))
+		return -1;
+	return web_render_value(req, resp, status, "login", tmpl_map_value(ctx));
 }
 
 int auth_login_form(struct http_request *req, struct http_response *resp)

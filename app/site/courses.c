@@ -4,7 +4,6 @@
  * transaction as the student_course row, so it holds on one server and on
  * any cluster topology. */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "core/log.h"
@@ -13,20 +12,19 @@
 
 
 /* A course as the API shows it; selected < 0 leaves "selected" out. */
-static void jw_course(struct web_jw *w, int64_t id, const char *cname, int64_t score,
-		      int64_t capacity, int64_t enrolled, int selected)
+static void jw_course(struct web_jw *w, const struct course *c, int selected)
 {
 	web_jw_object(w);
 	web_jw_key(w, "id");
-	web_jw_int(w, id);
+	web_jw_int(w, c->id);
 	web_jw_key(w, "cname");
-	web_jw_str(w, cname);
+	web_jw_str(w, c->cname);
 	web_jw_key(w, "score");
-	web_jw_int(w, score);
+	web_jw_int(w, c->score);
 	web_jw_key(w, "capacity");
-	web_jw_int(w, capacity);
+	web_jw_int(w, c->capacity);
 	web_jw_key(w, "enrolled");
-	web_jw_int(w, enrolled);
+	web_jw_int(w, c->enrolled);
 	if (selected >= 0) {
 		web_jw_key(w, "selected");
 		web_jw_bool(w, selected);
@@ -39,158 +37,67 @@ static int course_answer(struct http_response *resp, int status, const struct co
 {
 	struct web_jw w;
 	web_jw_start(&w, resp);
-	jw_course(&w, c->id, c->cname, c->score, c->capacity, c->enrolled, selected);
+	jw_course(&w, c, selected);
 	return web_jw_finish(&w, resp, status);
 }
 
-/* A course for pages (courses/show, courses/full), with its numbers in
- * words: "1 credit", "3 of 30 seats". */
-static json_object *course_item(struct http_request *req, const struct course *c)
+/* A page's context holding one course (courses/show, courses/full):
+ * its columns and computed fields (site/fields.c), its loaded students.
+ * NULL when out of memory. */
+static struct tmpl_map *course_context(struct http_request *req, const struct course *c)
 {
-	json_object *o = json_object_new_object();
-	site_ctx_add(o, "credits_text", json_object_new_string(site_count(req, c->score, "credit", "credits")));
-	const char *seats = arena_printf(req->arena, "%lld of %s", (long long)c->enrolled,
-					 site_count(req, c->capacity, "seat", "seats"));
-	site_ctx_add(o, "seats_text", json_object_new_string(seats ? seats : ""));
-	site_ctx_add(o, "id", json_object_new_int64(c->id));
-	site_ctx_add(o, "cname", json_object_new_string(c->cname));
-	site_ctx_add(o, "score", json_object_new_int64(c->score));
-	site_ctx_add(o, "capacity", json_object_new_int64(c->capacity));
-	site_ctx_add(o, "enrolled", json_object_new_int64(c->enrolled));
-	return o;
+	struct tmpl_map *ctx = web_context(req);
+	if (tmpl_map_set(ctx, "course", orm_tmpl_obj(c, NULL, req->arena)) < 0)
+		return NULL;
+	return ctx;
 }
 
-/* The columns of a course item, in this order. */
-enum { CO_ID, CO_CNAME, CO_SCORE, CO_CAPACITY, CO_ENROLLED };
-
-static struct orm_query *course_columns(struct orm_session *s, struct orm_query *q)
+/* The logged-in user's student profile as an object of the request's
+ * session, its id from the session's data (no query: orm_merge_known),
+ * or *out NULL for an anonymous visitor or a user without one. 0 or an
+ * orm_err. */
+static int my_student(struct http_request *req, struct student **out)
 {
-	q = orm_select(q, orm_colref(s, ORM_COL(course, id)));
-	q = orm_select(q, orm_colref(s, ORM_COL(course, cname)));
-	q = orm_select(q, orm_colref(s, ORM_COL(course, score)));
-	q = orm_select(q, orm_colref(s, ORM_COL(course, capacity)));
-	q = orm_select(q, orm_colref(s, ORM_COL(course, enrolled)));
-	return orm_order_by(q, ORM_COL(course, id), ORM_ASC);
-}
-
-static int cmp_id(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-	return (x > y) - (x < y);
+	struct orm_session *s = web_orm(req);
+	int64_t sid = 0;
+	*out = NULL;
+	int rc = site_student_id(req, &sid);
+	if (rc < 0 || !sid)
+		return rc;
+	struct student *st = student_new(s);
+	if (!st)
+		return ORM_NOMEM;
+	st->id = (int32_t)sid;
+	*out = orm_merge_known(s, st, ORM_COLBIT(student, id));
+	return *out ? 0 : ORM_NOMEM;
 }
 
 /* The course list: every course by id (one statement) and, for a
- * logged-in user, which ones the student selected (one statement on
- * student_course, the student id from the session). */
+ * logged-in student, student.courses (one statement through
+ * student_course): objects of the same session, so that a course is
+ * "selected" when it is in mine. */
 struct course_list {
-	struct orm_rows rows;
+	struct orm_list all;
 	bool logged_in;
-	int64_t *mine; /* selected course ids, ascending */
-	size_t nmine;
+	const struct orm_list *mine; /* NULL: anonymous or no profile */
 };
 
 static int load_course_list(struct http_request *req, struct course_list *cl)
 {
 	struct orm_session *s = web_orm(req);
 	memset(cl, 0, sizeof *cl);
-	int rc = orm_rows(course_columns(s, course_query(s)), &cl->rows);
+	int rc = orm_all(orm_order_by(course_query(s), ORM_COL(course, id), ORM_ASC), &cl->all);
 	if (rc < 0)
 		return rc;
 	cl->logged_in = site_user(req) != NULL;
-	int64_t sid = 0;
-	if (cl->logged_in && (rc = site_student_id(req, &sid)) < 0)
+	struct student *me = NULL;
+	if (!cl->logged_in || (rc = my_student(req, &me)) < 0 || !me)
 		return rc;
-	if (!sid)
-		return 0;
-	struct orm_query *q = orm_query(s, &student_course_model);
-	q = orm_select(q, orm_colref(s, ORM_COL(student_course, cou_id)));
-	q = orm_filter_by(q, "stu_id", orm_int(sid));
-	struct orm_rows sel;
-	if ((rc = orm_rows(q, &sel)) < 0)
+	struct orm_list *mine;
+	if ((rc = student_load_courses(s, me, &mine)) < 0)
 		return rc;
-	cl->mine = arena_alloc(req->arena, (sel.nrows + 1) * sizeof *cl->mine);
-	if (!cl->mine)
-		return ORM_NOMEM;
-	for (size_t i = 0; i < sel.nrows; i++)
-		cl->mine[i] = sel.v[i].i;
-	cl->nmine = sel.nrows;
-	qsort(cl->mine, cl->nmine, sizeof *cl->mine, cmp_id);
+	cl->mine = mine;
 	return 0;
-}
-
-/* Is course id among the selected ones? Calls come in ascending id order:
- * *k walks the sorted selection once. */
-static bool is_mine(const struct course_list *cl, size_t *k, int64_t id)
-{
-	while (*k < cl->nmine && cl->mine[*k] < id)
-		(*k)++;
-	return *k < cl->nmine && cl->mine[*k] == id;
-}
-
-/* The course list's row objects, kept from one request to the next and
- * overwritten from each request's rows: a page of 200 courses then builds
- * no json-c objects (some 1 600 allocations and frees a request). Only the
- * memory is kept, never a value: every field of every row used is set
- * again before rendering. The pool holds one reference to each row; the
- * page's array takes another for as long as the page lives. */
-struct course_row {
-	json_object *obj, *id, *cname, *score, *capacity, *enrolled, *full, *selected;
-};
-
-static struct {
-	struct course_row *v;
-	size_t n, cap;
-} row_pool;
-
-static json_object *row_field(json_object *obj, const char *key, json_object *val)
-{
-	if (val)
-		site_ctx_add(obj, key, val);
-	return val;
-}
-
-/* Row i of the pool, created on first use; NULL when out of memory. */
-static struct course_row *pooled_row(size_t i)
-{
-	if (i < row_pool.n)
-		return &row_pool.v[i];
-	if (i >= row_pool.cap) {
-		size_t cap = row_pool.cap ? row_pool.cap * 2 : 256;
-		while (cap <= i)
-			cap *= 2;
-		struct course_row *v = realloc(row_pool.v, cap * sizeof *v);
-		if (!v)
-			return NULL;
-		row_pool.v = v;
-		row_pool.cap = cap;
-	}
-	for (; row_pool.n <= i; row_pool.n++) {
-		struct course_row *r = &row_pool.v[row_pool.n];
-		if (!(r->obj = json_object_new_object()))
-			return NULL;
-		r->id = row_field(r->obj, "id", json_object_new_int64(0));
-		r->cname = row_field(r->obj, "cname", json_object_new_string(""));
-		r->score = row_field(r->obj, "score", json_object_new_int64(0));
-		r->capacity = row_field(r->obj, "capacity", json_object_new_int64(0));
-		r->enrolled = row_field(r->obj, "enrolled", json_object_new_int64(0));
-		r->full = row_field(r->obj, "full", json_object_new_boolean(0));
-		r->selected = row_field(r->obj, "selected", json_object_new_boolean(0));
-		if (!r->id || !r->cname || !r->score || !r->capacity || !r->enrolled || !r->full ||
-		    !r->selected) {
-			json_object_put(r->obj);
-			return NULL;
-		}
-	}
-	return &row_pool.v[i];
-}
-
-void courses_pool_free(void)
-{
-	for (size_t i = 0; i < row_pool.n; i++)
-		json_object_put(row_pool.v[i].obj);
-	free(row_pool.v);
-	row_pool.v = NULL;
-	row_pool.n = row_pool.cap = 0;
 }
 
 int courses_list(struct http_request *req, struct http_response *resp)
@@ -199,28 +106,10 @@ int courses_list(struct http_request *req, struct http_response *resp)
 	int rc = load_course_list(req, &cl);
 	if (rc < 0)
 		return web_orm_error(req, resp, rc);
-	json_object *arr = json_object_new_array_ext((int)cl.rows.nrows);
-	if (!arr)
-		return web_orm_error(req, resp, ORM_NOMEM);
-	size_t k = 0;
-	for (size_t i = 0; i < cl.rows.nrows; i++) {
-		const struct orm_value *v = &cl.rows.v[i * cl.rows.ncols];
-		struct course_row *r = pooled_row(i);
-		if (!r || !json_object_set_string_len(r->cname, v[CO_CNAME].s.p, (int)v[CO_CNAME].s.n)) {
-			json_object_put(arr);
-			return web_orm_error(req, resp, ORM_NOMEM);
-		}
-		json_object_set_int64(r->id, v[CO_ID].i);
-		json_object_set_int64(r->score, v[CO_SCORE].i);
-		json_object_set_int64(r->capacity, v[CO_CAPACITY].i);
-		json_object_set_int64(r->enrolled, v[CO_ENROLLED].i);
-		json_object_set_boolean(r->full, v[CO_ENROLLED].i >= v[CO_CAPACITY].i);
-		json_object_set_boolean(r->selected, cl.logged_in && is_mine(&cl, &k, v[CO_ID].i));
-		json_object_array_add(arr, json_object_get(r->obj));
-	}
-	json_object *ctx = json_object_new_object();
-	site_ctx_add(ctx, "courses", arr);
-	return web_render(req, resp, 200, "courses/list", ctx);
+	struct tmpl_map *ctx = web_context(req);
+	if (tmpl_map_set(ctx, "courses", orm_tmpl_list(&cl.all, cl.mine, req->arena)) < 0)
+		return -1;
+	return web_render_value(req, resp, 200, "courses/list", tmpl_map_value(ctx));
 }
 
 int api_courses_list(struct http_request *req, struct http_response *resp)
@@ -234,12 +123,10 @@ int api_courses_list(struct http_request *req, struct http_response *resp)
 	web_jw_object(&w);
 	web_jw_key(&w, "items");
 	web_jw_array(&w);
-	size_t k = 0;
-	for (size_t i = 0; i < cl.rows.nrows; i++) {
-		const struct orm_value *v = &cl.rows.v[i * cl.rows.ncols];
-		int selected = cl.logged_in ? is_mine(&cl, &k, v[CO_ID].i) : -1;
-		jw_course(&w, v[CO_ID].i, v[CO_CNAME].s.p, v[CO_SCORE].i, v[CO_CAPACITY].i,
-			  v[CO_ENROLLED].i, selected);
+	for (size_t i = 0; i < cl.all.n; i++) {
+		const struct course *c = course_at(&cl.all, i);
+		int selected = cl.logged_in ? cl.mine && orm_list_contains(cl.mine, c) : -1;
+		jw_course(&w, c, selected);
 	}
 	web_jw_array_end(&w);
 	web_jw_object_end(&w);
@@ -269,19 +156,7 @@ int courses_show(struct http_request *req, struct http_response *resp)
 		return web_orm_error(req, resp, rc);
 	if (!c)
 		return web_abort(req, resp, 404, "No such course.");
-	json_object *o = course_item(req, c);
-	json_object *arr = json_object_new_array_ext((int)students->n);
-	for (size_t i = 0; i < students->n; i++) {
-		struct student *s = student_at(students, i);
-		json_object *js = json_object_new_object();
-		site_ctx_add(js, "id", json_object_new_int64(s->id));
-		site_ctx_add(js, "sname", json_object_new_string(s->sname));
-		json_object_array_add(arr, js);
-	}
-	site_ctx_add(o, "students", arr);
-	json_object *ctx = json_object_new_object();
-	site_ctx_add(ctx, "course", o);
-	return web_render(req, resp, 200, "courses/show", ctx);
+	return web_render_value(req, resp, 200, "courses/show", tmpl_map_value(course_context(req, c)));
 }
 
 int api_courses_show(struct http_request *req, struct http_response *resp)
@@ -472,12 +347,9 @@ static int page_enroll(struct http_request *req, struct http_response *resp, boo
 	switch (result) {
 	case ENROLL_NO_COURSE:
 		return web_abort(req, resp, 404, "No such course.");
-	case ENROLL_FULL: {
-		json_object *ctx = json_object_new_object();
-		json_object *jc = course_item(req, c);
-		json_object_object_add(ctx, "course", jc);
-		return web_render(req, resp, 409, "courses/full", ctx);
-	}
+	case ENROLL_FULL:
+		return web_render_value(req, resp, 409, "courses/full",
+					tmpl_map_value(course_context(req, c)));
 	case ENROLL_NEW:
 		return site_redirect(resp, back, "course_selected");
 	case ENROLL_DROPPED:
@@ -525,66 +397,61 @@ int api_unenroll(struct http_request *req, struct http_response *resp)
 	return 0;
 }
 
-/* The student's courses (student.courses, ordered by id) as rows of the
- * course columns, in one statement through student_course. 0 or an
- * orm_err; no rows for a user without a student profile. */
-static int my_courses(struct http_request *req, struct orm_rows *rows)
+/* The student's courses (student.courses, ordered by id), in one
+ * statement through student_course; an empty list for a user without a
+ * student profile. 0 or an orm_err. */
+static int my_courses(struct http_request *req, const struct orm_list **out)
 {
-	struct orm_session *s = web_orm(req);
-	memset(rows, 0, sizeof *rows);
-	int64_t sid;
-	int rc = site_student_id(req, &sid);
-	if (rc < 0 || !sid)
+	static const struct orm_list none;
+	struct student *me;
+	struct orm_list *l;
+	*out = &none;
+	int rc = my_student(req, &me);
+	if (rc < 0 || !me)
 		return rc;
-	struct orm_query *q = orm_join(course_query(s), ORM_REL(course, students));
-	q = orm_filter(q, orm_eq(s, ORM_COL(student_course, stu_id), orm_int(sid)));
-	return orm_rows(course_columns(s, q), rows);
+	if ((rc = student_load_courses(web_orm(req), me, &l)) < 0)
+		return rc;
+	*out = l;
+	return 0;
+}
+
+static int64_t credits_of(const struct orm_list *courses)
+{
+	int64_t credits = 0;
+	for (size_t i = 0; i < courses->n; i++)
+		credits += course_at(courses, i)->score;
+	return credits;
 }
 
 int me_courses(struct http_request *req, struct http_response *resp)
 {
-	struct orm_rows rows;
-	int rc = my_courses(req, &rows);
+	const struct orm_list *courses;
+	int rc = my_courses(req, &courses);
 	if (rc < 0)
 		return web_orm_error(req, resp, rc);
-	int64_t credits = 0;
-	json_object *items = json_object_new_array_ext((int)rows.nrows);
-	for (size_t i = 0; i < rows.nrows; i++) {
-		const struct orm_value *v = &rows.v[i * rows.ncols];
-		credits += v[CO_SCORE].i;
-		json_object *o = json_object_new_object();
-		site_ctx_add(o, "id", json_object_new_int64(v[CO_ID].i));
-		site_ctx_add(o, "cname", json_object_new_string_len(v[CO_CNAME].s.p, (int)v[CO_CNAME].s.n));
-		site_ctx_add(o, "score", json_object_new_int64(v[CO_SCORE].i));
-		json_object_array_add(items, o);
-	}
-	json_object *ctx = json_object_new_object();
-	site_ctx_add(ctx, "courses", items);
-	site_ctx_add(ctx, "total_credits", json_object_new_int64(credits));
-	return web_render(req, resp, 200, "me/courses", ctx);
+	struct tmpl_map *ctx = web_context(req);
+	if (tmpl_map_set(ctx, "courses", orm_tmpl_list(courses, NULL, req->arena)) < 0 ||
+	    tmpl_map_set_int(ctx, "total_credits", credits_of(courses)) < 0)
+		return -1;
+	return web_render_value(req, resp, 200, "me/courses", tmpl_map_value(ctx));
 }
 
 int api_me_courses(struct http_request *req, struct http_response *resp)
 {
-	struct orm_rows rows;
-	int rc = my_courses(req, &rows);
+	const struct orm_list *courses;
+	int rc = my_courses(req, &courses);
 	if (rc < 0)
 		return web_orm_error(req, resp, rc);
-	int64_t credits = 0;
 	struct web_jw w;
 	web_jw_start(&w, resp);
 	web_jw_object(&w);
 	web_jw_key(&w, "items");
 	web_jw_array(&w);
-	for (size_t i = 0; i < rows.nrows; i++) {
-		const struct orm_value *v = &rows.v[i * rows.ncols];
-		credits += v[CO_SCORE].i;
-		jw_course(&w, v[CO_ID].i, v[CO_CNAME].s.p, v[CO_SCORE].i, v[CO_CAPACITY].i,
-			  v[CO_ENROLLED].i, 1);
-	}
+	for (size_t i = 0; i < courses->n; i++)
+		jw_course(&w, course_at(courses, i), 1);
 	web_jw_array_end(&w);
 	web_jw_key(&w, "total_credits");
-	web_jw_int(&w, credits);
+	web_jw_int(&w, credits_of(courses));
 	web_jw_object_end(&w);
 	return web_jw_finish(&w, resp, 200);
 }

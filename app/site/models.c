@@ -4,12 +4,15 @@
 
 /* site/counter.c: keeps counter "articles" in step with article rows. */
 int site_article_after_write(struct orm_session *s, void *obj, enum orm_write what);
+/* site/fields.c: what templates read beside the columns. */
+extern const struct orm_field site_article_fields[], site_user_fields[], site_course_fields[];
 
-ORM_MODEL_DEFINE(user, USER_COLUMNS, USER_RELS);
+ORM_MODEL_DEFINE(user, USER_COLUMNS, USER_RELS, .fields = site_user_fields);
 /* SPEC's index on (isdelete, pdatetime), with id and every column an
  * article list shows after them: a page of the list is read from the index
  * alone, in order, without visiting the rows. */
 ORM_MODEL_DEFINE(article, ARTICLE_COLUMNS, ARTICLE_RELS, .after_write = site_article_after_write,
+		 .fields = site_article_fields,
 		 .index_defs = (const struct orm_index_def[]){
 			 {.name = "ix_article_isdelete_pdatetime",
 			  .columns = {"isdelete", "pdatetime", "id", "user_id", "click_num",
@@ -26,7 +29,7 @@ ORM_MODEL_DEFINE(counter, COUNTER_COLUMNS, ORM_NO_RELS,
 			 {.columns = {"name", "slot"}, .unique = true},
 			 {.columns = {NULL}},
 		 });
-ORM_MODEL_DEFINE(course, COURSE_COLUMNS, COURSE_RELS);
+ORM_MODEL_DEFINE(course, COURSE_COLUMNS, COURSE_RELS, .fields = site_course_fields);
 ORM_MODEL_DEFINE(student_course, STUDENT_COURSE_COLUMNS, ORM_NO_RELS,
 		 .index_defs = (const struct orm_index_def[]){
 			 {.columns = {"stu_id", "cou_id"}, .unique = true},

@@ -45,7 +45,8 @@ json_object *site_pagination_json(struct http_request *req, const struct orm_pag
 	site_ctx_add(o, "page", json_object_new_int64(p->page));
 	site_ctx_add(o, "pages", json_object_new_int64(p->pages));
 	site_ctx_add(o, "total", json_object_new_int64(p->total));
-	site_ctx_add(o, "total_text", json_object_new_string(site_count(req, p->total, "article", "articles")));
+	const char *total = site_count_text(req->arena, p->total, "article", "articles");
+	site_ctx_add(o, "total_text", json_object_new_string(total ? total : ""));
 	if (p->has_prev)
 		site_ctx_add(o, "prev_url",
 				       json_object_new_string(page_url(req, base, p->prev_num, p->per_page)));
@@ -73,12 +74,10 @@ json_object *site_pagination_json(struct http_request *req, const struct orm_pag
 	return o;
 }
 
-int site_paginate_rows(struct orm_query *q, struct orm_query *count_q, int64_t page,
-		       int64_t per_page, bool total_in_rows, struct orm_pagination *p,
-		       struct orm_rows *rows)
+int site_paginate(struct orm_query *q, struct orm_query *count_q, int64_t page, int64_t per_page,
+		  struct orm_pagination *p)
 {
 	memset(p, 0, sizeof *p);
-	memset(rows, 0, sizeof *rows);
 	p->total = -1;
 	if (!q)
 		return ORM_NOMEM;
@@ -87,16 +86,18 @@ int site_paginate_rows(struct orm_query *q, struct orm_query *count_q, int64_t p
 		return ORM_NOT_FOUND;
 	p->page = page;
 	p->per_page = per_page;
-	int rc = orm_rows(orm_limit(orm_offset(q, (page - 1) * per_page), per_page), rows);
+	struct orm_rows extra;
+	int rc = orm_all_with(orm_limit(orm_offset(q, (page - 1) * per_page), per_page), &p->items,
+			      &extra);
 	if (rc < 0)
 		return rc;
-	if (rows->nrows == 0 && page != 1)
+	if (p->items.n == 0 && page != 1)
 		return ORM_NOT_FOUND;
-	if (total_in_rows) /* NULL (no counter row) or no rows: none */
-		p->total = rows->nrows ? orm_value_int(rows->v[rows->ncols - 1]) : 0;
+	if (!count_q) /* the total is the added column; NULL (no counter row) or no rows: none */
+		p->total = extra.nrows && extra.ncols ? orm_value_int(extra.v[extra.ncols - 1]) : 0;
 	else if ((rc = orm_count(count_q, &p->total)) < 0)
 		return rc;
-	orm_pagination_fill(p, rows->nrows);
+	orm_pagination_fill(p, p->items.n);
 	return 0;
 }
 

@@ -67,6 +67,5 @@ const struct web_app site_web = {
 	.nroutes = sizeof routes / sizeof routes[0],
 	.load_user = site_load_user,
 	.context = site_context,
-	.worker_fini = courses_pool_free,
 	.process_name = "flacon-worker",
 };

@@ -27,7 +27,6 @@
  * logged-in user web_user(req) (site_user below). */
 struct site_req {
 	bool init;
-	struct user *user_row;  /* the logged-in user as an ORM object, when loaded */
 	int64_t student_id;     /* the user's student id; 0 none, -1 not known yet */
 };
 
@@ -35,20 +34,20 @@ struct site_req {
 
 /* The request's site state, or NULL when out of memory. */
 struct site_req *site_req(struct http_request *req);
-/* The framework's user loader (web_app.load_user): the user described by
- * the session's data without a query when it holds the keys above (then
- * only id and username are set, not rdatetime, and it is not an ORM
- * object — never hand it to orm_* functions or put it in a relationship;
- * use site_user_row() for that); sessions without those keys (older ones)
- * load the row once and are given the keys. 0 with *out (NULL: deleted),
- * or an orm_err. */
+/* The framework's user loader (web_app.load_user): the user model's
+ * object of the request's ORM session, built from the session's data
+ * without a query when it holds the keys above (orm_merge_known: id and
+ * username loaded, the other columns unloaded until orm_get reads them,
+ * as site_user_row does); sessions without those keys (older ones) load
+ * the row once and are given the keys. 0 with *out (NULL: deleted), or an
+ * orm_err. */
 int site_load_user(struct http_request *req, long long uid, void **out);
 /* The logged-in user (web_user: once per request; NULL when anonymous or
  * deleted, or on a database error: web_user_failed). */
 struct user *site_user(struct http_request *req);
-/* The logged-in user's row as an ORM object of the request's session (one
- * primary key query unless site_user() already loaded it); NULL when
- * anonymous, deleted or on a database error (*err set then). */
+/* The logged-in user (site_user's object) with every column read: one
+ * primary key query unless it is whole already; NULL when anonymous,
+ * deleted or on a database error (*err set then). */
 struct user *site_user_row(struct http_request *req, int *err);
 /* The logged-in user's student id (*out 0 when anonymous or without a
  * profile), from the session when it holds it, else one query. 0 or an
@@ -81,29 +80,30 @@ int site_context(struct http_request *req, struct http_response *resp, json_obje
 /* json_object_object_add for a literal key known to be new in obj: no copy
  * of the key, no lookup. */
 void site_ctx_add(json_object *obj, const char *key, json_object *val);
-/* "1 view", "2 views": n and the word that fits it, in the arena ("" when
+
+/* ---- fields.c: what templates read beside the columns ---- */
+/* Article views, counted per worker and written in batches
+ * (orm_deferred_add), never into a deleted article's row; an article's
+ * click_num and views fields add this worker's unwritten ones. */
+extern struct orm_deferred site_article_clicks;
+
+/* "1 view", "2 views": n and the word that fits it, in arena a (NULL when
  * out of memory). */
-const char *site_count(struct http_request *req, int64_t n, const char *one, const char *many);
-/* ISO 8601 UTC with Z ("2024-01-02T03:04:05Z"), in the arena. */
-const char *site_iso(struct http_request *req, int64_t t);
-/* "2 Jan 2024" for pages, in the arena. */
-const char *site_date(struct http_request *req, int64_t t);
+const char *site_count_text(struct arena *a, int64_t n, const char *one, const char *many);
 
 /* ---- paginate.c: pagination of pages and API ---- */
 
 /* page / per_page of the query string (SPEC section 7: ASCII digits only,
  * per_page default 20, capped at 100, 0 refused). false → 404. */
 bool site_page_args(struct http_request *req, int64_t *page, int64_t *per_page);
-/* page of the rows of q (a query with orm_select terms), as
- * Flask-SQLAlchemy's paginate(error_out=True) with per_page already
- * checked: ORM_NOT_FOUND for a page beyond the last (page 1 may be empty).
- * The total is the last column of the rows when total_in_rows (q selects a
- * maintained count as its last term: one statement for page and total),
- * else the COUNT of count_q. p->items stays empty: the page is *rows.
- * 0 or an orm_err. */
-int site_paginate_rows(struct orm_query *q, struct orm_query *count_q, int64_t page,
-		       int64_t per_page, bool total_in_rows, struct orm_pagination *p,
-		       struct orm_rows *rows);
+/* Page `page` of the objects of q into p->items, as Flask-SQLAlchemy's
+ * paginate(error_out=True) with per_page already checked: ORM_NOT_FOUND
+ * for a page beyond the last (page 1 may be empty). The total is the
+ * COUNT of count_q, or, when count_q is NULL, the last orm_add_column term
+ * of q (a maintained count: one statement for page and total). 0 or an
+ * orm_err. */
+int site_paginate(struct orm_query *q, struct orm_query *count_q, int64_t page, int64_t per_page,
+		  struct orm_pagination *p);
 /* The JSON of a pagination bar for pages: {show, page, pages, total,
  * prev_url, next_url, links:[{num, url | current | gap}]} with base_path
  * ("/articles") and per_page kept in the links when not the default. */
@@ -179,8 +179,6 @@ int api_articles_delete(struct http_request *req, struct http_response *resp);
 int api_user_articles(struct http_request *req, struct http_response *resp);
 
 int courses_list(struct http_request *req, struct http_response *resp);
-/* Free the course list's pooled row objects (at the worker's end). */
-void courses_pool_free(void);
 int courses_show(struct http_request *req, struct http_response *resp);
 int courses_select(struct http_request *req, struct http_response *resp);
 int courses_drop(struct http_request *req, struct http_response *resp);

@@ -28,7 +28,9 @@ static void remember_user(struct http_request *req, const struct user *u, int64_
 }
 
 /* The user the session's keys describe, or NULL when they do not (a
- * session from before the keys, or one they do not match). */
+ * session from before the keys, or one they do not match): the model's
+ * object with id and username, merged into the request's ORM session
+ * without a query (its other columns unloaded until orm_get reads them). */
 static struct user *user_from_session(struct http_request *req, long long uid)
 {
 	struct site_req *sr = site_req(req);
@@ -39,7 +41,8 @@ static struct user *user_from_session(struct http_request *req, long long uid)
 	if (!json_object_is_type(jid, json_type_int) || json_object_get_int64(jid) != uid ||
 	    !json_object_is_type(jname, json_type_string))
 		return NULL;
-	struct user *u = arena_calloc(req->arena, 1, sizeof *u);
+	struct orm_session *s = web_orm(req);
+	struct user *u = user_new(s);
 	/* The session's JSON dies at save: copy the name. */
 	char *name = arena_strndup(req->arena, json_object_get_string(jname),
 				   (size_t)json_object_get_string_len(jname));
@@ -47,6 +50,9 @@ static struct user *user_from_session(struct http_request *req, long long uid)
 		return NULL;
 	u->id = (int32_t)uid;
 	u->username = name;
+	u = orm_merge_known(s, u, ORM_COLBIT(user, id) | ORM_COLBIT(user, username));
+	if (!u)
+		return NULL;
 	json_object *jst = web_session_get(req, SITE_SESSION_STUDENT_ID);
 	if (json_object_is_type(jst, json_type_int) && json_object_get_int64(jst) >= 0)
 		sr->student_id = json_object_get_int64(jst);
@@ -68,7 +74,7 @@ int site_load_user(struct http_request *req, long long uid, void **out)
 	if (rc < 0)
 		return rc;
 	if (rc == 0 && u && !u->isdelete) {
-		*out = sr->user_row = u;
+		*out = u;
 		remember_user(req, u, -1);
 	}
 	return 0;
@@ -81,17 +87,12 @@ struct user *site_user(struct http_request *req)
 
 struct user *site_user_row(struct http_request *req, int *err)
 {
-	struct site_req *sr = site_req(req);
 	*err = 0;
-	if (!sr) {
-		*err = ORM_NOMEM;
-		return NULL;
-	}
 	struct user *me = site_user(req);
 	if (!me)
 		return NULL;
-	if (sr->user_row)
-		return sr->user_row;
+	/* The same object, its unloaded columns read (one primary key query
+	 * the first time; none when it is whole). */
 	struct user *u = NULL;
 	int rc = user_get(web_orm(req), me->id, &u);
 	if (rc < 0) {
@@ -100,7 +101,6 @@ struct user *site_user_row(struct http_request *req, int *err)
 	}
 	if (!u || u->isdelete)
 		return NULL;
-	sr->user_row = u;
 	return u;
 }
 
@@ -135,7 +135,6 @@ int site_login(struct http_request *req, struct user *u, int64_t student_id)
 	remember_user(req, u, student_id);
 	if (web_login_user(req, u->id, u) < 0)
 		return -1;
-	sr->user_row = u;
 	sr->student_id = student_id;
 	return 0;
 }

@@ -603,8 +603,10 @@ static void prehash(struct tnode *nd, const char *name, size_t nlen, uint32_t np
 	size_t n = 0;
 	if (nparts == 0)
 		return;
-	while (n < nlen && name[n] != '.')
+	while (n < nlen && name[n] != '.' && name[n] != '\0')
 		n++;
+	nd->hash = tmpl_hash(name, n);
+	nd->plen = (uint32_t)n;
 	lh_hash_fn *fn = json_hash_fn();
 	if (!fn || n >= sizeof first)
 		return;
@@ -748,6 +750,11 @@ void tmpl_free(struct tmpl *t)
 	free(t->src);
 	free(t->name);
 	free(t);
+}
+
+uint32_t tmpl_name_hash(const char *name, size_t len)
+{
+	return tmpl_hash(name, len);
 }
 
 uint32_t tmpl_hash(const char *s, size_t n)

@@ -1,5 +1,6 @@
-/* render.c — walks a compiled template (tmpl_priv.h) against a json-c
- * context and appends the page to a struct buf. All render state lives on
+/* render.c — walks a compiled template (tmpl_priv.h) against a context
+ * value (tmpl.h's struct tmpl_value; json-c is one kind, read here) and
+ * appends the page to a struct buf. All render state lives on
  * the C stack: the context stack and the chain of enclosing parents are
  * linked frames, indentation a small local array. */
 #include "tmpl_priv.h"
@@ -11,7 +12,7 @@
 #include <string.h>
 
 struct rctx { /* context stack, innermost first */
-	struct json_object *v;
+	struct tmpl_value v;
 	const struct rctx *up;
 };
 
@@ -36,9 +37,16 @@ static int render_nodes(struct rstate *st, const struct tnodes *l, const struct 
 
 static int put(struct rstate *st, const char *p, size_t n)
 {
-	if (st->out->n + n > st->limit)
+	struct buf *b = st->out;
+	if (b->n + n > st->limit)
 		return TMPL_ELIMIT;
-	return buf_append(st->out, p, n) < 0 ? TMPL_ENOMEM : 0;
+	if (b->n + n < b->cap) { /* room (and for the NUL): no call */
+		memcpy(b->p + b->n, p, n);
+		b->n += n;
+		b->p[b->n] = '\0';
+		return 0;
+	}
+	return buf_append(b, p, n) < 0 ? TMPL_ENOMEM : 0;
 }
 
 /* Literal text: each line after the first gets the current indentation. */
@@ -79,66 +87,177 @@ static int ind_push(struct rstate *st, const char *p, size_t n)
 	return 0;
 }
 
-/* Element part (a decimal index, "0" to "999999999") of array v, or NULL. */
-static struct json_object *array_part(struct json_object *v, const char *part)
-{
-	size_t idx = 0, k = 0;
-	for (; part[k] >= '0' && part[k] <= '9' && k < 9; k++)
-		idx = idx * 10 + (size_t)(part[k] - '0');
-	if (k == 0 || part[k] || (part[0] == '0' && k > 1) || idx >= json_object_array_length(v))
-		return NULL;
-	return json_object_array_get_idx(v, idx);
-}
+/* ---- json-c as a context value ---- */
 
-/* Resolve a (dotted) name: the first part through the context stack, the
- * rest inside what it found, where a number indexes an array ("items.0").
- * NULL for missing and for JSON null alike. */
-static struct json_object *lookup(const struct rctx *c, const struct tnode *nd)
+static int json_get(const struct tmpl_value *map, const char *name, size_t len, uint32_t hash,
+		    struct tmpl_value *out);
+static size_t json_len(const struct tmpl_value *list);
+static int json_at(const struct tmpl_value *list, size_t i, struct tmpl_value *out);
+
+static const struct tmpl_ops json_map_ops = {.get = json_get};
+static const struct tmpl_ops json_list_ops = {.len = json_len, .at = json_at};
+
+struct tmpl_value tmpl_json(struct json_object *j)
 {
-	struct json_object *v = NULL;
-	const char *name = nd->name;
-	uint32_t nparts = nd->nparts;
-	if (nparts == 0)
-		return c ? c->v : NULL;
-	for (; c; c = c->up) {
-		if (!json_object_is_type(c->v, json_type_object))
-			continue;
-		struct lh_table *t = json_object_get_object(c->v);
-		struct lh_entry *e = t->hash_fn == nd->jhash_fn
-			? lh_table_lookup_entry_w_hash(t, name, nd->jhash)
-			: lh_table_lookup_entry(t, name);
-		if (e) {
-			v = (struct json_object *)lh_entry_v(e);
-			break;
+	struct tmpl_value v = {.kind = TMPL_NULL};
+	switch (json_object_get_type(j)) {
+	case json_type_null:
+		break;
+	case json_type_boolean:
+		v.kind = TMPL_BOOL;
+		v.b = json_object_get_boolean(j);
+		break;
+	case json_type_int:
+		v.kind = TMPL_INT;
+		v.i = json_object_get_int64(j);
+		if (v.i == INT64_MAX) { /* or larger: json-c clamps */
+			v.kind = TMPL_UINT;
+			v.u = json_object_get_uint64(j);
 		}
-	}
-	if (!c)
-		return NULL;
-	for (uint32_t i = 1; i < nparts && v; i++) {
-		name += strlen(name) + 1;
-		if (json_object_is_type(v, json_type_array))
-			v = array_part(v, name);
-		else if (!json_object_is_type(v, json_type_object) ||
-			 !json_object_object_get_ex(v, name, &v))
-			return NULL;
+		break;
+	case json_type_double:
+		v.kind = TMPL_DOUBLE;
+		v.d = json_object_get_double(j);
+		break;
+	case json_type_string:
+		v.kind = TMPL_STR;
+		v.s.p = json_object_get_string(j);
+		v.s.n = (size_t)json_object_get_string_len(j);
+		break;
+	case json_type_array:
+		v.kind = TMPL_LIST;
+		v.ops = &json_list_ops;
+		v.obj = j;
+		break;
+	case json_type_object:
+		v.kind = TMPL_MAP;
+		v.ops = &json_map_ops;
+		v.obj = j;
+		break;
 	}
 	return v;
 }
 
-/* The spec's "!!data": false for null, false, 0, NaN, "" and []. */
-static bool truthy(struct json_object *v)
+static int json_get(const struct tmpl_value *map, const char *name, size_t len, uint32_t hash,
+		    struct tmpl_value *out)
 {
-	switch (json_object_get_type(v)) {
-	case json_type_null: return false;
-	case json_type_boolean: return json_object_get_boolean(v);
-	case json_type_int: return json_object_get_int64(v) != 0;
-	case json_type_double: {
-		double d = json_object_get_double(v);
-		return d != 0 && !isnan(d);
+	(void)len;
+	(void)hash;
+	struct json_object *v;
+	if (!json_object_object_get_ex((struct json_object *)map->obj, name, &v))
+		return 0;
+	*out = tmpl_json(v);
+	return 1;
+}
+
+static size_t json_len(const struct tmpl_value *list)
+{
+	return json_object_array_length(list->obj);
+}
+
+static int json_at(const struct tmpl_value *list, size_t i, struct tmpl_value *out)
+{
+	*out = tmpl_json(json_object_array_get_idx(list->obj, i));
+	return 0;
+}
+
+/* ---- lookup ---- */
+
+static size_t list_len(const struct tmpl_value *v)
+{
+	return v->ops && v->ops->len ? v->ops->len(v) : 0;
+}
+
+/* Element part (a decimal index, "0" to "999999999") of list v into *out
+ * (null when there is none). 0 or an error of the value's. */
+static int list_part(const struct tmpl_value *v, const char *part, struct tmpl_value *out)
+{
+	size_t idx = 0, k = 0;
+	*out = tmpl_null();
+	for (; part[k] >= '0' && part[k] <= '9' && k < 9; k++)
+		idx = idx * 10 + (size_t)(part[k] - '0');
+	if (k == 0 || part[k] || (part[0] == '0' && k > 1) || idx >= list_len(v))
+		return 0;
+	return v->ops->at(v, idx, out);
+}
+
+/* Member name of map v into *out: 1 found, 0 not, or an error. */
+static int map_get(const struct tmpl_value *v, const char *name, struct tmpl_value *out)
+{
+	if (!v->ops || !v->ops->get)
+		return 0;
+	size_t len = strlen(name);
+	return v->ops->get(v, name, len, tmpl_hash(name, len), out);
+}
+
+/* The first part of nd's name in map v, json-c's with the hash computed
+ * at compile time. */
+static int map_get_first(const struct tmpl_value *v, const struct tnode *nd, struct tmpl_value *out)
+{
+	if (v->ops != &json_map_ops)
+		return v->ops && v->ops->get ? v->ops->get(v, nd->name, nd->plen, nd->hash, out) : 0;
+	struct lh_table *t = json_object_get_object((struct json_object *)v->obj);
+	struct lh_entry *e = t->hash_fn == nd->jhash_fn
+		? lh_table_lookup_entry_w_hash(t, nd->name, nd->jhash)
+		: lh_table_lookup_entry(t, nd->name);
+	if (!e)
+		return 0;
+	*out = tmpl_json((struct json_object *)lh_entry_v(e));
+	return 1;
+}
+
+/* Resolve a (dotted) name into *out: the first part through the context
+ * stack, the rest inside what it found, where a number indexes a list
+ * ("items.0"). Null for missing and for null alike. 0 or an error. */
+static int lookup(const struct rctx *c, const struct tnode *nd, struct tmpl_value *out)
+{
+	const char *name = nd->name;
+	uint32_t nparts = nd->nparts;
+	int rc = 0;
+	*out = tmpl_null();
+	if (nparts == 0) {
+		if (c)
+			*out = c->v;
+		return 0;
 	}
-	case json_type_string: return json_object_get_string_len(v) > 0;
-	case json_type_array: return json_object_array_length(v) > 0;
-	case json_type_object: return true;
+	for (; c; c = c->up) {
+		if (c->v.kind != TMPL_MAP)
+			continue;
+		if ((rc = map_get_first(&c->v, nd, out)) < 0)
+			return rc;
+		if (rc)
+			break;
+	}
+	if (!c)
+		return 0;
+	for (uint32_t i = 1; i < nparts && out->kind != TMPL_NULL; i++) {
+		struct tmpl_value v = *out;
+		name += strlen(name) + 1;
+		*out = tmpl_null();
+		if (v.kind == TMPL_LIST)
+			rc = list_part(&v, name, out);
+		else if (v.kind == TMPL_MAP)
+			rc = map_get(&v, name, out);
+		else
+			return 0;
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* The spec's "!!data": false for null, false, 0, NaN, "" and []. */
+static bool truthy(const struct tmpl_value *v)
+{
+	switch (v->kind) {
+	case TMPL_NULL: return false;
+	case TMPL_BOOL: return v->b;
+	case TMPL_INT: return v->i != 0;
+	case TMPL_UINT: return v->u != 0;
+	case TMPL_DOUBLE: return v->d != 0 && !isnan(v->d);
+	case TMPL_STR: return v->s.n > 0;
+	case TMPL_LIST: return list_len(v) > 0;
+	case TMPL_MAP: return true;
 	}
 	return false;
 }
@@ -146,7 +265,10 @@ static bool truthy(struct json_object *v)
 /* {{x}}: the core's HTML escaper, within the output limit. */
 static int put_html(struct rstate *st, const char *p, size_t n)
 {
-	if (st->out->n + buf_html_len(p, n) > st->limit)
+	size_t e = buf_html_len(p, n);
+	if (e == n) /* nothing to escape: the bytes as they are */
+		return put(st, p, n);
+	if (st->out->n + e > st->limit)
 		return TMPL_ELIMIT;
 	return buf_append_html(st->out, p, n) < 0 ? TMPL_ENOMEM : 0;
 }
@@ -219,44 +341,37 @@ static size_t format_double(char *out, size_t size, double d)
 	return (size_t)k;
 }
 
-static int put_value(struct rstate *st, struct json_object *v, bool escape)
+static int put_value(struct rstate *st, const struct tmpl_value *v, bool escape)
 {
 	char tmp[40];
-	const char *p = tmp, *str = NULL;
 	size_t n = 0;
 
-	switch (json_object_get_type(v)) {
-	case json_type_null:
-	case json_type_object:
-	case json_type_array:
+	switch (v->kind) {
+	case TMPL_NULL:
+	case TMPL_MAP:
+	case TMPL_LIST:
 		return 0;
-	case json_type_boolean:
-		p = json_object_get_boolean(v) ? "true" : "false";
-		n = strlen(p);
-		break;
-	case json_type_int: {
-		int64_t i = json_object_get_int64(v);
-		if (i == INT64_MAX) { /* or larger: json-c clamps */
-			n = (size_t)format_u64(tmp, json_object_get_uint64(v));
-		} else if (i < 0) {
+	case TMPL_BOOL:
+		return v->b ? put(st, "true", 4) : put(st, "false", 5);
+	case TMPL_INT:
+		if (v->i < 0) {
 			tmp[0] = '-';
-			n = (size_t)format_u64(tmp + 1, -(uint64_t)i) + 1;
+			n = (size_t)format_u64(tmp + 1, -(uint64_t)v->i) + 1;
 		} else {
-			n = (size_t)format_u64(tmp, (uint64_t)i);
+			n = (size_t)format_u64(tmp, (uint64_t)v->i);
 		}
 		break;
-	}
-	case json_type_double:
-		n = format_double(tmp, sizeof tmp, json_object_get_double(v));
+	case TMPL_UINT:
+		n = (size_t)format_u64(tmp, v->u);
 		break;
-	case json_type_string:
-		p = str = json_object_get_string(v);
-		n = (size_t)json_object_get_string_len(v);
+	case TMPL_DOUBLE:
+		n = format_double(tmp, sizeof tmp, v->d);
 		break;
+	case TMPL_STR:
+		/* numbers and booleans need no escaping; strings do */
+		return escape ? put_html(st, v->s.p, v->s.n) : put(st, v->s.p, v->s.n);
 	}
-	if (!escape || p != str) /* numbers and booleans need no escaping */
-		return put(st, p, n);
-	return put_html(st, p, n);
+	return put(st, tmp, n);
 }
 
 static int enter(struct rstate *st)
@@ -311,19 +426,21 @@ static const struct tnode *find_arg(const struct rovr *o, const struct tnode *bl
 static int render_section(struct rstate *st, const struct tnode *nd, const struct rctx *c,
 			  const struct rovr *o)
 {
-	struct json_object *v = lookup(c, nd);
-	int rc;
+	struct tmpl_value v;
+	int rc = lookup(c, nd, &v);
 
-	if (!truthy(v))
-		return 0;
+	if (rc < 0 || !truthy(&v))
+		return rc;
 	if ((rc = enter(st)) < 0)
 		return rc;
-	if (json_object_is_type(v, json_type_array)) {
-		size_t len = json_object_array_length(v);
+	if (v.kind == TMPL_LIST) {
+		size_t len = list_len(&v);
 		for (size_t i = 0; i < len; i++) {
-			struct rctx sub = {json_object_array_get_idx(v, i), c};
+			struct rctx sub = {.up = c};
 			if (i && ++st->steps > TMPL_MAX_STEPS)
 				return TMPL_ELIMIT;
+			if ((rc = v.ops->at(&v, i, &sub.v)) < 0)
+				return rc;
 			if ((rc = render_nodes(st, &nd->body, &sub, o)) < 0)
 				return rc;
 		}
@@ -354,16 +471,21 @@ static int render_nodes(struct rstate *st, const struct tnodes *l, const struct 
 				rc = put(st, st->ind, st->ind_n);
 			break;
 		case TN_VAR:
-		case TN_RAW:
-			rc = put_value(st, lookup(c, nd), nd->kind == TN_VAR);
+		case TN_RAW: {
+			struct tmpl_value v;
+			if ((rc = lookup(c, nd, &v)) == 0)
+				rc = put_value(st, &v, nd->kind == TN_VAR);
 			break;
+		}
 		case TN_SECTION:
 			rc = render_section(st, nd, c, o);
 			break;
-		case TN_INVERTED:
-			if (!truthy(lookup(c, nd)))
+		case TN_INVERTED: {
+			struct tmpl_value v;
+			if ((rc = lookup(c, nd, &v)) == 0 && !truthy(&v))
 				rc = render_sub(st, &nd->body, false, NULL, 0, c, o);
 			break;
+		}
 		case TN_PARTIAL:
 			if ((t = tmpl_find(st->set, nd->name, nd->hash)))
 				rc = render_sub(st, &t->root, nd->site, nd->str, nd->len, c, o);
@@ -387,8 +509,8 @@ static int render_nodes(struct rstate *st, const struct tnodes *l, const struct 
 	return rc;
 }
 
-int tmpl_render(const struct tmpl_set *set, const char *name, struct json_object *ctx,
-		struct buf *out)
+int tmpl_render_stack(const struct tmpl_set *set, const char *name, const struct tmpl_value *frames,
+		      size_t n, struct buf *out)
 {
 	char local[256];
 	struct rstate st = {
@@ -401,11 +523,35 @@ int tmpl_render(const struct tmpl_set *set, const char *name, struct json_object
 	const struct tmpl *t = tmpl_find(set, name, tmpl_hash(name, strlen(name)));
 	if (!t)
 		return TMPL_ENOENT;
-	struct rctx root = {ctx, NULL};
-	int rc = render_nodes(&st, &t->root, &root, NULL);
+	/* The frames as linked stack entries; a null context when n is 0. */
+	struct rctx stack[8], *heap = NULL, *f = stack;
+	struct rctx nullframe = {tmpl_null(), NULL};
+	const struct rctx *top = &nullframe;
+	if (n > sizeof stack / sizeof stack[0] && !(f = heap = malloc(n * sizeof *heap)))
+		return TMPL_ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		f[i].v = frames[i];
+		f[i].up = i ? &f[i - 1] : NULL;
+		top = &f[i];
+	}
+	int rc = render_nodes(&st, &t->root, top, NULL);
+	free(heap);
 	if (st.ind_heap)
 		free(st.ind);
 	return rc;
+}
+
+int tmpl_render_value(const struct tmpl_set *set, const char *name, const struct tmpl_value *ctx,
+		      struct buf *out)
+{
+	return tmpl_render_stack(set, name, ctx, 1, out);
+}
+
+int tmpl_render(const struct tmpl_set *set, const char *name, struct json_object *ctx,
+		struct buf *out)
+{
+	struct tmpl_value v = tmpl_json(ctx);
+	return tmpl_render_stack(set, name, &v, 1, out);
 }
 
 const char *tmpl_strerror(int err)

@@ -1,7 +1,9 @@
 /* tmpl.h — Mustache templates: a set of named templates compiled once (at
  * worker start or reload) into node trees, rendered per request from json-c
- * values into a struct buf. The set owns its compiled templates; it never
- * keeps or changes a render context.
+ * values, or from any other data through a small value interface (struct
+ * tmpl_value: the ORM's objects, an arena map of a page's own keys), into
+ * a struct buf. The set owns its compiled templates; it never keeps or
+ * changes a render context.
  *
  * Language: the official Mustache spec (interpolation, sections, inverted
  * sections, comments, partials, set delimiters) plus ~inheritance (parents
@@ -24,8 +26,12 @@
 #ifndef FLACON_TMPL_H
 #define FLACON_TMPL_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <string.h>
 
+#include "../core/arena.h"
 #include "../core/buf.h"
 
 struct json_object;
@@ -80,5 +86,130 @@ int tmpl_set_has(const struct tmpl_set *set, const char *name);
  * 256 bytes. Safe to call concurrently on one set. */
 int tmpl_render(const struct tmpl_set *set, const char *name, struct json_object *ctx,
 		struct buf *out);
+
+/* ---- Render contexts other than json-c ------------------------------------
+ *
+ * A context value is a struct tmpl_value: a scalar held in the struct
+ * itself, or a map / list read through the functions of its ops, so that
+ * data is rendered where it lives (a model object through the ORM's
+ * metadata: orm_tmpl_obj() in orm/orm.h), with no tree built first. The
+ * engine's rules are the same for every kind of value (and for json-c,
+ * which is one implementation): dotted names, the context stack, numeric
+ * parts indexing lists, the falsey rules, escaping. */
+
+enum tmpl_kind {
+	TMPL_NULL = 0, /* null (also: nothing found) */
+	TMPL_BOOL,     /* b: prints true / false */
+	TMPL_INT,      /* i */
+	TMPL_UINT,     /* u: integers above INT64_MAX */
+	TMPL_DOUBLE,   /* d: shortest exact form */
+	TMPL_STR,      /* s.p / s.n (NUL bytes allowed); must live as long as the render */
+	TMPL_LIST,     /* ops->len / ops->at */
+	TMPL_MAP,      /* ops->get */
+};
+
+struct tmpl_value;
+
+/* How a map or a list is read. Every function may be called many times per
+ * render and must not change the value. */
+struct tmpl_ops {
+	/* MAP: the member called name (len bytes, NUL-terminated; hash is
+	 * tmpl_name_hash(name, len), computed once when the template was
+	 * compiled, for maps that index their names). Returns 1 with *out (a
+	 * member that is null included: the lookup stops here), 0 when the
+	 * map has no such member (the lookup goes on down the context stack),
+	 * or a negative enum tmpl_err (the render stops with it). */
+	int (*get)(const struct tmpl_value *map, const char *name, size_t len, uint32_t hash,
+		   struct tmpl_value *out);
+	/* LIST: the number of elements, and element i (< len) into *out. */
+	size_t (*len)(const struct tmpl_value *list);
+	int (*at)(const struct tmpl_value *list, size_t i, struct tmpl_value *out);
+};
+
+struct tmpl_value {
+	enum tmpl_kind kind;
+	union {
+		bool b;
+		int64_t i;
+		uint64_t u;
+		double d;
+		struct {
+			const char *p;
+			size_t n;
+		} s;
+	};
+	const struct tmpl_ops *ops; /* LIST, MAP */
+	const void *obj;            /* LIST, MAP: what ops read */
+	const void *env;            /* LIST, MAP: more of the implementation's */
+	void *aux;                  /* LIST, MAP: more of the implementation's */
+};
+
+static inline struct tmpl_value tmpl_null(void)
+{
+	return (struct tmpl_value){.kind = TMPL_NULL};
+}
+static inline struct tmpl_value tmpl_bool(bool b)
+{
+	return (struct tmpl_value){.kind = TMPL_BOOL, .b = b};
+}
+static inline struct tmpl_value tmpl_int(int64_t i)
+{
+	return (struct tmpl_value){.kind = TMPL_INT, .i = i};
+}
+static inline struct tmpl_value tmpl_double(double d)
+{
+	return (struct tmpl_value){.kind = TMPL_DOUBLE, .d = d};
+}
+/* p is not copied (static, or in an arena that outlives the render). */
+static inline struct tmpl_value tmpl_strn(const char *p, size_t n)
+{
+	struct tmpl_value v = {.kind = TMPL_STR};
+	v.s.p = p;
+	v.s.n = n;
+	return v;
+}
+/* NULL p is null. */
+static inline struct tmpl_value tmpl_str(const char *p)
+{
+	return p ? tmpl_strn(p, strlen(p)) : tmpl_null();
+}
+
+/* The hash a map's get receives with a name (32-bit FNV-1a of its bytes). */
+uint32_t tmpl_name_hash(const char *name, size_t len);
+
+/* A json-c value as a context value (NULL = null; borrowed: it must live
+ * as long as the render). */
+struct tmpl_value tmpl_json(struct json_object *j);
+
+/* A map of a page's own keys (its top-level context: {articles: <a list of
+ * objects>, pagination: <json-c>, ...}), in arena a: no free; json-c
+ * values given to it are released with the arena (arena_cleanup_add).
+ * Lookups are linear: meant for a handful of keys. */
+struct tmpl_map;
+/* A new empty map, or NULL when out of memory. */
+struct tmpl_map *tmpl_map_new(struct arena *a);
+/* Set key (not copied: a literal or arena text) to v, replacing an equal
+ * key. 0 or TMPL_ENOMEM (the map unchanged). */
+int tmpl_map_set(struct tmpl_map *m, const char *key, struct tmpl_value v);
+/* Set key to the json-c value j, which the map takes over (released with
+ * the arena, also on failure; NULL j: TMPL_ENOMEM, as json-c's
+ * constructors return NULL only then). 0 or TMPL_ENOMEM. */
+int tmpl_map_set_json(struct tmpl_map *m, const char *key, struct json_object *j);
+/* Shorthands of tmpl_map_set. */
+int tmpl_map_set_int(struct tmpl_map *m, const char *key, int64_t i);
+int tmpl_map_set_bool(struct tmpl_map *m, const char *key, bool b);
+int tmpl_map_set_str(struct tmpl_map *m, const char *key, const char *s);
+/* The map as a context value (NULL m: null). */
+struct tmpl_value tmpl_map_value(const struct tmpl_map *m);
+
+/* As tmpl_render, from a context value (borrowed). */
+int tmpl_render_value(const struct tmpl_set *set, const char *name, const struct tmpl_value *ctx,
+		      struct buf *out);
+/* As tmpl_render_value with a context stack of n values, frames[0] the
+ * outermost: a name not found in frames[n-1] is looked up in frames[n-2]
+ * and so on, as inside nested sections (a page's own keys over the keys
+ * every page gets). n may be 0 (a null context). */
+int tmpl_render_stack(const struct tmpl_set *set, const char *name, const struct tmpl_value *frames,
+		      size_t n, struct buf *out);
 
 #endif

@@ -38,7 +38,9 @@ struct tnode {
 	bool site;           /* PARTIAL, PARENT, BLOCK: standalone, so the content
 				is indented by str/len more than the tag's line */
 	uint32_t nparts;     /* VAR, RAW, SECTION, INVERTED: dotted parts; 0 = "." */
-	uint32_t hash;       /* PARTIAL, PARENT, BLOCK: tmpl_hash(name) */
+	uint32_t hash;       /* PARTIAL, PARENT, BLOCK: tmpl_hash(name); VAR, RAW,
+				SECTION, INVERTED: tmpl_hash of the first part */
+	uint32_t plen;       /* VAR, RAW, SECTION, INVERTED: length of the first part */
 	unsigned long jhash; /* VAR, RAW, SECTION, INVERTED: json-c's hash of
 				the first part, valid when jhash_fn is set */
 	unsigned long (*jhash_fn)(const void *);

@@ -311,6 +311,37 @@ out:
 	return rc;
 }
 
+struct tmpl_map *web_context(struct http_request *req)
+{
+	return tmpl_map_new(req->arena);
+}
+
+int web_render_value(struct http_request *req, struct http_response *resp, int status,
+		     const char *name, struct tmpl_value ctx)
+{
+	int rc = -1;
+	const struct tmpl_set *t = web_tmpl(req);
+	/* the context processor's keys, below the page's own */
+	json_object *common = json_object_new_object();
+	if (ctx.kind == TMPL_NULL || !t || !common)
+		goto out;
+	if (cur_app && cur_app->context && cur_app->context(req, resp, common) < 0)
+		goto out;
+	resp->status = status;
+	resp->content_type = "text/html; charset=utf-8";
+	buf_reset(&resp->body);
+	struct tmpl_value frames[2] = {tmpl_json(common), ctx};
+	int trc = tmpl_render_stack(t, name, frames, 2, &resp->body);
+	if (trc < 0) {
+		log_error("rendering %s failed: %s", name, tmpl_strerror(trc));
+		goto out;
+	}
+	rc = 0;
+out:
+	json_object_put(common);
+	return rc;
+}
+
 /* ---- the pipeline's steps ------------------------------------------------ */
 
 static bool writes_body(const char *method)

@@ -9,7 +9,8 @@
  * renders errors and releases what a request took. Its handlers use:
  *
  *   web_orm(req), web_user(req), web_json(req), web_g(req, size),
- *   web_render(), web_abort(), web_orm_error(),
+ *   web_render_value() with web_context() (the ORM's objects as the
+ *   template's context) or web_render() (json-c), web_abort(), web_orm_error(),
  *   web_login_user() / web_logout_user(), web_session_get/set/pop,
  *   web_csrf_token(req, resp) when rendering a form,
  *   web_login_begin() / web_login_succeeded() around a password check.
@@ -29,6 +30,7 @@
 
 #include "../core/config.h"
 #include "../core/http.h"
+#include "../tmpl/tmpl.h"
 
 struct db;
 
@@ -160,6 +162,20 @@ bool web_is_api(const struct http_request *req);
  * page of status, after the application's context processor. 0 or -1. */
 int web_render(struct http_request *req, struct http_response *resp, int status, const char *name,
 	       json_object *ctx);
+/* The documented way to render objects: a page's own keys in a map in
+ * the request's arena (NULL when out of memory), e.g.
+ *   struct tmpl_map *ctx = web_context(req);
+ *   tmpl_map_set(ctx, "articles", orm_tmpl_list(&list, NULL, req->arena));
+ *   return web_render_value(req, resp, 200, "articles/list", tmpl_map_value(ctx));
+ * The map may also hold json-c parts (tmpl_map_set_json). */
+struct tmpl_map *web_context(struct http_request *req);
+/* Render template name from ctx (any context value; borrowed) as an HTML
+ * page of status. The application's context processor (web_app.context)
+ * fills a json-c object of the keys every page gets, under ctx in the
+ * context stack: a name ctx lacks is looked up there. A null ctx (the map
+ * could not be made) is an error. 0 or -1. */
+int web_render_value(struct http_request *req, struct http_response *resp, int status,
+		     const char *name, struct tmpl_value ctx);
 
 /* ---- The worker ---------------------------------------------------------
  * What a worker of a web application holds, hung on req->worker: its

@@ -1,8 +1,9 @@
 /* views.c — the blog's pages: the article list (paginated), an article,
  * register, login and logout, the user's own page with a comment form, and three
  * pages that set, read and delete a cookie. Every page renders a template
- * of templates/ from a json-c context; everything a request allocates is
- * in its arena or released before the handler returns. */
+ * of templates/ from the ORM's objects (orm_tmpl_obj / orm_tmpl_list) and
+ * a map of the page's own keys (web_context); everything a request
+ * allocates is in its arena or released with it. */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -24,45 +25,12 @@ static long long parse_num(const char *s)
 	return v;
 }
 
-/* Context builders. json-c returns NULL when out of memory; these take
- * that in their stride (a NULL container drops the value), and
- * web_render answers 500 for a NULL context. */
-static void add(json_object *o, const char *key, json_object *v)
-{
-	if (o)
-		json_object_object_add(o, key, v);
-	else
-		json_object_put(v);
-}
-
-static void push(json_object *list, json_object *v)
-{
-	if (list)
-		json_object_array_add(list, v);
-	else
-		json_object_put(v);
-}
-
-static void add_str(json_object *o, const char *key, const char *v)
-{
-	add(o, key, json_object_new_string(v ? v : ""));
-}
-
-static void add_int(json_object *o, const char *key, int64_t v)
-{
-	add(o, key, json_object_new_int64(v));
-}
-
-static void add_time(json_object *o, const char *key, int64_t t)
-{
-	char iso[21];
-	orm_datetime_iso(t, iso);
-	add_str(o, key, iso);
-}
-
 /* GET /articles?page=N (and /): five articles a page, newest first, each
- * with its author (loaded for the whole page in one query), links to the
- * previous and next page and the page numbers with gaps (iter_pages). */
+ * with its author (article.user, loaded for the whole page in one query),
+ * links to the previous and next page and the page numbers with gaps
+ * (iter_pages). The template reads the articles themselves (their
+ * columns and relationships, through the ORM's metadata); the page's own
+ * keys are a map in the request's arena. */
 int blog_articles(struct http_request *req, struct http_response *resp)
 {
 	struct orm_session *s = web_orm(req);
@@ -71,6 +39,9 @@ int blog_articles(struct http_request *req, struct http_response *resp)
 	if (page < 1)
 		return web_abort(req, resp, 404, "No such page.");
 	struct orm_query *q = orm_order_by(article_query(s), ORM_COL(article, id), ORM_DESC);
+	q = orm_load_only(q, ORM_COL(article, title)); /* a list shows no content */
+	q = orm_load_only(q, ORM_COL(article, pdatetime));
+	q = orm_load_only(q, ORM_COL(article, user_id));
 	q = orm_eager(q, ORM_REL(article, user));
 	struct orm_page_args args = ORM_PAGE_ARGS_DEFAULT;
 	args.page = page;
@@ -80,43 +51,36 @@ int blog_articles(struct http_request *req, struct http_response *resp)
 	if (rc)
 		return web_orm_error(req, resp, rc);
 
-	json_object *ctx = json_object_new_object(), *list = json_object_new_array();
-	for (size_t i = 0; i < pg.items.n; i++) {
-		const struct article *a = article_at(&pg.items, i);
-		json_object *o = json_object_new_object();
-		add_int(o, "id", a->id);
-		add_str(o, "title", a->title);
-		add_str(o, "author", a->user ? a->user->username : "");
-		add_time(o, "pdatetime", a->pdatetime);
-		push(list, o);
-	}
-	add(ctx, "articles", list);
-	add_int(ctx, "page", pg.page);
-	add_int(ctx, "pages", pg.pages);
-	add_int(ctx, "total", pg.total);
-	if (pg.has_prev)
-		add_int(ctx, "prev_num", pg.prev_num);
-	if (pg.has_next)
-		add_int(ctx, "next_num", pg.next_num);
+	struct tmpl_map *ctx = web_context(req);
+	json_object *pages = json_object_new_array();
 	int64_t nums[13];
 	size_t n = orm_iter_pages_default(&pg, nums, 13);
-	json_object *pages = json_object_new_array();
-	for (size_t i = 0; i < n && i < 13; i++) {
+	for (size_t i = 0; pages && i < n && i < 13; i++) {
 		json_object *o = json_object_new_object();
-		if (nums[i] == 0)
-			add(o, "gap", json_object_new_boolean(1));
-		else if (nums[i] == pg.page)
-			add_int(o, "current", nums[i]);
-		else
-			add_int(o, "num", nums[i]);
-		push(pages, o);
+		if (o && nums[i] == 0)
+			json_object_object_add(o, "gap", json_object_new_boolean(1));
+		else if (o)
+			json_object_object_add(o, nums[i] == pg.page ? "current" : "num",
+					       json_object_new_int64(nums[i]));
+		if (!o || json_object_array_add(pages, o) < 0) {
+			json_object_put(o);
+			json_object_put(pages);
+			pages = NULL;
+		}
 	}
-	add(ctx, "iter_pages", pages);
-	return web_render(req, resp, 200, "articles", ctx);
+	if (tmpl_map_set(ctx, "articles", orm_tmpl_list(&pg.items, NULL, req->arena)) < 0 ||
+	    tmpl_map_set_int(ctx, "page", pg.page) < 0 || tmpl_map_set_int(ctx, "pages", pg.pages) < 0 ||
+	    tmpl_map_set_int(ctx, "total", pg.total) < 0 ||
+	    (pg.has_prev && tmpl_map_set_int(ctx, "prev_num", pg.prev_num) < 0) ||
+	    (pg.has_next && tmpl_map_set_int(ctx, "next_num", pg.next_num) < 0) ||
+	    tmpl_map_set_json(ctx, "iter_pages", pages) < 0)
+		return -1;
+	return web_render_value(req, resp, 200, "articles", tmpl_map_value(ctx));
 }
 
 /* GET /articles/:id — first_or_404: an id that names no article is a
- * 404 page. */
+ * 404 page. The page is the article itself, with its author
+ * (article.user) loaded. */
 int blog_article(struct http_request *req, struct http_response *resp)
 {
 	struct orm_session *s = web_orm(req);
@@ -130,13 +94,7 @@ int blog_article(struct http_request *req, struct http_response *resp)
 		rc = article_load_user(s, a, &author);
 	if (rc)
 		return web_orm_error(req, resp, rc);
-	json_object *ctx = json_object_new_object();
-	add_int(ctx, "id", a->id);
-	add_str(ctx, "title", a->title);
-	add_str(ctx, "content", a->content);
-	add_str(ctx, "author", author ? author->username : "");
-	add_time(ctx, "pdatetime", a->pdatetime);
-	return web_render(req, resp, 200, "article", ctx);
+	return web_render_value(req, resp, 200, "article", orm_tmpl_obj(a, NULL, req->arena));
 }
 
 /* The login or the register page (template), with error (NULL: none)
@@ -145,14 +103,12 @@ static int account_page(struct http_request *req, struct http_response *resp, co
 			int status, const char *error, const char *username)
 {
 	const char *token = web_csrf_token(req, resp);
-	if (!token)
+	struct tmpl_map *ctx = web_context(req);
+	if (!token || tmpl_map_set_str(ctx, "csrf_token", token) < 0 ||
+	    tmpl_map_set_str(ctx, "error", error) < 0 ||
+	    tmpl_map_set_str(ctx, "username", username ? username : "") < 0)
 		return -1;
-	json_object *ctx = json_object_new_object();
-	add_str(ctx, "csrf_token", token);
-	if (error)
-		add_str(ctx, "error", error);
-	add_str(ctx, "username", username);
-	return web_render(req, resp, status, template, ctx);
+	return web_render_value(req, resp, status, template, tmpl_map_value(ctx));
 }
 
 /* The answer to a throttle gate t (web_login_begin, web_register_begin,
@@ -260,30 +216,11 @@ int blog_me(struct http_request *req, struct http_response *resp)
 	if (rc)
 		return web_orm_error(req, resp, rc);
 	const char *token = web_csrf_token(req, resp);
-	if (!token)
+	struct tmpl_map *ctx = web_context(req);
+	if (!token || tmpl_map_set(ctx, "user", orm_tmpl_obj(u, NULL, req->arena)) < 0 ||
+	    tmpl_map_set_str(ctx, "csrf_token", token) < 0)
 		return -1;
-	json_object *ctx = json_object_new_object(), *al = json_object_new_array(),
-		    *cl = json_object_new_array();
-	add_str(ctx, "username", u->username);
-	add_time(ctx, "rdatetime", u->rdatetime);
-	add_str(ctx, "csrf_token", token);
-	for (size_t i = 0; i < articles->n; i++) {
-		const struct article *a = article_at(articles, i);
-		json_object *o = json_object_new_object();
-		add_int(o, "id", a->id);
-		add_str(o, "title", a->title);
-		push(al, o);
-	}
-	for (size_t i = 0; i < comments->n; i++) {
-		const struct comment *c = comment_at(comments, i);
-		json_object *o = json_object_new_object();
-		add_str(o, "content", c->content);
-		add_time(o, "cdatetime", c->cdatetime);
-		push(cl, o);
-	}
-	add(ctx, "articles", al);
-	add(ctx, "comments", cl);
-	return web_render(req, resp, 200, "me", ctx);
+	return web_render_value(req, resp, 200, "me", tmpl_map_value(ctx));
 }
 
 /* POST /comments (content): a new comment, linked to the logged-in user
@@ -311,12 +248,11 @@ int blog_comment_add(struct http_request *req, struct http_response *resp)
 static int cookie_page(struct http_request *req, struct http_response *resp, const char *message,
 		       const char *value)
 {
-	json_object *ctx = json_object_new_object();
-	add_str(ctx, "message", message);
-	if (value)
-		add_str(ctx, "value", value);
-	add_str(ctx, "name", BLOG_COOKIE);
-	return web_render(req, resp, 200, "cookie", ctx);
+	struct tmpl_map *ctx = web_context(req);
+	if (tmpl_map_set_str(ctx, "message", message) < 0 || tmpl_map_set_str(ctx, "value", value) < 0 ||
+	    tmpl_map_set_str(ctx, "name", BLOG_COOKIE) < 0)
+		return -1;
+	return web_render_value(req, resp, 200, "cookie", tmpl_map_value(ctx));
 }
 
 /* GET /cookie/set?value=V: resp.set_cookie(BLOG_COOKIE, V, max_age=3600,

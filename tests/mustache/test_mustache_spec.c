@@ -2,7 +2,10 @@
  * spec, or $MUSTACHE_SPEC_DIR) against app/tmpl. Every spec case is its own
  * test, registered at load time from the JSON files; one test per spec file
  * checks the file is there and passes whole, and one checks that all 163
- * cases ran. A missing spec directory fails, it never skips. */
+ * cases ran. Every case runs twice: from json-c (tmpl_render) and from the
+ * same data read through the generic value interface (struct tmpl_value,
+ * tmpl_map, tmpl_render_stack), so both paths keep the same rules. A
+ * missing spec directory fails, it never skips. */
 #include "test.h"
 
 #include <json.h>
@@ -46,10 +49,74 @@ static const char *str_field(struct json_object *o, const char *key)
 	return json_object_get_string(v);
 }
 
-/* Render one case; returns 0 when the output matches, else -1 with a
- * description of the difference in why. */
-static int run_one(struct json_object *tc, char *why, size_t whylen)
+/* ---- the generic value path ----
+ * The same data read through tmpl_value's interface instead of the
+ * engine's json-c fast path: the top-level object through a tmpl_map
+ * (tmpl_render_stack), everything under it through ops of this file. */
+
+static int gen_get(const struct tmpl_value *map, const char *name, size_t len, uint32_t hash,
+		   struct tmpl_value *out);
+static size_t gen_len(const struct tmpl_value *list);
+static int gen_at(const struct tmpl_value *list, size_t i, struct tmpl_value *out);
+static const struct tmpl_ops gen_map_ops = {.get = gen_get};
+static const struct tmpl_ops gen_list_ops = {.len = gen_len, .at = gen_at};
+
+static struct tmpl_value gen_value(struct json_object *j)
 {
+	struct tmpl_value v = tmpl_json(j); /* scalars as tmpl_json gives them */
+	if (v.kind == TMPL_MAP)
+		v.ops = &gen_map_ops;
+	else if (v.kind == TMPL_LIST)
+		v.ops = &gen_list_ops;
+	return v;
+}
+
+static int gen_get(const struct tmpl_value *map, const char *name, size_t len, uint32_t hash,
+		   struct tmpl_value *out)
+{
+	struct json_object *v;
+	if (strlen(name) != len || hash != tmpl_name_hash(name, len))
+		return TMPL_ENOMEM; /* the engine broke its contract */
+	if (!json_object_object_get_ex((struct json_object *)map->obj, name, &v))
+		return 0;
+	*out = gen_value(v);
+	return 1;
+}
+
+static size_t gen_len(const struct tmpl_value *list)
+{
+	return json_object_array_length(list->obj);
+}
+
+static int gen_at(const struct tmpl_value *list, size_t i, struct tmpl_value *out)
+{
+	*out = gen_value(json_object_array_get_idx(list->obj, i));
+	return 0;
+}
+
+/* Render data through the generic path: an object becomes a tmpl_map of
+ * its keys in arena a. */
+static int render_generic(struct tmpl_set *set, struct json_object *data, struct arena *a,
+			  struct buf *out)
+{
+	struct tmpl_value v = gen_value(data);
+	if (json_object_is_type(data, json_type_object)) {
+		struct tmpl_map *m = tmpl_map_new(a);
+		json_object_object_foreach(data, key, val) {
+			if (tmpl_map_set(m, key, gen_value(val)) < 0)
+				return TMPL_ENOMEM;
+		}
+		v = tmpl_map_value(m);
+	}
+	return tmpl_render_stack(set, TEMPLATE_NAME, &v, 1, out);
+}
+
+/* Render one case (generic: through render_generic); returns 0 when the
+ * output matches, else -1 with a description of the difference in why. */
+static int run_one(struct json_object *tc, bool generic, char *why, size_t whylen)
+{
+	struct arena a;
+	arena_init(&a, 4096);
 	struct tmpl_set *set = tmpl_set_new();
 	struct buf out = BUF_INIT;
 	char err[256];
@@ -77,15 +144,15 @@ static int run_one(struct json_object *tc, char *why, size_t whylen)
 	}
 	if (json_object_object_get_ex(tc, "data", &v))
 		data = v;
-	int r = tmpl_render(set, TEMPLATE_NAME, data, &out);
+	int r = generic ? render_generic(set, data, &a, &out) : tmpl_render(set, TEMPLATE_NAME, data, &out);
 	if (r < 0) {
-		snprintf(why, whylen, "render: %s", tmpl_strerror(r));
+		snprintf(why, whylen, "%srender: %s", generic ? "generic " : "", tmpl_strerror(r));
 		goto out;
 	}
 	if (out.n != strlen(expected) || (out.n && memcmp(out.p, expected, out.n) != 0)) {
 		struct json_object *got = json_object_new_string_len(out.p ? out.p : "", (int)out.n);
 		struct json_object *want = json_object_new_string(expected);
-		snprintf(why, whylen, "got %s, want %s",
+		snprintf(why, whylen, "%sgot %s, want %s", generic ? "generic path: " : "",
 			 json_object_to_json_string_ext(got, JSON_C_TO_STRING_NOSLASHESCAPE),
 			 json_object_to_json_string_ext(want, JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(got);
@@ -96,6 +163,7 @@ static int run_one(struct json_object *tc, char *why, size_t whylen)
 out:
 	buf_free(&out);
 	tmpl_set_free(set);
+	arena_free(&a);
 	return rc;
 }
 
@@ -106,7 +174,11 @@ static void run_case(int i)
 		CHECK_MSG(0, "no spec case %d", i);
 		return;
 	}
-	int ok = run_one(cases[i].tc, why, sizeof why) == 0;
+	/* Each case twice: json-c as tmpl_render reads it, and the same data
+	 * through the generic value interface (tmpl_render_stack). */
+	int ok = run_one(cases[i].tc, false, why, sizeof why) == 0;
+	CHECK_MSG(ok, "%s", why);
+	ok = run_one(cases[i].tc, true, why, sizeof why) == 0;
 	CHECK_MSG(ok, "%s", why);
 }
 
@@ -196,7 +268,8 @@ static void check_file(const char *stem)
 		if (cases[i].file != (int)f)
 			continue;
 		n++;
-		if (run_one(cases[i].tc, why, sizeof why) < 0)
+		if (run_one(cases[i].tc, false, why, sizeof why) < 0 ||
+		    run_one(cases[i].tc, true, why, sizeof why) < 0)
 			failed++;
 	}
 	CHECK_MSG(n > 0, "%s.json has no test cases", stem);

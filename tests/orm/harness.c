@@ -8,7 +8,7 @@
 ORM_MODEL_DEFINE(t_user, T_USER_COLUMNS, T_USER_RELS);
 /* An index that covers a list page (it ends with the listed columns), and
  * one whose leading column serves the foreign key on user_id. */
-ORM_MODEL_DEFINE(t_article, T_ARTICLE_COLUMNS, T_ARTICLE_RELS,
+ORM_MODEL_DEFINE(t_article, T_ARTICLE_COLUMNS, T_ARTICLE_RELS, .fields = t_article_fields,
 		 .index_defs = (const struct orm_index_def[]){
 			 {.name = "ix_t_article_isdelete_pdatetime",
 			  .columns = {"isdelete", "pdatetime", "id", "user_id", "click_num",

@@ -49,6 +49,8 @@ ORM_MODEL_DECLARE(t_user, T_USER_COLUMNS, T_USER_RELS)
 #define T_ARTICLE_RELS(X)                                                                  \
 	X(t_article, user, ORM_MANY_TO_ONE, t_user, .back_populates = "articles")
 ORM_MODEL_DECLARE(t_article, T_ARTICLE_COLUMNS, T_ARTICLE_RELS)
+/* Its computed fields for templates (test_render.c). */
+extern const struct orm_field t_article_fields[];
 
 #define T_STUDENT_COLUMNS(X)                                                               \
 	X(t_student, id, ORM_INTEGER, .flags = ORM_PK | ORM_AUTOINC)                       \

@@ -4,7 +4,8 @@
  * (arena_fail_from), for N = 1, 2, ... until a run no longer reaches the
  * failure. Each run must end in ORM_NOMEM (never a crash, an
  * assert or a success), leave the database as some whole number of
- * commits left it, and clean up (ASan / valgrind see the leaks). */
+ * commits left it, and clean up (ASan / valgrind see the leaks). The
+ * workload ends with a partly loaded list rendered through a template. */
 #include <stdio.h>
 #include <string.h>
 
@@ -13,6 +14,30 @@
 /* The workload's own verdict on what it read: wrong data is never an
  * acceptable outcome, with or without a failed allocation. */
 enum { WRONG_DATA = -100 };
+
+/* users rendered through a page map: 0, ORM_NOMEM, or WRONG_DATA. */
+static int render_users(struct orm_session *s, const struct orm_list *users, int64_t n)
+{
+	static const char src[] = "{{#users}}{{username}} {{rdatetime}};{{/users}}{{n}}";
+	struct tmpl_set *set = tmpl_set_new();
+	struct buf out = BUF_INIT;
+	int rc = ORM_NOMEM;
+	if (!set || tmpl_set_add(set, "t", src, sizeof src - 1, NULL, 0) < 0)
+		goto out;
+	struct tmpl_map *m = tmpl_map_new(s->arena);
+	if (tmpl_map_set(m, "users", orm_tmpl_list(users, NULL, s->arena)) < 0 ||
+	    tmpl_map_set_int(m, "n", n) < 0)
+		goto out;
+	struct tmpl_value v = tmpl_map_value(m);
+	int trc = tmpl_render_value(set, "t", &v, &out);
+	if (trc == TMPL_ENOMEM)
+		goto out;
+	rc = trc == 0 && out.n > 4 && !memcmp(out.p, "ann ", 4) ? 0 : WRONG_DATA;
+out:
+	buf_free(&out);
+	tmpl_set_free(set);
+	return rc;
+}
 
 struct wl {
 	int wrong_line; /* where WRONG_DATA was decided */
@@ -256,6 +281,19 @@ static int workload(struct orm_session *s, struct wl *w)
 	EXPECT(affected == 1);
 	TRY(orm_count(t_student_course_query(s), &n));
 	EXPECT(n == 0);
+
+	/* 10: users read with load_only and the article count as an added
+	 * column, then rendered through the objects (the map and the dates'
+	 * text are arena memory) */
+	TRY(orm_count(t_article_query(s), &n));
+	struct orm_query *total = orm_select(t_article_query(s), orm_func(s, ORM_COUNT, NULL));
+	q = orm_order_by(t_user_query(s), ORM_COL(t_user, username), ORM_ASC);
+	q = orm_add_column(orm_load_only(q, ORM_COL(t_user, username)), orm_scalar(s, total));
+	struct orm_list users;
+	struct orm_rows extra;
+	TRY(orm_all_with(q, &users, &extra));
+	EXPECT(users.n == 2 && extra.nrows == 2 && orm_value_int(extra.v[1]) == n);
+	TRY(render_users(s, &users, n));
 out:
 	return rc;
 }

@@ -1,0 +1,218 @@
+/* template.c — objects and lists as template context values (tmpl.h's
+ * struct tmpl_value): a template reads a model's columns, loaded
+ * relationships and computed fields in place, through the metadata, with
+ * nothing built per row. Owns nothing; text it makes (dates) goes into the
+ * arena the caller names. */
+#include <stdio.h>
+#include <string.h>
+
+#include "orm/orm_impl.h"
+
+static int obj_get(const struct tmpl_value *v, const char *name, size_t len, uint32_t hash,
+		   struct tmpl_value *out);
+static size_t list_len(const struct tmpl_value *v);
+static int list_at(const struct tmpl_value *v, size_t i, struct tmpl_value *out);
+
+static const struct tmpl_ops obj_ops = {.get = obj_get};
+static const struct tmpl_ops list_ops = {.len = list_len, .at = list_at};
+
+struct tmpl_value orm_tmpl_obj(const void *obj, const void *env, struct arena *a)
+{
+	if (!obj)
+		return tmpl_null();
+	return (struct tmpl_value){.kind = TMPL_MAP, .ops = &obj_ops, .obj = obj, .env = env, .aux = a};
+}
+
+struct tmpl_value orm_tmpl_list(const struct orm_list *l, const void *env, struct arena *a)
+{
+	if (!l)
+		return tmpl_null();
+	return (struct tmpl_value){.kind = TMPL_LIST, .ops = &list_ops, .obj = l, .env = env, .aux = a};
+}
+
+static size_t list_len(const struct tmpl_value *v)
+{
+	return ((const struct orm_list *)v->obj)->n;
+}
+
+static int list_at(const struct tmpl_value *v, size_t i, struct tmpl_value *out)
+{
+	const struct orm_list *l = v->obj;
+	*out = orm_tmpl_obj(l->items[i], v->env, v->aux);
+	return 0;
+}
+
+/* Text of n bytes at p copied into a. */
+static int arena_text(struct arena *a, const char *p, size_t n, struct tmpl_value *out)
+{
+	char *c = a ? arena_strndup(a, p, n) : NULL;
+	if (!c)
+		return TMPL_ENOMEM;
+	*out = tmpl_strn(c, n);
+	return 1;
+}
+
+/* Is column c of o NULL? orm_effective_null with the common cases first:
+ * a pointer is its own answer, a clear null bit means a value. */
+static bool column_null(const struct orm_obj *o, const struct orm_column *c)
+{
+	if (c->type != ORM_BINARY && orm_type_is_ptr(c->type))
+		return orm_get_ptr(o, c->offset) == NULL;
+	if (c->type != ORM_BINARY && !(o->nulls >> c->index & 1))
+		return false;
+	return orm_effective_null(o, c);
+}
+
+/* Column c of o as a template value; 1 or TMPL_ENOMEM. */
+static int column_value(const struct orm_obj *o, const struct orm_column *c, struct arena *a,
+			struct tmpl_value *out)
+{
+	const char *f = (const char *)o + c->offset;
+	if ((o->unloaded >> c->index & 1) || column_null(o, c)) {
+		*out = tmpl_null();
+		return 1;
+	}
+	switch (c->type) {
+	case ORM_INTEGER: {
+		int32_t v;
+		memcpy(&v, f, sizeof v);
+		*out = tmpl_int(v);
+		return 1;
+	}
+	case ORM_SMALLINT: {
+		int16_t v;
+		memcpy(&v, f, sizeof v);
+		*out = tmpl_int(v);
+		return 1;
+	}
+	case ORM_BIGINT: {
+		int64_t v;
+		memcpy(&v, f, sizeof v);
+		*out = tmpl_int(v);
+		return 1;
+	}
+	case ORM_BOOLEAN: {
+		bool v;
+		memcpy(&v, f, sizeof v);
+		*out = tmpl_bool(v);
+		return 1;
+	}
+	case ORM_FLOAT: {
+		double d;
+		memcpy(&d, f, sizeof d);
+		*out = tmpl_double(d);
+		return 1;
+	}
+	case ORM_NUMERIC:
+	case ORM_STRING:
+	case ORM_TEXT:
+	case ORM_UNICODE:
+	case ORM_UNICODE_TEXT:
+	case ORM_ENUM:
+		*out = tmpl_str(orm_get_ptr(o, c->offset));
+		return 1;
+	case ORM_DATETIME: {
+		char iso[21];
+		orm_datetime_iso(orm_get_int(o, c), iso);
+		return arena_text(a, iso, 20, out);
+	}
+	case ORM_DATE: {
+		char iso[21];
+		orm_datetime_iso(orm_get_int(o, c) * 86400, iso);
+		return arena_text(a, iso, 10, out);
+	}
+	case ORM_TIME: {
+		char t[32];
+		int64_t s = orm_get_int(o, c);
+		uint64_t u = s < 0 ? -(uint64_t)s : (uint64_t)s;
+		int n = snprintf(t, sizeof t, "%s%02llu:%02llu:%02llu", s < 0 ? "-" : "",
+				 (unsigned long long)(u / 3600), (unsigned long long)(u / 60 % 60),
+				 (unsigned long long)(u % 60));
+		return arena_text(a, t, (size_t)n, out);
+	}
+	case ORM_BINARY:
+		break;
+	}
+	*out = tmpl_null();
+	return 1;
+}
+
+/* One name a template may read of a model, in its open-addressing table. */
+enum { NAME_EMPTY, NAME_FIELD, NAME_COLUMN, NAME_REL };
+struct name_slot {
+	uint32_t hash;
+	unsigned char kind;
+	unsigned short index;
+	uint32_t len;
+	const char *name;
+};
+
+static int index_put(struct name_slot *t, uint32_t mask, const char *name, unsigned char kind,
+		     size_t index)
+{
+	size_t len = strlen(name);
+	uint32_t h = tmpl_name_hash(name, len);
+	for (uint32_t i = h & mask;; i = (i + 1) & mask) {
+		if (t[i].kind == NAME_EMPTY) {
+			t[i] = (struct name_slot){h, kind, (unsigned short)index, (uint32_t)len, name};
+			return 0;
+		}
+		if (t[i].hash == h && !strcmp(t[i].name, name))
+			return 0; /* a computed field shadows a column of its name */
+	}
+}
+
+int orm_tmpl_index(struct orm_registry *r, struct orm_model *m)
+{
+	size_t n = m->ncolumns + m->nrels, cap = 8;
+	for (const struct orm_field *f = m->fields; f && f->name; f++)
+		n++;
+	while (cap < 2 * n)
+		cap *= 2;
+	struct name_slot *t = arena_calloc(&r->arena, cap, sizeof *t);
+	if (!t)
+		return ORM_NOMEM;
+	uint32_t mask = (uint32_t)cap - 1;
+	for (const struct orm_field *f = m->fields; f && f->name; f++)
+		index_put(t, mask, f->name, NAME_FIELD, (size_t)(f - m->fields));
+	for (size_t i = 0; i < m->ncolumns; i++)
+		index_put(t, mask, m->columns[i].name, NAME_COLUMN, i);
+	for (size_t i = 0; i < m->nrels; i++)
+		index_put(t, mask, m->rels[i].name, NAME_REL, i);
+	m->tmpl_names = t;
+	m->tmpl_names_mask = mask;
+	return 0;
+}
+
+static int obj_get(const struct tmpl_value *v, const char *name, size_t len, uint32_t hash,
+		   struct tmpl_value *out)
+{
+	const struct orm_obj *o = v->obj;
+	const struct orm_model *m = o->model;
+	const struct name_slot *t = m->tmpl_names, *e = NULL;
+	if (!t)
+		return 0; /* the registry was not initialised */
+	for (uint32_t i = hash & m->tmpl_names_mask; t[i].kind != NAME_EMPTY;
+	     i = (i + 1) & m->tmpl_names_mask) {
+		if (t[i].hash == hash && t[i].len == len && !memcmp(t[i].name, name, len)) {
+			e = &t[i];
+			break;
+		}
+	}
+	if (!e)
+		return 0;
+	if (e->kind == NAME_COLUMN)
+		return column_value(o, &m->columns[e->index], v->aux, out);
+	*out = tmpl_null();
+	if (e->kind == NAME_FIELD) /* fields make their text in the arena: one is needed */
+		return !v->aux || m->fields[e->index].get(o, v->env, v->aux, out) < 0 ? TMPL_ENOMEM : 1;
+	const struct orm_relationship *r = &m->rels[e->index];
+	if (!(o->rels_loaded >> r->index & 1))
+		return 1;
+	if (orm_rel_scalar(r))
+		*out = orm_tmpl_obj(orm_get_ptr(o, r->offset), v->env, v->aux);
+	else
+		*out = orm_tmpl_list((const struct orm_list *)((const char *)o + r->offset), v->env,
+				     v->aux);
+	return 1;
+}

@@ -1,0 +1,157 @@
+/* fields.c — what the pages show of a model beyond its columns: the
+ * computed fields of article, user and course (orm_field tables, named in
+ * models.c), read by templates through orm_tmpl_obj as if they were
+ * columns. Dates in words, counts with the word that fits, a course's
+ * seats; "selected" asks the page which courses the student chose. */
+#include <stdio.h>
+#include <string.h>
+
+#include "site/site_priv.h"
+
+/* The date of a page: "2 Jan 2024, 03:04 UTC" (the ISO form is the
+ * column itself). */
+#define SITE_DATE_FORMAT "%-d %b %Y, %H:%M UTC"
+
+const char *site_count_text(struct arena *a, int64_t n, const char *one, const char *many)
+{
+	/* No printf: a list makes one per row. */
+	char digits[24];
+	size_t k = 0, len;
+	uint64_t u = n < 0 ? -(uint64_t)n : (uint64_t)n;
+	do
+		digits[k++] = (char)('0' + u % 10);
+	while ((u /= 10));
+	const char *word = n == 1 ? one : many;
+	size_t wl = strlen(word);
+	char *s = arena_alloc(a, k + wl + 3);
+	if (!s)
+		return NULL;
+	len = 0;
+	if (n < 0)
+		s[len++] = '-';
+	while (k)
+		s[len++] = digits[--k];
+	s[len++] = ' ';
+	memcpy(s + len, word, wl + 1);
+	return s;
+}
+
+/* *out = text, or -1 when it could not be made. */
+static int text(const char *s, struct tmpl_value *out)
+{
+	if (!s)
+		return -1;
+	*out = tmpl_str(s);
+	return 0;
+}
+
+static int article_pdate(const void *obj, const void *env, struct arena *a, struct tmpl_value *out)
+{
+	const struct article *ar = obj;
+	(void)env;
+	return text(orm_datetime_format(a, ar->pdatetime, SITE_DATE_FORMAT), out);
+}
+
+struct orm_deferred site_article_clicks = {
+	.model = &article_model, .column = "click_num", .unless = "isdelete"};
+
+/* The count as read plus this worker's views not yet written. */
+static int64_t shown_clicks(const struct article *ar)
+{
+	return ar->click_num + orm_deferred_pending(&site_article_clicks, ar->id);
+}
+
+static int article_clicks(const void *obj, const void *env, struct arena *a, struct tmpl_value *out)
+{
+	(void)env;
+	(void)a;
+	*out = tmpl_int(shown_clicks(obj));
+	return 0;
+}
+
+static int article_views(const void *obj, const void *env, struct arena *a, struct tmpl_value *out)
+{
+	(void)env;
+	return text(site_count_text(a, shown_clicks(obj), "view", "views"), out);
+}
+
+/* {id, username} of the author from the article's own columns (the name
+ * is copied in at creation: no join, no second query). */
+static int article_author(const void *obj, const void *env, struct arena *a, struct tmpl_value *out)
+{
+	const struct article *ar = obj;
+	(void)env;
+	struct tmpl_map *m = tmpl_map_new(a);
+	if (!m || tmpl_map_set_int(m, "id", ar->user_id) < 0 ||
+	    tmpl_map_set_str(m, "username", ar->author_name) < 0)
+		return -1;
+	*out = tmpl_map_value(m);
+	return 0;
+}
+
+const struct orm_field site_article_fields[] = {
+	{"pdate", article_pdate},
+	{"click_num", article_clicks},
+	{"views", article_views},
+	{"author", article_author},
+	{NULL, NULL},
+};
+
+static int user_rdate(const void *obj, const void *env, struct arena *a, struct tmpl_value *out)
+{
+	const struct user *u = obj;
+	(void)env;
+	if (!orm_loaded(u, user_col_rdatetime))
+		return 0;
+	return text(orm_datetime_format(a, u->rdatetime, SITE_DATE_FORMAT), out);
+}
+
+const struct orm_field site_user_fields[] = {
+	{"rdate", user_rdate},
+	{NULL, NULL},
+};
+
+static int course_credits_text(const void *obj, const void *env, struct arena *a,
+			       struct tmpl_value *out)
+{
+	const struct course *c = obj;
+	(void)env;
+	return text(site_count_text(a, c->score, "credit", "credits"), out);
+}
+
+/* "3 of 30 seats" */
+static int course_seats_text(const void *obj, const void *env, struct arena *a,
+			     struct tmpl_value *out)
+{
+	const struct course *c = obj;
+	(void)env;
+	return text(arena_printf(a, "%lld of %lld %s", (long long)c->enrolled, (long long)c->capacity,
+				 c->capacity == 1 ? "seat" : "seats"),
+		    out);
+}
+
+static int course_full(const void *obj, const void *env, struct arena *a, struct tmpl_value *out)
+{
+	const struct course *c = obj;
+	(void)env;
+	(void)a;
+	*out = tmpl_bool(c->enrolled >= c->capacity);
+	return 0;
+}
+
+/* env: the logged-in student's courses (struct orm_list, objects of the
+ * same session), or NULL. */
+static int course_selected(const void *obj, const void *env, struct arena *a, struct tmpl_value *out)
+{
+	(void)a;
+	*out = tmpl_bool(env && orm_list_contains(env, obj));
+	return 0;
+}
+
+const struct orm_field site_course_fields[] = {
+	{"credits_text", course_credits_text},
+	{"seats_text", course_seats_text},
+	{"full", course_full},
+	{"selected", course_selected},
+	{NULL, NULL},
+};

@@ -1,0 +1,379 @@
+/* test_render.c — objects in templates and partial loading: a model's
+ * columns by name (every type, NULL, escaping, DATETIME as ISO 8601),
+ * computed fields (with the page's env), loaded relationships (and
+ * nothing, without a query, for unloaded ones), lists inside a page's map
+ * with names falling through to it; orm_load_only (the SELECT names only
+ * those columns, a flush never writes the others, orm_get reads them),
+ * orm_add_column / orm_all_with, and orm_merge_known. */
+#include <ctype.h>
+#include <string.h>
+
+#include <json.h>
+
+#include "orm_test.h"
+
+/* ---- computed fields of t_article (harness.c names this table) ---- */
+
+static int title_upper(const void *obj, const void *env, struct arena *a, struct tmpl_value *out)
+{
+	const struct t_article *ar = obj;
+	(void)env;
+	char *s = arena_strdup(a, ar->title ? ar->title : "");
+	if (!s)
+		return -1;
+	for (char *p = s; *p; p++)
+		*p = (char)toupper((unsigned char)*p);
+	*out = tmpl_str(s);
+	return 0;
+}
+
+/* env: the id of the article the page calls "current". */
+static int is_current(const void *obj, const void *env, struct arena *a, struct tmpl_value *out)
+{
+	const struct t_article *ar = obj;
+	(void)a;
+	*out = tmpl_bool(env && *(const int64_t *)env == ar->id);
+	return 0;
+}
+
+/* A computed field shadows the column of its name. */
+static int click_num_words(const void *obj, const void *env, struct arena *a, struct tmpl_value *out)
+{
+	const struct t_article *ar = obj;
+	(void)env;
+	const char *s = arena_printf(a, "%d clicks", ar->click_num);
+	if (!s)
+		return -1;
+	*out = tmpl_str(s);
+	return 0;
+}
+
+const struct orm_field t_article_fields[] = {
+	{"title_upper", title_upper},
+	{"current", is_current},
+	{"click_num", click_num_words},
+	{NULL, NULL},
+};
+
+/* Render src (compiled as "t") from v into out (reset first). */
+static int render(const char *src, struct tmpl_value v, struct buf *out)
+{
+	char err[128];
+	struct tmpl_set *set = tmpl_set_new();
+	int rc = set ? tmpl_set_add(set, "t", src, strlen(src), err, sizeof err) : TMPL_ENOMEM;
+	buf_reset(out);
+	if (!rc)
+		rc = tmpl_render_value(set, "t", &v, out);
+	if (!rc && buf_append(out, "", 1) < 0) /* NUL-terminated for CHECK_STR */
+		rc = TMPL_ENOMEM;
+	tmpl_set_free(set);
+	return rc;
+}
+
+TEST(test_render_columns_of_every_type_by_name_datetime_iso_and_escaped_text)
+{
+	struct tctx t;
+	struct buf out = BUF_INIT;
+	if (!t_begin(&t, T_TYPES))
+		goto out;
+	struct t_types *o = t_types_new(&t.s);
+	REQUIRE(o);
+	ORM_SET(o, t_types, i, -42);
+	ORM_SET(o, t_types, si, 7);
+	ORM_SET(o, t_types, bi, INT64_C(9007199254740993));
+	ORM_SET(o, t_types, f, 1.25);
+	ORM_SET(o, t_types, num, "12.3400");
+	ORM_SET(o, t_types, s, "<a href='x'>&</a>");
+	ORM_SET(o, t_types, b, true);
+	ORM_SET(o, t_types, d, orm_date_from_ymd(2024, 2, 29));
+	ORM_SET(o, t_types, tm, -(3 * 3600 + 4 * 60 + 5));
+	ORM_SET(o, t_types, dt, orm_datetime_from_parts(2024, 1, 2, 3, 4, 5));
+	ORM_SET(o, t_types, color, "green");
+	o->bin = (struct orm_bytes){"xy", 2};
+	orm_touch(o, t_types_col_bin);
+	CHECK_INT(render("{{i}}|{{si}}|{{bi}}|{{f}}|{{num}}|{{s}}|{{{s}}}|{{b}}|{{d}}|{{tm}}|{{dt}}|"
+			 "{{color}}|{{bin}}|{{#b}}yes{{/b}}",
+			 orm_tmpl_obj(o, NULL, &t.arena), &out),
+		  0);
+	CHECK_STR(out.p, "-42|7|9007199254740993|1.25|12.3400|&lt;a href=&#39;x&#39;&gt;&amp;&lt;/a&gt;|"
+			 "<a href='x'>&</a>|true|2024-02-29|-03:04:05|2024-01-02T03:04:05Z|green||yes");
+out:
+	buf_free(&out);
+	t_end(&t);
+}
+
+TEST(test_render_null_columns_render_nothing_and_are_falsey_not_missing)
+{
+	struct tctx t;
+	struct buf out = BUF_INIT;
+	if (!t_begin(&t, T_TYPES))
+		goto out;
+	struct t_types *o = t_types_new(&t.s); /* every column NULL */
+	REQUIRE(o);
+	struct tmpl_map *m = tmpl_map_new(&t.arena);
+	REQUIRE(m);
+	/* "s" in the outer map must not show through a NULL column. */
+	CHECK_INT(tmpl_map_set_str(m, "s", "outer"), 0);
+	CHECK_INT(tmpl_map_set(m, "o", orm_tmpl_obj(o, NULL, &t.arena)), 0);
+	CHECK_INT(render("{{#o}}[{{i}}][{{s}}][{{dt}}]{{^b}}no b{{/b}}{{^dt}} no dt{{/dt}}{{/o}}",
+			 tmpl_map_value(m), &out),
+		  0);
+	CHECK_STR(out.p, "[][][]no b no dt");
+out:
+	buf_free(&out);
+	t_end(&t);
+}
+
+TEST(test_render_computed_fields_see_the_env_and_shadow_a_column)
+{
+	struct tctx t;
+	struct buf out = BUF_INIT;
+	if (!t_begin(&t, T_BLOG))
+		goto out;
+	struct t_user *u = mk_user(&t.s, "ann");
+	mk_article(&t.s, u, "first", 1700000000);
+	mk_article(&t.s, u, "second", 1700000100);
+	REQUIRE(orm_commit(&t.s) == 0);
+	struct orm_list l;
+	REQUIRE(orm_all(orm_order_by(t_article_query(&t.s), ORM_COL(t_article, id), ORM_ASC), &l) == 0);
+	REQUIRE(l.n == 2);
+	int64_t current = t_article_at(&l, 1)->id;
+	CHECK_INT(render("{{#a}}{{title_upper}}{{#current}}*{{/current}} {{click_num}};{{/a}}",
+			 tmpl_map_value(NULL), &out),
+		  0); /* a null context: nothing, no crash */
+	struct tmpl_map *m = tmpl_map_new(&t.arena);
+	CHECK_INT(tmpl_map_set(m, "a", orm_tmpl_list(&l, &current, &t.arena)), 0);
+	CHECK_INT(render("{{#a}}{{title_upper}}{{#current}}*{{/current}} {{click_num}};{{/a}}",
+			 tmpl_map_value(m), &out),
+		  0);
+	CHECK_STR(out.p, "FIRST 0 clicks;SECOND* 0 clicks;");
+out:
+	buf_free(&out);
+	t_end(&t);
+}
+
+TEST(test_render_loaded_relationships_objects_and_lists_and_nothing_when_not_loaded)
+{
+	struct tctx t;
+	struct buf out = BUF_INIT;
+	if (!t_begin(&t, T_BLOG))
+		goto out;
+	struct t_user *u = mk_user(&t.s, "bob");
+	mk_article(&t.s, u, "old", 1700000000);
+	mk_article(&t.s, u, "new", 1700000100);
+	REQUIRE(orm_commit(&t.s) == 0);
+	/* A fresh session: nothing loaded yet. */
+	struct orm_session s2;
+	orm_session_init(&s2, t.db, &t.arena);
+	struct t_user *u2;
+	REQUIRE(t_user_get(&s2, u->id, &u2) == 0 && u2);
+	unsigned long before = t.db->queries;
+	CHECK_INT(render("{{username}}:{{#articles}}x{{/articles}}{{^articles}}none{{/articles}}",
+			 orm_tmpl_obj(u2, NULL, &t.arena), &out),
+		  0);
+	CHECK_STR(out.p, "bob:none");
+	CHECK_INT(t.db->queries, before); /* a template never runs a query */
+	struct orm_list *arts;
+	REQUIRE(t_user_load_articles(&s2, u2, &arts) == 0);
+	struct t_user *back;
+	REQUIRE(t_article_load_user(&s2, t_article_at(arts, 0), &back) == 0 && back == u2);
+	CHECK_INT(render("{{username}}:{{#articles}}{{title}} by {{user.username}},{{/articles}}"
+			 "{{articles.1.title}}",
+			 orm_tmpl_obj(u2, NULL, &t.arena), &out),
+		  0);
+	CHECK_STR(out.p, "bob:new by bob,old by bob,old");
+	orm_session_close(&s2);
+out:
+	buf_free(&out);
+	t_end(&t);
+}
+
+TEST(test_render_names_an_object_lacks_fall_through_to_the_page_map)
+{
+	struct tctx t;
+	struct buf out = BUF_INIT;
+	if (!t_begin(&t, T_BLOG))
+		goto out;
+	struct t_user *u = mk_user(&t.s, "cy");
+	mk_article(&t.s, u, "a1", 1700000000);
+	REQUIRE(orm_commit(&t.s) == 0);
+	struct orm_list l;
+	REQUIRE(orm_all(t_article_query(&t.s), &l) == 0);
+	struct tmpl_map *m = tmpl_map_new(&t.arena);
+	CHECK_INT(tmpl_map_set(m, "items", orm_tmpl_list(&l, NULL, &t.arena)), 0);
+	CHECK_INT(tmpl_map_set_str(m, "token", "T<1>"), 0);
+	CHECK_INT(tmpl_map_set_str(m, "title", "page title"), 0);
+	CHECK_INT(tmpl_map_set_json(m, "extra", json_object_new_string("from json-c")), 0);
+	CHECK_INT(render("{{title}}|{{#items}}{{title}} {{token}} {{extra}}{{/items}}|{{items.0.title}}",
+			 tmpl_map_value(m), &out),
+		  0);
+	CHECK_STR(out.p, "page title|a1 T&lt;1&gt; from json-c|a1");
+out:
+	buf_free(&out);
+	t_end(&t);
+}
+
+TEST(test_load_only_selects_only_those_columns_and_the_rest_render_as_nothing)
+{
+	struct tctx t;
+	struct buf out = BUF_INIT;
+	struct sql_log log = {0};
+	if (!t_begin(&t, T_BLOG))
+		goto out;
+	struct t_user *u = mk_user(&t.s, "dee");
+	mk_article(&t.s, u, "partial", 1700000000);
+	REQUIRE(orm_commit(&t.s) == 0);
+	struct orm_session s2;
+	orm_session_init(&s2, t.db, &t.arena);
+	orm_session_set_sql_hook(&s2, sql_log_hook, &log);
+	struct orm_query *q = orm_load_only(t_article_query(&s2), ORM_COL(t_article, title));
+	struct t_article *a;
+	REQUIRE(t_article_first(q, &a) == 0 && a);
+	CHECK_MSG(log.n == 1 && !strstr(log.sql[0], "content") && !strstr(log.sql[0], "click_num") &&
+			  strstr(log.sql[0], "`t_article`.`id`, `t_article`.`title` FROM"),
+		  "SQL: %s", log.n ? log.sql[0] : "(none)");
+	CHECK_STR(a->title, "partial");
+	CHECK(a->content == NULL);
+	CHECK(!orm_loaded(a, t_article_col_content));
+	CHECK(orm_loaded(a, t_article_col_title));
+	CHECK_INT(render("[{{title}}][{{content}}][{{pdatetime}}]{{^content}}-{{/content}}",
+			 orm_tmpl_obj(a, NULL, &t.arena), &out),
+		  0);
+	CHECK_STR(out.p, "[partial][][]-");
+	/* orm_load_only of another model's column is refused. */
+	CHECK_INT(t_article_first(orm_load_only(t_article_query(&s2), ORM_COL(t_user, username)), &a),
+		  ORM_MISUSE);
+	orm_session_close(&s2);
+out:
+	buf_free(&out);
+	t_end(&t);
+}
+
+TEST(test_flush_never_writes_an_unloaded_column)
+{
+	struct tctx t;
+	struct sql_log log = {0};
+	char buf[64];
+	if (!t_begin(&t, T_BLOG))
+		goto out;
+	struct t_user *u = mk_user(&t.s, "eve");
+	mk_article(&t.s, u, "before", 1700000000);
+	REQUIRE(orm_commit(&t.s) == 0);
+	struct orm_session s2;
+	orm_session_init(&s2, t.db, &t.arena);
+	struct orm_query *q = orm_load_only(t_article_query(&s2), ORM_COL(t_article, title));
+	struct t_article *a;
+	REQUIRE(t_article_first(q, &a) == 0 && a);
+	ORM_SET(a, t_article, title, "after");
+	a->click_num = 99; /* unloaded, assigned without ORM_SET: not a change */
+	orm_session_set_sql_hook(&s2, sql_log_hook, &log);
+	CHECK_INT(orm_commit(&s2), 0);
+	CHECK_INT(sql_log_count(&log, "UPDATE"), 1);
+	for (int i = 0; i < log.n; i++)
+		if (!strncmp(log.sql[i], "UPDATE", 6))
+			CHECK_MSG(strstr(log.sql[i], "`title` = ?") && !strstr(log.sql[i], "content") &&
+					  !strstr(log.sql[i], "pdatetime") && !strstr(log.sql[i], "user_id") &&
+					  !strstr(log.sql[i], "click_num"),
+				  "UPDATE names only title: %s", log.sql[i]);
+	CHECK_STR(t_scalar_str(t.db, "SELECT content FROM t_article", buf, sizeof buf), "body");
+	CHECK_STR(t_scalar_str(t.db, "SELECT title FROM t_article", buf, sizeof buf), "after");
+	CHECK_INT(t_scalar(t.db, "SELECT click_num FROM t_article"), 0);
+	/* An unloaded column the caller sets explicitly is written. */
+	log.n = 0;
+	ORM_SET(a, t_article, content, "new body");
+	CHECK_INT(orm_commit(&s2), 0);
+	CHECK_STR(t_scalar_str(t.db, "SELECT content FROM t_article", buf, sizeof buf), "new body");
+	orm_session_close(&s2);
+out:
+	t_end(&t);
+}
+
+TEST(test_orm_get_and_a_full_query_fill_in_what_load_only_left_out)
+{
+	struct tctx t;
+	if (!t_begin(&t, T_BLOG))
+		goto out;
+	struct t_user *u = mk_user(&t.s, "fay");
+	struct t_article *made = mk_article(&t.s, u, "whole", 1700000000);
+	REQUIRE(orm_commit(&t.s) == 0);
+	int64_t id = made->id;
+	struct orm_session s2;
+	orm_session_init(&s2, t.db, &t.arena);
+	struct t_article *a, *b;
+	REQUIRE(t_article_first(orm_load_only(t_article_query(&s2), ORM_COL(t_article, title)), &a) == 0 && a);
+	CHECK(a->content == NULL);
+	REQUIRE(t_article_get(&s2, id, &b) == 0);
+	CHECK(b == a); /* the same object, filled in place */
+	CHECK_STR(a->content, "body");
+	CHECK(orm_loaded(a, t_article_col_content));
+	unsigned long q0 = t.db->queries;
+	CHECK_INT(orm_commit(&s2), 0); /* the fill is no change: nothing written */
+	CHECK_INT(t.db->queries, q0);
+	orm_session_close(&s2);
+out:
+	t_end(&t);
+}
+
+TEST(test_add_column_values_come_with_each_object_in_one_statement)
+{
+	struct tctx t;
+	struct sql_log log = {0};
+	if (!t_begin(&t, T_BLOG))
+		goto out;
+	struct t_user *u = mk_user(&t.s, "gus");
+	for (int i = 0; i < 3; i++)
+		mk_article(&t.s, u, "x", 1700000000 + i);
+	REQUIRE(orm_commit(&t.s) == 0);
+	struct orm_session *s = &t.s;
+	orm_session_set_sql_hook(s, sql_log_hook, &log);
+	struct orm_query *total = orm_select(t_article_query(s), orm_func(s, ORM_COUNT, NULL));
+	struct orm_query *q = orm_order_by(t_article_query(s), ORM_COL(t_article, id), ORM_ASC);
+	q = orm_add_column(orm_load_only(q, ORM_COL(t_article, title)), orm_scalar(s, total));
+	struct orm_list l;
+	struct orm_rows extra;
+	CHECK_INT(orm_all_with(orm_limit(q, 2), &l, &extra), 0);
+	CHECK_INT(log.n, 1);
+	CHECK_INT(l.n, 2);
+	CHECK_INT(extra.nrows, 2);
+	CHECK_INT(extra.ncols, 1);
+	if (extra.nrows == 2)
+		CHECK_INT(orm_value_int(extra.v[1]), 3);
+	/* orm_all refuses a query with added columns: their values would be lost. */
+	CHECK_INT(orm_all(q, &l), ORM_MISUSE);
+out:
+	t_end(&t);
+}
+
+TEST(test_merge_known_is_a_persistent_object_without_a_query_read_in_full_by_get)
+{
+	struct tctx t;
+	if (!t_begin(&t, T_BLOG))
+		goto out;
+	struct t_user *made = mk_user(&t.s, "hal");
+	REQUIRE(orm_commit(&t.s) == 0);
+	struct orm_session s2;
+	orm_session_init(&s2, t.db, &t.arena);
+	unsigned long before = t.db->queries;
+	struct t_user *u = t_user_new(&s2);
+	REQUIRE(u);
+	u->id = made->id;
+	u->username = "hal";
+	struct t_user *m = orm_merge_known(&s2, u, ORM_COLBIT(t_user, username));
+	CHECK(m == u);
+	CHECK_INT(t.db->queries, before);
+	CHECK(!orm_loaded(u, t_user_col_password));
+	struct t_user *same;
+	REQUIRE(t_user_get(&s2, made->id, &same) == 0);
+	CHECK(same == u);
+	CHECK_STR(u->password, "$argon2id$v=19$m=65536,t=2,p=1$x$y");
+	/* Merging the same row again gives the mapped object. */
+	struct t_user *again = t_user_new(&s2);
+	again->id = made->id;
+	CHECK(orm_merge_known(&s2, again, 0) == u);
+	unsigned long q0 = t.db->queries;
+	CHECK_INT(orm_commit(&s2), 0); /* nothing changed: nothing written */
+	CHECK_INT(t.db->queries, q0);
+	orm_session_close(&s2);
+out:
+	t_end(&t);
+}

@@ -586,7 +586,8 @@ static void worker_tick(struct worker *w)
 /* The worker's end begins (signal, a shut listen socket, max_requests):
  * no new connection from now on, except, with drain_listen, those already
  * queued on the listen socket; each request that still comes on a kept
- * connection is answered and its connection closed after it. */
+ * connection is answered (worker_answer, worker_close_quiet say when the
+ * worker closes the connection itself). */
 static void worker_begin_stop(struct worker *w, bool drain_listen)
 {
 	w->stopping = true;

@@ -20,6 +20,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <fcgiapp.h>
+
+#include "cli/cli.h"
+#include "core/config.h"
+#include "core/server.h"
 #include "http_client.h"
 #include "procs.h"
 #include "test.h"
@@ -708,4 +713,100 @@ TEST(test_max_requests_under_get_and_post_load_over_kept_connections_fails_no_re
 out:
 	if (master > 0)
 		stop_master(master, 20000);
+}
+
+/* ---- the tick hook ---- */
+
+static int tick_fd = -1;
+
+static int tick_every_50ms(struct http_request *proto)
+{
+	(void)proto;
+	if (write(tick_fd, "t", 1) != 1)
+		return -1;
+	return 50;
+}
+
+static void fini_says_so(struct http_request *proto)
+{
+	(void)proto;
+	if (write(tick_fd, "F", 1) != 1)
+		_exit(3);
+}
+
+/* What the worker wrote on fd within ms: how many ticks, and whether
+ * worker_fini ran. */
+static int ticks_within(int fd, int ms, bool *fini)
+{
+	int n = 0;
+	for (long long end = now_ms() + ms; now_ms() < end;) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		if (poll(&p, 1, (int)(end - now_ms())) != 1)
+			break;
+		char c;
+		if (read(fd, &c, 1) != 1)
+			break;
+		n += c == 't';
+		if (c == 'F' && fini)
+			*fini = true;
+	}
+	return n;
+}
+
+TEST(test_tick_runs_after_each_request_and_on_its_timer_and_worker_fini_at_the_stop)
+{
+	/* server_worker_loop itself, in a child, with an application of no
+	 * routes (every request a 404) and a tick hook that asks to be
+	 * called again in 50 ms. */
+	const char *tmp = getenv("FLACON_TEST_TMP");
+	int p[2] = {-1, -1}, lfd = -1;
+	pid_t child = -1;
+	struct config cfg = {0};
+	REQUIRE(tmp != NULL);
+	char spec[300], err[256];
+	snprintf(spec, sizeof spec, "unix:%.200s/tick.sock", tmp);
+	REQUIRE(config_load(&cfg, NULL, err, sizeof err) == 0);
+	lfd = server_listen(spec, err, sizeof err);
+	REQUIRE(lfd >= 0 && pipe(p) == 0);
+	static const struct http_app app = {0};
+	static const struct server_hooks hooks = {
+		.app = &app, .tick = tick_every_50ms, .worker_fini = fini_says_so};
+	child = fork();
+	if (child == 0) {
+		close(p[0]);
+		tick_fd = p[1];
+		FCGX_Init();
+		_exit(server_worker_loop(lfd, &cfg, &hooks));
+	}
+	REQUIRE(child > 0);
+	close(p[1]);
+	p[1] = -1;
+	/* No timer before the first request: the loop waits without one. */
+	CHECK_INT(ticks_within(p[0], 300, NULL), 0);
+	struct cli_fcgi_answer a = {0};
+	CHECK(cli_fcgi_get(spec, "/nothing-here", 10000, &a, err, sizeof err) == 0 && a.status == 404);
+	free(a.body);
+	/* After the request, then every 50 ms while nothing comes. */
+	int n = ticks_within(p[0], 1000, NULL);
+	CHECK_MSG(n >= 8 && n <= 25, "%d ticks in 1 s at 50 ms", n);
+	/* The stop runs worker_fini (where the web side flushes). */
+	bool fini = false;
+	CHECK_INT(kill(child, SIGTERM), 0);
+	ticks_within(p[0], 3000, &fini);
+	CHECK(fini);
+	int status = -1;
+	CHECK(waitpid(child, &status, 0) == child && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	child = -1;
+out:
+	if (child > 0) {
+		kill(child, SIGKILL);
+		waitpid(child, NULL, 0);
+	}
+	for (int i = 0; i < 2; i++)
+		if (p[i] >= 0)
+			close(p[i]);
+	if (lfd >= 0)
+		close(lfd);
+	if (cfg.env)
+		config_free(&cfg);
 }

@@ -86,7 +86,8 @@ static int send_get(int fd, const char *uri, bool keep)
 	record(buf, &n, 4, params, p);
 	record(buf, &n, 4, "", 0);
 	record(buf, &n, 5, "", 0);
-	return write(fd, buf, n) == (ssize_t)n ? 0 : -1;
+	/* no SIGPIPE when the worker has closed the connection: a failure */
+	return send(fd, buf, n, MSG_NOSIGNAL) == (ssize_t)n ? 0 : -1;
 }
 
 static long long now_ms(void)

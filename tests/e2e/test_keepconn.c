@@ -45,7 +45,7 @@ static int ka_get(int fd, const char *path)
 {
 	char req[256], buf[16384];
 	int n = snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", path);
-	if (write(fd, req, (size_t)n) != n)
+	if (send(fd, req, (size_t)n, MSG_NOSIGNAL) != n)
 		return 0;
 	size_t got = 0;
 	double deadline = mono() + 30;

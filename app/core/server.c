@@ -650,7 +650,11 @@ static void worker_answer(struct worker *w, struct fcgi_transport *c)
 
 /* Live connection i polled with revents: read its next request with
  * libfcgi and answer it. One that nginx closed is closed here at once
- * (FCGX_Accept_r would find its end too, and close it its own way). */
+ * (FCGX_Accept_r would find its end too, and close it its own way).
+ * libfcgi reads block: poll only says the request has begun to arrive;
+ * nginx sends its records in one go (the body as fast as it has it), so
+ * the wait is that of reading the request, as it was on a new
+ * connection. */
 static void worker_serve_conn(struct worker *w, int i, short revents)
 {
 	struct fcgi_transport *c = w->live[i];

@@ -1,6 +1,7 @@
 /* dev_nginx.c — nginx in front of `APP dev`: a configuration generated on
  * each start into var/run/nginx.conf (127.0.0.1 only; the static directory;
- * FastCGI to the workers' socket and /healthz to the health process's),
+ * FastCGI to the workers' socket over kept connections, and /healthz to the
+ * health process's),
  * nginx run in the foreground as dev's child and as the current user, its
  * pid, logs and temporary files under var/. */
 #include <errno.h>
@@ -25,8 +26,9 @@ bool dev_nginx_check(void)
 }
 
 /* The parameters of /etc/nginx/fastcgi_params, written out so that the
- * configuration needs no file outside var/. */
-static void fastcgi_params(FILE *f, const char *sock)
+ * configuration needs no file outside var/, and fastcgi_pass to pass (an
+ * upstream's name, or unix:PATH). */
+static void fastcgi_params(FILE *f, const char *pass)
 {
 	static const char *const p[][2] = {
 		{"QUERY_STRING", "$query_string"},       {"REQUEST_METHOD", "$request_method"},
@@ -44,7 +46,7 @@ static void fastcgi_params(FILE *f, const char *sock)
 	for (size_t i = 0; i < sizeof p / sizeof p[0]; i++)
 		fprintf(f, "            fastcgi_param %s %s;\n", p[i][0], p[i][1]);
 	fprintf(f, "            fastcgi_param HTTPS $https if_not_empty;\n"
-		   "            fastcgi_pass unix:%s;\n", sock);
+		   "            fastcgi_pass %s;\n", pass);
 }
 
 /* The static directory: static/ (Flask's), else www/static (the bundled
@@ -103,10 +105,19 @@ static int write_conf(const char *path, const struct dev_dirs *d, int port, cons
 		   /* Far above http.max_body: between the two the
 		    * application answers 413 itself, in its route's format. */
 		   "    client_max_body_size %ld;\n"
+		   /* Kept connections to the workers, as in conf/nginx.conf.in
+		    * (README, "nginx and keep-alive"): nginx closes them
+		    * before a stopping worker would. */
+		   "    upstream app {\n"
+		   "        server unix:%s;\n"
+		   "        keepalive 16;\n"
+		   "        keepalive_timeout 1s;\n"
+		   "        keepalive_time 1s;\n"
+		   "    }\n"
 		   "    server {\n"
 		   "        listen 127.0.0.1:%d;\n"
 		   "        server_name _;\n",
-		d->tmp, d->tmp, d->tmp, d->tmp, d->tmp, max_body * 2 + 65536, port);
+		d->tmp, d->tmp, d->tmp, d->tmp, d->tmp, max_body * 2 + 65536, app_sock, port);
 	if (has_static)
 		fprintf(f, "        location /static/ {\n"
 			   "            alias %s/;\n"
@@ -116,13 +127,16 @@ static int write_conf(const char *path, const struct dev_dirs *d, int port, cons
 	if (has_favicon)
 		fprintf(f, "        location = /favicon.ico {\n            alias %s;\n        }\n", favicon);
 	if (health_sock) {
+		char pass[DEV_PATH + 16];
+		snprintf(pass, sizeof pass, "unix:%s", health_sock);
 		fprintf(f, "        location = /healthz {\n");
-		fastcgi_params(f, health_sock);
+		fastcgi_params(f, pass);
 		fprintf(f, "            fastcgi_read_timeout 5s;\n        }\n");
 	}
 	fprintf(f, "        location / {\n");
-	fastcgi_params(f, app_sock);
-	fprintf(f, "            fastcgi_buffers 16 16k;\n"
+	fastcgi_params(f, "app");
+	fprintf(f, "            fastcgi_keep_conn on;\n"
+		   "            fastcgi_buffers 16 16k;\n"
 		   "            fastcgi_buffer_size 32k;\n"
 		   "            fastcgi_read_timeout 60s;\n"
 		   "        }\n    }\n}\n");

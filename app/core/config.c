@@ -28,6 +28,7 @@ static const struct key_def keys[] = {
 	{"server", "health_listen", K_STR, OFF(health_listen), 0, 0},
 	{"server", "workers", K_INT, OFF(workers), 1, 1024},
 	{"server", "max_requests", K_INT, OFF(max_requests), 0, 1000000000L},
+	{"server", "worker_connections", K_INT, OFF(worker_connections), 1, 4096},
 	{"database", "url", K_STR, OFF(database_url), 0, 0},
 	{"database", "connect_timeout", K_INT, OFF(db_connect_timeout), 1, 3600},
 	{"database", "read_timeout", K_INT, OFF(db_read_timeout), 1, 86400},
@@ -130,6 +131,8 @@ static int set_value(struct config *cfg, const struct key_def *k, const char *va
 		}
 		if (k->offset == OFF(workers))
 			cfg->workers = (int)v;
+		else if (k->offset == OFF(worker_connections))
+			cfg->worker_connections = (int)v;
 		else
 			*(long *)field = v;
 		return 0;
@@ -239,6 +242,7 @@ static int set_defaults(struct config *cfg)
 	memset(cfg, 0, sizeof *cfg);
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	cfg->workers = cpus > 0 ? (int)cpus : 2;
+	cfg->worker_connections = 128;
 	cfg->session_lifetime = 2678400;
 	cfg->session_cache_entries = 4096;
 	cfg->session_cache_ttl_ms = 1000;

@@ -19,6 +19,7 @@ struct config {
 	char *health_listen;    /* server.health_listen: "" / auto, off, or unix:PATH / HOST:PORT */
 	int workers;            /* server.workers */
 	long max_requests;      /* server.max_requests */
+	int worker_connections; /* server.worker_connections: FastCGI connections a worker holds (128) */
 	char *database_url;     /* database.url (one host, or a comma list of hosts) */
 	long db_connect_timeout; /* database.connect_timeout, seconds per host (2) */
 	long db_read_timeout;   /* database.read_timeout, seconds (10) */

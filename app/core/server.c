@@ -1,14 +1,20 @@
-/* server.c — listen socket, worker accept loop and prefork master.
+/* server.c — listen socket, worker loop and prefork master.
  *
- * Signals: workers keep SIGTERM/SIGINT/SIGHUP blocked while they handle a
- * request and unblock them only inside ppoll() on the (non-blocking) listen
- * socket, so a stop or reload never interrupts a request in flight and is
- * never missed between a flag check and a blocking accept(). */
+ * A worker holds many FastCGI connections (nginx's kept upstream
+ * connections, `fastcgi_keep_conn on`), one libfcgi request object each,
+ * and waits on all of them and on the (non-blocking) listen socket in one
+ * poll, so no kept connection pins it.
+ *
+ * Signals: workers keep SIGTERM/SIGINT/SIGHUP blocked for good and read
+ * them from a signalfd in that same poll, so a stop or reload never
+ * interrupts a request in flight, is never missed between a check and a
+ * wait, and is seen at the next poll even when a socket is always ready. */
 #include "core/server.h"
 
 #include <errno.h>
 #include <fcgiapp.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -18,6 +24,7 @@
 #include <string.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
@@ -290,24 +297,84 @@ static void release_owned(int fd, int health_fd)
 
 /* ---- worker ---------------------------------------------------------- */
 
-static volatile sig_atomic_t worker_stop;
-
-
 void server_set_supervised(int ready_fd)
 {
 	supervised = true;
 	supervised_ready_fd = ready_fd;
 }
 
+/* Never runs: the worker keeps its stop signals blocked and reads them
+ * from a signalfd. A disposition of its own keeps a signal whose
+ * disposition a parent set to SIG_IGN (nohup's SIGHUP) from being
+ * discarded before the signalfd sees it. */
 static void worker_on_signal(int sig)
 {
 	(void)sig;
-	worker_stop = 1;
 }
 
+/* A stopping worker closes a kept connection itself only where nginx
+ * would have closed it by then: once it has been quiet this long, or
+ * after an answer once it is this old. The shipped confs make nginx close
+ * an idle upstream connection after 1 s (keepalive_timeout 1s) and one
+ * older than 1 s after its next answer (keepalive_time 1s), so nginx
+ * closes first and no close here crosses a request nginx is sending on
+ * the connection (README, "nginx and keep-alive"). */
+#define KEEP_CLOSE_MS 1500
+/* accept() failed for want of descriptors or memory: the listen socket
+ * is looked at again after this long, or when a connection closes. */
+#define ACCEPT_PAUSE_MS 100
+
+/* One FastCGI connection and the libfcgi request object bound to it (the
+ * request's transport while one is answered). */
 struct fcgi_transport {
 	FCGX_Request fcgi;
+	long long opened;      /* ms (mono_ms): accepted */
+	long long quiet_since; /* ms: its last request ended, or it was accepted */
 };
+
+/* Where the listen socket stands for this worker. */
+enum listen_state {
+	LISTEN_ACCEPT, /* new connections are welcome */
+	LISTEN_DRAIN,  /* stopping: take what is queued until accept finds none */
+	LISTEN_DONE,   /* never again */
+};
+
+/* The poll set: the signalfd, the listen socket (fd -1 while it is not
+ * watched), then one entry per live connection. */
+#define PFD_SIGNAL 0
+#define PFD_LISTEN 1
+#define PFD_CONN 2
+
+/* A worker: its connections (at most cfg->worker_connections, each with
+ * its own FCGX_Request), the poll set, and the long-lived buffers of the
+ * request pipeline. */
+struct worker {
+	const struct config *cfg;
+	const struct server_hooks *hooks;
+	int listen_fd;
+	int max;                      /* cfg->worker_connections */
+	struct fcgi_transport *slots; /* max of them */
+	struct fcgi_transport **live; /* live[i] is polled at pfd[PFD_CONN + i] */
+	struct fcgi_transport **free_slots;
+	int nlive, nfree;
+	struct pollfd *pfd;           /* PFD_CONN + max */
+	bool stopping;                /* no new connections; each kept one closes */
+	enum listen_state listen;
+	long long accept_paused_until; /* mono_ms */
+	long long tick_at;            /* when hooks->tick is due (mono_ms), -1: never */
+	long served;
+	struct http_request proto;
+	struct arena arena;
+	struct http_response resp;
+	struct buf out;
+};
+
+static long long mono_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
 
 static const char *fcgi_getenv(struct http_request *req, const char *name)
 {
@@ -435,18 +502,24 @@ static void send_response(FCGX_Request *r, const char *head, size_t head_n, cons
 		}
 		if (write_all(r->ipcFd, iov, n) < 0) {
 			log_warn("writing a response failed: %s", strerror(errno));
+			/* libfcgi does not know: its end records must not
+			 * follow a record cut short on a kept connection. */
+			r->keepConnection = 0;
 			return;
 		}
 	}
 }
 
-/* End the request. libfcgi's own close shuts the write side down and then
- * waits (up to 2 s) until nginx closes its end, to drain any unread input:
- * the worker would sit idle for every response's round trip through
- * nginx. Instead read what is left of the body (nginx has sent it all once
- * FCGI_STDIN ends; a refused large body is drained here, as libfcgi
- * would) and close at once: nothing unread is left to reset the
- * connection. */
+/* End the request: libfcgi writes the end records, and keeps the
+ * connection open when nginx asked for it (FCGI_KEEP_CONN, and
+ * r->keepConnection still set) and nothing failed, else closes it.
+ * libfcgi's own close shuts the write side down and then waits (up to 2 s)
+ * until nginx closes its end, to drain any unread input: the worker would
+ * sit idle for every response's round trip through nginx. Instead read
+ * what is left of the body (nginx has sent it all once FCGI_STDIN ends; a
+ * refused large body is drained here, as libfcgi would) and close at
+ * once: nothing unread is left to reset the connection. The choice is made
+ * for each request (a kept connection carries it from one to the next). */
 static void finish_request(FCGX_Request *r)
 {
 	char trash[4096];
@@ -454,10 +527,252 @@ static void finish_request(FCGX_Request *r)
 		;
 	if (FCGX_HasSeenEOF(r->in) == EOF && FCGX_GetError(r->in) == 0)
 		FCGX_Detach(r); /* close(2) without libfcgi's lingering wait */
+	else
+		FCGX_Attach(r);
 	FCGX_Finish_r(r);
 }
 
-int server_worker_loop(int fd, const struct config *cfg, const struct server_hooks *hooks)
+
+/* Live connection i is gone (libfcgi closed it, or the worker did): its
+ * slot is free again, and the last live one takes its place. */
+static void conn_forget(struct worker *w, int i)
+{
+	struct fcgi_transport *c = w->live[i];
+	c->fcgi.listen_sock = w->listen_fd;
+	int last = --w->nlive;
+	w->live[i] = w->live[last];
+	w->pfd[PFD_CONN + i] = w->pfd[PFD_CONN + last];
+	w->free_slots[w->nfree++] = c;
+}
+
+/* Close live connection i between requests: a plain close(2), without
+ * libfcgi's lingering wait (nothing of it is unread). */
+static void conn_close(struct worker *w, int i)
+{
+	FCGX_Request *r = &w->live[i]->fcgi;
+	FCGX_Detach(r);
+	FCGX_Free(r, 1);
+	conn_forget(w, i);
+}
+
+/* What fd holds, without waiting: 1 bytes to read, 0 its end (or an
+ * error), -1 nothing yet. */
+static int conn_peek(int fd)
+{
+	char b;
+	ssize_t n = recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+	if (n > 0)
+		return 1;
+	return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) ? -1 : 0;
+}
+
+/* After libfcgi worked on live connection i: it may have closed it (an
+ * end, an error, or no FCGI_KEEP_CONN). */
+static void conn_update(struct worker *w, int i)
+{
+	if (w->live[i]->fcgi.ipcFd < 0)
+		conn_forget(w, i);
+}
+
+/* hooks->tick runs now; it says when it is due next. */
+static void worker_tick(struct worker *w)
+{
+	if (!w->hooks->tick)
+		return;
+	int ms = w->hooks->tick(&w->proto);
+	w->tick_at = ms >= 0 ? mono_ms() + ms : -1;
+}
+
+/* The worker's end begins (signal, a shut listen socket, max_requests):
+ * no new connection from now on, except, with drain_listen, those already
+ * queued on the listen socket; each request that still comes on a kept
+ * connection is answered (worker_answer, worker_close_quiet say when the
+ * worker closes the connection itself). */
+static void worker_begin_stop(struct worker *w, bool drain_listen)
+{
+	w->stopping = true;
+	if (!drain_listen)
+		w->listen = LISTEN_DONE;
+	else if (w->listen == LISTEN_ACCEPT)
+		w->listen = LISTEN_DRAIN;
+}
+
+/* Answer the request libfcgi has just read on c, through the pipeline of
+ * http.h, and end it. The connection stays open when nginx asked for it;
+ * a stopping worker (and one that reaches max_requests with this request)
+ * closes it after the answer once it is KEEP_CLOSE_MS old: nginx, which
+ * would not keep it either, sees its end with the end of the answer. */
+static void worker_answer(struct worker *w, struct fcgi_transport *c)
+{
+	const struct server_hooks *hooks = w->hooks;
+	arena_reset(&w->arena);
+	struct http_request req = w->proto;
+	req.arena = &w->arena;
+	req.transport = c;
+	req.getenv = fcgi_getenv;
+	req.read = fcgi_read;
+	request_from_fcgi(&req);
+	http_request_begin(&req);
+	w->resp.arena = &w->arena;
+	w->resp.status = 200;
+	w->resp.sent_error = false;
+	http_resp_clear(&w->resp);
+	uint64_t started = metrics_request_begin(req.method);
+	if (hooks->request_start)
+		hooks->request_start(&req);
+
+	http_handle(hooks->app, &req, &w->resp);
+	size_t body_n;
+	if (http_serialize_head(&req, &w->resp, &w->out, &body_n) == 0)
+		send_response(&c->fcgi, w->out.p, w->out.n, w->resp.body.p, body_n);
+	http_request_end(&req, &w->resp);
+	bool retire = w->cfg->max_requests && w->served + 1 >= w->cfg->max_requests;
+	if ((w->stopping || retire) && mono_ms() - c->opened >= KEEP_CLOSE_MS)
+		c->fcgi.keepConnection = 0;
+	finish_request(&c->fcgi);
+	metrics_request_end(w->resp.status, started);
+	if (hooks->app->finish)
+		hooks->app->finish(&req);
+	/* The request's resources (its ORM session, web session, json-c
+	 * trees) go now, not when the next request comes. */
+	arena_run_cleanups(&w->arena);
+	w->served++;
+	/* Keep buffers from growing without bound after a huge page. */
+	if (w->out.cap > (1u << 20))
+		buf_free(&w->out);
+	if (w->resp.body.cap > (1u << 20))
+		buf_free(&w->resp.body);
+	if (retire)
+		worker_begin_stop(w, false); /* the queue is the other workers' */
+	c->quiet_since = mono_ms();
+	worker_tick(w);
+}
+
+/* Live connection i polled with revents: read its next request with
+ * libfcgi and answer it. One that nginx closed is closed here at once
+ * (FCGX_Accept_r would find its end too, and close it its own way).
+ * libfcgi reads block: poll only says the request has begun to arrive;
+ * nginx sends its records in one go (the body as fast as it has it), so
+ * the wait is that of reading the request, as it was on a new
+ * connection. */
+static void worker_serve_conn(struct worker *w, int i, short revents)
+{
+	struct fcgi_transport *c = w->live[i];
+	if ((revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL)) && conn_peek(c->fcgi.ipcFd) == 0) {
+		conn_close(w, i);
+		return;
+	}
+	if (FCGX_Accept_r(&c->fcgi) == 0)
+		worker_answer(w, c);
+	conn_update(w, i);
+}
+
+/* The listen socket polled readable: accept a connection into a free
+ * slot and answer its first request. */
+static void worker_accept(struct worker *w)
+{
+	struct fcgi_transport *c = w->free_slots[w->nfree - 1];
+	int rc = FCGX_Accept_r(&c->fcgi);
+	if (rc < 0) {
+		if (rc == -EAGAIN || rc == -EWOULDBLOCK) {
+			/* another worker took it; or, draining, none is left */
+			if (w->listen == LISTEN_DRAIN)
+				w->listen = LISTEN_DONE;
+			return;
+		}
+		if (w->accept_paused_until == 0)
+			log_warn("accept on the listen socket failed: %s",
+				 rc == -9999 ? "unknown error" : strerror(-rc));
+		w->accept_paused_until = mono_ms() + ACCEPT_PAUSE_MS;
+		if (w->listen == LISTEN_DRAIN && rc != -EMFILE && rc != -ENFILE)
+			w->listen = LISTEN_DONE;
+		return;
+	}
+	w->accept_paused_until = 0;
+	w->nfree--;
+	int i = w->nlive++;
+	w->live[i] = c;
+	w->pfd[PFD_CONN + i] = (struct pollfd){.fd = c->fcgi.ipcFd, .events = POLLIN | POLLRDHUP};
+	c->opened = c->quiet_since = mono_ms();
+	/* From now on the request object has no listen socket: when libfcgi
+	 * closes its connection in FCGX_Accept_r (an end, garbage) it would
+	 * accept another from there, behind the poll's back. */
+	c->fcgi.listen_sock = -1;
+	worker_answer(w, c);
+	conn_update(w, i);
+}
+
+/* Stopping: close the kept connections that have been quiet for
+ * KEEP_CLOSE_MS (one with bytes waiting is answered instead). Returns the
+ * milliseconds until the next one is due, or -1. */
+static long long worker_close_quiet(struct worker *w, long long now)
+{
+	long long next = -1;
+	for (int i = w->nlive - 1; i >= 0; i--) {
+		struct fcgi_transport *c = w->live[i];
+		long long due = c->quiet_since + KEEP_CLOSE_MS;
+		if (due <= now) {
+			if (conn_peek(c->fcgi.ipcFd) <= 0) {
+				conn_close(w, i);
+				continue;
+			}
+			due = now; /* a request came: poll hands it over */
+		}
+		if (next < 0 || due - now < next)
+			next = due - now;
+	}
+	return next;
+}
+
+/* The poll timeout: the earliest of the tick, the next quiet connection
+ * to close (drain_ms, -1: none) and the end of an accept pause. */
+static int worker_timeout(const struct worker *w, long long now, long long drain_ms)
+{
+	long long t = drain_ms;
+	if (w->tick_at >= 0) {
+		long long d = w->tick_at > now ? w->tick_at - now : 0;
+		if (t < 0 || d < t)
+			t = d;
+	}
+	if (w->listen != LISTEN_DONE && w->accept_paused_until > now) {
+		long long d = w->accept_paused_until - now;
+		if (t < 0 || d < t)
+			t = d;
+	}
+	return t > INT_MAX ? INT_MAX : (int)t;
+}
+
+/* Read the stop signals waiting on the signalfd: SIGTERM, SIGINT and
+ * SIGHUP all end the worker (the master replaces it at a reload). */
+static void worker_read_signals(struct worker *w, int sfd, bool drain)
+{
+	struct signalfd_siginfo si;
+	while (read(sfd, &si, sizeof si) == (ssize_t)sizeof si)
+		worker_begin_stop(w, drain);
+}
+
+/* Allocate w's connection slots and poll set: 0, or -1 (out of memory). */
+static int worker_alloc(struct worker *w, int fd, int sfd)
+{
+	int max = w->max;
+	w->slots = calloc((size_t)max, sizeof *w->slots);
+	w->live = calloc((size_t)max, sizeof *w->live);
+	w->free_slots = calloc((size_t)max, sizeof *w->free_slots);
+	w->pfd = calloc((size_t)(PFD_CONN + max), sizeof *w->pfd);
+	if (!w->slots || !w->live || !w->free_slots || !w->pfd)
+		return -1;
+	for (int i = 0; i < max; i++) {
+		FCGX_InitRequest(&w->slots[i].fcgi, fd, FCGI_FAIL_ACCEPT_ON_INTR);
+		w->free_slots[w->nfree++] = &w->slots[max - 1 - i];
+	}
+	w->pfd[PFD_SIGNAL] = (struct pollfd){.fd = sfd, .events = POLLIN};
+	w->pfd[PFD_LISTEN] = (struct pollfd){.fd = fd, .events = POLLIN | POLLRDHUP};
+	return 0;
+}
+
+/* SIGTERM, SIGINT and SIGHUP: blocked for good, read from the returned
+ * signalfd (-1: none could be made). */
+static int worker_signals(void)
 {
 	struct sigaction sa = {.sa_handler = worker_on_signal};
 	sigemptyset(&sa.sa_mask);
@@ -466,21 +781,44 @@ int server_worker_loop(int fd, const struct config *cfg, const struct server_hoo
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGCHLD, SIG_DFL);
-
-	sigset_t block, unblocked;
+	sigset_t block;
 	sigemptyset(&block);
 	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGHUP);
-	sigprocmask(SIG_BLOCK, &block, &unblocked);
-	sigdelset(&unblocked, SIGTERM);
-	sigdelset(&unblocked, SIGINT);
-	sigdelset(&unblocked, SIGHUP);
+	sigprocmask(SIG_BLOCK, &block, NULL);
+	return signalfd(-1, &block, SFD_NONBLOCK | SFD_CLOEXEC);
+}
 
-	struct http_request proto = {0};
-	proto.cfg = cfg;
-	if (hooks->worker_init && hooks->worker_init(cfg, &proto) < 0) {
+/* The loop of a worker: one poll on the signalfd, the listen socket and
+ * every kept connection; whatever is readable is served, connection by
+ * connection, each request through the pipeline of http.h.
+ *
+ * Stopping (SIGTERM/SIGINT/SIGHUP, or the master shut the listen socket):
+ * a worker on a socket of its master's also answers every connection
+ * already queued there (the master has shut the socket to new ones first)
+ * until accept finds none; on a socket that systemd holds it takes no
+ * more: the queue, which under load may never be empty, waits in the
+ * kernel for the next master. Either way every request that comes on a
+ * kept connection is answered, until nginx closes the connection or the
+ * worker does where nginx would have (KEEP_CLOSE_MS); then the worker
+ * leaves. max_requests retires it the same way, leaving the queue to the
+ * other workers. A connection nginx handed over is never dropped by a
+ * stop (SPEC 10). */
+int server_worker_loop(int fd, const struct config *cfg, const struct server_hooks *hooks)
+{
+	int sfd = worker_signals();
+	if (sfd < 0) {
+		log_error("signalfd: %s; exiting", strerror(errno));
+		return 1;
+	}
+	struct worker w = {.cfg = cfg, .hooks = hooks, .listen_fd = fd, .tick_at = -1,
+			   .max = cfg->worker_connections > 0 ? cfg->worker_connections : 1,
+			   .out = BUF_INIT};
+	w.proto.cfg = cfg;
+	if (hooks->worker_init && hooks->worker_init(cfg, &w.proto) < 0) {
 		log_error("worker init failed; exiting");
+		close(sfd);
 		return 1;
 	}
 	if (supervised_ready_fd >= 0) {
@@ -490,114 +828,72 @@ int server_worker_loop(int fd, const struct config *cfg, const struct server_hoo
 		close(supervised_ready_fd);
 		supervised_ready_fd = -1;
 	}
-
-	struct fcgi_transport t;
-	FCGX_InitRequest(&t.fcgi, fd, FCGI_FAIL_ACCEPT_ON_INTR);
-	struct arena arena;
-	arena_init(&arena, 32768);
-	struct http_response resp = {0};
-	struct buf out = BUF_INIT;
-	long served = 0;
-
-	/* After SIGTERM a worker drains a socket of its master's: it answers
-	 * every connection already queued (the master has shut the socket to
-	 * new ones first) and leaves when accept finds none. On a socket that
-	 * systemd holds, it leaves after the request in hand: the queue, which
-	 * under load may never be empty, waits in the kernel for the next
-	 * master. A connection nginx handed over is never dropped by a stop
-	 * (SPEC 10). */
-	bool draining = false, drain = socket_drains(fd);
-	int tick_ms = -1; /* the last tick's answer: the longest the poll may wait */
-	while (cfg->max_requests == 0 || served < cfg->max_requests) {
-		if (worker_stop && !drain)
-			break;
-		if (worker_stop)
-			draining = true;
-		if (!draining) {
-			struct pollfd pfd = {.fd = fd, .events = POLLIN | POLLRDHUP};
-			struct timespec wait = {tick_ms / 1000, (long)(tick_ms % 1000) * 1000000L};
-			int pr = ppoll(&pfd, 1, tick_ms >= 0 ? &wait : NULL, &unblocked);
-			if (pr < 0) {
-				if (errno == EINTR)
-					continue;
-				log_error("poll on listen socket failed: %s", strerror(errno));
-				break;
-			}
-			if (pr == 0) {
-				if (hooks->tick)
-					tick_ms = hooks->tick(&proto);
-				continue;
-			}
-			/* The master has shut the socket (it stops): it polls
-			 * readable from now on, and the SIGTERM on its way would
-			 * never interrupt this poll. */
-			if (pfd.revents & POLLRDHUP)
-				draining = true;
-			/* A ready socket wins over a pending signal: ppoll returns
-			 * without delivering it, and on a socket that is never
-			 * empty (systemd's, under load) the stop would never
-			 * arrive. Look for it here. */
-			sigset_t pending;
-			if (sigpending(&pending) == 0 &&
-			    (sigismember(&pending, SIGTERM) || sigismember(&pending, SIGINT) ||
-			     sigismember(&pending, SIGHUP)))
-				worker_stop = 1;
-			if (worker_stop && !drain)
-				break;
-		}
-		if (FCGX_Accept_r(&t.fcgi) < 0) {
-			if (draining)
-				break; /* the queue is empty (EAGAIN) */
-			continue;  /* another worker took it (EAGAIN), or a reset */
-		}
-
-		arena_reset(&arena);
-		struct http_request req = proto;
-		req.arena = &arena;
-		req.transport = &t;
-		req.getenv = fcgi_getenv;
-		req.read = fcgi_read;
-		request_from_fcgi(&req);
-		http_request_begin(&req);
-		resp.arena = &arena;
-		resp.status = 200;
-		resp.sent_error = false;
-		http_resp_clear(&resp);
-		uint64_t started = metrics_request_begin(req.method);
-		if (hooks->request_start)
-			hooks->request_start(&req);
-
-		http_handle(hooks->app, &req, &resp);
-		size_t body_n;
-		if (http_serialize_head(&req, &resp, &out, &body_n) == 0)
-			send_response(&t.fcgi, out.p, out.n, resp.body.p, body_n);
-		http_request_end(&req, &resp);
-		finish_request(&t.fcgi);
-		metrics_request_end(resp.status, started);
-		if (hooks->app->finish)
-			hooks->app->finish(&req);
-		/* The request's resources (its ORM session, web session, json-c
-		 * trees) go now, not when the next request comes. */
-		arena_run_cleanups(&arena);
-		served++;
-		if (hooks->tick)
-			tick_ms = hooks->tick(&proto);
-		/* Keep buffers from growing without bound after a huge page. */
-		if (out.cap > (1u << 20))
-			buf_free(&out);
-		if (resp.body.cap > (1u << 20))
-			buf_free(&resp.body);
+	arena_init(&w.arena, 32768);
+	int rc = 0;
+	if (worker_alloc(&w, fd, sfd) < 0) {
+		log_error("out of memory for %d connections; exiting", w.max);
+		rc = 1;
+		goto out;
 	}
-	if (cfg->max_requests && served >= cfg->max_requests)
+
+	bool drain = socket_drains(fd);
+	for (;;) {
+		long long now = mono_ms(), drain_ms = -1;
+		if (w.stopping) {
+			drain_ms = worker_close_quiet(&w, now);
+			if (w.nlive == 0 && w.listen == LISTEN_DONE)
+				break;
+		}
+		/* A worker that holds all the connections it may stops looking
+		 * at the listen socket: a new connection is another worker's. */
+		bool watch_listen = w.listen != LISTEN_DONE && w.nlive < w.max &&
+				    now >= w.accept_paused_until;
+		w.pfd[PFD_LISTEN].fd = watch_listen ? fd : -1;
+		int pr = poll(w.pfd, (nfds_t)(PFD_CONN + w.nlive), worker_timeout(&w, now, drain_ms));
+		if (pr < 0) {
+			if (errno == EINTR)
+				continue;
+			log_error("poll failed: %s", strerror(errno));
+			break;
+		}
+		if (w.pfd[PFD_SIGNAL].revents)
+			worker_read_signals(&w, sfd, drain);
+		if (w.tick_at >= 0 && mono_ms() >= w.tick_at)
+			worker_tick(&w);
+		short lre = watch_listen ? w.pfd[PFD_LISTEN].revents : 0;
+		/* The master has shut the socket (it stops): it polls readable
+		 * from now on, and its SIGTERM is on its way. */
+		if (lre & POLLRDHUP)
+			worker_begin_stop(&w, true);
+		/* Downwards: a connection that goes takes the place of one
+		 * already served in this round. */
+		for (int i = w.nlive - 1; i >= 0; i--)
+			if (w.pfd[PFD_CONN + i].revents)
+				worker_serve_conn(&w, i, w.pfd[PFD_CONN + i].revents);
+		if (!watch_listen || w.listen == LISTEN_DONE)
+			continue;
+		if (lre && w.nlive < w.max)
+			worker_accept(&w);
+		else if (!lre && w.listen == LISTEN_DRAIN)
+			w.listen = LISTEN_DONE; /* nothing was queued */
+	}
+out:
+	for (int i = w.nlive - 1; i >= 0; i--)
+		conn_close(&w, i);
+	if (cfg->max_requests && w.served >= cfg->max_requests)
 		metrics_worker_retiring();
-	FCGX_Free(&t.fcgi, 1);
 	if (hooks->worker_fini)
-		hooks->worker_fini(&proto);
-	buf_free(&out);
-	buf_free(&resp.body);
-	buf_free(&resp.headers);
-	arena_free(&arena);
-	return 0;
+		hooks->worker_fini(&w.proto);
+	free(w.slots);
+	free(w.live);
+	free(w.free_slots);
+	free(w.pfd);
+	buf_free(&w.out);
+	buf_free(&w.resp.body);
+	buf_free(&w.resp.headers);
+	arena_free(&w.arena);
+	close(sfd);
+	return rc;
 }
 
 /* ---- master ---------------------------------------------------------- */
@@ -661,8 +957,8 @@ static pid_t spawn_worker(int fd, const struct config *cfg, const struct server_
 		 * unsupervised (SPEC 10). */
 		if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != master)
 			_exit(0);
-		/* SIGTERM, SIGINT and SIGHUP stay blocked until the worker loop
-		 * has its own handlers: one that came now, while the master's
+		/* SIGTERM, SIGINT and SIGHUP stay blocked (the worker loop reads
+		 * them from a signalfd): one that came now, while the master's
 		 * handler is still installed, would otherwise be lost and the
 		 * worker would never stop. */
 		sigset_t stop;

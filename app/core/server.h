@@ -1,6 +1,7 @@
 /* server.h — the FastCGI side of Flacon: binding the listen socket, the
- * worker's accept loop (FCGX_Accept_r) feeding the pipeline of http.h, and
- * the prefork master that forks, watches, restarts and reloads workers. */
+ * worker's loop (one poll on the listen socket and every kept connection,
+ * libfcgi's FCGX_Accept_r on each) feeding the pipeline of http.h, and the
+ * prefork master that forks, watches, restarts and reloads workers. */
 #ifndef FLACON_SERVER_H
 #define FLACON_SERVER_H
 
@@ -60,8 +61,13 @@ struct server_hooks {
  * listen socket, none for HOST:PORT. Returns false when there is none. */
 bool server_health_listen(const char *listen, const char *health, char *out, size_t n);
 
-/* Run the accept loop on fd until SIGTERM/SIGINT (graceful: the request
- * in flight finishes) or cfg->max_requests requests. Returns 0. */
+/* Run the worker loop on listen socket fd: up to cfg->worker_connections
+ * FastCGI connections at once, kept between requests when nginx asks
+ * (FCGI_KEEP_CONN), until SIGTERM/SIGINT/SIGHUP or cfg->max_requests
+ * requests. The stop is graceful: every request already sent is
+ * answered, and each kept connection is closed right after an answer or
+ * once quiet (server.c, "worker"); worker_fini runs then. Returns 0, or 1
+ * when the worker could not start. */
 int server_worker_loop(int fd, const struct config *cfg, const struct server_hooks *hooks);
 
 /* The prefork master: forks cfg->workers workers on fd (and, when

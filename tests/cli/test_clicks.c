@@ -291,6 +291,9 @@ TEST(test_clicks_article_page_shows_the_count_with_its_own_view)
 		long long s = shown_views(body);
 		CHECK_MSG(s >= base + 1 && s <= base + 1 + i, "rapid view %d shows %lld (base %lld)", i, s, base);
 	}
+	/* All ten written before the next test reads the same article's
+	 * count (it would see them arrive during its own burst). */
+	CHECK_INT(clicks_settled(id, base + 10, 3.0, NULL), base + 10);
 }
 
 /* ---- stop, reload, retirement, kill -9 on a stack of their own ------------- */

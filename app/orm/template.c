@@ -13,7 +13,13 @@ static int obj_get(const struct tmpl_value *v, const char *name, size_t len, uin
 static size_t list_len(const struct tmpl_value *v);
 static int list_at(const struct tmpl_value *v, size_t i, struct tmpl_value *out);
 
-static const struct tmpl_ops obj_ops = {.get = obj_get};
+static const void *obj_shape(const struct tmpl_value *v);
+static int obj_find(const struct tmpl_value *v, const char *name, size_t len, uint32_t hash,
+		    uintptr_t *slot);
+static int obj_get_slot(const struct tmpl_value *v, uintptr_t slot, struct tmpl_value *out);
+
+static const struct tmpl_ops obj_ops = {
+	.get = obj_get, .shape = obj_shape, .find = obj_find, .get_slot = obj_get_slot};
 static const struct tmpl_ops list_ops = {.len = list_len, .at = list_at};
 
 struct tmpl_value orm_tmpl_obj(const void *obj, const void *env, struct arena *a)
@@ -184,23 +190,26 @@ int orm_tmpl_index(struct orm_registry *r, struct orm_model *m)
 	return 0;
 }
 
-static int obj_get(const struct tmpl_value *v, const char *name, size_t len, uint32_t hash,
-		   struct tmpl_value *out)
+/* The slot of name in model m's table, or NULL. */
+static const struct name_slot *name_find(const struct orm_model *m, const char *name, size_t len,
+					 uint32_t hash)
+{
+	const struct name_slot *t = m->tmpl_names;
+	if (!t)
+		return NULL; /* the registry was not initialised */
+	for (uint32_t i = hash & m->tmpl_names_mask; t[i].kind != NAME_EMPTY;
+	     i = (i + 1) & m->tmpl_names_mask) {
+		if (t[i].hash == hash && t[i].len == len && !memcmp(t[i].name, name, len))
+			return &t[i];
+	}
+	return NULL;
+}
+
+/* Name e of object v (of e's model) into *out: 1 or TMPL_ENOMEM. */
+static int slot_value(const struct tmpl_value *v, const struct name_slot *e, struct tmpl_value *out)
 {
 	const struct orm_obj *o = v->obj;
 	const struct orm_model *m = o->model;
-	const struct name_slot *t = m->tmpl_names, *e = NULL;
-	if (!t)
-		return 0; /* the registry was not initialised */
-	for (uint32_t i = hash & m->tmpl_names_mask; t[i].kind != NAME_EMPTY;
-	     i = (i + 1) & m->tmpl_names_mask) {
-		if (t[i].hash == hash && t[i].len == len && !memcmp(t[i].name, name, len)) {
-			e = &t[i];
-			break;
-		}
-	}
-	if (!e)
-		return 0;
 	if (e->kind == NAME_COLUMN)
 		return column_value(o, &m->columns[e->index], v->aux, out);
 	*out = tmpl_null();
@@ -215,4 +224,37 @@ static int obj_get(const struct tmpl_value *v, const char *name, size_t len, uin
 		*out = orm_tmpl_list((const struct orm_list *)((const char *)o + r->offset), v->env,
 				     v->aux);
 	return 1;
+}
+
+static int obj_get(const struct tmpl_value *v, const char *name, size_t len, uint32_t hash,
+		   struct tmpl_value *out)
+{
+	const struct orm_obj *o = v->obj;
+	const struct name_slot *e = name_find(o->model, name, len, hash);
+	return e ? slot_value(v, e, out) : 0;
+}
+
+/* Every object of a model reads a name alike: the model is the shape, a
+ * slot the name's place in its table. */
+static const void *obj_shape(const struct tmpl_value *v)
+{
+	const struct orm_model *m = ((const struct orm_obj *)v->obj)->model;
+	return m->tmpl_names ? m : NULL;
+}
+
+static int obj_find(const struct tmpl_value *v, const char *name, size_t len, uint32_t hash,
+		    uintptr_t *slot)
+{
+	const struct orm_model *m = ((const struct orm_obj *)v->obj)->model;
+	const struct name_slot *e = name_find(m, name, len, hash);
+	if (!e)
+		return 0;
+	*slot = (uintptr_t)(e - (const struct name_slot *)m->tmpl_names);
+	return 1;
+}
+
+static int obj_get_slot(const struct tmpl_value *v, uintptr_t slot, struct tmpl_value *out)
+{
+	const struct orm_model *m = ((const struct orm_obj *)v->obj)->model;
+	return slot_value(v, (const struct name_slot *)m->tmpl_names + slot, out);
 }

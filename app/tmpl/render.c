@@ -21,8 +21,20 @@ struct rovr { /* parents being expanded, innermost first */
 	const struct rovr *up;
 };
 
+/* The per-render cache of name resolution: (node, shape of a map) -> where
+ * the node's first part is in maps of that shape (tmpl_ops.find's slot),
+ * or RC_ABSENT. Direct-mapped: a collision only costs a find again. */
+#define RC_SIZE 256
+#define RC_ABSENT UINTPTR_MAX
+struct rcache {
+	const struct tnode *nd;
+	const void *shape;
+	uintptr_t slot;
+};
+
 struct rstate {
 	const struct tmpl_set *set;
+	struct rcache *cache; /* RC_SIZE entries */
 	struct buf *out;
 	size_t limit;   /* out->n may not pass this */
 	char *ind;      /* current indentation */
@@ -94,7 +106,13 @@ static int json_get(const struct tmpl_value *map, const char *name, size_t len, 
 static size_t json_len(const struct tmpl_value *list);
 static int json_at(const struct tmpl_value *list, size_t i, struct tmpl_value *out);
 
-static const struct tmpl_ops json_map_ops = {.get = json_get};
+static const void *json_shape(const struct tmpl_value *map);
+static int json_find(const struct tmpl_value *map, const char *name, size_t len, uint32_t hash,
+		     uintptr_t *slot);
+static int json_get_slot(const struct tmpl_value *map, uintptr_t slot, struct tmpl_value *out);
+
+static const struct tmpl_ops json_map_ops = {
+	.get = json_get, .shape = json_shape, .find = json_find, .get_slot = json_get_slot};
 static const struct tmpl_ops json_list_ops = {.len = json_len, .at = json_at};
 
 struct tmpl_value tmpl_json(struct json_object *j)
@@ -147,6 +165,33 @@ static int json_get(const struct tmpl_value *map, const char *name, size_t len, 
 	if (!json_object_object_get_ex((struct json_object *)map->obj, name, &v))
 		return 0;
 	*out = tmpl_json(v);
+	return 1;
+}
+
+/* A json-c object is its own shape (its names are its own); a slot is
+ * its table's entry. */
+static const void *json_shape(const struct tmpl_value *map)
+{
+	return map->obj;
+}
+
+static int json_find(const struct tmpl_value *map, const char *name, size_t len, uint32_t hash,
+		     uintptr_t *slot)
+{
+	(void)len;
+	(void)hash;
+	struct lh_table *t = json_object_get_object((struct json_object *)map->obj);
+	struct lh_entry *e = lh_table_lookup_entry(t, name);
+	if (!e)
+		return 0;
+	*slot = (uintptr_t)e;
+	return 1;
+}
+
+static int json_get_slot(const struct tmpl_value *map, uintptr_t slot, struct tmpl_value *out)
+{
+	(void)map;
+	*out = tmpl_json((struct json_object *)lh_entry_v((struct lh_entry *)slot));
 	return 1;
 }
 
@@ -209,7 +254,27 @@ static int map_get_first(const struct tmpl_value *v, const struct tnode *nd, str
 /* Resolve a (dotted) name into *out: the first part through the context
  * stack, the rest inside what it found, where a number indexes a list
  * ("items.0"). Null for missing and for null alike. 0 or an error. */
-static int lookup(const struct rctx *c, const struct tnode *nd, struct tmpl_value *out)
+/* The first part of nd's name in map v through the render's cache, for
+ * maps whose ops have a shape: 1 found, 0 not, or an error. */
+static int map_get_cached(struct rstate *st, const struct tmpl_value *v, const void *shape,
+			  const struct tnode *nd, struct tmpl_value *out)
+{
+	uintptr_t k = (uintptr_t)nd ^ ((uintptr_t)shape << 1);
+	struct rcache *e = &st->cache[(uint32_t)((k * 0x9E3779B97F4A7C15u) >> 56) % RC_SIZE];
+	if (e->nd != nd || e->shape != shape) {
+		uintptr_t slot = RC_ABSENT;
+		int rc = v->ops->find(v, nd->name, nd->plen, nd->hash, &slot);
+		if (rc < 0)
+			return rc;
+		*e = (struct rcache){nd, shape, rc ? slot : RC_ABSENT};
+	}
+	if (e->slot == RC_ABSENT)
+		return 0;
+	return v->ops->get_slot(v, e->slot, out);
+}
+
+static int lookup(struct rstate *st, const struct rctx *c, const struct tnode *nd,
+		  struct tmpl_value *out)
 {
 	const char *name = nd->name;
 	uint32_t nparts = nd->nparts;
@@ -223,7 +288,12 @@ static int lookup(const struct rctx *c, const struct tnode *nd, struct tmpl_valu
 	for (; c; c = c->up) {
 		if (c->v.kind != TMPL_MAP)
 			continue;
-		if ((rc = map_get_first(&c->v, nd, out)) < 0)
+		const void *shape;
+		if (c->v.ops && c->v.ops->shape && (shape = c->v.ops->shape(&c->v)))
+			rc = map_get_cached(st, &c->v, shape, nd, out);
+		else
+			rc = map_get_first(&c->v, nd, out);
+		if (rc < 0)
 			return rc;
 		if (rc)
 			break;
@@ -427,7 +497,7 @@ static int render_section(struct rstate *st, const struct tnode *nd, const struc
 			  const struct rovr *o)
 {
 	struct tmpl_value v;
-	int rc = lookup(c, nd, &v);
+	int rc = lookup(st, c, nd, &v);
 
 	if (rc < 0 || !truthy(&v))
 		return rc;
@@ -473,7 +543,7 @@ static int render_nodes(struct rstate *st, const struct tnodes *l, const struct 
 		case TN_VAR:
 		case TN_RAW: {
 			struct tmpl_value v;
-			if ((rc = lookup(c, nd, &v)) == 0)
+			if ((rc = lookup(st, c, nd, &v)) == 0)
 				rc = put_value(st, &v, nd->kind == TN_VAR);
 			break;
 		}
@@ -482,7 +552,7 @@ static int render_nodes(struct rstate *st, const struct tnodes *l, const struct 
 			break;
 		case TN_INVERTED: {
 			struct tmpl_value v;
-			if ((rc = lookup(c, nd, &v)) == 0 && !truthy(&v))
+			if ((rc = lookup(st, c, nd, &v)) == 0 && !truthy(&v))
 				rc = render_sub(st, &nd->body, false, NULL, 0, c, o);
 			break;
 		}
@@ -513,8 +583,11 @@ int tmpl_render_stack(const struct tmpl_set *set, const char *name, const struct
 		      size_t n, struct buf *out)
 {
 	char local[256];
+	struct rcache cache[RC_SIZE];
+	memset(cache, 0, sizeof cache);
 	struct rstate st = {
 		.set = set,
+		.cache = cache,
 		.out = out,
 		.limit = out->n + (size_t)TMPL_MAX_OUTPUT,
 		.ind = local,

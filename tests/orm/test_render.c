@@ -213,6 +213,37 @@ out:
 	t_end(&t);
 }
 
+/* The renderer caches where a name is per model for one render: a list
+ * mixing two models must read each element through its own model (an
+ * article's title, a user's username), names the element's model lacks
+ * fall through to the page map, and two articles each show their own
+ * value (the place is cached, never the value). */
+TEST(test_render_a_list_mixing_two_models_reads_each_element_through_its_own_model)
+{
+	struct tctx t;
+	struct buf out = BUF_INIT;
+	if (!t_begin(&t, T_BLOG))
+		goto out;
+	struct t_user *u = mk_user(&t.s, "mixu");
+	struct t_article *a1 = mk_article(&t.s, u, "first", 1700000000);
+	struct t_article *a2 = mk_article(&t.s, u, "second", 1700000000);
+	REQUIRE(orm_commit(&t.s) == 0);
+	struct orm_obj *items[] = {(struct orm_obj *)a1, (struct orm_obj *)u, (struct orm_obj *)a2,
+				   (struct orm_obj *)u};
+	struct orm_list l = {items, 4, 4};
+	struct tmpl_map *m = tmpl_map_new(&t.arena);
+	CHECK_INT(tmpl_map_set(m, "items", orm_tmpl_list(&l, NULL, &t.arena)), 0);
+	CHECK_INT(tmpl_map_set_str(m, "title", "page"), 0);
+	CHECK_INT(tmpl_map_set_str(m, "username", "nobody"), 0);
+	CHECK_INT(render("{{#items}}{{title}}/{{username}}/{{title_upper}};{{/items}}", tmpl_map_value(m),
+			 &out),
+		  0);
+	CHECK_STR(out.p, "first/nobody/FIRST;page/mixu/;second/nobody/SECOND;page/mixu/;");
+out:
+	buf_free(&out);
+	t_end(&t);
+}
+
 TEST(test_load_only_selects_only_those_columns_and_the_rest_render_as_nothing)
 {
 	struct tctx t;

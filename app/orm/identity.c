@@ -111,6 +111,14 @@ static int idmap_rehash(struct orm_session *s, size_t ncap)
 	return 0;
 }
 
+int orm_idmap_reserve(struct orm_session *s, size_t n)
+{
+	size_t cap = s->idmap_cap ? s->idmap_cap : 64;
+	while ((s->idmap_n + n + 1) * 4 >= cap * 3)
+		cap *= 2;
+	return cap == s->idmap_cap ? 0 : idmap_rehash(s, cap);
+}
+
 int orm_idmap_put(struct orm_session *s, struct orm_obj *o)
 {
 	int64_t pk = orm_get_int(o, o->model->pk);

@@ -250,6 +250,10 @@ static int fetch_objects(struct orm_session *s, MYSQL_STMT *st, const struct orm
 		goto out;
 	}
 	size_t nrows = (size_t)mysql_stmt_num_rows(st);
+	/* one growth of the identity map for the whole result, not one
+	 * rehash per doubling */
+	if (nrows > 1 && (rc = orm_idmap_reserve(s, nrows)))
+		goto out;
 	if (keys) {
 		kv = arena_alloc(s->arena, (nrows ? nrows : 1) * sizeof *kv);
 		if (!kv) {

@@ -58,26 +58,37 @@ static int arena_text(struct arena *a, const char *p, size_t n, struct tmpl_valu
 	return 1;
 }
 
-/* Is column c of o NULL? orm_effective_null with the common cases first:
- * a pointer is its own answer, a clear null bit means a value. */
-static bool column_null(const struct orm_obj *o, const struct orm_column *c)
-{
-	if (c->type != ORM_BINARY && orm_type_is_ptr(c->type))
-		return orm_get_ptr(o, c->offset) == NULL;
-	if (c->type != ORM_BINARY && !(o->nulls >> c->index & 1))
-		return false;
-	return orm_effective_null(o, c);
-}
-
-/* Column c of o as a template value; 1 or TMPL_ENOMEM. */
+/* Column c of o as a template value; 1 or TMPL_ENOMEM. The type first:
+ * a pointer column is null exactly when its pointer is, any other is
+ * not null while its null bit is clear (orm_effective_null otherwise). */
 static int column_value(const struct orm_obj *o, const struct orm_column *c, struct arena *a,
 			struct tmpl_value *out)
 {
 	const char *f = (const char *)o + c->offset;
-	if ((o->unloaded >> c->index & 1) || column_null(o, c)) {
-		*out = tmpl_null();
+	uint64_t bit = UINT64_C(1) << c->index;
+	if (o->unloaded & bit)
+		goto null;
+	switch (c->type) {
+	case ORM_NUMERIC:
+	case ORM_STRING:
+	case ORM_TEXT:
+	case ORM_UNICODE:
+	case ORM_UNICODE_TEXT:
+	case ORM_ENUM: {
+		const char *p;
+		memcpy(&p, f, sizeof p);
+		if (!p)
+			goto null;
+		*out = tmpl_str(p);
 		return 1;
 	}
+	case ORM_BINARY:
+		goto null;
+	default:
+		break;
+	}
+	if ((o->nulls & bit) && orm_effective_null(o, c))
+		goto null;
 	switch (c->type) {
 	case ORM_INTEGER: {
 		int32_t v;
@@ -109,14 +120,6 @@ static int column_value(const struct orm_obj *o, const struct orm_column *c, str
 		*out = tmpl_double(d);
 		return 1;
 	}
-	case ORM_NUMERIC:
-	case ORM_STRING:
-	case ORM_TEXT:
-	case ORM_UNICODE:
-	case ORM_UNICODE_TEXT:
-	case ORM_ENUM:
-		*out = tmpl_str(orm_get_ptr(o, c->offset));
-		return 1;
 	case ORM_DATETIME: {
 		char iso[21];
 		orm_datetime_iso(orm_get_int(o, c), iso);
@@ -136,9 +139,10 @@ static int column_value(const struct orm_obj *o, const struct orm_column *c, str
 				 (unsigned long long)(u % 60));
 		return arena_text(a, t, (size_t)n, out);
 	}
-	case ORM_BINARY:
+	default:
 		break;
 	}
+null:
 	*out = tmpl_null();
 	return 1;
 }

@@ -14,7 +14,16 @@
 struct rctx { /* context stack, innermost first */
 	struct tmpl_value v;
 	const struct rctx *up;
+	const void *shape; /* v's ops->shape, once per frame; NULL: none */
 };
+
+/* The shape of the frame's value (see struct tmpl_ops), asked once when
+ * the frame is pushed, not at every lookup through it. */
+static inline void frame_shape(struct rctx *f)
+{
+	f->shape = f->v.kind == TMPL_MAP && f->v.ops && f->v.ops->shape ? f->v.ops->shape(&f->v)
+									  : NULL;
+}
 
 struct rovr { /* parents being expanded, innermost first */
 	const struct tnode *parent;
@@ -50,14 +59,15 @@ static int render_nodes(struct rstate *st, const struct tnodes *l, const struct 
 static int put(struct rstate *st, const char *p, size_t n)
 {
 	struct buf *b = st->out;
-	if (b->n + n > st->limit)
-		return TMPL_ELIMIT;
-	if (b->n + n < b->cap) { /* room (and for the NUL): no call */
+	size_t nn = b->n + n;
+	if (nn < b->cap && nn <= st->limit) { /* room (and for the NUL): no call;
+						 the NUL is written when the render ends */
 		memcpy(b->p + b->n, p, n);
-		b->n += n;
-		b->p[b->n] = '\0';
+		b->n = nn;
 		return 0;
 	}
+	if (nn > st->limit)
+		return TMPL_ELIMIT;
 	return buf_append(b, p, n) < 0 ? TMPL_ENOMEM : 0;
 }
 
@@ -286,13 +296,12 @@ static int lookup(struct rstate *st, const struct rctx *c, const struct tnode *n
 		return 0;
 	}
 	for (; c; c = c->up) {
-		if (c->v.kind != TMPL_MAP)
-			continue;
-		const void *shape;
-		if (c->v.ops && c->v.ops->shape && (shape = c->v.ops->shape(&c->v)))
-			rc = map_get_cached(st, &c->v, shape, nd, out);
-		else
+		if (c->shape)
+			rc = map_get_cached(st, &c->v, c->shape, nd, out);
+		else if (c->v.kind == TMPL_MAP)
 			rc = map_get_first(&c->v, nd, out);
+		else
+			continue;
 		if (rc < 0)
 			return rc;
 		if (rc)
@@ -511,11 +520,13 @@ static int render_section(struct rstate *st, const struct tnode *nd, const struc
 				return TMPL_ELIMIT;
 			if ((rc = v.ops->at(&v, i, &sub.v)) < 0)
 				return rc;
+			frame_shape(&sub);
 			if ((rc = render_nodes(st, &nd->body, &sub, o)) < 0)
 				return rc;
 		}
 	} else {
-		struct rctx sub = {v, c};
+		struct rctx sub = {v, c, NULL};
+		frame_shape(&sub);
 		if ((rc = render_nodes(st, &nd->body, &sub, o)) < 0)
 			return rc;
 	}
@@ -598,16 +609,19 @@ int tmpl_render_stack(const struct tmpl_set *set, const char *name, const struct
 		return TMPL_ENOENT;
 	/* The frames as linked stack entries; a null context when n is 0. */
 	struct rctx stack[8], *heap = NULL, *f = stack;
-	struct rctx nullframe = {tmpl_null(), NULL};
+	struct rctx nullframe = {tmpl_null(), NULL, NULL};
 	const struct rctx *top = &nullframe;
 	if (n > sizeof stack / sizeof stack[0] && !(f = heap = malloc(n * sizeof *heap)))
 		return TMPL_ENOMEM;
 	for (size_t i = 0; i < n; i++) {
 		f[i].v = frames[i];
 		f[i].up = i ? &f[i - 1] : NULL;
+		frame_shape(&f[i]);
 		top = &f[i];
 	}
 	int rc = render_nodes(&st, &t->root, top, NULL);
+	if (out->p && out->n < out->cap)
+		out->p[out->n] = '\0'; /* put leaves it off */
 	free(heap);
 	if (st.ind_heap)
 		free(st.ind);

@@ -254,7 +254,7 @@ static int obj_find(const struct tmpl_value *v, const char *name, size_t len, ui
 	if (!e)
 		return 0;
 	*slot = (uintptr_t)(e - (const struct name_slot *)m->tmpl_names);
-	return 1;
+	return e->kind == NAME_FIELD ? 2 : 1; /* a computed field: once per object and render */
 }
 
 static int obj_get_slot(const struct tmpl_value *v, uintptr_t slot, struct tmpl_value *out)

@@ -11,10 +11,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Values of a frame's map that its find said are worth remembering
+ * (computed ones): read once per frame however many tags name them. */
+#define RMEMO_N 4
+struct rmemo {
+	unsigned n;
+	uintptr_t slot[RMEMO_N];
+	struct tmpl_value v[RMEMO_N];
+};
+
 struct rctx { /* context stack, innermost first */
 	struct tmpl_value v;
 	const struct rctx *up;
-	const void *shape; /* v's ops->shape, once per frame; NULL: none */
+	const void *shape;   /* v's ops->shape, once per frame; NULL: none */
+	struct rmemo *memo;  /* this frame's, or NULL */
 };
 
 /* The shape of the frame's value (see struct tmpl_ops), asked once when
@@ -39,6 +49,7 @@ struct rcache {
 	const struct tnode *nd;
 	const void *shape;
 	uintptr_t slot;
+	bool memo; /* find answered 2: remember the value per frame */
 };
 
 struct rstate {
@@ -266,9 +277,11 @@ static int map_get_first(const struct tmpl_value *v, const struct tnode *nd, str
  * ("items.0"). Null for missing and for null alike. 0 or an error. */
 /* The first part of nd's name in map v through the render's cache, for
  * maps whose ops have a shape: 1 found, 0 not, or an error. */
-static int map_get_cached(struct rstate *st, const struct tmpl_value *v, const void *shape,
-			  const struct tnode *nd, struct tmpl_value *out)
+static int map_get_cached(struct rstate *st, const struct rctx *c, const struct tnode *nd,
+			  struct tmpl_value *out)
 {
+	const struct tmpl_value *v = &c->v;
+	const void *shape = c->shape;
 	uintptr_t k = (uintptr_t)nd ^ ((uintptr_t)shape << 1);
 	struct rcache *e = &st->cache[(uint32_t)((k * 0x9E3779B97F4A7C15u) >> 56) % RC_SIZE];
 	if (e->nd != nd || e->shape != shape) {
@@ -276,11 +289,24 @@ static int map_get_cached(struct rstate *st, const struct tmpl_value *v, const v
 		int rc = v->ops->find(v, nd->name, nd->plen, nd->hash, &slot);
 		if (rc < 0)
 			return rc;
-		*e = (struct rcache){nd, shape, rc ? slot : RC_ABSENT};
+		*e = (struct rcache){nd, shape, rc ? slot : RC_ABSENT, rc == 2};
 	}
 	if (e->slot == RC_ABSENT)
 		return 0;
-	return v->ops->get_slot(v, e->slot, out);
+	struct rmemo *m = e->memo ? c->memo : NULL;
+	if (!m)
+		return v->ops->get_slot(v, e->slot, out);
+	for (unsigned i = 0; i < m->n; i++)
+		if (m->slot[i] == e->slot) {
+			*out = m->v[i];
+			return 1;
+		}
+	int rc = v->ops->get_slot(v, e->slot, out);
+	if (rc > 0 && m->n < RMEMO_N) {
+		m->slot[m->n] = e->slot;
+		m->v[m->n++] = *out;
+	}
+	return rc;
 }
 
 static int lookup(struct rstate *st, const struct rctx *c, const struct tnode *nd,
@@ -297,7 +323,7 @@ static int lookup(struct rstate *st, const struct rctx *c, const struct tnode *n
 	}
 	for (; c; c = c->up) {
 		if (c->shape)
-			rc = map_get_cached(st, &c->v, c->shape, nd, out);
+			rc = map_get_cached(st, c, nd, out);
 		else if (c->v.kind == TMPL_MAP)
 			rc = map_get_first(&c->v, nd, out);
 		else
@@ -515,7 +541,9 @@ static int render_section(struct rstate *st, const struct tnode *nd, const struc
 	if (v.kind == TMPL_LIST) {
 		size_t len = list_len(&v);
 		for (size_t i = 0; i < len; i++) {
-			struct rctx sub = {.up = c};
+			struct rmemo memo;
+			memo.n = 0;
+			struct rctx sub = {.up = c, .memo = &memo};
 			if (i && ++st->steps > TMPL_MAX_STEPS)
 				return TMPL_ELIMIT;
 			if ((rc = v.ops->at(&v, i, &sub.v)) < 0)
@@ -525,7 +553,9 @@ static int render_section(struct rstate *st, const struct tnode *nd, const struc
 				return rc;
 		}
 	} else {
-		struct rctx sub = {v, c, NULL};
+		struct rmemo memo;
+		memo.n = 0;
+		struct rctx sub = {v, c, NULL, &memo};
 		frame_shape(&sub);
 		if ((rc = render_nodes(st, &nd->body, &sub, o)) < 0)
 			return rc;
@@ -609,13 +639,14 @@ int tmpl_render_stack(const struct tmpl_set *set, const char *name, const struct
 		return TMPL_ENOENT;
 	/* The frames as linked stack entries; a null context when n is 0. */
 	struct rctx stack[8], *heap = NULL, *f = stack;
-	struct rctx nullframe = {tmpl_null(), NULL, NULL};
+	struct rctx nullframe = {tmpl_null(), NULL, NULL, NULL};
 	const struct rctx *top = &nullframe;
 	if (n > sizeof stack / sizeof stack[0] && !(f = heap = malloc(n * sizeof *heap)))
 		return TMPL_ENOMEM;
 	for (size_t i = 0; i < n; i++) {
 		f[i].v = frames[i];
 		f[i].up = i ? &f[i - 1] : NULL;
+		f[i].memo = NULL;
 		frame_shape(&f[i]);
 		top = &f[i];
 	}

@@ -133,7 +133,10 @@ struct tmpl_ops {
 	 * names are its own, its own address), or NULL (not cached). It must
 	 * not change during a render.
 	 * find: as get, but 1 with *slot (where the member is, for get_slot
-	 * on any map of this shape) instead of the value; 0 or an error as get.
+	 * on any map of this shape) instead of the value; 2 the same, and the
+	 * value is worth remembering (computed: a section's element reads it
+	 * once however many tags name it, so get_slot must give one map the
+	 * same value all through a render); 0 or an error as get.
 	 * get_slot: the member at slot of this map into *out: 1 (as get's 1)
 	 * or a negative enum tmpl_err. */
 	const void *(*shape)(const struct tmpl_value *map);

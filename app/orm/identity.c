@@ -111,6 +111,18 @@ static int idmap_rehash(struct orm_session *s, size_t ncap)
 	return 0;
 }
 
+int orm_idmap_reserve(struct orm_session *s, size_t n)
+{
+	/* room for n objects in all, as orm_idmap_put would grow to when the
+	 * n-th is mapped: rows already mapped take no room, and a map that
+	 * holds more gets no bigger here (a put grows it if need be) */
+	size_t need = s->idmap_n + 1 > n ? s->idmap_n + 1 : n;
+	size_t cap = s->idmap_cap ? s->idmap_cap : 64;
+	while (need * 4 >= cap * 3)
+		cap *= 2;
+	return cap == s->idmap_cap ? 0 : idmap_rehash(s, cap);
+}
+
 int orm_idmap_put(struct orm_session *s, struct orm_obj *o)
 {
 	int64_t pk = orm_get_int(o, o->model->pk);

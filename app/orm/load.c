@@ -13,8 +13,13 @@ struct rowbind {
 	my_bool *isnull;
 	my_bool *error;
 	unsigned long *len;
+	char *inl; /* ROW_INLINE bytes per column: short text arrives with the row */
 	size_t n;
 };
+
+/* Text columns are bound to a buffer of this many bytes: text shorter than
+ * that is copied from it, longer text read with mysql_stmt_fetch_column. */
+#define ROW_INLINE 128
 
 static int rowbind_alloc(struct orm_session *s, struct rowbind *rb, size_t n)
 {
@@ -24,7 +29,8 @@ static int rowbind_alloc(struct orm_session *s, struct rowbind *rb, size_t n)
 	rb->isnull = arena_calloc(s->arena, n, sizeof *rb->isnull);
 	rb->error = arena_calloc(s->arena, n, sizeof *rb->error);
 	rb->len = arena_calloc(s->arena, n, sizeof *rb->len);
-	if (!rb->b || !rb->st || !rb->isnull || !rb->error || !rb->len)
+	rb->inl = arena_alloc(s->arena, n * ROW_INLINE);
+	if (!rb->b || !rb->st || !rb->isnull || !rb->error || !rb->len || !rb->inl)
 		return orm_fail(s, ORM_NOMEM, "out of memory fetching rows");
 	return 0;
 }
@@ -77,6 +83,8 @@ static void bind_result(struct rowbind *rb, size_t i, enum orm_type t)
 		break;
 	default:
 		b->buffer_type = MYSQL_TYPE_STRING;
+		b->buffer = rb->inl + i * ROW_INLINE;
+		b->buffer_length = ROW_INLINE;
 		break;
 	}
 }
@@ -102,7 +110,9 @@ static int fetch_bytes(struct orm_session *s, MYSQL_STMT *st, struct rowbind *rb
 	char *p = arena_alloc(s->arena, (size_t)len + 1);
 	if (!p)
 		return orm_fail(s, ORM_NOMEM, "out of memory fetching a value");
-	if (len) {
+	if (rb->b[i].buffer && len < rb->b[i].buffer_length) { /* all of it came with the row */
+		memcpy(p, rb->b[i].buffer, len);
+	} else if (len) {
 		MYSQL_BIND tmp;
 		unsigned long got = 0;
 		memset(&tmp, 0, sizeof tmp);
@@ -168,6 +178,24 @@ static int store_col(struct orm_session *s, MYSQL_STMT *st, struct rowbind *rb, 
 {
 	uint64_t bit = UINT64_C(1) << c->index;
 	char *f = (char *)o + c->offset;
+	if (!rb->isnull[i]) { /* integers, the most common, stored as they are staged */
+		switch (c->type) {
+		case ORM_INTEGER:
+			memcpy(f, &rb->st[i].i32, sizeof rb->st[i].i32);
+			o->nulls &= ~bit;
+			return 0;
+		case ORM_SMALLINT:
+			memcpy(f, &rb->st[i].i16, sizeof rb->st[i].i16);
+			o->nulls &= ~bit;
+			return 0;
+		case ORM_BIGINT:
+			memcpy(f, &rb->st[i].i64, sizeof rb->st[i].i64);
+			o->nulls &= ~bit;
+			return 0;
+		default:
+			break;
+		}
+	}
 	struct orm_value v;
 	int rc = staged_value(s, st, rb, i, c->type, &v);
 	if (rc)
@@ -250,6 +278,10 @@ static int fetch_objects(struct orm_session *s, MYSQL_STMT *st, const struct orm
 		goto out;
 	}
 	size_t nrows = (size_t)mysql_stmt_num_rows(st);
+	/* one growth of the identity map for the whole result, not one
+	 * rehash per doubling */
+	if (nrows > 1 && (rc = orm_idmap_reserve(s, nrows)))
+		goto out;
 	if (keys) {
 		kv = arena_alloc(s->arena, (nrows ? nrows : 1) * sizeof *kv);
 		if (!kv) {

@@ -147,6 +147,10 @@ void orm_restore_columns(struct orm_obj *o, const void *from);
 /* Identity map (identity.c). */
 struct orm_obj *orm_idmap_find(struct orm_session *s, const struct orm_model *m, int64_t pk);
 int orm_idmap_put(struct orm_session *s, struct orm_obj *o);
+/* Grow the identity map once so that n objects fit in all (a result of n
+ * rows about to be mapped) rather than by a rehash per doubling. 0 or
+ * ORM_NOMEM. */
+int orm_idmap_reserve(struct orm_session *s, size_t n);
 void orm_idmap_remove(struct orm_session *s, struct orm_obj *o);
 /* The invariant of an object's state: a valid orm_state, and a session
  * exactly when it is not transient (expunge clears both). For assert(). */

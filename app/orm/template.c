@@ -13,7 +13,13 @@ static int obj_get(const struct tmpl_value *v, const char *name, size_t len, uin
 static size_t list_len(const struct tmpl_value *v);
 static int list_at(const struct tmpl_value *v, size_t i, struct tmpl_value *out);
 
-static const struct tmpl_ops obj_ops = {.get = obj_get};
+static const void *obj_shape(const struct tmpl_value *v);
+static int obj_find(const struct tmpl_value *v, const char *name, size_t len, uint32_t hash,
+		    uintptr_t *slot);
+static int obj_get_slot(const struct tmpl_value *v, uintptr_t slot, struct tmpl_value *out);
+
+static const struct tmpl_ops obj_ops = {
+	.get = obj_get, .shape = obj_shape, .find = obj_find, .get_slot = obj_get_slot};
 static const struct tmpl_ops list_ops = {.len = list_len, .at = list_at};
 
 struct tmpl_value orm_tmpl_obj(const void *obj, const void *env, struct arena *a)
@@ -52,26 +58,37 @@ static int arena_text(struct arena *a, const char *p, size_t n, struct tmpl_valu
 	return 1;
 }
 
-/* Is column c of o NULL? orm_effective_null with the common cases first:
- * a pointer is its own answer, a clear null bit means a value. */
-static bool column_null(const struct orm_obj *o, const struct orm_column *c)
-{
-	if (c->type != ORM_BINARY && orm_type_is_ptr(c->type))
-		return orm_get_ptr(o, c->offset) == NULL;
-	if (c->type != ORM_BINARY && !(o->nulls >> c->index & 1))
-		return false;
-	return orm_effective_null(o, c);
-}
-
-/* Column c of o as a template value; 1 or TMPL_ENOMEM. */
+/* Column c of o as a template value; 1 or TMPL_ENOMEM. The type first:
+ * a pointer column is null exactly when its pointer is, any other is
+ * not null while its null bit is clear (orm_effective_null otherwise). */
 static int column_value(const struct orm_obj *o, const struct orm_column *c, struct arena *a,
 			struct tmpl_value *out)
 {
 	const char *f = (const char *)o + c->offset;
-	if ((o->unloaded >> c->index & 1) || column_null(o, c)) {
-		*out = tmpl_null();
+	uint64_t bit = UINT64_C(1) << c->index;
+	if (o->unloaded & bit)
+		goto null;
+	switch (c->type) {
+	case ORM_NUMERIC:
+	case ORM_STRING:
+	case ORM_TEXT:
+	case ORM_UNICODE:
+	case ORM_UNICODE_TEXT:
+	case ORM_ENUM: {
+		const char *p;
+		memcpy(&p, f, sizeof p);
+		if (!p)
+			goto null;
+		*out = tmpl_str(p);
 		return 1;
 	}
+	case ORM_BINARY:
+		goto null;
+	default:
+		break;
+	}
+	if ((o->nulls & bit) && orm_effective_null(o, c))
+		goto null;
 	switch (c->type) {
 	case ORM_INTEGER: {
 		int32_t v;
@@ -103,14 +120,6 @@ static int column_value(const struct orm_obj *o, const struct orm_column *c, str
 		*out = tmpl_double(d);
 		return 1;
 	}
-	case ORM_NUMERIC:
-	case ORM_STRING:
-	case ORM_TEXT:
-	case ORM_UNICODE:
-	case ORM_UNICODE_TEXT:
-	case ORM_ENUM:
-		*out = tmpl_str(orm_get_ptr(o, c->offset));
-		return 1;
 	case ORM_DATETIME: {
 		char iso[21];
 		orm_datetime_iso(orm_get_int(o, c), iso);
@@ -130,9 +139,10 @@ static int column_value(const struct orm_obj *o, const struct orm_column *c, str
 				 (unsigned long long)(u % 60));
 		return arena_text(a, t, (size_t)n, out);
 	}
-	case ORM_BINARY:
+	default:
 		break;
 	}
+null:
 	*out = tmpl_null();
 	return 1;
 }
@@ -184,23 +194,26 @@ int orm_tmpl_index(struct orm_registry *r, struct orm_model *m)
 	return 0;
 }
 
-static int obj_get(const struct tmpl_value *v, const char *name, size_t len, uint32_t hash,
-		   struct tmpl_value *out)
+/* The slot of name in model m's table, or NULL. */
+static const struct name_slot *name_find(const struct orm_model *m, const char *name, size_t len,
+					 uint32_t hash)
+{
+	const struct name_slot *t = m->tmpl_names;
+	if (!t)
+		return NULL; /* the registry was not initialised */
+	for (uint32_t i = hash & m->tmpl_names_mask; t[i].kind != NAME_EMPTY;
+	     i = (i + 1) & m->tmpl_names_mask) {
+		if (t[i].hash == hash && t[i].len == len && !memcmp(t[i].name, name, len))
+			return &t[i];
+	}
+	return NULL;
+}
+
+/* Name e of object v (of e's model) into *out: 1 or TMPL_ENOMEM. */
+static int slot_value(const struct tmpl_value *v, const struct name_slot *e, struct tmpl_value *out)
 {
 	const struct orm_obj *o = v->obj;
 	const struct orm_model *m = o->model;
-	const struct name_slot *t = m->tmpl_names, *e = NULL;
-	if (!t)
-		return 0; /* the registry was not initialised */
-	for (uint32_t i = hash & m->tmpl_names_mask; t[i].kind != NAME_EMPTY;
-	     i = (i + 1) & m->tmpl_names_mask) {
-		if (t[i].hash == hash && t[i].len == len && !memcmp(t[i].name, name, len)) {
-			e = &t[i];
-			break;
-		}
-	}
-	if (!e)
-		return 0;
 	if (e->kind == NAME_COLUMN)
 		return column_value(o, &m->columns[e->index], v->aux, out);
 	*out = tmpl_null();
@@ -215,4 +228,37 @@ static int obj_get(const struct tmpl_value *v, const char *name, size_t len, uin
 		*out = orm_tmpl_list((const struct orm_list *)((const char *)o + r->offset), v->env,
 				     v->aux);
 	return 1;
+}
+
+static int obj_get(const struct tmpl_value *v, const char *name, size_t len, uint32_t hash,
+		   struct tmpl_value *out)
+{
+	const struct orm_obj *o = v->obj;
+	const struct name_slot *e = name_find(o->model, name, len, hash);
+	return e ? slot_value(v, e, out) : 0;
+}
+
+/* Every object of a model reads a name alike: the model is the shape, a
+ * slot the name's place in its table. */
+static const void *obj_shape(const struct tmpl_value *v)
+{
+	const struct orm_model *m = ((const struct orm_obj *)v->obj)->model;
+	return m->tmpl_names ? m : NULL;
+}
+
+static int obj_find(const struct tmpl_value *v, const char *name, size_t len, uint32_t hash,
+		    uintptr_t *slot)
+{
+	const struct orm_model *m = ((const struct orm_obj *)v->obj)->model;
+	const struct name_slot *e = name_find(m, name, len, hash);
+	if (!e)
+		return 0;
+	*slot = (uintptr_t)(e - (const struct name_slot *)m->tmpl_names);
+	return e->kind == NAME_FIELD ? 2 : 1; /* a computed field: once per object and render */
+}
+
+static int obj_get_slot(const struct tmpl_value *v, uintptr_t slot, struct tmpl_value *out)
+{
+	const struct orm_model *m = ((const struct orm_obj *)v->obj)->model;
+	return slot_value(v, (const struct name_slot *)m->tmpl_names + slot, out);
 }

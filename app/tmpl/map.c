@@ -33,7 +33,35 @@ static int map_get(const struct tmpl_value *map, const char *name, size_t len, u
 	return 0;
 }
 
-static const struct tmpl_ops map_ops = {.get = map_get};
+/* A map is its own shape; a slot is an entry's index. */
+static const void *map_shape(const struct tmpl_value *map)
+{
+	return map->obj;
+}
+
+static int map_find(const struct tmpl_value *map, const char *name, size_t len, uint32_t hash,
+		    uintptr_t *slot)
+{
+	(void)hash;
+	const struct tmpl_map *m = map->obj;
+	for (size_t i = 0; i < m->n; i++) {
+		if (m->v[i].len == len && memcmp(m->v[i].key, name, len) == 0) {
+			*slot = i;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static int map_get_slot(const struct tmpl_value *map, uintptr_t slot, struct tmpl_value *out)
+{
+	const struct tmpl_map *m = map->obj;
+	*out = m->v[slot].v;
+	return 1;
+}
+
+static const struct tmpl_ops map_ops = {
+	.get = map_get, .shape = map_shape, .find = map_find, .get_slot = map_get_slot};
 
 struct tmpl_map *tmpl_map_new(struct arena *a)
 {

@@ -11,18 +11,50 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Values of a frame's map that its find said are worth remembering
+ * (computed ones): read once per frame however many tags name them. */
+#define RMEMO_N 4
+struct rmemo {
+	unsigned n;
+	uintptr_t slot[RMEMO_N];
+	struct tmpl_value v[RMEMO_N];
+};
+
 struct rctx { /* context stack, innermost first */
 	struct tmpl_value v;
 	const struct rctx *up;
+	const void *shape;   /* v's ops->shape, once per frame; NULL: none */
+	struct rmemo *memo;  /* this frame's, or NULL */
 };
+
+/* The shape of the frame's value (see struct tmpl_ops), asked once when
+ * the frame is pushed, not at every lookup through it. */
+static inline void frame_shape(struct rctx *f)
+{
+	f->shape = f->v.kind == TMPL_MAP && f->v.ops && f->v.ops->shape ? f->v.ops->shape(&f->v)
+									  : NULL;
+}
 
 struct rovr { /* parents being expanded, innermost first */
 	const struct tnode *parent;
 	const struct rovr *up;
 };
 
+/* The per-render cache of name resolution: (node, shape of a map) -> where
+ * the node's first part is in maps of that shape (tmpl_ops.find's slot),
+ * or RC_ABSENT. Direct-mapped: a collision only costs a find again. */
+#define RC_SIZE 256
+#define RC_ABSENT UINTPTR_MAX
+struct rcache {
+	const struct tnode *nd;
+	const void *shape;
+	uintptr_t slot;
+	bool memo; /* find answered 2: remember the value per frame */
+};
+
 struct rstate {
 	const struct tmpl_set *set;
+	struct rcache *cache; /* RC_SIZE entries */
 	struct buf *out;
 	size_t limit;   /* out->n may not pass this */
 	char *ind;      /* current indentation */
@@ -38,14 +70,15 @@ static int render_nodes(struct rstate *st, const struct tnodes *l, const struct 
 static int put(struct rstate *st, const char *p, size_t n)
 {
 	struct buf *b = st->out;
-	if (b->n + n > st->limit)
-		return TMPL_ELIMIT;
-	if (b->n + n < b->cap) { /* room (and for the NUL): no call */
+	size_t nn = b->n + n;
+	if (nn < b->cap && nn <= st->limit) { /* room (and for the NUL): no call;
+						 the NUL is written when the render ends */
 		memcpy(b->p + b->n, p, n);
-		b->n += n;
-		b->p[b->n] = '\0';
+		b->n = nn;
 		return 0;
 	}
+	if (nn > st->limit)
+		return TMPL_ELIMIT;
 	return buf_append(b, p, n) < 0 ? TMPL_ENOMEM : 0;
 }
 
@@ -94,7 +127,13 @@ static int json_get(const struct tmpl_value *map, const char *name, size_t len, 
 static size_t json_len(const struct tmpl_value *list);
 static int json_at(const struct tmpl_value *list, size_t i, struct tmpl_value *out);
 
-static const struct tmpl_ops json_map_ops = {.get = json_get};
+static const void *json_shape(const struct tmpl_value *map);
+static int json_find(const struct tmpl_value *map, const char *name, size_t len, uint32_t hash,
+		     uintptr_t *slot);
+static int json_get_slot(const struct tmpl_value *map, uintptr_t slot, struct tmpl_value *out);
+
+static const struct tmpl_ops json_map_ops = {
+	.get = json_get, .shape = json_shape, .find = json_find, .get_slot = json_get_slot};
 static const struct tmpl_ops json_list_ops = {.len = json_len, .at = json_at};
 
 struct tmpl_value tmpl_json(struct json_object *j)
@@ -147,6 +186,33 @@ static int json_get(const struct tmpl_value *map, const char *name, size_t len, 
 	if (!json_object_object_get_ex((struct json_object *)map->obj, name, &v))
 		return 0;
 	*out = tmpl_json(v);
+	return 1;
+}
+
+/* A json-c object is its own shape (its names are its own); a slot is
+ * its table's entry. */
+static const void *json_shape(const struct tmpl_value *map)
+{
+	return map->obj;
+}
+
+static int json_find(const struct tmpl_value *map, const char *name, size_t len, uint32_t hash,
+		     uintptr_t *slot)
+{
+	(void)len;
+	(void)hash;
+	struct lh_table *t = json_object_get_object((struct json_object *)map->obj);
+	struct lh_entry *e = lh_table_lookup_entry(t, name);
+	if (!e)
+		return 0;
+	*slot = (uintptr_t)e;
+	return 1;
+}
+
+static int json_get_slot(const struct tmpl_value *map, uintptr_t slot, struct tmpl_value *out)
+{
+	(void)map;
+	*out = tmpl_json((struct json_object *)lh_entry_v((struct lh_entry *)slot));
 	return 1;
 }
 
@@ -209,7 +275,42 @@ static int map_get_first(const struct tmpl_value *v, const struct tnode *nd, str
 /* Resolve a (dotted) name into *out: the first part through the context
  * stack, the rest inside what it found, where a number indexes a list
  * ("items.0"). Null for missing and for null alike. 0 or an error. */
-static int lookup(const struct rctx *c, const struct tnode *nd, struct tmpl_value *out)
+/* The first part of nd's name in map v through the render's cache, for
+ * maps whose ops have a shape: 1 found, 0 not, or an error. */
+static int map_get_cached(struct rstate *st, const struct rctx *c, const struct tnode *nd,
+			  struct tmpl_value *out)
+{
+	const struct tmpl_value *v = &c->v;
+	const void *shape = c->shape;
+	uintptr_t k = (uintptr_t)nd ^ ((uintptr_t)shape << 1);
+	struct rcache *e = &st->cache[(uint32_t)((k * 0x9E3779B97F4A7C15u) >> 56) % RC_SIZE];
+	if (e->nd != nd || e->shape != shape) {
+		uintptr_t slot = RC_ABSENT;
+		int rc = v->ops->find(v, nd->name, nd->plen, nd->hash, &slot);
+		if (rc < 0)
+			return rc;
+		*e = (struct rcache){nd, shape, rc ? slot : RC_ABSENT, rc == 2};
+	}
+	if (e->slot == RC_ABSENT)
+		return 0;
+	struct rmemo *m = e->memo ? c->memo : NULL;
+	if (!m)
+		return v->ops->get_slot(v, e->slot, out);
+	for (unsigned i = 0; i < m->n; i++)
+		if (m->slot[i] == e->slot) {
+			*out = m->v[i];
+			return 1;
+		}
+	int rc = v->ops->get_slot(v, e->slot, out);
+	if (rc > 0 && m->n < RMEMO_N) {
+		m->slot[m->n] = e->slot;
+		m->v[m->n++] = *out;
+	}
+	return rc;
+}
+
+static int lookup(struct rstate *st, const struct rctx *c, const struct tnode *nd,
+		  struct tmpl_value *out)
 {
 	const char *name = nd->name;
 	uint32_t nparts = nd->nparts;
@@ -221,9 +322,13 @@ static int lookup(const struct rctx *c, const struct tnode *nd, struct tmpl_valu
 		return 0;
 	}
 	for (; c; c = c->up) {
-		if (c->v.kind != TMPL_MAP)
+		if (c->shape)
+			rc = map_get_cached(st, c, nd, out);
+		else if (c->v.kind == TMPL_MAP)
+			rc = map_get_first(&c->v, nd, out);
+		else
 			continue;
-		if ((rc = map_get_first(&c->v, nd, out)) < 0)
+		if (rc < 0)
 			return rc;
 		if (rc)
 			break;
@@ -427,7 +532,7 @@ static int render_section(struct rstate *st, const struct tnode *nd, const struc
 			  const struct rovr *o)
 {
 	struct tmpl_value v;
-	int rc = lookup(c, nd, &v);
+	int rc = lookup(st, c, nd, &v);
 
 	if (rc < 0 || !truthy(&v))
 		return rc;
@@ -436,16 +541,22 @@ static int render_section(struct rstate *st, const struct tnode *nd, const struc
 	if (v.kind == TMPL_LIST) {
 		size_t len = list_len(&v);
 		for (size_t i = 0; i < len; i++) {
-			struct rctx sub = {.up = c};
+			struct rmemo memo;
+			memo.n = 0;
+			struct rctx sub = {.up = c, .memo = &memo};
 			if (i && ++st->steps > TMPL_MAX_STEPS)
 				return TMPL_ELIMIT;
 			if ((rc = v.ops->at(&v, i, &sub.v)) < 0)
 				return rc;
+			frame_shape(&sub);
 			if ((rc = render_nodes(st, &nd->body, &sub, o)) < 0)
 				return rc;
 		}
 	} else {
-		struct rctx sub = {v, c};
+		struct rmemo memo;
+		memo.n = 0;
+		struct rctx sub = {v, c, NULL, &memo};
+		frame_shape(&sub);
 		if ((rc = render_nodes(st, &nd->body, &sub, o)) < 0)
 			return rc;
 	}
@@ -473,7 +584,7 @@ static int render_nodes(struct rstate *st, const struct tnodes *l, const struct 
 		case TN_VAR:
 		case TN_RAW: {
 			struct tmpl_value v;
-			if ((rc = lookup(c, nd, &v)) == 0)
+			if ((rc = lookup(st, c, nd, &v)) == 0)
 				rc = put_value(st, &v, nd->kind == TN_VAR);
 			break;
 		}
@@ -482,7 +593,7 @@ static int render_nodes(struct rstate *st, const struct tnodes *l, const struct 
 			break;
 		case TN_INVERTED: {
 			struct tmpl_value v;
-			if ((rc = lookup(c, nd, &v)) == 0 && !truthy(&v))
+			if ((rc = lookup(st, c, nd, &v)) == 0 && !truthy(&v))
 				rc = render_sub(st, &nd->body, false, NULL, 0, c, o);
 			break;
 		}
@@ -513,8 +624,11 @@ int tmpl_render_stack(const struct tmpl_set *set, const char *name, const struct
 		      size_t n, struct buf *out)
 {
 	char local[256];
+	struct rcache cache[RC_SIZE];
+	memset(cache, 0, sizeof cache);
 	struct rstate st = {
 		.set = set,
+		.cache = cache,
 		.out = out,
 		.limit = out->n + (size_t)TMPL_MAX_OUTPUT,
 		.ind = local,
@@ -525,16 +639,20 @@ int tmpl_render_stack(const struct tmpl_set *set, const char *name, const struct
 		return TMPL_ENOENT;
 	/* The frames as linked stack entries; a null context when n is 0. */
 	struct rctx stack[8], *heap = NULL, *f = stack;
-	struct rctx nullframe = {tmpl_null(), NULL};
+	struct rctx nullframe = {tmpl_null(), NULL, NULL, NULL};
 	const struct rctx *top = &nullframe;
 	if (n > sizeof stack / sizeof stack[0] && !(f = heap = malloc(n * sizeof *heap)))
 		return TMPL_ENOMEM;
 	for (size_t i = 0; i < n; i++) {
 		f[i].v = frames[i];
 		f[i].up = i ? &f[i - 1] : NULL;
+		f[i].memo = NULL;
+		frame_shape(&f[i]);
 		top = &f[i];
 	}
 	int rc = render_nodes(&st, &t->root, top, NULL);
+	if (out->p && out->n < out->cap)
+		out->p[out->n] = '\0'; /* put leaves it off */
 	free(heap);
 	if (st.ind_heap)
 		free(st.ind);

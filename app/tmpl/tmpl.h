@@ -124,6 +124,25 @@ struct tmpl_ops {
 	/* LIST: the number of elements, and element i (< len) into *out. */
 	size_t (*len)(const struct tmpl_value *list);
 	int (*at)(const struct tmpl_value *list, size_t i, struct tmpl_value *out);
+	/* MAP, optional (all three or none): name resolution the renderer
+	 * caches for the length of one render, so that a section over many
+	 * maps of one kind (a list of objects of one model) looks each name
+	 * up once, not once per element.
+	 * shape: a key such that two maps of the same shape give the same
+	 * answer of find for every name (an ORM object's model; a map whose
+	 * names are its own, its own address), or NULL (not cached). It must
+	 * not change during a render.
+	 * find: as get, but 1 with *slot (where the member is, for get_slot
+	 * on any map of this shape) instead of the value; 2 the same, and the
+	 * value is worth remembering (computed: a section's element reads it
+	 * once however many tags name it, so get_slot must give one map the
+	 * same value all through a render); 0 or an error as get.
+	 * get_slot: the member at slot of this map into *out: 1 (as get's 1)
+	 * or a negative enum tmpl_err. */
+	const void *(*shape)(const struct tmpl_value *map);
+	int (*find)(const struct tmpl_value *map, const char *name, size_t len, uint32_t hash,
+		    uintptr_t *slot);
+	int (*get_slot)(const struct tmpl_value *map, uintptr_t slot, struct tmpl_value *out);
 };
 
 struct tmpl_value {

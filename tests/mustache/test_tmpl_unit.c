@@ -489,3 +489,115 @@ TEST(test_dotted_names_index_arrays)
 	CHECK_STR(out.p, "<ul><li>x</li><li>y</li></ul>empty|y||||7");
 	buf_free(&out);
 }
+
+/* ---- the per-render cache of name resolution (tmpl_ops shape/find/get_slot)
+ * A "record": a shape (its names, in order) and its values in that order;
+ * two shapes put the same names at different places. */
+struct rec_shape {
+	const char *names[3];
+};
+struct rec {
+	const struct rec_shape *shape;
+	int64_t vals[3];
+};
+
+static int rec_find(const struct tmpl_value *map, const char *name, size_t len, uint32_t hash,
+		    uintptr_t *slot)
+{
+	(void)hash;
+	const struct rec *r = map->obj;
+	for (uintptr_t i = 0; i < 3 && r->shape->names[i]; i++)
+		if (strlen(r->shape->names[i]) == len && !memcmp(r->shape->names[i], name, len)) {
+			*slot = i;
+			return 1;
+		}
+	return 0;
+}
+
+static int rec_get_slot(const struct tmpl_value *map, uintptr_t slot, struct tmpl_value *out)
+{
+	*out = tmpl_int(((const struct rec *)map->obj)->vals[slot]);
+	return 1;
+}
+
+static int rec_get(const struct tmpl_value *map, const char *name, size_t len, uint32_t hash,
+		   struct tmpl_value *out)
+{
+	uintptr_t slot;
+	int rc = rec_find(map, name, len, hash, &slot);
+	return rc == 1 ? rec_get_slot(map, slot, out) : rc;
+}
+
+static const void *rec_shape_of(const struct tmpl_value *map)
+{
+	return ((const struct rec *)map->obj)->shape;
+}
+
+static const struct tmpl_ops rec_ops = {
+	.get = rec_get, .shape = rec_shape_of, .find = rec_find, .get_slot = rec_get_slot};
+
+struct rec_list {
+	const struct tmpl_value *v;
+	size_t n;
+};
+
+static size_t rl_len(const struct tmpl_value *list)
+{
+	return ((const struct rec_list *)list->obj)->n;
+}
+
+static int rl_at(const struct tmpl_value *list, size_t i, struct tmpl_value *out)
+{
+	*out = ((const struct rec_list *)list->obj)->v[i];
+	return 0;
+}
+
+static const struct tmpl_ops rl_ops = {.len = rl_len, .at = rl_at};
+
+/* Elements of two shapes that hold x and y at swapped places, one that
+ * lacks y, a page map with x (own shape), a json-c object without x and
+ * one with it, in one list over a frame that has x and y: each element
+ * reads its own names through its own shape, a name an element lacks
+ * comes from the outer frame, and elements of one shape show their own
+ * values. The same list twice in one template (the cache still warm). */
+TEST(test_name_cache_resolves_per_shape_and_falls_through_exactly)
+{
+	static const struct rec_shape xy = {{"x", "y", NULL}}, yx = {{"y", "x", NULL}},
+				      xonly = {{"x", NULL, NULL}};
+	struct rec a1 = {&xy, {1, 2, 0}}, b = {&yx, {3, 4, 0}}, a2 = {&xy, {5, 6, 0}},
+		   c = {&xonly, {7, 0, 0}};
+	struct arena ar;
+	arena_init(&ar, 4096);
+	struct tmpl_set *set = NULL;
+	struct buf out = BUF_INIT;
+	struct json_object *jy = json_tokener_parse("{\"y\": 9}"), *jx = json_tokener_parse("{\"x\": 10}");
+	struct tmpl_map *m = tmpl_map_new(&ar);
+	REQUIRE(m != NULL);
+	CHECK_INT(tmpl_map_set_int(m, "x", 8), 0);
+	REQUIRE(jy && jx);
+	struct tmpl_value els[] = {
+		{.kind = TMPL_MAP, .ops = &rec_ops, .obj = &a1}, {.kind = TMPL_MAP, .ops = &rec_ops, .obj = &b},
+		{.kind = TMPL_MAP, .ops = &rec_ops, .obj = &a2}, {.kind = TMPL_MAP, .ops = &rec_ops, .obj = &c},
+		tmpl_map_value(m), tmpl_json(jy), tmpl_json(jx), {.kind = TMPL_MAP, .ops = &rec_ops, .obj = &a1},
+	};
+	struct rec_list rl = {els, sizeof els / sizeof els[0]};
+	struct tmpl_map *top = tmpl_map_new(&ar);
+	REQUIRE(top != NULL);
+	CHECK_INT(tmpl_map_set(top, "items", (struct tmpl_value){.kind = TMPL_LIST, .ops = &rl_ops, .obj = &rl}), 0);
+	CHECK_INT(tmpl_map_set_str(top, "x", "X"), 0);
+	CHECK_INT(tmpl_map_set_str(top, "y", "Y"), 0);
+	set = tmpl_set_new();
+	char err[128];
+	const char *src = "{{#items}}{{x}}{{y}}{{#y}}+{{/y}};{{/items}}|{{#items}}{{y}}{{/items}}|{{x}}{{y}}";
+	REQUIRE(set && tmpl_set_add(set, "t", src, strlen(src), err, sizeof err) == 0);
+	struct tmpl_value tv = tmpl_map_value(top);
+	CHECK_INT(tmpl_render_value(set, "t", &tv, &out), 0);
+	CHECK_INT(buf_append(&out, "", 1), 0);
+	CHECK_STR(out.p, "12+;43+;56+;7Y+;8Y+;X9+;10Y+;12+;|236YY9Y2|XY");
+out:
+	buf_free(&out);
+	tmpl_set_free(set);
+	json_object_put(jy);
+	json_object_put(jx);
+	arena_free(&ar);
+}

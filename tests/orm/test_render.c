@@ -48,10 +48,25 @@ static int click_num_words(const void *obj, const void *env, struct arena *a, st
 	return 0;
 }
 
+/* How many times "counted" was read: a section's element reads a computed
+ * field once per render however many tags name it. */
+static int counted_calls;
+
+static int counted(const void *obj, const void *env, struct arena *a, struct tmpl_value *out)
+{
+	const struct t_article *ar = obj;
+	(void)env;
+	(void)a;
+	counted_calls++;
+	*out = tmpl_str(ar->title);
+	return 0;
+}
+
 const struct orm_field t_article_fields[] = {
 	{"title_upper", title_upper},
 	{"current", is_current},
 	{"click_num", click_num_words},
+	{"counted", counted},
 	{NULL, NULL},
 };
 
@@ -208,6 +223,67 @@ TEST(test_render_names_an_object_lacks_fall_through_to_the_page_map)
 			 tmpl_map_value(m), &out),
 		  0);
 	CHECK_STR(out.p, "page title|a1 T&lt;1&gt; from json-c|a1");
+out:
+	buf_free(&out);
+	t_end(&t);
+}
+
+/* The renderer caches where a name is per model for one render: a list
+ * mixing two models must read each element through its own model (an
+ * article's title, a user's username), names the element's model lacks
+ * fall through to the page map, and two articles each show their own
+ * value (the place is cached, never the value). */
+TEST(test_render_a_list_mixing_two_models_reads_each_element_through_its_own_model)
+{
+	struct tctx t;
+	struct buf out = BUF_INIT;
+	if (!t_begin(&t, T_BLOG))
+		goto out;
+	struct t_user *u = mk_user(&t.s, "mixu");
+	struct t_article *a1 = mk_article(&t.s, u, "first", 1700000000);
+	struct t_article *a2 = mk_article(&t.s, u, "second", 1700000000);
+	REQUIRE(orm_commit(&t.s) == 0);
+	struct orm_obj *items[] = {(struct orm_obj *)a1, (struct orm_obj *)u, (struct orm_obj *)a2,
+				   (struct orm_obj *)u};
+	struct orm_list l = {items, 4, 4};
+	struct tmpl_map *m = tmpl_map_new(&t.arena);
+	CHECK_INT(tmpl_map_set(m, "items", orm_tmpl_list(&l, NULL, &t.arena)), 0);
+	CHECK_INT(tmpl_map_set_str(m, "title", "page"), 0);
+	CHECK_INT(tmpl_map_set_str(m, "username", "nobody"), 0);
+	CHECK_INT(render("{{#items}}{{title}}/{{username}}/{{title_upper}};{{/items}}", tmpl_map_value(m),
+			 &out),
+		  0);
+	CHECK_STR(out.p, "first/nobody/FIRST;page/mixu/;second/nobody/SECOND;page/mixu/;");
+out:
+	buf_free(&out);
+	t_end(&t);
+}
+
+/* A computed field named by several tags of one element (in nested
+ * sections too) is computed once per element, and each element shows its
+ * own value; a tag outside any element's section computes it afresh. */
+TEST(test_render_a_computed_field_is_computed_once_per_element_and_each_shows_its_own)
+{
+	struct tctx t;
+	struct buf out = BUF_INIT;
+	if (!t_begin(&t, T_BLOG))
+		goto out;
+	struct t_user *u = mk_user(&t.s, "memo");
+	mk_article(&t.s, u, "one", 1700000000);
+	mk_article(&t.s, u, "two", 1700000001);
+	mk_article(&t.s, u, "three", 1700000002);
+	REQUIRE(orm_commit(&t.s) == 0);
+	struct orm_list l;
+	REQUIRE(orm_all(orm_order_by(t_article_query(&t.s), ORM_COL(t_article, id), ORM_ASC), &l) == 0);
+	struct tmpl_map *m = tmpl_map_new(&t.arena);
+	CHECK_INT(tmpl_map_set(m, "items", orm_tmpl_list(&l, NULL, &t.arena)), 0);
+	counted_calls = 0;
+	CHECK_INT(render("{{#items}}{{counted}}={{#counted}}{{counted}}{{^title}}{{/title}}{{/counted}}"
+			 "{{^counted}}!{{/counted}};{{/items}}|{{items.1.counted}}{{#items.2}}{{counted}}{{/items.2}}",
+			 tmpl_map_value(m), &out),
+		  0);
+	CHECK_STR(out.p, "one=one;two=two;three=three;|twothree");
+	CHECK_INT(counted_calls, 3 + 2);
 out:
 	buf_free(&out);
 	t_end(&t);

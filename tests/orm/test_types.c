@@ -163,13 +163,14 @@ out:
 }
 
 /* Text values of every length, short and long, come back exact, as
- * objects and as rows (two text columns side by side). */
+ * objects and as rows (two text columns side by side): around the
+ * 128-byte buffer a text column is bound to (load.c's ROW_INLINE) too. */
 TEST(test_text_lengths_around_the_fetch_buffer_round_trip)
 {
 	struct tctx t;
 	if (!t_begin(&t, T_TYPES))
 		goto out;
-	static const size_t lens[] = {0, 1, 255, 256, 257, 511, 4000};
+	static const size_t lens[] = {0, 1, 127, 128, 129, 255, 256, 257, 511, 4000};
 	enum { N = sizeof lens / sizeof lens[0] };
 	static char want[N][4001];
 	int64_t ids[N];

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 static char mdir[512];
@@ -133,4 +135,42 @@ void cli_write_migration(const char *name, const char *text)
 		fputs(text, f);
 		fclose(f);
 	}
+}
+
+void cli_fcgi_record(unsigned char *out, size_t *n, int type, const void *body, size_t len)
+{
+	unsigned char *h = out + *n;
+	h[0] = 1;
+	h[1] = (unsigned char)type;
+	h[2] = 0;
+	h[3] = 1; /* request id 1 */
+	h[4] = (unsigned char)(len >> 8);
+	h[5] = (unsigned char)len;
+	h[6] = 0;
+	h[7] = 0;
+	memcpy(h + 8, body, len);
+	*n += 8 + len;
+}
+
+size_t cli_fcgi_pair(unsigned char *out, const char *name, const char *value)
+{
+	size_t a = strlen(name), b = strlen(value);
+	out[0] = (unsigned char)a;
+	out[1] = (unsigned char)b;
+	memcpy(out + 2, name, a);
+	memcpy(out + 2 + a, value, b);
+	return 2 + a + b;
+}
+
+int cli_connect_unix(const char *path)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	snprintf(sa.sun_path, sizeof sa.sun_path, "%.100s", path);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
 }

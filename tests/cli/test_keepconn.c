@@ -22,6 +22,7 @@
 
 #include <fcgiapp.h>
 
+#include "cli.h"
 #include "cli/cli.h"
 #include "core/config.h"
 #include "core/server.h"
@@ -31,44 +32,6 @@
 
 /* ---- FastCGI by hand ---- */
 
-static void record(unsigned char *out, size_t *n, int type, const void *body, size_t len)
-{
-	unsigned char *h = out + *n;
-	h[0] = 1;
-	h[1] = (unsigned char)type;
-	h[2] = 0;
-	h[3] = 1; /* request id 1 */
-	h[4] = (unsigned char)(len >> 8);
-	h[5] = (unsigned char)len;
-	h[6] = 0;
-	h[7] = 0;
-	memcpy(h + 8, body, len);
-	*n += 8 + len;
-}
-
-static size_t pair(unsigned char *out, const char *name, const char *value)
-{
-	size_t a = strlen(name), b = strlen(value);
-	out[0] = (unsigned char)a;
-	out[1] = (unsigned char)b;
-	memcpy(out + 2, name, a);
-	memcpy(out + 2 + a, value, b);
-	return 2 + a + b;
-}
-
-static int connect_unix(const char *path)
-{
-	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	snprintf(sa.sun_path, sizeof sa.sun_path, "%.100s", path);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	return fd;
-}
-
 /* Send a whole GET of uri on fd, asking the worker to keep the
  * connection (FCGI_KEEP_CONN) when keep. 0 or -1. */
 static int send_get(int fd, const char *uri, bool keep)
@@ -76,16 +39,16 @@ static int send_get(int fd, const char *uri, bool keep)
 	unsigned char buf[1024], params[512];
 	size_t n = 0, p = 0;
 	const unsigned char begin[8] = {0, 1, keep ? 1 : 0, 0, 0, 0, 0, 0}; /* responder */
-	record(buf, &n, 1, begin, sizeof begin);
-	p += pair(params + p, "REQUEST_METHOD", "GET");
-	p += pair(params + p, "REQUEST_URI", uri);
-	p += pair(params + p, "SCRIPT_NAME", uri);
-	p += pair(params + p, "QUERY_STRING", "");
-	p += pair(params + p, "SERVER_PROTOCOL", "HTTP/1.1");
-	p += pair(params + p, "REMOTE_ADDR", "127.0.0.1");
-	record(buf, &n, 4, params, p);
-	record(buf, &n, 4, "", 0);
-	record(buf, &n, 5, "", 0);
+	cli_fcgi_record(buf, &n, 1, begin, sizeof begin);
+	p += cli_fcgi_pair(params + p, "REQUEST_METHOD", "GET");
+	p += cli_fcgi_pair(params + p, "REQUEST_URI", uri);
+	p += cli_fcgi_pair(params + p, "SCRIPT_NAME", uri);
+	p += cli_fcgi_pair(params + p, "QUERY_STRING", "");
+	p += cli_fcgi_pair(params + p, "SERVER_PROTOCOL", "HTTP/1.1");
+	p += cli_fcgi_pair(params + p, "REMOTE_ADDR", "127.0.0.1");
+	cli_fcgi_record(buf, &n, 4, params, p);
+	cli_fcgi_record(buf, &n, 4, "", 0);
+	cli_fcgi_record(buf, &n, 5, "", 0);
 	/* no SIGPIPE when the worker has closed the connection: a failure */
 	return send(fd, buf, n, MSG_NOSIGNAL) == (ssize_t)n ? 0 : -1;
 }
@@ -216,7 +179,7 @@ static bool wait_serving(pid_t master, const char *sock, int nworkers, int ms)
 	for (long long end = now_ms() + ms; now_ms() < end; usleep(20 * 1000)) {
 		if (test_children(master, "flacon-worker", w, 8) != nworkers)
 			continue;
-		int fd = connect_unix(sock);
+		int fd = cli_connect_unix(sock);
 		bool ok = fd >= 0 && get_ok(fd, "/healthz", false, "ok\n");
 		if (fd >= 0)
 			close(fd);
@@ -286,8 +249,8 @@ TEST(test_one_worker_answers_two_kept_connections_interleaved)
 	pid_t master = start_master("keep-two", "1", NULL, sock, sizeof sock);
 	REQUIRE(master > 0);
 	REQUIRE(wait_serving(master, sock, 1, 15000));
-	a = connect_unix(sock);
-	b = connect_unix(sock);
+	a = cli_connect_unix(sock);
+	b = cli_connect_unix(sock);
 	REQUIRE(a >= 0 && b >= 0);
 	/* A libfcgi worker that blocks on its kept connection would never
 	 * take b: its request would wait in the listen queue. */
@@ -338,11 +301,11 @@ TEST(test_worker_connections_bounds_the_connections_a_worker_holds)
 	pid_t master = start_master("keep-bound", "1", env, sock, sizeof sock);
 	REQUIRE(master > 0);
 	REQUIRE(wait_serving(master, sock, 1, 15000));
-	a = connect_unix(sock);
+	a = cli_connect_unix(sock);
 	REQUIRE(a >= 0);
 	CHECK(get_ok(a, "/_hello", true, "Hello from Flacon"));
 	/* The worker holds its one connection: b waits in the listen queue. */
-	b = connect_unix(sock);
+	b = cli_connect_unix(sock);
 	REQUIRE(b >= 0 && send_get(b, "/_hello", true) == 0);
 	struct answer ans = {0};
 	CHECK_MSG(read_answer(b, &ans, 700) < 0, "a second connection was taken: %s",
@@ -372,12 +335,12 @@ TEST(test_sigterm_answers_what_comes_on_kept_connections_then_ends_them_cleanly)
 	REQUIRE(master > 0);
 	REQUIRE(wait_serving(master, sock, 1, 15000));
 	REQUIRE(test_children(master, "flacon-worker", &worker, 1) == 1);
-	old = connect_unix(sock);
+	old = cli_connect_unix(sock);
 	REQUIRE(old >= 0);
 	CHECK(get_ok(old, "/_hello", true, "Hello from Flacon"));
 	usleep(1700 * 1000); /* old is older than a stopping worker keeps one */
 	CHECK(get_ok(old, "/_hello", true, "Hello from Flacon"));
-	young = connect_unix(sock);
+	young = cli_connect_unix(sock);
 	REQUIRE(young >= 0);
 	CHECK(get_ok(young, "/_hello", true, "Hello from Flacon"));
 	/* The stop comes while requests are on their way: one on each kept
@@ -385,7 +348,7 @@ TEST(test_sigterm_answers_what_comes_on_kept_connections_then_ends_them_cleanly)
 	kill(worker, SIGSTOP);
 	CHECK_INT(kill(master, SIGTERM), 0);
 	CHECK_MSG(wait_sigterm_pending(worker, 5000), "the worker got no SIGTERM");
-	queued = connect_unix(sock); /* may be refused: the master shuts the socket */
+	queued = cli_connect_unix(sock); /* may be refused: the master shuts the socket */
 	CHECK(send_get(young, "/_hello", true) == 0 && send_get(old, "/_hello", true) == 0);
 	bool queued_sent = queued >= 0 && send_get(queued, "/_hello", true) == 0;
 	kill(worker, SIGCONT);
@@ -432,8 +395,8 @@ TEST(test_max_requests_retires_a_worker_holding_kept_connections)
 	REQUIRE(master > 0);
 	REQUIRE(wait_serving(master, sock, 1, 15000)); /* request 1 */
 	REQUIRE(test_children(master, "flacon-worker", &first, 1) == 1);
-	a = connect_unix(sock);
-	b = connect_unix(sock);
+	a = cli_connect_unix(sock);
+	b = cli_connect_unix(sock);
 	REQUIRE(a >= 0 && b >= 0);
 	CHECK(get_ok(a, "/_hello", true, "Hello from Flacon")); /* 2 */
 	CHECK(get_ok(b, "/_hello", true, "Hello from Flacon")); /* 3: it retires */
@@ -448,7 +411,7 @@ TEST(test_max_requests_retires_a_worker_holding_kept_connections)
 		if (test_children(master, "flacon-worker", &next, 1) == 1 && next != first)
 			break;
 	CHECK_MSG(next != first, "worker %d did not retire", (int)first);
-	int c = connect_unix(sock);
+	int c = cli_connect_unix(sock);
 	CHECK(c >= 0 && get_ok(c, "/_hello", true, "Hello from Flacon"));
 	if (c >= 0)
 		close(c);

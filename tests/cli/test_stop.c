@@ -17,47 +17,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "http_client.h"
 #include "procs.h"
 #include "test.h"
-
-static void record(unsigned char *out, size_t *n, int type, const void *body, size_t len)
-{
-	unsigned char *h = out + *n;
-	h[0] = 1;
-	h[1] = (unsigned char)type;
-	h[2] = 0;
-	h[3] = 1; /* request id 1 */
-	h[4] = (unsigned char)(len >> 8);
-	h[5] = (unsigned char)len;
-	h[6] = 0;
-	h[7] = 0;
-	memcpy(h + 8, body, len);
-	*n += 8 + len;
-}
-
-static size_t pair(unsigned char *out, const char *name, const char *value)
-{
-	size_t a = strlen(name), b = strlen(value);
-	out[0] = (unsigned char)a;
-	out[1] = (unsigned char)b;
-	memcpy(out + 2, name, a);
-	memcpy(out + 2 + a, value, b);
-	return 2 + a + b;
-}
-
-static int connect_unix(const char *path)
-{
-	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	snprintf(sa.sun_path, sizeof sa.sun_path, "%.100s", path);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	return fd;
-}
 
 /* BEGIN_REQUEST and the parameters of method uri (not their end). */
 static size_t request_head(unsigned char *buf, const char *method, const char *uri)
@@ -65,29 +28,29 @@ static size_t request_head(unsigned char *buf, const char *method, const char *u
 	unsigned char params[512];
 	size_t n = 0, p = 0;
 	const unsigned char begin[8] = {0, 1, 0, 0, 0, 0, 0, 0}; /* responder, no keep-conn */
-	record(buf, &n, 1, begin, sizeof begin);
-	p += pair(params + p, "REQUEST_METHOD", method);
-	p += pair(params + p, "REQUEST_URI", uri);
-	p += pair(params + p, "SCRIPT_NAME", uri);
-	p += pair(params + p, "QUERY_STRING", "");
-	p += pair(params + p, "CONTENT_TYPE", "application/json");
-	p += pair(params + p, "CONTENT_LENGTH", strcmp(method, "GET") ? "2" : "0");
-	p += pair(params + p, "SERVER_PROTOCOL", "HTTP/1.1");
-	p += pair(params + p, "REMOTE_ADDR", "127.0.0.1");
-	record(buf, &n, 4, params, p);
+	cli_fcgi_record(buf, &n, 1, begin, sizeof begin);
+	p += cli_fcgi_pair(params + p, "REQUEST_METHOD", method);
+	p += cli_fcgi_pair(params + p, "REQUEST_URI", uri);
+	p += cli_fcgi_pair(params + p, "SCRIPT_NAME", uri);
+	p += cli_fcgi_pair(params + p, "QUERY_STRING", "");
+	p += cli_fcgi_pair(params + p, "CONTENT_TYPE", "application/json");
+	p += cli_fcgi_pair(params + p, "CONTENT_LENGTH", strcmp(method, "GET") ? "2" : "0");
+	p += cli_fcgi_pair(params + p, "SERVER_PROTOCOL", "HTTP/1.1");
+	p += cli_fcgi_pair(params + p, "REMOTE_ADDR", "127.0.0.1");
+	cli_fcgi_record(buf, &n, 4, params, p);
 	return n;
 }
 
 /* Connect to path and send a whole GET /healthz; the fd or -1. */
 static int send_request(const char *path)
 {
-	int fd = connect_unix(path);
+	int fd = cli_connect_unix(path);
 	if (fd < 0)
 		return -1;
 	unsigned char buf[1024];
 	size_t n = request_head(buf, "GET", "/healthz");
-	record(buf, &n, 4, "", 0);
-	record(buf, &n, 5, "", 0);
+	cli_fcgi_record(buf, &n, 4, "", 0);
+	cli_fcgi_record(buf, &n, 5, "", 0);
 	if (write(fd, buf, n) != (ssize_t)n) {
 		close(fd);
 		return -1;
@@ -100,7 +63,7 @@ static int send_request(const char *path)
  * blocked). */
 static int hold_worker(const char *path)
 {
-	int fd = connect_unix(path);
+	int fd = cli_connect_unix(path);
 	if (fd < 0)
 		return -1;
 	unsigned char buf[1024];
@@ -116,9 +79,9 @@ static void hold_release(int fd)
 {
 	unsigned char buf[64];
 	size_t n = 0;
-	record(buf, &n, 4, "", 0); /* the end of the parameters */
-	record(buf, &n, 5, "{}", 2);
-	record(buf, &n, 5, "", 0);
+	cli_fcgi_record(buf, &n, 4, "", 0); /* the end of the parameters */
+	cli_fcgi_record(buf, &n, 5, "{}", 2);
+	cli_fcgi_record(buf, &n, 5, "", 0);
 	if (write(fd, buf, n) != (ssize_t)n)
 		fprintf(stderr, "release: %s\n", strerror(errno));
 }

@@ -578,13 +578,12 @@ TEST(test_session_cache_left_by_a_killed_server_is_removed_by_the_next_start)
 	char ngone[64], nheld[64];
 	REQUIRE(web_session_cache_name(&gone, ngone, sizeof ngone) == 0);
 	REQUIRE(web_session_cache_name(&held, nheld, sizeof nheld) == 0);
-	/* One killed (never closed), one still held by a live process. */
+	/* One still held by a live process, then one killed (never closed).
+	 * In this order: each open is a start and sweeps what nobody holds,
+	 * so the live one's open must not come after the killed one's exit. */
 	int p[2];
 	REQUIRE(pipe(p) == 0);
 	fflush(NULL);
-	pid_t killed = fork();
-	if (killed == 0)
-		_exit(web_session_cache_open(&gone, true) == 0 ? 0 : 1);
 	pid_t live = fork();
 	if (live == 0) {
 		char c = web_session_cache_open(&held, true) == 0 ? 'y' : 'n';
@@ -593,10 +592,13 @@ TEST(test_session_cache_left_by_a_killed_server_is_removed_by_the_next_start)
 		pause();
 		_exit(0);
 	}
-	int st = -1;
 	char c = 0;
-	CHECK(waitpid(killed, &st, 0) == killed && WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	CHECK(read(p[0], &c, 1) == 1 && c == 'y');
+	pid_t killed = fork();
+	if (killed == 0)
+		_exit(web_session_cache_open(&gone, true) == 0 ? 0 : 1);
+	int st = -1;
+	CHECK(waitpid(killed, &st, 0) == killed && WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	CHECK(shm_exists(ngone));
 	CHECK(shm_exists(nheld));
 	/* The next start. */

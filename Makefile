@@ -35,7 +35,7 @@ C_SUITES := $(sort $(patsubst tests/%/,%,$(dir $(wildcard tests/*/*.c))))
 C_SUITES := $(filter-out lib fuzz,$(C_SUITES))
 TEST_LIB_OBJ := $(BUILD)/tests/lib/test.o $(BUILD)/tests/lib/http_client.o $(BUILD)/tests/lib/procs.o
 
-.PHONY: all clean deps run stop test sanitize alloc-fail valgrind bench bench-throttle fuzz check-deps cluster deb image install
+.PHONY: all clean deps run stop test sanitize alloc-fail valgrind bench bench-throttle bench-metrics fuzz check-deps cluster deb image install
 all: $(BUILD)/flacon
 
 $(BUILD)/%.o: %.c $(HEADERS)
@@ -189,3 +189,8 @@ bench: all
 bench-throttle: all
 	@scripts/deps.sh bench
 	@BUILD=$(BUILD) bench/throttle.sh
+
+# make bench-metrics: the request path's metrics timed alone (ns per request).
+bench-metrics: $(BUILD)/libflacon.a
+	@$(CC) $(CFLAGS) -o $(BUILD)/metrics_cost bench/metrics_cost.c $(BUILD)/libflacon.a $(LDLIBS)
+	@$(BUILD)/metrics_cost

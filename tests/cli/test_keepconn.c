@@ -203,29 +203,10 @@ static int stop_master(pid_t master, int ms)
 	return -1;
 }
 
-/* Does pid have SIGTERM pending (sent, not yet read)? */
-static bool sigterm_pending(pid_t pid)
-{
-	char path[64], line[256];
-	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return false;
-	bool pending = false;
-	while (fgets(line, sizeof line, f)) {
-		unsigned long long mask;
-		if ((sscanf(line, "SigPnd: %llx", &mask) == 1 || sscanf(line, "ShdPnd: %llx", &mask) == 1) &&
-		    (mask & (1ULL << (SIGTERM - 1))))
-			pending = true;
-	}
-	fclose(f);
-	return pending;
-}
-
 static bool wait_sigterm_pending(pid_t pid, int ms)
 {
 	for (long long end = now_ms() + ms; now_ms() < end; usleep(10 * 1000))
-		if (sigterm_pending(pid))
+		if (test_sigterm_pending(pid))
 			return true;
 	return false;
 }

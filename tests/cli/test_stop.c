@@ -196,26 +196,6 @@ static bool wait_sockets(pid_t pid, int n, int ms)
 	return false;
 }
 
-/* Does pid have SIGTERM pending (sent, not yet delivered: a busy or a
- * stopped worker)? */
-static bool sigterm_pending(pid_t pid)
-{
-	char path[64], line[256];
-	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return false;
-	bool pending = false;
-	while (fgets(line, sizeof line, f)) {
-		unsigned long long mask;
-		if ((sscanf(line, "SigPnd: %llx", &mask) == 1 || sscanf(line, "ShdPnd: %llx", &mask) == 1) &&
-		    (mask & (1ULL << (SIGTERM - 1))))
-			pending = true;
-	}
-	fclose(f);
-	return pending;
-}
-
 /* Wait up to ms for each of the n pids to be stopped (state T). */
 static bool wait_stopped(const pid_t *pids, int n, int ms)
 {
@@ -242,7 +222,7 @@ static bool wait_sigterm_pending(const pid_t *pids, int n, int ms)
 {
 	for (long long end = now_ms() + ms; now_ms() < end; usleep(10 * 1000)) {
 		int k = 0;
-		while (k < n && sigterm_pending(pids[k]))
+		while (k < n && test_sigterm_pending(pids[k]))
 			k++;
 		if (k == n)
 			return true;

@@ -1,6 +1,7 @@
 /* procs.c — see procs.h. */
 #include "procs.h"
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -32,4 +33,22 @@ int test_children(pid_t master, const char *comm, pid_t *out, int max)
 			out[n++] = (pid_t)p;
 	fclose(f);
 	return n;
+}
+
+bool test_sigterm_pending(pid_t pid)
+{
+	char path[64], line[256];
+	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return false;
+	bool pending = false;
+	while (fgets(line, sizeof line, f)) {
+		unsigned long long mask;
+		if ((sscanf(line, "SigPnd: %llx", &mask) == 1 || sscanf(line, "ShdPnd: %llx", &mask) == 1) &&
+		    (mask & (1ULL << (SIGTERM - 1))))
+			pending = true;
+	}
+	fclose(f);
+	return pending;
 }

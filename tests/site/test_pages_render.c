@@ -9,7 +9,7 @@
  * tokens blanked) to compare two builds byte for byte; FLACON_RENDER_N
  * sets the number of timed requests per page (default 300). On a busy
  * machine CPU time is noisy: instructions under callgrind are not
- * (timed_articles / timed_courses, inclusive). */
+ * (timed_articles / timed_courses / timed_articles_anonymous, inclusive). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,14 +65,20 @@ __attribute__((noinline)) static double per_request(const char *path, int n)
 	return t;
 }
 
-__attribute__((noinline)) static double timed_articles(int n)
+__attribute__((noinline, noipa)) static double timed_articles(int n)
 {
 	return per_request("/articles", n);
 }
 
-__attribute__((noinline)) static double timed_courses(int n)
+__attribute__((noinline, noipa)) static double timed_courses(int n)
 {
 	return per_request("/courses", n);
+}
+
+/* /articles as a visitor with no cookie (make bench's "GET /articles"). */
+__attribute__((noinline, noipa)) static double timed_articles_anonymous(int n)
+{
+	return per_request("/articles", n);
 }
 
 TEST(test_pages_of_a_benchmark_like_data_set_render_and_their_cpu_per_request)
@@ -177,8 +183,12 @@ TEST(test_pages_of_a_benchmark_like_data_set_render_and_their_cpu_per_request)
 	per_request("/courses", 20);
 	double a = timed_articles(n);
 	double c = timed_courses(n);
-	printf("render cpu (in-process client, %d requests each): /articles %.0f us, /courses %.0f us\n",
-	       n, a, c);
+	sc_visitor();
+	per_request("/articles", 20);
+	double v = timed_articles_anonymous(n);
+	printf("render cpu (in-process client, %d requests each): /articles %.0f us, /courses %.0f us "
+	       "(logged in); /articles %.0f us (no cookie)\n",
+	       n, a, c, v);
 out:;
 }
 

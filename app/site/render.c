@@ -1,5 +1,5 @@
-/* render.c — the context every page shares (user, CSRF token, notice: the
- * site's context processor). */
+/* render.c — the context every page shares (user, notice: the site's
+ * context processor; the framework gives every template csrf_token). */
 #include <string.h>
 
 #include "site/site_priv.h"
@@ -15,11 +15,6 @@ int site_context(struct http_request *req, struct http_response *resp, json_obje
 		site_ctx_add(ctx, "user", ju);
 		site_ctx_add(ctx, "logged_in", json_object_new_boolean(1));
 	}
-	/* Every page may hold a form (the log-out button at least). */
-	const char *csrf = web_csrf_token(req, resp);
-	if (!csrf)
-		return -1;
-	site_ctx_add(ctx, "csrf_token", json_object_new_string(csrf));
 	const char *notice;
 	const char *code = site_take_notice(req, resp, &notice);
 	if (notice)

@@ -288,25 +288,63 @@ int web_orm_error(struct http_request *req, struct http_response *resp, int err)
 
 /* ---- rendering ------------------------------------------------------------- */
 
-int web_render(struct http_request *req, struct http_response *resp, int status, const char *name,
-	       json_object *ctx)
+/* The framework's own keys, under every other frame of a page's context:
+ * csrf_token, made when a template first reads it (as Flask-WTF's
+ * csrf_token() in a Jinja template: called by the pages that have a
+ * form). A page without a form neither signs a token nor sets the csrf
+ * cookie nor turns no-store. */
+struct web_frame {
+	struct http_request *req;
+	struct http_response *resp;
+};
+
+static int frame_get(const struct tmpl_value *map, const char *name, size_t len, uint32_t hash,
+		     struct tmpl_value *out)
 {
-	int rc = -1;
+	(void)hash;
+	if (len != sizeof WEB_CSRF_FIELD - 1 || memcmp(name, WEB_CSRF_FIELD, len) != 0)
+		return 0;
+	const struct web_frame *f = map->obj;
+	const char *token = web_csrf_token(f->req, f->resp);
+	if (!token) /* no secret, or the session could not be read: the page is a 500 */
+		return TMPL_ENOMEM;
+	*out = tmpl_str(token);
+	return 1;
+}
+
+static const struct tmpl_ops frame_ops = {.get = frame_get};
+
+/* Render name from frames[0..n-1] (innermost last) over the framework's
+ * frame, after the application's context processor filled common. */
+static int render_frames(struct http_request *req, struct http_response *resp, int status,
+			 const char *name, json_object *common, const struct tmpl_value *ctx)
+{
 	const struct tmpl_set *t = web_tmpl(req);
-	if (!ctx || !t)
-		goto out;
-	if (cur_app && cur_app->context && cur_app->context(req, resp, ctx) < 0)
-		goto out;
+	if (!t)
+		return -1;
+	if (cur_app && cur_app->context && cur_app->context(req, resp, common) < 0)
+		return -1;
 	resp->status = status;
 	resp->content_type = "text/html; charset=utf-8";
 	buf_reset(&resp->body);
-	int trc = tmpl_render(t, name, ctx, &resp->body);
+	struct web_frame f = {req, resp};
+	struct tmpl_value frames[3] = {{.kind = TMPL_MAP, .ops = &frame_ops, .obj = &f},
+				       tmpl_json(common)};
+	int n = 2;
+	if (ctx)
+		frames[n++] = *ctx;
+	int trc = tmpl_render_stack(t, name, frames, n, &resp->body);
 	if (trc < 0) {
 		log_error("rendering %s failed: %s", name, tmpl_strerror(trc));
-		goto out;
+		return -1;
 	}
-	rc = 0;
-out:
+	return 0;
+}
+
+int web_render(struct http_request *req, struct http_response *resp, int status, const char *name,
+	       json_object *ctx)
+{
+	int rc = ctx ? render_frames(req, resp, status, name, ctx, NULL) : -1;
 	json_object_put(ctx);
 	return rc;
 }
@@ -319,25 +357,11 @@ struct tmpl_map *web_context(struct http_request *req)
 int web_render_value(struct http_request *req, struct http_response *resp, int status,
 		     const char *name, struct tmpl_value ctx)
 {
-	int rc = -1;
-	const struct tmpl_set *t = web_tmpl(req);
 	/* the context processor's keys, below the page's own */
 	json_object *common = json_object_new_object();
-	if (ctx.kind == TMPL_NULL || !t || !common)
-		goto out;
-	if (cur_app && cur_app->context && cur_app->context(req, resp, common) < 0)
-		goto out;
-	resp->status = status;
-	resp->content_type = "text/html; charset=utf-8";
-	buf_reset(&resp->body);
-	struct tmpl_value frames[2] = {tmpl_json(common), ctx};
-	int trc = tmpl_render_stack(t, name, frames, 2, &resp->body);
-	if (trc < 0) {
-		log_error("rendering %s failed: %s", name, tmpl_strerror(trc));
-		goto out;
-	}
-	rc = 0;
-out:
+	int rc = ctx.kind != TMPL_NULL && common
+		? render_frames(req, resp, status, name, common, &ctx)
+		: -1;
 	json_object_put(common);
 	return rc;
 }

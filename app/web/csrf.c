@@ -22,15 +22,14 @@
 static void make_token(const char *secret, char kind, const unsigned char *bytes, size_t n,
 		       char out[TOKEN_LEN + 1])
 {
-	unsigned char key[WEB_KEY_BYTES], mac[crypto_auth_hmacsha256_BYTES];
+	unsigned char mac[crypto_auth_hmacsha256_BYTES];
 	crypto_auth_hmacsha256_state st;
-	web_derive_key(secret, TOKEN_PURPOSE, key);
-	crypto_auth_hmacsha256_init(&st, key, sizeof key);
+	web_mac_state(secret, TOKEN_PURPOSE, &st);
 	crypto_auth_hmacsha256_update(&st, (const unsigned char *)&kind, 1);
 	crypto_auth_hmacsha256_update(&st, bytes, n);
 	crypto_auth_hmacsha256_final(&st, mac);
 	sodium_bin2base64(out, TOKEN_LEN + 1, mac, sizeof mac, B64);
-	sodium_memzero(key, sizeof key);
+	sodium_memzero(mac, sizeof mac);
 	sodium_memzero(&st, sizeof st);
 }
 

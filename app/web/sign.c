@@ -38,6 +38,58 @@ void web_derive_key(const char *secret, const char *purpose, unsigned char key[W
 	sodium_memzero(&st, sizeof st);
 }
 
+/* The keyed states made so far: a few (secret, purpose) pairs per process,
+ * both texts kept to tell a reloaded or changed key apart (a cache by
+ * pointer could outlive the configuration it pointed into). A longer
+ * secret or purpose is keyed every time. */
+#define MAC_CACHE 8
+#define SECRET_MAX 256
+#define PURPOSE_MAX 32
+struct mac_key {
+	char secret[SECRET_MAX + 1];
+	char purpose[PURPOSE_MAX + 1];
+	crypto_auth_hmacsha256_state st;
+};
+static _Thread_local struct mac_key mac_keys[MAC_CACHE];
+static _Thread_local unsigned mac_used, mac_next;
+
+void web_mac_state(const char *secret, const char *purpose, crypto_auth_hmacsha256_state *st)
+{
+	size_t n = strlen(secret), pn = strlen(purpose);
+	bool keep = n <= SECRET_MAX && pn <= PURPOSE_MAX;
+	for (unsigned i = 0; keep && i < mac_used; i++) {
+		struct mac_key *k = &mac_keys[i];
+		if (memcmp(k->purpose, purpose, pn + 1) == 0 && memcmp(k->secret, secret, n + 1) == 0) {
+			*st = k->st;
+			return;
+		}
+	}
+	unsigned char key[WEB_KEY_BYTES];
+	web_derive_key(secret, purpose, key);
+	crypto_auth_hmacsha256_init(st, key, sizeof key);
+	sodium_memzero(key, sizeof key);
+	if (!keep)
+		return;
+	struct mac_key *k = &mac_keys[mac_next];
+	mac_next = (mac_next + 1) % MAC_CACHE;
+	if (mac_used < MAC_CACHE)
+		mac_used++;
+	memcpy(k->secret, secret, n + 1);
+	memcpy(k->purpose, purpose, pn + 1);
+	k->st = *st;
+}
+
+/* mac = HMAC(k(secret, purpose), msg). */
+static void mac_of(const char *secret, const char *purpose, const unsigned char *msg, size_t n,
+		   unsigned char mac[MAC_BYTES])
+{
+	crypto_auth_hmacsha256_state st;
+	web_mac_state(secret, purpose, &st);
+	crypto_auth_hmacsha256_update(&st, msg, n);
+	crypto_auth_hmacsha256_final(&st, mac);
+	sodium_memzero(&st, sizeof st);
+}
+
 size_t web_signed_len(size_t n)
 {
 	return sodium_base64_ENCODED_LEN(n + MAC_BYTES, B64) - 1;
@@ -46,21 +98,17 @@ size_t web_signed_len(size_t n)
 char *web_sign(struct arena *a, const struct config *cfg, const char *purpose,
 	       const void *payload, size_t n)
 {
-	unsigned char key[WEB_KEY_BYTES];
 	unsigned char raw[MAX_PAYLOAD + MAC_BYTES];
 	const char *secret = web_key_text(cfg, 0);
-	char *out = NULL;
 	if (!secret || n > MAX_PAYLOAD || web_init() < 0)
 		return NULL;
-	out = arena_alloc(a, web_signed_len(n) + 1);
+	char *out = arena_alloc(a, web_signed_len(n) + 1);
 	if (!out)
-		goto out;
-	web_derive_key(secret, purpose, key);
+		return NULL;
 	memcpy(raw, payload, n);
-	crypto_auth_hmacsha256(raw + n, raw, n, key);
+	mac_of(secret, purpose, raw, n, raw + n);
 	sodium_bin2base64(out, web_signed_len(n) + 1, raw, n + MAC_BYTES, B64);
-out:
-	sodium_memzero(key, sizeof key);
+	sodium_memzero(raw, sizeof raw);
 	return out;
 }
 
@@ -68,7 +116,7 @@ int web_unsign(const struct config *cfg, const char *purpose, const char *text, 
 	       void *payload, size_t n)
 {
 	unsigned char raw[MAX_PAYLOAD + MAC_BYTES];
-	unsigned char key[WEB_KEY_BYTES];
+	unsigned char mac[MAC_BYTES];
 	size_t raw_len = 0;
 	const char *end = NULL;
 	int found = -1;
@@ -86,9 +134,9 @@ int web_unsign(const struct config *cfg, const char *purpose, const char *text, 
 	if (memcmp(canon, text, len) != 0)
 		goto out;
 	for (int i = 0; web_key_text(cfg, i); i++) {
-		web_derive_key(web_key_text(cfg, i), purpose, key);
-		/* crypto_auth_hmacsha256_verify compares in constant time. */
-		if (crypto_auth_hmacsha256_verify(raw + n, raw, n, key) == 0) {
+		mac_of(web_key_text(cfg, i), purpose, raw, n, mac);
+		/* crypto_verify_32 compares in constant time. */
+		if (crypto_verify_32(mac, raw + n) == 0) {
 			found = i;
 			break;
 		}
@@ -96,7 +144,7 @@ int web_unsign(const struct config *cfg, const char *purpose, const char *text, 
 	if (found >= 0)
 		memcpy(payload, raw, n);
 out:
-	sodium_memzero(key, sizeof key);
+	sodium_memzero(mac, sizeof mac);
 	sodium_memzero(raw, sizeof raw);
 	return found;
 }

@@ -12,7 +12,7 @@
  *   web_render_value() with web_context() (the ORM's objects as the
  *   template's context) or web_render() (json-c), web_abort(), web_orm_error(),
  *   web_login_user() / web_logout_user(), web_session_get/set/pop,
- *   web_csrf_token(req, resp) when rendering a form,
+ *   {{csrf_token}} in a form's template (every page's context has it),
  *   web_login_begin() / web_login_succeeded() around a password check.
  *
  * Below the pipeline (for low-level server_hooks, and the pipeline's own
@@ -159,7 +159,10 @@ void web_error(struct http_request *req, struct http_response *resp, int status,
 bool web_is_api(const struct http_request *req);
 
 /* Render template name with ctx (consumed: always released) as an HTML
- * page of status, after the application's context processor. 0 or -1. */
+ * page of status, after the application's context processor (its keys go
+ * into ctx). Under ctx, as under web_render_value's, the framework's own
+ * key csrf_token: web_csrf_token(), made only if the template reads it.
+ * 0 or -1. */
 int web_render(struct http_request *req, struct http_response *resp, int status, const char *name,
 	       json_object *ctx);
 /* The documented way to render objects: a page's own keys in a map in
@@ -172,8 +175,10 @@ struct tmpl_map *web_context(struct http_request *req);
 /* Render template name from ctx (any context value; borrowed) as an HTML
  * page of status. The application's context processor (web_app.context)
  * fills a json-c object of the keys every page gets, under ctx in the
- * context stack: a name ctx lacks is looked up there. A null ctx (the map
- * could not be made) is an error. 0 or -1. */
+ * context stack: a name ctx lacks is looked up there, then in the
+ * framework's own keys: csrf_token (web_csrf_token(), made only when the
+ * template reads it, so a page without a form sets no csrf cookie). A null
+ * ctx (the map could not be made) is an error. 0 or -1. */
 int web_render_value(struct http_request *req, struct http_response *resp, int status,
 		     const char *name, struct tmpl_value ctx);
 
@@ -436,7 +441,9 @@ long long web_login_failure_gc(struct db *db, long window);
 #define WEB_CSRF_MAX_AGE 7200
 /* The token to put in the form's hidden input csrf_token (43 base64url
  * characters, in the arena; the same for every call in one request). May set
- * the `csrf` cookie on resp. NULL on a database or memory error. */
+ * the `csrf` cookie on resp, and marks the answer no-store. NULL on a
+ * database or memory error. Templates rendered by web_render and
+ * web_render_value read it as {{csrf_token}} without calling this. */
 const char *web_csrf_token(struct http_request *req, struct http_response *resp);
 /* True when the form field csrf_token matches this session's token, or the
  * token bound to the request's `csrf` cookie. Missing or wrong: false. */

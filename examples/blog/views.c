@@ -102,10 +102,8 @@ int blog_article(struct http_request *req, struct http_response *resp)
 static int account_page(struct http_request *req, struct http_response *resp, const char *template,
 			int status, const char *error, const char *username)
 {
-	const char *token = web_csrf_token(req, resp);
-	struct tmpl_map *ctx = web_context(req);
-	if (!token || tmpl_map_set_str(ctx, "csrf_token", token) < 0 ||
-	    tmpl_map_set_str(ctx, "error", error) < 0 ||
+	struct tmpl_map *ctx = web_context(req); /* {{csrf_token}}: the framework's */
+	if (tmpl_map_set_str(ctx, "error", error) < 0 ||
 	    tmpl_map_set_str(ctx, "username", username ? username : "") < 0)
 		return -1;
 	return web_render_value(req, resp, status, template, tmpl_map_value(ctx));
@@ -215,10 +213,8 @@ int blog_me(struct http_request *req, struct http_response *resp)
 		rc = user_load_comments(s, u, &comments);
 	if (rc)
 		return web_orm_error(req, resp, rc);
-	const char *token = web_csrf_token(req, resp);
 	struct tmpl_map *ctx = web_context(req);
-	if (!token || tmpl_map_set(ctx, "user", orm_tmpl_obj(u, NULL, req->arena)) < 0 ||
-	    tmpl_map_set_str(ctx, "csrf_token", token) < 0)
+	if (tmpl_map_set(ctx, "user", orm_tmpl_obj(u, NULL, req->arena)) < 0)
 		return -1;
 	return web_render_value(req, resp, 200, "me", tmpl_map_value(ctx));
 }

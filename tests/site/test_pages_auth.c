@@ -400,3 +400,43 @@ TEST(test_pages_with_a_token_and_answers_to_a_logged_in_user_are_no_store)
 	}
 out:;
 }
+
+/* csrf_token is the framework's, made when a template reads it: a page
+ * without a form signs nothing, sets no csrf cookie and may be cached; a
+ * page with one (the login form, the log-out button) gets a working
+ * token, the cookie and no-store. */
+TEST(test_csrf_token_and_cookie_only_on_pages_whose_template_reads_it)
+{
+	char name[33];
+	REQUIRE(sc_new_user(name, "lazycsrf") > 0);
+	struct flacon_client *c = sc_visitor();
+	REQUIRE(c);
+	const struct flacon_response *r = sc_get("/articles");
+	CHECK_STATUS(r, 200);
+	CHECK(flacon_resp_set_cookie(r, "csrf") == NULL);
+	CHECK(!strstr(r->body, "csrf_token"));
+	const char *cc = flacon_resp_header(r, "Cache-Control");
+	CHECK_MSG(!cc || !strstr(cc, "no-store"), "Cache-Control: %s", cc);
+	CHECK(flacon_client_cookie(c, "csrf") == NULL);
+
+	r = sc_get("/login");
+	CHECK_STATUS(r, 200);
+	CHECK(flacon_resp_set_cookie(r, "csrf") != NULL);
+	cc = flacon_resp_header(r, "Cache-Control");
+	CHECK_MSG(cc && strstr(cc, "no-store"), "Cache-Control: %s", cc ? cc : "(none)");
+	struct flacon_form *f = flacon_client_form(c, r, "/login");
+	REQUIRE(f);
+	CHECK_INT((long long)strlen(flacon_form_get(f, "csrf_token")), 43);
+	flacon_form_set(f, "username", name);
+	flacon_form_set(f, "password", SC_PASSWORD);
+	CHECK_STATUS(flacon_form_submit(c, f), 303);
+
+	/* Logged in, a list page has the log-out form: its token works. */
+	r = sc_get("/articles");
+	CHECK_STATUS(r, 200);
+	const char *tok = sc_csrf("/articles", "/logout");
+	REQUIRE(tok);
+	CHECK_STATUS(flacon_client_post_form(c, "/logout", "csrf_token", tok, NULL), 303);
+	CHECK_STR(who(), "");
+out:;
+}

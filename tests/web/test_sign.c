@@ -1,5 +1,6 @@
 /* test_sign.c — signed values: the current key signs, old keys of the
  * rotation still verify, anything else is refused. */
+#include <stdio.h>
 #include <string.h>
 
 #include "fake.h"
@@ -136,5 +137,55 @@ TEST(test_sign_no_secret_signs_nothing)
 	char *s = web_sign(&a, test_config(), "session", payload, sizeof payload);
 	unsigned char out[32];
 	CHECK_INT(web_unsign(&c, "session", s, strlen(s), out, sizeof out), -1);
+	arena_free(&a);
+}
+
+/* The keyed MAC states are kept per process by the texts of secret and
+ * purpose, not by where they live: a secret changed in place, a purpose
+ * in a reused buffer, more pairs than the cache holds, and a secret too
+ * long to keep all sign and verify with the right key. */
+TEST(test_sign_kept_keys_follow_the_secret_text_not_its_address)
+{
+	struct arena a;
+	arena_init(&a, 4096);
+	unsigned char out[32];
+	char secret[300], purpose[40];
+	struct config c = *test_config();
+	c.secret_key = secret;
+	snprintf(secret, sizeof secret, "first-secret-key-0123456789abcdef-0123456789");
+	snprintf(purpose, sizeof purpose, "session");
+	char *s1 = web_sign(&a, &c, purpose, payload, sizeof payload);
+	REQUIRE(s1);
+	CHECK_INT(web_unsign(&c, purpose, s1, strlen(s1), out, sizeof out), 0);
+	/* The same buffers, other texts. */
+	snprintf(secret, sizeof secret, "second-secret-key-0123456789abcdef-012345678");
+	CHECK_INT(web_unsign(&c, purpose, s1, strlen(s1), out, sizeof out), -1);
+	char *s2 = web_sign(&a, &c, purpose, payload, sizeof payload);
+	REQUIRE(s2);
+	CHECK(strcmp(s1, s2) != 0);
+	snprintf(purpose, sizeof purpose, "csrf-cookie");
+	CHECK_INT(web_unsign(&c, purpose, s2, strlen(s2), out, sizeof out), -1);
+	/* More (secret, purpose) pairs than are kept: each still its own. */
+	char *many[12];
+	for (int i = 0; i < 12; i++) {
+		snprintf(purpose, sizeof purpose, "purpose-%d", i);
+		many[i] = web_sign(&a, &c, purpose, payload, sizeof payload);
+		REQUIRE(many[i]);
+	}
+	for (int i = 0; i < 12; i++) {
+		snprintf(purpose, sizeof purpose, "purpose-%d", i);
+		CHECK_INT(web_unsign(&c, purpose, many[i], strlen(many[i]), out, sizeof out), 0);
+		snprintf(purpose, sizeof purpose, "purpose-%d", (i + 1) % 12);
+		CHECK_INT(web_unsign(&c, purpose, many[i], strlen(many[i]), out, sizeof out), -1);
+	}
+	/* A secret longer than what is kept: keyed every time, still right. */
+	memset(secret, 'k', 290);
+	secret[290] = '\0';
+	char *s3 = web_sign(&a, &c, "session", payload, sizeof payload);
+	REQUIRE(s3);
+	CHECK_INT(web_unsign(&c, "session", s3, strlen(s3), out, sizeof out), 0);
+	secret[289] = 'j';
+	CHECK_INT(web_unsign(&c, "session", s3, strlen(s3), out, sizeof out), -1);
+out:
 	arena_free(&a);
 }

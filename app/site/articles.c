@@ -86,7 +86,8 @@ int articles_list(struct http_request *req, struct http_response *resp)
 	if (rc < 0)
 		return web_orm_error(req, resp, rc);
 	struct tmpl_map *ctx = articles_context(req, &p.items);
-	if (tmpl_map_set_json(ctx, "pagination", site_pagination_json(req, &p, "/articles")) < 0)
+	struct tmpl_value bar = site_pagination(req, &p, "/articles");
+	if (bar.kind == TMPL_NULL || tmpl_map_set(ctx, "pagination", bar) < 0)
 		return -1;
 	return web_render_value(req, resp, 200, "articles/list", tmpl_map_value(ctx));
 }

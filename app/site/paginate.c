@@ -29,49 +29,103 @@ bool site_page_args(struct http_request *req, int64_t *page, int64_t *per_page)
 	return true;
 }
 
-static const char *page_url(struct http_request *req, const char *base, int64_t page, int64_t per_page)
+/* Decimal digits of v >= 0 at out (room for 20); their count. */
+static size_t put_digits(char *out, int64_t v)
 {
-	if (http_req_query(req, "per_page"))
-		return arena_printf(req->arena, "%s?page=%lld&per_page=%lld", base, (long long)page,
-				    (long long)per_page);
-	return arena_printf(req->arena, "%s?page=%lld", base, (long long)page);
+	char tmp[20];
+	size_t n = 0, k = 0;
+	uint64_t u = (uint64_t)v;
+	do
+		tmp[n++] = (char)('0' + u % 10);
+	while ((u /= 10));
+	while (n)
+		out[k++] = tmp[--n];
+	return k;
 }
 
-json_object *site_pagination_json(struct http_request *req, const struct orm_pagination *p,
+/* base?page=N, with &per_page=M when the request named one, in the
+ * arena (NULL when out of memory). No printf: a bar has a dozen. */
+static const char *page_url(struct http_request *req, const char *base, int64_t page, int64_t per_page)
+{
+	size_t bl = strlen(base), n = 0;
+	char *u = arena_alloc(req->arena, bl + sizeof "?page=&per_page=" + 40);
+	if (!u)
+		return NULL;
+	memcpy(u, base, bl);
+	n = bl;
+	memcpy(u + n, "?page=", 6);
+	n += 6;
+	n += put_digits(u + n, page);
+	if (http_req_query(req, "per_page")) {
+		memcpy(u + n, "&per_page=", 10);
+		n += 10;
+		n += put_digits(u + n, per_page);
+	}
+	u[n] = '\0';
+	return u;
+}
+
+/* The bar's links: a list of maps, each {gap} or {num, current | url}. */
+struct link_list {
+	size_t n;
+	struct tmpl_value v[32];
+};
+
+static size_t links_len(const struct tmpl_value *list)
+{
+	return ((const struct link_list *)list->obj)->n;
+}
+
+static int links_at(const struct tmpl_value *list, size_t i, struct tmpl_value *out)
+{
+	*out = ((const struct link_list *)list->obj)->v[i];
+	return 0;
+}
+
+static const struct tmpl_ops links_ops = {.len = links_len, .at = links_at};
+
+struct tmpl_value site_pagination(struct http_request *req, const struct orm_pagination *p,
 				  const char *base)
 {
-	json_object *o = json_object_new_object();
-	site_ctx_add(o, "show", json_object_new_boolean(p->pages > 1));
-	site_ctx_add(o, "page", json_object_new_int64(p->page));
-	site_ctx_add(o, "pages", json_object_new_int64(p->pages));
-	site_ctx_add(o, "total", json_object_new_int64(p->total));
+	struct tmpl_map *o = tmpl_map_new(req->arena);
+	struct link_list *links = arena_alloc(req->arena, sizeof *links);
 	const char *total = site_count_text(req->arena, p->total, "article", "articles");
-	site_ctx_add(o, "total_text", json_object_new_string(total ? total : ""));
-	if (p->has_prev)
-		site_ctx_add(o, "prev_url",
-				       json_object_new_string(page_url(req, base, p->prev_num, p->per_page)));
-	if (p->has_next)
-		site_ctx_add(o, "next_url",
-				       json_object_new_string(page_url(req, base, p->next_num, p->per_page)));
+	if (!o || !links || !total || tmpl_map_set_bool(o, "show", p->pages > 1) < 0 ||
+	    tmpl_map_set_int(o, "page", p->page) < 0 || tmpl_map_set_int(o, "pages", p->pages) < 0 ||
+	    tmpl_map_set_int(o, "total", p->total) < 0 || tmpl_map_set_str(o, "total_text", total) < 0)
+		return tmpl_null();
+	const char *prev = p->has_prev ? page_url(req, base, p->prev_num, p->per_page) : NULL;
+	const char *next = p->has_next ? page_url(req, base, p->next_num, p->per_page) : NULL;
+	if ((p->has_prev && (!prev || tmpl_map_set_str(o, "prev_url", prev) < 0)) ||
+	    (p->has_next && (!next || tmpl_map_set_str(o, "next_url", next) < 0)))
+		return tmpl_null();
 	int64_t nums[32];
 	size_t n = orm_iter_pages_default(p, nums, 32);
-	json_object *links = json_object_new_array();
+	links->n = 0;
 	for (size_t i = 0; i < n && i < 32; i++) {
-		json_object *l = json_object_new_object();
+		struct tmpl_map *l = tmpl_map_new(req->arena);
+		if (!l)
+			return tmpl_null();
+		int rc;
 		if (nums[i] == 0) {
-			site_ctx_add(l, "gap", json_object_new_boolean(1));
+			rc = tmpl_map_set_bool(l, "gap", true);
 		} else {
-			site_ctx_add(l, "num", json_object_new_int64(nums[i]));
-			if (nums[i] == p->page)
-				site_ctx_add(l, "current", json_object_new_boolean(1));
-			else
-				site_ctx_add(l, "url", json_object_new_string(page_url(
-									  req, base, nums[i], p->per_page)));
+			rc = tmpl_map_set_int(l, "num", nums[i]);
+			if (rc == 0 && nums[i] == p->page) {
+				rc = tmpl_map_set_bool(l, "current", true);
+			} else if (rc == 0) {
+				const char *url = page_url(req, base, nums[i], p->per_page);
+				rc = url ? tmpl_map_set_str(l, "url", url) : -1;
+			}
 		}
-		json_object_array_add(links, l);
+		if (rc < 0)
+			return tmpl_null();
+		links->v[links->n++] = tmpl_map_value(l);
 	}
-	site_ctx_add(o, "links", links);
-	return o;
+	if (tmpl_map_set(o, "links", (struct tmpl_value){.kind = TMPL_LIST, .ops = &links_ops,
+							 .obj = links}) < 0)
+		return tmpl_null();
+	return tmpl_map_value(o);
 }
 
 int site_paginate(struct orm_query *q, struct orm_query *count_q, int64_t page, int64_t per_page,

@@ -104,10 +104,12 @@ bool site_page_args(struct http_request *req, int64_t *page, int64_t *per_page);
  * orm_err. */
 int site_paginate(struct orm_query *q, struct orm_query *count_q, int64_t page, int64_t per_page,
 		  struct orm_pagination *p);
-/* The JSON of a pagination bar for pages: {show, page, pages, total,
- * prev_url, next_url, links:[{num, url | current | gap}]} with base_path
- * ("/articles") and per_page kept in the links when not the default. */
-json_object *site_pagination_json(struct http_request *req, const struct orm_pagination *p,
+/* A pagination bar for pages, a context value in the request's arena:
+ * {show, page, pages, total, total_text, prev_url, next_url,
+ * links:[{num, url | current} | {gap}]} with base_path ("/articles") and
+ * per_page kept in the links when the request named it. Null when out of
+ * memory. */
+struct tmpl_value site_pagination(struct http_request *req, const struct orm_pagination *p,
 				  const char *base_path);
 /* The API fields of a pagination (page, per_page, total, pages, has_prev,
  * has_next, prev_num, next_num), inside the open object. */

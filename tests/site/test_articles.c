@@ -439,3 +439,47 @@ TEST(test_user_page_lists_their_articles_and_unknown_user_is_404)
 	CHECK_STATUS(sc_get("/users/nobody_by_that_name"), 404);
 out:;
 }
+
+/* The page bar as Flask's iter_pages(2, 2, 4, 2): the two first and last
+ * pages, two before the current one and four after it, a gap between;
+ * the links keep per_page only when the request named it; the line
+ * under it counts the articles. */
+TEST(test_page_bar_has_edges_gaps_current_page_and_keeps_per_page_only_when_named)
+{
+	char name[33], path[96], want[160];
+	REQUIRE(sc_new_user(name, "pagebar") > 0);
+	for (int i = 0; i < 25; i++)
+		REQUIRE(sc_new_article("For the page bar", "x") > 0);
+	const struct flacon_response *r = sc_get("/api/articles?per_page=1");
+	CHECK_STATUS(r, 200);
+	long long pages = sc_jint(r->json, "pages"), total = sc_jint(r->json, "total");
+	REQUIRE(pages >= 25 && total == pages);
+	r = sc_get("/articles?per_page=1&page=10");
+	CHECK_STATUS(r, 200);
+	CHECK_HAS(r, "<span class=\"current\" aria-current=\"page\">10</span>");
+	long long shown[] = {1, 2, 8, 9, 11, 12, 13, 14, pages - 1, pages};
+	for (size_t i = 0; i < sizeof shown / sizeof shown[0]; i++) {
+		snprintf(want, sizeof want, "<a href=\"/articles?page=%lld&amp;per_page=1\">%lld</a>",
+			 shown[i], shown[i]);
+		CHECK_HAS(r, want);
+	}
+	long long hidden[] = {3, 7, 15};
+	for (size_t i = 0; i < sizeof hidden / sizeof hidden[0]; i++) {
+		snprintf(want, sizeof want, "?page=%lld&amp;per_page=1\"", hidden[i]);
+		CHECK_MSG(!strstr(r->body, want), "page %lld is not on the bar", hidden[i]);
+	}
+	CHECK_INT(sc_count(r, "<span class=\"gap\">"), 2);
+	snprintf(want, sizeof want, "Page 10 of %lld · %lld articles", pages, total);
+	CHECK_HAS(r, want);
+	/* Without per_page in the request, none in the links. */
+	r = sc_get("/articles?page=2");
+	CHECK_STATUS(r, 200);
+	CHECK_HAS(r, "rel=\"prev\" href=\"/articles?page=1\"");
+	CHECK_HAS(r, "<a href=\"/articles?page=1\">1</a>");
+	CHECK(!strstr(r->body, "per_page"));
+	snprintf(path, sizeof path, "/articles?page=%lld", (total + 19) / 20);
+	r = sc_get(path);
+	CHECK_STATUS(r, 200);
+	CHECK_HAS(r, "<span class=\"disabled\">Older &rarr;</span>");
+out:;
+}

@@ -450,6 +450,8 @@ TEST(test_page_bar_has_edges_gaps_current_page_and_keeps_per_page_only_when_name
 	REQUIRE(sc_new_user(name, "pagebar") > 0);
 	for (int i = 0; i < 25; i++)
 		REQUIRE(sc_new_article("For the page bar", "x") > 0);
+	/* Oldest of all: other tests' first pages stay theirs. */
+	sc_scalar("UPDATE article SET pdatetime = '2001-01-01' WHERE title = 'For the page bar'");
 	const struct flacon_response *r = sc_get("/api/articles?per_page=1");
 	CHECK_STATUS(r, 200);
 	long long pages = sc_jint(r->json, "pages"), total = sc_jint(r->json, "total");

@@ -23,8 +23,8 @@
  * <-> DESC); it is dropped at the end. Run this on a throw-away database.
  *
  * Usage: stmt_cost DB_SOCKET DB_USER DB_NAME MYSQLD_PID [N [ROUNDS [FILTER]]]
- *   N executions per connection and round (default 2000), ROUNDS (default
- *   3); FILTER (substrings, comma-separated) runs only the statements whose
+ *   N executions per connection and round (default 1000), ROUNDS (default
+ *   3); FILTER (substrings separated by "|") runs only the statements whose
  *   name contains one of them. */
 #include <mysql.h>
 #include <signal.h>
@@ -428,15 +428,15 @@ static int cmp_double(const void *a, const void *b)
 
 #define MAX_ROUNDS 15
 
-/* Does name contain one of the comma-separated substrings of filter? */
+/* Does name contain one of the "|"-separated substrings of filter? */
 static bool matches(const char *filter, const char *name)
 {
 	for (const char *p = filter; *p;) {
-		size_t len = strcspn(p, ",");
+		size_t len = strcspn(p, "|");
 		for (const char *q = name; len && strlen(q) >= len; q++)
 			if (!strncmp(q, p, len))
 				return true;
-		p += len + (p[len] == ',');
+		p += len + (p[len] == '|');
 	}
 	return false;
 }
@@ -451,7 +451,7 @@ int main(int argc, char **argv)
 	db_user = argv[2];
 	db_name = argv[3];
 	pid_t mysqld = (pid_t)atol(argv[4]);
-	long n = argc > 5 ? atol(argv[5]) : 2000;
+	long n = argc > 5 ? atol(argv[5]) : 1000;
 	int rounds = argc > 6 ? atoi(argv[6]) : 3;
 	const char *filter = argc > 7 && argv[7][0] ? argv[7] : NULL;
 	const double max_seconds = 5;

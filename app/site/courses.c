@@ -83,7 +83,7 @@ struct course_list {
 
 /* The ids of the courses student sid chose, from student_course alone
  * (one statement on one table: the courses themselves are in the list
- * already; a join with course cost MariaDB some 25 µs more per request,
+ * already; a join with course costs MariaDB about 30 µs more per request,
  * docs/performance.md), as the objects of all that have those ids, in
  * all's order, into *out (the request's arena). 0 or an orm_err. */
 static int my_courses_in(struct http_request *req, int64_t sid, const struct orm_list *all,

@@ -194,3 +194,23 @@ bench-throttle: all
 bench-metrics: $(BUILD)/libflacon.a
 	@$(CC) $(CFLAGS) -o $(BUILD)/metrics_cost bench/metrics_cost.c $(BUILD)/libflacon.a $(LDLIBS)
 	@$(BUILD)/metrics_cost
+
+# make bench-stmt: MariaDB's CPU per execution of the list pages' statements
+# and of variants of them (bench/stmt_cost.c; docs/performance.md), on a
+# throw-away MariaDB with make bench's settings and data set (about 30 s on
+# 2 CPUs). STMT_N executions per connection and round, STMT_ROUNDS rounds,
+# STMT_FILTER: only the statements whose names contain one of its
+# "|"-separated parts (STMT_FILTER="pk|courses").
+STMT_N ?= 1000
+STMT_ROUNDS ?= 3
+STMT_FILTER ?=
+.PHONY: bench-stmt
+bench-stmt: all
+	@$(CC) $(CFLAGS) -o $(BUILD)/stmt_cost bench/stmt_cost.c $(LDLIBS)
+	@ROOT=$(CURDIR) BUILD=$(BUILD) CPUS=2 CONNS=2 bash -c 'source scripts/stack.sh && \
+		source scripts/bench-stack.sh && bench_stack stmt && \
+		"$$FLACON" db upgrade >/dev/null && \
+		"$$FLACON" seed --users 1000 --articles 100000 --courses 200 --students 1000 | tail -1 && \
+		echo "MariaDB $$(mariadbd --version | cut -d" " -f4) at innodb_flush_log_at_trx_commit = $$FLUSH_AT_COMMIT" && \
+		$(BUILD)/stmt_cost "$$T/db/mysqld.sock" flacon flacon "$$(cat "$$T/db/mysqld.pid")" \
+			$(STMT_N) $(STMT_ROUNDS) "$(STMT_FILTER)"'

@@ -511,3 +511,34 @@ TEST(test_a_converted_wire_type_loads_every_column_through_bound_buffers)
 out:
 	t_end(&t);
 }
+
+/* orm_datetime_format writes the common directives itself (date.c) and
+ * leaves the others to strftime: golden outputs, padded and not, names,
+ * "%%", a year below 1000, a time before the epoch; orm_datetime_iso. */
+TEST(test_datetime_format_and_iso_golden)
+{
+	struct arena a;
+	arena_init(&a, 4096);
+	int64_t t = orm_datetime_from_parts(2024, 1, 2, 3, 4, 5);
+	CHECK_STR(orm_datetime_format(&a, t, "%-d %b %Y, %H:%M UTC"), "2 Jan 2024, 03:04 UTC");
+	CHECK_STR(orm_datetime_format(&a, t, "%Y-%m-%d %H:%M:%S"), "2024-01-02 03:04:05");
+	CHECK_STR(orm_datetime_format(&a, t, "%-m/%-d/%-Y %-H:%-M:%-S"), "1/2/2024 3:4:5");
+	CHECK_STR(orm_datetime_format(&a, t, "%B %d, %Y"), "January 02, 2024");
+	CHECK_STR(orm_datetime_format(&a, t, "100%% %b"), "100% Jan");
+	CHECK_STR(orm_datetime_format(&a, t, "%a %j"), "Tue 002"); /* strftime's */
+	CHECK_STR(orm_datetime_format(&a, t, ""), "");
+	int64_t u = orm_datetime_from_parts(1999, 12, 31, 23, 59, 59);
+	CHECK_STR(orm_datetime_format(&a, u, "%-d %B %Y %H:%M:%S"), "31 December 1999 23:59:59");
+	CHECK_STR(orm_datetime_format(&a, u, "%b %B"), "Dec December");
+	CHECK_STR(orm_datetime_format(&a, -1, "%Y-%m-%d %H:%M:%S"), "1969-12-31 23:59:59");
+	int64_t v = orm_datetime_from_parts(987, 9, 5, 10, 0, 0);
+	CHECK_STR(orm_datetime_format(&a, v, "%Y %-Y %m %-m %H"), "0987 987 09 9 10");
+	char iso[21];
+	orm_datetime_iso(t, iso);
+	CHECK_STR(iso, "2024-01-02T03:04:05Z");
+	orm_datetime_iso(v, iso);
+	CHECK_STR(iso, "0987-09-05T10:00:00Z");
+	orm_datetime_iso(u, iso);
+	CHECK_STR(iso, "1999-12-31T23:59:59Z");
+	arena_free(&a);
+}

@@ -51,12 +51,22 @@ int64_t orm_datetime_from_parts(int y, int mo, int d, int h, int mi, int s)
 	return orm_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + s;
 }
 
-static void put_digits(char *p, unsigned v, int n)
+/* "00" .. "99": two digits at a time, no division by 10 per digit. */
+static const char digits2[201] = "00010203040506070809"
+				 "10111213141516171819"
+				 "20212223242526272829"
+				 "30313233343536373839"
+				 "40414243444546474849"
+				 "50515253545556575859"
+				 "60616263646566676869"
+				 "70717273747576777879"
+				 "80818283848586878889"
+				 "90919293949596979899";
+
+/* v (< 100) as two digits at p. */
+static inline void put2(char *p, unsigned v)
 {
-	for (int i = n - 1; i >= 0; i--) {
-		p[i] = (char)('0' + v % 10);
-		v /= 10;
-	}
+	memcpy(p, digits2 + 2 * v, 2);
 }
 
 void orm_datetime_iso(int64_t t, char out[21])
@@ -73,12 +83,13 @@ void orm_datetime_iso(int64_t t, char out[21])
 		secs = y ? 86399 : 0;
 	}
 	memcpy(out, "0000-00-00T00:00:00Z", 21);
-	put_digits(out, (unsigned)y, 4);
-	put_digits(out + 5, m, 2);
-	put_digits(out + 8, d, 2);
-	put_digits(out + 11, (unsigned)(secs / 3600), 2);
-	put_digits(out + 14, (unsigned)(secs / 60 % 60), 2);
-	put_digits(out + 17, (unsigned)(secs % 60), 2);
+	put2(out, (unsigned)y / 100);
+	put2(out + 2, (unsigned)y % 100);
+	put2(out + 5, m);
+	put2(out + 8, d);
+	put2(out + 11, (unsigned)(secs / 3600));
+	put2(out + 14, (unsigned)(secs / 60 % 60));
+	put2(out + 17, (unsigned)(secs % 60));
 }
 
 /* The directives orm_datetime_format writes itself (C locale); the
@@ -88,10 +99,25 @@ static const char month_abbr[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
 static const char *const month_name[12] = {"January", "February", "March",     "April",
 					   "May",     "June",     "July",      "August",
 					   "September", "October", "November", "December"};
+static const unsigned char month_name_len[12] = {7, 8, 5, 5, 3, 4, 4, 6, 9, 7, 8, 8};
 
 /* v in decimal, at least width digits (zero-padded), at p; the length. */
-static size_t put_num(char *p, int64_t v, int width)
+static inline size_t put_num(char *p, int64_t v, int width)
 {
+	/* the fields of a date: 0 .. 99 in one or two digits, a year of four */
+	if (v >= 0 && v < 100 && width <= 2) {
+		if (v >= 10 || width == 2) {
+			put2(p, (unsigned)v);
+			return 2;
+		}
+		p[0] = (char)('0' + v);
+		return 1;
+	}
+	if (v >= 1000 && v < 10000 && width <= 4) {
+		put2(p, (unsigned)v / 100);
+		put2(p + 2, (unsigned)v % 100);
+		return 4;
+	}
 	char tmp[24];
 	size_t n = 0, k = 0;
 	bool neg = v < 0;
@@ -126,6 +152,7 @@ const char *orm_datetime_format(struct arena *a, int64_t t, const char *fmt)
 		bool nopad = f[1] == '-';
 		char c = f[nopad ? 2 : 1];
 		const char *name = NULL;
+		size_t nlen = 0;
 		switch (c) {
 		case 'Y': n += put_num(out + n, y, nopad ? 1 : 4); break;
 		case 'm': n += put_num(out + n, mo, nopad ? 1 : 2); break;
@@ -133,8 +160,8 @@ const char *orm_datetime_format(struct arena *a, int64_t t, const char *fmt)
 		case 'H': n += put_num(out + n, secs / 3600, nopad ? 1 : 2); break;
 		case 'M': n += put_num(out + n, secs / 60 % 60, nopad ? 1 : 2); break;
 		case 'S': n += put_num(out + n, secs % 60, nopad ? 1 : 2); break;
-		case 'b': name = month_abbr[mo - 1]; break;
-		case 'B': name = month_name[mo - 1]; break;
+		case 'b': name = month_abbr[mo - 1], nlen = 3; break;
+		case 'B': name = month_name[mo - 1], nlen = month_name_len[mo - 1]; break;
 		case '%': out[n++] = '%'; break;
 		default: { /* anything else: strftime does the whole format */
 			char tmp[128];
@@ -149,9 +176,8 @@ const char *orm_datetime_format(struct arena *a, int64_t t, const char *fmt)
 		}
 		}
 		if (name) {
-			size_t k = strlen(name);
-			memcpy(out + n, name, k);
-			n += k;
+			memcpy(out + n, name, nlen);
+			n += nlen;
 		}
 		f += nopad ? 2 : 1;
 	}

@@ -2,6 +2,7 @@
  * and the identity map (one object per row: open addressing on (model,
  * primary key), tombstones on removal). Everything comes from the
  * session's arena. */
+#include <stdint.h>
 #include <string.h>
 
 #include "orm/orm_impl.h"
@@ -151,6 +152,55 @@ int orm_idmap_put(struct orm_session *s, struct orm_obj *o)
 		j = (j + 1) & mask;
 	s->idmap_n++;
 	s->idmap[j] = o;
+	return 0;
+}
+
+struct orm_obj *orm_idmap_find_slot(struct orm_session *s, const struct orm_model *m, int64_t pk,
+				    size_t *slot)
+{
+	*slot = SIZE_MAX;
+	if (!s->idmap_cap)
+		return NULL;
+	assert((s->idmap_cap & (s->idmap_cap - 1)) == 0 && s->idmap_n < s->idmap_cap);
+	size_t mask = s->idmap_cap - 1;
+	for (size_t j = id_hash(m, pk) & mask;; j = (j + 1) & mask) {
+		struct orm_obj *o = s->idmap[j];
+		if (!o) {
+			if (*slot == SIZE_MAX)
+				*slot = j;
+			return NULL;
+		}
+		if (o == TOMB) {
+			if (*slot == SIZE_MAX)
+				*slot = j; /* reused as orm_idmap_put would */
+			continue;
+		}
+		if (o->model == m && orm_get_int(o, m->pk) == pk) {
+			assert(o->session == s);
+			assert(o->state == ORM_PERSISTENT || o->state == ORM_DELETED);
+			*slot = SIZE_MAX;
+			return o;
+		}
+	}
+}
+
+int orm_idmap_put_at(struct orm_session *s, struct orm_obj *o, size_t slot)
+{
+	assert(o->session == s && o->state == ORM_PERSISTENT);
+	if (slot == SIZE_MAX)
+		return orm_idmap_put(s, o);
+	assert(slot < s->idmap_cap);
+	if (s->idmap[slot] == TOMB) {
+		s->idmap[slot] = o;
+		return 0;
+	}
+	/* a new entry that would fill the table past 3/4: orm_idmap_put
+	 * grows it (and finds the slot again) */
+	if ((s->idmap_n + 1) * 4 >= s->idmap_cap * 3)
+		return orm_idmap_put(s, o);
+	assert(s->idmap[slot] == NULL);
+	s->idmap_n++;
+	s->idmap[slot] = o;
 	return 0;
 }
 

@@ -19,6 +19,23 @@ int orm_list_reserve(struct orm_session *s, struct orm_list *l)
 	return 0;
 }
 
+int orm_list_reserve_n(struct orm_session *s, struct orm_list *l, size_t n)
+{
+	if (n <= l->cap - l->n)
+		return 0;
+	size_t ncap = l->cap ? l->cap * 2 : 8;
+	if (ncap < l->n + n)
+		ncap = l->n + n;
+	struct orm_obj **ni = arena_alloc(s->arena, ncap * sizeof *ni);
+	if (!ni)
+		return orm_fail(s, ORM_NOMEM, "out of memory growing a list");
+	if (l->n)
+		memcpy(ni, l->items, l->n * sizeof *ni);
+	l->items = ni;
+	l->cap = ncap;
+	return 0;
+}
+
 int orm_list_push(struct orm_session *s, struct orm_list *l, struct orm_obj *o)
 {
 	int rc = orm_list_reserve(s, l);

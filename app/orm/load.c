@@ -15,6 +15,15 @@ struct rowbind {
 	unsigned long *len;
 	char *inl; /* ROW_INLINE bytes per column: short text arrives with the row */
 	size_t n;
+	unsigned char *type; /* enum orm_type of each column */
+	/* Read straight from the stored rows (rowbind_bind): how each
+	 * column's bytes become its stage, and where its text starts. */
+	unsigned char *kind;
+	const unsigned char **raw;
+	MYSQL_ROWS *cur; /* the next stored row */
+	char *pool; /* the text of every row, copied once (fetch_bytes) */
+	size_t pool_left;
+	bool direct;
 };
 
 /* Text columns are bound to a buffer of this many bytes: text shorter than
@@ -24,13 +33,18 @@ struct rowbind {
 static int rowbind_alloc(struct orm_session *s, struct rowbind *rb, size_t n)
 {
 	rb->n = n;
+	rb->direct = false;
+	rb->inl = NULL;
 	rb->b = arena_calloc(s->arena, n, sizeof *rb->b);
 	rb->st = arena_calloc(s->arena, n, sizeof *rb->st);
 	rb->isnull = arena_calloc(s->arena, n, sizeof *rb->isnull);
 	rb->error = arena_calloc(s->arena, n, sizeof *rb->error);
 	rb->len = arena_calloc(s->arena, n, sizeof *rb->len);
-	rb->inl = arena_alloc(s->arena, n * ROW_INLINE);
-	if (!rb->b || !rb->st || !rb->isnull || !rb->error || !rb->len || !rb->inl)
+	rb->type = arena_alloc(s->arena, n);
+	rb->kind = arena_alloc(s->arena, n);
+	rb->raw = arena_calloc(s->arena, n, sizeof *rb->raw);
+	if (!rb->b || !rb->st || !rb->isnull || !rb->error || !rb->len || !rb->type ||
+	    !rb->kind || !rb->raw)
 		return orm_fail(s, ORM_NOMEM, "out of memory fetching rows");
 	return 0;
 }
@@ -89,6 +103,231 @@ static void bind_result(struct rowbind *rb, size_t i, enum orm_type t)
 	}
 }
 
+/* ------------------------------------------------------------------ */
+/* Columns read straight from the stored row                            */
+
+/* mysql_stmt_fetch converts each column of each row into the MYSQL_BIND
+ * buffers (a call through a table per column, a switch on the buffer
+ * type, bounds and truncation checks, a NUL written): most of a result's
+ * cost. When every column's wire type is one its ORM type takes without
+ * conversion, the rows that mysql_stmt_store_result keeps (binary protocol
+ * packets, a list from mysql_stmt_row_tell, valid until
+ * mysql_stmt_free_result) are read here instead, as the connector would
+ * have read them: integers as they are (a narrower wire integer widened
+ * by its signedness), dates and times as the connector's MYSQL_TIME, text
+ * and bytes left where they lie (copied once, into the arena, by
+ * fetch_bytes: no ROW_INLINE buffer, no second read of long text).
+ * Anything else (a FLOAT column read as double, a number read as text, a
+ * wider integer into a narrower field) keeps the bound buffers and
+ * mysql_stmt_fetch. Decided once per statement (rowbind_bind). */
+enum col_kind {
+	CK_SLOW,  /* not read directly: the statement binds buffers */
+	CK_COPY1, /* 1, 2, 4, 8 bytes as they are (little-endian: the stage's own layout) */
+	CK_COPY2,
+	CK_COPY4,
+	CK_COPY8,
+	CK_S1, /* a signed 1-, 2- or 4-byte integer into a wider stage */
+	CK_S2,
+	CK_S4,
+	CK_U1, /* the same, unsigned */
+	CK_U2,
+	CK_U4,
+	CK_DATE, /* DATE, DATETIME, TIMESTAMP: MYSQL_TIME */
+	CK_TIME, /* TIME: MYSQL_TIME as hours (days * 24 + hour) */
+	CK_TEXT, /* length-prefixed bytes, left in the row */
+};
+
+/* The bytes of the wire integer types, 0 for others. */
+static unsigned wire_int_size(enum enum_field_types ft)
+{
+	switch (ft) {
+	case MYSQL_TYPE_TINY: return 1;
+	case MYSQL_TYPE_SHORT:
+	case MYSQL_TYPE_YEAR: return 2;
+	case MYSQL_TYPE_LONG:
+	case MYSQL_TYPE_INT24: return 4;
+	case MYSQL_TYPE_LONGLONG: return 8;
+	default: return 0;
+	}
+}
+
+static bool wire_is_text(enum enum_field_types ft)
+{
+	switch (ft) {
+	case MYSQL_TYPE_VARCHAR:
+	case MYSQL_TYPE_VAR_STRING:
+	case MYSQL_TYPE_STRING:
+	case MYSQL_TYPE_TINY_BLOB:
+	case MYSQL_TYPE_BLOB:
+	case MYSQL_TYPE_MEDIUM_BLOB:
+	case MYSQL_TYPE_LONG_BLOB:
+	case MYSQL_TYPE_DECIMAL:
+	case MYSQL_TYPE_NEWDECIMAL:
+	case MYSQL_TYPE_ENUM:
+	case MYSQL_TYPE_SET:
+	case MYSQL_TYPE_JSON:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* How a column of wire type f reaches a stage of ORM type t. */
+static enum col_kind col_kind(const MYSQL_FIELD *f, enum orm_type t)
+{
+	unsigned w = wire_int_size(f->type), want;
+	bool uns = (f->flags & UNSIGNED_FLAG) != 0;
+	switch (t) {
+	case ORM_BOOLEAN: want = 1; break;
+	case ORM_SMALLINT: want = 2; break;
+	case ORM_INTEGER: want = 4; break;
+	case ORM_BIGINT: want = 8; break;
+	case ORM_FLOAT: return f->type == MYSQL_TYPE_DOUBLE ? CK_COPY8 : CK_SLOW;
+	case ORM_DATE:
+	case ORM_DATETIME:
+		return f->type == MYSQL_TYPE_DATE || f->type == MYSQL_TYPE_DATETIME ||
+				       f->type == MYSQL_TYPE_TIMESTAMP
+			       ? CK_DATE
+			       : CK_SLOW;
+	case ORM_TIME: return f->type == MYSQL_TYPE_TIME ? CK_TIME : CK_SLOW;
+	default: return orm_type_is_ptr(t) && wire_is_text(f->type) ? CK_TEXT : CK_SLOW;
+	}
+	if (!w || w > want)
+		return CK_SLOW;
+	if (w == want)
+		return w == 1 ? CK_COPY1 : w == 2 ? CK_COPY2 : w == 4 ? CK_COPY4 : CK_COPY8;
+	if (w == 1)
+		return uns ? CK_U1 : CK_S1;
+	return w == 2 ? (uns ? CK_U2 : CK_S2) : (uns ? CK_U4 : CK_S4);
+}
+
+/* Column i, not NULL, at p (the row ends at end) into its stage; the
+ * byte after it, or NULL when the row is shorter than the column says. */
+static const unsigned char *col_decode(struct rowbind *rb, size_t i, const unsigned char *p,
+				       const unsigned char *end)
+{
+	union orm_stage *sg = &rb->st[i];
+	size_t left = (size_t)(end - p);
+	switch ((enum col_kind)rb->kind[i]) {
+	case CK_COPY1: return left < 1 ? NULL : (memcpy(sg, p, 1), p + 1);
+	case CK_COPY2: return left < 2 ? NULL : (memcpy(sg, p, 2), p + 2);
+	case CK_COPY4: return left < 4 ? NULL : (memcpy(sg, p, 4), p + 4);
+	case CK_COPY8: return left < 8 ? NULL : (memcpy(sg, p, 8), p + 8);
+	case CK_S1:
+	case CK_U1:
+		if (left < 1)
+			return NULL;
+		sg->i64 = rb->kind[i] == CK_S1 ? (int64_t)(signed char)p[0] : (int64_t)p[0];
+		p += 1;
+		break;
+	case CK_S2:
+	case CK_U2: {
+		if (left < 2)
+			return NULL;
+		uint16_t u = (uint16_t)(p[0] | p[1] << 8);
+		sg->i64 = rb->kind[i] == CK_S2 ? (int64_t)(int16_t)u : (int64_t)u;
+		p += 2;
+		break;
+	}
+	case CK_S4:
+	case CK_U4: {
+		if (left < 4)
+			return NULL;
+		uint32_t u = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+			     (uint32_t)p[3] << 24;
+		sg->i64 = rb->kind[i] == CK_S4 ? (int64_t)(int32_t)u : (int64_t)u;
+		p += 4;
+		break;
+	}
+	case CK_DATE:
+	case CK_TIME: {
+		/* as the connector's convert_to_datetime: a length byte, then
+		 * year (2), month, day, hour, minute, second, µs (4); a TIME:
+		 * sign, days (4), hour, minute, second, µs (4), read as hours */
+		unsigned n = left ? p[0] : 0;
+		const unsigned char *q = p + 1;
+		MYSQL_TIME *t = &sg->t;
+		if (!left || left - 1 < n || (n && n < (rb->kind[i] == CK_TIME ? 5u : 4u)) ||
+		    (n > 4 && n < (rb->kind[i] == CK_TIME ? 8u : 7u)))
+			return NULL;
+		memset(t, 0, sizeof *t);
+		if (n && rb->kind[i] == CK_TIME) {
+			uint32_t days = (uint32_t)q[1] | (uint32_t)q[2] << 8 |
+					(uint32_t)q[3] << 16 | (uint32_t)q[4] << 24;
+			t->neg = q[0];
+			t->time_type = MYSQL_TIMESTAMP_TIME;
+			if (n > 4) {
+				t->hour = q[5] + days * 24;
+				t->minute = q[6];
+				t->second = q[7];
+			}
+		} else if (n) {
+			t->year = (unsigned)(int16_t)(q[0] | q[1] << 8);
+			t->month = q[2];
+			t->day = q[3];
+			t->time_type = MYSQL_TIMESTAMP_DATE;
+			if (n > 4) {
+				t->hour = q[4];
+				t->minute = q[5];
+				t->second = q[6];
+				t->time_type = MYSQL_TIMESTAMP_DATETIME;
+			}
+		}
+		return q + n;
+	}
+	default: { /* CK_TEXT: a length-encoded integer, then the bytes */
+		uint64_t n;
+		if (!left)
+			return NULL;
+		if (p[0] < 251) {
+			n = p[0];
+			p += 1;
+		} else {
+			unsigned w = p[0] == 252 ? 2 : p[0] == 253 ? 3 : p[0] == 254 ? 8 : 0;
+			if (!w || left < 1 + (size_t)w)
+				return NULL;
+			n = 0;
+			for (unsigned k = w; k >= 1; k--)
+				n = n << 8 | p[k];
+			p += 1 + w;
+		}
+		if (n > (uint64_t)(end - p))
+			return NULL;
+		rb->raw[i] = p;
+		rb->len[i] = (unsigned long)n;
+		return p + n;
+	}
+	}
+	/* a widened integer: the stage its ORM type reads */
+	int64_t v = sg->i64;
+	switch ((enum orm_type)rb->type[i]) {
+	case ORM_SMALLINT: sg->i16 = (int16_t)v; break;
+	case ORM_INTEGER: sg->i32 = (int32_t)v; break;
+	default: break;
+	}
+	return p;
+}
+
+/* A stored row (a binary protocol row packet: a 0 byte, the NULL bitmap
+ * with two bits skipped, the columns that are not NULL) into rb's stages.
+ * 0, or -1 when the packet is not one. */
+static int row_decode(struct rowbind *rb, const MYSQL_ROWS *r)
+{
+	const unsigned char *p = (const unsigned char *)r->data, *end = p + r->length;
+	size_t nb = (rb->n + 9) / 8;
+	if (r->length < 1 + nb || p[0] != 0)
+		return -1;
+	const unsigned char *nulls = p + 1;
+	p += 1 + nb;
+	for (size_t i = 0; i < rb->n; i++) {
+		size_t bit = i + 2;
+		rb->isnull[i] = nulls[bit >> 3] >> (bit & 7) & 1;
+		if (!rb->isnull[i] && !(p = col_decode(rb, i, p, end)))
+			return -1;
+	}
+	return 0;
+}
+
 /* An error while reading a result (an INSERT ... RETURNING that hit a
  * duplicate key reports it here, not at execute). The connector leaves the
  * statement mid-result: without a reset its next execute waits forever. */
@@ -101,16 +340,123 @@ static int stmt_error(struct orm_session *s, MYSQL_STMT *st)
 	return rc;
 }
 
+/* Can st's stored rows be read directly (col_kind of every column)? */
+static bool rowbind_direct(MYSQL_STMT *st, struct rowbind *rb)
+{
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+	return false; /* CK_COPY* copy the wire's little-endian bytes as they are */
+#endif
+	const MYSQL_FIELD *f = mariadb_stmt_fetch_fields(st);
+	if (!f)
+		return false;
+	for (size_t i = 0; i < rb->n; i++) {
+		enum col_kind k = col_kind(&f[i], (enum orm_type)rb->type[i]);
+		if (k == CK_SLOW)
+			return false;
+		rb->kind[i] = (unsigned char)k;
+	}
+	return true;
+}
+
+/* Store the result of st and make ready to read it into rb (whose types
+ * are set): directly, or through buffers bound for mysql_stmt_fetch.
+ * 0 or an orm_err. */
+static int rowbind_bind(struct orm_session *s, MYSQL_STMT *st, struct rowbind *rb)
+{
+	rb->direct = rowbind_direct(st, rb);
+	if (!rb->direct) {
+		rb->inl = arena_alloc(s->arena, rb->n * ROW_INLINE);
+		if (!rb->inl)
+			return orm_fail(s, ORM_NOMEM, "out of memory fetching rows");
+		for (size_t i = 0; i < rb->n; i++)
+			bind_result(rb, i, (enum orm_type)rb->type[i]);
+		if (mysql_stmt_bind_result(st, rb->b))
+			return stmt_error(s, st);
+	}
+	if (mysql_stmt_store_result(st))
+		return stmt_error(s, st);
+	rb->cur = NULL;
+	rb->pool = NULL;
+	rb->pool_left = 0;
+	if (!rb->direct)
+		return 0;
+	rb->cur = mysql_stmt_row_tell(st);
+	/* Room for the text of every row in one allocation: a text column
+	 * takes at least its bytes and a length byte of its row's packet, so
+	 * the packets' size is enough for each text and its NUL. At most half
+	 * an arena block (an oversized block would be malloc'ed and freed
+	 * each request): text beyond it is allocated value by value. */
+	bool text = false;
+	for (size_t i = 0; i < rb->n; i++)
+		text |= rb->kind[i] == CK_TEXT;
+	if (text) {
+		size_t total = 0;
+		size_t cap = s->arena->block_size / 2;
+		for (const MYSQL_ROWS *r = rb->cur; r && total < cap; r = r->next)
+			total += r->length;
+		if (total > cap)
+			total = cap;
+		rb->pool = arena_alloc(s->arena, total ? total : 1);
+		if (!rb->pool)
+			return orm_fail(s, ORM_NOMEM, "out of memory fetching rows");
+		rb->pool_left = total;
+	}
+	return 0;
+}
+
+/* The next row of st into rb: 0 with *got true (a row) or false (no more
+ * rows), or an orm_err. */
+static int rowbind_fetch(struct orm_session *s, MYSQL_STMT *st, struct rowbind *rb, bool *got)
+{
+	*got = false;
+	if (rb->direct) {
+		if (!rb->cur)
+			return 0;
+		if (row_decode(rb, rb->cur))
+			return orm_fail(s, ORM_DB, "a result row that does not match its columns");
+		rb->cur = rb->cur->next;
+		*got = true;
+		return 0;
+	}
+	int f = mysql_stmt_fetch(st);
+	if (f == MYSQL_NO_DATA)
+		return 0;
+	if (f == 1)
+		return stmt_error(s, st);
+	*got = true; /* 0, or MYSQL_DATA_TRUNCATED: long text is read by fetch_bytes */
+	return 0;
+}
+
+/* The result of st read or given up: freed. A lost connection took st
+ * with it (db_disconnect closes the cached statements): nothing to do. */
+static void rowbind_done(struct orm_session *s, MYSQL_STMT *st)
+{
+	if (s->db->conn)
+		mysql_stmt_free_result(st);
+}
+
 /* The bytes of a variable-length column of the current row, copied into
  * the arena with a NUL after them. */
 static int fetch_bytes(struct orm_session *s, MYSQL_STMT *st, struct rowbind *rb, size_t i,
 		       char **out)
 {
 	unsigned long len = rb->len[i];
-	char *p = arena_alloc(s->arena, (size_t)len + 1);
+	char *p;
+	if (rb->direct && (size_t)len < rb->pool_left) { /* into the result's text pool */
+		p = rb->pool;
+		rb->pool += (size_t)len + 1;
+		rb->pool_left -= (size_t)len + 1;
+		memcpy(p, rb->raw[i], len);
+		p[len] = '\0';
+		*out = p;
+		return 0;
+	}
+	p = arena_alloc(s->arena, (size_t)len + 1);
 	if (!p)
 		return orm_fail(s, ORM_NOMEM, "out of memory fetching a value");
-	if (rb->b[i].buffer && len < rb->b[i].buffer_length) { /* all of it came with the row */
+	if (rb->direct)
+		memcpy(p, rb->raw[i], len);
+	else if (rb->b[i].buffer && len < rb->b[i].buffer_length) { /* all of it came with the row */
 		memcpy(p, rb->b[i].buffer, len);
 	} else if (len) {
 		MYSQL_BIND tmp;
@@ -173,53 +519,47 @@ static int staged_value(struct orm_session *s, MYSQL_STMT *st, struct rowbind *r
 }
 
 /* Store column i of the current row into obj's field c. */
-static int store_col(struct orm_session *s, MYSQL_STMT *st, struct rowbind *rb, size_t i,
-		     struct orm_obj *o, const struct orm_column *c)
+static inline __attribute__((always_inline)) int store_col(struct orm_session *s, MYSQL_STMT *st,
+							  struct rowbind *rb, size_t i,
+			    struct orm_obj *o, const struct orm_column *c)
 {
 	uint64_t bit = UINT64_C(1) << c->index;
 	char *f = (char *)o + c->offset;
-	if (!rb->isnull[i]) { /* integers, the most common, stored as they are staged */
-		switch (c->type) {
-		case ORM_INTEGER:
-			memcpy(f, &rb->st[i].i32, sizeof rb->st[i].i32);
-			o->nulls &= ~bit;
-			return 0;
-		case ORM_SMALLINT:
-			memcpy(f, &rb->st[i].i16, sizeof rb->st[i].i16);
-			o->nulls &= ~bit;
-			return 0;
-		case ORM_BIGINT:
-			memcpy(f, &rb->st[i].i64, sizeof rb->st[i].i64);
-			o->nulls &= ~bit;
-			return 0;
-		default:
-			break;
-		}
-	}
-	struct orm_value v;
-	int rc = staged_value(s, st, rb, i, c->type, &v);
-	if (rc)
-		return rc;
-	if (v.kind == ORM_V_NULL) {
+	const union orm_stage *sg = &rb->st[i];
+	if (rb->isnull[i]) {
 		memset(f, 0, orm_field_size(c->type));
 		o->nulls |= bit;
 		return 0;
 	}
 	o->nulls &= ~bit;
-	if (c->type == ORM_FLOAT) {
-		memcpy(f, &v.d, sizeof v.d);
-	} else if (c->type == ORM_BINARY) {
-		struct orm_bytes b = {v.s.p, v.s.n};
+	switch (c->type) {
+	case ORM_INTEGER: memcpy(f, &sg->i32, sizeof sg->i32); return 0;
+	case ORM_SMALLINT: memcpy(f, &sg->i16, sizeof sg->i16); return 0;
+	case ORM_BIGINT: memcpy(f, &sg->i64, sizeof sg->i64); return 0;
+	case ORM_BOOLEAN: {
+		bool b = sg->i8 != 0;
 		memcpy(f, &b, sizeof b);
-	} else if (orm_type_is_ptr(c->type)) {
-		orm_put_ptr(o, c->offset, v.s.p);
-	} else {
-		orm_put_int(o, c, v.i);
+		return 0;
 	}
-	return 0;
+	case ORM_FLOAT: memcpy(f, &sg->d, sizeof sg->d); return 0;
+	case ORM_DATE:
+	case ORM_TIME:
+	case ORM_DATETIME: orm_put_int(o, c, orm_time_from_mysql(c->type, &sg->t)); return 0;
+	default: {
+		char *p = NULL;
+		int rc = fetch_bytes(s, st, rb, i, &p);
+		if (rc)
+			return rc;
+		if (c->type == ORM_BINARY) {
+			struct orm_bytes b = {p, rb->len[i]};
+			memcpy(f, &b, sizeof b);
+		} else {
+			orm_put_ptr(o, c->offset, p);
+		}
+		return 0;
+	}
+	}
 }
-
-
 
 /* Store the columns in mask of the current row (result positions pos[])
  * into o. */
@@ -241,7 +581,7 @@ static int fetch_objects(struct orm_session *s, MYSQL_STMT *st, const struct orm
 			 struct orm_list *out, int64_t **keys, struct orm_rows *extra)
 {
 	int rc = 0;
-	struct rowbind rb;
+	struct rowbind rb = {0};
 	unsigned char cols[ORM_MAX_COLUMNS];
 	size_t ncols = 0, pkpos = 0;
 	for (size_t i = 0; i < m->ncolumns; i++) {
@@ -268,15 +608,13 @@ static int fetch_objects(struct orm_session *s, MYSQL_STMT *st, const struct orm
 	if ((rc = rowbind_alloc(s, &rb, nc)))
 		goto out;
 	for (size_t p = 0; p < ncols; p++)
-		bind_result(&rb, p, m->columns[cols[p]].type);
+		rb.type[p] = (unsigned char)m->columns[cols[p]].type;
 	if (keys)
-		bind_result(&rb, kpos, ORM_BIGINT);
+		rb.type[kpos] = ORM_BIGINT;
 	for (size_t k = 0; k < nextra; k++)
-		bind_result(&rb, xpos + k, types[k]);
-	if (mysql_stmt_bind_result(st, rb.b) || mysql_stmt_store_result(st)) {
-		rc = stmt_error(s, st);
+		rb.type[xpos + k] = (unsigned char)types[k];
+	if ((rc = rowbind_bind(s, st, &rb)))
 		goto out;
-	}
 	size_t nrows = (size_t)mysql_stmt_num_rows(st);
 	/* one growth of the identity map for the whole result, not one
 	 * rehash per doubling */
@@ -298,18 +636,21 @@ static int fetch_objects(struct orm_session *s, MYSQL_STMT *st, const struct orm
 			goto out;
 		}
 	}
+	if ((rc = orm_list_reserve_n(s, out, nrows)))
+		goto out;
 	uint64_t unloaded = orm_all_columns(m) & ~mask;
-	size_t got = 0;
+	size_t got = 0, left = nrows, nfree = 0;
+	char *objs = NULL, *snaps = NULL; /* new objects and their snapshots, allocated together */
 	for (;;) {
-		int f = mysql_stmt_fetch(st);
-		if (f == MYSQL_NO_DATA)
-			break;
-		if (f == 1) {
-			rc = stmt_error(s, st);
+		bool row;
+		if ((rc = rowbind_fetch(s, st, &rb, &row)))
 			goto out;
-		}
+		if (!row)
+			break;
+		left -= left > 0;
 		int64_t id = staged_int(&rb, pkpos, m->pk->type);
-		struct orm_obj *o = orm_idmap_find(s, m, id);
+		size_t slot;
+		struct orm_obj *o = orm_idmap_find_slot(s, m, id, &slot);
 		assert(!o || o->model == m);
 		if (o && o->state == ORM_DELETED)
 			continue; /* deleted in this session: as if flushed */
@@ -341,12 +682,27 @@ static int fetch_objects(struct orm_session *s, MYSQL_STMT *st, const struct orm
 			snap->unloaded = o->unloaded;
 		}
 		if (!o) {
-			o = arena_calloc(s->arena, 1, m->size);
-			void *snap = arena_alloc(s->arena, m->size);
-			if (!o || !snap) {
-				rc = orm_fail(s, ORM_NOMEM, "out of memory fetching rows");
-				goto out;
+			if (!nfree) { /* room for this row and the rest of the result */
+				/* at most half an arena block (see rowbind_bind) */
+				size_t most = s->arena->block_size / 4 / m->size;
+				nfree = left + 1 < most ? left + 1 : most ? most : 1;
+				objs = nfree <= SIZE_MAX / 2 / m->size
+					       ? arena_alloc(s->arena, nfree * 2 * m->size)
+					       : NULL;
+				if (!objs) {
+					nfree = 0;
+					rc = orm_fail(s, ORM_NOMEM, "out of memory fetching rows");
+					goto out;
+				}
+				snaps = objs + nfree * m->size;
 			}
+			/* zeroed one by one: a memset of the whole block costs
+			 * more than the small ones (rep stos) */
+			o = memset(objs, 0, m->size);
+			void *snap = snaps;
+			objs += m->size;
+			snaps += m->size;
+			nfree--;
 			o->model = m;
 			o->unloaded = unloaded;
 			if ((rc = store_cols(s, st, &rb, m, cols, ncols, mask, o)))
@@ -355,10 +711,12 @@ static int fetch_objects(struct orm_session *s, MYSQL_STMT *st, const struct orm
 			o->snapshot = snap;
 			o->state = ORM_PERSISTENT;
 			orm_session_attach(s, o);
-			if ((rc = orm_idmap_put(s, o)))
+			if ((rc = orm_idmap_put_at(s, o, slot)))
 				goto out;
 		}
-		if ((rc = orm_list_push(s, out, o)))
+		if (out->n < out->cap) /* reserved above */
+			out->items[out->n++] = o;
+		else if ((rc = orm_list_push(s, out, o)))
 			goto out;
 		if (keys)
 			kv[got] = rb.isnull[kpos] ? 0 : rb.st[kpos].i64;
@@ -371,7 +729,7 @@ static int fetch_objects(struct orm_session *s, MYSQL_STMT *st, const struct orm
 			extra->nrows = got;
 	}
 out:
-	mysql_stmt_free_result(st);
+	rowbind_done(s, st);
 	return rc;
 }
 
@@ -392,7 +750,7 @@ int orm_fetch_into(struct orm_session *s, MYSQL_STMT *st, void *obj,
 		   const struct orm_column *const *cols, size_t n)
 {
 	int rc = 0;
-	struct rowbind rb;
+	struct rowbind rb = {0};
 	if (mysql_stmt_field_count(st) != n) {
 		rc = orm_fail(s, ORM_MISUSE, "RETURNING gave %u columns, wanted %zu",
 			      mysql_stmt_field_count(st), n);
@@ -401,24 +759,20 @@ int orm_fetch_into(struct orm_session *s, MYSQL_STMT *st, void *obj,
 	if ((rc = rowbind_alloc(s, &rb, n)))
 		goto out;
 	for (size_t i = 0; i < n; i++)
-		bind_result(&rb, i, cols[i]->type);
-	if (mysql_stmt_bind_result(st, rb.b) || mysql_stmt_store_result(st)) {
-		rc = stmt_error(s, st);
+		rb.type[i] = (unsigned char)cols[i]->type;
+	if ((rc = rowbind_bind(s, st, &rb)))
 		goto out;
-	}
-	int f = mysql_stmt_fetch(st);
-	if (f == 1) {
-		rc = stmt_error(s, st);
+	bool row;
+	if ((rc = rowbind_fetch(s, st, &rb, &row)))
 		goto out;
-	}
-	if (f == MYSQL_NO_DATA) {
+	if (!row) {
 		rc = orm_fail(s, ORM_DB, "RETURNING gave no row");
 		goto out;
 	}
 	for (size_t i = 0; i < n && !rc; i++)
 		rc = store_col(s, st, &rb, i, obj, cols[i]);
 out:
-	mysql_stmt_free_result(st);
+	rowbind_done(s, st);
 	return rc;
 }
 
@@ -426,7 +780,7 @@ int orm_fetch_rows(struct orm_session *s, MYSQL_STMT *st, const enum orm_type *t
 		   struct orm_rows *out)
 {
 	int rc = 0;
-	struct rowbind rb;
+	struct rowbind rb = {0};
 	out->v = NULL;
 	out->nrows = 0;
 	out->ncols = nc;
@@ -438,11 +792,9 @@ int orm_fetch_rows(struct orm_session *s, MYSQL_STMT *st, const enum orm_type *t
 	if ((rc = rowbind_alloc(s, &rb, nc)))
 		goto out;
 	for (size_t i = 0; i < nc; i++)
-		bind_result(&rb, i, types[i]);
-	if (mysql_stmt_bind_result(st, rb.b) || mysql_stmt_store_result(st)) {
-		rc = stmt_error(s, st);
+		rb.type[i] = (unsigned char)types[i];
+	if ((rc = rowbind_bind(s, st, &rb)))
 		goto out;
-	}
 	size_t nrows = (size_t)mysql_stmt_num_rows(st);
 	out->v = arena_calloc(s->arena, nrows * nc + 1, sizeof *out->v);
 	if (!out->v) {
@@ -450,13 +802,11 @@ int orm_fetch_rows(struct orm_session *s, MYSQL_STMT *st, const enum orm_type *t
 		goto out;
 	}
 	for (size_t r = 0; r < nrows; r++) {
-		int f = mysql_stmt_fetch(st);
-		if (f == MYSQL_NO_DATA)
-			break;
-		if (f == 1) {
-			rc = stmt_error(s, st);
+		bool got;
+		if ((rc = rowbind_fetch(s, st, &rb, &got)))
 			goto out;
-		}
+		if (!got)
+			break;
 		struct orm_value *row = &out->v[r * nc];
 		for (size_t i = 0; i < nc; i++)
 			if ((rc = staged_value(s, st, &rb, i, types[i], &row[i])))
@@ -464,6 +814,6 @@ int orm_fetch_rows(struct orm_session *s, MYSQL_STMT *st, const enum orm_type *t
 		out->nrows++;
 	}
 out:
-	mysql_stmt_free_result(st);
+	rowbind_done(s, st);
 	return rc;
 }

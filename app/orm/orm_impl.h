@@ -126,6 +126,8 @@ bool orm_effective_null(const struct orm_obj *o, const struct orm_column *c);
  * item, so that the next push cannot fail: 0 or ORM_NOMEM. */
 int orm_list_reserve(struct orm_session *s, struct orm_list *l);
 int orm_list_push(struct orm_session *s, struct orm_list *l, struct orm_obj *o);
+/* Room for n more items (the next n pushes cannot fail): 0 or ORM_NOMEM. */
+int orm_list_reserve_n(struct orm_session *s, struct orm_list *l, size_t n);
 void orm_list_remove(struct orm_list *l, const struct orm_obj *o);
 
 /* Relationships holding one object (many-to-one, one-to-one), not a list. */
@@ -152,6 +154,13 @@ int orm_idmap_put(struct orm_session *s, struct orm_obj *o);
  * ORM_NOMEM. */
 int orm_idmap_reserve(struct orm_session *s, size_t n);
 void orm_idmap_remove(struct orm_session *s, struct orm_obj *o);
+/* orm_idmap_find that also says where the key would go (*slot; SIZE_MAX
+ * when it is found, or the map is empty), so that a fresh row's object is
+ * mapped without a second probe: orm_idmap_put_at(s, o, slot), with
+ * nothing put in or taken out of the map in between. */
+struct orm_obj *orm_idmap_find_slot(struct orm_session *s, const struct orm_model *m, int64_t pk,
+				    size_t *slot);
+int orm_idmap_put_at(struct orm_session *s, struct orm_obj *o, size_t slot);
 /* The invariant of an object's state: a valid orm_state, and a session
  * exactly when it is not transient (expunge clears both). For assert(). */
 static inline bool orm_obj_state_ok(const struct orm_obj *o)

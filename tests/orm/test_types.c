@@ -424,3 +424,121 @@ TEST(test_null_for_every_nullable_column)
 out:
 	t_end(&t);
 }
+
+/* Rows are read straight from the connector's stored packets when every
+ * column's wire type is the model's (load.c, col_kind); a narrower wire
+ * integer is widened by its signedness there. Here the table's bi is an
+ * INT (the model's BIGINT) and si a TINYINT UNSIGNED (the model's
+ * SMALLINT): still read directly, the values as MariaDB holds them, long
+ * text and bytes with NULs whole. */
+TEST(test_narrower_wire_integers_widen_by_their_sign_when_read_directly)
+{
+	struct tctx t;
+	if (!t_begin(&t, T_TYPES))
+		goto out;
+	CHECK_INT(t_exec(t.db, "ALTER TABLE t_types MODIFY bi INT, MODIFY si TINYINT UNSIGNED"), 0);
+	CHECK_INT(t_exec(t.db, "INSERT INTO t_types (id, bi, si, txt, bin) VALUES "
+			       "(1, -5, 200, REPEAT('x', 5000), X'00FF0041'), "
+			       "(2, 2147483647, 0, '', ''), (3, -2147483648, 255, NULL, NULL)"),
+		  0);
+	struct orm_session s2;
+	orm_session_init(&s2, t.db, &t.arena);
+	struct orm_list l;
+	CHECK_INT(orm_all(orm_order_by(t_types_query(&s2), ORM_COL(t_types, id), ORM_ASC), &l), 0);
+	CHECK_INT(l.n, 3);
+	if (l.n == 3) {
+		struct t_types *a = (void *)l.items[0], *b = (void *)l.items[1], *c = (void *)l.items[2];
+		CHECK_INT(a->bi, -5);
+		CHECK_INT(a->si, 200);
+		CHECK(a->txt && strlen(a->txt) == 5000 && a->txt[4999] == 'x');
+		CHECK(a->bin.n == 4 && !memcmp(a->bin.p, "\x00\xff\x00\x41", 4));
+		CHECK_INT(b->bi, 2147483647);
+		CHECK_INT(b->si, 0);
+		CHECK_STR(b->txt, "");
+		CHECK(b->bin.p != NULL && b->bin.n == 0);
+		CHECK_INT(c->bi, INT32_MIN);
+		CHECK_INT(c->si, 255);
+		CHECK(c->txt == NULL && c->bin.p == NULL);
+		CHECK(ORM_IS_NULL(a, t_types, i) && ORM_IS_NULL(a, t_types, dt));
+	}
+	orm_session_close(&s2);
+out:
+	t_end(&t);
+}
+
+/* A wire type the model's type takes only through a conversion (a FLOAT
+ * column read as double) makes the statement bind buffers and fetch with
+ * mysql_stmt_fetch (load.c's slow path): every column still loads right —
+ * text longer than the bound buffer (read again by
+ * mysql_stmt_fetch_column), bytes with NULs, NULL, negative and big
+ * integers, datetimes. */
+TEST(test_a_converted_wire_type_loads_every_column_through_bound_buffers)
+{
+	struct tctx t;
+	if (!t_begin(&t, T_TYPES))
+		goto out;
+	CHECK_INT(t_exec(t.db, "ALTER TABLE t_types MODIFY f FLOAT"), 0);
+	CHECK_INT(t_exec(t.db, "INSERT INTO t_types (id, i, si, bi, f, num, s, txt, b, d, tm, dt, bin) "
+			       "VALUES (1, -2147483648, -32768, -9223372036854775807, 1.5, -12.3400, "
+			       "'short', REPEAT('y', 3000), 1, '2024-02-29', '-838:59:59', "
+			       "'2024-02-29 23:59:59', X'0001FF'), (2, NULL, NULL, NULL, NULL, NULL, "
+			       "NULL, NULL, NULL, NULL, NULL, NULL, NULL)"),
+		  0);
+	struct orm_session s2;
+	orm_session_init(&s2, t.db, &t.arena);
+	struct orm_list l;
+	CHECK_INT(orm_all(orm_order_by(t_types_query(&s2), ORM_COL(t_types, id), ORM_ASC), &l), 0);
+	CHECK_INT(l.n, 2);
+	if (l.n == 2) {
+		struct t_types *a = (void *)l.items[0], *b = (void *)l.items[1];
+		CHECK_INT(a->i, INT32_MIN);
+		CHECK_INT(a->si, INT16_MIN);
+		CHECK(a->bi == -INT64_MAX);
+		CHECK(a->f == 1.5);
+		CHECK_STR(a->num, "-12.3400");
+		CHECK_STR(a->s, "short");
+		CHECK(a->txt && strlen(a->txt) == 3000 && a->txt[2999] == 'y');
+		CHECK_INT(a->b, 1);
+		CHECK_INT(a->d, orm_date_from_ymd(2024, 2, 29));
+		CHECK_INT(a->tm, -838 * 3600 - 59 * 60 - 59);
+		CHECK(a->dt == orm_datetime_from_parts(2024, 2, 29, 23, 59, 59));
+		CHECK(a->bin.n == 3 && !memcmp(a->bin.p, "\x00\x01\xff", 3));
+		CHECK(ORM_IS_NULL(b, t_types, i) && ORM_IS_NULL(b, t_types, f) &&
+		      ORM_IS_NULL(b, t_types, dt) && ORM_IS_NULL(b, t_types, b));
+		CHECK(b->txt == NULL && b->num == NULL && b->bin.p == NULL);
+	}
+	orm_session_close(&s2);
+out:
+	t_end(&t);
+}
+
+/* orm_datetime_format writes the common directives itself (date.c) and
+ * leaves the others to strftime: golden outputs, padded and not, names,
+ * "%%", a year below 1000, a time before the epoch; orm_datetime_iso. */
+TEST(test_datetime_format_and_iso_golden)
+{
+	struct arena a;
+	arena_init(&a, 4096);
+	int64_t t = orm_datetime_from_parts(2024, 1, 2, 3, 4, 5);
+	CHECK_STR(orm_datetime_format(&a, t, "%-d %b %Y, %H:%M UTC"), "2 Jan 2024, 03:04 UTC");
+	CHECK_STR(orm_datetime_format(&a, t, "%Y-%m-%d %H:%M:%S"), "2024-01-02 03:04:05");
+	CHECK_STR(orm_datetime_format(&a, t, "%-m/%-d/%-Y %-H:%-M:%-S"), "1/2/2024 3:4:5");
+	CHECK_STR(orm_datetime_format(&a, t, "%B %d, %Y"), "January 02, 2024");
+	CHECK_STR(orm_datetime_format(&a, t, "100%% %b"), "100% Jan");
+	CHECK_STR(orm_datetime_format(&a, t, "%a %j"), "Tue 002"); /* strftime's */
+	CHECK_STR(orm_datetime_format(&a, t, ""), "");
+	int64_t u = orm_datetime_from_parts(1999, 12, 31, 23, 59, 59);
+	CHECK_STR(orm_datetime_format(&a, u, "%-d %B %Y %H:%M:%S"), "31 December 1999 23:59:59");
+	CHECK_STR(orm_datetime_format(&a, u, "%b %B"), "Dec December");
+	CHECK_STR(orm_datetime_format(&a, -1, "%Y-%m-%d %H:%M:%S"), "1969-12-31 23:59:59");
+	int64_t v = orm_datetime_from_parts(987, 9, 5, 10, 0, 0);
+	CHECK_STR(orm_datetime_format(&a, v, "%Y %-Y %m %-m %H"), "0987 987 09 9 10");
+	char iso[21];
+	orm_datetime_iso(t, iso);
+	CHECK_STR(iso, "2024-01-02T03:04:05Z");
+	orm_datetime_iso(v, iso);
+	CHECK_STR(iso, "0987-09-05T10:00:00Z");
+	orm_datetime_iso(u, iso);
+	CHECK_STR(iso, "1999-12-31T23:59:59Z");
+	arena_free(&a);
+}

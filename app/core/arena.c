@@ -107,9 +107,13 @@ static void *alloc_bytes(struct arena *a, size_t n)
 	if (!nb)
 		return NULL;
 	if (n > a->block_size && b) {
-		/* Oversized: keep the current head carving; chain after it. */
-		nb->next = b->next;
-		b->next = nb;
+		/* Oversized: keep the current head carving, and the block at the
+		 * front of the list, out of the way of the head's successors
+		 * (the blocks a reset kept for reuse). Chained after the head,
+		 * it hid them: the head, once full, got a new block every
+		 * request, and the arena grew by one block per request. */
+		nb->next = a->blocks;
+		a->blocks = nb;
 		nb->used = n;
 		a->used_total += n;
 		return nb->data;

@@ -1,4 +1,5 @@
 /* Unit tests of core/arena.c and core/buf.c. */
+#include <malloc.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -144,4 +145,32 @@ TEST(test_arena_cleanup_add_out_of_memory_registers_nothing)
 	arena_fail_after(0);
 	arena_free(&a);
 	CHECK_INT(l.n, 0);
+}
+
+/* A request that makes one oversized allocation among ordinary ones, over
+ * and over (as a worker's arena sees it): the blocks kept by each reset
+ * are reused, so the arena does not grow. */
+TEST(test_arena_with_oversized_allocations_stays_flat_across_resets)
+{
+	struct arena a;
+	arena_init(&a, 1024);
+	size_t after_first = 0;
+	for (int round = 0; round < 200; round++) {
+		for (int i = 0; i < 6; i++)
+			CHECK(arena_alloc(&a, 300) != NULL);
+		unsigned char *big = arena_alloc(&a, 5000);
+		CHECK(big != NULL);
+		if (big)
+			memset(big, 0xab, 5000);
+		for (int i = 0; i < 6; i++)
+			CHECK(arena_alloc(&a, 300) != NULL);
+		arena_reset(&a);
+		if (round == 1)
+			after_first = mallinfo2().uordblks;
+	}
+	/* A block (1 KiB) more per round would be 200 KiB. */
+	size_t now = mallinfo2().uordblks;
+	CHECK_MSG(now <= after_first + 4096, "heap in use %zu bytes after 200 rounds, %zu after 2", now,
+		  after_first);
+	arena_free(&a);
 }

@@ -732,6 +732,28 @@ out:
 	return rc;
 }
 
+/* Number the tags of l and of every body in it depth first from *next, so
+ * that a section's body holds a run of numbers: the renderer plans a
+ * section over a list in an array indexed by them. */
+static void number_tags(struct tnodes *l, uint32_t *next)
+{
+	for (uint32_t i = 0; i < l->n; i++) {
+		struct tnode *nd = &l->v[i];
+		switch (nd->kind) {
+		case TN_VAR:
+		case TN_RAW:
+		case TN_SECTION:
+		case TN_INVERTED:
+			nd->tid = (*next)++;
+			break;
+		default:
+			break;
+		}
+		number_tags(&nd->body, next);
+		nd->tid_end = *next;
+	}
+}
+
 static void free_nodes(struct tnodes *l)
 {
 	for (uint32_t i = 0; i < l->n; i++)
@@ -797,6 +819,8 @@ int tmpl_compile(const char *name, const char *src, size_t n, struct tmpl **out,
 	terminate_names(&c);
 	if ((rc = build(&c, &t->root)) < 0)
 		goto out;
+	uint32_t tags = 0;
+	number_tags(&t->root, &tags);
 	*out = t;
 	t = NULL;
 	rc = 0;

@@ -48,6 +48,10 @@ struct tnode {
 				the template's source copy */
 	const char *str;     /* TEXT: the bytes; sites: the added indentation */
 	size_t len;
+	uint32_t tid;        /* VAR, RAW, SECTION, INVERTED: the tag's number in
+				its template (depth first, from 0) */
+	uint32_t tid_end;    /* SECTION: the tags of its body (nested bodies
+				included) are numbered tid + 1 .. tid_end - 1 */
 	struct tnodes body;
 };
 

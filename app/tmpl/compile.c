@@ -732,6 +732,32 @@ out:
 	return rc;
 }
 
+/* Fold each text node that a tag without a site of its own follows
+ * ({{x}}, {{{x}}}, {{#x}}, {{^x}}) into that tag as the text put before
+ * it, in l and every body in it: a row of "<td>{{x}}</td>" is walked as
+ * half as many nodes. */
+static void fold_text(struct tnodes *l)
+{
+	uint32_t w = 0;
+	for (uint32_t i = 0; i < l->n; i++) {
+		struct tnode *nd = &l->v[i];
+		if (nd->kind == TN_TEXT && i + 1 < l->n) {
+			struct tnode *next = &l->v[i + 1];
+			if (next->kind == TN_VAR || next->kind == TN_RAW ||
+			    next->kind == TN_SECTION || next->kind == TN_INVERTED) {
+				next->str = nd->str;
+				next->len = nd->len;
+				continue;
+			}
+		}
+		fold_text(&nd->body);
+		if (w != i)
+			l->v[w] = *nd;
+		w++;
+	}
+	l->n = w;
+}
+
 /* Number the tags of l and of every body in it depth first from *next, so
  * that a section's body holds a run of numbers: the renderer plans a
  * section over a list in an array indexed by them. */
@@ -820,6 +846,7 @@ int tmpl_compile(const char *name, const char *src, size_t n, struct tmpl **out,
 	if ((rc = build(&c, &t->root)) < 0)
 		goto out;
 	uint32_t tags = 0;
+	fold_text(&t->root);
 	number_tags(&t->root, &tags);
 	*out = t;
 	t = NULL;

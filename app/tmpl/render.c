@@ -167,11 +167,9 @@ static inline int put(struct rstate *st, const char *p, size_t n)
 	return put_slow(st, p, n);
 }
 
-/* Literal text: each line after the first gets the current indentation. */
-static int put_text(struct rstate *st, const char *p, size_t n)
+/* Literal text under an indentation: each line after the first gets it. */
+static int put_lines(struct rstate *st, const char *p, size_t n)
 {
-	if (st->ind_n == 0)
-		return put(st, p, n);
 	const char *end = p + n;
 	int rc;
 	while (p < end) {
@@ -185,6 +183,12 @@ static int put_text(struct rstate *st, const char *p, size_t n)
 			return rc;
 	}
 	return 0;
+}
+
+/* Literal text: each line after the first gets the current indentation. */
+static inline int put_text(struct rstate *st, const char *p, size_t n)
+{
+	return st->ind_n == 0 ? put(st, p, n) : put_lines(st, p, n);
 }
 
 static int ind_push(struct rstate *st, const char *p, size_t n)
@@ -559,17 +563,44 @@ static int lookup_slow(struct rstate *st, const struct rctx *c, const struct tno
 
 /* lookup_slow, with the common case first: a single name read again in
  * the current element of a planned run. */
+/* lookup_slow, with the common cases of a planned run first, in line: a
+ * single name whose place in the element's shape is known, or whose value
+ * outside the list is. c is never NULL (the render's bottom frame is a
+ * null one). */
 static inline int lookup(struct rstate *st, const struct rctx *c, const struct tnode *nd,
 			 struct tmpl_value *tmp, const struct tmpl_value **pv)
 {
+	const struct rctx *f = c->look;
 	struct rrun *r;
 	uint32_t k;
-	if (c->look && (r = c->look->run) && nd->nparts == 1 && (k = nd->tid - r->base) < r->n &&
+	if (f && (r = f->run) && nd->nparts == 1 && (k = nd->tid - r->base) < r->n &&
 	    r->e[k].nd == nd) {
 		k = r->e[k].same;
 		if (r->have >> k & 1) {
 			*pv = &r->row[k];
 			return 0;
+		}
+		switch (r->state[k]) { /* f->shape is r->shape: render_list */
+		case RP_SLOT:
+		case RP_MEMO: {
+			int rc = r->state[k] == RP_SLOT
+				? f->v.ops->get_slot(&f->v, r->e[k].slot, &r->row[k])
+				: slot_get(f, r->e[k].slot, true, &r->row[k]);
+			if (rc > 0) {
+				r->have |= UINT32_C(1) << k;
+				*pv = &r->row[k];
+				return 0;
+			}
+			if (rc < 0)
+				return rc;
+			break;
+		}
+		case RP_ABSENT:
+			if (r->e[k].outer_known) {
+				*pv = &r->e[k].outer;
+				return 0;
+			}
+			break;
 		}
 	}
 	return lookup_slow(st, c, nd, tmp, pv);
@@ -849,18 +880,27 @@ static int render_nodes(struct rstate *st, const struct tnodes *l, const struct 
 		case TN_RAW: {
 			struct tmpl_value tmp;
 			const struct tmpl_value *v;
+			if (nd->len && (rc = put_text(st, nd->str, nd->len)) < 0)
+				break;
 			if ((rc = lookup(st, c, nd, &tmp, &v)) == 0)
 				rc = put_value(st, v, nd->kind == TN_VAR);
 			break;
 		}
 		case TN_SECTION:
+			if (nd->len && (rc = put_text(st, nd->str, nd->len)) < 0)
+				break;
 			rc = render_section(st, nd, c, o);
 			break;
 		case TN_INVERTED: {
 			struct tmpl_value tmp;
 			const struct tmpl_value *v;
-			if ((rc = lookup(st, c, nd, &tmp, &v)) == 0 && !truthy(v))
-				rc = render_sub(st, &nd->body, false, NULL, 0, c, o);
+			if (nd->len && (rc = put_text(st, nd->str, nd->len)) < 0)
+				break;
+			if ((rc = lookup(st, c, nd, &tmp, &v)) == 0 && !truthy(v) &&
+			    (rc = enter(st)) == 0) {
+				rc = render_nodes(st, &nd->body, c, o);
+				st->depth--;
+			}
 			break;
 		}
 		case TN_PARTIAL:

@@ -46,7 +46,9 @@ struct tnode {
 	unsigned long (*jhash_fn)(const void *);
 	const char *name;    /* NUL-terminated (dotted parts NUL-separated), in
 				the template's source copy */
-	const char *str;     /* TEXT: the bytes; sites: the added indentation */
+	const char *str;     /* TEXT: the bytes; sites: the added indentation;
+				VAR, RAW, SECTION, INVERTED: text put before
+				the tag, as a TEXT node would be */
 	size_t len;
 	uint32_t tid;        /* VAR, RAW, SECTION, INVERTED: the tag's number in
 				its template (depth first, from 0) */

@@ -60,9 +60,12 @@ static int arena_text(struct arena *a, const char *p, size_t n, struct tmpl_valu
 
 /* Column c of o as a template value; 1 or TMPL_ENOMEM. The type first:
  * a pointer column is null exactly when its pointer is, any other is
- * not null while its null bit is clear (orm_effective_null otherwise). */
-static inline int column_value(const struct orm_obj *o, const struct orm_column *c,
-			       struct arena *a, struct tmpl_value *out)
+ * not null while its null bit is clear (orm_effective_null otherwise).
+ * In line: obj_get_slot reads a list's columns through here, name after
+ * name. */
+__attribute__((always_inline)) static inline int
+column_value(const struct orm_obj *o, const struct orm_column *c, struct arena *a,
+	     struct tmpl_value *out)
 {
 	const char *f = (const char *)o + c->offset;
 	uint64_t bit = UINT64_C(1) << c->index;

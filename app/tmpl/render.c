@@ -583,9 +583,9 @@ static inline int lookup(struct rstate *st, const struct rctx *c, const struct t
 		switch (r->state[k]) { /* f->shape is r->shape: render_list */
 		case RP_SLOT:
 		case RP_MEMO: {
-			int rc = r->state[k] == RP_SLOT
-				? f->v.ops->get_slot(&f->v, r->e[k].slot, &r->row[k])
-				: slot_get(f, r->e[k].slot, true, &r->row[k]);
+			/* A computed value (RP_MEMO) too: row[k] holds it for
+			 * the element however many tags name it. */
+			int rc = f->v.ops->get_slot(&f->v, r->e[k].slot, &r->row[k]);
 			if (rc > 0) {
 				r->have |= UINT32_C(1) << k;
 				*pv = &r->row[k];
@@ -607,7 +607,7 @@ static inline int lookup(struct rstate *st, const struct rctx *c, const struct t
 }
 
 /* The spec's "!!data": false for null, false, 0, NaN, "" and []. */
-static bool truthy(const struct tmpl_value *v)
+static bool truthy_any(const struct tmpl_value *v)
 {
 	switch (v->kind) {
 	case TMPL_NULL: return false;
@@ -620,6 +620,12 @@ static bool truthy(const struct tmpl_value *v)
 	case TMPL_MAP: return true;
 	}
 	return false;
+}
+
+/* truthy_any, a flag (the usual section: {{#selected}}) in line. */
+static inline bool truthy(const struct tmpl_value *v)
+{
+	return v->kind == TMPL_BOOL ? v->b : truthy_any(v);
 }
 
 /* {{x}}: the core's HTML escaper, within the output limit. */
@@ -715,12 +721,24 @@ static int put_value(struct rstate *st, const struct tmpl_value *v, bool escape)
 		return 0;
 	case TMPL_BOOL:
 		return v->b ? put(st, "true", 4) : put(st, "false", 5);
-	case TMPL_INT: { /* digits from the end of tmp: no reversing */
+	case TMPL_INT: { /* digits from the end of tmp, two at a time */
+		static const char pairs[] = "00010203040506070809101112131415161718192021222324"
+					    "25262728293031323334353637383940414243444546474849"
+					    "50515253545556575859606162636465666768697071727374"
+					    "75767778798081828384858687888990919293949596979899";
 		uint64_t u = v->i < 0 ? -(uint64_t)v->i : (uint64_t)v->i;
 		char *q = tmp + sizeof tmp;
-		do
-			*--q = (char)('0' + u % 10);
-		while ((u /= 10));
+		while (u >= 100) {
+			q -= 2;
+			memcpy(q, pairs + 2 * (u % 100), 2);
+			u /= 100;
+		}
+		if (u >= 10) {
+			q -= 2;
+			memcpy(q, pairs + 2 * u, 2);
+		} else {
+			*--q = (char)('0' + u);
+		}
 		if (v->i < 0)
 			*--q = '-';
 		return put(st, q, (size_t)(tmp + sizeof tmp - q));

@@ -770,11 +770,13 @@ static void number_tags(struct tnodes *l, uint32_t *next)
 		case TN_RAW:
 		case TN_SECTION:
 		case TN_INVERTED:
-			nd->tid = (*next)++;
+			nd->tid = nd->nparts == 1 ? (*next)++ : TID_NONE;
 			break;
 		default:
+			nd->tid = TID_NONE;
 			break;
 		}
+		nd->tid_begin = *next;
 		number_tags(&nd->body, next);
 		nd->tid_end = *next;
 	}

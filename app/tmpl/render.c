@@ -60,6 +60,7 @@ struct rctx { /* context stack, innermost first */
 	const struct rctx *look; /* where a name's lookup starts: this frame,
 				    or (a scalar's, which holds no names) the
 				    one below's */
+	struct rrun *lrun;   /* look's run, or NULL */
 };
 
 /* The shape of the frame's value (see struct tmpl_ops), asked once when
@@ -70,6 +71,7 @@ static inline void frame_shape(struct rctx *f)
 	f->shape = f->v.kind == TMPL_MAP && f->v.ops && f->v.ops->shape ? f->v.ops->shape(&f->v)
 									  : NULL;
 	f->look = f->v.kind == TMPL_MAP || f->run ? f : f->up ? f->up->look : NULL;
+	f->lrun = f->look ? f->look->run : NULL;
 }
 
 struct rovr { /* parents being expanded, innermost first */
@@ -570,11 +572,10 @@ static int lookup_slow(struct rstate *st, const struct rctx *c, const struct tno
 static inline int lookup(struct rstate *st, const struct rctx *c, const struct tnode *nd,
 			 struct tmpl_value *tmp, const struct tmpl_value **pv)
 {
-	const struct rctx *f = c->look;
-	struct rrun *r;
+	struct rrun *r = c->lrun;
 	uint32_t k;
-	if (f && (r = f->run) && nd->nparts == 1 && (k = nd->tid - r->base) < r->n &&
-	    r->e[k].nd == nd) {
+	if (r && (k = nd->tid - r->base) < r->n && r->e[k].nd == nd) {
+		const struct rctx *f = c->look; /* (dotted names have TID_NONE) */
 		k = r->e[k].same;
 		if (r->have >> k & 1) {
 			*pv = &r->row[k];
@@ -817,8 +818,8 @@ static int render_list(struct rstate *st, const struct tnode *nd, const struct t
 	int rc;
 
 	if (len > 1) {
-		uint32_t n = nd->tid_end - nd->tid - 1;
-		run.base = nd->tid + 1;
+		uint32_t n = nd->tid_end - nd->tid_begin;
+		run.base = nd->tid_begin;
 		run.n = n < RUN_MAX ? n : RUN_MAX;
 		run.shape = NULL;
 		memset(run.state, RP_UNKNOWN, run.n);
@@ -868,7 +869,7 @@ static int render_section(struct rstate *st, const struct tnode *nd, const struc
 	} else {
 		struct rmemo memo;
 		memo.n = 0;
-		struct rctx sub = {v, c, NULL, &memo, NULL, NULL};
+		struct rctx sub = {.v = v, .up = c, .memo = &memo};
 		frame_shape(&sub);
 		if ((rc = render_nodes(st, &nd->body, &sub, o)) < 0)
 			return rc;
@@ -965,7 +966,7 @@ int tmpl_render_stack(const struct tmpl_set *set, const char *name, const struct
 	set_room(&st);
 	/* The frames as linked stack entries; a null context when n is 0. */
 	struct rctx stack[8], *heap = NULL, *f = stack;
-	struct rctx nullframe = {tmpl_null(), NULL, NULL, NULL, NULL, NULL};
+	struct rctx nullframe = {.v = tmpl_null()};
 	const struct rctx *top = &nullframe;
 	if (n > sizeof stack / sizeof stack[0] && !(f = heap = malloc(n * sizeof *heap)))
 		return TMPL_ENOMEM;

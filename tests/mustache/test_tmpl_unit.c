@@ -702,3 +702,17 @@ TEST(test_planned_list_with_a_partial_whose_tag_numbers_collide)
 	CHECK_STR(out.p, "Q21|12;Q34|43;QY7|7Y;QYX|XY;");
 	buf_free(&out);
 }
+
+/* Text folded into the tag after it ({{x}}, {{#t}}, {{^u}}) is still
+ * literal text: inside an indented partial each of its lines after the
+ * first gets the indentation. */
+TEST(test_text_before_tags_in_an_indented_partial_is_indented)
+{
+	struct buf out = BUF_INIT;
+	CHECK_INT(render_src("<\n  {{>p}}\n>", "{\"x\": 1, \"t\": true, \"u\": false}", &out, "p",
+			     "a\nb{{x}}\nc{{#t}}[{{x}}\n]{{/t}}\nd{{^u}}-\n{{/u}}\n", NULL),
+		  0);
+	CHECK_INT(buf_append(&out, "", 1), 0);
+	CHECK_STR(out.p, "<\n  a\n  b1\n  c[1\n  ]\n  d-\n>");
+	buf_free(&out);
+}

@@ -27,6 +27,7 @@ struct rmemo {
  * (a page's "logged_in" read in every row is looked up once per run).
  * Lives on the C stack for the run. */
 #define RUN_MAX 32
+#define RUN_NEST 16 /* planned runs at once, at most: a bound on the stack */
 enum { RP_UNKNOWN, RP_SLOT, RP_MEMO, RP_ABSENT };
 struct rplan {
 	const struct tnode *nd; /* the tag this entry belongs to; NULL: not yet
@@ -103,6 +104,7 @@ struct rstate {
 	size_t ind_n, ind_cap;
 	bool ind_heap;
 	unsigned depth;
+	unsigned runs;  /* planned runs under way (render_planned) */
 	long steps;
 };
 
@@ -806,29 +808,13 @@ static const struct tnode *find_arg(const struct rovr *o, const struct tnode *bl
 	return found;
 }
 
-/* Section nd over list v (truthy: len > 0): the body once per element.
- * With more than one element, the elements share a plan (struct rrun) of
- * the body's tags, reset whenever an element's shape differs from the
- * previous one's. */
+/* Section nd over list v: the body once per element, the elements sharing
+ * run r's plan (NULL: none), reset whenever an element's shape differs
+ * from the previous one's. */
 static int render_list(struct rstate *st, const struct tnode *nd, const struct tmpl_value *v,
-		       const struct rctx *c, const struct rovr *o)
+		       size_t len, const struct rctx *c, const struct rovr *o, struct rrun *r)
 {
-	size_t len = list_len(v);
-	struct rrun run, *r = NULL;
 	int rc;
-
-	if (len > 1) {
-		uint32_t n = nd->tid_end - nd->tid_begin;
-		run.base = nd->tid_begin;
-		run.n = n < RUN_MAX ? n : RUN_MAX;
-		run.shape = NULL;
-		memset(run.state, RP_UNKNOWN, run.n);
-		for (uint32_t k = 0; k < run.n; k++) {
-			run.e[k].nd = NULL;
-			run.e[k].outer_known = false;
-		}
-		r = &run;
-	}
 	for (size_t i = 0; i < len; i++) {
 		struct rmemo memo;
 		memo.n = 0;
@@ -851,6 +837,29 @@ static int render_list(struct rstate *st, const struct tnode *nd, const struct t
 	return 0;
 }
 
+/* render_list with a plan of the body's tags. Not in line: the plan (some
+ * 4 KB) is on the stack only for lists that have one, and at most
+ * RUN_NEST of them at once. */
+__attribute__((noinline)) static int render_planned(struct rstate *st, const struct tnode *nd,
+						     const struct tmpl_value *v, size_t len,
+						     const struct rctx *c, const struct rovr *o)
+{
+	struct rrun run;
+	uint32_t n = nd->tid_end - nd->tid_begin;
+	run.base = nd->tid_begin;
+	run.n = n < RUN_MAX ? n : RUN_MAX;
+	run.shape = NULL;
+	memset(run.state, RP_UNKNOWN, run.n);
+	for (uint32_t k = 0; k < run.n; k++) {
+		run.e[k].nd = NULL;
+		run.e[k].outer_known = false;
+	}
+	st->runs++;
+	int rc = render_list(st, nd, v, len, c, o, &run);
+	st->runs--;
+	return rc;
+}
+
 static int render_section(struct rstate *st, const struct tnode *nd, const struct rctx *c,
 			  const struct rovr *o)
 {
@@ -864,7 +873,11 @@ static int render_section(struct rstate *st, const struct tnode *nd, const struc
 	if ((rc = enter(st)) < 0)
 		return rc;
 	if (v.kind == TMPL_LIST) {
-		if ((rc = render_list(st, nd, &v, c, o)) < 0)
+		size_t len = list_len(&v);
+		rc = len > 1 && nd->tid_end > nd->tid_begin && st->runs < RUN_NEST
+			? render_planned(st, nd, &v, len, c, o)
+			: render_list(st, nd, &v, len, c, o, NULL);
+		if (rc < 0)
 			return rc;
 	} else {
 		struct rmemo memo;

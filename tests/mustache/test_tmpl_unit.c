@@ -716,3 +716,48 @@ TEST(test_text_before_tags_in_an_indented_partial_is_indented)
 	CHECK_STR(out.p, "<\n  a\n  b1\n  c[1\n  ]\n  d-\n>");
 	buf_free(&out);
 }
+
+/* The expected page of test_planned_lists_nested_deeper_than_the_plans_go
+ * from level i down. */
+static void nested_want(struct buf *b, int i, int levels)
+{
+	buf_printf(b, "%d(", i);
+	if (i + 1 < levels) {
+		nested_want(b, i + 1, levels);
+		buf_printf(b, "%d()", i);
+	}
+	buf_puts(b, ")");
+}
+
+/* Lists of two inside lists of two, 40 deep (more than render.c plans at
+ * once: the deeper ones go without a plan): the second element of each
+ * lacks "n" and reads its parent's. */
+TEST(test_planned_lists_nested_deeper_than_the_plans_go)
+{
+	struct tmpl_set *set = tmpl_set_new();
+	struct buf want = BUF_INIT, out = BUF_INIT;
+	struct json_object *root = NULL;
+	int levels = 40; /* a section and a partial per level: 80 of TMPL_MAX_DEPTH */
+	const char *node = "{{n}}({{#kids}}{{>node}}{{/kids}})";
+
+	for (int i = levels - 1; i >= 0; i--) {
+		struct json_object *o = json_object_new_object(), *kids = json_object_new_array();
+		if (root) {
+			struct json_object *empty = json_object_new_object();
+			json_object_object_add(empty, "kids", json_object_new_array());
+			json_object_array_add(kids, root);
+			json_object_array_add(kids, empty);
+		}
+		json_object_object_add(o, "n", json_object_new_int(i));
+		json_object_object_add(o, "kids", kids);
+		root = o;
+	}
+	nested_want(&want, 0, levels);
+	CHECK_INT(tmpl_set_add(set, "node", node, strlen(node), NULL, 0), 0);
+	CHECK_INT(tmpl_render(set, "node", root, &out), 0);
+	CHECK_STR(out.p, want.p);
+	json_object_put(root);
+	buf_free(&want);
+	buf_free(&out);
+	tmpl_set_free(set);
+}

@@ -2,7 +2,9 @@
  * value (tmpl.h's struct tmpl_value; json-c is one kind, read here) and
  * appends the page to a struct buf. All render state lives on
  * the C stack: the context stack and the chain of enclosing parents are
- * linked frames, indentation a small local array. */
+ * linked frames, a section over a list keeps its plan (struct rrun: where
+ * each tag's name is in the elements, what it is outside them), the
+ * per-render name cache and indentation are local arrays. */
 #include "tmpl_priv.h"
 
 #include <json.h>

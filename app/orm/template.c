@@ -60,9 +60,12 @@ static int arena_text(struct arena *a, const char *p, size_t n, struct tmpl_valu
 
 /* Column c of o as a template value; 1 or TMPL_ENOMEM. The type first:
  * a pointer column is null exactly when its pointer is, any other is
- * not null while its null bit is clear (orm_effective_null otherwise). */
-static int column_value(const struct orm_obj *o, const struct orm_column *c, struct arena *a,
-			struct tmpl_value *out)
+ * not null while its null bit is clear (orm_effective_null otherwise).
+ * In line: obj_get_slot reads a list's columns through here, name after
+ * name. */
+__attribute__((always_inline)) static inline int
+column_value(const struct orm_obj *o, const struct orm_column *c, struct arena *a,
+	     struct tmpl_value *out)
 {
 	const char *f = (const char *)o + c->offset;
 	uint64_t bit = UINT64_C(1) << c->index;
@@ -257,8 +260,13 @@ static int obj_find(const struct tmpl_value *v, const char *name, size_t len, ui
 	return e->kind == NAME_FIELD ? 2 : 1; /* a computed field: once per object and render */
 }
 
+/* A column, the common case (a list's rows are read through here, name
+ * after name), without slot_value's call. */
 static int obj_get_slot(const struct tmpl_value *v, uintptr_t slot, struct tmpl_value *out)
 {
-	const struct orm_model *m = ((const struct orm_obj *)v->obj)->model;
-	return slot_value(v, (const struct name_slot *)m->tmpl_names + slot, out);
+	const struct orm_obj *o = v->obj;
+	const struct name_slot *e = (const struct name_slot *)o->model->tmpl_names + slot;
+	if (e->kind == NAME_COLUMN)
+		return column_value(o, &o->model->columns[e->index], v->aux, out);
+	return slot_value(v, e, out);
 }

@@ -732,6 +732,56 @@ out:
 	return rc;
 }
 
+/* Fold each text node that a tag without a site of its own follows
+ * ({{x}}, {{{x}}}, {{#x}}, {{^x}}) into that tag as the text put before
+ * it, in l and every body in it: a row of "<td>{{x}}</td>" is walked as
+ * half as many nodes. */
+static void fold_text(struct tnodes *l)
+{
+	uint32_t w = 0;
+	for (uint32_t i = 0; i < l->n; i++) {
+		struct tnode *nd = &l->v[i];
+		if (nd->kind == TN_TEXT && i + 1 < l->n) {
+			struct tnode *next = &l->v[i + 1];
+			if (next->kind == TN_VAR || next->kind == TN_RAW ||
+			    next->kind == TN_SECTION || next->kind == TN_INVERTED) {
+				next->str = nd->str;
+				next->len = nd->len;
+				continue;
+			}
+		}
+		fold_text(&nd->body);
+		if (w != i)
+			l->v[w] = *nd;
+		w++;
+	}
+	l->n = w;
+}
+
+/* Number the tags of l and of every body in it depth first from *next, so
+ * that a section's body holds a run of numbers: the renderer plans a
+ * section over a list in an array indexed by them. */
+static void number_tags(struct tnodes *l, uint32_t *next)
+{
+	for (uint32_t i = 0; i < l->n; i++) {
+		struct tnode *nd = &l->v[i];
+		switch (nd->kind) {
+		case TN_VAR:
+		case TN_RAW:
+		case TN_SECTION:
+		case TN_INVERTED:
+			nd->tid = nd->nparts == 1 ? (*next)++ : TID_NONE;
+			break;
+		default:
+			nd->tid = TID_NONE;
+			break;
+		}
+		nd->tid_begin = *next;
+		number_tags(&nd->body, next);
+		nd->tid_end = *next;
+	}
+}
+
 static void free_nodes(struct tnodes *l)
 {
 	for (uint32_t i = 0; i < l->n; i++)
@@ -797,6 +847,9 @@ int tmpl_compile(const char *name, const char *src, size_t n, struct tmpl **out,
 	terminate_names(&c);
 	if ((rc = build(&c, &t->root)) < 0)
 		goto out;
+	uint32_t tags = 0;
+	fold_text(&t->root);
+	number_tags(&t->root, &tags);
 	*out = t;
 	t = NULL;
 	rc = 0;

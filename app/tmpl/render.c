@@ -2,7 +2,9 @@
  * value (tmpl.h's struct tmpl_value; json-c is one kind, read here) and
  * appends the page to a struct buf. All render state lives on
  * the C stack: the context stack and the chain of enclosing parents are
- * linked frames, indentation a small local array. */
+ * linked frames, a section over a list keeps its plan (struct rrun: where
+ * each tag's name is in the elements, what it is outside them), the
+ * per-render name cache and indentation are local arrays. */
 #include "tmpl_priv.h"
 
 #include <json.h>
@@ -20,19 +22,59 @@ struct rmemo {
 	struct tmpl_value v[RMEMO_N];
 };
 
+/* The plan of one run of a section over a list: for each tag of the
+ * section's body (an entry per tag number, nested bodies included), where
+ * its first part is in elements of the run's current shape, and what it
+ * is in the frames outside the list, which are the same for every element
+ * (a page's "logged_in" read in every row is looked up once per run).
+ * Lives on the C stack for the run. */
+#define RUN_MAX 32
+#define RUN_NEST 16 /* planned runs at once, at most: a bound on the stack */
+enum { RP_UNKNOWN, RP_SLOT, RP_MEMO, RP_ABSENT };
+struct rplan {
+	const struct tnode *nd; /* the tag this entry belongs to; NULL: not yet
+				   claimed (a partial's tag of the same number
+				   finds it taken and goes the usual way) */
+	uint32_t same;          /* the entry that answers for it: the first
+				   claimed one whose tag has the same first
+				   part ({{id}} three times in a row: one read) */
+	bool outer_known;
+	bool outer_found;
+	uintptr_t slot;         /* RP_SLOT, RP_MEMO */
+	struct tmpl_value outer; /* outer_known: the first part outside (null
+				    when outer_found is false) */
+};
+struct rrun {
+	uint32_t base, n;  /* tag numbers base .. base + n - 1 */
+	const void *shape; /* the shape state[] answers for */
+	uint32_t have;     /* the current element's values read so far: bit k
+			      for row[k] (a tag read twice in a row reads once) */
+	unsigned char state[RUN_MAX]; /* RP_*, per tag, for maps of shape */
+	struct rplan e[RUN_MAX];
+	struct tmpl_value row[RUN_MAX];
+};
+
 struct rctx { /* context stack, innermost first */
 	struct tmpl_value v;
 	const struct rctx *up;
 	const void *shape;   /* v's ops->shape, once per frame; NULL: none */
 	struct rmemo *memo;  /* this frame's, or NULL */
+	struct rrun *run;    /* an element of a planned list: its run, or NULL */
+	const struct rctx *look; /* where a name's lookup starts: this frame,
+				    or (a scalar's, which holds no names) the
+				    one below's */
+	struct rrun *lrun;   /* look's run, or NULL */
 };
 
 /* The shape of the frame's value (see struct tmpl_ops), asked once when
- * the frame is pushed, not at every lookup through it. */
+ * the frame is pushed, not at every lookup through it; and where lookups
+ * from it start (f->up and f->run set). */
 static inline void frame_shape(struct rctx *f)
 {
 	f->shape = f->v.kind == TMPL_MAP && f->v.ops && f->v.ops->shape ? f->v.ops->shape(&f->v)
 									  : NULL;
+	f->look = f->v.kind == TMPL_MAP || f->run ? f : f->up ? f->up->look : NULL;
+	f->lrun = f->look ? f->look->run : NULL;
 }
 
 struct rovr { /* parents being expanded, innermost first */
@@ -57,36 +99,83 @@ struct rstate {
 	struct rcache *cache; /* RC_SIZE entries */
 	struct buf *out;
 	size_t limit;   /* out->n may not pass this */
+	size_t room;    /* out->n + n < room: n bytes fit, the NUL after them
+			   too, within the limit (put's test; set again
+			   whenever out grows) */
 	char *ind;      /* current indentation */
 	size_t ind_n, ind_cap;
 	bool ind_heap;
 	unsigned depth;
+	unsigned runs;  /* planned runs under way (render_planned) */
 	long steps;
 };
 
 static int render_nodes(struct rstate *st, const struct tnodes *l, const struct rctx *c,
 			const struct rovr *o);
 
-static int put(struct rstate *st, const char *p, size_t n)
+/* n <= 32 bytes from p to d with fixed-size moves (overlapping at the
+ * middle), not a call: most of a page is short text and short values. */
+static inline void copy_short(char *d, const char *p, size_t n)
+{
+	if (n >= 8) {
+		uint64_t a, b, y, z;
+		memcpy(&a, p, 8);
+		memcpy(&z, p + n - 8, 8);
+		if (n > 16) {
+			memcpy(&b, p + 8, 8);
+			memcpy(&y, p + n - 16, 8);
+			memcpy(d + 8, &b, 8);
+			memcpy(d + n - 16, &y, 8);
+		}
+		memcpy(d, &a, 8);
+		memcpy(d + n - 8, &z, 8);
+	} else if (n >= 4) {
+		uint32_t a, z;
+		memcpy(&a, p, 4);
+		memcpy(&z, p + n - 4, 4);
+		memcpy(d, &a, 4);
+		memcpy(d + n - 4, &z, 4);
+	} else if (n) {
+		d[0] = p[0];
+		d[n / 2] = p[n / 2];
+		d[n - 1] = p[n - 1];
+	}
+}
+
+/* st->room for the current size of out. */
+static void set_room(struct rstate *st)
+{
+	st->room = st->out->cap < st->limit + 1 ? st->out->cap : st->limit + 1;
+}
+
+static int put_slow(struct rstate *st, const char *p, size_t n)
+{
+	if (st->out->n + n > st->limit)
+		return TMPL_ELIMIT;
+	int rc = buf_append(st->out, p, n) < 0 ? TMPL_ENOMEM : 0;
+	set_room(st);
+	return rc;
+}
+
+static inline int put(struct rstate *st, const char *p, size_t n)
 {
 	struct buf *b = st->out;
 	size_t nn = b->n + n;
-	if (nn < b->cap && nn <= st->limit) { /* room (and for the NUL): no call;
-						 the NUL is written when the render ends */
-		memcpy(b->p + b->n, p, n);
+	if (nn < st->room) { /* room (and for the NUL): no call; the NUL is
+				written when the render ends */
+		if (n <= 32)
+			copy_short(b->p + b->n, p, n);
+		else
+			memcpy(b->p + b->n, p, n);
 		b->n = nn;
 		return 0;
 	}
-	if (nn > st->limit)
-		return TMPL_ELIMIT;
-	return buf_append(b, p, n) < 0 ? TMPL_ENOMEM : 0;
+	return put_slow(st, p, n);
 }
 
-/* Literal text: each line after the first gets the current indentation. */
-static int put_text(struct rstate *st, const char *p, size_t n)
+/* Literal text under an indentation: each line after the first gets it. */
+static int put_lines(struct rstate *st, const char *p, size_t n)
 {
-	if (st->ind_n == 0)
-		return put(st, p, n);
 	const char *end = p + n;
 	int rc;
 	while (p < end) {
@@ -100,6 +189,12 @@ static int put_text(struct rstate *st, const char *p, size_t n)
 			return rc;
 	}
 	return 0;
+}
+
+/* Literal text: each line after the first gets the current indentation. */
+static inline int put_text(struct rstate *st, const char *p, size_t n)
+{
+	return st->ind_n == 0 ? put(st, p, n) : put_lines(st, p, n);
 }
 
 static int ind_push(struct rstate *st, const char *p, size_t n)
@@ -272,87 +367,252 @@ static int map_get_first(const struct tmpl_value *v, const struct tnode *nd, str
 	return 1;
 }
 
-/* Resolve a (dotted) name into *out: the first part through the context
- * stack, the rest inside what it found, where a number indexes a list
- * ("items.0"). Null for missing and for null alike. 0 or an error. */
-/* The first part of nd's name in map v through the render's cache, for
- * maps whose ops have a shape: 1 found, 0 not, or an error. */
-static int map_get_cached(struct rstate *st, const struct rctx *c, const struct tnode *nd,
-			  struct tmpl_value *out)
+/* Where the first part of nd's name is in maps of the shape of frame c,
+ * through the render's cache: the cache entry (slot RC_ABSENT: not
+ * there), or NULL with *rc an error. */
+static const struct rcache *cache_find(struct rstate *st, const struct rctx *c,
+				       const struct tnode *nd, int *rc)
 {
-	const struct tmpl_value *v = &c->v;
 	const void *shape = c->shape;
 	uintptr_t k = (uintptr_t)nd ^ ((uintptr_t)shape << 1);
 	struct rcache *e = &st->cache[(uint32_t)((k * 0x9E3779B97F4A7C15u) >> 56) % RC_SIZE];
 	if (e->nd != nd || e->shape != shape) {
 		uintptr_t slot = RC_ABSENT;
-		int rc = v->ops->find(v, nd->name, nd->plen, nd->hash, &slot);
-		if (rc < 0)
-			return rc;
-		*e = (struct rcache){nd, shape, rc ? slot : RC_ABSENT, rc == 2};
+		int r = c->v.ops->find(&c->v, nd->name, nd->plen, nd->hash, &slot);
+		if (r < 0) {
+			*rc = r;
+			return NULL;
+		}
+		*e = (struct rcache){nd, shape, r ? slot : RC_ABSENT, r == 2};
 	}
-	if (e->slot == RC_ABSENT)
-		return 0;
-	struct rmemo *m = e->memo ? c->memo : NULL;
+	return e;
+}
+
+/* The member at slot of frame c's map into *out, through the frame's
+ * memo when memo (a computed value, read once per frame): 1 or an error. */
+static int slot_get(const struct rctx *c, uintptr_t slot, bool memo, struct tmpl_value *out)
+{
+	const struct tmpl_value *v = &c->v;
+	struct rmemo *m = memo ? c->memo : NULL;
 	if (!m)
-		return v->ops->get_slot(v, e->slot, out);
+		return v->ops->get_slot(v, slot, out);
 	for (unsigned i = 0; i < m->n; i++)
-		if (m->slot[i] == e->slot) {
+		if (m->slot[i] == slot) {
 			*out = m->v[i];
 			return 1;
 		}
-	int rc = v->ops->get_slot(v, e->slot, out);
+	int rc = v->ops->get_slot(v, slot, out);
 	if (rc > 0 && m->n < RMEMO_N) {
-		m->slot[m->n] = e->slot;
+		m->slot[m->n] = slot;
 		m->v[m->n++] = *out;
 	}
 	return rc;
 }
 
-static int lookup(struct rstate *st, const struct rctx *c, const struct tnode *nd,
-		  struct tmpl_value *out)
+/* The first part of nd's name in map c->v through the render's cache,
+ * for maps whose ops have a shape: 1 found, 0 not, or an error. */
+static int map_get_cached(struct rstate *st, const struct rctx *c, const struct tnode *nd,
+			  struct tmpl_value *out)
 {
-	const char *name = nd->name;
-	uint32_t nparts = nd->nparts;
 	int rc = 0;
-	*out = tmpl_null();
-	if (nparts == 0) {
-		if (c)
-			*out = c->v;
+	const struct rcache *e = cache_find(st, c, nd, &rc);
+	if (!e)
+		return rc;
+	if (e->slot == RC_ABSENT)
 		return 0;
+	return slot_get(c, e->slot, e->memo, out);
+}
+
+static int first_part(struct rstate *st, const struct rctx *c, const struct tnode *nd,
+		      struct tmpl_value *tmp, const struct tmpl_value **pv);
+
+/* The first part of nd's name from frame c, an element of a planned run,
+ * through the run's entry k for nd: in the element through the plan (a
+ * value read once per element, kept in r->row), else outside the list,
+ * looked up once per run. 1 found with *pv at the value (in the run, or
+ * *tmp), 0 not, or an error. */
+static int run_part(struct rstate *st, const struct rctx *c, struct rrun *r, uint32_t k,
+		    const struct tnode *nd, struct tmpl_value *tmp, const struct tmpl_value **pv)
+{
+	struct rplan *p = &r->e[k];
+	int rc;
+	if (r->have >> k & 1) {
+		*pv = &r->row[k];
+		return 1;
 	}
+	if (c->shape) { /* the run's shape: render_list keeps them equal */
+		unsigned char state = r->state[k];
+		if (state == RP_UNKNOWN) {
+			const struct rcache *e = cache_find(st, c, nd, &rc);
+			if (!e)
+				return rc;
+			state = e->slot == RC_ABSENT ? RP_ABSENT : e->memo ? RP_MEMO : RP_SLOT;
+			r->state[k] = state;
+			p->slot = e->slot;
+		}
+		if (state != RP_ABSENT) {
+			/* Memo values go through the frame's memo too: a tag of
+			 * a partial that names the same member shares it. */
+			rc = slot_get(c, p->slot, state == RP_MEMO, &r->row[k]);
+			if (rc > 0) {
+				r->have |= UINT32_C(1) << k;
+				*pv = &r->row[k];
+			}
+			return rc;
+		}
+	} else if (c->v.kind == TMPL_MAP && (rc = map_get_first(&c->v, nd, tmp)) != 0) {
+		*pv = tmp;
+		return rc;
+	}
+	if (!p->outer_known) {
+		const struct tmpl_value *ov = NULL;
+		if ((rc = first_part(st, c->up, nd, &p->outer, &ov)) < 0)
+			return rc;
+		if (!rc)
+			p->outer = tmpl_null();
+		else if (ov != &p->outer)
+			p->outer = *ov;
+		p->outer_found = rc;
+		p->outer_known = true;
+	}
+	*pv = &p->outer;
+	return p->outer_found;
+}
+
+/* Entry k of run r for tag nd, answered by the first claimed entry whose
+ * tag has nd's first part (its own when none has). */
+static void run_claim(struct rrun *r, uint32_t k, const struct tnode *nd)
+{
+	r->e[k].nd = nd;
+	r->e[k].same = k;
+	for (uint32_t j = 0; j < r->n; j++) {
+		const struct tnode *t = r->e[j].nd;
+		if (j != k && t && r->e[j].same == j && t->plen == nd->plen &&
+		    t->hash == nd->hash && !memcmp(t->name, nd->name, nd->plen)) {
+			r->e[k].same = j;
+			break;
+		}
+	}
+}
+
+/* The first part of nd's name through the context stack from c: 1 found
+ * with *pv at the value (in a run's caches, or *tmp), 0 not, or an
+ * error. */
+static int first_part(struct rstate *st, const struct rctx *c, const struct tnode *nd,
+		      struct tmpl_value *tmp, const struct tmpl_value **pv)
+{
+	int rc;
 	for (; c; c = c->up) {
+		struct rrun *r = c->run;
+		uint32_t k;
+		if (r && (k = nd->tid - r->base) < r->n) {
+			struct rplan *p = &r->e[k];
+			if (!p->nd)
+				run_claim(r, k, nd);
+			if (p->nd == nd)
+				return run_part(st, c, r, p->same, nd, tmp, pv);
+		}
 		if (c->shape)
-			rc = map_get_cached(st, c, nd, out);
+			rc = map_get_cached(st, c, nd, tmp);
 		else if (c->v.kind == TMPL_MAP)
-			rc = map_get_first(&c->v, nd, out);
+			rc = map_get_first(&c->v, nd, tmp);
 		else
 			continue;
-		if (rc < 0)
+		if (rc) {
+			*pv = tmp;
 			return rc;
-		if (rc)
-			break;
-	}
-	if (!c)
-		return 0;
-	for (uint32_t i = 1; i < nparts && out->kind != TMPL_NULL; i++) {
-		struct tmpl_value v = *out;
-		name += strlen(name) + 1;
-		*out = tmpl_null();
-		if (v.kind == TMPL_LIST)
-			rc = list_part(&v, name, out);
-		else if (v.kind == TMPL_MAP)
-			rc = map_get(&v, name, out);
-		else
-			return 0;
-		if (rc < 0)
-			return rc;
+		}
 	}
 	return 0;
 }
 
+static const struct tmpl_value null_value = {.kind = TMPL_NULL};
+
+/* Resolve a (dotted) name: the first part through the context stack, the
+ * rest inside what it found, where a number indexes a list ("items.0").
+ * *pv points at the value (null for missing and for null alike): at *tmp,
+ * or at a value of the render that does not change while the current
+ * element of every enclosing section stays (the caller uses it at once).
+ * 0 or an error. */
+static int lookup_slow(struct rstate *st, const struct rctx *c, const struct tnode *nd,
+		       struct tmpl_value *tmp, const struct tmpl_value **pv)
+{
+	const char *name = nd->name;
+	uint32_t nparts = nd->nparts;
+	int rc;
+	if (nparts == 0) {
+		*pv = c ? &c->v : &null_value;
+		return 0;
+	}
+	*pv = &null_value;
+	if ((rc = first_part(st, c ? c->look : NULL, nd, tmp, pv)) <= 0) {
+		*pv = &null_value;
+		return rc;
+	}
+	for (uint32_t i = 1; i < nparts && (*pv)->kind != TMPL_NULL; i++) {
+		struct tmpl_value v = **pv;
+		name += strlen(name) + 1;
+		*pv = tmp;
+		if (v.kind == TMPL_LIST)
+			rc = list_part(&v, name, tmp); /* 0: found or null */
+		else if (v.kind == TMPL_MAP)
+			rc = map_get(&v, name, tmp);
+		else
+			rc = 0;
+		if (rc < 0)
+			return rc;
+		if (rc == 0 && v.kind != TMPL_LIST)
+			*tmp = tmpl_null();
+	}
+	return 0;
+}
+
+/* lookup_slow, with the common case first: a single name read again in
+ * the current element of a planned run. */
+/* lookup_slow, with the common cases of a planned run first, in line: a
+ * single name whose place in the element's shape is known, or whose value
+ * outside the list is. c is never NULL (the render's bottom frame is a
+ * null one). */
+static inline int lookup(struct rstate *st, const struct rctx *c, const struct tnode *nd,
+			 struct tmpl_value *tmp, const struct tmpl_value **pv)
+{
+	struct rrun *r = c->lrun;
+	uint32_t k;
+	if (r && (k = nd->tid - r->base) < r->n && r->e[k].nd == nd) {
+		const struct rctx *f = c->look; /* (dotted names have TID_NONE) */
+		k = r->e[k].same;
+		if (r->have >> k & 1) {
+			*pv = &r->row[k];
+			return 0;
+		}
+		switch (r->state[k]) { /* f->shape is r->shape: render_list */
+		case RP_SLOT:
+		case RP_MEMO: {
+			/* A computed value (RP_MEMO) too: row[k] holds it for
+			 * the element however many tags name it. */
+			int rc = f->v.ops->get_slot(&f->v, r->e[k].slot, &r->row[k]);
+			if (rc > 0) {
+				r->have |= UINT32_C(1) << k;
+				*pv = &r->row[k];
+				return 0;
+			}
+			if (rc < 0)
+				return rc;
+			break;
+		}
+		case RP_ABSENT:
+			if (r->e[k].outer_known) {
+				*pv = &r->e[k].outer;
+				return 0;
+			}
+			break;
+		}
+	}
+	return lookup_slow(st, c, nd, tmp, pv);
+}
+
 /* The spec's "!!data": false for null, false, 0, NaN, "" and []. */
-static bool truthy(const struct tmpl_value *v)
+static bool truthy_any(const struct tmpl_value *v)
 {
 	switch (v->kind) {
 	case TMPL_NULL: return false;
@@ -367,6 +627,12 @@ static bool truthy(const struct tmpl_value *v)
 	return false;
 }
 
+/* truthy_any, a flag (the usual section: {{#selected}}) in line. */
+static inline bool truthy(const struct tmpl_value *v)
+{
+	return v->kind == TMPL_BOOL ? v->b : truthy_any(v);
+}
+
 /* {{x}}: the core's HTML escaper, within the output limit. */
 static int put_html(struct rstate *st, const char *p, size_t n)
 {
@@ -375,7 +641,9 @@ static int put_html(struct rstate *st, const char *p, size_t n)
 		return put(st, p, n);
 	if (st->out->n + e > st->limit)
 		return TMPL_ELIMIT;
-	return buf_append_html(st->out, p, n) < 0 ? TMPL_ENOMEM : 0;
+	int rc = buf_append_html(st->out, p, n) < 0 ? TMPL_ENOMEM : 0;
+	set_room(st);
+	return rc;
 }
 
 /* The decimal digits of v at out (room for 20); returns their count. */
@@ -458,14 +726,28 @@ static int put_value(struct rstate *st, const struct tmpl_value *v, bool escape)
 		return 0;
 	case TMPL_BOOL:
 		return v->b ? put(st, "true", 4) : put(st, "false", 5);
-	case TMPL_INT:
-		if (v->i < 0) {
-			tmp[0] = '-';
-			n = (size_t)format_u64(tmp + 1, -(uint64_t)v->i) + 1;
-		} else {
-			n = (size_t)format_u64(tmp, (uint64_t)v->i);
+	case TMPL_INT: { /* digits from the end of tmp, two at a time */
+		static const char pairs[] = "00010203040506070809101112131415161718192021222324"
+					    "25262728293031323334353637383940414243444546474849"
+					    "50515253545556575859606162636465666768697071727374"
+					    "75767778798081828384858687888990919293949596979899";
+		uint64_t u = v->i < 0 ? -(uint64_t)v->i : (uint64_t)v->i;
+		char *q = tmp + sizeof tmp;
+		while (u >= 100) {
+			q -= 2;
+			memcpy(q, pairs + 2 * (u % 100), 2);
+			u /= 100;
 		}
-		break;
+		if (u >= 10) {
+			q -= 2;
+			memcpy(q, pairs + 2 * u, 2);
+		} else {
+			*--q = (char)('0' + u);
+		}
+		if (v->i < 0)
+			*--q = '-';
+		return put(st, q, (size_t)(tmp + sizeof tmp - q));
+	}
 	case TMPL_UINT:
 		n = (size_t)format_u64(tmp, v->u);
 		break;
@@ -528,34 +810,81 @@ static const struct tnode *find_arg(const struct rovr *o, const struct tnode *bl
 	return found;
 }
 
+/* Section nd over list v: the body once per element, the elements sharing
+ * run r's plan (NULL: none), reset whenever an element's shape differs
+ * from the previous one's. */
+static int render_list(struct rstate *st, const struct tnode *nd, const struct tmpl_value *v,
+		       size_t len, const struct rctx *c, const struct rovr *o, struct rrun *r)
+{
+	int rc;
+	for (size_t i = 0; i < len; i++) {
+		struct rmemo memo;
+		memo.n = 0;
+		struct rctx sub = {.up = c, .memo = &memo, .run = r};
+		if (i && ++st->steps > TMPL_MAX_STEPS)
+			return TMPL_ELIMIT;
+		if ((rc = v->ops->at(v, i, &sub.v)) < 0)
+			return rc;
+		frame_shape(&sub);
+		if (r) {
+			r->have = 0;
+			if (sub.shape != r->shape) {
+				memset(r->state, RP_UNKNOWN, r->n);
+				r->shape = sub.shape;
+			}
+		}
+		if ((rc = render_nodes(st, &nd->body, &sub, o)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* render_list with a plan of the body's tags. Not in line: the plan (some
+ * 4 KB) is on the stack only for lists that have one, and at most
+ * RUN_NEST of them at once. */
+__attribute__((noinline)) static int render_planned(struct rstate *st, const struct tnode *nd,
+						     const struct tmpl_value *v, size_t len,
+						     const struct rctx *c, const struct rovr *o)
+{
+	struct rrun run;
+	uint32_t n = nd->tid_end - nd->tid_begin;
+	run.base = nd->tid_begin;
+	run.n = n < RUN_MAX ? n : RUN_MAX;
+	run.shape = NULL;
+	memset(run.state, RP_UNKNOWN, run.n);
+	for (uint32_t k = 0; k < run.n; k++) {
+		run.e[k].nd = NULL;
+		run.e[k].outer_known = false;
+	}
+	st->runs++;
+	int rc = render_list(st, nd, v, len, c, o, &run);
+	st->runs--;
+	return rc;
+}
+
 static int render_section(struct rstate *st, const struct tnode *nd, const struct rctx *c,
 			  const struct rovr *o)
 {
-	struct tmpl_value v;
-	int rc = lookup(st, c, nd, &v);
+	struct tmpl_value tmp, v;
+	const struct tmpl_value *pv;
+	int rc = lookup(st, c, nd, &tmp, &pv);
 
-	if (rc < 0 || !truthy(&v))
+	if (rc < 0 || !truthy(pv))
 		return rc;
+	v = *pv;
 	if ((rc = enter(st)) < 0)
 		return rc;
 	if (v.kind == TMPL_LIST) {
 		size_t len = list_len(&v);
-		for (size_t i = 0; i < len; i++) {
-			struct rmemo memo;
-			memo.n = 0;
-			struct rctx sub = {.up = c, .memo = &memo};
-			if (i && ++st->steps > TMPL_MAX_STEPS)
-				return TMPL_ELIMIT;
-			if ((rc = v.ops->at(&v, i, &sub.v)) < 0)
-				return rc;
-			frame_shape(&sub);
-			if ((rc = render_nodes(st, &nd->body, &sub, o)) < 0)
-				return rc;
-		}
+		rc = len > 1 && nd->tid_end > nd->tid_begin && st->runs < RUN_NEST
+			? render_planned(st, nd, &v, len, c, o)
+			: render_list(st, nd, &v, len, c, o, NULL);
+		if (rc < 0)
+			return rc;
 	} else {
 		struct rmemo memo;
 		memo.n = 0;
-		struct rctx sub = {v, c, NULL, &memo};
+		struct rctx sub = {.v = v, .up = c, .memo = &memo};
 		frame_shape(&sub);
 		if ((rc = render_nodes(st, &nd->body, &sub, o)) < 0)
 			return rc;
@@ -568,9 +897,9 @@ static int render_nodes(struct rstate *st, const struct tnodes *l, const struct 
 			const struct rovr *o)
 {
 	int rc = 0;
+	const struct tnode *nd = l->v, *end = nd + l->n;
 
-	for (uint32_t i = 0; i < l->n && rc == 0; i++) {
-		const struct tnode *nd = &l->v[i];
+	for (; nd < end && rc == 0; nd++) {
 		const struct tmpl *t;
 
 		switch (nd->kind) {
@@ -583,18 +912,29 @@ static int render_nodes(struct rstate *st, const struct tnodes *l, const struct 
 			break;
 		case TN_VAR:
 		case TN_RAW: {
-			struct tmpl_value v;
-			if ((rc = lookup(st, c, nd, &v)) == 0)
-				rc = put_value(st, &v, nd->kind == TN_VAR);
+			struct tmpl_value tmp;
+			const struct tmpl_value *v;
+			if (nd->len && (rc = put_text(st, nd->str, nd->len)) < 0)
+				break;
+			if ((rc = lookup(st, c, nd, &tmp, &v)) == 0)
+				rc = put_value(st, v, nd->kind == TN_VAR);
 			break;
 		}
 		case TN_SECTION:
+			if (nd->len && (rc = put_text(st, nd->str, nd->len)) < 0)
+				break;
 			rc = render_section(st, nd, c, o);
 			break;
 		case TN_INVERTED: {
-			struct tmpl_value v;
-			if ((rc = lookup(st, c, nd, &v)) == 0 && !truthy(&v))
-				rc = render_sub(st, &nd->body, false, NULL, 0, c, o);
+			struct tmpl_value tmp;
+			const struct tmpl_value *v;
+			if (nd->len && (rc = put_text(st, nd->str, nd->len)) < 0)
+				break;
+			if ((rc = lookup(st, c, nd, &tmp, &v)) == 0 && !truthy(v) &&
+			    (rc = enter(st)) == 0) {
+				rc = render_nodes(st, &nd->body, c, o);
+				st->depth--;
+			}
 			break;
 		}
 		case TN_PARTIAL:
@@ -631,15 +971,17 @@ int tmpl_render_stack(const struct tmpl_set *set, const char *name, const struct
 		.cache = cache,
 		.out = out,
 		.limit = out->n + (size_t)TMPL_MAX_OUTPUT,
+		.room = 0, /* set_room below */
 		.ind = local,
 		.ind_cap = sizeof local,
 	};
 	const struct tmpl *t = tmpl_find(set, name, tmpl_hash(name, strlen(name)));
 	if (!t)
 		return TMPL_ENOENT;
+	set_room(&st);
 	/* The frames as linked stack entries; a null context when n is 0. */
 	struct rctx stack[8], *heap = NULL, *f = stack;
-	struct rctx nullframe = {tmpl_null(), NULL, NULL, NULL};
+	struct rctx nullframe = {.v = tmpl_null()};
 	const struct rctx *top = &nullframe;
 	if (n > sizeof stack / sizeof stack[0] && !(f = heap = malloc(n * sizeof *heap)))
 		return TMPL_ENOMEM;
@@ -647,6 +989,7 @@ int tmpl_render_stack(const struct tmpl_set *set, const char *name, const struct
 		f[i].v = frames[i];
 		f[i].up = i ? &f[i - 1] : NULL;
 		f[i].memo = NULL;
+		f[i].run = NULL;
 		frame_shape(&f[i]);
 		top = &f[i];
 	}

@@ -26,6 +26,8 @@ enum tnode_kind {
 
 struct tnode;
 
+#define TID_NONE UINT32_MAX
+
 struct tnodes {
 	struct tnode *v;
 	uint32_t n, cap;
@@ -46,8 +48,17 @@ struct tnode {
 	unsigned long (*jhash_fn)(const void *);
 	const char *name;    /* NUL-terminated (dotted parts NUL-separated), in
 				the template's source copy */
-	const char *str;     /* TEXT: the bytes; sites: the added indentation */
+	const char *str;     /* TEXT: the bytes; sites: the added indentation;
+				VAR, RAW, SECTION, INVERTED: text put before
+				the tag, as a TEXT node would be */
 	size_t len;
+	uint32_t tid;        /* VAR, RAW, SECTION, INVERTED with a one-part
+				name: the tag's number in its template (depth
+				first, from 0), what a planned section's run
+				indexes; TID_NONE for "." and dotted names */
+	uint32_t tid_begin, tid_end; /* SECTION: the numbered tags of its body
+				(nested bodies included) are tid_begin ..
+				tid_end - 1 */
 	struct tnodes body;
 };
 

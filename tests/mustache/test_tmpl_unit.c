@@ -601,3 +601,163 @@ out:
 	json_object_put(jx);
 	arena_free(&ar);
 }
+
+/* ---- the plan of a section over a list (render.c's struct rrun): element
+ * names by slot per shape, a value read once per element, names from
+ * outside the list once per run. */
+
+/* Elements of two shapes, one lacking y, json-c objects with and without
+ * x, a scalar, in one list; the body reads x and y several times, in
+ * nested sections and after them, and a dotted name from outside: each
+ * element shows its own values (none left over from the element before),
+ * a name an element lacks comes from the outer frame. */
+TEST(test_planned_list_reads_each_element_and_the_outer_frame_exactly)
+{
+	static const struct rec_shape xy = {{"x", "y", NULL}}, yx = {{"y", "x", NULL}},
+				      xonly = {{"x", NULL, NULL}};
+	struct rec a1 = {&xy, {1, 2, 0}}, b = {&yx, {3, 4, 0}}, a2 = {&xy, {5, 6, 0}},
+		   c = {&xonly, {7, 0, 0}};
+	struct arena ar;
+	arena_init(&ar, 4096);
+	struct tmpl_set *set = NULL;
+	struct buf out = BUF_INIT;
+	struct json_object *jy = json_tokener_parse("{\"y\": 9}"),
+			   *jxz = json_tokener_parse("{\"x\": 10, \"z\": {\"a\": \"Z\"}}");
+	REQUIRE(jy && jxz);
+	struct tmpl_value els[] = {
+		{.kind = TMPL_MAP, .ops = &rec_ops, .obj = &a1}, {.kind = TMPL_MAP, .ops = &rec_ops, .obj = &b},
+		{.kind = TMPL_MAP, .ops = &rec_ops, .obj = &c}, tmpl_json(jy),
+		{.kind = TMPL_MAP, .ops = &rec_ops, .obj = &a2}, tmpl_int(42), tmpl_json(jxz),
+		{.kind = TMPL_MAP, .ops = &rec_ops, .obj = &a1},
+	};
+	struct rec_list rl = {els, sizeof els / sizeof els[0]};
+	struct tmpl_map *top = tmpl_map_new(&ar), *z = tmpl_map_new(&ar);
+	REQUIRE(top && z);
+	CHECK_INT(tmpl_map_set_str(z, "a", "A"), 0);
+	CHECK_INT(tmpl_map_set(top, "items", (struct tmpl_value){.kind = TMPL_LIST, .ops = &rl_ops, .obj = &rl}), 0);
+	CHECK_INT(tmpl_map_set_str(top, "x", "X"), 0);
+	CHECK_INT(tmpl_map_set_int(top, "y", 0), 0);
+	CHECK_INT(tmpl_map_set(top, "z", tmpl_map_value(z)), 0);
+	set = tmpl_set_new();
+	char err[128];
+	const char *src = "{{#items}}{{x}}{{#y}}[{{y}}{{x}}{{z.a}}]{{/y}}{{^y}}-{{x}}{{/y}}{{x}}{{z.a}};{{/items}}"
+			  "|{{x}}{{y}}";
+	REQUIRE(set && tmpl_set_add(set, "t", src, strlen(src), err, sizeof err) == 0);
+	struct tmpl_value tv = tmpl_map_value(top);
+	CHECK_INT(tmpl_render_value(set, "t", &tv, &out), 0);
+	CHECK_INT(buf_append(&out, "", 1), 0);
+	CHECK_STR(out.p, "1[21A]1A;4[34A]4A;7-77A;X[9XA]XA;5[65A]5A;X-XXA;10-1010Z;1[21A]1A;|X0");
+out:
+	buf_free(&out);
+	tmpl_set_free(set);
+	json_object_put(jy);
+	json_object_put(jxz);
+	arena_free(&ar);
+}
+
+/* A list inside a list: the inner elements lack "name", which comes from
+ * the outer element of the moment, not from the first one. */
+TEST(test_planned_inner_list_reads_the_current_outer_element)
+{
+	struct buf out = BUF_INIT;
+	CHECK_INT(render_src("{{#outer}}<{{#inner}}{{name}}{{/inner}}>{{/outer}}",
+			     "{\"name\": \"top\", \"outer\": [{\"name\": \"a\", \"inner\": [{}, {}]},"
+			     " {\"name\": \"b\", \"inner\": [{}, {\"name\": \"c\"}, {}]},"
+			     " {\"inner\": [{}, {}]}]}",
+			     &out, NULL),
+		  0);
+	CHECK_INT(buf_append(&out, "", 1), 0);
+	CHECK_STR(out.p, "<aa><bcb><toptop>");
+	buf_free(&out);
+}
+
+/* Scalars, lists and a scalar section in the elements: "." is the
+ * element, names come from outside. */
+TEST(test_planned_list_of_scalars_and_lists)
+{
+	struct buf out = BUF_INIT;
+	CHECK_INT(render_src("{{#nums}}{{.}}{{sep}}{{#flag}}{{.}}{{sep}}{{/flag}}{{/nums}}|"
+			     "{{#rows}}({{#.}}{{.}}{{sep}}{{/.}}){{/rows}}",
+			     "{\"sep\": \",\", \"flag\": \"F\", \"nums\": [1, 2, 3],"
+			     " \"rows\": [[1, 2], [], [3]]}",
+			     &out, NULL),
+		  0);
+	CHECK_INT(buf_append(&out, "", 1), 0);
+	CHECK_STR(out.p, "1,F,2,F,3,F,|(1,2,)()(3,)");
+	buf_free(&out);
+}
+
+/* A partial inside the rows: its tags are numbered from 0 in its own
+ * template, so their numbers fall among the section's; each reads its
+ * own name all the same. */
+TEST(test_planned_list_with_a_partial_whose_tag_numbers_collide)
+{
+	struct buf out = BUF_INIT;
+	CHECK_INT(render_src("{{#items}}{{>p}}{{x}}{{y}};{{/items}}",
+			     "{\"q\": \"Q\", \"x\": \"X\", \"y\": \"Y\","
+			     " \"items\": [{\"x\": 1, \"y\": 2}, {\"y\": 3, \"x\": 4}, {\"x\": 7}, {}]}",
+			     &out, "p", "{{q}}{{y}}{{x}}|", NULL),
+		  0);
+	CHECK_INT(buf_append(&out, "", 1), 0);
+	CHECK_STR(out.p, "Q21|12;Q34|43;QY7|7Y;QYX|XY;");
+	buf_free(&out);
+}
+
+/* Text folded into the tag after it ({{x}}, {{#t}}, {{^u}}) is still
+ * literal text: inside an indented partial each of its lines after the
+ * first gets the indentation. */
+TEST(test_text_before_tags_in_an_indented_partial_is_indented)
+{
+	struct buf out = BUF_INIT;
+	CHECK_INT(render_src("<\n  {{>p}}\n>", "{\"x\": 1, \"t\": true, \"u\": false}", &out, "p",
+			     "a\nb{{x}}\nc{{#t}}[{{x}}\n]{{/t}}\nd{{^u}}-\n{{/u}}\n", NULL),
+		  0);
+	CHECK_INT(buf_append(&out, "", 1), 0);
+	CHECK_STR(out.p, "<\n  a\n  b1\n  c[1\n  ]\n  d-\n>");
+	buf_free(&out);
+}
+
+/* The expected page of test_planned_lists_nested_deeper_than_the_plans_go
+ * from level i down. */
+static void nested_want(struct buf *b, int i, int levels)
+{
+	buf_printf(b, "%d(", i);
+	if (i + 1 < levels) {
+		nested_want(b, i + 1, levels);
+		buf_printf(b, "%d()", i);
+	}
+	buf_puts(b, ")");
+}
+
+/* Lists of two inside lists of two, 40 deep (more than render.c plans at
+ * once: the deeper ones go without a plan): the second element of each
+ * lacks "n" and reads its parent's. */
+TEST(test_planned_lists_nested_deeper_than_the_plans_go)
+{
+	struct tmpl_set *set = tmpl_set_new();
+	struct buf want = BUF_INIT, out = BUF_INIT;
+	struct json_object *root = NULL;
+	int levels = 40; /* a section and a partial per level: 80 of TMPL_MAX_DEPTH */
+	const char *node = "{{n}}({{#kids}}{{>node}}{{/kids}})";
+
+	for (int i = levels - 1; i >= 0; i--) {
+		struct json_object *o = json_object_new_object(), *kids = json_object_new_array();
+		if (root) {
+			struct json_object *empty = json_object_new_object();
+			json_object_object_add(empty, "kids", json_object_new_array());
+			json_object_array_add(kids, root);
+			json_object_array_add(kids, empty);
+		}
+		json_object_object_add(o, "n", json_object_new_int(i));
+		json_object_object_add(o, "kids", kids);
+		root = o;
+	}
+	nested_want(&want, 0, levels);
+	CHECK_INT(tmpl_set_add(set, "node", node, strlen(node), NULL, 0), 0);
+	CHECK_INT(tmpl_render(set, "node", root, &out), 0);
+	CHECK_STR(out.p, want.p);
+	json_object_put(root);
+	buf_free(&want);
+	buf_free(&out);
+	tmpl_set_free(set);
+}

@@ -574,6 +574,129 @@ static int store_cols(struct orm_session *s, MYSQL_STMT *st, struct rowbind *rb,
 	return rc;
 }
 
+/* Columns in mask of from (a row read into a scratch object by next_row)
+ * into o: each field and its null bit, as store_col would have written
+ * them. */
+static void copy_cols(struct orm_obj *o, const struct orm_obj *from, const struct orm_model *m,
+		      const unsigned char *cols, size_t ncols, uint64_t mask)
+{
+	for (size_t p = 0; p < ncols; p++) {
+		const struct orm_column *c = &m->columns[cols[p]];
+		uint64_t bit = UINT64_C(1) << c->index;
+		if (!(mask & bit))
+			continue;
+		memcpy((char *)o + c->offset, (const char *)from + c->offset,
+		       orm_field_size(c->type));
+		o->nulls = (o->nulls & ~bit) | (from->nulls & bit);
+	}
+}
+
+/* A column of the object in a result read by row_into: decided once per
+ * statement, so that a row's columns cost a switch each and no lookups. */
+struct colplan {
+	const struct orm_column *c;
+	uint32_t off;  /* the field's offset in the object */
+	uint8_t kind;  /* enum col_kind */
+	uint8_t index; /* the column's index (its null bit) */
+};
+
+/* A stored row (see row_decode) read straight into o, zeroed: the nobj
+ * columns of the object (plan) into their fields, the rest (key, added
+ * columns) into rb's stages. The common kinds are written here without a
+ * stage; the others through col_decode and store_col. 0 or an orm_err. */
+static int row_into(struct orm_session *s, MYSQL_STMT *st, struct rowbind *rb,
+		    const struct colplan *plan, size_t nobj, const MYSQL_ROWS *r, struct orm_obj *o)
+{
+	const unsigned char *p = (const unsigned char *)r->data, *end = p + r->length;
+	size_t nb = (rb->n + 9) / 8;
+	if (r->length < 1 + nb || p[0] != 0)
+		goto bad;
+	const unsigned char *nulls = p + 1;
+	p += 1 + nb;
+	for (size_t i = 0; i < nobj; i++) {
+		const struct colplan *pl = &plan[i];
+		size_t bit = i + 2;
+		if (nulls[bit >> 3] >> (bit & 7) & 1) {
+			o->nulls |= UINT64_C(1) << pl->index; /* the field stays zero */
+			continue;
+		}
+		char *f = (char *)o + pl->off;
+		size_t left = (size_t)(end - p);
+		switch ((enum col_kind)pl->kind) {
+		case CK_COPY2:
+			if (left < 2)
+				goto bad;
+			memcpy(f, p, 2);
+			p += 2;
+			break;
+		case CK_COPY4:
+			if (left < 4)
+				goto bad;
+			memcpy(f, p, 4);
+			p += 4;
+			break;
+		case CK_COPY8:
+			if (left < 8)
+				goto bad;
+			memcpy(f, p, 8);
+			p += 8;
+			break;
+		case CK_TEXT: {
+			size_t n;
+			if (left && p[0] < 251) { /* a one-byte length: short text */
+				n = p[0];
+				if (n >= left)
+					goto bad;
+				rb->raw[i] = p + 1;
+				p += 1 + n;
+			} else if (!(p = col_decode(rb, i, p, end))) {
+				goto bad;
+			} else {
+				n = rb->len[i];
+			}
+			char *t;
+			if (n < rb->pool_left) { /* into the result's text pool */
+				t = rb->pool;
+				rb->pool += n + 1;
+				rb->pool_left -= n + 1;
+				memcpy(t, rb->raw[i], n);
+				t[n] = '\0';
+			} else {
+				rb->len[i] = (unsigned long)n;
+				int rc = fetch_bytes(s, st, rb, i, &t);
+				if (rc)
+					return rc;
+			}
+			if (pl->c->type == ORM_BINARY) {
+				struct orm_bytes b = {t, n};
+				memcpy(f, &b, sizeof b);
+			} else {
+				memcpy(f, &t, sizeof t);
+			}
+			break;
+		}
+		default: { /* booleans, widened integers, dates: through the stage */
+			rb->isnull[i] = 0;
+			if (!(p = col_decode(rb, i, p, end)))
+				goto bad;
+			int rc = store_col(s, st, rb, i, o, pl->c);
+			if (rc)
+				return rc;
+			break;
+		}
+		}
+	}
+	for (size_t i = nobj; i < rb->n; i++) {
+		size_t bit = i + 2;
+		rb->isnull[i] = nulls[bit >> 3] >> (bit & 7) & 1;
+		if (!rb->isnull[i] && !(p = col_decode(rb, i, p, end)))
+			goto bad;
+	}
+	return 0;
+bad:
+	return orm_fail(s, ORM_DB, "a result row that does not match its columns");
+}
+
 /* The rows of st: the columns of m in mask (declared order), then one key
  * column when keys, then nextra values typed by types[] into extra. */
 static int fetch_objects(struct orm_session *s, MYSQL_STMT *st, const struct orm_model *m,
@@ -583,12 +706,10 @@ static int fetch_objects(struct orm_session *s, MYSQL_STMT *st, const struct orm
 	int rc = 0;
 	struct rowbind rb = {0};
 	unsigned char cols[ORM_MAX_COLUMNS];
-	size_t ncols = 0, pkpos = 0;
+	size_t ncols = 0;
 	for (size_t i = 0; i < m->ncolumns; i++) {
 		if (!(mask >> i & 1))
 			continue;
-		if (i == m->pk->index)
-			pkpos = ncols;
 		cols[ncols++] = (unsigned char)i;
 	}
 	size_t kpos = ncols, xpos = ncols + (keys ? 1 : 0);
@@ -605,6 +726,7 @@ static int fetch_objects(struct orm_session *s, MYSQL_STMT *st, const struct orm
 			      mysql_stmt_field_count(st), m->name, nc);
 		goto out;
 	}
+	struct colplan plan[ORM_MAX_COLUMNS];
 	if ((rc = rowbind_alloc(s, &rb, nc)))
 		goto out;
 	for (size_t p = 0; p < ncols; p++)
@@ -615,6 +737,11 @@ static int fetch_objects(struct orm_session *s, MYSQL_STMT *st, const struct orm
 		rb.type[xpos + k] = (unsigned char)types[k];
 	if ((rc = rowbind_bind(s, st, &rb)))
 		goto out;
+	for (size_t p = 0; p < ncols; p++) {
+		const struct orm_column *c = &m->columns[cols[p]];
+		plan[p] = (struct colplan){.c = c, .off = (uint32_t)c->offset,
+					   .kind = rb.kind[p], .index = (uint8_t)c->index};
+	}
 	size_t nrows = (size_t)mysql_stmt_num_rows(st);
 	/* one growth of the identity map for the whole result, not one
 	 * rehash per doubling */
@@ -642,35 +769,69 @@ static int fetch_objects(struct orm_session *s, MYSQL_STMT *st, const struct orm
 	size_t got = 0, left = nrows, nfree = 0;
 	char *objs = NULL, *snaps = NULL; /* new objects and their snapshots, allocated together */
 	for (;;) {
-		bool row;
-		if ((rc = rowbind_fetch(s, st, &rb, &row)))
-			goto out;
-		if (!row)
-			break;
+		if (!nfree) { /* room for this row and the rest of the result */
+			/* at most half an arena block (see rowbind_bind) */
+			size_t most = s->arena->block_size / 4 / m->size;
+			nfree = left + 1 < most ? left + 1 : most ? most : 1;
+			objs = nfree <= SIZE_MAX / 2 / m->size
+				       ? arena_alloc(s->arena, nfree * 2 * m->size)
+				       : NULL;
+			if (!objs) {
+				nfree = 0;
+				rc = orm_fail(s, ORM_NOMEM, "out of memory fetching rows");
+				goto out;
+			}
+			snaps = objs + nfree * m->size;
+		}
+		/* Each row is read into the next new object (zeroed one by one:
+		 * a memset of the whole block costs more than the small ones);
+		 * a row whose object is already mapped leaves it for the next
+		 * row, its values copied (copy_cols) where they are wanted. */
+		struct orm_obj *n = memset(objs, 0, m->size);
+		char *pool = rb.pool;
+		size_t pool_left = rb.pool_left;
+		if (rb.direct) {
+			if (!rb.cur)
+				break;
+			if ((rc = row_into(s, st, &rb, plan, ncols, rb.cur, n)))
+				goto out;
+			rb.cur = rb.cur->next;
+		} else {
+			bool row;
+			if ((rc = rowbind_fetch(s, st, &rb, &row)))
+				goto out;
+			if (!row)
+				break;
+			if ((rc = store_cols(s, st, &rb, m, cols, ncols, mask, n)))
+				goto out;
+		}
 		left -= left > 0;
-		int64_t id = staged_int(&rb, pkpos, m->pk->type);
+		int64_t id = orm_get_int(n, m->pk);
 		size_t slot;
 		struct orm_obj *o = orm_idmap_find_slot(s, m, id, &slot);
 		assert(!o || o->model == m);
-		if (o && o->state == ORM_DELETED)
-			continue; /* deleted in this session: as if flushed */
+		bool used = !o; /* the row's text is kept */
+		if (o && o->state == ORM_DELETED) {
+			rb.pool = pool; /* deleted in this session: as if flushed */
+			rb.pool_left = pool_left;
+			continue;
+		}
 		if (o && (o->expired || (s->refresh_rows && !o->in_txn_log && !orm_obj_dirty(o)))) {
 			/* populate_existing: values read before a rollback, or
 			 * a locking read (FOR UPDATE) of an unchanged object,
 			 * take the row's current values in place */
-			if ((rc = store_cols(s, st, &rb, m, cols, ncols, mask, o)))
-				goto out;
+			copy_cols(o, n, m, cols, ncols, mask);
 			o->unloaded &= ~mask;
 			memcpy(o->snapshot, o, m->size);
 			o->touched = 0;
 			o->expired = false;
+			used = true;
 		} else if (o && (o->unloaded & mask)) {
 			/* a partly loaded object: the columns it lacks, in the
 			 * object and in its snapshot (nothing else changes) */
 			uint64_t fill = o->unloaded & mask;
 			struct orm_obj *snap = o->snapshot;
-			if ((rc = store_cols(s, st, &rb, m, cols, ncols, fill, o)))
-				goto out;
+			copy_cols(o, n, m, cols, ncols, fill);
 			for (size_t p = 0; p < ncols; p++) {
 				const struct orm_column *c = &m->columns[cols[p]];
 				if (fill >> c->index & 1)
@@ -680,33 +841,20 @@ static int fetch_objects(struct orm_session *s, MYSQL_STMT *st, const struct orm
 			snap->nulls = (snap->nulls & ~fill) | (o->nulls & fill);
 			o->unloaded &= ~fill;
 			snap->unloaded = o->unloaded;
+			used = true;
+		}
+		if (!used) {
+			rb.pool = pool;
+			rb.pool_left = pool_left;
 		}
 		if (!o) {
-			if (!nfree) { /* room for this row and the rest of the result */
-				/* at most half an arena block (see rowbind_bind) */
-				size_t most = s->arena->block_size / 4 / m->size;
-				nfree = left + 1 < most ? left + 1 : most ? most : 1;
-				objs = nfree <= SIZE_MAX / 2 / m->size
-					       ? arena_alloc(s->arena, nfree * 2 * m->size)
-					       : NULL;
-				if (!objs) {
-					nfree = 0;
-					rc = orm_fail(s, ORM_NOMEM, "out of memory fetching rows");
-					goto out;
-				}
-				snaps = objs + nfree * m->size;
-			}
-			/* zeroed one by one: a memset of the whole block costs
-			 * more than the small ones (rep stos) */
-			o = memset(objs, 0, m->size);
+			o = n;
 			void *snap = snaps;
 			objs += m->size;
 			snaps += m->size;
 			nfree--;
 			o->model = m;
 			o->unloaded = unloaded;
-			if ((rc = store_cols(s, st, &rb, m, cols, ncols, mask, o)))
-				goto out;
 			memcpy(snap, o, m->size);
 			o->snapshot = snap;
 			o->state = ORM_PERSISTENT;

@@ -7,22 +7,8 @@
 
 #include "orm/orm_impl.h"
 
-static struct orm_obj tomb_; /* identity-map tombstone */
-#define TOMB (&tomb_)
-
-void orm_session_attach(struct orm_session *s, struct orm_obj *o)
-{
-	/* never twice in the list: that would make it a cycle */
-	assert(!o->session || o->session == s);
-	assert(o->next == NULL && s->objects_tail != o);
-	o->session = s;
-	o->next = NULL;
-	if (s->objects_tail)
-		s->objects_tail->next = o;
-	else
-		s->objects = o;
-	s->objects_tail = o;
-}
+struct orm_obj orm_idmap_tomb; /* identity-map tombstone */
+#define TOMB (&orm_idmap_tomb)
 
 void orm_session_unlink(struct orm_session *s, struct orm_obj *o)
 {
@@ -61,21 +47,13 @@ void orm_session_unadd(struct orm_session *s, struct orm_obj *o)
 	orm_session_expunge(s, o);
 }
 
-static size_t id_hash(const struct orm_model *m, int64_t pk)
-{
-	uint64_t h = (uint64_t)(uintptr_t)m * UINT64_C(0x9E3779B97F4A7C15);
-	h ^= (uint64_t)pk * UINT64_C(0xff51afd7ed558ccd);
-	h ^= h >> 32;
-	return (size_t)h;
-}
-
 struct orm_obj *orm_idmap_find(struct orm_session *s, const struct orm_model *m, int64_t pk)
 {
 	if (!s->idmap_cap)
 		return NULL;
 	assert((s->idmap_cap & (s->idmap_cap - 1)) == 0 && s->idmap_n < s->idmap_cap);
 	size_t mask = s->idmap_cap - 1;
-	for (size_t j = id_hash(m, pk) & mask;; j = (j + 1) & mask) {
+	for (size_t j = orm_idmap_hash(m, pk) & mask;; j = (j + 1) & mask) {
 		struct orm_obj *o = s->idmap[j];
 		if (!o)
 			return NULL;
@@ -99,7 +77,7 @@ static int idmap_rehash(struct orm_session *s, size_t ncap)
 		struct orm_obj *o = s->idmap[i];
 		if (!o || o == TOMB)
 			continue;
-		size_t j = id_hash(o->model, orm_get_int(o, o->model->pk)) & (ncap - 1);
+		size_t j = orm_idmap_hash(o->model, orm_get_int(o, o->model->pk)) & (ncap - 1);
 		while (n[j])
 			j = (j + 1) & (ncap - 1);
 		n[j] = o;
@@ -135,7 +113,7 @@ int orm_idmap_put(struct orm_session *s, struct orm_obj *o)
 		 * the table: a rollback that maps again the rows its flushes
 		 * deleted needs no memory. */
 		size_t mask = s->idmap_cap - 1;
-		for (size_t j = id_hash(o->model, pk) & mask; s->idmap[j]; j = (j + 1) & mask)
+		for (size_t j = orm_idmap_hash(o->model, pk) & mask; s->idmap[j]; j = (j + 1) & mask)
 			if (s->idmap[j] == TOMB) {
 				s->idmap[j] = o;
 				return 0;
@@ -147,7 +125,7 @@ int orm_idmap_put(struct orm_session *s, struct orm_obj *o)
 			return rc;
 	}
 	size_t mask = s->idmap_cap - 1;
-	size_t j = id_hash(o->model, pk) & mask;
+	size_t j = orm_idmap_hash(o->model, pk) & mask;
 	while (s->idmap[j])
 		j = (j + 1) & mask;
 	s->idmap_n++;
@@ -155,53 +133,13 @@ int orm_idmap_put(struct orm_session *s, struct orm_obj *o)
 	return 0;
 }
 
-struct orm_obj *orm_idmap_find_slot(struct orm_session *s, const struct orm_model *m, int64_t pk,
-				    size_t *slot)
+int orm_idmap_put_slow(struct orm_session *s, struct orm_obj *o, size_t slot)
 {
-	*slot = SIZE_MAX;
-	if (!s->idmap_cap)
-		return NULL;
-	assert((s->idmap_cap & (s->idmap_cap - 1)) == 0 && s->idmap_n < s->idmap_cap);
-	size_t mask = s->idmap_cap - 1;
-	for (size_t j = id_hash(m, pk) & mask;; j = (j + 1) & mask) {
-		struct orm_obj *o = s->idmap[j];
-		if (!o) {
-			if (*slot == SIZE_MAX)
-				*slot = j;
-			return NULL;
-		}
-		if (o == TOMB) {
-			if (*slot == SIZE_MAX)
-				*slot = j; /* reused as orm_idmap_put would */
-			continue;
-		}
-		if (o->model == m && orm_get_int(o, m->pk) == pk) {
-			assert(o->session == s);
-			assert(o->state == ORM_PERSISTENT || o->state == ORM_DELETED);
-			*slot = SIZE_MAX;
-			return o;
-		}
-	}
-}
-
-int orm_idmap_put_at(struct orm_session *s, struct orm_obj *o, size_t slot)
-{
-	assert(o->session == s && o->state == ORM_PERSISTENT);
-	if (slot == SIZE_MAX)
-		return orm_idmap_put(s, o);
-	assert(slot < s->idmap_cap);
-	if (s->idmap[slot] == TOMB) {
+	if (slot != SIZE_MAX && s->idmap[slot] == TOMB) {
 		s->idmap[slot] = o;
 		return 0;
 	}
-	/* a new entry that would fill the table past 3/4: orm_idmap_put
-	 * grows it (and finds the slot again) */
-	if ((s->idmap_n + 1) * 4 >= s->idmap_cap * 3)
-		return orm_idmap_put(s, o);
-	assert(s->idmap[slot] == NULL);
-	s->idmap_n++;
-	s->idmap[slot] = o;
-	return 0;
+	return orm_idmap_put(s, o);
 }
 
 void orm_idmap_remove(struct orm_session *s, struct orm_obj *o)

@@ -613,10 +613,13 @@ static int row_into(struct orm_session *s, MYSQL_STMT *st, struct rowbind *rb,
 		goto bad;
 	const unsigned char *nulls = p + 1;
 	p += 1 + nb;
+	bool anynull = false; /* most rows have no NULL: no bit looked at per column */
+	for (size_t k = 0; k < nb; k++)
+		anynull |= nulls[k] != 0;
 	for (size_t i = 0; i < nobj; i++) {
 		const struct colplan *pl = &plan[i];
 		size_t bit = i + 2;
-		if (nulls[bit >> 3] >> (bit & 7) & 1) {
+		if (anynull && nulls[bit >> 3] >> (bit & 7) & 1) {
 			o->nulls |= UINT64_C(1) << pl->index; /* the field stays zero */
 			continue;
 		}

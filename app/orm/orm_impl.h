@@ -113,7 +113,37 @@ int orm_fetch_rows(struct orm_session *s, MYSQL_STMT *st, const enum orm_type *t
 size_t orm_field_size(enum orm_type t);
 bool orm_type_is_ptr(enum orm_type t);
 bool orm_type_is_int(enum orm_type t);
-int64_t orm_get_int(const void *obj, const struct orm_column *c);
+static inline int64_t orm_get_int(const void *obj, const struct orm_column *c)
+{
+	const char *f = (const char *)obj + c->offset;
+	switch (c->type) {
+	case ORM_INTEGER:
+	case ORM_DATE:
+	case ORM_TIME: {
+		int32_t v;
+		memcpy(&v, f, sizeof v);
+		return v;
+	}
+	case ORM_SMALLINT: {
+		int16_t v;
+		memcpy(&v, f, sizeof v);
+		return v;
+	}
+	case ORM_BOOLEAN: {
+		bool v;
+		memcpy(&v, f, sizeof v);
+		return v;
+	}
+	case ORM_BIGINT:
+	case ORM_DATETIME: {
+		int64_t v;
+		memcpy(&v, f, sizeof v);
+		return v;
+	}
+	default:
+		return 0;
+	}
+}
 void orm_put_int(void *obj, const struct orm_column *c, int64_t v);
 void *orm_get_ptr(const void *obj, size_t off);
 void orm_put_ptr(void *obj, size_t off, const void *p);
@@ -154,13 +184,67 @@ int orm_idmap_put(struct orm_session *s, struct orm_obj *o);
  * ORM_NOMEM. */
 int orm_idmap_reserve(struct orm_session *s, size_t n);
 void orm_idmap_remove(struct orm_session *s, struct orm_obj *o);
+/* The identity map's tombstone (a removed entry) and its hash of (model,
+ * primary key): inline below for the loads, which probe once per row. */
+extern struct orm_obj orm_idmap_tomb;
+static inline size_t orm_idmap_hash(const struct orm_model *m, int64_t pk)
+{
+	uint64_t h = (uint64_t)(uintptr_t)m * UINT64_C(0x9E3779B97F4A7C15);
+	h ^= (uint64_t)pk * UINT64_C(0xff51afd7ed558ccd);
+	h ^= h >> 32;
+	return (size_t)h;
+}
 /* orm_idmap_find that also says where the key would go (*slot; SIZE_MAX
  * when it is found, or the map is empty), so that a fresh row's object is
  * mapped without a second probe: orm_idmap_put_at(s, o, slot), with
  * nothing put in or taken out of the map in between. */
-struct orm_obj *orm_idmap_find_slot(struct orm_session *s, const struct orm_model *m, int64_t pk,
-				    size_t *slot);
-int orm_idmap_put_at(struct orm_session *s, struct orm_obj *o, size_t slot);
+static inline struct orm_obj *orm_idmap_find_slot(struct orm_session *s,
+						  const struct orm_model *m, int64_t pk,
+						  size_t *slot)
+{
+	*slot = SIZE_MAX;
+	if (!s->idmap_cap)
+		return NULL;
+	assert((s->idmap_cap & (s->idmap_cap - 1)) == 0 && s->idmap_n < s->idmap_cap);
+	size_t mask = s->idmap_cap - 1;
+	for (size_t j = orm_idmap_hash(m, pk) & mask;; j = (j + 1) & mask) {
+		struct orm_obj *o = s->idmap[j];
+		if (!o) {
+			if (*slot == SIZE_MAX)
+				*slot = j;
+			return NULL;
+		}
+		if (o == &orm_idmap_tomb) {
+			if (*slot == SIZE_MAX)
+				*slot = j; /* reused as orm_idmap_put would */
+			continue;
+		}
+		if (o->model == m && orm_get_int(o, m->pk) == pk) {
+			assert(o->session == s);
+			assert(o->state == ORM_PERSISTENT || o->state == ORM_DELETED);
+			*slot = SIZE_MAX;
+			return o;
+		}
+	}
+}
+/* orm_idmap_put_at when the map must grow or slot is SIZE_MAX. */
+int orm_idmap_put_slow(struct orm_session *s, struct orm_obj *o, size_t slot);
+static inline int orm_idmap_put_at(struct orm_session *s, struct orm_obj *o, size_t slot)
+{
+	assert(o->session == s && o->state == ORM_PERSISTENT);
+	/* a new entry that would fill the table past 3/4: orm_idmap_put
+	 * grows it (and finds the slot again) */
+	if (slot == SIZE_MAX || (s->idmap[slot] != &orm_idmap_tomb &&
+				 (s->idmap_n + 1) * 4 >= s->idmap_cap * 3))
+		return orm_idmap_put_slow(s, o, slot);
+	assert(slot < s->idmap_cap);
+	if (s->idmap[slot] != &orm_idmap_tomb) {
+		assert(s->idmap[slot] == NULL);
+		s->idmap_n++;
+	}
+	s->idmap[slot] = o;
+	return 0;
+}
 /* The invariant of an object's state: a valid orm_state, and a session
  * exactly when it is not transient (expunge clears both). For assert(). */
 static inline bool orm_obj_state_ok(const struct orm_obj *o)
@@ -169,7 +253,19 @@ static inline bool orm_obj_state_ok(const struct orm_obj *o)
 }
 
 /* Put o in the session's object list; take it out (o must be in it). */
-void orm_session_attach(struct orm_session *s, struct orm_obj *o);
+static inline void orm_session_attach(struct orm_session *s, struct orm_obj *o)
+{
+	/* never twice in the list: that would make it a cycle */
+	assert(!o->session || o->session == s);
+	assert(o->next == NULL && s->objects_tail != o);
+	o->session = s;
+	o->next = NULL;
+	if (s->objects_tail)
+		s->objects_tail->next = o;
+	else
+		s->objects = o;
+	s->objects_tail = o;
+}
 void orm_session_unlink(struct orm_session *s, struct orm_obj *o);
 /* Out of the list and the map: transient again. */
 void orm_session_expunge(struct orm_session *s, struct orm_obj *o);

@@ -43,38 +43,6 @@ bool orm_type_is_int(enum orm_type t)
 	return t == ORM_INTEGER || t == ORM_SMALLINT || t == ORM_BIGINT;
 }
 
-int64_t orm_get_int(const void *obj, const struct orm_column *c)
-{
-	const char *f = (const char *)obj + c->offset;
-	switch (c->type) {
-	case ORM_INTEGER:
-	case ORM_DATE:
-	case ORM_TIME: {
-		int32_t v;
-		memcpy(&v, f, sizeof v);
-		return v;
-	}
-	case ORM_SMALLINT: {
-		int16_t v;
-		memcpy(&v, f, sizeof v);
-		return v;
-	}
-	case ORM_BOOLEAN: {
-		bool v;
-		memcpy(&v, f, sizeof v);
-		return v;
-	}
-	case ORM_BIGINT:
-	case ORM_DATETIME: {
-		int64_t v;
-		memcpy(&v, f, sizeof v);
-		return v;
-	}
-	default:
-		return 0;
-	}
-}
-
 void orm_put_int(void *obj, const struct orm_column *c, int64_t v)
 {
 	char *f = (char *)obj + c->offset;

@@ -512,6 +512,75 @@ out:
 	t_end(&t);
 }
 
+/* A row read directly goes into a new object first (load.c, row_into);
+ * when its object is already mapped the row's values are copied where
+ * they are wanted (copy_cols) and its text given back to the result's pool
+ * only when nothing took it. One result mixing new rows, a partly loaded
+ * object (the columns it lacked, NULL bits included, filled in) and a
+ * mapped changed object (kept as it is): every text stays its own. */
+TEST(test_a_result_mixing_new_partly_loaded_and_mapped_rows_keeps_each_rows_values)
+{
+	struct tctx t;
+	if (!t_begin(&t, T_TYPES))
+		goto out;
+	CHECK_INT(t_exec(t.db, "INSERT INTO t_types (id, i, si, s, txt, b, dt) VALUES "
+			       "(1, 10, 1, 'one', 'first text', 1, '2024-01-02 03:04:05'), "
+			       "(2, NULL, 2, 'two', 'second text', NULL, NULL), "
+			       "(3, 30, NULL, 'three', NULL, 0, '2000-01-01 00:00:00'), "
+			       "(4, 40, 4, 'four', 'fourth text', 1, NULL), "
+			       "(5, 50, 5, 'five', 'fifth text', 0, NULL)"),
+		  0);
+	struct orm_session s2;
+	orm_session_init(&s2, t.db, &t.arena);
+	struct t_types *two = NULL, *four = NULL;
+	CHECK_INT(t_types_first(orm_load_only(orm_filter_by(t_types_query(&s2), "id", orm_int(2)),
+					      ORM_COL(t_types, si)),
+				&two),
+		  0);
+	CHECK_INT(t_types_get(&s2, 4, &four), 0);
+	REQUIRE(two && four);
+	CHECK(two->s == NULL && two->txt == NULL); /* not read yet */
+	four->s = "mine";
+	struct orm_list l;
+	CHECK_INT(orm_all(orm_order_by(t_types_query(&s2), ORM_COL(t_types, id), ORM_ASC), &l), 0);
+	REQUIRE(l.n == 5);
+	struct t_types *r[5];
+	for (size_t k = 0; k < 5; k++)
+		r[k] = (void *)l.items[k];
+	CHECK(r[1] == two && r[3] == four);
+	CHECK_STR(r[0]->s, "one");
+	CHECK_STR(r[0]->txt, "first text");
+	CHECK_INT(r[0]->i, 10);
+	CHECK_INT(r[0]->b, 1);
+	CHECK(r[0]->dt == orm_datetime_from_parts(2024, 1, 2, 3, 4, 5));
+	/* filled in: text, a NULL integer, a NULL boolean and datetime */
+	CHECK_STR(two->s, "two");
+	CHECK_STR(two->txt, "second text");
+	CHECK_INT(two->si, 2);
+	CHECK(ORM_IS_NULL(two, t_types, i) && ORM_IS_NULL(two, t_types, b) &&
+	      ORM_IS_NULL(two, t_types, dt));
+	CHECK(!ORM_IS_NULL(two, t_types, si));
+	CHECK_STR(r[2]->s, "three");
+	CHECK(r[2]->txt == NULL);
+	CHECK(ORM_IS_NULL(r[2], t_types, si) && !ORM_IS_NULL(r[2], t_types, i));
+	CHECK_INT(r[2]->b, 0);
+	/* the mapped changed object keeps its value; the row after it has its own */
+	CHECK_STR(four->s, "mine");
+	CHECK_STR(four->txt, "fourth text");
+	CHECK_STR(r[4]->s, "five");
+	CHECK_STR(r[4]->txt, "fifth text");
+	CHECK_INT(r[4]->i, 50);
+	/* the partly loaded object is clean now: nothing to write for it */
+	CHECK_INT(orm_commit(&s2), 0);
+	CHECK_INT(t_scalar(t.db, "SELECT COUNT(*) FROM t_types WHERE id = 2 AND i IS NULL AND "
+				 "s = 'two' AND txt = 'second text' AND b IS NULL"),
+		  1);
+	CHECK_INT(t_scalar(t.db, "SELECT COUNT(*) FROM t_types WHERE id = 4 AND s = 'mine'"), 1);
+	orm_session_close(&s2);
+out:
+	t_end(&t);
+}
+
 /* orm_datetime_format writes the common directives itself (date.c) and
  * leaves the others to strftime: golden outputs, padded and not, names,
  * "%%", a year below 1000, a time before the epoch; orm_datetime_iso. */

@@ -119,7 +119,9 @@ static void bind_result(struct rowbind *rb, size_t i, enum orm_type t)
  * fetch_bytes: no ROW_INLINE buffer, no second read of long text).
  * Anything else (a FLOAT column read as double, a number read as text, a
  * wider integer into a narrower field) keeps the bound buffers and
- * mysql_stmt_fetch. Decided once per statement (rowbind_bind). */
+ * mysql_stmt_fetch. Decided once per statement (rowbind_bind). Objects
+ * are read with a plan made once per statement too (row_into): each column
+ * straight into its field of the new object, no stage in between. */
 enum col_kind {
 	CK_SLOW,  /* not read directly: the statement binds buffers */
 	CK_COPY1, /* 1, 2, 4, 8 bytes as they are (little-endian: the stage's own layout) */
@@ -574,9 +576,9 @@ static int store_cols(struct orm_session *s, MYSQL_STMT *st, struct rowbind *rb,
 	return rc;
 }
 
-/* Columns in mask of from (a row read into a scratch object by next_row)
- * into o: each field and its null bit, as store_col would have written
- * them. */
+/* Columns in mask of from (a row read into a new, zeroed object by
+ * row_into or store_cols) into o: each field and its null bit, as
+ * store_col would have written them into o. */
 static void copy_cols(struct orm_obj *o, const struct orm_obj *from, const struct orm_model *m,
 		      const unsigned char *cols, size_t ncols, uint64_t mask)
 {
@@ -772,6 +774,8 @@ static int fetch_objects(struct orm_session *s, MYSQL_STMT *st, const struct orm
 	size_t got = 0, left = nrows, nfree = 0;
 	char *objs = NULL, *snaps = NULL; /* new objects and their snapshots, allocated together */
 	for (;;) {
+		if (rb.direct && !rb.cur)
+			break; /* the last stored row read */
 		if (!nfree) { /* room for this row and the rest of the result */
 			/* at most half an arena block (see rowbind_bind) */
 			size_t most = s->arena->block_size / 4 / m->size;
@@ -794,8 +798,6 @@ static int fetch_objects(struct orm_session *s, MYSQL_STMT *st, const struct orm
 		char *pool = rb.pool;
 		size_t pool_left = rb.pool_left;
 		if (rb.direct) {
-			if (!rb.cur)
-				break;
 			if ((rc = row_into(s, st, &rb, plan, ncols, rb.cur, n)))
 				goto out;
 			rb.cur = rb.cur->next;

@@ -32,20 +32,30 @@ struct rowbind {
 
 static int rowbind_alloc(struct orm_session *s, struct rowbind *rb, size_t n)
 {
+	/* one zeroed block for the arrays every statement uses; the bound
+	 * buffers (b) only when the statement binds them (rowbind_bind) */
+	size_t sz = n * (sizeof *rb->st + sizeof *rb->len + sizeof *rb->raw + sizeof *rb->isnull +
+			 sizeof *rb->error + 2);
+	char *p = n < SIZE_MAX / 128 ? arena_alloc(s->arena, sz ? sz : 1) : NULL;
 	rb->n = n;
 	rb->direct = false;
 	rb->inl = NULL;
-	rb->b = arena_calloc(s->arena, n, sizeof *rb->b);
-	rb->st = arena_calloc(s->arena, n, sizeof *rb->st);
-	rb->isnull = arena_calloc(s->arena, n, sizeof *rb->isnull);
-	rb->error = arena_calloc(s->arena, n, sizeof *rb->error);
-	rb->len = arena_calloc(s->arena, n, sizeof *rb->len);
-	rb->type = arena_alloc(s->arena, n);
-	rb->kind = arena_alloc(s->arena, n);
-	rb->raw = arena_calloc(s->arena, n, sizeof *rb->raw);
-	if (!rb->b || !rb->st || !rb->isnull || !rb->error || !rb->len || !rb->type ||
-	    !rb->kind || !rb->raw)
+	rb->b = NULL;
+	if (!p)
 		return orm_fail(s, ORM_NOMEM, "out of memory fetching rows");
+	memset(p, 0, sz);
+	rb->st = (union orm_stage *)p; /* the most aligned first */
+	p += n * sizeof *rb->st;
+	rb->len = (unsigned long *)p;
+	p += n * sizeof *rb->len;
+	rb->raw = (const unsigned char **)p;
+	p += n * sizeof *rb->raw;
+	rb->isnull = (my_bool *)p;
+	p += n * sizeof *rb->isnull;
+	rb->error = (my_bool *)p;
+	p += n * sizeof *rb->error;
+	rb->type = (unsigned char *)p;
+	rb->kind = (unsigned char *)p + n;
 	return 0;
 }
 
@@ -368,7 +378,8 @@ static int rowbind_bind(struct orm_session *s, MYSQL_STMT *st, struct rowbind *r
 	rb->direct = rowbind_direct(st, rb);
 	if (!rb->direct) {
 		rb->inl = arena_alloc(s->arena, rb->n * ROW_INLINE);
-		if (!rb->inl)
+		rb->b = arena_calloc(s->arena, rb->n, sizeof *rb->b);
+		if (!rb->inl || !rb->b)
 			return orm_fail(s, ORM_NOMEM, "out of memory fetching rows");
 		for (size_t i = 0; i < rb->n; i++)
 			bind_result(rb, i, (enum orm_type)rb->type[i]);

@@ -49,22 +49,8 @@ void orm_session_unadd(struct orm_session *s, struct orm_obj *o)
 
 struct orm_obj *orm_idmap_find(struct orm_session *s, const struct orm_model *m, int64_t pk)
 {
-	if (!s->idmap_cap)
-		return NULL;
-	assert((s->idmap_cap & (s->idmap_cap - 1)) == 0 && s->idmap_n < s->idmap_cap);
-	size_t mask = s->idmap_cap - 1;
-	for (size_t j = orm_idmap_hash(m, pk) & mask;; j = (j + 1) & mask) {
-		struct orm_obj *o = s->idmap[j];
-		if (!o)
-			return NULL;
-		if (o != TOMB && o->model == m && orm_get_int(o, m->pk) == pk) {
-			/* the map holds this session's rows: persistent, or
-			 * deleted and not yet flushed */
-			assert(o->session == s);
-			assert(o->state == ORM_PERSISTENT || o->state == ORM_DELETED);
-			return o;
-		}
-	}
+	size_t slot;
+	return orm_idmap_find_slot(s, m, pk, &slot);
 }
 
 static int idmap_rehash(struct orm_session *s, size_t ncap)

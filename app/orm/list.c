@@ -4,21 +4,6 @@
 
 #include "orm/orm_impl.h"
 
-int orm_list_reserve(struct orm_session *s, struct orm_list *l)
-{
-	if (l->n < l->cap)
-		return 0;
-	size_t ncap = l->cap ? l->cap * 2 : 8;
-	struct orm_obj **ni = arena_alloc(s->arena, ncap * sizeof *ni);
-	if (!ni)
-		return orm_fail(s, ORM_NOMEM, "out of memory growing a list");
-	if (l->n)
-		memcpy(ni, l->items, l->n * sizeof *ni);
-	l->items = ni;
-	l->cap = ncap;
-	return 0;
-}
-
 int orm_list_reserve_n(struct orm_session *s, struct orm_list *l, size_t n)
 {
 	if (n <= l->cap - l->n)
@@ -34,6 +19,11 @@ int orm_list_reserve_n(struct orm_session *s, struct orm_list *l, size_t n)
 	l->items = ni;
 	l->cap = ncap;
 	return 0;
+}
+
+int orm_list_reserve(struct orm_session *s, struct orm_list *l)
+{
+	return orm_list_reserve_n(s, l, 1);
 }
 
 int orm_list_push(struct orm_session *s, struct orm_list *l, struct orm_obj *o)

@@ -1,6 +1,7 @@
 /* buf.c — growable byte buffer. */
 #include "buf.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,6 +80,64 @@ size_t buf_html_len(const char *s, size_t n)
 	for (size_t i = 0; i < n; i++)
 		len += html_extra[u[i]];
 	return len;
+}
+
+/* Nonzero when one of the 8 bytes of x is one HTML escapes: 0x26 and 0x27
+ * ('&', '\'') differ in bit 0, 0x3c and 0x3e ('<', '>') in bit 1, so three
+ * has-a-zero-byte tests cover the five. */
+static inline uint64_t html_special8(uint64_t x)
+{
+	const uint64_t ones = UINT64_C(0x0101010101010101), high = UINT64_C(0x8080808080808080);
+	uint64_t a = (x | ones) ^ (ones * 0x27);
+	uint64_t q = x ^ (ones * 0x22);
+	uint64_t t = (x | ones * 2) ^ (ones * 0x3e);
+	return (((a - ones) & ~a) | ((q - ones) & ~q) | ((t - ones) & ~t)) & high;
+}
+
+size_t buf_html_escape(char *d, const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	char *w = d;
+	size_t i = 0, end;
+	/* eight bytes at a time, byte by byte those with one to escape and
+	 * the last n % 8 */
+	for (;;) {
+		uint64_t x;
+		if (i + 8 <= n) {
+			memcpy(&x, u + i, 8);
+			if (!html_special8(x)) {
+				memcpy(w, &x, 8);
+				w += 8;
+				i += 8;
+				continue;
+			}
+			end = i + 8;
+		} else if (i < n) {
+			/* the last 8 bytes, when clean and nothing before them
+			 * grew: one move over the bytes already copied */
+			if (n >= 8 && (size_t)(w - d) == i) {
+				memcpy(&x, u + n - 8, 8);
+				if (!html_special8(x)) {
+					memcpy(d + n - 8, &x, 8);
+					return n;
+				}
+			}
+			end = n;
+		} else {
+			break;
+		}
+		for (; i < end; i++) {
+			unsigned char c = u[i];
+			size_t k = html_extra[c];
+			if (!k) {
+				*w++ = (char)c;
+				continue;
+			}
+			memcpy(w, html_entity[c], k + 1);
+			w += k + 1;
+		}
+	}
+	return (size_t)(w - d);
 }
 
 int buf_append_html(struct buf *b, const char *s, size_t n)

@@ -10,6 +10,8 @@
 
 static int obj_get(const struct tmpl_value *v, const char *name, size_t len, uint32_t hash,
 		   struct tmpl_value *out);
+
+_Static_assert(_Alignof(struct orm_column) >= 2, "a column's slot is its even address");
 static size_t list_len(const struct tmpl_value *v);
 static int list_at(const struct tmpl_value *v, size_t i, struct tmpl_value *out);
 
@@ -92,7 +94,7 @@ column_value(const struct orm_obj *o, const struct orm_column *c, struct arena *
 	}
 	if ((o->nulls & bit) && orm_effective_null(o, c))
 		goto null;
-	switch (c->type) {
+	switch (c->type) { /* (the compiler merges the two switches' tests) */
 	case ORM_INTEGER: {
 		int32_t v;
 		memcpy(&v, f, sizeof v);
@@ -256,17 +258,21 @@ static int obj_find(const struct tmpl_value *v, const char *name, size_t len, ui
 	const struct name_slot *e = name_find(m, name, len, hash);
 	if (!e)
 		return 0;
-	*slot = (uintptr_t)(e - (const struct name_slot *)m->tmpl_names);
+	/* A column's slot is its metadata's address (even: columns are
+	 * aligned), anything else's its place in the table, times 2, plus 1. */
+	if (e->kind == NAME_COLUMN)
+		*slot = (uintptr_t)&m->columns[e->index];
+	else
+		*slot = (uintptr_t)(e - (const struct name_slot *)m->tmpl_names) * 2 + 1;
 	return e->kind == NAME_FIELD ? 2 : 1; /* a computed field: once per object and render */
 }
 
 /* A column, the common case (a list's rows are read through here, name
- * after name), without slot_value's call. */
+ * after name), straight from its slot without slot_value's call. */
 static int obj_get_slot(const struct tmpl_value *v, uintptr_t slot, struct tmpl_value *out)
 {
 	const struct orm_obj *o = v->obj;
-	const struct name_slot *e = (const struct name_slot *)o->model->tmpl_names + slot;
-	if (e->kind == NAME_COLUMN)
-		return column_value(o, &o->model->columns[e->index], v->aux, out);
-	return slot_value(v, e, out);
+	if (!(slot & 1))
+		return column_value(o, (const struct orm_column *)slot, v->aux, out);
+	return slot_value(v, (const struct name_slot *)o->model->tmpl_names + slot / 2, out);
 }

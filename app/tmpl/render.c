@@ -191,10 +191,21 @@ static int put_lines(struct rstate *st, const char *p, size_t n)
 	return 0;
 }
 
-/* Literal text: each line after the first gets the current indentation. */
+/* Literal text (a template's, in its source copy): each line after the
+ * first gets the current indentation. Up to TMPL_SRC_PAD bytes are moved
+ * with one fixed-size copy, which may read into the source's padding and
+ * write past the text within the buffer's room (put overwrites it). */
 static inline int put_text(struct rstate *st, const char *p, size_t n)
 {
-	return st->ind_n == 0 ? put(st, p, n) : put_lines(st, p, n);
+	struct buf *b = st->out;
+	if (st->ind_n)
+		return put_lines(st, p, n);
+	if (n <= TMPL_SRC_PAD && b->n + n + TMPL_SRC_PAD < st->room) {
+		memcpy(b->p + b->n, p, TMPL_SRC_PAD);
+		b->n += n;
+		return 0;
+	}
+	return put(st, p, n);
 }
 
 static int ind_push(struct rstate *st, const char *p, size_t n)
@@ -636,6 +647,12 @@ static inline bool truthy(const struct tmpl_value *v)
 /* {{x}}: the core's HTML escaper, within the output limit. */
 static int put_html(struct rstate *st, const char *p, size_t n)
 {
+	struct buf *b = st->out;
+	/* room for the longest escape (6 bytes a byte): one pass, in place */
+	if (n < st->room / 8 && b->n + 6 * n < st->room) {
+		b->n += buf_html_escape(b->p + b->n, p, n);
+		return 0;
+	}
 	size_t e = buf_html_len(p, n);
 	if (e == n) /* nothing to escape: the bytes as they are */
 		return put(st, p, n);
@@ -732,7 +749,7 @@ static int put_value(struct rstate *st, const struct tmpl_value *v, bool escape)
 					    "50515253545556575859606162636465666768697071727374"
 					    "75767778798081828384858687888990919293949596979899";
 		uint64_t u = v->i < 0 ? -(uint64_t)v->i : (uint64_t)v->i;
-		char *q = tmp + sizeof tmp;
+		char *q = tmp + 21; /* at most 20 characters before it */
 		while (u >= 100) {
 			q -= 2;
 			memcpy(q, pairs + 2 * (u % 100), 2);
@@ -746,7 +763,14 @@ static int put_value(struct rstate *st, const struct tmpl_value *v, bool escape)
 		}
 		if (v->i < 0)
 			*--q = '-';
-		return put(st, q, (size_t)(tmp + sizeof tmp - q));
+		n = (size_t)(tmp + 21 - q);
+		struct buf *b = st->out;
+		if (b->n + 21 < st->room) { /* a fixed-size move, q + 21 within tmp */
+			memcpy(b->p + b->n, q, 21);
+			b->n += n;
+			return 0;
+		}
+		return put(st, q, n);
 	}
 	case TMPL_UINT:
 		n = (size_t)format_u64(tmp, v->u);
@@ -880,6 +904,11 @@ static int render_section(struct rstate *st, const struct tnode *nd, const struc
 			? render_planned(st, nd, &v, len, c, o)
 			: render_list(st, nd, &v, len, c, o, NULL);
 		if (rc < 0)
+			return rc;
+	} else if (nd->bare && v.kind != TMPL_MAP) {
+		/* A scalar's frame holds no names, and the body reads no
+		 * "." and expands nothing that could: no frame needed. */
+		if ((rc = render_nodes(st, &nd->body, c, o)) < 0)
 			return rc;
 	} else {
 		struct rmemo memo;

@@ -267,12 +267,58 @@ static int obj_find(const struct tmpl_value *v, const char *name, size_t len, ui
 	return e->kind == NAME_FIELD ? 2 : 1; /* a computed field: once per object and render */
 }
 
+/* column_value out of line: obj_get_slot's fast path makes no call. */
+__attribute__((noinline)) static int column_call(const struct orm_obj *o,
+						 const struct orm_column *c, struct arena *a,
+						 struct tmpl_value *out)
+{
+	return column_value(o, c, a, out);
+}
+
 /* A column, the common case (a list's rows are read through here, name
- * after name), straight from its slot without slot_value's call. */
+ * after name), straight from its slot without slot_value's call; a number
+ * or a flag neither unloaded nor null without any call (column_value
+ * gives the same for them). */
 static int obj_get_slot(const struct tmpl_value *v, uintptr_t slot, struct tmpl_value *out)
 {
 	const struct orm_obj *o = v->obj;
-	if (!(slot & 1))
-		return column_value(o, (const struct orm_column *)slot, v->aux, out);
-	return slot_value(v, (const struct name_slot *)o->model->tmpl_names + slot / 2, out);
+	if (slot & 1)
+		return slot_value(v, (const struct name_slot *)o->model->tmpl_names + slot / 2, out);
+	const struct orm_column *c = (const struct orm_column *)slot;
+	const char *f = (const char *)o + c->offset;
+	if (!((o->unloaded | o->nulls) >> c->index & 1)) {
+		switch (c->type) {
+		case ORM_INTEGER: {
+			int32_t x;
+			memcpy(&x, f, sizeof x);
+			out->kind = TMPL_INT; /* a scalar's ops and the rest go unread */
+			out->i = x;
+			return 1;
+		}
+		case ORM_BIGINT: {
+			int64_t x;
+			memcpy(&x, f, sizeof x);
+			out->kind = TMPL_INT;
+			out->i = x;
+			return 1;
+		}
+		case ORM_BOOLEAN: {
+			bool x;
+			memcpy(&x, f, sizeof x);
+			out->kind = TMPL_BOOL;
+			out->b = x;
+			return 1;
+		}
+		case ORM_FLOAT: {
+			double d;
+			memcpy(&d, f, sizeof d);
+			out->kind = TMPL_DOUBLE;
+			out->d = d;
+			return 1;
+		}
+		default:
+			break;
+		}
+	}
+	return column_call(o, c, v->aux, out);
 }

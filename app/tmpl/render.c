@@ -895,20 +895,23 @@ static int render_section(struct rstate *st, const struct tnode *nd, const struc
 
 	if (rc < 0 || !truthy(pv))
 		return rc;
-	v = *pv;
 	if ((rc = enter(st)) < 0)
 		return rc;
+	if (nd->bare && pv->kind != TMPL_LIST && pv->kind != TMPL_MAP) {
+		/* A scalar's frame holds no names, and the body reads no
+		 * "." and expands nothing that could: no frame needed. */
+		if ((rc = render_nodes(st, &nd->body, c, o)) < 0)
+			return rc;
+		st->depth--;
+		return 0;
+	}
+	v = *pv;
 	if (v.kind == TMPL_LIST) {
 		size_t len = list_len(&v);
 		rc = len > 1 && nd->tid_end > nd->tid_begin && st->runs < RUN_NEST
 			? render_planned(st, nd, &v, len, c, o)
 			: render_list(st, nd, &v, len, c, o, NULL);
 		if (rc < 0)
-			return rc;
-	} else if (nd->bare && v.kind != TMPL_MAP) {
-		/* A scalar's frame holds no names, and the body reads no
-		 * "." and expands nothing that could: no frame needed. */
-		if ((rc = render_nodes(st, &nd->body, c, o)) < 0)
 			return rc;
 	} else {
 		struct rmemo memo;

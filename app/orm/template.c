@@ -276,9 +276,9 @@ __attribute__((noinline)) static int column_call(const struct orm_obj *o,
 }
 
 /* A column, the common case (a list's rows are read through here, name
- * after name), straight from its slot without slot_value's call; a number
- * or a flag neither unloaded nor null without any call (column_value
- * gives the same for them). */
+ * after name), straight from its slot without slot_value's call; a number,
+ * a flag or a text neither unloaded nor null without column_value's call
+ * (which gives the same for them). */
 static int obj_get_slot(const struct tmpl_value *v, uintptr_t slot, struct tmpl_value *out)
 {
 	const struct orm_obj *o = v->obj;
@@ -295,11 +295,33 @@ static int obj_get_slot(const struct tmpl_value *v, uintptr_t slot, struct tmpl_
 			out->i = x;
 			return 1;
 		}
+		case ORM_SMALLINT: {
+			int16_t x;
+			memcpy(&x, f, sizeof x);
+			out->kind = TMPL_INT;
+			out->i = x;
+			return 1;
+		}
 		case ORM_BIGINT: {
 			int64_t x;
 			memcpy(&x, f, sizeof x);
 			out->kind = TMPL_INT;
 			out->i = x;
+			return 1;
+		}
+		case ORM_NUMERIC:
+		case ORM_STRING:
+		case ORM_TEXT:
+		case ORM_UNICODE:
+		case ORM_UNICODE_TEXT:
+		case ORM_ENUM: {
+			const char *p;
+			memcpy(&p, f, sizeof p);
+			if (!p)
+				break; /* null: column_value says so */
+			out->kind = TMPL_STR;
+			out->s.p = p;
+			out->s.n = strlen(p);
 			return 1;
 		}
 		case ORM_BOOLEAN: {

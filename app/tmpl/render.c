@@ -32,15 +32,8 @@ struct rmemo {
 #define RUN_NEST 16 /* planned runs at once, at most: a bound on the stack */
 enum { RP_UNKNOWN, RP_SLOT, RP_MEMO, RP_ABSENT };
 struct rplan {
-	const struct tnode *nd; /* the tag this entry belongs to; NULL: not yet
-				   claimed (a partial's tag of the same number
-				   finds it taken and goes the usual way) */
-	uint32_t same;          /* the entry that answers for it: the first
-				   claimed one whose tag has the same first
-				   part ({{id}} three times in a row: one read) */
 	bool outer_known;
 	bool outer_found;
-	uintptr_t slot;         /* RP_SLOT, RP_MEMO */
 	struct tmpl_value outer; /* outer_known: the first part outside (null
 				    when outer_found is false) */
 };
@@ -50,6 +43,16 @@ struct rrun {
 	uint32_t have;     /* the current element's values read so far: bit k
 			      for row[k] (a tag read twice in a row reads once) */
 	unsigned char state[RUN_MAX]; /* RP_*, per tag, for maps of shape */
+	unsigned char same[RUN_MAX];  /* the entry that answers for tag k: the
+					 first claimed one whose tag has the
+					 same first part ({{id}} three times
+					 in a row: one read) */
+	const struct tnode *owner[RUN_MAX]; /* the tag entry k belongs to;
+					       NULL: not yet claimed (a
+					       partial's tag of the same
+					       number finds it taken and
+					       goes the usual way) */
+	uintptr_t slot[RUN_MAX];      /* RP_SLOT, RP_MEMO */
 	struct rplan e[RUN_MAX];
 	struct tmpl_value row[RUN_MAX];
 };
@@ -459,12 +462,12 @@ static int run_part(struct rstate *st, const struct rctx *c, struct rrun *r, uin
 				return rc;
 			state = e->slot == RC_ABSENT ? RP_ABSENT : e->memo ? RP_MEMO : RP_SLOT;
 			r->state[k] = state;
-			p->slot = e->slot;
+			r->slot[k] = e->slot;
 		}
 		if (state != RP_ABSENT) {
 			/* Memo values go through the frame's memo too: a tag of
 			 * a partial that names the same member shares it. */
-			rc = slot_get(c, p->slot, state == RP_MEMO, &r->row[k]);
+			rc = slot_get(c, r->slot[k], state == RP_MEMO, &r->row[k]);
 			if (rc > 0) {
 				r->have |= UINT32_C(1) << k;
 				*pv = &r->row[k];
@@ -494,13 +497,13 @@ static int run_part(struct rstate *st, const struct rctx *c, struct rrun *r, uin
  * tag has nd's first part (its own when none has). */
 static void run_claim(struct rrun *r, uint32_t k, const struct tnode *nd)
 {
-	r->e[k].nd = nd;
-	r->e[k].same = k;
+	r->owner[k] = nd;
+	r->same[k] = (unsigned char)k;
 	for (uint32_t j = 0; j < r->n; j++) {
-		const struct tnode *t = r->e[j].nd;
-		if (j != k && t && r->e[j].same == j && t->plen == nd->plen &&
+		const struct tnode *t = r->owner[j];
+		if (j != k && t && r->same[j] == j && t->plen == nd->plen &&
 		    t->hash == nd->hash && !memcmp(t->name, nd->name, nd->plen)) {
-			r->e[k].same = j;
+			r->same[k] = (unsigned char)j;
 			break;
 		}
 	}
@@ -517,11 +520,10 @@ static int first_part(struct rstate *st, const struct rctx *c, const struct tnod
 		struct rrun *r = c->run;
 		uint32_t k;
 		if (r && (k = nd->tid - r->base) < r->n) {
-			struct rplan *p = &r->e[k];
-			if (!p->nd)
+			if (!r->owner[k])
 				run_claim(r, k, nd);
-			if (p->nd == nd)
-				return run_part(st, c, r, p->same, nd, tmp, pv);
+			if (r->owner[k] == nd)
+				return run_part(st, c, r, r->same[k], nd, tmp, pv);
 		}
 		if (c->shape)
 			rc = map_get_cached(st, c, nd, tmp);
@@ -589,9 +591,9 @@ static inline int lookup(struct rstate *st, const struct rctx *c, const struct t
 {
 	struct rrun *r = c->lrun;
 	uint32_t k;
-	if (r && (k = nd->tid - r->base) < r->n && r->e[k].nd == nd) {
+	if (r && (k = nd->tid - r->base) < r->n && r->owner[k] == nd) {
 		const struct rctx *f = c->look; /* (dotted names have TID_NONE) */
-		k = r->e[k].same;
+		k = r->same[k];
 		if (r->have >> k & 1) {
 			*pv = &r->row[k];
 			return 0;
@@ -601,7 +603,7 @@ static inline int lookup(struct rstate *st, const struct rctx *c, const struct t
 		case RP_MEMO: {
 			/* A computed value (RP_MEMO) too: row[k] holds it for
 			 * the element however many tags name it. */
-			int rc = f->v.ops->get_slot(&f->v, r->e[k].slot, &r->row[k]);
+			int rc = f->v.ops->get_slot(&f->v, r->slot[k], &r->row[k]);
 			if (rc > 0) {
 				r->have |= UINT32_C(1) << k;
 				*pv = &r->row[k];
@@ -877,7 +879,7 @@ __attribute__((noinline)) static int render_planned(struct rstate *st, const str
 	run.shape = NULL;
 	memset(run.state, RP_UNKNOWN, run.n);
 	for (uint32_t k = 0; k < run.n; k++) {
-		run.e[k].nd = NULL;
+		run.owner[k] = NULL;
 		run.e[k].outer_known = false;
 	}
 	st->runs++;
@@ -886,26 +888,14 @@ __attribute__((noinline)) static int render_planned(struct rstate *st, const str
 	return rc;
 }
 
-static int render_section(struct rstate *st, const struct tnode *nd, const struct rctx *c,
-			  const struct rovr *o)
+/* Section nd over *pv (truthy, not a bare one's scalar: render_nodes
+ * walks those itself) once enter()ed: the body over a list's elements or
+ * in a frame of the value's own. Leaves the depth as it found it. */
+static int render_section(struct rstate *st, const struct tnode *nd, const struct tmpl_value *pv,
+			  const struct rctx *c, const struct rovr *o)
 {
-	struct tmpl_value tmp, v;
-	const struct tmpl_value *pv;
-	int rc = lookup(st, c, nd, &tmp, &pv);
-
-	if (rc < 0 || !truthy(pv))
-		return rc;
-	if ((rc = enter(st)) < 0)
-		return rc;
-	if (nd->bare && pv->kind != TMPL_LIST && pv->kind != TMPL_MAP) {
-		/* A scalar's frame holds no names, and the body reads no
-		 * "." and expands nothing that could: no frame needed. */
-		if ((rc = render_nodes(st, &nd->body, c, o)) < 0)
-			return rc;
-		st->depth--;
-		return 0;
-	}
-	v = *pv;
+	struct tmpl_value v = *pv;
+	int rc;
 	if (v.kind == TMPL_LIST) {
 		size_t len = list_len(&v);
 		rc = len > 1 && nd->tid_end > nd->tid_begin && st->runs < RUN_NEST
@@ -925,58 +915,91 @@ static int render_section(struct rstate *st, const struct tnode *nd, const struc
 	return 0;
 }
 
+/* Bodies render_nodes walks in the same call (inverted sections, bare
+ * sections over scalars: the same frame), at most this many at once;
+ * deeper ones recurse. */
+#define WALK_NEST 8
+
 static int render_nodes(struct rstate *st, const struct tnodes *l, const struct rctx *c,
 			const struct rovr *o)
 {
-	int rc = 0;
+	int rc;
 	const struct tnode *nd = l->v, *end = nd + l->n;
+	const struct tnode *resume[WALK_NEST], *resume_end[WALK_NEST];
+	unsigned sp = 0;
 
-	for (; nd < end && rc == 0; nd++) {
+	for (;; nd++) {
 		const struct tmpl *t;
+		struct tmpl_value tmp;
+		const struct tmpl_value *v;
 
-		switch (nd->kind) {
+		while (nd == end) { /* the end of a body: back to its section's */
+			if (!sp)
+				return 0;
+			sp--;
+			nd = resume[sp] + 1;
+			end = resume_end[sp];
+			st->depth--;
+		}
+		switch ((enum tnode_kind)nd->kind) {
 		case TN_TEXT:
-			rc = put_text(st, nd->str, nd->len);
+			if ((rc = put_text(st, nd->str, nd->len)) < 0)
+				return rc;
 			break;
 		case TN_INDENT:
-			if (st->ind_n)
-				rc = put(st, st->ind, st->ind_n);
+			if (st->ind_n && (rc = put(st, st->ind, st->ind_n)) < 0)
+				return rc;
 			break;
 		case TN_VAR:
-		case TN_RAW: {
-			struct tmpl_value tmp;
-			const struct tmpl_value *v;
+		case TN_RAW:
 			if (nd->len && (rc = put_text(st, nd->str, nd->len)) < 0)
-				break;
-			if ((rc = lookup(st, c, nd, &tmp, &v)) == 0)
-				rc = put_value(st, v, nd->kind == TN_VAR);
+				return rc;
+			if ((rc = lookup(st, c, nd, &tmp, &v)) < 0 ||
+			    (rc = put_value(st, v, nd->kind == TN_VAR)) < 0)
+				return rc;
 			break;
-		}
 		case TN_SECTION:
+		case TN_INVERTED:
 			if (nd->len && (rc = put_text(st, nd->str, nd->len)) < 0)
+				return rc;
+			if ((rc = lookup(st, c, nd, &tmp, &v)) < 0)
+				return rc;
+			if (truthy(v) != (nd->kind == TN_SECTION))
+				break; /* nothing to render */
+			if ((rc = enter(st)) < 0)
+				return rc;
+			if (nd->kind == TN_SECTION &&
+			    (!nd->bare || v->kind == TMPL_LIST || v->kind == TMPL_MAP)) {
+				if ((rc = render_section(st, nd, v, c, o)) < 0)
+					return rc;
 				break;
-			rc = render_section(st, nd, c, o);
-			break;
-		case TN_INVERTED: {
-			struct tmpl_value tmp;
-			const struct tmpl_value *v;
-			if (nd->len && (rc = put_text(st, nd->str, nd->len)) < 0)
-				break;
-			if ((rc = lookup(st, c, nd, &tmp, &v)) == 0 && !truthy(v) &&
-			    (rc = enter(st)) == 0) {
-				rc = render_nodes(st, &nd->body, c, o);
-				st->depth--;
 			}
+			/* The body in this frame: an inverted section's, or a
+			 * bare section's over a scalar, whose frame holds no
+			 * names and which reads no "." (see struct tnode). */
+			if (sp == WALK_NEST) {
+				if ((rc = render_nodes(st, &nd->body, c, o)) < 0)
+					return rc;
+				st->depth--;
+				break;
+			}
+			resume[sp] = nd; /* (the loop's nd++ goes on after it) */
+			resume_end[sp] = end;
+			sp++;
+			end = nd->body.v + nd->body.n;
+			nd = nd->body.v - 1; /* (the loop's nd++) */
 			break;
-		}
 		case TN_PARTIAL:
-			if ((t = tmpl_find(st->set, nd->name, nd->hash)))
-				rc = render_sub(st, &t->root, nd->site, nd->str, nd->len, c, o);
+			if ((t = tmpl_find(st->set, nd->name, nd->hash)) &&
+			    (rc = render_sub(st, &t->root, nd->site, nd->str, nd->len, c, o)) < 0)
+				return rc;
 			break;
 		case TN_PARENT:
 			if ((t = tmpl_find(st->set, nd->name, nd->hash))) {
 				struct rovr sub = {nd, o};
-				rc = render_sub(st, &t->root, nd->site, nd->str, nd->len, c, &sub);
+				if ((rc = render_sub(st, &t->root, nd->site, nd->str, nd->len, c,
+						     &sub)) < 0)
+					return rc;
 			}
 			break;
 		case TN_BLOCK: {
@@ -985,11 +1008,14 @@ static int render_nodes(struct rstate *st, const struct tnodes *l, const struct 
 				rc = render_sub(st, &arg->body, nd->site, nd->str, nd->len, c, o);
 			else
 				rc = render_sub(st, &nd->body, false, NULL, 0, c, o);
+			if (rc < 0)
+				return rc;
 			break;
 		}
+		default:
+			__builtin_unreachable();
 		}
 	}
-	return rc;
 }
 
 int tmpl_render_stack(const struct tmpl_set *set, const char *name, const struct tmpl_value *frames,

@@ -827,3 +827,34 @@ TEST(test_text_and_numbers_of_every_short_length_across_buffer_growth)
 	CHECK_STR(out.p, want);
 	buf_free(&out);
 }
+
+TEST(test_nested_and_sibling_inverted_and_bare_sections_walked_in_place)
+{
+	/* Inverted sections and bare sections over scalars are walked in the
+	 * caller's loop: nested deeper than its stack (then by a call), each
+	 * followed by text at every level, and many siblings (the depth given
+	 * back at each end: 300 of them pass TMPL_MAX_DEPTH if it were not). */
+	char src[8192], want[8192];
+	size_t s = 0, w = 0;
+	for (int i = 0; i < 12; i++)
+		s += (size_t)snprintf(src + s, sizeof src - s, "<%d>%s", i,
+				      i % 3 == 1 ? "{{#t}}" : "{{^f}}");
+	s += (size_t)snprintf(src + s, sizeof src - s, "{{n}}");
+	for (int i = 11; i >= 0; i--)
+		s += (size_t)snprintf(src + s, sizeof src - s, "%s</%d>",
+				      i % 3 == 1 ? "{{/t}}" : "{{/f}}", i);
+	for (int i = 0; i < 300; i++)
+		s += (size_t)snprintf(src + s, sizeof src - s, "{{^f}}%c{{/f}}{{#t}}.{{/t}}",
+				      'a' + i % 26);
+	for (int i = 0; i < 12; i++)
+		w += (size_t)snprintf(want + w, sizeof want - w, "<%d>", i);
+	w += (size_t)snprintf(want + w, sizeof want - w, "7");
+	for (int i = 11; i >= 0; i--)
+		w += (size_t)snprintf(want + w, sizeof want - w, "</%d>", i);
+	for (int i = 0; i < 300; i++)
+		w += (size_t)snprintf(want + w, sizeof want - w, "%c.", 'a' + i % 26);
+	struct buf out = BUF_INIT;
+	CHECK_INT(render_src(src, "{\"t\": true, \"f\": false, \"n\": 7}", &out, NULL), 0);
+	CHECK_STR(out.p, want);
+	buf_free(&out);
+}

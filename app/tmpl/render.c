@@ -105,6 +105,8 @@ struct rstate {
 	size_t room;    /* out->n + n < room: n bytes fit, the NUL after them
 			   too, within the limit (put's test; set again
 			   whenever out grows) */
+	size_t troom;   /* room when literal text goes out as it is (no
+			   indentation), else 0: put_text's one test */
 	char *ind;      /* current indentation */
 	size_t ind_n, ind_cap;
 	bool ind_heap;
@@ -149,6 +151,7 @@ static inline void copy_short(char *d, const char *p, size_t n)
 static void set_room(struct rstate *st)
 {
 	st->room = st->out->cap < st->limit + 1 ? st->out->cap : st->limit + 1;
+	st->troom = st->ind_n ? 0 : st->room;
 }
 
 static int put_slow(struct rstate *st, const char *p, size_t n)
@@ -201,14 +204,12 @@ static int put_lines(struct rstate *st, const char *p, size_t n)
 static inline int put_text(struct rstate *st, const char *p, size_t n)
 {
 	struct buf *b = st->out;
-	if (st->ind_n)
-		return put_lines(st, p, n);
-	if (n <= TMPL_SRC_PAD && b->n + n + TMPL_SRC_PAD < st->room) {
+	if (n <= TMPL_SRC_PAD && b->n + n + TMPL_SRC_PAD < st->troom) {
 		memcpy(b->p + b->n, p, TMPL_SRC_PAD);
 		b->n += n;
 		return 0;
 	}
-	return put(st, p, n);
+	return st->ind_n ? put_lines(st, p, n) : put(st, p, n);
 }
 
 static int ind_push(struct rstate *st, const char *p, size_t n)
@@ -226,6 +227,7 @@ static int ind_push(struct rstate *st, const char *p, size_t n)
 	}
 	memcpy(st->ind + st->ind_n, p, n);
 	st->ind_n += n;
+	st->troom = st->ind_n ? 0 : st->room;
 	return 0;
 }
 
@@ -733,56 +735,64 @@ static size_t format_double(char *out, size_t size, double d)
 	return (size_t)k;
 }
 
-static int put_value(struct rstate *st, const struct tmpl_value *v, bool escape)
+/* An integer's digits, two at a time from the end. */
+static inline int put_int(struct rstate *st, int64_t i)
+{
+	static const char pairs[] = "00010203040506070809101112131415161718192021222324"
+				    "25262728293031323334353637383940414243444546474849"
+				    "50515253545556575859606162636465666768697071727374"
+				    "75767778798081828384858687888990919293949596979899";
+	char tmp[40];
+	uint64_t u = i < 0 ? -(uint64_t)i : (uint64_t)i;
+	char *q = tmp + 21; /* at most 20 characters before it */
+	while (u >= 100) {
+		q -= 2;
+		memcpy(q, pairs + 2 * (u % 100), 2);
+		u /= 100;
+	}
+	if (u >= 10) {
+		q -= 2;
+		memcpy(q, pairs + 2 * u, 2);
+	} else {
+		*--q = (char)('0' + u);
+	}
+	if (i < 0)
+		*--q = '-';
+	size_t n = (size_t)(tmp + 21 - q);
+	struct buf *b = st->out;
+	if (b->n + 21 < st->room) { /* a fixed-size move, q + 21 within tmp */
+		memcpy(b->p + b->n, q, 21);
+		b->n += n;
+		return 0;
+	}
+	return put(st, q, n);
+}
+
+/* A value as text: integers and strings, the common ones, tested first. */
+static inline int put_value(struct rstate *st, const struct tmpl_value *v, bool escape)
 {
 	char tmp[40];
 	size_t n = 0;
 
+	if (v->kind == TMPL_INT)
+		return put_int(st, v->i);
+	if (v->kind == TMPL_STR) /* numbers and booleans need no escaping; strings do */
+		return escape ? put_html(st, v->s.p, v->s.n) : put(st, v->s.p, v->s.n);
 	switch (v->kind) {
 	case TMPL_NULL:
 	case TMPL_MAP:
 	case TMPL_LIST:
+	case TMPL_INT:
+	case TMPL_STR:
 		return 0;
 	case TMPL_BOOL:
 		return v->b ? put(st, "true", 4) : put(st, "false", 5);
-	case TMPL_INT: { /* digits from the end of tmp, two at a time */
-		static const char pairs[] = "00010203040506070809101112131415161718192021222324"
-					    "25262728293031323334353637383940414243444546474849"
-					    "50515253545556575859606162636465666768697071727374"
-					    "75767778798081828384858687888990919293949596979899";
-		uint64_t u = v->i < 0 ? -(uint64_t)v->i : (uint64_t)v->i;
-		char *q = tmp + 21; /* at most 20 characters before it */
-		while (u >= 100) {
-			q -= 2;
-			memcpy(q, pairs + 2 * (u % 100), 2);
-			u /= 100;
-		}
-		if (u >= 10) {
-			q -= 2;
-			memcpy(q, pairs + 2 * u, 2);
-		} else {
-			*--q = (char)('0' + u);
-		}
-		if (v->i < 0)
-			*--q = '-';
-		n = (size_t)(tmp + 21 - q);
-		struct buf *b = st->out;
-		if (b->n + 21 < st->room) { /* a fixed-size move, q + 21 within tmp */
-			memcpy(b->p + b->n, q, 21);
-			b->n += n;
-			return 0;
-		}
-		return put(st, q, n);
-	}
 	case TMPL_UINT:
 		n = (size_t)format_u64(tmp, v->u);
 		break;
 	case TMPL_DOUBLE:
 		n = format_double(tmp, sizeof tmp, v->d);
 		break;
-	case TMPL_STR:
-		/* numbers and booleans need no escaping; strings do */
-		return escape ? put_html(st, v->s.p, v->s.n) : put(st, v->s.p, v->s.n);
 	}
 	return put(st, tmp, n);
 }
@@ -814,6 +824,7 @@ static int render_sub(struct rstate *st, const struct tnodes *body, bool site,
 	}
 	rc = render_nodes(st, body, c, o);
 	st->ind_n = saved;
+	st->troom = st->ind_n ? 0 : st->room;
 	st->depth--;
 	return rc;
 }

@@ -99,6 +99,16 @@ size_t buf_html_escape(char *d, const char *s, size_t n)
 	const unsigned char *u = (const unsigned char *)s;
 	char *w = d;
 	size_t i = 0, end;
+	if (n >= 8 && n <= 16) { /* the usual short text: two words, overlapping */
+		uint64_t x, y;
+		memcpy(&x, u, 8);
+		memcpy(&y, u + n - 8, 8);
+		if (!(html_special8(x) | html_special8(y))) {
+			memcpy(d, &x, 8);
+			memcpy(d + n - 8, &y, 8);
+			return n;
+		}
+	}
 	/* eight bytes at a time, byte by byte those with one to escape and
 	 * the last n % 8 */
 	for (;;) {

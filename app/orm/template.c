@@ -282,8 +282,17 @@ __attribute__((noinline)) static int column_call(const struct orm_obj *o,
 static int obj_get_slot(const struct tmpl_value *v, uintptr_t slot, struct tmpl_value *out)
 {
 	const struct orm_obj *o = v->obj;
-	if (slot & 1)
-		return slot_value(v, (const struct name_slot *)o->model->tmpl_names + slot / 2, out);
+	if (slot & 1) {
+		const struct orm_model *m = o->model;
+		const struct name_slot *e = (const struct name_slot *)m->tmpl_names + slot / 2;
+		if (e->kind != NAME_FIELD || !v->aux)
+			return slot_value(v, e, out);
+		/* a computed field (slot_value's, without its call): null
+		 * unless the field says otherwise, and a scalar's kind and
+		 * value are all that is read of it */
+		out->kind = TMPL_NULL;
+		return m->fields[e->index].get(o, v->env, v->aux, out) < 0 ? TMPL_ENOMEM : 1;
+	}
 	const struct orm_column *c = (const struct orm_column *)slot;
 	const char *f = (const char *)o + c->offset;
 	if (!((o->unloaded | o->nulls) >> c->index & 1)) {

@@ -854,10 +854,11 @@ static int render_list(struct rstate *st, const struct tnode *nd, const struct t
 		       size_t len, const struct rctx *c, const struct rovr *o, struct rrun *r)
 {
 	int rc;
+	struct rmemo memo;
+	struct rctx sub = {.up = c, .memo = &memo, .run = r}; /* v, shape, look,
+								 lrun: per element */
 	for (size_t i = 0; i < len; i++) {
-		struct rmemo memo;
 		memo.n = 0;
-		struct rctx sub = {.up = c, .memo = &memo, .run = r};
 		if (i && ++st->steps > TMPL_MAX_STEPS)
 			return TMPL_ELIMIT;
 		if ((rc = v->ops->at(v, i, &sub.v)) < 0)

@@ -28,6 +28,11 @@ int buf_printf(struct buf *b, const char *fmt, ...)
 int buf_append_html(struct buf *b, const char *s, size_t n);
 /* The length s[0..n) takes once buf_append_html has escaped it. */
 size_t buf_html_len(const char *s, size_t n);
+/* s[0..n) escaped as buf_append_html does into d, which has room for 6 * n
+ * bytes (the most it can take), in one pass, several bytes at a time: it
+ * may write bytes of no meaning after the escaped ones, within the 6 * n
+ * (no NUL). Returns the escaped length. */
+size_t buf_html_escape(char *d, const char *s, size_t n);
 /* Forget the contents, keep the allocation. */
 void buf_reset(struct buf *b);
 void buf_free(struct buf *b);

@@ -10,6 +10,8 @@
 
 static int obj_get(const struct tmpl_value *v, const char *name, size_t len, uint32_t hash,
 		   struct tmpl_value *out);
+
+_Static_assert(_Alignof(struct orm_column) >= 2, "a column's slot is its even address");
 static size_t list_len(const struct tmpl_value *v);
 static int list_at(const struct tmpl_value *v, size_t i, struct tmpl_value *out);
 
@@ -92,7 +94,7 @@ column_value(const struct orm_obj *o, const struct orm_column *c, struct arena *
 	}
 	if ((o->nulls & bit) && orm_effective_null(o, c))
 		goto null;
-	switch (c->type) {
+	switch (c->type) { /* (the compiler merges the two switches' tests) */
 	case ORM_INTEGER: {
 		int32_t v;
 		memcpy(&v, f, sizeof v);
@@ -256,17 +258,98 @@ static int obj_find(const struct tmpl_value *v, const char *name, size_t len, ui
 	const struct name_slot *e = name_find(m, name, len, hash);
 	if (!e)
 		return 0;
-	*slot = (uintptr_t)(e - (const struct name_slot *)m->tmpl_names);
+	/* A column's slot is its metadata's address (even: columns are
+	 * aligned), anything else's its place in the table, times 2, plus 1. */
+	if (e->kind == NAME_COLUMN)
+		*slot = (uintptr_t)&m->columns[e->index];
+	else
+		*slot = (uintptr_t)(e - (const struct name_slot *)m->tmpl_names) * 2 + 1;
 	return e->kind == NAME_FIELD ? 2 : 1; /* a computed field: once per object and render */
 }
 
+/* column_value out of line: obj_get_slot's fast path makes no call. */
+__attribute__((noinline)) static int column_call(const struct orm_obj *o,
+						 const struct orm_column *c, struct arena *a,
+						 struct tmpl_value *out)
+{
+	return column_value(o, c, a, out);
+}
+
 /* A column, the common case (a list's rows are read through here, name
- * after name), without slot_value's call. */
+ * after name), straight from its slot without slot_value's call; a number,
+ * a flag or a text neither unloaded nor null without column_value's call
+ * (which gives the same for them). */
 static int obj_get_slot(const struct tmpl_value *v, uintptr_t slot, struct tmpl_value *out)
 {
 	const struct orm_obj *o = v->obj;
-	const struct name_slot *e = (const struct name_slot *)o->model->tmpl_names + slot;
-	if (e->kind == NAME_COLUMN)
-		return column_value(o, &o->model->columns[e->index], v->aux, out);
-	return slot_value(v, e, out);
+	if (slot & 1) {
+		const struct orm_model *m = o->model;
+		const struct name_slot *e = (const struct name_slot *)m->tmpl_names + slot / 2;
+		if (e->kind != NAME_FIELD || !v->aux)
+			return slot_value(v, e, out);
+		/* a computed field (slot_value's, without its call): null
+		 * unless the field says otherwise, and a scalar's kind and
+		 * value are all that is read of it */
+		out->kind = TMPL_NULL;
+		return m->fields[e->index].get(o, v->env, v->aux, out) < 0 ? TMPL_ENOMEM : 1;
+	}
+	const struct orm_column *c = (const struct orm_column *)slot;
+	const char *f = (const char *)o + c->offset;
+	if (!((o->unloaded | o->nulls) >> c->index & 1)) {
+		switch (c->type) {
+		case ORM_INTEGER: {
+			int32_t x;
+			memcpy(&x, f, sizeof x);
+			out->kind = TMPL_INT; /* a scalar's ops and the rest go unread */
+			out->i = x;
+			return 1;
+		}
+		case ORM_SMALLINT: {
+			int16_t x;
+			memcpy(&x, f, sizeof x);
+			out->kind = TMPL_INT;
+			out->i = x;
+			return 1;
+		}
+		case ORM_BIGINT: {
+			int64_t x;
+			memcpy(&x, f, sizeof x);
+			out->kind = TMPL_INT;
+			out->i = x;
+			return 1;
+		}
+		case ORM_NUMERIC:
+		case ORM_STRING:
+		case ORM_TEXT:
+		case ORM_UNICODE:
+		case ORM_UNICODE_TEXT:
+		case ORM_ENUM: {
+			const char *p;
+			memcpy(&p, f, sizeof p);
+			if (!p)
+				break; /* null: column_value says so */
+			out->kind = TMPL_STR;
+			out->s.p = p;
+			out->s.n = strlen(p);
+			return 1;
+		}
+		case ORM_BOOLEAN: {
+			bool x;
+			memcpy(&x, f, sizeof x);
+			out->kind = TMPL_BOOL;
+			out->b = x;
+			return 1;
+		}
+		case ORM_FLOAT: {
+			double d;
+			memcpy(&d, f, sizeof d);
+			out->kind = TMPL_DOUBLE;
+			out->d = d;
+			return 1;
+		}
+		default:
+			break;
+		}
+	}
+	return column_call(o, c, v->aux, out);
 }

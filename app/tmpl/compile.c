@@ -782,6 +782,35 @@ static void number_tags(struct tnodes *l, uint32_t *next)
 	}
 }
 
+/* Whether every node of l (bodies included) is a tag that reads no "."
+ * or text; marks the sections of l that are bare (see struct tnode). */
+static bool mark_bare(struct tnodes *l)
+{
+	bool all = true;
+	for (uint32_t i = 0; i < l->n; i++) {
+		struct tnode *nd = &l->v[i];
+		bool body = mark_bare(&nd->body);
+		if (nd->kind == TN_SECTION)
+			nd->bare = body;
+		switch (nd->kind) {
+		case TN_VAR:
+		case TN_RAW:
+		case TN_SECTION:
+		case TN_INVERTED:
+			all = all && body && nd->nparts != 0;
+			break;
+		case TN_PARTIAL:
+		case TN_PARENT:
+		case TN_BLOCK:
+			all = false;
+			break;
+		default:
+			break;
+		}
+	}
+	return all;
+}
+
 static void free_nodes(struct tnodes *l)
 {
 	for (uint32_t i = 0; i < l->n; i++)
@@ -831,12 +860,12 @@ int tmpl_compile(const char *name, const char *src, size_t n, struct tmpl **out,
 	if (!t)
 		goto nomem;
 	t->name = strdup(name);
-	t->src = malloc(n + 1);
+	t->src = malloc(n + 1 + TMPL_SRC_PAD);
 	if (!t->name || !t->src)
 		goto nomem;
 	if (n)
 		memcpy(t->src, src, n);
-	t->src[n] = '\0';
+	memset(t->src + n, 0, 1 + TMPL_SRC_PAD);
 	t->hash = tmpl_hash(name, strlen(name));
 	c.src = t->src;
 
@@ -850,6 +879,7 @@ int tmpl_compile(const char *name, const char *src, size_t n, struct tmpl **out,
 	uint32_t tags = 0;
 	fold_text(&t->root);
 	number_tags(&t->root, &tags);
+	mark_bare(&t->root);
 	*out = t;
 	t = NULL;
 	rc = 0;

@@ -4,7 +4,12 @@
  * the C stack: the context stack and the chain of enclosing parents are
  * linked frames, a section over a list keeps its plan (struct rrun: where
  * each tag's name is in the elements, what it is outside them), the
- * per-render name cache and indentation are local arrays. */
+ * per-render name cache and indentation are local arrays. Bodies that
+ * need no frame of their own (inverted sections; sections the compiler
+ * marked bare, over a scalar) are walked in the same render_nodes call;
+ * literal text (the source copy is padded, TMPL_SRC_PAD) and integers go
+ * out with one fixed-size copy, {{x}} is escaped in place in one pass
+ * (buf_html_escape). */
 #include "tmpl_priv.h"
 
 #include <json.h>
@@ -32,15 +37,8 @@ struct rmemo {
 #define RUN_NEST 16 /* planned runs at once, at most: a bound on the stack */
 enum { RP_UNKNOWN, RP_SLOT, RP_MEMO, RP_ABSENT };
 struct rplan {
-	const struct tnode *nd; /* the tag this entry belongs to; NULL: not yet
-				   claimed (a partial's tag of the same number
-				   finds it taken and goes the usual way) */
-	uint32_t same;          /* the entry that answers for it: the first
-				   claimed one whose tag has the same first
-				   part ({{id}} three times in a row: one read) */
 	bool outer_known;
 	bool outer_found;
-	uintptr_t slot;         /* RP_SLOT, RP_MEMO */
 	struct tmpl_value outer; /* outer_known: the first part outside (null
 				    when outer_found is false) */
 };
@@ -50,6 +48,16 @@ struct rrun {
 	uint32_t have;     /* the current element's values read so far: bit k
 			      for row[k] (a tag read twice in a row reads once) */
 	unsigned char state[RUN_MAX]; /* RP_*, per tag, for maps of shape */
+	unsigned char same[RUN_MAX];  /* the entry that answers for tag k: the
+					 first claimed one whose tag has the
+					 same first part ({{id}} three times
+					 in a row: one read) */
+	const struct tnode *owner[RUN_MAX]; /* the tag entry k belongs to;
+					       NULL: not yet claimed (a
+					       partial's tag of the same
+					       number finds it taken and
+					       goes the usual way) */
+	uintptr_t slot[RUN_MAX];      /* RP_SLOT, RP_MEMO */
 	struct rplan e[RUN_MAX];
 	struct tmpl_value row[RUN_MAX];
 };
@@ -102,6 +110,8 @@ struct rstate {
 	size_t room;    /* out->n + n < room: n bytes fit, the NUL after them
 			   too, within the limit (put's test; set again
 			   whenever out grows) */
+	size_t troom;   /* room when literal text goes out as it is (no
+			   indentation), else 0: put_text's one test */
 	char *ind;      /* current indentation */
 	size_t ind_n, ind_cap;
 	bool ind_heap;
@@ -146,6 +156,7 @@ static inline void copy_short(char *d, const char *p, size_t n)
 static void set_room(struct rstate *st)
 {
 	st->room = st->out->cap < st->limit + 1 ? st->out->cap : st->limit + 1;
+	st->troom = st->ind_n ? 0 : st->room;
 }
 
 static int put_slow(struct rstate *st, const char *p, size_t n)
@@ -191,10 +202,19 @@ static int put_lines(struct rstate *st, const char *p, size_t n)
 	return 0;
 }
 
-/* Literal text: each line after the first gets the current indentation. */
+/* Literal text (a template's, in its source copy): each line after the
+ * first gets the current indentation. Up to TMPL_SRC_PAD bytes are moved
+ * with one fixed-size copy, which may read into the source's padding and
+ * write past the text within the buffer's room (put overwrites it). */
 static inline int put_text(struct rstate *st, const char *p, size_t n)
 {
-	return st->ind_n == 0 ? put(st, p, n) : put_lines(st, p, n);
+	struct buf *b = st->out;
+	if (n <= TMPL_SRC_PAD && b->n + n + TMPL_SRC_PAD < st->troom) {
+		memcpy(b->p + b->n, p, TMPL_SRC_PAD);
+		b->n += n;
+		return 0;
+	}
+	return st->ind_n ? put_lines(st, p, n) : put(st, p, n);
 }
 
 static int ind_push(struct rstate *st, const char *p, size_t n)
@@ -212,6 +232,7 @@ static int ind_push(struct rstate *st, const char *p, size_t n)
 	}
 	memcpy(st->ind + st->ind_n, p, n);
 	st->ind_n += n;
+	st->troom = st->ind_n ? 0 : st->room;
 	return 0;
 }
 
@@ -448,12 +469,12 @@ static int run_part(struct rstate *st, const struct rctx *c, struct rrun *r, uin
 				return rc;
 			state = e->slot == RC_ABSENT ? RP_ABSENT : e->memo ? RP_MEMO : RP_SLOT;
 			r->state[k] = state;
-			p->slot = e->slot;
+			r->slot[k] = e->slot;
 		}
 		if (state != RP_ABSENT) {
 			/* Memo values go through the frame's memo too: a tag of
 			 * a partial that names the same member shares it. */
-			rc = slot_get(c, p->slot, state == RP_MEMO, &r->row[k]);
+			rc = slot_get(c, r->slot[k], state == RP_MEMO, &r->row[k]);
 			if (rc > 0) {
 				r->have |= UINT32_C(1) << k;
 				*pv = &r->row[k];
@@ -483,13 +504,13 @@ static int run_part(struct rstate *st, const struct rctx *c, struct rrun *r, uin
  * tag has nd's first part (its own when none has). */
 static void run_claim(struct rrun *r, uint32_t k, const struct tnode *nd)
 {
-	r->e[k].nd = nd;
-	r->e[k].same = k;
+	r->owner[k] = nd;
+	r->same[k] = (unsigned char)k;
 	for (uint32_t j = 0; j < r->n; j++) {
-		const struct tnode *t = r->e[j].nd;
-		if (j != k && t && r->e[j].same == j && t->plen == nd->plen &&
+		const struct tnode *t = r->owner[j];
+		if (j != k && t && r->same[j] == j && t->plen == nd->plen &&
 		    t->hash == nd->hash && !memcmp(t->name, nd->name, nd->plen)) {
-			r->e[k].same = j;
+			r->same[k] = (unsigned char)j;
 			break;
 		}
 	}
@@ -506,11 +527,10 @@ static int first_part(struct rstate *st, const struct rctx *c, const struct tnod
 		struct rrun *r = c->run;
 		uint32_t k;
 		if (r && (k = nd->tid - r->base) < r->n) {
-			struct rplan *p = &r->e[k];
-			if (!p->nd)
+			if (!r->owner[k])
 				run_claim(r, k, nd);
-			if (p->nd == nd)
-				return run_part(st, c, r, p->same, nd, tmp, pv);
+			if (r->owner[k] == nd)
+				return run_part(st, c, r, r->same[k], nd, tmp, pv);
 		}
 		if (c->shape)
 			rc = map_get_cached(st, c, nd, tmp);
@@ -578,9 +598,9 @@ static inline int lookup(struct rstate *st, const struct rctx *c, const struct t
 {
 	struct rrun *r = c->lrun;
 	uint32_t k;
-	if (r && (k = nd->tid - r->base) < r->n && r->e[k].nd == nd) {
+	if (r && (k = nd->tid - r->base) < r->n && r->owner[k] == nd) {
 		const struct rctx *f = c->look; /* (dotted names have TID_NONE) */
-		k = r->e[k].same;
+		k = r->same[k];
 		if (r->have >> k & 1) {
 			*pv = &r->row[k];
 			return 0;
@@ -590,7 +610,7 @@ static inline int lookup(struct rstate *st, const struct rctx *c, const struct t
 		case RP_MEMO: {
 			/* A computed value (RP_MEMO) too: row[k] holds it for
 			 * the element however many tags name it. */
-			int rc = f->v.ops->get_slot(&f->v, r->e[k].slot, &r->row[k]);
+			int rc = f->v.ops->get_slot(&f->v, r->slot[k], &r->row[k]);
 			if (rc > 0) {
 				r->have |= UINT32_C(1) << k;
 				*pv = &r->row[k];
@@ -636,6 +656,12 @@ static inline bool truthy(const struct tmpl_value *v)
 /* {{x}}: the core's HTML escaper, within the output limit. */
 static int put_html(struct rstate *st, const char *p, size_t n)
 {
+	struct buf *b = st->out;
+	/* room for the longest escape (6 bytes a byte): one pass, in place */
+	if (n < st->room / 8 && b->n + 6 * n < st->room) {
+		b->n += buf_html_escape(b->p + b->n, p, n);
+		return 0;
+	}
 	size_t e = buf_html_len(p, n);
 	if (e == n) /* nothing to escape: the bytes as they are */
 		return put(st, p, n);
@@ -714,49 +740,64 @@ static size_t format_double(char *out, size_t size, double d)
 	return (size_t)k;
 }
 
-static int put_value(struct rstate *st, const struct tmpl_value *v, bool escape)
+/* An integer's digits, two at a time from the end. */
+static inline int put_int(struct rstate *st, int64_t i)
+{
+	static const char pairs[] = "00010203040506070809101112131415161718192021222324"
+				    "25262728293031323334353637383940414243444546474849"
+				    "50515253545556575859606162636465666768697071727374"
+				    "75767778798081828384858687888990919293949596979899";
+	char tmp[40];
+	uint64_t u = i < 0 ? -(uint64_t)i : (uint64_t)i;
+	char *q = tmp + 21; /* at most 20 characters before it */
+	while (u >= 100) {
+		q -= 2;
+		memcpy(q, pairs + 2 * (u % 100), 2);
+		u /= 100;
+	}
+	if (u >= 10) {
+		q -= 2;
+		memcpy(q, pairs + 2 * u, 2);
+	} else {
+		*--q = (char)('0' + u);
+	}
+	if (i < 0)
+		*--q = '-';
+	size_t n = (size_t)(tmp + 21 - q);
+	struct buf *b = st->out;
+	if (b->n + 21 < st->room) { /* a fixed-size move, q + 21 within tmp */
+		memcpy(b->p + b->n, q, 21);
+		b->n += n;
+		return 0;
+	}
+	return put(st, q, n);
+}
+
+/* A value as text: integers and strings, the common ones, tested first. */
+static inline int put_value(struct rstate *st, const struct tmpl_value *v, bool escape)
 {
 	char tmp[40];
 	size_t n = 0;
 
+	if (v->kind == TMPL_INT)
+		return put_int(st, v->i);
+	if (v->kind == TMPL_STR) /* numbers and booleans need no escaping; strings do */
+		return escape ? put_html(st, v->s.p, v->s.n) : put(st, v->s.p, v->s.n);
 	switch (v->kind) {
 	case TMPL_NULL:
 	case TMPL_MAP:
 	case TMPL_LIST:
+	case TMPL_INT:
+	case TMPL_STR:
 		return 0;
 	case TMPL_BOOL:
 		return v->b ? put(st, "true", 4) : put(st, "false", 5);
-	case TMPL_INT: { /* digits from the end of tmp, two at a time */
-		static const char pairs[] = "00010203040506070809101112131415161718192021222324"
-					    "25262728293031323334353637383940414243444546474849"
-					    "50515253545556575859606162636465666768697071727374"
-					    "75767778798081828384858687888990919293949596979899";
-		uint64_t u = v->i < 0 ? -(uint64_t)v->i : (uint64_t)v->i;
-		char *q = tmp + sizeof tmp;
-		while (u >= 100) {
-			q -= 2;
-			memcpy(q, pairs + 2 * (u % 100), 2);
-			u /= 100;
-		}
-		if (u >= 10) {
-			q -= 2;
-			memcpy(q, pairs + 2 * u, 2);
-		} else {
-			*--q = (char)('0' + u);
-		}
-		if (v->i < 0)
-			*--q = '-';
-		return put(st, q, (size_t)(tmp + sizeof tmp - q));
-	}
 	case TMPL_UINT:
 		n = (size_t)format_u64(tmp, v->u);
 		break;
 	case TMPL_DOUBLE:
 		n = format_double(tmp, sizeof tmp, v->d);
 		break;
-	case TMPL_STR:
-		/* numbers and booleans need no escaping; strings do */
-		return escape ? put_html(st, v->s.p, v->s.n) : put(st, v->s.p, v->s.n);
 	}
 	return put(st, tmp, n);
 }
@@ -788,6 +829,7 @@ static int render_sub(struct rstate *st, const struct tnodes *body, bool site,
 	}
 	rc = render_nodes(st, body, c, o);
 	st->ind_n = saved;
+	st->troom = st->ind_n ? 0 : st->room;
 	st->depth--;
 	return rc;
 }
@@ -817,10 +859,11 @@ static int render_list(struct rstate *st, const struct tnode *nd, const struct t
 		       size_t len, const struct rctx *c, const struct rovr *o, struct rrun *r)
 {
 	int rc;
+	struct rmemo memo;
+	struct rctx sub = {.up = c, .memo = &memo, .run = r}; /* v, shape, look,
+								 lrun: per element */
 	for (size_t i = 0; i < len; i++) {
-		struct rmemo memo;
 		memo.n = 0;
-		struct rctx sub = {.up = c, .memo = &memo, .run = r};
 		if (i && ++st->steps > TMPL_MAX_STEPS)
 			return TMPL_ELIMIT;
 		if ((rc = v->ops->at(v, i, &sub.v)) < 0)
@@ -853,7 +896,7 @@ __attribute__((noinline)) static int render_planned(struct rstate *st, const str
 	run.shape = NULL;
 	memset(run.state, RP_UNKNOWN, run.n);
 	for (uint32_t k = 0; k < run.n; k++) {
-		run.e[k].nd = NULL;
+		run.owner[k] = NULL;
 		run.e[k].outer_known = false;
 	}
 	st->runs++;
@@ -862,18 +905,14 @@ __attribute__((noinline)) static int render_planned(struct rstate *st, const str
 	return rc;
 }
 
-static int render_section(struct rstate *st, const struct tnode *nd, const struct rctx *c,
-			  const struct rovr *o)
+/* Section nd over *pv (truthy, not a bare one's scalar: render_nodes
+ * walks those itself) once enter()ed: the body over a list's elements or
+ * in a frame of the value's own. Leaves the depth as it found it. */
+static int render_section(struct rstate *st, const struct tnode *nd, const struct tmpl_value *pv,
+			  const struct rctx *c, const struct rovr *o)
 {
-	struct tmpl_value tmp, v;
-	const struct tmpl_value *pv;
-	int rc = lookup(st, c, nd, &tmp, &pv);
-
-	if (rc < 0 || !truthy(pv))
-		return rc;
-	v = *pv;
-	if ((rc = enter(st)) < 0)
-		return rc;
+	struct tmpl_value v = *pv;
+	int rc;
 	if (v.kind == TMPL_LIST) {
 		size_t len = list_len(&v);
 		rc = len > 1 && nd->tid_end > nd->tid_begin && st->runs < RUN_NEST
@@ -893,58 +932,91 @@ static int render_section(struct rstate *st, const struct tnode *nd, const struc
 	return 0;
 }
 
+/* Bodies render_nodes walks in the same call (inverted sections, bare
+ * sections over scalars: the same frame), at most this many at once;
+ * deeper ones recurse. */
+#define WALK_NEST 8
+
 static int render_nodes(struct rstate *st, const struct tnodes *l, const struct rctx *c,
 			const struct rovr *o)
 {
-	int rc = 0;
+	int rc;
 	const struct tnode *nd = l->v, *end = nd + l->n;
+	const struct tnode *resume[WALK_NEST], *resume_end[WALK_NEST];
+	unsigned sp = 0;
 
-	for (; nd < end && rc == 0; nd++) {
+	for (;; nd++) {
 		const struct tmpl *t;
+		struct tmpl_value tmp;
+		const struct tmpl_value *v;
 
-		switch (nd->kind) {
+		while (nd == end) { /* the end of a body: back to its section's */
+			if (!sp)
+				return 0;
+			sp--;
+			nd = resume[sp] + 1;
+			end = resume_end[sp];
+			st->depth--;
+		}
+		switch ((enum tnode_kind)nd->kind) {
 		case TN_TEXT:
-			rc = put_text(st, nd->str, nd->len);
+			if ((rc = put_text(st, nd->str, nd->len)) < 0)
+				return rc;
 			break;
 		case TN_INDENT:
-			if (st->ind_n)
-				rc = put(st, st->ind, st->ind_n);
+			if (st->ind_n && (rc = put(st, st->ind, st->ind_n)) < 0)
+				return rc;
 			break;
 		case TN_VAR:
-		case TN_RAW: {
-			struct tmpl_value tmp;
-			const struct tmpl_value *v;
+		case TN_RAW:
 			if (nd->len && (rc = put_text(st, nd->str, nd->len)) < 0)
-				break;
-			if ((rc = lookup(st, c, nd, &tmp, &v)) == 0)
-				rc = put_value(st, v, nd->kind == TN_VAR);
+				return rc;
+			if ((rc = lookup(st, c, nd, &tmp, &v)) < 0 ||
+			    (rc = put_value(st, v, nd->kind == TN_VAR)) < 0)
+				return rc;
 			break;
-		}
 		case TN_SECTION:
+		case TN_INVERTED:
 			if (nd->len && (rc = put_text(st, nd->str, nd->len)) < 0)
+				return rc;
+			if ((rc = lookup(st, c, nd, &tmp, &v)) < 0)
+				return rc;
+			if (truthy(v) != (nd->kind == TN_SECTION))
+				break; /* nothing to render */
+			if ((rc = enter(st)) < 0)
+				return rc;
+			if (nd->kind == TN_SECTION &&
+			    (!nd->bare || v->kind == TMPL_LIST || v->kind == TMPL_MAP)) {
+				if ((rc = render_section(st, nd, v, c, o)) < 0)
+					return rc;
 				break;
-			rc = render_section(st, nd, c, o);
-			break;
-		case TN_INVERTED: {
-			struct tmpl_value tmp;
-			const struct tmpl_value *v;
-			if (nd->len && (rc = put_text(st, nd->str, nd->len)) < 0)
-				break;
-			if ((rc = lookup(st, c, nd, &tmp, &v)) == 0 && !truthy(v) &&
-			    (rc = enter(st)) == 0) {
-				rc = render_nodes(st, &nd->body, c, o);
-				st->depth--;
 			}
+			/* The body in this frame: an inverted section's, or a
+			 * bare section's over a scalar, whose frame holds no
+			 * names and which reads no "." (see struct tnode). */
+			if (sp == WALK_NEST) {
+				if ((rc = render_nodes(st, &nd->body, c, o)) < 0)
+					return rc;
+				st->depth--;
+				break;
+			}
+			resume[sp] = nd; /* (the loop's nd++ goes on after it) */
+			resume_end[sp] = end;
+			sp++;
+			end = nd->body.v + nd->body.n;
+			nd = nd->body.v - 1; /* (the loop's nd++) */
 			break;
-		}
 		case TN_PARTIAL:
-			if ((t = tmpl_find(st->set, nd->name, nd->hash)))
-				rc = render_sub(st, &t->root, nd->site, nd->str, nd->len, c, o);
+			if ((t = tmpl_find(st->set, nd->name, nd->hash)) &&
+			    (rc = render_sub(st, &t->root, nd->site, nd->str, nd->len, c, o)) < 0)
+				return rc;
 			break;
 		case TN_PARENT:
 			if ((t = tmpl_find(st->set, nd->name, nd->hash))) {
 				struct rovr sub = {nd, o};
-				rc = render_sub(st, &t->root, nd->site, nd->str, nd->len, c, &sub);
+				if ((rc = render_sub(st, &t->root, nd->site, nd->str, nd->len, c,
+						     &sub)) < 0)
+					return rc;
 			}
 			break;
 		case TN_BLOCK: {
@@ -953,11 +1025,14 @@ static int render_nodes(struct rstate *st, const struct tnodes *l, const struct 
 				rc = render_sub(st, &arg->body, nd->site, nd->str, nd->len, c, o);
 			else
 				rc = render_sub(st, &nd->body, false, NULL, 0, c, o);
+			if (rc < 0)
+				return rc;
 			break;
 		}
+		default:
+			__builtin_unreachable();
 		}
 	}
-	return rc;
 }
 
 int tmpl_render_stack(const struct tmpl_set *set, const char *name, const struct tmpl_value *frames,

@@ -59,14 +59,24 @@ struct tnode {
 	uint32_t tid_begin, tid_end; /* SECTION: the numbered tags of its body
 				(nested bodies included) are tid_begin ..
 				tid_end - 1 */
+	bool bare;           /* SECTION: no tag of its body (nested bodies
+				included) is "." and none expands a partial,
+				parent or block: over a truthy scalar, whose
+				frame holds no names, the body renders in the
+				section's own frame */
 	struct tnodes body;
 };
+
+/* Bytes after a template's source copy that may be read (never used): the
+ * renderer copies text of up to TMPL_SRC_PAD bytes with one fixed-size
+ * move. */
+#define TMPL_SRC_PAD 32
 
 /* A compiled template; owns name, src and the tree (which points into src). */
 struct tmpl {
 	char *name;
 	uint32_t hash;
-	char *src;
+	char *src;           /* the source, NUL and TMPL_SRC_PAD bytes after it */
 	struct tnodes root;
 };
 

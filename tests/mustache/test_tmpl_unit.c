@@ -761,3 +761,100 @@ TEST(test_planned_lists_nested_deeper_than_the_plans_go)
 	buf_free(&out);
 	tmpl_set_free(set);
 }
+
+TEST(test_section_over_a_scalar_sees_dot_and_partials_see_it_too)
+{
+	/* A section over a truthy scalar whose body reads no "." renders
+	 * without a frame of its own; one that reads it, directly, nested or
+	 * through a partial, keeps the scalar's frame. */
+	struct buf out = BUF_INIT;
+	CHECK_INT(render_src("{{#f}}[{{.}}]{{/f}}{{#n}}<{{.}}>{{/n}}{{#s}}({{.}}){{/s}}",
+			     "{\"f\": true, \"n\": 7, \"s\": \"x&y\"}", &out, NULL), 0);
+	CHECK_STR(out.p, "[true]<7>(x&amp;y)");
+	buf_reset(&out);
+	CHECK_INT(render_src("{{#f}}{{#g}}{{.}}{{/g}}{{^h}}{{.}}{{/h}}{{/f}}|{{#f}}{{>p}}{{/f}}",
+			     "{\"f\": 5, \"g\": true, \"h\": false}", &out, "p", "{{.}}!", NULL), 0);
+	CHECK_STR(out.p, "true5|5!");
+	buf_reset(&out);
+	/* bare: names from outside the scalar, inside a list's rows too */
+	CHECK_INT(render_src("{{#rows}}{{#on}}{{id}}:{{top}}{{#on}}{{id}}{{/on}};{{/on}}{{^on}}-{{/on}}{{/rows}}",
+			     "{\"top\": \"T\", \"rows\": [{\"id\": 1, \"on\": true}, {\"id\": 2, \"on\": 0},"
+			     " {\"id\": 3, \"on\": \"yes\"}, {\"id\": 4}]}", &out, NULL), 0);
+	CHECK_STR(out.p, "1:T1;-3:T3;-");
+	buf_free(&out);
+}
+
+TEST(test_text_and_numbers_of_every_short_length_across_buffer_growth)
+{
+	/* Text of 0..40 bytes before a tag and integers of 1..20 characters,
+	 * repeated until the output has grown its buffer many times: every
+	 * byte where it belongs, nothing of a copy's spare bytes left. */
+	char src[4096], want[1 << 16];
+	size_t s = 0, w = 0;
+	static const long long nums[] = {0, 7, -7, 42, -99, 100, 12345, -1000000,
+					 123456789012LL, INT64_MIN, INT64_MAX};
+	s += (size_t)snprintf(src + s, sizeof src - s, "{{#rows}}");
+	for (int len = 0; len <= 40; len++) {
+		for (int i = 0; i < len; i++)
+			src[s++] = (char)('A' + (len + i) % 26);
+		s += (size_t)snprintf(src + s, sizeof src - s, "{{n%d}}", len % 11);
+	}
+	s += (size_t)snprintf(src + s, sizeof src - s, "|{{/rows}}");
+	src[s] = '\0';
+	char json[16384];
+	size_t j = (size_t)snprintf(json, sizeof json, "{\"rows\": [");
+	for (int r = 0; r < 20; r++) {
+		j += (size_t)snprintf(json + j, sizeof json - j, "%s{", r ? "," : "");
+		for (int k = 0; k < 11; k++)
+			j += (size_t)snprintf(json + j, sizeof json - j, "%s\"n%d\": %lld", k ? "," : "",
+					      k, nums[(k + r) % 11]);
+		j += (size_t)snprintf(json + j, sizeof json - j, "}");
+	}
+	snprintf(json + j, sizeof json - j, "]}");
+	for (int r = 0; r < 20; r++) {
+		for (int len = 0; len <= 40; len++) {
+			for (int i = 0; i < len; i++)
+				want[w++] = (char)('A' + (len + i) % 26);
+			w += (size_t)snprintf(want + w, sizeof want - w, "%lld",
+					      nums[(len % 11 + r) % 11]);
+		}
+		want[w++] = '|';
+	}
+	want[w] = '\0';
+	struct buf out = BUF_INIT;
+	CHECK_INT(render_src(src, json, &out, NULL), 0);
+	CHECK_INT(out.n, w);
+	CHECK_STR(out.p, want);
+	buf_free(&out);
+}
+
+TEST(test_nested_and_sibling_inverted_and_bare_sections_walked_in_place)
+{
+	/* Inverted sections and bare sections over scalars are walked in the
+	 * caller's loop: nested deeper than its stack (then by a call), each
+	 * followed by text at every level, and many siblings (the depth given
+	 * back at each end: 300 of them pass TMPL_MAX_DEPTH if it were not). */
+	char src[8192], want[8192];
+	size_t s = 0, w = 0;
+	for (int i = 0; i < 12; i++)
+		s += (size_t)snprintf(src + s, sizeof src - s, "<%d>%s", i,
+				      i % 3 == 1 ? "{{#t}}" : "{{^f}}");
+	s += (size_t)snprintf(src + s, sizeof src - s, "{{n}}");
+	for (int i = 11; i >= 0; i--)
+		s += (size_t)snprintf(src + s, sizeof src - s, "%s</%d>",
+				      i % 3 == 1 ? "{{/t}}" : "{{/f}}", i);
+	for (int i = 0; i < 300; i++)
+		s += (size_t)snprintf(src + s, sizeof src - s, "{{^f}}%c{{/f}}{{#t}}.{{/t}}",
+				      'a' + i % 26);
+	for (int i = 0; i < 12; i++)
+		w += (size_t)snprintf(want + w, sizeof want - w, "<%d>", i);
+	w += (size_t)snprintf(want + w, sizeof want - w, "7");
+	for (int i = 11; i >= 0; i--)
+		w += (size_t)snprintf(want + w, sizeof want - w, "</%d>", i);
+	for (int i = 0; i < 300; i++)
+		w += (size_t)snprintf(want + w, sizeof want - w, "%c.", 'a' + i % 26);
+	struct buf out = BUF_INIT;
+	CHECK_INT(render_src(src, "{\"t\": true, \"f\": false, \"n\": 7}", &out, NULL), 0);
+	CHECK_STR(out.p, want);
+	buf_free(&out);
+}

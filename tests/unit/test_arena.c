@@ -174,3 +174,51 @@ TEST(test_arena_with_oversized_allocations_stays_flat_across_resets)
 		  after_first);
 	arena_free(&a);
 }
+
+/* The escape of s by the definition, a byte at a time, for comparing. */
+static size_t html_ref(char *d, const unsigned char *s, size_t n)
+{
+	size_t w = 0;
+	for (size_t i = 0; i < n; i++) {
+		const char *e = s[i] == '&' ? "&amp;" : s[i] == '<' ? "&lt;" : s[i] == '>' ? "&gt;"
+			: s[i] == '"' ? "&quot;" : s[i] == '\'' ? "&#39;" : NULL;
+		if (e) {
+			memcpy(d + w, e, strlen(e));
+			w += strlen(e);
+		} else {
+			d[w++] = (char)s[i];
+		}
+	}
+	return w;
+}
+
+TEST(test_buf_html_escape_in_one_pass_matches_the_definition_at_every_place)
+{
+	/* every length to 40 (whole words of 8 and 16, the overlapping last
+	 * word, byte tails), each special byte and its neighbours (0x21, 0x23,
+	 * 0x25, 0x28, 0x3b, 0x3d, 0x3f, non-ASCII) at every position */
+	const unsigned char probe[] = {'&', '<', '>', '"', '\'', 0x21, 0x23, 0x25, 0x28,
+				       0x3b, 0x3d, 0x3f, 0xa6, 0xbc, 0};
+	for (size_t n = 0; n <= 40; n++) {
+		for (size_t at = 0; at < (n ? n : 1); at++) {
+			for (size_t k = 0; k < sizeof probe; k++) {
+				unsigned char s[40];
+				char got[6 * 40 + 8], want[6 * 40 + 8];
+				for (size_t i = 0; i < n; i++)
+					s[i] = (unsigned char)('a' + i % 26);
+				if (n)
+					s[at] = probe[k];
+				if (n > 9 && k < 5)
+					s[n - 1 - at % 3] = '>'; /* a second one, near the end */
+				memset(got, 'X', sizeof got);
+				size_t len = buf_html_escape(got, (const char *)s, n);
+				size_t wl = html_ref(want, s, n);
+				CHECK(len == wl && !memcmp(got, want, wl));
+				CHECK(got[6 * n] == 'X'); /* nothing past its room */
+				CHECK_INT(buf_html_len((const char *)s, n), wl);
+				if (len != wl || memcmp(got, want, wl))
+					return;
+			}
+		}
+	}
+}

@@ -747,9 +747,12 @@ static inline int put_int(struct rstate *st, int64_t i)
 				    "25262728293031323334353637383940414243444546474849"
 				    "50515253545556575859606162636465666768697071727374"
 				    "75767778798081828384858687888990919293949596979899";
-	char tmp[40];
+	/* The digits end at tmp + 21 (at most 20 characters before it), and
+	 * the fixed-size move below reads 21 bytes from where they begin:
+	 * up to tmp + 41. */
+	char tmp[48];
 	uint64_t u = i < 0 ? -(uint64_t)i : (uint64_t)i;
-	char *q = tmp + 21; /* at most 20 characters before it */
+	char *q = tmp + 21;
 	while (u >= 100) {
 		q -= 2;
 		memcpy(q, pairs + 2 * (u % 100), 2);
@@ -765,7 +768,7 @@ static inline int put_int(struct rstate *st, int64_t i)
 		*--q = '-';
 	size_t n = (size_t)(tmp + 21 - q);
 	struct buf *b = st->out;
-	if (b->n + 21 < st->room) { /* a fixed-size move, q + 21 within tmp */
+	if (b->n + 21 < st->room) { /* a fixed-size move, q + 21 <= tmp + 41 */
 		memcpy(b->p + b->n, q, 21);
 		b->n += n;
 		return 0;
@@ -950,6 +953,7 @@ static int render_nodes(struct rstate *st, const struct tnodes *l, const struct 
 		struct tmpl_value tmp;
 		const struct tmpl_value *v;
 
+	next:
 		while (nd == end) { /* the end of a body: back to its section's */
 			if (!sp)
 				return 0;
@@ -994,8 +998,8 @@ static int render_nodes(struct rstate *st, const struct tnodes *l, const struct 
 			/* The body in this frame: an inverted section's, or a
 			 * bare section's over a scalar, whose frame holds no
 			 * names and which reads no "." (see struct tnode). */
-			if (sp == WALK_NEST) {
-				if ((rc = render_nodes(st, &nd->body, c, o)) < 0)
+			if (sp == WALK_NEST || !nd->body.n) { /* (an empty body may have no array) */
+				if (nd->body.n && (rc = render_nodes(st, &nd->body, c, o)) < 0)
 					return rc;
 				st->depth--;
 				break;
@@ -1004,8 +1008,8 @@ static int render_nodes(struct rstate *st, const struct tnodes *l, const struct 
 			resume_end[sp] = end;
 			sp++;
 			end = nd->body.v + nd->body.n;
-			nd = nd->body.v - 1; /* (the loop's nd++) */
-			break;
+			nd = nd->body.v;
+			goto next; /* the body's first node, without the loop's nd++ */
 		case TN_PARTIAL:
 			if ((t = tmpl_find(st->set, nd->name, nd->hash)) &&
 			    (rc = render_sub(st, &t->root, nd->site, nd->str, nd->len, c, o)) < 0)

@@ -200,3 +200,15 @@ bool text_parse_digits(const char *s, size_t n, long long max, long long *out)
 	*out = v;
 	return true;
 }
+
+size_t text_put_u64(char *out, uint64_t v)
+{
+	char tmp[20];
+	size_t n = 0, k = 0;
+	do
+		tmp[n++] = (char)('0' + v % 10);
+	while ((v /= 10));
+	while (n)
+		out[k++] = tmp[--n];
+	return k;
+}

@@ -1,11 +1,13 @@
 /* text.h — byte-level helpers for untrusted input: length-carrying strings,
  * percent-decoding, UTF-8 validation, application/x-www-form-urlencoded
- * parsing. Nothing here allocates except through the arena it is given. */
+ * parsing, and the decimal digits of a number. Nothing here allocates
+ * except through the arena it is given. */
 #ifndef FLACON_TEXT_H
 #define FLACON_TEXT_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "arena.h"
 
@@ -65,5 +67,9 @@ bool text_ct_equal(const void *a, const void *b, size_t n);
 /* Parse a decimal ASCII-digits-only string (no sign, no spaces) into *out.
  * Returns false for anything else or on overflow beyond max. */
 bool text_parse_digits(const char *s, size_t n, long long max, long long *out);
+
+/* The decimal digits of v at out (room for 20, no NUL written); returns
+ * their count. No printf: pages write many numbers. */
+size_t text_put_u64(char *out, uint64_t v);
 
 #endif

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/text.h"
 #include "site/site_priv.h"
 
 /* The date of a page: "2 Jan 2024, 03:04 UTC" (the ISO form is the
@@ -15,22 +16,14 @@
 const char *site_count_text(struct arena *a, int64_t n, const char *one, const char *many)
 {
 	/* No printf: a list makes one per row. */
-	char digits[24];
-	size_t k = 0, len;
-	uint64_t u = n < 0 ? -(uint64_t)n : (uint64_t)n;
-	do
-		digits[k++] = (char)('0' + u % 10);
-	while ((u /= 10));
 	const char *word = n == 1 ? one : many;
-	size_t wl = strlen(word);
-	char *s = arena_alloc(a, k + wl + 3);
+	size_t wl = strlen(word), len = 0;
+	char *s = arena_alloc(a, 21 + wl + 2);
 	if (!s)
 		return NULL;
-	len = 0;
 	if (n < 0)
 		s[len++] = '-';
-	while (k)
-		s[len++] = digits[--k];
+	len += text_put_u64(s + len, n < 0 ? -(uint64_t)n : (uint64_t)n);
 	s[len++] = ' ';
 	memcpy(s + len, word, wl + 1);
 	return s;

@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "core/text.h"
 #include "site/site_priv.h"
 #include "web/web.h"
 
@@ -29,20 +30,6 @@ bool site_page_args(struct http_request *req, int64_t *page, int64_t *per_page)
 	return true;
 }
 
-/* Decimal digits of v >= 0 at out (room for 20); their count. */
-static size_t put_digits(char *out, int64_t v)
-{
-	char tmp[20];
-	size_t n = 0, k = 0;
-	uint64_t u = (uint64_t)v;
-	do
-		tmp[n++] = (char)('0' + u % 10);
-	while ((u /= 10));
-	while (n)
-		out[k++] = tmp[--n];
-	return k;
-}
-
 /* base?page=N, with &per_page=M when the request named one, in the
  * arena (NULL when out of memory). No printf: a bar has a dozen. */
 static const char *page_url(struct http_request *req, const char *base, int64_t page, int64_t per_page)
@@ -55,11 +42,11 @@ static const char *page_url(struct http_request *req, const char *base, int64_t 
 	n = bl;
 	memcpy(u + n, "?page=", 6);
 	n += 6;
-	n += put_digits(u + n, page);
+	n += text_put_u64(u + n, (uint64_t)page);
 	if (http_req_query(req, "per_page")) {
 		memcpy(u + n, "&per_page=", 10);
 		n += 10;
-		n += put_digits(u + n, per_page);
+		n += text_put_u64(u + n, (uint64_t)per_page);
 	}
 	u[n] = '\0';
 	return u;

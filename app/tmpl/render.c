@@ -18,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/text.h"
+
 /* Values of a frame's map that its find said are worth remembering
  * (computed ones): read once per frame however many tags name them. */
 #define RMEMO_N 4
@@ -672,18 +674,6 @@ static int put_html(struct rstate *st, const char *p, size_t n)
 	return rc;
 }
 
-/* The decimal digits of v at out (room for 20); returns their count. */
-static int format_u64(char *out, uint64_t v)
-{
-	char tmp[20];
-	int n = 0, k = 0;
-	do
-		tmp[n++] = (char)('0' + v % 10);
-	while ((v /= 10));
-	while (n)
-		out[k++] = tmp[--n];
-	return k;
-}
 
 /* A double in the shortest "%.15g"/"%.17g" form that reads back as the same
  * value (1.21 -> "1.21", 0.1 + 0.2 -> "0.30000000000000004", 1e21 ->
@@ -710,7 +700,7 @@ static size_t format_double(char *out, size_t size, double d)
 			if ((double)m / p10[k] != a)
 				continue;
 			char digits[20];
-			int nd = format_u64(digits, (uint64_t)m);
+			int nd = (int)text_put_u64(digits, (uint64_t)m);
 			size_t n = 0;
 			if (d < 0)
 				out[n++] = '-';
@@ -796,7 +786,7 @@ static inline int put_value(struct rstate *st, const struct tmpl_value *v, bool 
 	case TMPL_BOOL:
 		return v->b ? put(st, "true", 4) : put(st, "false", 5);
 	case TMPL_UINT:
-		n = (size_t)format_u64(tmp, v->u);
+		n = text_put_u64(tmp, v->u);
 		break;
 	case TMPL_DOUBLE:
 		n = format_double(tmp, sizeof tmp, v->d);

@@ -1,4 +1,5 @@
 /* Unit tests of core/text.c: percent-decoding, UTF-8, forms, digits. */
+#include <stdint.h>
 #include <string.h>
 
 #include "core/text.h"
@@ -139,4 +140,21 @@ TEST(test_text_percent_encode_keeps_what_keep_accepts)
 	const char *enc = text_percent_encode(&A, "\xe4\xbd\xa0 /?", 6, keep_alnum);
 	CHECK_STR(dec(enc, false), "\xe4\xbd\xa0 /?");
 	arena_free(&A);
+}
+
+TEST(test_put_u64_writes_the_decimal_digits_of_edges_and_powers_of_ten)
+{
+	char out[24];
+	static const struct {
+		uint64_t v;
+		const char *s;
+	} cases[] = {{0, "0"}, {7, "7"}, {10, "10"}, {99, "99"}, {100, "100"},
+		     {1234567890, "1234567890"}, {UINT64_C(18446744073709551615), "18446744073709551615"}};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		memset(out, 'x', sizeof out);
+		size_t n = text_put_u64(out, cases[i].v);
+		CHECK_INT(n, strlen(cases[i].s));
+		CHECK(memcmp(out, cases[i].s, n) == 0);
+		CHECK(out[n] == 'x'); /* nothing written after the digits */
+	}
 }

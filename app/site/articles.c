@@ -86,8 +86,10 @@ int articles_list(struct http_request *req, struct http_response *resp)
 	if (rc < 0)
 		return web_orm_error(req, resp, rc);
 	struct tmpl_map *ctx = articles_context(req, &p.items);
-	struct tmpl_value bar = site_pagination(req, &p, "/articles");
-	if (bar.kind == TMPL_NULL || tmpl_map_set(ctx, "pagination", bar) < 0)
+	struct tmpl_map *bar = web_pagination(req, &p, "/articles");
+	const char *total = site_count_text(req->arena, p.total, "article", "articles");
+	if (!bar || !total || tmpl_map_set_str(bar, "total_text", total) < 0 ||
+	    tmpl_map_set(ctx, "pagination", tmpl_map_value(bar)) < 0)
 		return -1;
 	return web_render_value(req, resp, 200, "articles/list", tmpl_map_value(ctx));
 }
@@ -343,7 +345,7 @@ static int api_page(struct http_response *resp, const struct orm_pagination *p)
 	for (size_t i = 0; i < p->items.n; i++)
 		jw_article(&w, article_at(&p->items, i), false);
 	web_jw_array_end(&w);
-	site_jw_pagination(&w, p);
+	web_jw_pagination(&w, p);
 	web_jw_object_end(&w);
 	return web_jw_finish(&w, resp, 200);
 }

@@ -1,6 +1,7 @@
 /* paginate.c — pagination shared by pages and API: the page arguments of
- * the query string, a page of rows with its total, the pagination bar of
- * pages and the pagination fields of the API. */
+ * the query string and a page of rows with its total (the bar of a page
+ * and the API's fields are the framework's: web_pagination,
+ * web_jw_pagination). */
 #include <stdint.h>
 #include <string.h>
 
@@ -30,91 +31,6 @@ bool site_page_args(struct http_request *req, int64_t *page, int64_t *per_page)
 	return true;
 }
 
-/* base?page=N, with &per_page=M when the request named one, in the
- * arena (NULL when out of memory). No printf: a bar has a dozen. */
-static const char *page_url(struct http_request *req, const char *base, int64_t page, int64_t per_page)
-{
-	size_t bl = strlen(base), n = 0;
-	char *u = arena_alloc(req->arena, bl + sizeof "?page=&per_page=" + 40);
-	if (!u)
-		return NULL;
-	memcpy(u, base, bl);
-	n = bl;
-	memcpy(u + n, "?page=", 6);
-	n += 6;
-	n += text_put_u64(u + n, (uint64_t)page);
-	if (http_req_query(req, "per_page")) {
-		memcpy(u + n, "&per_page=", 10);
-		n += 10;
-		n += text_put_u64(u + n, (uint64_t)per_page);
-	}
-	u[n] = '\0';
-	return u;
-}
-
-/* The bar's links: a list of maps, each {gap} or {num, current | url}. */
-struct link_list {
-	size_t n;
-	struct tmpl_value v[32];
-};
-
-static size_t links_len(const struct tmpl_value *list)
-{
-	return ((const struct link_list *)list->obj)->n;
-}
-
-static int links_at(const struct tmpl_value *list, size_t i, struct tmpl_value *out)
-{
-	*out = ((const struct link_list *)list->obj)->v[i];
-	return 0;
-}
-
-static const struct tmpl_ops links_ops = {.len = links_len, .at = links_at};
-
-struct tmpl_value site_pagination(struct http_request *req, const struct orm_pagination *p,
-				  const char *base)
-{
-	struct tmpl_map *o = tmpl_map_new(req->arena);
-	struct link_list *links = arena_alloc(req->arena, sizeof *links);
-	const char *total = site_count_text(req->arena, p->total, "article", "articles");
-	if (!o || !links || !total || tmpl_map_set_bool(o, "show", p->pages > 1) < 0 ||
-	    tmpl_map_set_int(o, "page", p->page) < 0 || tmpl_map_set_int(o, "pages", p->pages) < 0 ||
-	    tmpl_map_set_int(o, "total", p->total) < 0 || tmpl_map_set_str(o, "total_text", total) < 0)
-		return tmpl_null();
-	const char *prev = p->has_prev ? page_url(req, base, p->prev_num, p->per_page) : NULL;
-	const char *next = p->has_next ? page_url(req, base, p->next_num, p->per_page) : NULL;
-	if ((p->has_prev && (!prev || tmpl_map_set_str(o, "prev_url", prev) < 0)) ||
-	    (p->has_next && (!next || tmpl_map_set_str(o, "next_url", next) < 0)))
-		return tmpl_null();
-	int64_t nums[32];
-	size_t n = orm_iter_pages_default(p, nums, 32);
-	links->n = 0;
-	for (size_t i = 0; i < n && i < 32; i++) {
-		struct tmpl_map *l = tmpl_map_new(req->arena);
-		if (!l)
-			return tmpl_null();
-		int rc;
-		if (nums[i] == 0) {
-			rc = tmpl_map_set_bool(l, "gap", true);
-		} else {
-			rc = tmpl_map_set_int(l, "num", nums[i]);
-			if (rc == 0 && nums[i] == p->page) {
-				rc = tmpl_map_set_bool(l, "current", true);
-			} else if (rc == 0) {
-				const char *url = page_url(req, base, nums[i], p->per_page);
-				rc = url ? tmpl_map_set_str(l, "url", url) : -1;
-			}
-		}
-		if (rc < 0)
-			return tmpl_null();
-		links->v[links->n++] = tmpl_map_value(l);
-	}
-	if (tmpl_map_set(o, "links", (struct tmpl_value){.kind = TMPL_LIST, .ops = &links_ops,
-							 .obj = links}) < 0)
-		return tmpl_null();
-	return tmpl_map_value(o);
-}
-
 int site_paginate(struct orm_query *q, struct orm_query *count_q, int64_t page, int64_t per_page,
 		  struct orm_pagination *p)
 {
@@ -140,30 +56,4 @@ int site_paginate(struct orm_query *q, struct orm_query *count_q, int64_t page, 
 		return rc;
 	orm_pagination_fill(p, p->items.n);
 	return 0;
-}
-
-void site_jw_pagination(struct web_jw *w, const struct orm_pagination *p)
-{
-	web_jw_key(w, "page");
-	web_jw_int(w, p->page);
-	web_jw_key(w, "per_page");
-	web_jw_int(w, p->per_page);
-	web_jw_key(w, "total");
-	web_jw_int(w, p->total);
-	web_jw_key(w, "pages");
-	web_jw_int(w, p->pages);
-	web_jw_key(w, "has_prev");
-	web_jw_bool(w, p->has_prev);
-	web_jw_key(w, "has_next");
-	web_jw_bool(w, p->has_next);
-	web_jw_key(w, "prev_num");
-	if (p->has_prev)
-		web_jw_int(w, p->prev_num);
-	else
-		web_jw_null(w);
-	web_jw_key(w, "next_num");
-	if (p->has_next)
-		web_jw_int(w, p->next_num);
-	else
-		web_jw_null(w);
 }

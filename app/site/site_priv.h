@@ -104,17 +104,6 @@ bool site_page_args(struct http_request *req, int64_t *page, int64_t *per_page);
  * orm_err. */
 int site_paginate(struct orm_query *q, struct orm_query *count_q, int64_t page, int64_t per_page,
 		  struct orm_pagination *p);
-/* A pagination bar for pages, a context value in the request's arena:
- * {show, page, pages, total, total_text, prev_url, next_url,
- * links:[{num, url | current} | {gap}]} with base_path ("/articles") and
- * per_page kept in the links when the request named it. Null when out of
- * memory. */
-struct tmpl_value site_pagination(struct http_request *req, const struct orm_pagination *p,
-				  const char *base_path);
-/* The API fields of a pagination (page, per_page, total, pages, has_prev,
- * has_next, prev_num, next_num), inside the open object. */
-void site_jw_pagination(struct web_jw *w, const struct orm_pagination *p);
-
 /* ---- input.c: the request's arguments ---- */
 
 /* A form field as a string, or "" when absent; a value holding a NUL

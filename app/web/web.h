@@ -513,4 +513,24 @@ int web_jw_finish(struct web_jw *w, struct http_response *resp, int status);
  * *why a message for the client (*out NULL), or -1 when out of memory. */
 int web_json_body(const struct http_request *req, json_object **out, const char **why);
 
+/* ---- Pagination for pages and answers ---------------------------------
+ * A page of a query (orm_paginate, or orm_pagination_fill) as a template
+ * map: what a Flask view hands its template as `pagination`. Keys: page,
+ * per_page, total (null when not counted), pages, has_pages (pages > 1: a
+ * bar worth showing), has_prev, has_next, first, last; prev_num and
+ * prev_url, next_num and next_url when there is such a page; iter_pages,
+ * Flask-SQLAlchemy's iter_pages() with its defaults (2, 2, 4, 2), a list
+ * of {num, url}, {num, current} (this page) and {gap} (its None). A URL is
+ * path?page=N, with &per_page=M (the page's, capped) when the request
+ * named per_page. In the request's arena; the caller may add keys. NULL
+ * when out of memory. */
+struct orm_pagination;
+struct tmpl_map *web_pagination(struct http_request *req, const struct orm_pagination *p,
+				const char *path);
+/* The pagination fields of an API answer (SPEC 7): page, per_page, total,
+ * pages, has_prev, has_next, prev_num, next_num (null when none), as keys
+ * of the object being written. */
+struct web_jw;
+void web_jw_pagination(struct web_jw *w, const struct orm_pagination *p);
+
 #endif

@@ -28,7 +28,8 @@ static long long parse_num(const char *s)
 /* GET /articles?page=N (and /): five articles a page, newest first, each
  * with its author (article.user, loaded for the whole page in one query),
  * links to the previous and next page and the page numbers with gaps
- * (iter_pages). The template reads the articles themselves (their
+ * (the framework's pagination map: page, pages, total, prev_url,
+ * iter_pages...). The template reads the articles themselves (their
  * columns and relationships, through the ORM's metadata); the page's own
  * keys are a map in the request's arena. */
 int blog_articles(struct http_request *req, struct http_response *resp)
@@ -52,28 +53,9 @@ int blog_articles(struct http_request *req, struct http_response *resp)
 		return web_orm_error(req, resp, rc);
 
 	struct tmpl_map *ctx = web_context(req);
-	json_object *pages = json_object_new_array();
-	int64_t nums[13];
-	size_t n = orm_iter_pages_default(&pg, nums, 13);
-	for (size_t i = 0; pages && i < n && i < 13; i++) {
-		json_object *o = json_object_new_object();
-		if (o && nums[i] == 0)
-			json_object_object_add(o, "gap", json_object_new_boolean(1));
-		else if (o)
-			json_object_object_add(o, nums[i] == pg.page ? "current" : "num",
-					       json_object_new_int64(nums[i]));
-		if (!o || json_object_array_add(pages, o) < 0) {
-			json_object_put(o);
-			json_object_put(pages);
-			pages = NULL;
-		}
-	}
-	if (tmpl_map_set(ctx, "articles", orm_tmpl_list(&pg.items, NULL, req->arena)) < 0 ||
-	    tmpl_map_set_int(ctx, "page", pg.page) < 0 || tmpl_map_set_int(ctx, "pages", pg.pages) < 0 ||
-	    tmpl_map_set_int(ctx, "total", pg.total) < 0 ||
-	    (pg.has_prev && tmpl_map_set_int(ctx, "prev_num", pg.prev_num) < 0) ||
-	    (pg.has_next && tmpl_map_set_int(ctx, "next_num", pg.next_num) < 0) ||
-	    tmpl_map_set_json(ctx, "iter_pages", pages) < 0)
+	struct tmpl_map *bar = web_pagination(req, &pg, "/articles");
+	if (!bar || tmpl_map_set(ctx, "articles", orm_tmpl_list(&pg.items, NULL, req->arena)) < 0 ||
+	    tmpl_map_set(ctx, "pagination", tmpl_map_value(bar)) < 0)
 		return -1;
 	return web_render_value(req, resp, 200, "articles", tmpl_map_value(ctx));
 }

@@ -1,5 +1,5 @@
 /* autogen.c — `flacon db migrate -m MSG`: the models compiled in (and the
- * framework's session table) are created in a scratch database
+ * framework's tables: session, login_failure, deferred_ledger, counter) are created in a scratch database
  * `<db>_autogen`, both schemas are read back from information_schema, and
  * their difference becomes the next revision, NNNN_<rev>_slug.up.sql /
  * .down.sql, following the head. Reading both sides through the server
@@ -28,7 +28,8 @@ int cli_create_schema(struct db *db, char *err, size_t errlen)
 		return -1;
 	}
 	if ((cli_app->registry && orm_create_all(db, cli_app->registry) < 0) || web_session_create_table(db) < 0 ||
-	    web_login_failure_create_table(db) < 0 || orm_deferred_create_table(db) < 0) {
+	    web_login_failure_create_table(db) < 0 || orm_deferred_create_table(db) < 0 ||
+	    orm_counter_create_table(db) < 0) {
 		snprintf(err, errlen, "%s", db->err);
 		return -1;
 	}

@@ -108,6 +108,8 @@ static int drop_all(struct config *cfg, int argc, char **argv)
 		rc = db_exec(db, "DROP TABLE IF EXISTS `login_failure`");
 	if (rc == 0)
 		rc = db_exec(db, "DROP TABLE IF EXISTS `deferred_ledger`");
+	if (rc == 0)
+		rc = db_exec(db, "DROP TABLE IF EXISTS `counter`");
 	if (rc < 0)
 		cli_error("drop-all: %s\n", db->err);
 	else

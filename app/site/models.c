@@ -24,11 +24,6 @@ ORM_MODEL_DEFINE(article, ARTICLE_COLUMNS, ARTICLE_RELS, .after_write = site_art
 			 {.columns = {NULL}},
 		 });
 ORM_MODEL_DEFINE(student, STUDENT_COLUMNS, STUDENT_RELS);
-ORM_MODEL_DEFINE(counter, COUNTER_COLUMNS, ORM_NO_RELS,
-		 .index_defs = (const struct orm_index_def[]){
-			 {.columns = {"name", "slot"}, .unique = true},
-			 {.columns = {NULL}},
-		 });
 ORM_MODEL_DEFINE(course, COURSE_COLUMNS, COURSE_RELS, .fields = site_course_fields);
 ORM_MODEL_DEFINE(student_course, STUDENT_COURSE_COLUMNS, ORM_NO_RELS,
 		 .index_defs = (const struct orm_index_def[]){
@@ -37,7 +32,7 @@ ORM_MODEL_DEFINE(student_course, STUDENT_COURSE_COLUMNS, ORM_NO_RELS,
 		 });
 
 static struct orm_model *site_models[] = {
-	&user_model, &article_model, &student_model, &course_model, &student_course_model, &counter_model,
+	&user_model, &article_model, &student_model, &course_model, &student_course_model,
 };
 
 struct orm_registry site_registry = {

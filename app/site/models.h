@@ -12,7 +12,6 @@ struct article;
 struct student;
 struct course;
 struct student_course;
-struct counter;
 
 /* Usernames are unique without regard to ASCII case: the column's
  * case-insensitive collation makes the unique index enforce it. */
@@ -83,20 +82,9 @@ ORM_MODEL_DECLARE(course, COURSE_COLUMNS, COURSE_RELS)
 	  .server_default = "CURRENT_TIMESTAMP")
 ORM_MODEL_DECLARE(student_course, STUDENT_COURSE_COLUMNS, ORM_NO_RELS)
 
-/* Maintained counts (O(1) list totals), split into slots: the count called
- * name is the SUM of value over its rows, one row per (name, slot), unique
- * together (see models.c). A writer adds to its process's slot only, so
- * writers seldom share a row (no single hot row on a cluster); a slot's
- * value may be negative. "articles" is the number of visible articles,
- * kept by the article model's flush hook (site/counter.c). */
-#define COUNTER_COLUMNS(X)                                                                  \
-	X(counter, id, ORM_INTEGER, .flags = ORM_PK | ORM_AUTOINC)                          \
-	X(counter, name, ORM_STRING, .length = 32, .flags = ORM_NOT_NULL)                   \
-	X(counter, slot, ORM_SMALLINT, .flags = ORM_NOT_NULL, .default_value = ORM_DEFAULT_INT(0), \
-	  .server_default = "0")                                                            \
-	X(counter, value, ORM_BIGINT, .flags = ORM_NOT_NULL, .default_value = ORM_DEFAULT_INT(0), \
-	  .server_default = "0")
-ORM_MODEL_DECLARE(counter, COUNTER_COLUMNS, ORM_NO_RELS)
+/* The total of visible articles is the framework's maintained counter
+ * "articles" (orm_counter_add / orm_counter_total, table `counter`), kept
+ * by the article model's flush hook (site/counter.c). */
 
 /* Every model above, for create_all / drop_all and the migration
  * autogenerator. Call site_models_init() once at start (before fork). */

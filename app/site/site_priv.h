@@ -126,13 +126,10 @@ const char *site_check_content(const char *c);
 
 /* ---- counter.c: maintained counts ---- */
 
-/* Add delta to the named counter (created at 0 when missing), inside the
- * session's transaction when one is open. 0 or an orm_err. */
-int site_counter_add(struct orm_session *s, const char *name, int64_t delta);
 /* The article model's flush hook: keeps counter "articles" equal to the
  * number of visible articles. */
 int site_article_after_write(struct orm_session *s, void *obj, enum orm_write what);
-/* The visible-article count kept in table counter, as a scalar subquery
+/* The visible-article count (the framework's counter "articles"), as a scalar subquery
  * to select next to a page of articles (O(1) total, same statement). */
 const struct orm_expr *site_article_total(struct orm_session *s);
 

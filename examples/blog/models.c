@@ -5,8 +5,17 @@
 
 #include <flacon/web.h>
 
+/* The list's total is a maintained counter (orm_counter_add), kept in the
+ * transaction that writes the article, instead of a COUNT(*) per page. */
+static int article_after_write(struct orm_session *s, void *obj, enum orm_write what)
+{
+	(void)obj;
+	int64_t delta = what == ORM_WRITE_INSERT ? 1 : what == ORM_WRITE_DELETE ? -1 : 0;
+	return orm_counter_add(s, BLOG_ARTICLE_COUNT, delta);
+}
+
 ORM_MODEL_DEFINE(user, USER_COLUMNS, USER_RELS, .table = "user1");
-ORM_MODEL_DEFINE(article, ARTICLE_COLUMNS, ARTICLE_RELS);
+ORM_MODEL_DEFINE(article, ARTICLE_COLUMNS, ARTICLE_RELS, .after_write = article_after_write);
 ORM_MODEL_DEFINE(comment, COMMENT_COLUMNS, COMMENT_RELS);
 ORM_TABLE_DEFINE(comment_user, COMMENT_USER_COLUMNS);
 

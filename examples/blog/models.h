@@ -64,6 +64,10 @@ ORM_MODEL_DECLARE(comment, COMMENT_COLUMNS, COMMENT_RELS)
 	X(comment_user, user_id, ORM_INTEGER, .flags = ORM_PK, .fk = "user1.id")
 ORM_TABLE_DECLARE(comment_user, COMMENT_USER_COLUMNS)
 
+/* The maintained count of articles (orm_counter_add in the article
+ * model's flush hook): the list's total without a COUNT(*). */
+#define BLOG_ARTICLE_COUNT "articles"
+
 /* Every table of the blog (a MetaData), for create-all, db migrate and
  * the workers. */
 extern struct orm_registry blog_registry;

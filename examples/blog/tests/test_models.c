@@ -416,6 +416,37 @@ out:
 	t_end(&t);
 }
 
+/* The article count (orm_counter_*): +1 per article written, -1 per
+ * article deleted, in the transaction that writes it (a rollback takes
+ * its add back). */
+static void test_article_count_moves_with_each_article_written_or_deleted_in_its_transaction(void)
+{
+	struct t t;
+	t_begin(&t);
+	int64_t before = -1, now = -1;
+	CHECK_INT(orm_counter_read(&t.s, BLOG_ARTICLE_COUNT, &before), 0);
+	struct user *u = mkuser(&t, "carol");
+	REQUIRE(u);
+	struct article *a1 = mkarticle(&t, u, "c1"), *a2 = mkarticle(&t, u, "c2");
+	REQUIRE(a1 && a2 && mkarticle(&t, u, "c3"));
+	CHECK_INT(orm_commit(&t.s), 0);
+	CHECK_INT(orm_counter_read(&t.s, BLOG_ARTICLE_COUNT, &now), 0);
+	CHECK_INT(now - before, 3);
+	CHECK_INT(orm_delete(&t.s, a1), 0);
+	CHECK_INT(orm_commit(&t.s), 0);
+	CHECK_INT(orm_counter_read(&t.s, BLOG_ARTICLE_COUNT, &now), 0);
+	CHECK_INT(now - before, 2);
+	/* Rolled back: neither the article nor its count. */
+	CHECK_INT(orm_begin(&t.s), 0);
+	REQUIRE(mkarticle(&t, u, "c4"));
+	CHECK_INT(orm_flush(&t.s), 0);
+	CHECK_INT(orm_rollback(&t.s), 0);
+	CHECK_INT(orm_counter_read(&t.s, BLOG_ARTICLE_COUNT, &now), 0);
+	CHECK_INT(now - before, 2);
+out:
+	t_end(&t);
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
@@ -430,6 +461,7 @@ static const struct {
 	T(test_paginate_articles_five_a_page_and_404_beyond_the_last),
 	T(test_logical_delete_sets_isdelete_only_and_hides_the_user_from_login),
 	T(test_get_is_null_and_get_or_404_first_or_404_not_found_for_a_missing_id),
+	T(test_article_count_moves_with_each_article_written_or_deleted_in_its_transaction),
 #undef T
 };
 

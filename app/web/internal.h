@@ -85,13 +85,14 @@ void web_mac_state(const char *secret, const char *purpose, crypto_auth_hmacsha2
  * as last parsed). Whether the session still lives is never read from it:
  * that is the row's (the host's cache or MariaDB), on every request. */
 
-/* web_unsign(cfg, purpose, text, len) into s->token, and s->token_hash =
- * SHA-256(s->token): the key's index (>= 0) or -1 (refused; s->token may
- * hold anything). A text verified lately under the same keys is found by
- * a constant-time comparison of the whole text instead; s remembers its
- * entry for the calls below. */
-int web_memo_unsign(const struct config *cfg, const char *purpose, const char *text, size_t len,
-		    struct web_session *s);
+#define WEB_SESSION_PURPOSE "session" /* the session cookie's key (web_derive_key) */
+
+/* web_unsign(cfg, WEB_SESSION_PURPOSE, text, len) into s->token, and
+ * s->token_hash = SHA-256(s->token): the key's index (>= 0) or -1
+ * (refused; s->token may hold anything). A text verified lately under the
+ * same keys is found by a constant-time comparison of the whole text
+ * instead; s remembers its entry for the calls below. */
+int web_memo_unsign(const struct config *cfg, const char *text, size_t len, struct web_session *s);
 /* The CSRF token kept for s's cookie (made with key 0), or NULL. */
 const char *web_memo_csrf(const struct web_session *s);
 /* Keep token (WEB_CSRF_TOKEN_LEN characters) as s's cookie's CSRF token. */

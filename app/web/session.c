@@ -11,7 +11,6 @@
 #include "core/metrics.h"
 #include "db/db.h"
 
-#define SESSION_PURPOSE "session"
 #define DATA_MAX 65535       /* the data column is a BLOB */
 #define GC_BATCH 1000      /* rows per DELETE of web_session_gc() */
 #define STR_(x) #x
@@ -309,7 +308,7 @@ static int load_row(struct http_request *req, struct web_session *s)
 	 * garbled cookie is anonymous and costs no query. A cookie this
 	 * worker verified lately is not verified again (session_memo.c);
 	 * whether its session lives is read below all the same. */
-	int key = web_memo_unsign(req->cfg, SESSION_PURPOSE, cookie, strnlen(cookie, 256), s);
+	int key = web_memo_unsign(req->cfg, cookie, strnlen(cookie, 256), s);
 	if (key < 0) {
 		sodium_memzero(s->token, sizeof s->token);
 		s->cookie_delete = true;
@@ -570,7 +569,7 @@ static bool data_empty(const struct web_session *s)
 static int send_cookie(struct http_request *req, struct http_response *resp, struct web_session *s)
 {
 	const struct config *cfg = req->cfg;
-	char *value = web_sign(req->arena, cfg, SESSION_PURPOSE, s->token, sizeof s->token);
+	char *value = web_sign(req->arena, cfg, WEB_SESSION_PURPOSE, s->token, sizeof s->token);
 	if (!value)
 		return -1;
 	struct http_cookie_opts o = {

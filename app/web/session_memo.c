@@ -15,14 +15,14 @@
 #include <string.h>
 
 #define MEMO_SLOTS 64      /* direct-mapped by a keyed hash of the text */
-#define MEMO_TEXT_MAX 128  /* a session cookie is 86 characters */
+#define MEMO_TEXT_MAX 128  /* a session cookie is 86 characters; two crypto_verify_64 */
 #define MEMO_KEYS_MAX 1024 /* longer keys (all together): no memo */
 
 struct memo_entry {
 	uint64_t stamp; /* 0: unused; else unique in this thread */
 	uint64_t tag;   /* crypto_shorthash of text under memo.sip_key */
 	size_t len;
-	char text[MEMO_TEXT_MAX];
+	unsigned char text[MEMO_TEXT_MAX]; /* zero after len */
 	int key; /* web_unsign's answer: the index of the key that verified it */
 	unsigned char token[WEB_TOKEN_BYTES];
 	unsigned char token_hash[crypto_hash_sha256_BYTES];
@@ -111,8 +111,7 @@ static struct memo_entry *entry_of(const struct web_session *s)
 	return e;
 }
 
-int web_memo_unsign(const struct config *cfg, const char *purpose, const char *text, size_t len,
-		    struct web_session *s)
+int web_memo_unsign(const struct config *cfg, const char *text, size_t len, struct web_session *s)
 {
 	s->memo_stamp = 0;
 	bool on = len <= MEMO_TEXT_MAX && keys_current(cfg);
@@ -126,13 +125,16 @@ int web_memo_unsign(const struct config *cfg, const char *purpose, const char *t
 			tag = 0;
 		s->memo_slot = (unsigned)(tag % MEMO_SLOTS);
 		e = &memo.e[s->memo_slot];
-		/* The whole text, in constant time, whatever the tag says: how
-		 * long a refusal takes tells nothing of how close the text came
-		 * to a cached one. The tag is keyed with a secret of this
-		 * process, so a request cannot aim at a slot. */
+		/* The whole text (zero-padded to MEMO_TEXT_MAX), in constant
+		 * time, whatever the tag says: how long a refusal takes tells
+		 * nothing of how close the text came to a cached one. The tag
+		 * is keyed with a secret of this process, so a request cannot
+		 * aim at a slot. */
 		if (e->stamp && e->len == len) {
-			bool same_text = sodium_memcmp(e->text, text, len) == 0;
-			if (same_text & (e->tag == tag)) {
+			unsigned char t[MEMO_TEXT_MAX] = {0};
+			memcpy(t, text, len);
+			int d = crypto_verify_64(e->text, t) | crypto_verify_64(e->text + 64, t + 64);
+			if ((d == 0) & (e->tag == tag)) {
 				memcpy(s->token, e->token, sizeof s->token);
 				memcpy(s->token_hash, e->token_hash, sizeof s->token_hash);
 				s->memo_stamp = e->stamp;
@@ -141,7 +143,7 @@ int web_memo_unsign(const struct config *cfg, const char *purpose, const char *t
 			}
 		}
 	}
-	int key = web_unsign(cfg, purpose, text, len, s->token, sizeof s->token);
+	int key = web_unsign(cfg, WEB_SESSION_PURPOSE, text, len, s->token, sizeof s->token);
 	memo.counts.verified++;
 	if (key < 0)
 		return -1; /* refusals are not kept: each one costs its HMAC */
@@ -153,7 +155,7 @@ int web_memo_unsign(const struct config *cfg, const char *purpose, const char *t
 	e->stamp = ++memo.stamps;
 	e->tag = tag;
 	e->len = len;
-	memcpy(e->text, text, len);
+	memcpy(e->text, text, len); /* drop() left the rest zero */
 	e->key = key;
 	memcpy(e->token, s->token, sizeof e->token);
 	memcpy(e->token_hash, s->token_hash, sizeof e->token_hash);

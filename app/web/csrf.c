@@ -143,7 +143,16 @@ bool web_csrf_valid(struct http_request *req, const char *token, size_t n)
 	for (int i = 0; web_key_text(req->cfg, i); i++) {
 		const char *secret = web_key_text(req->cfg, i);
 		if (s->has_row && !s->released) {
-			make_token(secret, 's', s->token_hash, sizeof s->token_hash, expected);
+			/* The current key's token as the form got it (kept by
+			 * the memo, as web_csrf_token does). */
+			const char *kept = i == 0 ? web_memo_csrf(s) : NULL;
+			if (kept) {
+				memcpy(expected, kept, TOKEN_LEN + 1);
+			} else {
+				make_token(secret, 's', s->token_hash, sizeof s->token_hash, expected);
+				if (i == 0)
+					web_memo_keep_csrf(s, expected);
+			}
 			ok |= text_ct_equal(expected, token, TOKEN_LEN);
 		}
 		if (have_cookie) {

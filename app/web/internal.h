@@ -105,8 +105,6 @@ json_object *web_memo_data(const struct web_session *s, const char *text, size_t
 void web_memo_keep_data(const struct web_session *s, const char *text, size_t len, json_object *v);
 /* Drop s's entry (its row is gone: logout, rotation). */
 void web_memo_forget(const struct web_session *s);
-/* Drop every entry of this thread (and wipe the keys recorded). */
-void web_memo_clear(void);
 /* Tests: what this thread's memo did since it started: cookies verified
  * in full (web_unsign ran), cookies found, CSRF tokens and data found. */
 struct web_memo_counts {

@@ -217,14 +217,6 @@ void web_memo_forget(const struct web_session *s)
 		drop(e);
 }
 
-void web_memo_clear(void)
-{
-	drop_all();
-	memo.nkeys = 0;
-	memo.keys_len = 0;
-	sodium_memzero(memo.keys, sizeof memo.keys);
-}
-
 void web_memo_test_counts(struct web_memo_counts *out)
 {
 	*out = memo.counts;

@@ -100,6 +100,13 @@ TEST(test_session_memo_verifies_a_cookie_once_per_worker)
 	web_memo_test_counts(&a);
 	CHECK(t1 && t2 && !strcmp(t1, t2));
 	CHECK_INT(a.csrf_found - b.csrf_found, 1);
+	/* A form's POST compares with the kept token. */
+	CHECK(t1 && token_valid(test_config(), db, c, t1));
+	web_memo_test_counts(&b);
+	CHECK_INT(b.csrf_found - a.csrf_found, 1);
+	/* Another session's token is not this one's. */
+	const char *other = login_with(test_config(), db, 21, 5, &keep);
+	CHECK(t1 && !token_valid(test_config(), db, other, t1));
 	CHECK(t1 && token_valid(test_config(), db, c, t1));
 out:
 	arena_free(&keep);

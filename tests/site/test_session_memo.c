@@ -18,7 +18,7 @@ static const char *who(void)
 
 TEST(test_session_memo_same_cookie_same_user_and_token_changed_cookie_a_visitor)
 {
-	char name[33], real[512], changed[512], token[128];
+	char name[33], real[256], changed[sizeof real + 1], token[128];
 	REQUIRE(sc_new_user(name, "memo") > 0);
 	const char *c = flacon_client_cookie(sc(), "session");
 	REQUIRE(c && strlen(c) < sizeof real);

@@ -9,7 +9,7 @@
 #include "core/text.h"
 
 #define B64 sodium_base64_VARIANT_URLSAFE_NO_PADDING
-#define TOKEN_LEN 43 /* base64url of an HMAC-SHA256, no padding */
+#define TOKEN_LEN WEB_CSRF_TOKEN_LEN
 #define NONCE_BYTES 16
 #define COOKIE_PAYLOAD (NONCE_BYTES + 8) /* nonce || issued at, big-endian */
 #define COOKIE_PURPOSE "csrf-cookie"
@@ -94,7 +94,15 @@ const char *web_csrf_token(struct http_request *req, struct http_response *resp)
 		return s->csrf_token;
 	char token[TOKEN_LEN + 1];
 	if (s->has_row) {
+		/* One HMAC per session cookie and key in this worker, not one
+		 * per page: the token depends on nothing else. */
+		const char *kept = web_memo_csrf(s);
+		if (kept) {
+			s->csrf_token = arena_strndup(req->arena, kept, TOKEN_LEN);
+			return s->csrf_token;
+		}
 		make_token(secret, 's', s->token_hash, sizeof s->token_hash, token);
+		web_memo_keep_csrf(s, token);
 	} else {
 		unsigned char nonce[NONCE_BYTES];
 		long long issued = 0;
@@ -135,7 +143,16 @@ bool web_csrf_valid(struct http_request *req, const char *token, size_t n)
 	for (int i = 0; web_key_text(req->cfg, i); i++) {
 		const char *secret = web_key_text(req->cfg, i);
 		if (s->has_row && !s->released) {
-			make_token(secret, 's', s->token_hash, sizeof s->token_hash, expected);
+			/* The current key's token as the form got it (kept by
+			 * the memo, as web_csrf_token does). */
+			const char *kept = i == 0 ? web_memo_csrf(s) : NULL;
+			if (kept) {
+				memcpy(expected, kept, TOKEN_LEN + 1);
+			} else {
+				make_token(secret, 's', s->token_hash, sizeof s->token_hash, expected);
+				if (i == 0)
+					web_memo_keep_csrf(s, expected);
+			}
 			ok |= text_ct_equal(expected, token, TOKEN_LEN);
 		}
 		if (have_cookie) {

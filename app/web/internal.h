@@ -26,6 +26,7 @@ static inline struct web_session *web_req_session(const struct http_request *req
 }
 
 #define WEB_TOKEN_BYTES 32 /* random session token: 256 bits */
+#define WEB_CSRF_TOKEN_LEN 43 /* base64url of an HMAC-SHA256, no padding */
 #define WEB_KEY_BYTES crypto_auth_hmacsha256_KEYBYTES
 
 /* One request's session. Lives in the request's arena; owns data and
@@ -50,6 +51,8 @@ struct web_session {
 	const char *csrf_token; /* this request's CSRF token, once made */
 	bool csrf_rotate;  /* login or logout: a new csrf cookie (SPEC 6) */
 	bool no_store;     /* a logged-in user's or a page with a token: Cache-Control: no-store */
+	unsigned memo_slot;  /* the memo's entry of the cookie (session_memo.c), */
+	uint64_t memo_stamp; /* when memo_stamp is not 0 */
 };
 
 /* The request's session state (allocated on first call), or NULL when out
@@ -75,6 +78,42 @@ void web_derive_key(const char *secret, const char *purpose, unsigned char key[W
  * (per thread) and copied: deriving a key and keying an HMAC are six
  * SHA-256 blocks, more than the message's own MAC on every request. */
 void web_mac_state(const char *secret, const char *purpose, crypto_auth_hmacsha256_state *st);
+
+/* ---- Verified session cookies (session_memo.c) ---------------------------
+ * This thread's memo of the session cookies it verified lately, with what
+ * follows from each alone (the token, its hash, its CSRF token, its data
+ * as last parsed). Whether the session still lives is never read from it:
+ * that is the row's (the host's cache or MariaDB), on every request. */
+
+#define WEB_SESSION_PURPOSE "session" /* the session cookie's key (web_derive_key) */
+
+/* web_unsign(cfg, WEB_SESSION_PURPOSE, text, len) into s->token, and
+ * s->token_hash = SHA-256(s->token): the key's index (>= 0) or -1
+ * (refused; s->token may hold anything). A text verified lately under the
+ * same keys is found by a constant-time comparison of the whole text
+ * instead; s remembers its entry for the calls below. */
+int web_memo_unsign(const struct config *cfg, const char *text, size_t len, struct web_session *s);
+/* The CSRF token kept for s's cookie (made with key 0), or NULL. */
+const char *web_memo_csrf(const struct web_session *s);
+/* Keep token (WEB_CSRF_TOKEN_LEN characters) as s's cookie's CSRF token. */
+void web_memo_keep_csrf(const struct web_session *s, const char *token);
+/* A new object (the caller's) equal to the data parsed from text[0..len)
+ * when s's entry kept that text's, else NULL. */
+json_object *web_memo_data(const struct web_session *s, const char *text, size_t len);
+/* Keep a copy of v, parsed from text[0..len), for s's entry. v stays the
+ * caller's. */
+void web_memo_keep_data(const struct web_session *s, const char *text, size_t len, json_object *v);
+/* Drop s's entry (its row is gone: logout, rotation). */
+void web_memo_forget(const struct web_session *s);
+/* Tests: what this thread's memo did since it started: cookies verified
+ * in full (web_unsign ran), cookies found, CSRF tokens and data found. */
+struct web_memo_counts {
+	unsigned long verified, found, csrf_found, data_found;
+};
+void web_memo_test_counts(struct web_memo_counts *out);
+/* Tests: every text hashes to one slot with one tag (on), so that only the
+ * comparison of the texts tells them apart; or back to the keyed hash. */
+void web_memo_test_one_slot(bool on);
 
 /* ---- The host's session cache (session_cache.c) -------------------------
  * Rows of the table `session` as read from MariaDB, shared by the host's

@@ -11,7 +11,6 @@
 #include "core/metrics.h"
 #include "db/db.h"
 
-#define SESSION_PURPOSE "session"
 #define DATA_MAX 65535       /* the data column is a BLOB */
 #define GC_BATCH 1000      /* rows per DELETE of web_session_gc() */
 #define STR_(x) #x
@@ -105,15 +104,21 @@ static int read_row(void *ctx, const struct db_val *c, size_t nc)
 }
 
 /* Take data[0..len) (the row's JSON text) as s's data. Unreadable data is
- * dropped, not fatal: the session starts afresh. */
+ * dropped, not fatal: the session starts afresh. The text this worker
+ * parsed last for the cookie is copied rather than parsed again. */
 static void take_data(struct web_session *s, const char *data, size_t len)
 {
 	if (!data || !len)
 		return;
-	json_tokener *tok = json_tokener_new();
-	json_object *v = tok ? json_tokener_parse_ex(tok, data, (int)len) : NULL;
-	if (tok)
-		json_tokener_free(tok);
+	json_object *v = web_memo_data(s, data, len);
+	if (!v) {
+		json_tokener *tok = json_tokener_new();
+		v = tok ? json_tokener_parse_ex(tok, data, (int)len) : NULL;
+		if (tok)
+			json_tokener_free(tok);
+		if (json_object_is_type(v, json_type_object))
+			web_memo_keep_data(s, data, len, v);
+	}
 	if (json_object_is_type(v, json_type_object)) {
 		json_object_put(s->data);
 		s->data = v;
@@ -231,6 +236,7 @@ static int insert_row(struct http_request *req, struct web_session *s, long long
 	s->resign = false;
 	s->modified = false;
 	s->csrf_token = NULL; /* bound to the old token */
+	s->memo_stamp = 0;    /* the memo's entry is the old cookie's */
 	return 0;
 fail:
 	sodium_memzero(s->token, sizeof s->token);
@@ -264,6 +270,7 @@ static int delete_row(struct http_request *req, struct web_session *s)
 	s->user_id = 0;
 	s->resign = false;
 	s->csrf_token = NULL;
+	s->memo_stamp = 0;
 	sodium_memzero(s->token, sizeof s->token);
 	sodium_memzero(s->token_hash, sizeof s->token_hash);
 	return 0;
@@ -289,30 +296,24 @@ struct web_session *web_session_state(struct http_request *req)
 	return w->session;
 }
 
-int web_session_load(struct http_request *req)
+/* The session of the request's cookie into s: its token and row, or
+ * nothing (no cookie, a refused one, no live row). -1 on a database
+ * error. s->data is set only when the row has data. */
+static int load_row(struct http_request *req, struct web_session *s)
 {
-	struct web_session *s = web_session_state(req);
-	if (!s)
-		return -1;
-	if (s->loaded)
-		return s->failed ? -1 : 0;
-	s->loaded = true;
-	if (web_init() < 0 || !(s->data = json_object_new_object())) {
-		s->failed = true;
-		return -1;
-	}
 	const char *cookie = http_req_cookie(req, req->cfg->cookie_name);
 	if (!cookie)
 		return 0;
 	/* The signature is checked first, in constant time: a forged or
-	 * garbled cookie is anonymous and costs no query. */
-	int key = web_unsign(req->cfg, SESSION_PURPOSE, cookie, strnlen(cookie, 256), s->token,
-			     sizeof s->token);
+	 * garbled cookie is anonymous and costs no query. A cookie this
+	 * worker verified lately is not verified again (session_memo.c);
+	 * whether its session lives is read below all the same. */
+	int key = web_memo_unsign(req->cfg, cookie, strnlen(cookie, 256), s);
 	if (key < 0) {
+		sodium_memzero(s->token, sizeof s->token);
 		s->cookie_delete = true;
 		return 0;
 	}
-	crypto_hash_sha256(s->token_hash, s->token, sizeof s->token);
 	int rc = 0;
 	if (cache_on(req))
 		rc = cached_row(req, s);
@@ -324,12 +325,13 @@ int web_session_load(struct http_request *req)
 			web_sc_begin(s->token_hash, &t);
 		rc = select_row(req, s, &t);
 	}
-	if (rc < 0) {
-		s->failed = true;
+	if (rc < 0)
 		return -1;
-	}
 	if (rc == 0) {
-		/* Expired, logged out elsewhere or collected: anonymous. */
+		/* Expired, logged out elsewhere or collected: anonymous, and
+		 * this worker forgets the cookie. */
+		web_memo_forget(s);
+		s->memo_stamp = 0;
 		sodium_memzero(s->token, sizeof s->token);
 		sodium_memzero(s->token_hash, sizeof s->token_hash);
 		s->cookie_delete = true;
@@ -337,6 +339,23 @@ int web_session_load(struct http_request *req)
 	}
 	s->has_row = true;
 	s->resign = key > 0;
+	return 0;
+}
+
+int web_session_load(struct http_request *req)
+{
+	struct web_session *s = web_session_state(req);
+	if (!s)
+		return -1;
+	if (s->loaded)
+		return s->failed ? -1 : 0;
+	s->loaded = true;
+	/* The empty dict only when the row brought none. */
+	if (web_init() < 0 || load_row(req, s) < 0 ||
+	    (!s->data && !(s->data = json_object_new_object()))) {
+		s->failed = true;
+		return -1;
+	}
 	return 0;
 }
 
@@ -476,6 +495,10 @@ static int write_rows(struct http_request *req, struct web_session *s, enum row_
 		web_sc_begin(s->token_hash, &tk);
 	int rc = db_retry(web_db(req), what == ROWS_LOGIN, row_txn_run, &t);
 	write_cached(req, s, what, &t, &tk, rc == 0);
+	/* The old cookie names no row any more: this worker forgets it
+	 * (nothing would accept it anyway, its row being gone). */
+	if (what == ROWS_LOGIN || what == ROWS_DELETE)
+		web_memo_forget(&t.before);
 	if (rc < 0)
 		return -1;
 	/* counted once the write is done: a retried run inserts again */
@@ -546,7 +569,7 @@ static bool data_empty(const struct web_session *s)
 static int send_cookie(struct http_request *req, struct http_response *resp, struct web_session *s)
 {
 	const struct config *cfg = req->cfg;
-	char *value = web_sign(req->arena, cfg, SESSION_PURPOSE, s->token, sizeof s->token);
+	char *value = web_sign(req->arena, cfg, WEB_SESSION_PURPOSE, s->token, sizeof s->token);
 	if (!value)
 		return -1;
 	struct http_cookie_opts o = {

@@ -611,3 +611,51 @@ TEST(test_datetime_format_and_iso_golden)
 	CHECK_STR(iso, "1999-12-31T23:59:59Z");
 	arena_free(&a);
 }
+
+/* orm_datetime_format compiles a format once per thread (a few kept) and
+ * remembers the last day's calendar date: the same golden outputs when the
+ * formats take turns past the plans kept, when dates of one day and of
+ * others alternate, and for formats that no plan holds (strftime's
+ * directives, a trailing '%' or "%-", a format longer than a plan). */
+TEST(test_datetime_format_plans_and_day_memory_give_the_same_text)
+{
+	struct arena a;
+	arena_init(&a, 4096);
+	int64_t t = orm_datetime_from_parts(2024, 1, 2, 3, 4, 5);
+	int64_t t2 = orm_datetime_from_parts(2024, 1, 2, 23, 0, 9);
+	int64_t u = orm_datetime_from_parts(1999, 12, 31, 23, 59, 59);
+	char fmt[8][24];
+	for (int k = 0; k < 8; k++)
+		snprintf(fmt[k], sizeof fmt[k], "%d|%%-d %%b %%Y %%H:%%M", k);
+	for (int round = 0; round < 3; round++) {
+		for (int k = 0; k < 8; k++) {
+			char want[64];
+			snprintf(want, sizeof want, "%d|2 Jan 2024 03:04", k);
+			CHECK_STR(orm_datetime_format(&a, t, fmt[k]), want);
+			snprintf(want, sizeof want, "%d|31 Dec 1999 23:59", k);
+			CHECK_STR(orm_datetime_format(&a, u, fmt[k]), want);
+			snprintf(want, sizeof want, "%d|2 Jan 2024 23:00", k);
+			CHECK_STR(orm_datetime_format(&a, t2, fmt[k]), want);
+		}
+		CHECK_STR(orm_datetime_format(&a, t, "%% %%%-S%%"), "% %5%");
+		CHECK_STR(orm_datetime_format(&a, t, "%a %j"), "Tue 002");
+		CHECK_STR(orm_datetime_format(&a, u, "%B/%-m/%d"), "December/12/31");
+	}
+	/* not a plan's: as strftime or the character loop reads them */
+	CHECK_STR(orm_datetime_format(&a, t, "%Y%"), "2024%");
+	CHECK_STR(orm_datetime_format(&a, t, "x %H:%M:%S and a format longer than a plan holds %Y"),
+		  "x 03:04:05 and a format longer than a plan holds 2024");
+	/* 88 bytes of output before a directive is the limit, plan or not */
+	char big[60];
+	memset(big, 'x', 50);
+	strcpy(big + 50, "%Y%Y");
+	CHECK(orm_datetime_format(&a, t, big) != NULL);
+	char iso[21];
+	orm_datetime_iso(u, iso);
+	CHECK_STR(iso, "1999-12-31T23:59:59Z");
+	orm_datetime_iso(t2, iso);
+	CHECK_STR(iso, "2024-01-02T23:00:09Z");
+	orm_datetime_iso(t, iso);
+	CHECK_STR(iso, "2024-01-02T03:04:05Z");
+	arena_free(&a);
+}

@@ -624,7 +624,7 @@ TEST(test_datetime_format_plans_and_day_memory_give_the_same_text)
 	int64_t t = orm_datetime_from_parts(2024, 1, 2, 3, 4, 5);
 	int64_t t2 = orm_datetime_from_parts(2024, 1, 2, 23, 0, 9);
 	int64_t u = orm_datetime_from_parts(1999, 12, 31, 23, 59, 59);
-	char fmt[8][24];
+	char fmt[8][32];
 	for (int k = 0; k < 8; k++)
 		snprintf(fmt[k], sizeof fmt[k], "%d|%%-d %%b %%Y %%H:%%M", k);
 	for (int round = 0; round < 3; round++) {

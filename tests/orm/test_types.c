@@ -659,3 +659,48 @@ TEST(test_datetime_format_plans_and_day_memory_give_the_same_text)
 	CHECK_STR(iso, "2024-01-02T03:04:05Z");
 	arena_free(&a);
 }
+
+/* DATE and DATETIME columns of a stored row are read straight into their
+ * fields (load.c: date_into), not through a MYSQL_TIME: the packet's
+ * shapes — a datetime at midnight (date part only), one with a time, a
+ * zero date (no bytes), a time before 1970 — and NULL give the values
+ * orm_time_from_mysql gives. */
+TEST(test_dates_of_stored_rows_read_straight_into_their_fields)
+{
+	struct tctx t;
+	struct db *other = NULL;
+	if (!t_begin(&t, T_TYPES) || !(other = t_connect()))
+		goto out;
+	CHECK_INT(t_exec(other, "SET SESSION sql_mode = ''"), 0);
+	CHECK_INT(t_exec(other, "INSERT INTO t_types (id, d, dt) VALUES "
+				"(1, '2024-02-29', '2024-02-29 00:00:00'), "
+				"(2, '1969-12-31', '1969-12-31 23:59:59'), "
+				"(3, '0000-00-00', '0000-00-00 00:00:00'), "
+				"(4, NULL, NULL), "
+				"(5, '9999-12-31', '2038-01-19 03:14:08')"),
+		  0);
+	struct orm_list l;
+	CHECK_INT(orm_all(orm_order_by(t_types_query(&t.s), ORM_COL(t_types, id), ORM_ASC), &l), 0);
+	CHECK_INT(l.n, 5);
+	if (l.n != 5)
+		goto out;
+	struct t_types *r[5];
+	for (int k = 0; k < 5; k++)
+		r[k] = (struct t_types *)l.items[k];
+	CHECK_INT(r[0]->d, orm_date_from_ymd(2024, 2, 29));
+	CHECK(r[0]->dt == orm_datetime_from_parts(2024, 2, 29, 0, 0, 0));
+	CHECK_INT(r[1]->d, -1);
+	CHECK(r[1]->dt == -1);
+	/* a zero date: month and day 0 read as 1 (orm_time_from_mysql) */
+	CHECK_INT(r[2]->d, orm_date_from_ymd(0, 1, 1));
+	CHECK(r[2]->dt == (int64_t)orm_date_from_ymd(0, 1, 1) * 86400);
+	CHECK(orm_field_is_null(r[3], t_types_col_d) && r[3]->d == 0);
+	CHECK(orm_field_is_null(r[3], t_types_col_dt) && r[3]->dt == 0);
+	CHECK(!orm_field_is_null(r[4], t_types_col_dt));
+	CHECK_INT(r[4]->d, orm_date_from_ymd(9999, 12, 31));
+	CHECK(r[4]->dt == INT64_C(2147483648));
+out:
+	if (other)
+		db_close(other);
+	t_end(&t);
+}

@@ -844,6 +844,7 @@ static int fetch_objects(struct orm_session *s, MYSQL_STMT *st, const struct orm
 	if ((rc = orm_list_reserve_n(s, out, nrows)))
 		goto out;
 	uint64_t unloaded = orm_all_columns(m) & ~mask;
+	bool pk32 = m->pk->type == ORM_INTEGER;
 	size_t got = 0, left = nrows, nfree = 0;
 	char *objs = NULL, *snaps = NULL; /* new objects and their snapshots, allocated together */
 	for (;;) {
@@ -884,7 +885,14 @@ static int fetch_objects(struct orm_session *s, MYSQL_STMT *st, const struct orm
 				goto out;
 		}
 		left -= left > 0;
-		int64_t id = orm_get_int(n, m->pk);
+		int64_t id;
+		if (pk32) { /* the usual INTEGER key, read without orm_get_int's switch */
+			int32_t v;
+			memcpy(&v, (const char *)n + m->pk->offset, sizeof v);
+			id = v;
+		} else {
+			id = orm_get_int(n, m->pk);
+		}
 		size_t slot;
 		struct orm_obj *o = orm_idmap_find_slot(s, m, id, &slot);
 		assert(!o || o->model == m);
@@ -936,7 +944,14 @@ static int fetch_objects(struct orm_session *s, MYSQL_STMT *st, const struct orm
 			memcpy(snap, o, m->size);
 			o->snapshot = snap;
 			o->state = ORM_PERSISTENT;
-			orm_session_attach(s, o);
+			/* orm_session_attach without its guards: a new object of
+			 * this result (zeroed above) is in no list yet */
+			o->session = s;
+			if (s->objects_tail)
+				s->objects_tail->next = o;
+			else
+				s->objects = o;
+			s->objects_tail = o;
 			if ((rc = orm_idmap_put_at(s, o, slot)))
 				goto out;
 		}

@@ -213,7 +213,9 @@ struct fmt_step {
 };
 #define FMT_PLAN_TEXT 64
 struct fmt_plan {
-	char fmt[FMT_PLAN_TEXT]; /* the format (the key); "" for an unused plan */
+	/* the format (the key; "" for an unused plan), zeroed after it so
+	 * that a literal run is copied eight bytes at a time */
+	char fmt[FMT_PLAN_TEXT + 8];
 	size_t nsteps;
 	struct fmt_step step[FMT_PLAN_TEXT];
 };
@@ -222,12 +224,14 @@ static _Thread_local struct fmt_plan fmt_plans[FMT_PLANS];
 static _Thread_local unsigned fmt_plan_next; /* the plan replaced next */
 
 /* Compile fmt into p: true, or false when fmt is not one a plan holds (too
- * long, or a directive left to strftime). */
+ * long, a directive left to strftime, or text that could pass the 88 bytes
+ * format_slow checks for: a plan's text never does, so it checks none). */
 static bool plan_compile(struct fmt_plan *p, const char *fmt)
 {
-	size_t n = strlen(fmt);
+	size_t n = strlen(fmt), most = 0;
 	if (n == 0 || n >= FMT_PLAN_TEXT)
 		return false;
+	memset(p->fmt, 0, sizeof p->fmt);
 	memcpy(p->fmt, fmt, n + 1);
 	p->nsteps = 0;
 	for (size_t i = 0; i < n;) {
@@ -257,9 +261,12 @@ static bool plan_compile(struct fmt_plan *p, const char *fmt)
 			}
 			i += nopad ? 3 : 2;
 		}
+		/* the most bytes a step writes: a year of an int64_t's days
+		 * has at most 20 characters, other numbers 2, a name 9 */
+		most += st.op == F_LIT ? st.len : st.op == F_Y ? 20 : st.op == F_NAME ? 9 : 3;
 		p->step[p->nsteps++] = st;
 	}
-	return true;
+	return most <= 88;
 }
 
 /* The plan of fmt, compiled on first use; NULL when fmt has none. */
@@ -290,13 +297,13 @@ const char *orm_datetime_format(struct arena *a, int64_t t, const char *fmt)
 	civil_cached(days, &y, &mo, &d);
 	for (size_t i = 0; i < p->nsteps; i++) {
 		const struct fmt_step *st = &p->step[i];
-		/* as format_slow: no more than 88 bytes before a character of
-		 * the format (a literal run is its characters) */
-		if (n + 40 + (st->op == F_LIT ? st->len - 1u : 0u) > sizeof out)
-			return NULL;
+		assert(n <= 88); /* plan_compile's bound: out has 40 bytes more */
 		switch ((enum fmt_op)st->op) {
 		case F_LIT:
-			memcpy(out + n, p->fmt + st->off, st->len);
+			if (st->len <= 8) /* within fmt's zeroed tail and out */
+				memcpy(out + n, p->fmt + st->off, 8);
+			else
+				memcpy(out + n, p->fmt + st->off, st->len);
 			n += st->len;
 			break;
 		case F_Y: n += put_num(out + n, y, st->width); break;

@@ -640,6 +640,11 @@ TEST(test_datetime_format_plans_and_day_memory_give_the_same_text)
 		CHECK_STR(orm_datetime_format(&a, t, "%% %%%-S%%"), "% %5%");
 		CHECK_STR(orm_datetime_format(&a, t, "%a %j"), "Tue 002");
 		CHECK_STR(orm_datetime_format(&a, u, "%B/%-m/%d"), "December/12/31");
+		/* literal runs of 7, 8, 9 and more bytes, first, between, last */
+		CHECK_STR(orm_datetime_format(&a, t, "1234567%Y12345678%m123456789%d"),
+			  "12345672024123456780112345678902");
+		CHECK_STR(orm_datetime_format(&a, t, "a literal run: %H, then another one"),
+			  "a literal run: 03, then another one");
 	}
 	/* not a plan's: as strftime or the character loop reads them */
 	CHECK_STR(orm_datetime_format(&a, t, "%Y%"), "2024%");

@@ -275,11 +275,12 @@ static const struct fmt_plan *plan_for(const char *fmt)
 	for (unsigned k = 0; k < FMT_PLANS; k++)
 		if (fmt_plans[k].fmt[0] && !strcmp(fmt_plans[k].fmt, fmt))
 			return &fmt_plans[k];
-	struct fmt_plan *p = &fmt_plans[fmt_plan_next];
-	if (!plan_compile(p, fmt)) {
-		p->fmt[0] = '\0';
+	/* compiled aside: a format no plan holds evicts no plan */
+	struct fmt_plan tmp;
+	if (!plan_compile(&tmp, fmt))
 		return NULL;
-	}
+	struct fmt_plan *p = &fmt_plans[fmt_plan_next];
+	*p = tmp;
 	fmt_plan_next = (fmt_plan_next + 1) % FMT_PLANS;
 	return p;
 }

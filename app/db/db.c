@@ -18,6 +18,7 @@
 
 struct db_stmt_slot {
 	char *sql;      /* heap copy; NULL = empty slot */
+	size_t len;     /* strlen(sql) */
 	size_t hash;
 	MYSQL_STMT *stmt;
 };
@@ -429,12 +430,27 @@ const char *db_host_name(const struct db *db, char *buf, size_t n)
 	return buf;
 }
 
-static size_t hash_sql(const char *s)
+/* The hash of the n bytes of s: eight bytes a step (every statement a
+ * request runs is looked up by its text, a few hundred bytes each). */
+static size_t hash_sql(const char *s, size_t n)
 {
-	size_t h = 1469598103934665603ULL;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
+	uint64_t h = UINT64_C(1469598103934665603) ^ n;
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+		memcpy(&w, s + i, 8);
+		h = (h ^ w) * UINT64_C(0x9E3779B97F4A7C15);
+		h ^= h >> 29;
+	}
+	if (i < n) {
+		uint64_t w = 0;
+		memcpy(&w, s + i, n - i);
+		h = (h ^ w) * UINT64_C(0x9E3779B97F4A7C15);
+		h ^= h >> 29;
+	}
+	h *= UINT64_C(0xff51afd7ed558ccd);
+	h ^= h >> 32;
+	return (size_t)h;
 }
 
 static int cache_grow(struct db *db)
@@ -466,10 +482,12 @@ MYSQL_STMT *db_prepare(struct db *db, const char *sql)
 		snprintf(db->err, sizeof db->err, "out of memory");
 		return NULL;
 	}
-	size_t h = hash_sql(sql);
+	size_t len = strlen(sql);
+	size_t h = hash_sql(sql, len);
 	size_t j = h & (db->cache_cap - 1);
 	while (db->cache[j].sql) {
-		if (db->cache[j].hash == h && !strcmp(db->cache[j].sql, sql))
+		if (db->cache[j].hash == h && db->cache[j].len == len &&
+		    !memcmp(db->cache[j].sql, sql, len))
 			return db->cache[j].stmt;
 		j = (j + 1) & (db->cache_cap - 1);
 	}
@@ -479,19 +497,22 @@ MYSQL_STMT *db_prepare(struct db *db, const char *sql)
 		return NULL;
 	}
 	db->op_start_ms = now_ms();
-	if (mysql_stmt_prepare(st, sql, strlen(sql))) {
+	if (mysql_stmt_prepare(st, sql, len)) {
 		db_note_error(db, mysql_stmt_errno(st), mysql_stmt_error(st));
 		mysql_stmt_close(st);
 		return NULL;
 	}
 	db->op_start_ms = 0;
-	char *copy = strdup(sql);
+	char *copy = malloc(len + 1);
+	if (copy)
+		memcpy(copy, sql, len + 1);
 	if (!copy) {
 		mysql_stmt_close(st);
 		snprintf(db->err, sizeof db->err, "out of memory");
 		return NULL;
 	}
 	db->cache[j].sql = copy;
+	db->cache[j].len = len;
 	db->cache[j].hash = h;
 	db->cache[j].stmt = st;
 	db->cache_n++;

@@ -69,13 +69,28 @@ static inline void put2(char *p, unsigned v)
 	memcpy(p, digits2 + 2 * v, 2);
 }
 
+/* orm_civil_from_days with the last day remembered: the dates of a page
+ * mostly share their day. */
+static void civil_cached(int64_t days, int64_t *y, unsigned *m, unsigned *d)
+{
+	static _Thread_local int64_t last_days = INT64_MIN, last_y;
+	static _Thread_local unsigned last_m, last_d;
+	if (days != last_days) {
+		orm_civil_from_days(days, &last_y, &last_m, &last_d);
+		last_days = days;
+	}
+	*y = last_y;
+	*m = last_m;
+	*d = last_d;
+}
+
 void orm_datetime_iso(int64_t t, char out[21])
 {
 	int64_t days = t >= 0 ? t / 86400 : -((-(t + 1)) / 86400) - 1;
 	int64_t secs = t - days * 86400;
 	int64_t y;
 	unsigned m, d;
-	orm_civil_from_days(days, &y, &m, &d);
+	civil_cached(days, &y, &m, &d);
 	if (y < 0 || y > 9999) {
 		y = y < 0 ? 0 : 9999;
 		m = y ? 12 : 1;
@@ -134,7 +149,9 @@ static inline size_t put_num(char *p, int64_t v, int width)
 	return k;
 }
 
-const char *orm_datetime_format(struct arena *a, int64_t t, const char *fmt)
+/* orm_datetime_format as it reads fmt directly: for the formats no plan
+ * holds (a strftime directive, a long format). */
+static const char *format_slow(struct arena *a, int64_t t, const char *fmt)
 {
 	char out[128];
 	size_t n = 0;
@@ -182,4 +199,134 @@ const char *orm_datetime_format(struct arena *a, int64_t t, const char *fmt)
 		f += nopad ? 2 : 1;
 	}
 	return arena_strndup(a, out, n);
+}
+
+/* A format compiled once per thread (the site formats every date of a
+ * list with the same one): its directives and the literal runs between
+ * them as steps, so that a date costs a step each instead of a test per
+ * character of the format. */
+enum fmt_op { F_LIT, F_Y, F_MON, F_DAY, F_HOUR, F_MIN, F_SEC, F_ABBR, F_NAME };
+struct fmt_step {
+	uint8_t op;
+	uint8_t width; /* the digits at least (directives) */
+	uint8_t off, len; /* the literal run in plan's fmt (F_LIT) */
+};
+#define FMT_PLAN_TEXT 64
+struct fmt_plan {
+	/* the format (the key; "" for an unused plan), zeroed after it so
+	 * that a literal run is copied eight bytes at a time */
+	char fmt[FMT_PLAN_TEXT + 8];
+	size_t nsteps;
+	struct fmt_step step[FMT_PLAN_TEXT];
+};
+#define FMT_PLANS 4
+static _Thread_local struct fmt_plan fmt_plans[FMT_PLANS];
+static _Thread_local unsigned fmt_plan_next; /* the plan replaced next */
+
+/* Compile fmt into p: true, or false when fmt is not one a plan holds (too
+ * long, a directive left to strftime, or text that could pass the 88 bytes
+ * format_slow checks for: a plan's text never does, so it checks none). */
+static bool plan_compile(struct fmt_plan *p, const char *fmt)
+{
+	size_t n = strlen(fmt), most = 0;
+	if (n == 0 || n >= FMT_PLAN_TEXT)
+		return false;
+	memset(p->fmt, 0, sizeof p->fmt);
+	memcpy(p->fmt, fmt, n + 1);
+	p->nsteps = 0;
+	for (size_t i = 0; i < n;) {
+		struct fmt_step st = {0};
+		if (fmt[i] != '%' || fmt[i + 1] == '%') {
+			/* a literal run: up to the next directive ("%%" is a '%') */
+			st.op = F_LIT;
+			st.off = (uint8_t)(fmt[i] == '%' ? i + 1 : i);
+			size_t j = fmt[i] == '%' ? i + 2 : i + 1;
+			if (fmt[i] != '%')
+				while (j < n && fmt[j] != '%')
+					j++;
+			st.len = (uint8_t)(fmt[i] == '%' ? 1 : j - i);
+			i = j;
+		} else {
+			bool nopad = fmt[i + 1] == '-';
+			switch (fmt[i + (nopad ? 2 : 1)]) {
+			case 'Y': st.op = F_Y, st.width = nopad ? 1 : 4; break;
+			case 'm': st.op = F_MON, st.width = nopad ? 1 : 2; break;
+			case 'd': st.op = F_DAY, st.width = nopad ? 1 : 2; break;
+			case 'H': st.op = F_HOUR, st.width = nopad ? 1 : 2; break;
+			case 'M': st.op = F_MIN, st.width = nopad ? 1 : 2; break;
+			case 'S': st.op = F_SEC, st.width = nopad ? 1 : 2; break;
+			case 'b': st.op = F_ABBR; break;
+			case 'B': st.op = F_NAME; break;
+			default: return false;
+			}
+			i += nopad ? 3 : 2;
+		}
+		/* the most bytes a step writes: a year of an int64_t's days
+		 * has at most 20 characters, other numbers 2, a name 9 */
+		most += st.op == F_LIT ? st.len : st.op == F_Y ? 20 : st.op == F_NAME ? 9 : 3;
+		p->step[p->nsteps++] = st;
+	}
+	return most <= 88;
+}
+
+/* The plan of fmt, compiled on first use; NULL when fmt has none. */
+static const struct fmt_plan *plan_for(const char *fmt)
+{
+	for (unsigned k = 0; k < FMT_PLANS; k++)
+		if (fmt_plans[k].fmt[0] && !strcmp(fmt_plans[k].fmt, fmt))
+			return &fmt_plans[k];
+	/* compiled aside: a format no plan holds evicts no plan */
+	struct fmt_plan tmp;
+	if (!plan_compile(&tmp, fmt))
+		return NULL;
+	struct fmt_plan *p = &fmt_plans[fmt_plan_next];
+	*p = tmp;
+	fmt_plan_next = (fmt_plan_next + 1) % FMT_PLANS;
+	return p;
+}
+
+const char *orm_datetime_format(struct arena *a, int64_t t, const char *fmt)
+{
+	const struct fmt_plan *p = plan_for(fmt);
+	if (!p)
+		return format_slow(a, t, fmt);
+	char out[128];
+	size_t n = 0;
+	int64_t days = t >= 0 ? t / 86400 : -((-(t + 1)) / 86400) - 1;
+	int64_t secs = t - days * 86400, y;
+	unsigned mo, d;
+	civil_cached(days, &y, &mo, &d);
+	for (size_t i = 0; i < p->nsteps; i++) {
+		const struct fmt_step *st = &p->step[i];
+		assert(n <= 88); /* plan_compile's bound: out has 40 bytes more */
+		switch ((enum fmt_op)st->op) {
+		case F_LIT:
+			if (st->len <= 8) /* within fmt's zeroed tail and out */
+				memcpy(out + n, p->fmt + st->off, 8);
+			else
+				memcpy(out + n, p->fmt + st->off, st->len);
+			n += st->len;
+			break;
+		case F_Y: n += put_num(out + n, y, st->width); break;
+		case F_MON: n += put_num(out + n, mo, st->width); break;
+		case F_DAY: n += put_num(out + n, d, st->width); break;
+		case F_HOUR: n += put_num(out + n, secs / 3600, st->width); break;
+		case F_MIN: n += put_num(out + n, secs / 60 % 60, st->width); break;
+		case F_SEC: n += put_num(out + n, secs % 60, st->width); break;
+		case F_ABBR:
+			memcpy(out + n, month_abbr[mo - 1], 3);
+			n += 3;
+			break;
+		case F_NAME:
+			memcpy(out + n, month_name[mo - 1], month_name_len[mo - 1]);
+			n += month_name_len[mo - 1];
+			break;
+		}
+	}
+	char *r = arena_alloc(a, n + 1);
+	if (!r)
+		return NULL;
+	memcpy(r, out, n);
+	r[n] = '\0';
+	return r;
 }

@@ -613,22 +613,51 @@ struct colplan {
 	uint8_t index; /* the column's index (its null bit) */
 };
 
-/* A stored row (see row_decode) read straight into o, zeroed: the nobj
- * columns of the object (plan) into their fields, the rest (key, added
- * columns) into rb's stages. The common kinds are written here without a
- * stage; the others through col_decode and store_col. 0 or an orm_err. */
-static int row_into(struct orm_session *s, MYSQL_STMT *st, struct rowbind *rb,
-		    const struct colplan *plan, size_t nobj, const MYSQL_ROWS *r, struct orm_obj *o)
+/* A DATE, DATETIME or TIMESTAMP of the wire (as col_decode reads it)
+ * straight into a DATE (days) or DATETIME (epoch seconds) field: what
+ * orm_time_from_mysql would make of col_decode's MYSQL_TIME, without it.
+ * The byte after it, or NULL when the row is shorter than it says. */
+static inline const unsigned char *date_into(char *f, enum orm_type t, const unsigned char *p,
+					     size_t left)
 {
-	const unsigned char *p = (const unsigned char *)r->data, *end = p + r->length;
-	size_t nb = (rb->n + 9) / 8;
-	if (r->length < 1 + nb || p[0] != 0)
-		goto bad;
-	const unsigned char *nulls = p + 1;
-	p += 1 + nb;
-	bool anynull = false; /* most rows have no NULL: no bit looked at per column */
-	for (size_t k = 0; k < nb; k++)
-		anynull |= nulls[k] != 0;
+	unsigned n = left ? p[0] : 0;
+	if (!left || left - 1 < n || (n && n < 4) || (n > 4 && n < 7))
+		return NULL;
+	const unsigned char *q = p + 1;
+	unsigned year = 0, mon = 0, day = 0, h = 0, mi = 0, sec = 0;
+	if (n) {
+		year = (unsigned)(int16_t)(q[0] | q[1] << 8); /* as MYSQL_TIME's year */
+		mon = q[2];
+		day = q[3];
+		if (n > 4) {
+			h = q[4];
+			mi = q[5];
+			sec = q[6];
+		}
+	}
+	int64_t days = orm_days_from_civil(year, mon ? mon : 1, day ? day : 1);
+	if (t == ORM_DATE) {
+		int32_t v = (int32_t)days;
+		memcpy(f, &v, sizeof v);
+	} else {
+		int64_t v = days * 86400 + (int64_t)h * 3600 + mi * 60 + sec;
+		memcpy(f, &v, sizeof v);
+	}
+	return q + n;
+}
+
+/* The nobj columns of the object (plan) of a stored row, from p (the
+ * NULL bitmap at nulls; anynull: some bit of it is set), into o: see
+ * row_into. Inlined twice, so that a row without NULLs looks at no bit.
+ * 0, 1 when the row does not match its columns, or an orm_err. */
+static inline __attribute__((always_inline)) int cols_into(struct orm_session *s, MYSQL_STMT *st,
+							  struct rowbind *rb,
+							  const struct colplan *plan, size_t nobj,
+							  const unsigned char *nulls, bool anynull,
+							  const unsigned char **pp,
+							  const unsigned char *end, struct orm_obj *o)
+{
+	const unsigned char *p = *pp;
 	for (size_t i = 0; i < nobj; i++) {
 		const struct colplan *pl = &plan[i];
 		size_t bit = i + 2;
@@ -641,19 +670,19 @@ static int row_into(struct orm_session *s, MYSQL_STMT *st, struct rowbind *rb,
 		switch ((enum col_kind)pl->kind) {
 		case CK_COPY2:
 			if (left < 2)
-				goto bad;
+				return 1;
 			memcpy(f, p, 2);
 			p += 2;
 			break;
 		case CK_COPY4:
 			if (left < 4)
-				goto bad;
+				return 1;
 			memcpy(f, p, 4);
 			p += 4;
 			break;
 		case CK_COPY8:
 			if (left < 8)
-				goto bad;
+				return 1;
 			memcpy(f, p, 8);
 			p += 8;
 			break;
@@ -662,11 +691,11 @@ static int row_into(struct orm_session *s, MYSQL_STMT *st, struct rowbind *rb,
 			if (left && p[0] < 251) { /* a one-byte length: short text */
 				n = p[0];
 				if (n >= left)
-					goto bad;
+					return 1;
 				rb->raw[i] = p + 1;
 				p += 1 + n;
 			} else if (!(p = col_decode(rb, i, p, end))) {
-				goto bad;
+				return 1;
 			} else {
 				n = rb->len[i];
 			}
@@ -691,10 +720,17 @@ static int row_into(struct orm_session *s, MYSQL_STMT *st, struct rowbind *rb,
 			}
 			break;
 		}
-		default: { /* booleans, widened integers, dates: through the stage */
+		case CK_DATE:
+			if (pl->c->type == ORM_DATE || pl->c->type == ORM_DATETIME) {
+				if (!(p = date_into(f, pl->c->type, p, left)))
+					return 1;
+				break;
+			}
+			/* fall through */
+		default: { /* booleans, widened integers, times: through the stage */
 			rb->isnull[i] = 0;
 			if (!(p = col_decode(rb, i, p, end)))
-				goto bad;
+				return 1;
 			int rc = store_col(s, st, rb, i, o, pl->c);
 			if (rc)
 				return rc;
@@ -702,6 +738,32 @@ static int row_into(struct orm_session *s, MYSQL_STMT *st, struct rowbind *rb,
 		}
 		}
 	}
+	*pp = p;
+	return 0;
+}
+
+/* A stored row (see row_decode) read straight into o, zeroed: the nobj
+ * columns of the object (plan) into their fields, the rest (key, added
+ * columns) into rb's stages. The common kinds are written here without a
+ * stage; the others through col_decode and store_col. 0 or an orm_err. */
+static int row_into(struct orm_session *s, MYSQL_STMT *st, struct rowbind *rb,
+		    const struct colplan *plan, size_t nobj, const MYSQL_ROWS *r, struct orm_obj *o)
+{
+	const unsigned char *p = (const unsigned char *)r->data, *end = p + r->length;
+	size_t nb = (rb->n + 9) / 8;
+	if (r->length < 1 + nb || p[0] != 0)
+		goto bad;
+	const unsigned char *nulls = p + 1;
+	p += 1 + nb;
+	bool anynull = false; /* most rows have no NULL: no bit looked at per column */
+	for (size_t k = 0; k < nb; k++)
+		anynull |= nulls[k] != 0;
+	int rc = anynull ? cols_into(s, st, rb, plan, nobj, nulls, true, &p, end, o)
+			 : cols_into(s, st, rb, plan, nobj, nulls, false, &p, end, o);
+	if (rc == 1)
+		goto bad;
+	if (rc)
+		return rc;
 	for (size_t i = nobj; i < rb->n; i++) {
 		size_t bit = i + 2;
 		rb->isnull[i] = nulls[bit >> 3] >> (bit & 7) & 1;
@@ -782,6 +844,7 @@ static int fetch_objects(struct orm_session *s, MYSQL_STMT *st, const struct orm
 	if ((rc = orm_list_reserve_n(s, out, nrows)))
 		goto out;
 	uint64_t unloaded = orm_all_columns(m) & ~mask;
+	bool pk32 = m->pk->type == ORM_INTEGER;
 	size_t got = 0, left = nrows, nfree = 0;
 	char *objs = NULL, *snaps = NULL; /* new objects and their snapshots, allocated together */
 	for (;;) {
@@ -822,7 +885,14 @@ static int fetch_objects(struct orm_session *s, MYSQL_STMT *st, const struct orm
 				goto out;
 		}
 		left -= left > 0;
-		int64_t id = orm_get_int(n, m->pk);
+		int64_t id;
+		if (pk32) { /* the usual INTEGER key, read without orm_get_int's switch */
+			int32_t v;
+			memcpy(&v, (const char *)n + m->pk->offset, sizeof v);
+			id = v;
+		} else {
+			id = orm_get_int(n, m->pk);
+		}
 		size_t slot;
 		struct orm_obj *o = orm_idmap_find_slot(s, m, id, &slot);
 		assert(!o || o->model == m);
@@ -874,7 +944,14 @@ static int fetch_objects(struct orm_session *s, MYSQL_STMT *st, const struct orm
 			memcpy(snap, o, m->size);
 			o->snapshot = snap;
 			o->state = ORM_PERSISTENT;
-			orm_session_attach(s, o);
+			/* orm_session_attach without its guards: a new object of
+			 * this result (zeroed above) is in no list yet */
+			o->session = s;
+			if (s->objects_tail)
+				s->objects_tail->next = o;
+			else
+				s->objects = o;
+			s->objects_tail = o;
 			if ((rc = orm_idmap_put_at(s, o, slot)))
 				goto out;
 		}

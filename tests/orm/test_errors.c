@@ -304,3 +304,38 @@ TEST(test_every_test_fails_without_a_database_url)
 	CHECK(pid > 0 && waitpid(pid, &st, 0) == pid);
 	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 3);
 }
+
+static int keep_int(void *ctx, const struct db_val *cols, size_t ncols)
+{
+	*(long long *)ctx = ncols == 1 && cols[0].type == DB_INT ? cols[0].i : -1;
+	return 0;
+}
+
+/* The statement cache is keyed by the whole text (hashed eight bytes a
+ * step, then compared with its length): texts that share a prefix, that
+ * differ in a tail shorter than eight bytes, or of which one is the
+ * other's prefix, are distinct statements; the same text again is the
+ * cached one. */
+TEST(test_statement_cache_tells_texts_apart_by_every_byte_and_length)
+{
+	struct tctx t;
+	if (!t_begin(&t, T_BLOG))
+		return;
+	static const char *const sql[] = {
+		"SELECT 1",         "SELECT 12",        "SELECT 21",        "SELECT 123",
+		"SELECT 1234567",   "SELECT 12345678",  "SELECT 12345679",  "SELECT 123456789",
+		"SELECT 2 + 0",     "SELECT 2 + 00",    "SELECT 3 + 0 ",    "SELECT 3 + 0  ",
+	};
+	static const long long want[] = {1, 12, 21, 123, 1234567, 12345678, 12345679, 123456789,
+					 2, 2, 3, 3};
+	size_t n = sizeof sql / sizeof sql[0];
+	size_t before = t.db->cache_n;
+	for (int round = 0; round < 2; round++)
+		for (size_t i = 0; i < n; i++) {
+			long long v = -2;
+			CHECK_INT(db_query(t.db, &t.arena, sql[i], NULL, 0, keep_int, &v), 1);
+			CHECK_MSG(v == want[i], "%s gave %lld", sql[i], v);
+		}
+	CHECK_INT(t.db->cache_n, before + n);
+	t_end(&t);
+}

@@ -265,3 +265,59 @@ TEST(test_update_of_a_vanished_row_is_a_conflict)
 out:
 	t_end(&t);
 }
+
+/* A result's new objects are linked into the session's list and mapped by
+ * their key as they are read (load.c: an INTEGER key read directly, the
+ * list linked without orm_session_attach): a second query of the same rows
+ * hands back the very same objects, each is in the session's list once,
+ * and the same holds for a BIGINT key beyond 32 bits and a negative one. */
+TEST(test_rows_of_a_result_are_mapped_and_listed_once_by_integer_and_bigint_keys)
+{
+	struct tctx t;
+	if (!t_begin(&t, T_BLOG | T_TYPES))
+		goto out;
+	CHECK_INT(t_exec(t.db, "INSERT INTO t_user (id, username, password) VALUES "
+			       "(-5, 'minus', 'x'), (3, 'three', 'x'), (2147483647, 'max', 'x')"),
+		  0);
+	CHECK_INT(t_exec(t.db, "INSERT INTO t_types (id, i) VALUES (-7, 1), (4294967296, 2), "
+			       "(9007199254740993, 3)"),
+		  0);
+	struct orm_list u1, u2, y1, y2;
+	CHECK_INT(orm_all(orm_order_by(t_user_query(&t.s), ORM_COL(t_user, id), ORM_ASC), &u1), 0);
+	CHECK_INT(orm_all(orm_order_by(t_user_query(&t.s), ORM_COL(t_user, id), ORM_DESC), &u2), 0);
+	CHECK_INT(orm_all(orm_order_by(t_types_query(&t.s), ORM_COL(t_types, id), ORM_ASC), &y1), 0);
+	CHECK_INT(orm_all(orm_order_by(t_types_query(&t.s), ORM_COL(t_types, id), ORM_DESC), &y2),
+		  0);
+	CHECK_INT(u1.n, 3);
+	CHECK_INT(u2.n, 3);
+	CHECK_INT(y1.n, 3);
+	CHECK_INT(y2.n, 3);
+	if (u1.n != 3 || u2.n != 3 || y1.n != 3 || y2.n != 3)
+		goto out;
+	static const int64_t uid[] = {-5, 3, 2147483647};
+	static const int64_t yid[] = {-7, INT64_C(4294967296), INT64_C(9007199254740993)};
+	for (int k = 0; k < 3; k++) {
+		CHECK(u1.items[k] == u2.items[2 - k]);
+		CHECK(y1.items[k] == y2.items[2 - k]);
+		CHECK(((struct t_user *)u1.items[k])->id == uid[k]);
+		CHECK(((struct t_types *)y1.items[k])->id == yid[k]);
+		struct t_user *g;
+		CHECK_INT(t_user_get(&t.s, uid[k], &g), 0);
+		CHECK(g == (struct t_user *)u1.items[k]);
+	}
+	size_t listed = 0;
+	for (struct orm_obj *o = t.s.objects; o; o = o->next) {
+		listed++;
+		CHECK(o->session == &t.s);
+		CHECK(o->next != NULL || t.s.objects_tail == o);
+	}
+	CHECK_INT(listed, 6);
+	/* the list is the flush's: one change, one UPDATE */
+	((struct t_user *)u1.items[1])->username = "THREE";
+	CHECK_INT(orm_commit(&t.s), 0);
+	char buf[64];
+	CHECK_STR(t_scalar_str(t.db, "SELECT username FROM t_user WHERE id = 3", buf, sizeof buf),
+		  "THREE");
+out:
+	t_end(&t);
+}

@@ -611,3 +611,101 @@ TEST(test_datetime_format_and_iso_golden)
 	CHECK_STR(iso, "1999-12-31T23:59:59Z");
 	arena_free(&a);
 }
+
+/* orm_datetime_format compiles a format once per thread (a few kept) and
+ * remembers the last day's calendar date: the same golden outputs when the
+ * formats take turns past the plans kept, when dates of one day and of
+ * others alternate, and for formats that no plan holds (strftime's
+ * directives, a trailing '%' or "%-", a format longer than a plan). */
+TEST(test_datetime_format_plans_and_day_memory_give_the_same_text)
+{
+	struct arena a;
+	arena_init(&a, 4096);
+	int64_t t = orm_datetime_from_parts(2024, 1, 2, 3, 4, 5);
+	int64_t t2 = orm_datetime_from_parts(2024, 1, 2, 23, 0, 9);
+	int64_t u = orm_datetime_from_parts(1999, 12, 31, 23, 59, 59);
+	char fmt[8][32];
+	for (int k = 0; k < 8; k++)
+		snprintf(fmt[k], sizeof fmt[k], "%d|%%-d %%b %%Y %%H:%%M", k);
+	for (int round = 0; round < 3; round++) {
+		for (int k = 0; k < 8; k++) {
+			char want[64];
+			snprintf(want, sizeof want, "%d|2 Jan 2024 03:04", k);
+			CHECK_STR(orm_datetime_format(&a, t, fmt[k]), want);
+			snprintf(want, sizeof want, "%d|31 Dec 1999 23:59", k);
+			CHECK_STR(orm_datetime_format(&a, u, fmt[k]), want);
+			snprintf(want, sizeof want, "%d|2 Jan 2024 23:00", k);
+			CHECK_STR(orm_datetime_format(&a, t2, fmt[k]), want);
+		}
+		CHECK_STR(orm_datetime_format(&a, t, "%% %%%-S%%"), "% %5%");
+		CHECK_STR(orm_datetime_format(&a, t, "%a %j"), "Tue 002");
+		CHECK_STR(orm_datetime_format(&a, u, "%B/%-m/%d"), "December/12/31");
+		/* literal runs of 7, 8, 9 and more bytes, first, between, last */
+		CHECK_STR(orm_datetime_format(&a, t, "1234567%Y12345678%m123456789%d"),
+			  "12345672024123456780112345678902");
+		CHECK_STR(orm_datetime_format(&a, t, "a literal run: %H, then another one"),
+			  "a literal run: 03, then another one");
+	}
+	/* not a plan's: as strftime or the character loop reads them */
+	CHECK_STR(orm_datetime_format(&a, t, "%Y%"), "2024%");
+	CHECK_STR(orm_datetime_format(&a, t, "x %H:%M:%S and a format longer than a plan holds %Y"),
+		  "x 03:04:05 and a format longer than a plan holds 2024");
+	/* 88 bytes of output before a directive is the limit, plan or not */
+	char big[60];
+	memset(big, 'x', 50);
+	strcpy(big + 50, "%Y%Y");
+	CHECK(orm_datetime_format(&a, t, big) != NULL);
+	char iso[21];
+	orm_datetime_iso(u, iso);
+	CHECK_STR(iso, "1999-12-31T23:59:59Z");
+	orm_datetime_iso(t2, iso);
+	CHECK_STR(iso, "2024-01-02T23:00:09Z");
+	orm_datetime_iso(t, iso);
+	CHECK_STR(iso, "2024-01-02T03:04:05Z");
+	arena_free(&a);
+}
+
+/* DATE and DATETIME columns of a stored row are read straight into their
+ * fields (load.c: date_into), not through a MYSQL_TIME: the packet's
+ * shapes — a datetime at midnight (date part only), one with a time, a
+ * zero date (no bytes), a time before 1970 — and NULL give the values
+ * orm_time_from_mysql gives. */
+TEST(test_dates_of_stored_rows_read_straight_into_their_fields)
+{
+	struct tctx t;
+	struct db *other = NULL;
+	if (!t_begin(&t, T_TYPES) || !(other = t_connect()))
+		goto out;
+	CHECK_INT(t_exec(other, "SET SESSION sql_mode = ''"), 0);
+	CHECK_INT(t_exec(other, "INSERT INTO t_types (id, d, dt) VALUES "
+				"(1, '2024-02-29', '2024-02-29 00:00:00'), "
+				"(2, '1969-12-31', '1969-12-31 23:59:59'), "
+				"(3, '0000-00-00', '0000-00-00 00:00:00'), "
+				"(4, NULL, NULL), "
+				"(5, '9999-12-31', '2038-01-19 03:14:08')"),
+		  0);
+	struct orm_list l;
+	CHECK_INT(orm_all(orm_order_by(t_types_query(&t.s), ORM_COL(t_types, id), ORM_ASC), &l), 0);
+	CHECK_INT(l.n, 5);
+	if (l.n != 5)
+		goto out;
+	struct t_types *r[5];
+	for (int k = 0; k < 5; k++)
+		r[k] = (struct t_types *)l.items[k];
+	CHECK_INT(r[0]->d, orm_date_from_ymd(2024, 2, 29));
+	CHECK(r[0]->dt == orm_datetime_from_parts(2024, 2, 29, 0, 0, 0));
+	CHECK_INT(r[1]->d, -1);
+	CHECK(r[1]->dt == -1);
+	/* a zero date: month and day 0 read as 1 (orm_time_from_mysql) */
+	CHECK_INT(r[2]->d, orm_date_from_ymd(0, 1, 1));
+	CHECK(r[2]->dt == (int64_t)orm_date_from_ymd(0, 1, 1) * 86400);
+	CHECK(orm_field_is_null(r[3], t_types_col_d) && r[3]->d == 0);
+	CHECK(orm_field_is_null(r[3], t_types_col_dt) && r[3]->dt == 0);
+	CHECK(!orm_field_is_null(r[4], t_types_col_dt));
+	CHECK_INT(r[4]->d, orm_date_from_ymd(9999, 12, 31));
+	CHECK(r[4]->dt == INT64_C(2147483648));
+out:
+	if (other)
+		db_close(other);
+	t_end(&t);
+}

@@ -49,6 +49,10 @@ struct rrun {
 	const void *shape; /* the shape state[] answers for */
 	uint32_t have;     /* the current element's values read so far: bit k
 			      for row[k] (a tag read twice in a row reads once) */
+	uint32_t plain;    /* entries in RP_SLOT whose values the shape's ops
+			      read in one get_slots call per element, before
+			      its body renders (have starts with what it
+			      filled) */
 	unsigned char state[RUN_MAX]; /* RP_*, per tag, for maps of shape */
 	unsigned char same[RUN_MAX];  /* the entry that answers for tag k: the
 					 first claimed one whose tag has the
@@ -472,6 +476,8 @@ static int run_part(struct rstate *st, const struct rctx *c, struct rrun *r, uin
 			state = e->slot == RC_ABSENT ? RP_ABSENT : e->memo ? RP_MEMO : RP_SLOT;
 			r->state[k] = state;
 			r->slot[k] = e->slot;
+			if (state == RP_SLOT && c->v.ops->get_slots)
+				r->plain |= UINT32_C(1) << k;
 		}
 		if (state != RP_ABSENT) {
 			/* Memo values go through the frame's memo too: a tag of
@@ -730,13 +736,37 @@ static size_t format_double(char *out, size_t size, double d)
 	return (size_t)k;
 }
 
-/* An integer's digits, two at a time from the end. */
+static const char digit_pairs[] = "00010203040506070809101112131415161718192021222324"
+				  "25262728293031323334353637383940414243444546474849"
+				  "50515253545556575859606162636465666768697071727374"
+				  "75767778798081828384858687888990919293949596979899";
+
+/* An integer's digits, two at a time from the end; 0 to 9999 (counts,
+ * scores, small ids: most of a page's numbers) straight into the buffer. */
 static inline int put_int(struct rstate *st, int64_t i)
 {
-	static const char pairs[] = "00010203040506070809101112131415161718192021222324"
-				    "25262728293031323334353637383940414243444546474849"
-				    "50515253545556575859606162636465666768697071727374"
-				    "75767778798081828384858687888990919293949596979899";
+	const char *pairs = digit_pairs;
+	struct buf *b = st->out;
+	if ((uint64_t)i < 10000 && b->n + 4 < st->room) {
+		uint32_t s = (uint32_t)i;
+		char *d = b->p + b->n;
+		if (s < 10) {
+			d[0] = (char)('0' + s);
+			b->n += 1;
+		} else if (s < 100) {
+			memcpy(d, pairs + 2 * s, 2);
+			b->n += 2;
+		} else if (s < 1000) {
+			d[0] = (char)('0' + s / 100);
+			memcpy(d + 1, pairs + 2 * (s % 100), 2);
+			b->n += 3;
+		} else {
+			memcpy(d, pairs + 2 * (s / 100), 2);
+			memcpy(d + 2, pairs + 2 * (s % 100), 2);
+			b->n += 4;
+		}
+		return 0;
+	}
 	/* The digits end at tmp + 21 (at most 20 characters before it), and
 	 * the fixed-size move below reads 21 bytes from where they begin:
 	 * up to tmp + 41. */
@@ -757,7 +787,6 @@ static inline int put_int(struct rstate *st, int64_t i)
 	if (i < 0)
 		*--q = '-';
 	size_t n = (size_t)(tmp + 21 - q);
-	struct buf *b = st->out;
 	if (b->n + 21 < st->room) { /* a fixed-size move, q + 21 <= tmp + 41 */
 		memcpy(b->p + b->n, q, 21);
 		b->n += n;
@@ -867,6 +896,11 @@ static int render_list(struct rstate *st, const struct tnode *nd, const struct t
 			if (sub.shape != r->shape) {
 				memset(r->state, RP_UNKNOWN, r->n);
 				r->shape = sub.shape;
+				r->plain = 0;
+			} else if (r->plain && sub.v.ops->get_slots) {
+				/* The element's stored members its body names, in one
+				 * call (an earlier element of the shape found them). */
+				r->have = sub.v.ops->get_slots(&sub.v, r->slot, r->plain, r->row);
 			}
 		}
 		if ((rc = render_nodes(st, &nd->body, &sub, o)) < 0)
@@ -887,6 +921,7 @@ __attribute__((noinline)) static int render_planned(struct rstate *st, const str
 	run.base = nd->tid_begin;
 	run.n = n < RUN_MAX ? n : RUN_MAX;
 	run.shape = NULL;
+	run.plain = 0;
 	memset(run.state, RP_UNKNOWN, run.n);
 	for (uint32_t k = 0; k < run.n; k++) {
 		run.owner[k] = NULL;

@@ -11,7 +11,10 @@
 static int obj_get(const struct tmpl_value *v, const char *name, size_t len, uint32_t hash,
 		   struct tmpl_value *out);
 
-_Static_assert(_Alignof(struct orm_column) >= 2, "a column's slot is its even address");
+/* A slot (obj_find) is an address with a tag in its two low bits. */
+enum { SLOT_COLUMN = 0, SLOT_FIELD = 1, SLOT_REL = 2, SLOT_TAG = 3 };
+_Static_assert(_Alignof(struct orm_column) >= 4 && _Alignof(struct orm_field) >= 4,
+	       "a column's or a field's slot is its address, tagged");
 static size_t list_len(const struct tmpl_value *v);
 static int list_at(const struct tmpl_value *v, size_t i, struct tmpl_value *out);
 
@@ -166,6 +169,7 @@ struct name_slot {
 	uint32_t len;
 	const char *name;
 };
+_Static_assert(_Alignof(struct name_slot) >= 4, "a relationship's slot is its entry's address, tagged");
 
 static int index_put(struct name_slot *t, uint32_t mask, const char *name, unsigned char kind,
 		     size_t index)
@@ -263,12 +267,14 @@ static int obj_find(const struct tmpl_value *v, const char *name, size_t len, ui
 	const struct name_slot *e = name_find(m, name, len, hash);
 	if (!e)
 		return 0;
-	/* A column's slot is its metadata's address (even: columns are
-	 * aligned), anything else's its place in the table, times 2, plus 1. */
+	/* A column's or a computed field's slot is its metadata's address, a
+	 * relationship's its entry in the table, each tagged (SLOT_*). */
 	if (e->kind == NAME_COLUMN)
-		*slot = (uintptr_t)&m->columns[e->index];
+		*slot = (uintptr_t)&m->columns[e->index] | SLOT_COLUMN;
+	else if (e->kind == NAME_FIELD)
+		*slot = (uintptr_t)&m->fields[e->index] | SLOT_FIELD;
 	else
-		*slot = (uintptr_t)(e - (const struct name_slot *)m->tmpl_names) * 2 + 1;
+		*slot = (uintptr_t)e | SLOT_REL;
 	return e->kind == NAME_FIELD ? 2 : 1; /* a computed field: once per object and render */
 }
 
@@ -355,17 +361,19 @@ __attribute__((always_inline)) static inline int column_plain(const struct orm_o
 static int obj_get_slot(const struct tmpl_value *v, uintptr_t slot, struct tmpl_value *out)
 {
 	const struct orm_obj *o = v->obj;
-	if (slot & 1) {
-		const struct orm_model *m = o->model;
-		const struct name_slot *e = (const struct name_slot *)m->tmpl_names + slot / 2;
-		if (e->kind != NAME_FIELD || !v->aux)
-			return slot_value(v, e, out);
+	if (slot & SLOT_FIELD) {
 		/* a computed field (slot_value's, without its call): null
 		 * unless the field says otherwise, and a scalar's kind and
-		 * value are all that is read of it */
+		 * value are all that is read of it; it makes its text in the
+		 * arena, so one is needed */
+		const struct orm_field *f = (const struct orm_field *)(slot - SLOT_FIELD);
+		if (!v->aux)
+			return TMPL_ENOMEM;
 		out->kind = TMPL_NULL;
-		return m->fields[e->index].get(o, v->env, v->aux, out) < 0 ? TMPL_ENOMEM : 1;
+		return f->get(o, v->env, v->aux, out) < 0 ? TMPL_ENOMEM : 1;
 	}
+	if (slot & SLOT_REL)
+		return slot_value(v, (const struct name_slot *)(slot - SLOT_REL), out);
 	const struct orm_column *c = (const struct orm_column *)slot;
 	if (column_plain(o, o->unloaded | o->nulls, c, out))
 		return 1;
@@ -385,7 +393,7 @@ static uint32_t obj_get_slots(const struct tmpl_value *v, const uintptr_t *slot,
 	while (want) {
 		unsigned k = (unsigned)__builtin_ctz(want);
 		want &= want - 1;
-		if (!(slot[k] & 1) && column_plain(o, absent, (const struct orm_column *)slot[k], &out[k]))
+		if (!(slot[k] & SLOT_TAG) && column_plain(o, absent, (const struct orm_column *)slot[k], &out[k]))
 			got |= UINT32_C(1) << k;
 	}
 	return got;

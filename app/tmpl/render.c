@@ -123,6 +123,7 @@ struct rstate {
 	bool ind_heap;
 	unsigned depth;
 	unsigned runs;  /* planned runs under way (render_planned) */
+	unsigned lists; /* sections over lists under way (render_list) */
 	long steps;
 };
 
@@ -249,13 +250,12 @@ static int json_get(const struct tmpl_value *map, const char *name, size_t len, 
 static size_t json_len(const struct tmpl_value *list);
 static int json_at(const struct tmpl_value *list, size_t i, struct tmpl_value *out);
 
-static const void *json_shape(const struct tmpl_value *map);
-static int json_find(const struct tmpl_value *map, const char *name, size_t len, uint32_t hash,
-		     uintptr_t *slot);
-static int json_get_slot(const struct tmpl_value *map, uintptr_t slot, struct tmpl_value *out);
-
-static const struct tmpl_ops json_map_ops = {
-	.get = json_get, .shape = json_shape, .find = json_find, .get_slot = json_get_slot};
+/* No shape: a json-c object's names are its own, so the render's cache
+ * (keyed by shape) would only ever answer for the one object; a list of
+ * json-c objects (a page bar's links) missed it at every element. Its
+ * names are read through map_get_first, with json-c's hash of the name
+ * computed when the template was compiled. */
+static const struct tmpl_ops json_map_ops = {.get = json_get};
 static const struct tmpl_ops json_list_ops = {.len = json_len, .at = json_at};
 
 struct tmpl_value tmpl_json(struct json_object *j)
@@ -308,33 +308,6 @@ static int json_get(const struct tmpl_value *map, const char *name, size_t len, 
 	if (!json_object_object_get_ex((struct json_object *)map->obj, name, &v))
 		return 0;
 	*out = tmpl_json(v);
-	return 1;
-}
-
-/* A json-c object is its own shape (its names are its own); a slot is
- * its table's entry. */
-static const void *json_shape(const struct tmpl_value *map)
-{
-	return map->obj;
-}
-
-static int json_find(const struct tmpl_value *map, const char *name, size_t len, uint32_t hash,
-		     uintptr_t *slot)
-{
-	(void)len;
-	(void)hash;
-	struct lh_table *t = json_object_get_object((struct json_object *)map->obj);
-	struct lh_entry *e = lh_table_lookup_entry(t, name);
-	if (!e)
-		return 0;
-	*slot = (uintptr_t)e;
-	return 1;
-}
-
-static int json_get_slot(const struct tmpl_value *map, uintptr_t slot, struct tmpl_value *out)
-{
-	(void)map;
-	*out = tmpl_json((struct json_object *)lh_entry_v((struct lh_entry *)slot));
 	return 1;
 }
 
@@ -540,7 +513,11 @@ static int first_part(struct rstate *st, const struct rctx *c, const struct tnod
 			if (r->owner[k] == nd)
 				return run_part(st, c, r, r->same[k], nd, tmp, pv);
 		}
-		if (c->shape)
+		/* The cache pays where a tag is read again against maps of one
+		 * shape: in a list's elements, in a section's frame (whose
+		 * computed values it remembers). A page's own frames outside
+		 * any list are read once per tag: straight from the map. */
+		if (c->shape && (st->lists || c->memo))
 			rc = map_get_cached(st, c, nd, tmp);
 		else if (c->v.kind == TMPL_MAP)
 			rc = map_get_first(&c->v, nd, tmp);
@@ -880,16 +857,19 @@ static const struct tnode *find_arg(const struct rovr *o, const struct tnode *bl
 static int render_list(struct rstate *st, const struct tnode *nd, const struct tmpl_value *v,
 		       size_t len, const struct rctx *c, const struct rovr *o, struct rrun *r)
 {
-	int rc;
+	int rc = 0;
 	struct rmemo memo;
 	struct rctx sub = {.up = c, .memo = &memo, .run = r}; /* v, shape, look,
 								 lrun: per element */
+	st->lists++;
 	for (size_t i = 0; i < len; i++) {
 		memo.n = 0;
-		if (i && ++st->steps > TMPL_MAX_STEPS)
-			return TMPL_ELIMIT;
+		if (i && ++st->steps > TMPL_MAX_STEPS) {
+			rc = TMPL_ELIMIT;
+			goto out;
+		}
 		if ((rc = v->ops->at(v, i, &sub.v)) < 0)
-			return rc;
+			goto out;
 		frame_shape(&sub);
 		if (r) {
 			r->have = 0;
@@ -904,9 +884,11 @@ static int render_list(struct rstate *st, const struct tnode *nd, const struct t
 			}
 		}
 		if ((rc = render_nodes(st, &nd->body, &sub, o)) < 0)
-			return rc;
+			goto out;
 	}
-	return 0;
+out:
+	st->lists--;
+	return rc < 0 ? rc : 0;
 }
 
 /* render_list with a plan of the body's tags. Not in line: the plan (some
@@ -1010,14 +992,22 @@ static int render_nodes(struct rstate *st, const struct tnodes *l, const struct 
 				return rc;
 			if ((rc = lookup(st, c, nd, &tmp, &v)) < 0)
 				return rc;
-			if (truthy(v) != (nd->kind == TN_SECTION))
-				break; /* nothing to render */
+			if (truthy(v) != (nd->kind == TN_SECTION)) {
+				if (!nd->pair)
+					break; /* nothing to render */
+				/* A falsey section's inverted twin, which would
+				 * read the same value: its body. */
+				nd++;
+			}
+			/* From here nd->pair: a truthy section whose twin
+			 * renders nothing and is stepped over. */
 			if ((rc = enter(st)) < 0)
 				return rc;
 			if (nd->kind == TN_SECTION &&
 			    (!nd->bare || v->kind == TMPL_LIST || v->kind == TMPL_MAP)) {
 				if ((rc = render_section(st, nd, v, c, o)) < 0)
 					return rc;
+				nd += nd->pair;
 				break;
 			}
 			/* The body in this frame: an inverted section's, or a
@@ -1027,9 +1017,10 @@ static int render_nodes(struct rstate *st, const struct tnodes *l, const struct 
 				if (nd->body.n && (rc = render_nodes(st, &nd->body, c, o)) < 0)
 					return rc;
 				st->depth--;
+				nd += nd->pair;
 				break;
 			}
-			resume[sp] = nd; /* (the loop's nd++ goes on after it) */
+			resume[sp] = nd + nd->pair; /* (the loop's nd++ goes on after it) */
 			resume_end[sp] = end;
 			sp++;
 			end = nd->body.v + nd->body.n;

@@ -858,3 +858,56 @@ TEST(test_nested_and_sibling_inverted_and_bare_sections_walked_in_place)
 	CHECK_STR(out.p, want);
 	buf_free(&out);
 }
+
+/* Render src against json and compare, in one line. */
+static void check_render(const char *src, const char *json, const char *want)
+{
+	struct buf out = BUF_INIT;
+	CHECK_INT(render_src(src, json, &out, NULL), 0);
+	CHECK_MSG(out.p && strcmp(out.p, want) == 0, "%s with %s: got \"%s\", want \"%s\"", src, json,
+		  out.p ? out.p : "(null)", want);
+	buf_free(&out);
+}
+
+TEST(test_a_section_and_its_inverted_twin_render_exactly_one_body)
+{
+	/* {{#x}}..{{/x}}{{^x}}..{{/x}} with nothing between is rendered from
+	 * one lookup: the section's body when x is truthy (over a list, once
+	 * per element; over a map, in its frame), else the twin's. */
+	const char *pair = "{{#x}}A{{/x}}{{^x}}B{{/x}}|";
+	check_render(pair, "{\"x\": true}", "A|");
+	check_render(pair, "{\"x\": false}", "B|");
+	check_render(pair, "{}", "B|");
+	check_render(pair, "{\"x\": 0}", "B|");
+	check_render(pair, "{\"x\": \"\"}", "B|");
+	check_render(pair, "{\"x\": []}", "B|");
+	check_render(pair, "{\"x\": [1, 2]}", "AA|");
+	check_render(pair, "{\"x\": {}}", "A|");
+	check_render("{{#x}}<{{.}}>{{/x}}{{^x}}none{{/x}}|", "{\"x\": \"s\"}", "<s>|");
+	check_render("{{#x}}<{{.}}>{{/x}}{{^x}}none{{/x}}|", "{\"x\": [1, 2]}", "<1><2>|");
+	check_render("{{#x}}{{y}}{{/x}}{{^x}}none{{/x}}|", "{\"x\": {\"y\": \"in\"}}", "in|");
+	/* not twins: text between, another name, another dotted name */
+	check_render("{{#x}}A{{/x}}-{{^x}}B{{/x}}", "{\"x\": false}", "-B");
+	check_render("{{#x}}A{{/x}}-{{^x}}B{{/x}}", "{\"x\": true}", "A-");
+	check_render("{{#x}}A{{/x}}{{^y}}B{{/y}}", "{\"x\": true}", "AB");
+	check_render("{{#a.b}}A{{/a.b}}{{^a.c}}C{{/a.c}}", "{\"a\": {\"b\": 1}}", "AC");
+	check_render("{{#a.b}}A{{/a.b}}{{^a.b}}B{{/a.b}}", "{\"a\": {\"b\": 1}}", "A");
+	check_render("{{#a.b}}A{{/a.b}}{{^a.b}}B{{/a.b}}", "{\"a\": {\"c\": 1}}", "B");
+	/* a third section after the twins is its own */
+	check_render("{{#x}}1{{/x}}{{^x}}2{{/x}}{{^x}}3{{/x}}{{#x}}4{{/x}}", "{\"x\": false}", "23");
+	check_render("{{#x}}1{{/x}}{{^x}}2{{/x}}{{^x}}3{{/x}}{{#x}}4{{/x}}", "{\"x\": true}", "14");
+	/* in a list's elements, a name an element lacks read outside it */
+	check_render("{{#items}}{{#on}}Y{{/on}}{{^on}}N{{/on}}{{/items}}",
+		     "{\"on\": true, \"items\": [{\"on\": false}, {}, {\"on\": [1]}, {\"on\": 0}]}", "NYYN");
+	/* twins met eight walked bodies deep (past the in-place walk's stack)
+	 * and twins as a walked body's last nodes */
+	char src[512];
+	size_t s = 0;
+	for (int i = 0; i < 8; i++)
+		s += (size_t)snprintf(src + s, sizeof src - s, "{{^f}}");
+	s += (size_t)snprintf(src + s, sizeof src - s,
+			      "{{#t}}T{{/t}}{{^t}}F{{/t}}{{#f}}T{{/f}}{{^f}}F{{/f}}");
+	for (int i = 0; i < 8; i++)
+		s += (size_t)snprintf(src + s, sizeof src - s, "{{/f}}.");
+	check_render(src, "{\"t\": true, \"f\": false}", "TF........");
+}

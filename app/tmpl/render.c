@@ -638,8 +638,8 @@ static inline bool truthy(const struct tmpl_value *v)
 	return v->kind == TMPL_BOOL ? v->b : truthy_any(v);
 }
 
-/* {{x}}: the core's HTML escaper, within the output limit. */
-static int put_html(struct rstate *st, const char *p, size_t n)
+/* {{x}} of any value: the core's HTML escaper, within the output limit. */
+__attribute__((noinline)) static int put_html_any(struct rstate *st, const char *p, size_t n)
 {
 	struct buf *b = st->out;
 	/* room for the longest escape (6 bytes a byte): one pass, in place */
@@ -655,6 +655,20 @@ static int put_html(struct rstate *st, const char *p, size_t n)
 	int rc = buf_append_html(st->out, p, n) < 0 ? TMPL_ENOMEM : 0;
 	set_room(st);
 	return rc;
+}
+
+/* {{x}}: the core's HTML escaper, within the output limit; a short value
+ * with nothing to escape (most names, numbers as text, dates) is tested
+ * and copied in line. */
+static inline int put_html(struct rstate *st, const char *p, size_t n)
+{
+	struct buf *b = st->out;
+	if (n - 8 <= 32 - 8 && b->n + n < st->room && buf_html_plain_short(p, n)) {
+		copy_short(b->p + b->n, p, n);
+		b->n += n;
+		return 0;
+	}
+	return put_html_any(st, p, n);
 }
 
 

@@ -3,12 +3,15 @@
  * appends the page to a struct buf. All render state lives on
  * the C stack: the context stack and the chain of enclosing parents are
  * linked frames, a section over a list keeps its plan (struct rrun: where
- * each tag's name is in the elements, what it is outside them), the
- * per-render name cache and indentation are local arrays. Bodies that
- * need no frame of their own (inverted sections; sections the compiler
- * marked bare, over a scalar) are walked in the same render_nodes call;
- * literal text (the source copy is padded, TMPL_SRC_PAD) and integers go
- * out with one fixed-size copy, {{x}} is escaped in place in one pass
+ * each tag's name is in the elements, what it is outside them; an
+ * element's stored members read in one get_slots call), the per-render
+ * name cache and indentation are local arrays. Bodies that need no frame
+ * of their own (inverted sections; sections the compiler marked bare,
+ * over a scalar) are walked in the same render_nodes call, and a section
+ * with an inverted twin renders one of the two from one lookup; literal
+ * text (the source copy is padded, TMPL_SRC_PAD) and integers go out with
+ * one fixed-size copy, a short {{x}} with nothing to escape is tested and
+ * copied in line, any other is escaped in place in one pass
  * (buf_html_escape). */
 #include "tmpl_priv.h"
 

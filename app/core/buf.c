@@ -86,18 +86,6 @@ size_t buf_html_len(const char *s, size_t n)
 	return len;
 }
 
-/* Nonzero when one of the 8 bytes of x is one HTML escapes: 0x26 and 0x27
- * ('&', '\'') differ in bit 0, 0x3c and 0x3e ('<', '>') in bit 1, so three
- * has-a-zero-byte tests cover the five. */
-static inline uint64_t html_special8(uint64_t x)
-{
-	const uint64_t ones = UINT64_C(0x0101010101010101), high = UINT64_C(0x8080808080808080);
-	uint64_t a = (x | ones) ^ (ones * 0x27);
-	uint64_t q = x ^ (ones * 0x22);
-	uint64_t t = (x | ones * 2) ^ (ones * 0x3e);
-	return (((a - ones) & ~a) | ((q - ones) & ~q) | ((t - ones) & ~t)) & high;
-}
-
 /* The entities again, each in 8 bytes (what follows the entity is
  * overwritten later), by html_slot[byte] - 1. */
 static const char html_entity8[5][8] = {"&amp;", "&lt;", "&gt;", "&quot;", "&#39;"};
@@ -114,7 +102,7 @@ size_t buf_html_escape(char *d, const char *s, size_t n)
 		uint64_t x, y;
 		memcpy(&x, u, 8);
 		memcpy(&y, u + n - 8, 8);
-		if (!(html_special8(x) | html_special8(y))) {
+		if (!(buf_html_special8(x) | buf_html_special8(y))) {
 			memcpy(d, &x, 8);
 			memcpy(d + n - 8, &y, 8);
 			return n;
@@ -122,15 +110,9 @@ size_t buf_html_escape(char *d, const char *s, size_t n)
 	}
 #ifdef __SSE2__
 	/* Sixteen bytes at a time, as the eight below, compared exactly. */
-	const __m128i amp = _mm_set1_epi8('&'), lt = _mm_set1_epi8('<'), gt = _mm_set1_epi8('>'),
-		      quot = _mm_set1_epi8('"'), apos = _mm_set1_epi8('\'');
 	while (i + 16 <= n) {
 		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(u + i));
-		__m128i e = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, amp), _mm_cmpeq_epi8(x, lt)),
-					 _mm_or_si128(_mm_cmpeq_epi8(x, gt),
-						      _mm_or_si128(_mm_cmpeq_epi8(x, quot),
-								   _mm_cmpeq_epi8(x, apos))));
-		unsigned m = (unsigned)_mm_movemask_epi8(e);
+		unsigned m = buf_html_special16(x);
 		_mm_storeu_si128((__m128i *)(void *)w, x);
 		if (!m) {
 			w += 16;
@@ -156,7 +138,7 @@ size_t buf_html_escape(char *d, const char *s, size_t n)
 		uint64_t x, m;
 		memcpy(&x, u + i, 8);
 		memcpy(w, &x, 8);
-		if (!(m = html_special8(x))) {
+		if (!(m = buf_html_special8(x))) {
 			w += 8;
 			i += 8;
 			continue;
@@ -173,7 +155,7 @@ size_t buf_html_escape(char *d, const char *s, size_t n)
 	if (i < n && n >= 8 && (size_t)(w - d) == i) {
 		uint64_t x;
 		memcpy(&x, u + n - 8, 8);
-		if (!html_special8(x)) {
+		if (!buf_html_special8(x)) {
 			memcpy(d + n - 8, &x, 8);
 			return n;
 		}

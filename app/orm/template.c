@@ -11,7 +11,10 @@
 static int obj_get(const struct tmpl_value *v, const char *name, size_t len, uint32_t hash,
 		   struct tmpl_value *out);
 
-_Static_assert(_Alignof(struct orm_column) >= 2, "a column's slot is its even address");
+/* A slot (obj_find) is an address with a tag in its two low bits. */
+enum { SLOT_COLUMN = 0, SLOT_FIELD = 1, SLOT_REL = 2, SLOT_TAG = 3 };
+_Static_assert(_Alignof(struct orm_column) >= 4 && _Alignof(struct orm_field) >= 4,
+	       "a column's or a field's slot is its address, tagged");
 static size_t list_len(const struct tmpl_value *v);
 static int list_at(const struct tmpl_value *v, size_t i, struct tmpl_value *out);
 
@@ -19,9 +22,14 @@ static const void *obj_shape(const struct tmpl_value *v);
 static int obj_find(const struct tmpl_value *v, const char *name, size_t len, uint32_t hash,
 		    uintptr_t *slot);
 static int obj_get_slot(const struct tmpl_value *v, uintptr_t slot, struct tmpl_value *out);
+static uint32_t obj_get_slots(const struct tmpl_value *v, const uintptr_t *slot, uint32_t want,
+			      struct tmpl_value *out);
 
-static const struct tmpl_ops obj_ops = {
-	.get = obj_get, .shape = obj_shape, .find = obj_find, .get_slot = obj_get_slot};
+static const struct tmpl_ops obj_ops = {.get = obj_get,
+					.shape = obj_shape,
+					.find = obj_find,
+					.get_slot = obj_get_slot,
+					.get_slots = obj_get_slots};
 static const struct tmpl_ops list_ops = {.len = list_len, .at = list_at};
 
 struct tmpl_value orm_tmpl_obj(const void *obj, const void *env, struct arena *a)
@@ -161,6 +169,7 @@ struct name_slot {
 	uint32_t len;
 	const char *name;
 };
+_Static_assert(_Alignof(struct name_slot) >= 4, "a relationship's slot is its entry's address, tagged");
 
 static int index_put(struct name_slot *t, uint32_t mask, const char *name, unsigned char kind,
 		     size_t index)
@@ -258,12 +267,14 @@ static int obj_find(const struct tmpl_value *v, const char *name, size_t len, ui
 	const struct name_slot *e = name_find(m, name, len, hash);
 	if (!e)
 		return 0;
-	/* A column's slot is its metadata's address (even: columns are
-	 * aligned), anything else's its place in the table, times 2, plus 1. */
+	/* A column's or a computed field's slot is its metadata's address, a
+	 * relationship's its entry in the table, each tagged (SLOT_*). */
 	if (e->kind == NAME_COLUMN)
-		*slot = (uintptr_t)&m->columns[e->index];
+		*slot = (uintptr_t)&m->columns[e->index] | SLOT_COLUMN;
+	else if (e->kind == NAME_FIELD)
+		*slot = (uintptr_t)&m->fields[e->index] | SLOT_FIELD;
 	else
-		*slot = (uintptr_t)(e - (const struct name_slot *)m->tmpl_names) * 2 + 1;
+		*slot = (uintptr_t)e | SLOT_REL;
 	return e->kind == NAME_FIELD ? 2 : 1; /* a computed field: once per object and render */
 }
 
@@ -275,81 +286,115 @@ __attribute__((noinline)) static int column_call(const struct orm_obj *o,
 	return column_value(o, c, a, out);
 }
 
+/* Column c of o into *out when it is a number, a flag or a text neither
+ * unloaded nor null (absent: o's unloaded | nulls bits): 1, with only the
+ * kind and the scalar written (a scalar's ops and the rest go unread);
+ * else 0, *out untouched (column_value knows the rest and gives the same
+ * for these). */
+__attribute__((always_inline)) static inline int column_plain(const struct orm_obj *o,
+							      uint64_t absent,
+							      const struct orm_column *c,
+							      struct tmpl_value *out)
+{
+	const char *f = (const char *)o + c->offset;
+	if (absent >> c->index & 1)
+		return 0;
+	switch (c->type) {
+	case ORM_INTEGER: {
+		int32_t x;
+		memcpy(&x, f, sizeof x);
+		out->kind = TMPL_INT;
+		out->i = x;
+		return 1;
+	}
+	case ORM_SMALLINT: {
+		int16_t x;
+		memcpy(&x, f, sizeof x);
+		out->kind = TMPL_INT;
+		out->i = x;
+		return 1;
+	}
+	case ORM_BIGINT: {
+		int64_t x;
+		memcpy(&x, f, sizeof x);
+		out->kind = TMPL_INT;
+		out->i = x;
+		return 1;
+	}
+	case ORM_NUMERIC:
+	case ORM_STRING:
+	case ORM_TEXT:
+	case ORM_UNICODE:
+	case ORM_UNICODE_TEXT:
+	case ORM_ENUM: {
+		const char *p;
+		memcpy(&p, f, sizeof p);
+		if (!p)
+			return 0; /* null: column_value says so */
+		out->kind = TMPL_STR;
+		out->s.p = p;
+		out->s.n = strlen(p);
+		return 1;
+	}
+	case ORM_BOOLEAN: {
+		bool x;
+		memcpy(&x, f, sizeof x);
+		out->kind = TMPL_BOOL;
+		out->b = x;
+		return 1;
+	}
+	case ORM_FLOAT: {
+		double d;
+		memcpy(&d, f, sizeof d);
+		out->kind = TMPL_DOUBLE;
+		out->d = d;
+		return 1;
+	}
+	default:
+		return 0;
+	}
+}
+
 /* A column, the common case (a list's rows are read through here, name
- * after name), straight from its slot without slot_value's call; a number,
- * a flag or a text neither unloaded nor null without column_value's call
- * (which gives the same for them). */
+ * after name), straight from its slot without slot_value's call; a plain
+ * one (column_plain) without column_value's call either. */
 static int obj_get_slot(const struct tmpl_value *v, uintptr_t slot, struct tmpl_value *out)
 {
 	const struct orm_obj *o = v->obj;
-	if (slot & 1) {
-		const struct orm_model *m = o->model;
-		const struct name_slot *e = (const struct name_slot *)m->tmpl_names + slot / 2;
-		if (e->kind != NAME_FIELD || !v->aux)
-			return slot_value(v, e, out);
+	if (slot & SLOT_FIELD) {
 		/* a computed field (slot_value's, without its call): null
 		 * unless the field says otherwise, and a scalar's kind and
-		 * value are all that is read of it */
+		 * value are all that is read of it; it makes its text in the
+		 * arena, so one is needed */
+		const struct orm_field *f = (const struct orm_field *)(slot - SLOT_FIELD);
+		if (!v->aux)
+			return TMPL_ENOMEM;
 		out->kind = TMPL_NULL;
-		return m->fields[e->index].get(o, v->env, v->aux, out) < 0 ? TMPL_ENOMEM : 1;
+		return f->get(o, v->env, v->aux, out) < 0 ? TMPL_ENOMEM : 1;
 	}
+	if (slot & SLOT_REL)
+		return slot_value(v, (const struct name_slot *)(slot - SLOT_REL), out);
 	const struct orm_column *c = (const struct orm_column *)slot;
-	const char *f = (const char *)o + c->offset;
-	if (!((o->unloaded | o->nulls) >> c->index & 1)) {
-		switch (c->type) {
-		case ORM_INTEGER: {
-			int32_t x;
-			memcpy(&x, f, sizeof x);
-			out->kind = TMPL_INT; /* a scalar's ops and the rest go unread */
-			out->i = x;
-			return 1;
-		}
-		case ORM_SMALLINT: {
-			int16_t x;
-			memcpy(&x, f, sizeof x);
-			out->kind = TMPL_INT;
-			out->i = x;
-			return 1;
-		}
-		case ORM_BIGINT: {
-			int64_t x;
-			memcpy(&x, f, sizeof x);
-			out->kind = TMPL_INT;
-			out->i = x;
-			return 1;
-		}
-		case ORM_NUMERIC:
-		case ORM_STRING:
-		case ORM_TEXT:
-		case ORM_UNICODE:
-		case ORM_UNICODE_TEXT:
-		case ORM_ENUM: {
-			const char *p;
-			memcpy(&p, f, sizeof p);
-			if (!p)
-				break; /* null: column_value says so */
-			out->kind = TMPL_STR;
-			out->s.p = p;
-			out->s.n = strlen(p);
-			return 1;
-		}
-		case ORM_BOOLEAN: {
-			bool x;
-			memcpy(&x, f, sizeof x);
-			out->kind = TMPL_BOOL;
-			out->b = x;
-			return 1;
-		}
-		case ORM_FLOAT: {
-			double d;
-			memcpy(&d, f, sizeof d);
-			out->kind = TMPL_DOUBLE;
-			out->d = d;
-			return 1;
-		}
-		default:
-			break;
-		}
-	}
+	if (column_plain(o, o->unloaded | o->nulls, c, out))
+		return 1;
 	return column_call(o, c, v->aux, out);
+}
+
+/* The plain columns (column_plain) among the wanted slots, the rest (null
+ * or unloaded ones, dates, computed fields, relationships) left to
+ * obj_get_slot: a list's row read in one call. */
+static uint32_t obj_get_slots(const struct tmpl_value *v, const uintptr_t *slot, uint32_t want,
+			      struct tmpl_value *out)
+{
+	const struct orm_obj *o = v->obj;
+	/* read once: the stores into out may alias o as far as C knows */
+	const uint64_t absent = o->unloaded | o->nulls;
+	uint32_t got = 0;
+	while (want) {
+		unsigned k = (unsigned)__builtin_ctz(want);
+		want &= want - 1;
+		if (!(slot[k] & SLOT_TAG) && column_plain(o, absent, (const struct orm_column *)slot[k], &out[k]))
+			got |= UINT32_C(1) << k;
+	}
+	return got;
 }

@@ -811,6 +811,36 @@ static bool mark_bare(struct tnodes *l)
 	return all;
 }
 
+/* Whether tags a and b name the same (dotted) name. */
+static bool same_name(const struct tnode *a, const struct tnode *b)
+{
+	if (a->nparts != b->nparts)
+		return false;
+	const char *p = a->name, *q = b->name;
+	for (uint32_t i = 0; i < a->nparts; i++) {
+		size_t n = strlen(p);
+		if (strcmp(p, q) != 0)
+			return false;
+		p += n + 1;
+		q += n + 1;
+	}
+	return true;
+}
+
+/* Mark the sections of l and of every body in it that an inverted section
+ * of the same name follows with no text between them (see struct tnode). */
+static void mark_pairs(struct tnodes *l)
+{
+	for (uint32_t i = 0; i < l->n; i++) {
+		struct tnode *nd = &l->v[i];
+		mark_pairs(&nd->body);
+		if (nd->kind == TN_SECTION && i + 1 < l->n) {
+			const struct tnode *next = &l->v[i + 1];
+			nd->pair = next->kind == TN_INVERTED && next->len == 0 && same_name(nd, next);
+		}
+	}
+}
+
 static void free_nodes(struct tnodes *l)
 {
 	for (uint32_t i = 0; i < l->n; i++)
@@ -880,6 +910,7 @@ int tmpl_compile(const char *name, const char *src, size_t n, struct tmpl **out,
 	fold_text(&t->root);
 	number_tags(&t->root, &tags);
 	mark_bare(&t->root);
+	mark_pairs(&t->root);
 	*out = t;
 	t = NULL;
 	rc = 0;

@@ -3,12 +3,15 @@
  * appends the page to a struct buf. All render state lives on
  * the C stack: the context stack and the chain of enclosing parents are
  * linked frames, a section over a list keeps its plan (struct rrun: where
- * each tag's name is in the elements, what it is outside them), the
- * per-render name cache and indentation are local arrays. Bodies that
- * need no frame of their own (inverted sections; sections the compiler
- * marked bare, over a scalar) are walked in the same render_nodes call;
- * literal text (the source copy is padded, TMPL_SRC_PAD) and integers go
- * out with one fixed-size copy, {{x}} is escaped in place in one pass
+ * each tag's name is in the elements, what it is outside them; an
+ * element's stored members read in one get_slots call), the per-render
+ * name cache and indentation are local arrays. Bodies that need no frame
+ * of their own (inverted sections; sections the compiler marked bare,
+ * over a scalar) are walked in the same render_nodes call, and a section
+ * with an inverted twin renders one of the two from one lookup; literal
+ * text (the source copy is padded, TMPL_SRC_PAD) and integers go out with
+ * one fixed-size copy, a short {{x}} with nothing to escape is tested and
+ * copied in line, any other is escaped in place in one pass
  * (buf_html_escape). */
 #include "tmpl_priv.h"
 
@@ -49,6 +52,10 @@ struct rrun {
 	const void *shape; /* the shape state[] answers for */
 	uint32_t have;     /* the current element's values read so far: bit k
 			      for row[k] (a tag read twice in a row reads once) */
+	uint32_t plain;    /* entries in RP_SLOT whose values the shape's ops
+			      read in one get_slots call per element, before
+			      its body renders (have starts with what it
+			      filled) */
 	unsigned char state[RUN_MAX]; /* RP_*, per tag, for maps of shape */
 	unsigned char same[RUN_MAX];  /* the entry that answers for tag k: the
 					 first claimed one whose tag has the
@@ -119,6 +126,7 @@ struct rstate {
 	bool ind_heap;
 	unsigned depth;
 	unsigned runs;  /* planned runs under way (render_planned) */
+	unsigned lists; /* sections over lists under way (render_list) */
 	long steps;
 };
 
@@ -245,13 +253,12 @@ static int json_get(const struct tmpl_value *map, const char *name, size_t len, 
 static size_t json_len(const struct tmpl_value *list);
 static int json_at(const struct tmpl_value *list, size_t i, struct tmpl_value *out);
 
-static const void *json_shape(const struct tmpl_value *map);
-static int json_find(const struct tmpl_value *map, const char *name, size_t len, uint32_t hash,
-		     uintptr_t *slot);
-static int json_get_slot(const struct tmpl_value *map, uintptr_t slot, struct tmpl_value *out);
-
-static const struct tmpl_ops json_map_ops = {
-	.get = json_get, .shape = json_shape, .find = json_find, .get_slot = json_get_slot};
+/* No shape: a json-c object's names are its own, so the render's cache
+ * (keyed by shape) would only ever answer for the one object; a list of
+ * json-c objects (a page bar's links) missed it at every element. Its
+ * names are read through map_get_first, with json-c's hash of the name
+ * computed when the template was compiled. */
+static const struct tmpl_ops json_map_ops = {.get = json_get};
 static const struct tmpl_ops json_list_ops = {.len = json_len, .at = json_at};
 
 struct tmpl_value tmpl_json(struct json_object *j)
@@ -304,33 +311,6 @@ static int json_get(const struct tmpl_value *map, const char *name, size_t len, 
 	if (!json_object_object_get_ex((struct json_object *)map->obj, name, &v))
 		return 0;
 	*out = tmpl_json(v);
-	return 1;
-}
-
-/* A json-c object is its own shape (its names are its own); a slot is
- * its table's entry. */
-static const void *json_shape(const struct tmpl_value *map)
-{
-	return map->obj;
-}
-
-static int json_find(const struct tmpl_value *map, const char *name, size_t len, uint32_t hash,
-		     uintptr_t *slot)
-{
-	(void)len;
-	(void)hash;
-	struct lh_table *t = json_object_get_object((struct json_object *)map->obj);
-	struct lh_entry *e = lh_table_lookup_entry(t, name);
-	if (!e)
-		return 0;
-	*slot = (uintptr_t)e;
-	return 1;
-}
-
-static int json_get_slot(const struct tmpl_value *map, uintptr_t slot, struct tmpl_value *out)
-{
-	(void)map;
-	*out = tmpl_json((struct json_object *)lh_entry_v((struct lh_entry *)slot));
 	return 1;
 }
 
@@ -472,6 +452,8 @@ static int run_part(struct rstate *st, const struct rctx *c, struct rrun *r, uin
 			state = e->slot == RC_ABSENT ? RP_ABSENT : e->memo ? RP_MEMO : RP_SLOT;
 			r->state[k] = state;
 			r->slot[k] = e->slot;
+			if (state == RP_SLOT && c->v.ops->get_slots)
+				r->plain |= UINT32_C(1) << k;
 		}
 		if (state != RP_ABSENT) {
 			/* Memo values go through the frame's memo too: a tag of
@@ -534,7 +516,11 @@ static int first_part(struct rstate *st, const struct rctx *c, const struct tnod
 			if (r->owner[k] == nd)
 				return run_part(st, c, r, r->same[k], nd, tmp, pv);
 		}
-		if (c->shape)
+		/* The cache pays where a tag is read again against maps of one
+		 * shape: in a list's elements, in a section's frame (whose
+		 * computed values it remembers). A page's own frames outside
+		 * any list are read once per tag: straight from the map. */
+		if (c->shape && (st->lists || c->memo))
 			rc = map_get_cached(st, c, nd, tmp);
 		else if (c->v.kind == TMPL_MAP)
 			rc = map_get_first(&c->v, nd, tmp);
@@ -655,8 +641,8 @@ static inline bool truthy(const struct tmpl_value *v)
 	return v->kind == TMPL_BOOL ? v->b : truthy_any(v);
 }
 
-/* {{x}}: the core's HTML escaper, within the output limit. */
-static int put_html(struct rstate *st, const char *p, size_t n)
+/* {{x}} of any value: the core's HTML escaper, within the output limit. */
+__attribute__((noinline)) static int put_html_any(struct rstate *st, const char *p, size_t n)
 {
 	struct buf *b = st->out;
 	/* room for the longest escape (6 bytes a byte): one pass, in place */
@@ -672,6 +658,20 @@ static int put_html(struct rstate *st, const char *p, size_t n)
 	int rc = buf_append_html(st->out, p, n) < 0 ? TMPL_ENOMEM : 0;
 	set_room(st);
 	return rc;
+}
+
+/* {{x}}: the core's HTML escaper, within the output limit; a short value
+ * with nothing to escape (most names, numbers as text, dates) is tested
+ * and copied in line. */
+static inline int put_html(struct rstate *st, const char *p, size_t n)
+{
+	struct buf *b = st->out;
+	if (n - 8 <= 32 - 8 && b->n + n < st->room && buf_html_plain_short(p, n)) {
+		copy_short(b->p + b->n, p, n);
+		b->n += n;
+		return 0;
+	}
+	return put_html_any(st, p, n);
 }
 
 
@@ -730,13 +730,37 @@ static size_t format_double(char *out, size_t size, double d)
 	return (size_t)k;
 }
 
-/* An integer's digits, two at a time from the end. */
+static const char digit_pairs[] = "00010203040506070809101112131415161718192021222324"
+				  "25262728293031323334353637383940414243444546474849"
+				  "50515253545556575859606162636465666768697071727374"
+				  "75767778798081828384858687888990919293949596979899";
+
+/* An integer's digits, two at a time from the end; 0 to 9999 (counts,
+ * scores, small ids: most of a page's numbers) straight into the buffer. */
 static inline int put_int(struct rstate *st, int64_t i)
 {
-	static const char pairs[] = "00010203040506070809101112131415161718192021222324"
-				    "25262728293031323334353637383940414243444546474849"
-				    "50515253545556575859606162636465666768697071727374"
-				    "75767778798081828384858687888990919293949596979899";
+	const char *pairs = digit_pairs;
+	struct buf *b = st->out;
+	if ((uint64_t)i < 10000 && b->n + 4 < st->room) {
+		uint32_t s = (uint32_t)i;
+		char *d = b->p + b->n;
+		if (s < 10) {
+			d[0] = (char)('0' + s);
+			b->n += 1;
+		} else if (s < 100) {
+			memcpy(d, pairs + 2 * s, 2);
+			b->n += 2;
+		} else if (s < 1000) {
+			d[0] = (char)('0' + s / 100);
+			memcpy(d + 1, pairs + 2 * (s % 100), 2);
+			b->n += 3;
+		} else {
+			memcpy(d, pairs + 2 * (s / 100), 2);
+			memcpy(d + 2, pairs + 2 * (s % 100), 2);
+			b->n += 4;
+		}
+		return 0;
+	}
 	/* The digits end at tmp + 21 (at most 20 characters before it), and
 	 * the fixed-size move below reads 21 bytes from where they begin:
 	 * up to tmp + 41. */
@@ -757,7 +781,6 @@ static inline int put_int(struct rstate *st, int64_t i)
 	if (i < 0)
 		*--q = '-';
 	size_t n = (size_t)(tmp + 21 - q);
-	struct buf *b = st->out;
 	if (b->n + 21 < st->room) { /* a fixed-size move, q + 21 <= tmp + 41 */
 		memcpy(b->p + b->n, q, 21);
 		b->n += n;
@@ -851,28 +874,38 @@ static const struct tnode *find_arg(const struct rovr *o, const struct tnode *bl
 static int render_list(struct rstate *st, const struct tnode *nd, const struct tmpl_value *v,
 		       size_t len, const struct rctx *c, const struct rovr *o, struct rrun *r)
 {
-	int rc;
+	int rc = 0;
 	struct rmemo memo;
 	struct rctx sub = {.up = c, .memo = &memo, .run = r}; /* v, shape, look,
 								 lrun: per element */
+	st->lists++;
 	for (size_t i = 0; i < len; i++) {
 		memo.n = 0;
-		if (i && ++st->steps > TMPL_MAX_STEPS)
-			return TMPL_ELIMIT;
+		if (i && ++st->steps > TMPL_MAX_STEPS) {
+			rc = TMPL_ELIMIT;
+			goto out;
+		}
 		if ((rc = v->ops->at(v, i, &sub.v)) < 0)
-			return rc;
+			goto out;
 		frame_shape(&sub);
 		if (r) {
 			r->have = 0;
 			if (sub.shape != r->shape) {
 				memset(r->state, RP_UNKNOWN, r->n);
 				r->shape = sub.shape;
+				r->plain = 0;
+			} else if (r->plain && sub.v.ops->get_slots) {
+				/* The element's stored members its body names, in one
+				 * call (an earlier element of the shape found them). */
+				r->have = sub.v.ops->get_slots(&sub.v, r->slot, r->plain, r->row);
 			}
 		}
 		if ((rc = render_nodes(st, &nd->body, &sub, o)) < 0)
-			return rc;
+			goto out;
 	}
-	return 0;
+out:
+	st->lists--;
+	return rc < 0 ? rc : 0;
 }
 
 /* render_list with a plan of the body's tags. Not in line: the plan (some
@@ -887,6 +920,7 @@ __attribute__((noinline)) static int render_planned(struct rstate *st, const str
 	run.base = nd->tid_begin;
 	run.n = n < RUN_MAX ? n : RUN_MAX;
 	run.shape = NULL;
+	run.plain = 0;
 	memset(run.state, RP_UNKNOWN, run.n);
 	for (uint32_t k = 0; k < run.n; k++) {
 		run.owner[k] = NULL;
@@ -975,14 +1009,22 @@ static int render_nodes(struct rstate *st, const struct tnodes *l, const struct 
 				return rc;
 			if ((rc = lookup(st, c, nd, &tmp, &v)) < 0)
 				return rc;
-			if (truthy(v) != (nd->kind == TN_SECTION))
-				break; /* nothing to render */
+			if (truthy(v) != (nd->kind == TN_SECTION)) {
+				if (!nd->pair)
+					break; /* nothing to render */
+				/* A falsey section's inverted twin, which would
+				 * read the same value: its body. */
+				nd++;
+			}
+			/* From here nd->pair: a truthy section whose twin
+			 * renders nothing and is stepped over. */
 			if ((rc = enter(st)) < 0)
 				return rc;
 			if (nd->kind == TN_SECTION &&
 			    (!nd->bare || v->kind == TMPL_LIST || v->kind == TMPL_MAP)) {
 				if ((rc = render_section(st, nd, v, c, o)) < 0)
 					return rc;
+				nd += nd->pair;
 				break;
 			}
 			/* The body in this frame: an inverted section's, or a
@@ -992,9 +1034,10 @@ static int render_nodes(struct rstate *st, const struct tnodes *l, const struct 
 				if (nd->body.n && (rc = render_nodes(st, &nd->body, c, o)) < 0)
 					return rc;
 				st->depth--;
+				nd += nd->pair;
 				break;
 			}
-			resume[sp] = nd; /* (the loop's nd++ goes on after it) */
+			resume[sp] = nd + nd->pair; /* (the loop's nd++ goes on after it) */
 			resume_end[sp] = end;
 			sp++;
 			end = nd->body.v + nd->body.n;

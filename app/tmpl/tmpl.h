@@ -143,6 +143,15 @@ struct tmpl_ops {
 	int (*find)(const struct tmpl_value *map, const char *name, size_t len, uint32_t hash,
 		    uintptr_t *slot);
 	int (*get_slot)(const struct tmpl_value *map, uintptr_t slot, struct tmpl_value *out);
+	/* MAP, optional (with the three above): get_slot of several slots at
+	 * once, for a list's element whose names were found in an earlier
+	 * element of its shape: for each bit k of want, slot[k] of this map
+	 * into out[k], when that member is a plain one (stored, read without
+	 * computing or allocating anything: what get_slot would give, with
+	 * no way to fail); the others are left for get_slot. Returns the bits
+	 * of want filled. One call per element, not one per tag. */
+	uint32_t (*get_slots)(const struct tmpl_value *map, const uintptr_t *slot, uint32_t want,
+			      struct tmpl_value *out);
 };
 
 struct tmpl_value {

@@ -64,6 +64,10 @@ struct tnode {
 				parent or block: over a truthy scalar, whose
 				frame holds no names, the body renders in the
 				section's own frame */
+	bool pair;           /* SECTION: the next node of its list is an
+				inverted section of the same name with no
+				text before it ({{#x}}a{{/x}}{{^x}}b{{/x}}):
+				one lookup renders one of the two bodies */
 	struct tnodes body;
 };
 

@@ -858,3 +858,127 @@ TEST(test_nested_and_sibling_inverted_and_bare_sections_walked_in_place)
 	CHECK_STR(out.p, want);
 	buf_free(&out);
 }
+
+/* Render src against json and compare, in one line. */
+static void check_render(const char *src, const char *json, const char *want)
+{
+	struct buf out = BUF_INIT;
+	CHECK_INT(render_src(src, json, &out, NULL), 0);
+	CHECK_MSG(out.p && strcmp(out.p, want) == 0, "%s with %s: got \"%s\", want \"%s\"", src, json,
+		  out.p ? out.p : "(null)", want);
+	buf_free(&out);
+}
+
+TEST(test_a_section_and_its_inverted_twin_render_exactly_one_body)
+{
+	/* {{#x}}..{{/x}}{{^x}}..{{/x}} with nothing between is rendered from
+	 * one lookup: the section's body when x is truthy (over a list, once
+	 * per element; over a map, in its frame), else the twin's. */
+	const char *pair = "{{#x}}A{{/x}}{{^x}}B{{/x}}|";
+	check_render(pair, "{\"x\": true}", "A|");
+	check_render(pair, "{\"x\": false}", "B|");
+	check_render(pair, "{}", "B|");
+	check_render(pair, "{\"x\": 0}", "B|");
+	check_render(pair, "{\"x\": \"\"}", "B|");
+	check_render(pair, "{\"x\": []}", "B|");
+	check_render(pair, "{\"x\": [1, 2]}", "AA|");
+	check_render(pair, "{\"x\": {}}", "A|");
+	check_render("{{#x}}<{{.}}>{{/x}}{{^x}}none{{/x}}|", "{\"x\": \"s\"}", "<s>|");
+	check_render("{{#x}}<{{.}}>{{/x}}{{^x}}none{{/x}}|", "{\"x\": [1, 2]}", "<1><2>|");
+	check_render("{{#x}}{{y}}{{/x}}{{^x}}none{{/x}}|", "{\"x\": {\"y\": \"in\"}}", "in|");
+	/* not twins: text between, another name, another dotted name */
+	check_render("{{#x}}A{{/x}}-{{^x}}B{{/x}}", "{\"x\": false}", "-B");
+	check_render("{{#x}}A{{/x}}-{{^x}}B{{/x}}", "{\"x\": true}", "A-");
+	check_render("{{#x}}A{{/x}}{{^y}}B{{/y}}", "{\"x\": true}", "AB");
+	check_render("{{#a.b}}A{{/a.b}}{{^a.c}}C{{/a.c}}", "{\"a\": {\"b\": 1}}", "AC");
+	check_render("{{#a.b}}A{{/a.b}}{{^a.b}}B{{/a.b}}", "{\"a\": {\"b\": 1}}", "A");
+	check_render("{{#a.b}}A{{/a.b}}{{^a.b}}B{{/a.b}}", "{\"a\": {\"c\": 1}}", "B");
+	/* a third section after the twins is its own */
+	check_render("{{#x}}1{{/x}}{{^x}}2{{/x}}{{^x}}3{{/x}}{{#x}}4{{/x}}", "{\"x\": false}", "23");
+	check_render("{{#x}}1{{/x}}{{^x}}2{{/x}}{{^x}}3{{/x}}{{#x}}4{{/x}}", "{\"x\": true}", "14");
+	/* in a list's elements, a name an element lacks read outside it */
+	check_render("{{#items}}{{#on}}Y{{/on}}{{^on}}N{{/on}}{{/items}}",
+		     "{\"on\": true, \"items\": [{\"on\": false}, {}, {\"on\": [1]}, {\"on\": 0}]}", "NYYN");
+	/* twins met eight walked bodies deep (past the in-place walk's stack)
+	 * and twins as a walked body's last nodes */
+	char src[512];
+	size_t s = 0;
+	for (int i = 0; i < 8; i++)
+		s += (size_t)snprintf(src + s, sizeof src - s, "{{^f}}");
+	s += (size_t)snprintf(src + s, sizeof src - s,
+			      "{{#t}}T{{/t}}{{^t}}F{{/t}}{{#f}}T{{/f}}{{^f}}F{{/f}}");
+	for (int i = 0; i < 8; i++)
+		s += (size_t)snprintf(src + s, sizeof src - s, "{{/f}}.");
+	check_render(src, "{\"t\": true, \"f\": false}", "TF........");
+}
+
+/* s escaped as the spec's {{x}} does, by definition, appended at w. */
+static size_t escape_ref(char *w, const char *s, size_t n)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		switch (s[i]) {
+		case '&': k += (size_t)sprintf(w + k, "&amp;"); break;
+		case '<': k += (size_t)sprintf(w + k, "&lt;"); break;
+		case '>': k += (size_t)sprintf(w + k, "&gt;"); break;
+		case '"': k += (size_t)sprintf(w + k, "&quot;"); break;
+		case '\'': k += (size_t)sprintf(w + k, "&#39;"); break;
+		default: w[k++] = s[i]; break;
+		}
+	}
+	return k;
+}
+
+TEST(test_values_of_every_short_length_escape_exactly_and_integers_print_whole)
+{
+	/* Texts of 0..40 bytes, plain and with each of the five escaped
+	 * bytes at each place (a short value nothing escapes is copied in
+	 * line, any other escaped), in a list's rows, as {{v}} and {{{v}}};
+	 * and integers around every digit count of the in-line printer. */
+	static const char specials[] = "&<>\"'";
+	static const long long nums[] = {0, 1, 9, 10, 11, 99, 100, 101, 999, 1000, 1001, 9998,
+					 9999, 10000, 10001, 65535, -1, -9, -10, -99, -100,
+					 -9999, -10000, INT64_MIN, INT64_MAX};
+	size_t cap = 1 << 22;
+	char *json = malloc(cap), *want = malloc(cap);
+	REQUIRE(json && want);
+	size_t j = (size_t)snprintf(json, cap, "{\"rows\": [");
+	size_t w = 0;
+	int rows = 0;
+	for (int len = 0; len <= 40; len++) {
+		for (int at = -1; at < len; at++) {
+			for (int sp = 0; sp < (at < 0 ? 1 : 5); sp++) {
+				char v[64];
+				for (int i = 0; i < len; i++)
+					v[i] = (char)('a' + (len * 7 + i) % 26);
+				if (at >= 0)
+					v[at] = specials[sp];
+				j += (size_t)snprintf(json + j, cap - j, "%s{\"v\": \"", rows ? "," : "");
+				for (int i = 0; i < len; i++) {
+					if (v[i] == '"')
+						json[j++] = '\\';
+					json[j++] = v[i];
+				}
+				j += (size_t)snprintf(json + j, cap - j, "\", \"n\": %lld}",
+						      nums[rows % (int)(sizeof nums / sizeof nums[0])]);
+				w += escape_ref(want + w, v, (size_t)len);
+				want[w++] = '|';
+				memcpy(want + w, v, (size_t)len);
+				w += (size_t)len;
+				w += (size_t)sprintf(want + w, "|%lld\n",
+						     nums[rows % (int)(sizeof nums / sizeof nums[0])]);
+				rows++;
+			}
+		}
+	}
+	snprintf(json + j, cap - j, "]}");
+	want[w] = '\0';
+	struct buf out = BUF_INIT;
+	CHECK_INT(render_src("{{#rows}}{{v}}|{{{v}}}|{{n}}\n{{/rows}}", json, &out, NULL), 0);
+	CHECK_INT(out.n, w);
+	CHECK(out.p && strcmp(out.p, want) == 0);
+	buf_free(&out);
+out:
+	free(json);
+	free(want);
+}

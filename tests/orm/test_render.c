@@ -453,3 +453,71 @@ TEST(test_merge_known_is_a_persistent_object_without_a_query_read_in_full_by_get
 out:
 	t_end(&t);
 }
+
+/* A list's rows after the first are read through the plan the first one
+ * made (the stored columns of each row in one call, the rest one by one):
+ * each row shows its own values, a NULL column in a later row renders as
+ * nothing and is falsey (never the row before's value, never the page's
+ * name of the same name), text is escaped, numbers of every width and
+ * sign print whole, and the page's names read inside the rows (a flag,
+ * a text) show in each. */
+TEST(test_render_rows_of_a_list_each_show_their_own_columns_nulls_and_the_page_names)
+{
+	struct tctx t;
+	struct buf out = BUF_INIT;
+	if (!t_begin(&t, T_TYPES))
+		goto out;
+	struct t_types *r[4];
+	for (int k = 0; k < 4; k++)
+		REQUIRE((r[k] = t_types_new(&t.s)));
+	/* row 0: everything set (the plan finds every column) */
+	ORM_SET(r[0], t_types, i, 7);
+	ORM_SET(r[0], t_types, si, -3);
+	ORM_SET(r[0], t_types, bi, INT64_C(-9007199254740993));
+	ORM_SET(r[0], t_types, f, 0.5);
+	ORM_SET(r[0], t_types, s, "a<b");
+	ORM_SET(r[0], t_types, b, true);
+	ORM_SET(r[0], t_types, color, "red");
+	ORM_SET(r[0], t_types, dt, orm_datetime_from_parts(2024, 1, 2, 3, 4, 5));
+	/* row 1: every column NULL */
+	/* row 2: zeros, an empty text, false */
+	ORM_SET(r[2], t_types, i, 0);
+	ORM_SET(r[2], t_types, si, 0);
+	ORM_SET(r[2], t_types, bi, 0);
+	ORM_SET(r[2], t_types, f, 0.0);
+	ORM_SET(r[2], t_types, s, "");
+	ORM_SET(r[2], t_types, b, false);
+	/* row 3: large and escaped values, then NULL again where row 0 had one */
+	ORM_SET(r[3], t_types, i, INT32_MIN);
+	ORM_SET(r[3], t_types, si, 9999);
+	ORM_SET(r[3], t_types, bi, 10000);
+	ORM_SET(r[3], t_types, f, -1.25);
+	ORM_SET(r[3], t_types, s, "\"'&'\"");
+	ORM_SET(r[3], t_types, b, true);
+	ORM_SET(r[3], t_types, color, "blue");
+	ORM_SET(r[3], t_types, dt, orm_datetime_from_parts(2025, 12, 31, 23, 59, 58));
+	ORM_SET_NULL(r[3], t_types, color);
+	struct orm_obj *items[] = {(struct orm_obj *)r[0], (struct orm_obj *)r[1], (struct orm_obj *)r[2],
+				   (struct orm_obj *)r[3]};
+	struct orm_list l = {items, 4, 4};
+	struct tmpl_map *m = tmpl_map_new(&t.arena);
+	REQUIRE(m);
+	CHECK_INT(tmpl_map_set(m, "items", orm_tmpl_list(&l, NULL, &t.arena)), 0);
+	CHECK_INT(tmpl_map_set_str(m, "s", "page s"), 0);
+	CHECK_INT(tmpl_map_set_str(m, "who", "<me>"), 0);
+	CHECK_INT(tmpl_map_set_bool(m, "flag", true), 0);
+	CHECK_INT(render("{{#items}}[{{i}}|{{si}}|{{bi}}|{{f}}|{{s}}|{{{s}}}|{{b}}|{{color}}|{{dt}}|"
+			 "{{#b}}B{{/b}}{{^b}}!b{{/b}}{{#i}}I{{/i}}{{^i}}!i{{/i}}{{^s}}!s{{/s}}"
+			 "{{#flag}}{{who}}{{#si}}{{si}}{{/si}}{{/flag}}{{i}}]\n{{/items}}",
+			 tmpl_map_value(m), &out),
+		  0);
+	CHECK_STR(out.p, "[7|-3|-9007199254740993|0.5|a&lt;b|a<b|true|red|2024-01-02T03:04:05Z|"
+			 "BI&lt;me&gt;-37]\n"
+			 "[|||||||||!b!i!s&lt;me&gt;]\n"
+			 "[0|0|0|0|||false|||!b!i!s&lt;me&gt;0]\n"
+			 "[-2147483648|9999|10000|-1.25|&quot;&#39;&amp;&#39;&quot;|\"'&'\"|true||"
+			 "2025-12-31T23:59:58Z|BI&lt;me&gt;9999-2147483648]\n");
+out:
+	buf_free(&out);
+	t_end(&t);
+}

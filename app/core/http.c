@@ -142,13 +142,30 @@ static bool has_crlf(const char *s)
 	return strpbrk(s, "\r\n") != NULL;
 }
 
+/* Append the n bytes of s at *p and move *p past them. */
+static void put(char **p, const char *s, size_t n)
+{
+	memcpy(*p, s, n);
+	*p += n;
+}
+
 int http_resp_header(struct http_response *resp, const char *name, const char *value)
 {
-	if (has_crlf(name) || has_crlf(value))
+	/* One scan of each string finds its length and any CR/LF: every
+	 * response carries several headers (web_security_headers). */
+	size_t nn = strcspn(name, "\r\n"), vn = strcspn(value, "\r\n");
+	if (name[nn] || value[vn])
 		return -1;
-	if (buf_puts(&resp->headers, name) < 0 || buf_append(&resp->headers, ": ", 2) < 0 ||
-	    buf_puts(&resp->headers, value) < 0 || buf_append(&resp->headers, "\r\n", 2) < 0)
+	struct buf *h = &resp->headers;
+	if (buf_reserve(h, nn + vn + 4) < 0)
 		return -1;
+	char *p = h->p + h->n;
+	put(&p, name, nn);
+	put(&p, ": ", 2);
+	put(&p, value, vn);
+	put(&p, "\r\n", 2);
+	h->n = (size_t)(p - h->p);
+	*p = '\0';
 	return 0;
 }
 
@@ -601,16 +618,36 @@ int http_serialize_head(struct http_request *req, struct http_response *resp, st
 {
 	*body_n = 0;
 	buf_reset(out);
-	if (buf_printf(out, "Status: %d %s\r\n", resp->status, http_reason(resp->status)) < 0)
-		return -1;
-	if (resp->content_type && resp->status != 204 &&
-	    buf_printf(out, "Content-Type: %s\r\n", resp->content_type) < 0)
-		return -1;
-	if (buf_append(out, resp->headers.p ? resp->headers.p : "", resp->headers.n) < 0)
-		return -1;
+	/* Every response pays for its head: the lengths are known, so one
+	 * reservation and copies, no printf. */
+	const char *reason = http_reason(resp->status);
+	size_t rn = strlen(reason);
+	const char *ct = resp->status != 204 ? resp->content_type : NULL;
+	size_t ctn = ct ? strlen(ct) : 0;
 	size_t n = resp->status == 204 ? 0 : resp->body.n;
-	if (buf_printf(out, "Content-Length: %zu\r\n\r\n", n) < 0)
+	if (buf_reserve(out, sizeof "Status: -2147483648 \r\n" + rn + sizeof "Content-Type: \r\n" + ctn +
+				     resp->headers.n + sizeof "Content-Length: 18446744073709551615\r\n\r\n") < 0)
 		return -1;
+	char *p = out->p;
+	put(&p, "Status: ", 8);
+	if (resp->status < 0)
+		*p++ = '-';
+	p += text_put_u64(p, resp->status < 0 ? -(uint64_t)resp->status : (uint64_t)resp->status);
+	*p++ = ' ';
+	put(&p, reason, rn);
+	put(&p, "\r\n", 2);
+	if (ct) {
+		put(&p, "Content-Type: ", 14);
+		put(&p, ct, ctn);
+		put(&p, "\r\n", 2);
+	}
+	if (resp->headers.n)
+		put(&p, resp->headers.p, resp->headers.n);
+	put(&p, "Content-Length: ", 16);
+	p += text_put_u64(p, n);
+	put(&p, "\r\n\r\n", 4);
+	out->n = (size_t)(p - out->p);
+	*p = '\0';
 	*body_n = req->head ? 0 : n;
 	return 0;
 }

@@ -376,10 +376,20 @@ static long long mono_ms(void)
 	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
+/* The value of param name (n bytes, no '=') among libfcgi's "NAME=value"
+ * strings, or NULL; the first of the name wins, as with FCGX_GetParam. */
+static const char *env_find(char **envp, const char *name, size_t n)
+{
+	for (char **e = envp; e && *e; e++)
+		if ((*e)[0] == name[0] && !strncmp(*e, name, n) && (*e)[n] == '=')
+			return *e + n + 1;
+	return NULL;
+}
+
 static const char *fcgi_getenv(struct http_request *req, const char *name)
 {
 	struct fcgi_transport *t = req->transport;
-	return FCGX_GetParam(name, t->fcgi.envp);
+	return env_find(t->fcgi.envp, name, strlen(name));
 }
 
 static long fcgi_read(struct http_request *req, char *dst, size_t n)
@@ -390,14 +400,46 @@ static long fcgi_read(struct http_request *req, char *dst, size_t n)
 	return FCGX_GetStr(dst, (int)n, t->fcgi.in);
 }
 
+/* The params a request is built from (request_from_fcgi), "NAME=", in the
+ * order of the CORE_ indexes. */
+static const struct text_str core_params[] = {
+	{"REQUEST_METHOD=", 15}, {"REQUEST_URI=", 12},    {"DOCUMENT_URI=", 13},
+	{"CONTENT_TYPE=", 13},   {"CONTENT_LENGTH=", 15}, {"REMOTE_ADDR=", 12},
+};
+enum { CORE_METHOD, CORE_URI, CORE_DOCUMENT_URI, CORE_TYPE, CORE_LENGTH, CORE_ADDR, CORE_N };
+
+/* Each of core_params' values in envp (NULL when absent; the first of a
+ * name wins), in one pass over the params instead of one per name. */
+static void env_core(char **envp, const char *v[CORE_N])
+{
+	for (int k = 0; k < CORE_N; k++)
+		v[k] = NULL;
+	for (char **e = envp; e && *e; e++) {
+		const char *s = *e;
+		/* Every core name begins with R, D or C: most params are
+		 * passed over on their first byte. */
+		if (s[0] != 'R' && s[0] != 'C' && s[0] != 'D')
+			continue;
+		for (int k = 0; k < CORE_N; k++) {
+			if (!v[k] && s[0] == core_params[k].p[0] &&
+			    !strncmp(s, core_params[k].p, core_params[k].n)) {
+				v[k] = s + core_params[k].n;
+				break;
+			}
+		}
+	}
+}
+
 /* Fill req from the FastCGI params. */
 static void request_from_fcgi(struct http_request *req)
 {
-	const char *v;
-	req->method = (v = http_req_env(req, "REQUEST_METHOD")) ? v : "GET";
-	const char *uri = http_req_env(req, "REQUEST_URI");
+	struct fcgi_transport *t = req->transport;
+	const char *v[CORE_N];
+	env_core(t->fcgi.envp, v);
+	req->method = v[CORE_METHOD] ? v[CORE_METHOD] : "GET";
+	const char *uri = v[CORE_URI];
 	if (!uri)
-		uri = http_req_env(req, "DOCUMENT_URI");
+		uri = v[CORE_DOCUMENT_URI];
 	if (!uri)
 		uri = "/";
 	req->uri = uri;
@@ -411,16 +453,16 @@ static void request_from_fcgi(struct http_request *req)
 	/* A decoded path must not smuggle NUL bytes (%00). */
 	if (req->path && strlen(req->path) != plen)
 		req->path = NULL;
-	req->content_type = (v = http_req_env(req, "CONTENT_TYPE")) ? v : "";
+	req->content_type = v[CORE_TYPE] ? v[CORE_TYPE] : "";
 	req->content_length = -1;
-	if ((v = http_req_env(req, "CONTENT_LENGTH")) && *v) {
+	if (v[CORE_LENGTH] && *v[CORE_LENGTH]) {
 		long long cl = 0;
-		if (text_parse_digits(v, strlen(v), (long long)1 << 50, &cl))
+		if (text_parse_digits(v[CORE_LENGTH], strlen(v[CORE_LENGTH]), (long long)1 << 50, &cl))
 			req->content_length = cl;
 		else
 			req->content_length = (long long)1 << 50; /* nonsense: treat as too large */
 	}
-	req->remote_addr = http_req_env(req, "REMOTE_ADDR");
+	req->remote_addr = v[CORE_ADDR];
 }
 
 /* libfcgi's output buffer: a response that fits goes out with the end of

@@ -5,7 +5,8 @@
  * request id (the client address: test_hardening's per-address throttle).
  * Then FastCGI by hand on the workers' socket: the worker reads the first
  * param of a name, never one whose name merely begins like it, and falls
- * back to DOCUMENT_URI without REQUEST_URI. */
+ * back to DOCUMENT_URI without REQUEST_URI; kept connections stay served
+ * while others close and open (the worker's epoll set follows them). */
 #include <libgen.h>
 #include <poll.h>
 #include <stdio.h>
@@ -107,66 +108,77 @@ static int connect_workers(void)
 	return fd;
 }
 
-/* Send one request whose params are the NULL-ended name, value list
- * (without FCGI_KEEP_CONN) and return its FCGI_STDOUT bytes, malloc'd
- * and NUL-terminated; NULL when no whole answer came within 10 s. */
-static char *fcgi_ask(const char *const *params)
+/* Send one request (id 1) whose params are the NULL-ended name, value
+ * list, asking the worker to keep the connection when keep. 0 or -1. */
+static int fcgi_send(int fd, const char *const *params, bool keep)
 {
 	unsigned char buf[2048], p[1536];
 	size_t n = 0, pn = 0;
-	const unsigned char begin[8] = {0, 1, 0, 0, 0, 0, 0, 0}; /* responder, close */
+	const unsigned char begin[8] = {0, 1, keep ? 1 : 0, 0, 0, 0, 0, 0}; /* responder */
 	record(buf, &n, 1, begin, sizeof begin);
 	for (int i = 0; params[i]; i += 2)
 		pn += pair(p + pn, params[i], params[i + 1]);
 	record(buf, &n, 4, p, pn);
 	record(buf, &n, 4, "", 0);
 	record(buf, &n, 5, "", 0);
+	return send(fd, buf, n, MSG_NOSIGNAL) == (ssize_t)n ? 0 : -1;
+}
+
+/* Read exactly n bytes of fd, each wait at most 10 s. 0 or -1. */
+static int read_full(int fd, unsigned char *dst, size_t n)
+{
+	while (n > 0) {
+		struct pollfd pf = {.fd = fd, .events = POLLIN};
+		if (poll(&pf, 1, 10000) != 1)
+			return -1;
+		ssize_t r = read(fd, dst, n);
+		if (r <= 0)
+			return -1;
+		dst += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+/* The FCGI_STDOUT bytes of one answer, up to its FCGI_END_REQUEST (the
+ * connection may stay open), malloc'd and NUL-terminated; NULL when no
+ * whole answer came. */
+static char *fcgi_answer(int fd)
+{
+	size_t cap = 1 << 20, on = 0;
+	char *out = malloc(cap);
+	unsigned char h[8], body[65536 + 256];
+	while (out) {
+		if (read_full(fd, h, 8) < 0)
+			goto fail;
+		size_t len = ((size_t)h[4] << 8) | h[5], pad = h[6];
+		if (read_full(fd, body, len + pad) < 0)
+			goto fail;
+		if (h[1] == 3) { /* FCGI_END_REQUEST */
+			out[on] = '\0';
+			return out;
+		}
+		if (h[1] != 6)
+			continue;
+		if (on + len >= cap)
+			goto fail;
+		memcpy(out + on, body, len);
+		on += len;
+	}
+fail:
+	free(out);
+	return NULL;
+}
+
+/* One request on a new connection that the worker closes after it. */
+static char *fcgi_ask(const char *const *params)
+{
 	int fd = connect_workers();
 	if (fd < 0)
 		return NULL;
-	char *out = NULL;
-	unsigned char *in = malloc(1 << 20);
-	size_t got = 0;
-	if (!in || send(fd, buf, n, MSG_NOSIGNAL) != (ssize_t)n)
-		goto out;
-	/* the worker closes the connection after the answer */
-	for (;;) {
-		struct pollfd pf = {.fd = fd, .events = POLLIN};
-		if (poll(&pf, 1, 10000) != 1)
-			goto out;
-		ssize_t r = read(fd, in + got, (1 << 20) - got);
-		if (r < 0)
-			goto out;
-		if (r == 0)
-			break;
-		got += (size_t)r;
-		if (got == 1 << 20)
-			goto out;
-	}
-	out = malloc(got + 1);
-	if (!out)
-		goto out;
-	size_t on = 0;
-	bool ended = false;
-	for (size_t i = 0; i + 8 <= got;) {
-		size_t len = ((size_t)in[i + 4] << 8) | in[i + 5], pad = in[i + 6];
-		if (i + 8 + len + pad > got)
-			break;
-		if (in[i + 1] == 6)
-			memcpy(out + on, in + i + 8, len), on += len;
-		else if (in[i + 1] == 3)
-			ended = true;
-		i += 8 + len + pad;
-	}
-	out[on] = '\0';
-	if (!ended) {
-		free(out);
-		out = NULL;
-	}
-out:
-	free(in);
+	char *a = fcgi_send(fd, params, false) == 0 ? fcgi_answer(fd) : NULL;
 	close(fd);
-	return out;
+	return a;
 }
 
 TEST(test_worker_reads_the_first_param_of_a_name_and_never_a_lookalike)
@@ -211,4 +223,48 @@ TEST(test_worker_without_request_uri_routes_on_document_uri)
 	CHECK_MSG(!strncmp(a, "Status: 404 ", 12), "%.200s", a);
 out:
 	free(a);
+}
+
+/* GET /_hello on the kept connection fd: was it answered 200? */
+static bool hello_on(int fd)
+{
+	const char *const hello[] = {"REQUEST_METHOD", "GET", "REQUEST_URI", "/_hello", NULL};
+	char *a = fd >= 0 && fcgi_send(fd, hello, true) == 0 ? fcgi_answer(fd) : NULL;
+	bool ok = a && !strncmp(a, "Status: 200 ", 12);
+	free(a);
+	return ok;
+}
+
+/* Kept connections that come and go: the ones that stay are answered
+ * every time while others are closed and new ones opened (a new
+ * connection often gets the descriptor number of one just closed, in
+ * the worker's wait set too). Each new connection carries its first
+ * request at once, as nginx's do: libfcgi drops a unix connection that
+ * stays silent for 2 s after its accept. */
+TEST(test_kept_connections_stay_served_while_others_close_and_open)
+{
+	enum { KEPT = 4 };
+	int kept[KEPT];
+	for (int i = 0; i < KEPT; i++) {
+		kept[i] = connect_workers();
+		CHECK_MSG(hello_on(kept[i]), "first request on kept connection %d", i);
+	}
+	for (int round = 0; round < 30; round++) {
+		for (int i = 0; i < KEPT; i++)
+			CHECK_MSG(hello_on(kept[i]), "round %d, kept connection %d", round, i);
+		/* one comes and goes: answered, closed by the client */
+		int fd = connect_workers();
+		CHECK_MSG(hello_on(fd), "round %d, passing connection", round);
+		if (fd >= 0)
+			close(fd);
+		/* and one kept connection is replaced by a new one */
+		int k = round % KEPT;
+		if (kept[k] >= 0)
+			close(kept[k]);
+		kept[k] = connect_workers();
+		CHECK_MSG(hello_on(kept[k]), "round %d, new kept connection %d", round, k);
+	}
+	for (int i = 0; i < KEPT; i++)
+		if (kept[i] >= 0)
+			close(kept[i]);
 }

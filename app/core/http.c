@@ -142,13 +142,30 @@ static bool has_crlf(const char *s)
 	return strpbrk(s, "\r\n") != NULL;
 }
 
+/* Append the n bytes of s at *p and move *p past them. */
+static void put(char **p, const char *s, size_t n)
+{
+	memcpy(*p, s, n);
+	*p += n;
+}
+
 int http_resp_header(struct http_response *resp, const char *name, const char *value)
 {
-	if (has_crlf(name) || has_crlf(value))
+	/* One scan of each string finds its length and any CR/LF: every
+	 * response carries several headers (web_security_headers). */
+	size_t nn = strcspn(name, "\r\n"), vn = strcspn(value, "\r\n");
+	if (name[nn] || value[vn])
 		return -1;
-	if (buf_puts(&resp->headers, name) < 0 || buf_append(&resp->headers, ": ", 2) < 0 ||
-	    buf_puts(&resp->headers, value) < 0 || buf_append(&resp->headers, "\r\n", 2) < 0)
+	struct buf *h = &resp->headers;
+	if (buf_reserve(h, nn + vn + 4) < 0)
 		return -1;
+	char *p = h->p + h->n;
+	put(&p, name, nn);
+	put(&p, ": ", 2);
+	put(&p, value, vn);
+	put(&p, "\r\n", 2);
+	h->n = (size_t)(p - h->p);
+	*p = '\0';
 	return 0;
 }
 
@@ -350,18 +367,26 @@ int http_router_match(const struct http_app *app, struct http_request *req, cons
 	return path_known ? 405 : 404;
 }
 
-/* The bytes a request id may hold: A-Za-z0-9 and -._:=+/@. */
-static bool id_byte(unsigned char c)
-{
-	return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || c == '-' ||
-	       c == '.' || c == '_' || c == ':' || c == '=' || c == '+' || c == '/' || c == '@';
-}
+/* The bytes a request id may hold: A-Za-z0-9 and -._:=+/@ (a table: every
+ * request checks the id nginx sends, byte by byte). */
+#define ID_DIGITS ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, \
+		  ['7'] = 1, ['8'] = 1, ['9'] = 1
+#define ID_LOWER ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, \
+		 ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1,  \
+		 ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1,  \
+		 ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1
+#define ID_UPPER ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1, \
+		 ['H'] = 1, ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1,  \
+		 ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1, ['U'] = 1,  \
+		 ['V'] = 1, ['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1
+static const bool id_byte[256] = {ID_DIGITS, ID_LOWER, ID_UPPER, ['-'] = 1, ['.'] = 1, ['_'] = 1,
+				  [':'] = 1, ['='] = 1, ['+'] = 1, ['/'] = 1, ['@'] = 1};
 
 bool http_request_id_valid(const char *id)
 {
 	size_t n = 0;
 	for (; id[n]; n++)
-		if (n == HTTP_REQUEST_ID_MAX || !id_byte((unsigned char)id[n]))
+		if (n == HTTP_REQUEST_ID_MAX || !id_byte[(unsigned char)id[n]])
 			return false;
 	return n > 0;
 }
@@ -601,16 +626,36 @@ int http_serialize_head(struct http_request *req, struct http_response *resp, st
 {
 	*body_n = 0;
 	buf_reset(out);
-	if (buf_printf(out, "Status: %d %s\r\n", resp->status, http_reason(resp->status)) < 0)
-		return -1;
-	if (resp->content_type && resp->status != 204 &&
-	    buf_printf(out, "Content-Type: %s\r\n", resp->content_type) < 0)
-		return -1;
-	if (buf_append(out, resp->headers.p ? resp->headers.p : "", resp->headers.n) < 0)
-		return -1;
+	/* Every response pays for its head: the lengths are known, so one
+	 * reservation and copies, no printf. */
+	const char *reason = http_reason(resp->status);
+	size_t rn = strlen(reason);
+	const char *ct = resp->status != 204 ? resp->content_type : NULL;
+	size_t ctn = ct ? strlen(ct) : 0;
 	size_t n = resp->status == 204 ? 0 : resp->body.n;
-	if (buf_printf(out, "Content-Length: %zu\r\n\r\n", n) < 0)
+	if (buf_reserve(out, sizeof "Status: -2147483648 \r\n" + rn + sizeof "Content-Type: \r\n" + ctn +
+				     resp->headers.n + sizeof "Content-Length: 18446744073709551615\r\n\r\n") < 0)
 		return -1;
+	char *p = out->p;
+	put(&p, "Status: ", 8);
+	if (resp->status < 0)
+		*p++ = '-';
+	p += text_put_u64(p, resp->status < 0 ? -(uint64_t)resp->status : (uint64_t)resp->status);
+	*p++ = ' ';
+	put(&p, reason, rn);
+	put(&p, "\r\n", 2);
+	if (ct) {
+		put(&p, "Content-Type: ", 14);
+		put(&p, ct, ctn);
+		put(&p, "\r\n", 2);
+	}
+	if (resp->headers.n)
+		put(&p, resp->headers.p, resp->headers.n);
+	put(&p, "Content-Length: ", 16);
+	p += text_put_u64(p, n);
+	put(&p, "\r\n\r\n", 4);
+	out->n = (size_t)(p - out->p);
+	*p = '\0';
 	*body_n = req->head ? 0 : n;
 	return 0;
 }

@@ -3,12 +3,12 @@
  * A worker holds many FastCGI connections (nginx's kept upstream
  * connections, `fastcgi_keep_conn on`), one libfcgi request object each,
  * and waits on all of them and on the (non-blocking) listen socket in one
- * poll, so no kept connection pins it.
+ * epoll_wait, so no kept connection pins it.
  *
  * Signals: workers keep SIGTERM/SIGINT/SIGHUP blocked for good and read
- * them from a signalfd in that same poll, so a stop or reload never
+ * them from a signalfd in that same wait, so a stop or reload never
  * interrupts a request in flight, is never missed between a check and a
- * wait, and is seen at the next poll even when a socket is always ready. */
+ * wait, and is seen at the next wait even when a socket is always ready. */
 #include "core/server.h"
 
 #include <errno.h>
@@ -18,6 +18,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sys/epoll.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -330,6 +331,7 @@ struct fcgi_transport {
 	FCGX_Request fcgi;
 	long long opened;      /* ms (mono_ms): accepted */
 	long long quiet_since; /* ms: its last request ended, or it was accepted */
+	int live_i;            /* its index in worker.live, -1: not live */
 };
 
 /* Where the listen socket stands for this worker. */
@@ -339,14 +341,23 @@ enum listen_state {
 	LISTEN_DONE,   /* never again */
 };
 
-/* The poll set: the signalfd, the listen socket (fd -1 while it is not
- * watched), then one entry per live connection. */
-#define PFD_SIGNAL 0
-#define PFD_LISTEN 1
-#define PFD_CONN 2
+/* The wait set is an epoll instance: the signalfd, the listen socket
+ * (while it is watched) and every live connection, level-triggered, as a
+ * poll(2) of them would be. A poll costs the kernel a look at every fd it
+ * is given, each time: with nginx's kept connections (16 or more a
+ * worker) that was a fixed cost of every request; epoll_wait only hands
+ * over the ready ones. The event of a connection carries its transport;
+ * those of the signalfd and the listen socket these tags. */
+static char tag_signal, tag_listen;
+
+/* The events epoll reports are poll's (worker_serve_conn reads them as
+ * such). */
+_Static_assert(EPOLLIN == POLLIN && EPOLLRDHUP == POLLRDHUP && EPOLLHUP == POLLHUP &&
+		       EPOLLERR == POLLERR,
+	       "epoll and poll event bits differ");
 
 /* A worker: its connections (at most cfg->worker_connections, each with
- * its own FCGX_Request), the poll set, and the long-lived buffers of the
+ * its own FCGX_Request), the wait set, and the long-lived buffers of the
  * request pipeline. */
 struct worker {
 	const struct config *cfg;
@@ -354,10 +365,12 @@ struct worker {
 	int listen_fd;
 	int max;                      /* cfg->worker_connections */
 	struct fcgi_transport *slots; /* max of them */
-	struct fcgi_transport **live; /* live[i] is polled at pfd[PFD_CONN + i] */
+	struct fcgi_transport **live; /* live[i]->live_i == i */
 	struct fcgi_transport **free_slots;
 	int nlive, nfree;
-	struct pollfd *pfd;           /* PFD_CONN + max */
+	int epfd;                     /* the wait set, -1 before worker_alloc */
+	bool listen_watched;          /* the listen socket is in the wait set */
+	struct epoll_event *ev;       /* 2 + max: what one epoll_wait reports */
 	bool stopping;                /* no new connections; each kept one closes */
 	enum listen_state listen;
 	long long accept_paused_until; /* mono_ms */
@@ -376,10 +389,20 @@ static long long mono_ms(void)
 	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
+/* The value of param name (n bytes, no '=') among libfcgi's "NAME=value"
+ * strings, or NULL; the first of the name wins, as with FCGX_GetParam. */
+static const char *env_find(char **envp, const char *name, size_t n)
+{
+	for (char **e = envp; e && *e; e++)
+		if ((*e)[0] == name[0] && !strncmp(*e, name, n) && (*e)[n] == '=')
+			return *e + n + 1;
+	return NULL;
+}
+
 static const char *fcgi_getenv(struct http_request *req, const char *name)
 {
 	struct fcgi_transport *t = req->transport;
-	return FCGX_GetParam(name, t->fcgi.envp);
+	return env_find(t->fcgi.envp, name, strlen(name));
 }
 
 static long fcgi_read(struct http_request *req, char *dst, size_t n)
@@ -390,14 +413,46 @@ static long fcgi_read(struct http_request *req, char *dst, size_t n)
 	return FCGX_GetStr(dst, (int)n, t->fcgi.in);
 }
 
+/* The params a request is built from (request_from_fcgi), "NAME=", in the
+ * order of the CORE_ indexes. */
+static const struct text_str core_params[] = {
+	{"REQUEST_METHOD=", 15}, {"REQUEST_URI=", 12},    {"DOCUMENT_URI=", 13},
+	{"CONTENT_TYPE=", 13},   {"CONTENT_LENGTH=", 15}, {"REMOTE_ADDR=", 12},
+};
+enum { CORE_METHOD, CORE_URI, CORE_DOCUMENT_URI, CORE_TYPE, CORE_LENGTH, CORE_ADDR, CORE_N };
+
+/* Each of core_params' values in envp (NULL when absent; the first of a
+ * name wins), in one pass over the params instead of one per name. */
+static void env_core(char **envp, const char *v[CORE_N])
+{
+	for (int k = 0; k < CORE_N; k++)
+		v[k] = NULL;
+	for (char **e = envp; e && *e; e++) {
+		const char *s = *e;
+		/* Every core name begins with R, D or C: most params are
+		 * passed over on their first byte. */
+		if (s[0] != 'R' && s[0] != 'C' && s[0] != 'D')
+			continue;
+		for (int k = 0; k < CORE_N; k++) {
+			if (!v[k] && s[0] == core_params[k].p[0] &&
+			    !strncmp(s, core_params[k].p, core_params[k].n)) {
+				v[k] = s + core_params[k].n;
+				break;
+			}
+		}
+	}
+}
+
 /* Fill req from the FastCGI params. */
 static void request_from_fcgi(struct http_request *req)
 {
-	const char *v;
-	req->method = (v = http_req_env(req, "REQUEST_METHOD")) ? v : "GET";
-	const char *uri = http_req_env(req, "REQUEST_URI");
+	struct fcgi_transport *t = req->transport;
+	const char *v[CORE_N];
+	env_core(t->fcgi.envp, v);
+	req->method = v[CORE_METHOD] ? v[CORE_METHOD] : "GET";
+	const char *uri = v[CORE_URI];
 	if (!uri)
-		uri = http_req_env(req, "DOCUMENT_URI");
+		uri = v[CORE_DOCUMENT_URI];
 	if (!uri)
 		uri = "/";
 	req->uri = uri;
@@ -411,16 +466,16 @@ static void request_from_fcgi(struct http_request *req)
 	/* A decoded path must not smuggle NUL bytes (%00). */
 	if (req->path && strlen(req->path) != plen)
 		req->path = NULL;
-	req->content_type = (v = http_req_env(req, "CONTENT_TYPE")) ? v : "";
+	req->content_type = v[CORE_TYPE] ? v[CORE_TYPE] : "";
 	req->content_length = -1;
-	if ((v = http_req_env(req, "CONTENT_LENGTH")) && *v) {
+	if (v[CORE_LENGTH] && *v[CORE_LENGTH]) {
 		long long cl = 0;
-		if (text_parse_digits(v, strlen(v), (long long)1 << 50, &cl))
+		if (text_parse_digits(v[CORE_LENGTH], strlen(v[CORE_LENGTH]), (long long)1 << 50, &cl))
 			req->content_length = cl;
 		else
 			req->content_length = (long long)1 << 50; /* nonsense: treat as too large */
 	}
-	req->remote_addr = http_req_env(req, "REMOTE_ADDR");
+	req->remote_addr = v[CORE_ADDR];
 }
 
 /* libfcgi's output buffer: a response that fits goes out with the end of
@@ -541,12 +596,14 @@ static void conn_forget(struct worker *w, int i)
 	c->fcgi.listen_sock = w->listen_fd;
 	int last = --w->nlive;
 	w->live[i] = w->live[last];
-	w->pfd[PFD_CONN + i] = w->pfd[PFD_CONN + last];
+	w->live[i]->live_i = i;
+	c->live_i = -1; /* after: i may be the last */
 	w->free_slots[w->nfree++] = c;
 }
 
 /* Close live connection i between requests: a plain close(2), without
- * libfcgi's lingering wait (nothing of it is unread). */
+ * libfcgi's lingering wait (nothing of it is unread). The close takes it
+ * out of the wait set (no other descriptor refers to it). */
 static void conn_close(struct worker *w, int i)
 {
 	FCGX_Request *r = &w->live[i]->fcgi;
@@ -648,10 +705,10 @@ static void worker_answer(struct worker *w, struct fcgi_transport *c)
 	worker_tick(w);
 }
 
-/* Live connection i polled with revents: read its next request with
+/* Live connection i reported ready with revents: read its next request with
  * libfcgi and answer it. One that nginx closed is closed here at once
  * (FCGX_Accept_r would find its end too, and close it its own way).
- * libfcgi reads block: poll only says the request has begun to arrive;
+ * libfcgi reads block: the wait only says the request has begun to arrive;
  * nginx sends its records in one go (the body as fast as it has it), so
  * the wait is that of reading the request, as it was on a new
  * connection. */
@@ -667,7 +724,7 @@ static void worker_serve_conn(struct worker *w, int i, short revents)
 	conn_update(w, i);
 }
 
-/* The listen socket polled readable: accept a connection into a free
+/* The listen socket reported readable: accept a connection into a free
  * slot and answer its first request. */
 static void worker_accept(struct worker *w)
 {
@@ -692,14 +749,25 @@ static void worker_accept(struct worker *w)
 	w->nfree--;
 	int i = w->nlive++;
 	w->live[i] = c;
-	w->pfd[PFD_CONN + i] = (struct pollfd){.fd = c->fcgi.ipcFd, .events = POLLIN | POLLRDHUP};
+	c->live_i = i;
 	c->opened = c->quiet_since = mono_ms();
 	/* From now on the request object has no listen socket: when libfcgi
 	 * closes its connection in FCGX_Accept_r (an end, garbage) it would
-	 * accept another from there, behind the poll's back. */
+	 * accept another from there, behind the wait's back. */
 	c->fcgi.listen_sock = -1;
 	worker_answer(w, c);
-	conn_update(w, i);
+	i = c->live_i;
+	if (c->fcgi.ipcFd < 0) {
+		conn_forget(w, i);
+		return;
+	}
+	/* Kept: into the wait set (a connection nginx does not keep is
+	 * closed by now and costs no epoll_ctl). */
+	struct epoll_event e = {.events = EPOLLIN | EPOLLRDHUP, .data.ptr = c};
+	if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, c->fcgi.ipcFd, &e) < 0) {
+		log_warn("epoll_ctl on a connection: %s; closing it", strerror(errno));
+		conn_close(w, i);
+	}
 }
 
 /* Stopping: close the kept connections that have been quiet for
@@ -716,7 +784,7 @@ static long long worker_close_quiet(struct worker *w, long long now)
 				conn_close(w, i);
 				continue;
 			}
-			due = now; /* a request came: poll hands it over */
+			due = now; /* a request came: the wait hands it over */
 		}
 		if (next < 0 || due - now < next)
 			next = due - now;
@@ -724,7 +792,7 @@ static long long worker_close_quiet(struct worker *w, long long now)
 	return next;
 }
 
-/* The poll timeout: the earliest of the tick, the next quiet connection
+/* The wait's timeout: the earliest of the tick, the next quiet connection
  * to close (drain_ms, -1: none) and the end of an accept pause. */
 static int worker_timeout(const struct worker *w, long long now, long long drain_ms)
 {
@@ -751,22 +819,42 @@ static void worker_read_signals(struct worker *w, int sfd, bool drain)
 		worker_begin_stop(w, drain);
 }
 
-/* Allocate w's connection slots and poll set: 0, or -1 (out of memory). */
+/* Allocate w's connection slots and make its wait set, with the signalfd
+ * in it: 0, or -1 (out of memory or descriptors; errno says). */
 static int worker_alloc(struct worker *w, int fd, int sfd)
 {
 	int max = w->max;
 	w->slots = calloc((size_t)max, sizeof *w->slots);
 	w->live = calloc((size_t)max, sizeof *w->live);
 	w->free_slots = calloc((size_t)max, sizeof *w->free_slots);
-	w->pfd = calloc((size_t)(PFD_CONN + max), sizeof *w->pfd);
-	if (!w->slots || !w->live || !w->free_slots || !w->pfd)
+	w->ev = calloc((size_t)(2 + max), sizeof *w->ev);
+	if (!w->slots || !w->live || !w->free_slots || !w->ev)
 		return -1;
 	for (int i = 0; i < max; i++) {
 		FCGX_InitRequest(&w->slots[i].fcgi, fd, FCGI_FAIL_ACCEPT_ON_INTR);
+		w->slots[i].live_i = -1;
 		w->free_slots[w->nfree++] = &w->slots[max - 1 - i];
 	}
-	w->pfd[PFD_SIGNAL] = (struct pollfd){.fd = sfd, .events = POLLIN};
-	w->pfd[PFD_LISTEN] = (struct pollfd){.fd = fd, .events = POLLIN | POLLRDHUP};
+	w->epfd = epoll_create1(EPOLL_CLOEXEC);
+	struct epoll_event e = {.events = EPOLLIN, .data.ptr = &tag_signal};
+	if (w->epfd < 0 || epoll_ctl(w->epfd, EPOLL_CTL_ADD, sfd, &e) < 0)
+		return -1;
+	return 0;
+}
+
+/* Put the listen socket into w's wait set, or take it out. 0, or -1 when
+ * epoll_ctl failed (logged; the worker tries again after an accept
+ * pause). */
+static int worker_watch_listen(struct worker *w, bool watch)
+{
+	if (watch == w->listen_watched)
+		return 0;
+	struct epoll_event e = {.events = EPOLLIN | EPOLLRDHUP, .data.ptr = &tag_listen};
+	if (epoll_ctl(w->epfd, watch ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, w->listen_fd, &e) < 0) {
+		log_warn("epoll_ctl on the listen socket: %s", strerror(errno));
+		return -1;
+	}
+	w->listen_watched = watch;
 	return 0;
 }
 
@@ -790,7 +878,7 @@ static int worker_signals(void)
 	return signalfd(-1, &block, SFD_NONBLOCK | SFD_CLOEXEC);
 }
 
-/* The loop of a worker: one poll on the signalfd, the listen socket and
+/* The loop of a worker: one epoll_wait on the signalfd, the listen socket and
  * every kept connection; whatever is readable is served, connection by
  * connection, each request through the pipeline of http.h.
  *
@@ -812,7 +900,7 @@ int server_worker_loop(int fd, const struct config *cfg, const struct server_hoo
 		log_error("signalfd: %s; exiting", strerror(errno));
 		return 1;
 	}
-	struct worker w = {.cfg = cfg, .hooks = hooks, .listen_fd = fd, .tick_at = -1,
+	struct worker w = {.cfg = cfg, .hooks = hooks, .listen_fd = fd, .tick_at = -1, .epfd = -1,
 			   .max = cfg->worker_connections > 0 ? cfg->worker_connections : 1,
 			   .out = BUF_INIT};
 	w.proto.cfg = cfg;
@@ -831,7 +919,8 @@ int server_worker_loop(int fd, const struct config *cfg, const struct server_hoo
 	arena_init(&w.arena, 32768);
 	int rc = 0;
 	if (worker_alloc(&w, fd, sfd) < 0) {
-		log_error("out of memory for %d connections; exiting", w.max);
+		log_error("no memory or epoll instance for %d connections (%s); exiting", w.max,
+			  strerror(errno));
 		rc = 1;
 		goto out;
 	}
@@ -848,28 +937,41 @@ int server_worker_loop(int fd, const struct config *cfg, const struct server_hoo
 		 * at the listen socket: a new connection is another worker's. */
 		bool watch_listen = w.listen != LISTEN_DONE && w.nlive < w.max &&
 				    now >= w.accept_paused_until;
-		w.pfd[PFD_LISTEN].fd = watch_listen ? fd : -1;
-		int pr = poll(w.pfd, (nfds_t)(PFD_CONN + w.nlive), worker_timeout(&w, now, drain_ms));
-		if (pr < 0) {
+		if (worker_watch_listen(&w, watch_listen) < 0) {
+			w.accept_paused_until = now + ACCEPT_PAUSE_MS;
+			watch_listen = w.listen_watched;
+		}
+		int nev = epoll_wait(w.epfd, w.ev, 2 + w.max, worker_timeout(&w, now, drain_ms));
+		if (nev < 0) {
 			if (errno == EINTR)
 				continue;
-			log_error("poll failed: %s", strerror(errno));
+			log_error("epoll_wait failed: %s", strerror(errno));
 			break;
 		}
-		if (w.pfd[PFD_SIGNAL].revents)
+		bool sig = false;
+		short lre = 0;
+		for (int k = 0; k < nev; k++) {
+			if (w.ev[k].data.ptr == &tag_signal)
+				sig = true;
+			else if (w.ev[k].data.ptr == &tag_listen)
+				lre = watch_listen ? (short)w.ev[k].events : 0;
+		}
+		if (sig)
 			worker_read_signals(&w, sfd, drain);
 		if (w.tick_at >= 0 && mono_ms() >= w.tick_at)
 			worker_tick(&w);
-		short lre = watch_listen ? w.pfd[PFD_LISTEN].revents : 0;
 		/* The master has shut the socket (it stops): it polls readable
 		 * from now on, and its SIGTERM is on its way. */
 		if (lre & POLLRDHUP)
 			worker_begin_stop(&w, true);
-		/* Downwards: a connection that goes takes the place of one
-		 * already served in this round. */
-		for (int i = w.nlive - 1; i >= 0; i--)
-			if (w.pfd[PFD_CONN + i].revents)
-				worker_serve_conn(&w, i, w.pfd[PFD_CONN + i].revents);
+		/* Each connection appears once in the events, and serving one
+		 * closes no other: a transport seen here is live. */
+		for (int k = 0; k < nev; k++) {
+			struct fcgi_transport *c = w.ev[k].data.ptr;
+			if (c == (void *)&tag_signal || c == (void *)&tag_listen || c->live_i < 0)
+				continue;
+			worker_serve_conn(&w, c->live_i, (short)w.ev[k].events);
+		}
 		if (!watch_listen || w.listen == LISTEN_DONE)
 			continue;
 		if (lre && w.nlive < w.max)
@@ -887,7 +989,9 @@ out:
 	free(w.slots);
 	free(w.live);
 	free(w.free_slots);
-	free(w.pfd);
+	free(w.ev);
+	if (w.epfd >= 0)
+		close(w.epfd);
 	buf_free(&w.out);
 	buf_free(&w.resp.body);
 	buf_free(&w.resp.headers);

@@ -1,5 +1,5 @@
 /* server.h — the FastCGI side of Flacon: binding the listen socket, the
- * worker's loop (one poll on the listen socket and every kept connection,
+ * worker's loop (one epoll_wait on the listen socket and every kept connection,
  * libfcgi's FCGX_Accept_r on each) feeding the pipeline of http.h, and the
  * prefork master that forks, watches, restarts and reloads workers. */
 #ifndef FLACON_SERVER_H

@@ -202,6 +202,74 @@ TEST(test_resp_header_refuses_crlf_injection)
 	buf_free(&r.headers);
 }
 
+/* The head, byte for byte (golden), for the statuses and shapes a
+ * response takes: a page, a 204 (no Content-Type, no length), an unknown
+ * status, no content type, HEAD (the length of the body not sent). */
+TEST(test_serialize_head_golden_bytes)
+{
+	struct http_request req = {.method = "GET"};
+	struct http_response r = {.status = 200, .content_type = "text/html; charset=utf-8"};
+	struct buf out = BUF_INIT;
+	size_t body_n = 99;
+	buf_puts(&r.body, "<p>hi</p>");
+	CHECK_INT(http_resp_header(&r, "X-Frame-Options", "DENY"), 0);
+	CHECK_INT(http_serialize_head(&req, &r, &out, &body_n), 0);
+	CHECK_STR(out.p, "Status: 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n"
+			 "X-Frame-Options: DENY\r\nContent-Length: 9\r\n\r\n");
+	CHECK_INT(out.n, strlen(out.p));
+	CHECK_INT(body_n, 9);
+
+	req.head = true;
+	CHECK_INT(http_serialize_head(&req, &r, &out, &body_n), 0);
+	CHECK(strstr(out.p, "Content-Length: 9\r\n\r\n") != NULL);
+	CHECK_INT(body_n, 0);
+	req.head = false;
+
+	r.status = 204;
+	CHECK_INT(http_serialize_head(&req, &r, &out, &body_n), 0);
+	CHECK_STR(out.p, "Status: 204 No Content\r\nX-Frame-Options: DENY\r\nContent-Length: 0\r\n\r\n");
+	CHECK_INT(body_n, 0);
+
+	buf_reset(&r.headers);
+	r.status = 299;
+	r.content_type = NULL;
+	CHECK_INT(http_serialize_head(&req, &r, &out, &body_n), 0);
+	CHECK_STR(out.p, "Status: 299 Unknown\r\nContent-Length: 9\r\n\r\n");
+
+	/* a long header block and a body length of many digits */
+	for (int i = 0; i < 200; i++)
+		CHECK_INT(http_resp_header(&r, "X-Many", "0123456789abcdef"), 0);
+	r.status = 503;
+	for (int i = 0; i < 2000; i++)
+		buf_puts(&r.body, "0123456789");
+	CHECK_INT(http_serialize_head(&req, &r, &out, &body_n), 0);
+	CHECK(!strncmp(out.p, "Status: 503 Service Unavailable\r\nX-Many: 0123456789abcdef\r\n", 59));
+	CHECK(strstr(out.p, "X-Many: 0123456789abcdef\r\nContent-Length: 20009\r\n\r\n") != NULL);
+	CHECK_INT(out.n, 33 + 200 * 26 + 25);
+	CHECK_INT(out.n, strlen(out.p));
+	buf_free(&out);
+	buf_free(&r.body);
+	buf_free(&r.headers);
+}
+
+/* A header line is refused whole when its name or value holds CR or LF
+ * anywhere (first, middle, last byte), and nothing of it is kept; empty
+ * values pass. */
+TEST(test_resp_header_refuses_cr_or_lf_anywhere_and_keeps_nothing)
+{
+	struct http_response r = {0};
+	CHECK_INT(http_resp_header(&r, "A", "1"), 0);
+	CHECK_INT(http_resp_header(&r, "\rB", "2"), -1);
+	CHECK_INT(http_resp_header(&r, "B\n", "2"), -1);
+	CHECK_INT(http_resp_header(&r, "B", "\n2"), -1);
+	CHECK_INT(http_resp_header(&r, "B", "2\r"), -1);
+	CHECK_INT(http_resp_header(&r, "B", "x\ry"), -1);
+	CHECK_INT(http_resp_header(&r, "C", ""), 0);
+	CHECK_STR(r.headers.p, "A: 1\r\nC: \r\n");
+	CHECK_INT(r.headers.n, 11);
+	buf_free(&r.headers);
+}
+
 /* The response the pipeline tests share dies with the program (not a
  * test: it would count as one that cannot fail). */
 __attribute__((destructor)) static void free_response(void)

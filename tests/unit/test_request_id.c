@@ -132,6 +132,25 @@ TEST(test_request_id_missing_or_implausible_is_generated)
 	CHECK_STR(run("/", long_id), long_id);
 }
 
+/* Every byte value, on its own and inside an id: exactly A-Za-z0-9 and
+ * -._:=+/@ are accepted (the set written out here, not taken from the
+ * code). */
+TEST(test_request_id_bytes_are_exactly_the_documented_set)
+{
+	static const char allowed[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+				      "0123456789-._:=+/@";
+	int accepted = 0;
+	for (int c = 1; c < 256; c++) {
+		char one[2] = {(char)c, 0}, mid[4] = {'a', (char)c, 'b', 0};
+		bool want = strchr(allowed, c) != NULL;
+		CHECK_MSG(http_request_id_valid(one) == want, "byte 0x%02x alone", c);
+		CHECK_MSG(http_request_id_valid(mid) == want, "byte 0x%02x inside", c);
+		accepted += http_request_id_valid(one);
+	}
+	CHECK_INT(accepted, 70);
+	CHECK(!http_request_id_valid(""));
+}
+
 /* The text log lines written while one request runs (begun
  * started_ago_s seconds ago) with log.slow_ms = slow_ms: a line of its
  * own ("inside"), the summary if any, then one after it ("after").

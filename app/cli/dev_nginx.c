@@ -25,28 +25,28 @@ bool dev_nginx_check(void)
 	return false;
 }
 
-/* The parameters of /etc/nginx/fastcgi_params, written out so that the
- * configuration needs no file outside var/, and fastcgi_pass to pass (an
- * upstream's name, or unix:PATH). */
+/* The framework's FastCGI params, the list of conf/nginx/flacon-fastcgi.conf
+ * (production sends the same), and fastcgi_pass to pass (an upstream's
+ * name, or unix:PATH). */
 static void fastcgi_params(FILE *f, const char *pass)
 {
 	static const char *const p[][2] = {
-		{"QUERY_STRING", "$query_string"},       {"REQUEST_METHOD", "$request_method"},
-		{"CONTENT_TYPE", "$content_type"},       {"CONTENT_LENGTH", "$content_length"},
-		{"SCRIPT_NAME", "$fastcgi_script_name"}, {"REQUEST_URI", "$request_uri"},
-		{"DOCUMENT_URI", "$document_uri"},       {"DOCUMENT_ROOT", "$document_root"},
-		{"SERVER_PROTOCOL", "$server_protocol"}, {"REQUEST_SCHEME", "$scheme"},
-		{"GATEWAY_INTERFACE", "CGI/1.1"},        {"SERVER_SOFTWARE", "nginx"},
-		{"REMOTE_ADDR", "$remote_addr"},         {"REMOTE_PORT", "$remote_port"},
-		{"SERVER_ADDR", "$server_addr"},         {"SERVER_PORT", "$server_port"},
+		{"REQUEST_METHOD", "$request_method"},
+		{"REQUEST_URI", "$request_uri"},
+		{"QUERY_STRING", "$query_string"},
+		{"CONTENT_TYPE", "$content_type if_not_empty"},
+		{"CONTENT_LENGTH", "$content_length if_not_empty"},
+		{"REMOTE_ADDR", "$remote_addr"},
 		{"SERVER_NAME", "$server_name"},
-		/* nginx's id of the request, not the client's (README "Logs") */
+		{"SERVER_PORT", "$server_port"},
+		{"SERVER_PROTOCOL", "$server_protocol"},
+		{"REQUEST_SCHEME", "$scheme"},
+		{"HTTPS", "$https if_not_empty"},
 		{"HTTP_X_REQUEST_ID", "$request_id"},
 	};
 	for (size_t i = 0; i < sizeof p / sizeof p[0]; i++)
 		fprintf(f, "            fastcgi_param %s %s;\n", p[i][0], p[i][1]);
-	fprintf(f, "            fastcgi_param HTTPS $https if_not_empty;\n"
-		   "            fastcgi_pass %s;\n", pass);
+	fprintf(f, "            fastcgi_pass %s;\n", pass);
 }
 
 /* The static directory: static/ (Flask's), else www/static (the bundled

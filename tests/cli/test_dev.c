@@ -308,6 +308,16 @@ TEST(test_dev_serves_the_site_and_healthz_through_nginx_on_its_embedded_database
 	char listen[64];
 	snprintf(listen, sizeof listen, "listen 127.0.0.1:%d;", dev_port);
 	CHECK(file_has("var/run/nginx.conf", listen));
+	/* The workers get the framework's FastCGI params, those production's
+	 * conf/nginx/flacon-fastcgi.conf sends: no more (dev would hide a
+	 * variable production lacks), no fewer. */
+	char conf[800];
+	file_path(conf, sizeof conf, "var/run/nginx.conf");
+	CHECK_MSG(sh("sed -n 's/^ *\\(fastcgi_param .*\\)/\\1/p' conf/nginx/flacon-fastcgi.conf | sort -u >'%s.want' && "
+		     "sed -n 's/^ *\\(fastcgi_param .*\\)/\\1/p' '%s' | sort -u >'%s.got' && test -s '%s.want' && "
+		     "diff '%s.want' '%s.got' >&2",
+		     conf, conf, conf, conf, conf, conf) == 0,
+		  "flacon dev's nginx.conf sends other FastCGI params than conf/nginx/flacon-fastcgi.conf");
 	char key[800];
 	file_path(key, sizeof key, "var/secret_key");
 	struct stat st;

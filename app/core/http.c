@@ -77,19 +77,22 @@ int http_cookie_parse(struct arena *a, const char *h, size_t n, struct text_para
 			val++;
 			vlen -= 2;
 		}
+		bool plain = true; /* ASCII without '%': decoding is a copy */
 		for (size_t k = 0; k < vlen; k++) {
 			unsigned char c = (unsigned char)val[k];
 			if (c < 0x21 || c == 0x7f || c == '"' || c == ',' || c == ';' || c == '\\')
 				ok = false;
+			plain &= c < 0x80 && c != '%';
 		}
 		if (!ok)
 			continue;
-		size_t dlen = 0;
+		size_t dlen = vlen;
 		char *name = arena_strndup(a, h + start, (size_t)(eq - (h + start)));
 		/* Values we set are percent-encoded; undecodable ones stay raw,
 		 * unless the raw bytes are not UTF-8 either: such a pair is
-		 * malformed and skipped, so every value read is valid UTF-8. */
-		char *value = text_percent_decode(a, val, vlen, false, &dlen);
+		 * malformed and skipped, so every value read is valid UTF-8. A
+		 * plain value (a session cookie) is copied as it is. */
+		char *value = plain ? arena_strndup(a, val, vlen) : text_percent_decode(a, val, vlen, false, &dlen);
 		if (!value) {
 			if (!text_utf8_valid(val, vlen))
 				continue;

@@ -69,6 +69,33 @@ TEST(test_cookie_parse_quoted_and_empty_values)
 	arena_free(&a);
 }
 
+TEST(test_cookie_parse_plain_encoded_utf8_and_invalid_values_and_their_lengths)
+{
+	struct arena a;
+	arena_init(&a, 1024);
+	struct text_params ps;
+	/* plain ASCII (copied as is, '+' stays), percent-encoded (decoded),
+	 * raw UTF-8 (kept), a '%' that decodes nothing (kept raw), raw bytes
+	 * that are not UTF-8 (skipped), encoded bytes that are not UTF-8
+	 * (kept raw: valid ASCII text). */
+	const char *h = "p=abc+DEF_-.~09; e=%C3%A9t%C3%A9; u=\xc3\xa9t\xc3\xa9; r=50%; bad=\xff\xfe; "
+			"enc=%FF%FE";
+	CHECK_INT(http_cookie_parse(&a, h, strlen(h), &ps), 0);
+	const struct text_param *p = text_params_get(&ps, "p");
+	CHECK(p && !strcmp(p->value, "abc+DEF_-.~09") && p->value_len == 13);
+	p = text_params_get(&ps, "e");
+	CHECK(p && !strcmp(p->value, "\xc3\xa9t\xc3\xa9") && p->value_len == 5);
+	p = text_params_get(&ps, "u");
+	CHECK(p && !strcmp(p->value, "\xc3\xa9t\xc3\xa9") && p->value_len == 5);
+	p = text_params_get(&ps, "r");
+	CHECK(p && !strcmp(p->value, "50%") && p->value_len == 3);
+	CHECK(!value_of(&ps, "bad"));
+	p = text_params_get(&ps, "enc");
+	CHECK(p && !strcmp(p->value, "%FF%FE") && p->value_len == 6);
+	CHECK_INT(ps.n, 5);
+	arena_free(&a);
+}
+
 TEST(test_cookie_parse_first_of_duplicate_names_wins)
 {
 	struct fake f;

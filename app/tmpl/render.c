@@ -41,6 +41,45 @@ struct rmemo {
 #define RUN_MAX 32
 #define RUN_NEST 16 /* planned runs at once, at most: a bound on the stack */
 enum { RP_UNKNOWN, RP_SLOT, RP_MEMO, RP_ABSENT };
+
+/* A planned section's body as a row program: its nodes, and those of the
+ * bodies that render in the element's own frame (inverted sections, bare
+ * sections over scalars), flattened into one array of steps, run per
+ * element in one loop with no tree walk. Built once per run; it does not
+ * depend on the elements' shape (a value step reads its tag's run entry,
+ * which render_list keeps per shape). Anything else (partials, parents,
+ * blocks, sections that take a frame of their own) is one step handed to
+ * render_nodes, so a program renders exactly what the walk would. */
+#define PROG_MAX 96
+enum {
+	OP_TEXT,     /* str/len: literal text */
+	OP_INDENT,   /* the current indentation */
+	OP_END,      /* the end of an entered body */
+	OP_NODE,     /* nd (and its twin: n nodes) through render_nodes */
+	/* Tags, each after its literal text str/len (the text before the tag
+	 * in the source). *_K read run entry k; the others (dotted names,
+	 * ".", tags beyond RUN_MAX or owned by another) the general lookup. */
+	OP_ESC_K,    /* {{x}} */
+	OP_RAW_K,    /* {{{x}}}, {{&x}} */
+	OP_IF_K,     /* bare section: on to the body when truthy (a list's or a
+			map's renders through render_section), else to jump */
+	OP_IFNOT_K,  /* inverted section: the body when falsey, else to jump */
+	OP_ESC,
+	OP_RAW,
+	OP_IF,
+	OP_IFNOT,
+};
+struct rstep {
+	unsigned char op;
+	unsigned char k;
+	unsigned char n;   /* OP_NODE: nodes */
+	uint32_t len;      /* str's length */
+	uint32_t jump;     /* OP_IF*: the step after the body's OP_END */
+	const char *str;
+	const struct tnode *nd;
+};
+_Static_assert(RUN_MAX <= 256, "a step's run entry is a byte");
+
 struct rplan {
 	bool outer_known;
 	bool outer_found;
@@ -67,8 +106,13 @@ struct rrun {
 					       number finds it taken and
 					       goes the usual way) */
 	uintptr_t slot[RUN_MAX];      /* RP_SLOT, RP_MEMO */
+	uint32_t keep;     /* entries whose row[] holds their value outside the
+			      list (RP_ABSENT, known): have starts with them
+			      at every element of the shape */
 	struct rplan e[RUN_MAX];
 	struct tmpl_value row[RUN_MAX];
+	uint32_t nprog;    /* steps of prog; 0: the body is walked as a tree */
+	struct rstep prog[PROG_MAX];
 };
 
 struct rctx { /* context stack, innermost first */
@@ -575,8 +619,42 @@ static int lookup_slow(struct rstate *st, const struct rctx *c, const struct tno
 	return 0;
 }
 
-/* lookup_slow, with the common case first: a single name read again in
- * the current element of a planned run. */
+/* Run entry k (after same[]) of nd's tag from frame f, an element of run
+ * r, whose value is not read yet: the common cases (a slot of the shape,
+ * a known value outside the list) in line, else lookup_slow from c. */
+static inline int run_entry(struct rstate *st, const struct rctx *c, const struct rctx *f,
+			    struct rrun *r, uint32_t k, const struct tnode *nd,
+			    struct tmpl_value *tmp, const struct tmpl_value **pv)
+{
+	switch (r->state[k]) { /* f->shape is r->shape: render_list */
+	case RP_SLOT:
+	case RP_MEMO: {
+		/* A computed value (RP_MEMO) too: row[k] holds it for the
+		 * element however many tags name it. */
+		int rc = f->v.ops->get_slot(&f->v, r->slot[k], &r->row[k]);
+		if (rc > 0) {
+			r->have |= UINT32_C(1) << k;
+			*pv = &r->row[k];
+			return 0;
+		}
+		if (rc < 0)
+			return rc;
+		break;
+	}
+	case RP_ABSENT:
+		if (r->e[k].outer_known) {
+			/* the same for every element of the shape: kept */
+			r->row[k] = r->e[k].outer;
+			r->have |= UINT32_C(1) << k;
+			r->keep |= UINT32_C(1) << k;
+			*pv = &r->row[k];
+			return 0;
+		}
+		break;
+	}
+	return lookup_slow(st, c, nd, tmp, pv);
+}
+
 /* lookup_slow, with the common cases of a planned run first, in line: a
  * single name whose place in the element's shape is known, or whose value
  * outside the list is. c is never NULL (the render's bottom frame is a
@@ -587,34 +665,12 @@ static inline int lookup(struct rstate *st, const struct rctx *c, const struct t
 	struct rrun *r = c->lrun;
 	uint32_t k;
 	if (r && (k = nd->tid - r->base) < r->n && r->owner[k] == nd) {
-		const struct rctx *f = c->look; /* (dotted names have TID_NONE) */
-		k = r->same[k];
+		k = r->same[k]; /* (dotted names have TID_NONE) */
 		if (r->have >> k & 1) {
 			*pv = &r->row[k];
 			return 0;
 		}
-		switch (r->state[k]) { /* f->shape is r->shape: render_list */
-		case RP_SLOT:
-		case RP_MEMO: {
-			/* A computed value (RP_MEMO) too: row[k] holds it for
-			 * the element however many tags name it. */
-			int rc = f->v.ops->get_slot(&f->v, r->slot[k], &r->row[k]);
-			if (rc > 0) {
-				r->have |= UINT32_C(1) << k;
-				*pv = &r->row[k];
-				return 0;
-			}
-			if (rc < 0)
-				return rc;
-			break;
-		}
-		case RP_ABSENT:
-			if (r->e[k].outer_known) {
-				*pv = &r->e[k].outer;
-				return 0;
-			}
-			break;
-		}
+		return run_entry(st, c, c->look, r, k, nd, tmp, pv);
 	}
 	return lookup_slow(st, c, nd, tmp, pv);
 }
@@ -868,9 +924,246 @@ static const struct tnode *find_arg(const struct rovr *o, const struct tnode *bl
 	return found;
 }
 
+static int render_section(struct rstate *st, const struct tnode *nd, const struct tmpl_value *pv,
+			  const struct rctx *c, const struct rovr *o);
+
+/* What a step with no text before its tag copies: prog_run moves
+ * TMPL_SRC_PAD bytes whatever the length. */
+static const char no_text[TMPL_SRC_PAD];
+
+/* Append body l's nodes to run r's program (struct rstep). false when
+ * they do not fit in PROG_MAX steps. */
+static bool prog_compile(struct rrun *r, const struct tnodes *l)
+{
+	for (uint32_t j = 0; j < l->n; j++) {
+		const struct tnode *nd = &l->v[j];
+		if (r->nprog >= PROG_MAX - 1) /* room for a body's OP_END too */
+			return false;
+		if (nd->len > UINT32_MAX)
+			return false;
+		struct rstep *s = &r->prog[r->nprog++];
+		*s = (struct rstep){.nd = nd, .n = 1, .str = nd->len ? nd->str : no_text,
+				    .len = (uint32_t)nd->len};
+		switch ((enum tnode_kind)nd->kind) {
+		case TN_TEXT:
+			s->op = OP_TEXT;
+			continue;
+		case TN_INDENT:
+			s->op = OP_INDENT;
+			continue;
+		case TN_PARTIAL:
+		case TN_PARENT:
+		case TN_BLOCK:
+			s->op = OP_NODE;
+			continue;
+		case TN_SECTION:
+			if (!nd->bare) { /* a frame of its own: the walk's */
+				s->op = OP_NODE;
+				s->n = (unsigned char)(1 + nd->pair);
+				j += nd->pair;
+				continue;
+			}
+			s->op = OP_IF;
+			break;
+		case TN_INVERTED:
+			s->op = OP_IFNOT;
+			break;
+		case TN_VAR:
+			s->op = OP_ESC;
+			break;
+		case TN_RAW:
+			s->op = OP_RAW;
+			break;
+		}
+		/* A tag: its run entry, claimed now so that a partial's tag of
+		 * the same number, met first, does not take it. */
+		uint32_t k = nd->tid - r->base;
+		if (k < r->n && !r->owner[k])
+			run_claim(r, k, nd);
+		if (k < r->n && r->owner[k] == nd) {
+			s->k = r->same[k];
+			s->op = (unsigned char)(s->op - OP_ESC + OP_ESC_K);
+		}
+		if (s->op == OP_IF || s->op == OP_IFNOT || s->op == OP_IF_K || s->op == OP_IFNOT_K) {
+			size_t at = (size_t)(s - r->prog);
+			if (!prog_compile(r, &nd->body))
+				return false;
+			r->prog[r->nprog++] = (struct rstep){.op = OP_END, .nd = nd};
+			r->prog[at].jump = r->nprog;
+		}
+	}
+	return true;
+}
+
+/* Run r's program for element frame c (its run r): what render_nodes
+ * would append for the section's body, step after step, one dispatch a
+ * step. The output's length and room are kept in locals (the buffer's
+ * bytes may alias anything, so the struct's would be read again after
+ * every store), written back (SYNC) before any call that appends and
+ * read again (LOAD) after it; literal text, a read entry, a short
+ * integer and a short string with nothing to escape go out in line. */
+static int prog_run(struct rstate *st, struct rrun *r, const struct rctx *c, const struct rovr *o)
+{
+	const struct rstep *s = r->prog, *end = s + r->nprog;
+	struct buf *b = st->out;
+	char *p;
+	size_t n, room, troom;
+	uint32_t have;
+	int rc;
+#define SYNC() (b->n = n)
+#define LOAD() (p = b->p, n = b->n, room = st->room, troom = st->troom, have = r->have)
+	LOAD();
+	while (s < end) {
+		struct tmpl_value tmp;
+		const struct tmpl_value *v;
+		unsigned op = s->op;
+		if (op >= OP_ESC_K) { /* a tag: the text before it first */
+			uint32_t len = s->len;
+			if (len <= TMPL_SRC_PAD && n + len + TMPL_SRC_PAD < troom) {
+				memcpy(p + n, s->str, TMPL_SRC_PAD);
+				n += len;
+			} else {
+				SYNC();
+				if ((rc = put_text(st, s->str, len)) < 0)
+					return rc;
+				LOAD();
+			}
+		}
+		switch (op) {
+		case OP_TEXT: {
+			uint32_t len = s->len;
+			if (len <= TMPL_SRC_PAD && n + len + TMPL_SRC_PAD < troom) {
+				memcpy(p + n, s->str, TMPL_SRC_PAD);
+				n += len;
+			} else {
+				SYNC();
+				if ((rc = put_text(st, s->str, len)) < 0)
+					return rc;
+				LOAD();
+			}
+			s++;
+			continue;
+		}
+		case OP_INDENT:
+			SYNC();
+			if (st->ind_n && (rc = put(st, st->ind, st->ind_n)) < 0)
+				return rc;
+			LOAD();
+			s++;
+			continue;
+		case OP_END:
+			st->depth--;
+			s++;
+			continue;
+		case OP_NODE: {
+			struct tnodes one = {.v = (struct tnode *)s->nd, .n = s->n};
+			SYNC();
+			if ((rc = render_nodes(st, &one, c, o)) < 0)
+				return rc;
+			LOAD();
+			s++;
+			continue;
+		}
+		case OP_ESC_K:
+		case OP_RAW_K:
+			if (have >> s->k & 1) {
+				v = &r->row[s->k];
+				goto value;
+			}
+			SYNC();
+			rc = run_entry(st, c, c, r, s->k, s->nd, &tmp, &v);
+			goto value_read;
+		case OP_ESC:
+		case OP_RAW:
+			SYNC();
+			rc = lookup(st, c, s->nd, &tmp, &v);
+		value_read:
+			if (rc < 0)
+				return rc;
+			LOAD();
+		value:
+			if (v->kind == TMPL_INT && (uint64_t)v->i < 10000 && n + 4 < room) {
+				uint32_t i = (uint32_t)v->i;
+				char *d = p + n;
+				if (i < 10) {
+					d[0] = (char)('0' + i);
+					n += 1;
+				} else if (i < 100) {
+					memcpy(d, digit_pairs + 2 * i, 2);
+					n += 2;
+				} else if (i < 1000) {
+					d[0] = (char)('0' + i / 100);
+					memcpy(d + 1, digit_pairs + 2 * (i % 100), 2);
+					n += 3;
+				} else {
+					memcpy(d, digit_pairs + 2 * (i / 100), 2);
+					memcpy(d + 2, digit_pairs + 2 * (i % 100), 2);
+					n += 4;
+				}
+			} else if (v->kind == TMPL_STR && (op == OP_ESC_K || op == OP_ESC) &&
+				   v->s.n - 8 <= 32 - 8 && n + v->s.n < room &&
+				   buf_html_plain_short(v->s.p, v->s.n)) {
+				size_t vn = v->s.n;
+				copy_short(p + n, v->s.p, vn);
+				n += vn;
+			} else {
+				SYNC();
+				if ((rc = put_value(st, v, op == OP_ESC_K || op == OP_ESC)) < 0)
+					return rc;
+				LOAD();
+			}
+			s++;
+			continue;
+		case OP_IF_K:
+		case OP_IFNOT_K:
+			if (have >> s->k & 1) {
+				v = &r->row[s->k];
+				goto test;
+			}
+			SYNC();
+			rc = run_entry(st, c, c, r, s->k, s->nd, &tmp, &v);
+			goto test_read;
+		case OP_IF:
+		case OP_IFNOT:
+			SYNC();
+			rc = lookup(st, c, s->nd, &tmp, &v);
+		test_read:
+			if (rc < 0)
+				return rc;
+			LOAD();
+		test:
+			if (truthy(v) != (op == OP_IF_K || op == OP_IF)) {
+				s = r->prog + s->jump;
+				continue;
+			}
+			if ((rc = enter(st)) < 0) {
+				SYNC();
+				return rc;
+			}
+			if ((op == OP_IF_K || op == OP_IF) &&
+			    (v->kind == TMPL_LIST || v->kind == TMPL_MAP)) {
+				SYNC();
+				if ((rc = render_section(st, s->nd, v, c, o)) < 0)
+					return rc;
+				LOAD();
+				s = r->prog + s->jump;
+				continue;
+			}
+			s++;
+			continue;
+		default:
+			__builtin_unreachable();
+		}
+	}
+	SYNC();
+	return 0;
+#undef SYNC
+#undef LOAD
+}
+
 /* Section nd over list v: the body once per element, the elements sharing
  * run r's plan (NULL: none), reset whenever an element's shape differs
- * from the previous one's. */
+ * from the previous one's; through r's program when it has one. */
 static int render_list(struct rstate *st, const struct tnode *nd, const struct tmpl_value *v,
 		       size_t len, const struct rctx *c, const struct rovr *o, struct rrun *r)
 {
@@ -889,15 +1182,21 @@ static int render_list(struct rstate *st, const struct tnode *nd, const struct t
 			goto out;
 		frame_shape(&sub);
 		if (r) {
-			r->have = 0;
 			if (sub.shape != r->shape) {
 				memset(r->state, RP_UNKNOWN, r->n);
 				r->shape = sub.shape;
 				r->plain = 0;
-			} else if (r->plain && sub.v.ops->get_slots) {
+				r->keep = 0;
+			}
+			r->have = r->keep;
+			if (r->plain && sub.v.ops->get_slots)
 				/* The element's stored members its body names, in one
 				 * call (an earlier element of the shape found them). */
-				r->have = sub.v.ops->get_slots(&sub.v, r->slot, r->plain, r->row);
+				r->have |= sub.v.ops->get_slots(&sub.v, r->slot, r->plain, r->row);
+			if (r->nprog) {
+				if ((rc = prog_run(st, r, &sub, o)) < 0)
+					goto out;
+				continue;
 			}
 		}
 		if ((rc = render_nodes(st, &nd->body, &sub, o)) < 0)
@@ -907,6 +1206,9 @@ out:
 	st->lists--;
 	return rc < 0 ? rc : 0;
 }
+
+/* Test hook (tmpl_priv.h): row programs off, the general walk only. */
+bool tmpl_row_programs_off;
 
 /* render_list with a plan of the body's tags. Not in line: the plan (some
  * 4 KB) is on the stack only for lists that have one, and at most
@@ -921,11 +1223,15 @@ __attribute__((noinline)) static int render_planned(struct rstate *st, const str
 	run.n = n < RUN_MAX ? n : RUN_MAX;
 	run.shape = NULL;
 	run.plain = 0;
+	run.keep = 0;
 	memset(run.state, RP_UNKNOWN, run.n);
 	for (uint32_t k = 0; k < run.n; k++) {
 		run.owner[k] = NULL;
 		run.e[k].outer_known = false;
 	}
+	run.nprog = 0;
+	if (!tmpl_row_programs_off && !prog_compile(&run, &nd->body))
+		run.nprog = 0; /* too long: walked (the claims it made stand) */
 	st->runs++;
 	int rc = render_list(st, nd, v, len, c, o, &run);
 	st->runs--;

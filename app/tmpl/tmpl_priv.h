@@ -96,4 +96,10 @@ void tmpl_free(struct tmpl *t);
 /* The template called name (hash = tmpl_hash(name)) in set, or NULL. */
 const struct tmpl *tmpl_find(const struct tmpl_set *set, const char *name, uint32_t hash);
 
+/* Test hook: true renders every planned list by walking its body's tree,
+ * not through a row program (render.c), so that tests can compare the
+ * two byte for byte. Not for production use; not thread-safe to change
+ * during a render. */
+extern bool tmpl_row_programs_off;
+
 #endif

@@ -112,7 +112,25 @@ struct rrun {
 	struct rplan e[RUN_MAX];
 	struct tmpl_value row[RUN_MAX];
 	uint32_t nprog;    /* steps of prog; 0: the body is walked as a tree */
-	struct rstep prog[PROG_MAX];
+	const struct rstep *prog; /* the section's (struct tprog) */
+};
+
+/* A section's row program and the claims of its run entries, built when
+ * its template is compiled (tmpl_plan): a run starts from them. One
+ * allocation, freed with the node. */
+struct tprog {
+	uint32_t n;                          /* run entries (<= RUN_MAX) */
+	uint32_t nstep;
+	const struct tnode *owner[RUN_MAX];  /* struct rrun's, claimed in body order */
+	unsigned char same[RUN_MAX];
+	struct rstep step[];
+};
+
+/* A program being built: the run whose entries it claims, its steps. */
+struct pbuild {
+	struct rrun *r;
+	uint32_t n;
+	struct rstep step[PROG_MAX];
 };
 
 struct rctx { /* context stack, innermost first */
@@ -530,7 +548,8 @@ static int run_part(struct rstate *st, const struct rctx *c, struct rrun *r, uin
 
 /* Entry k of run r for tag nd, answered by the first claimed entry whose
  * tag has nd's first part (its own when none has). */
-static void run_claim(struct rrun *r, uint32_t k, const struct tnode *nd)
+__attribute__((always_inline)) static inline void run_claim(struct rrun *r, uint32_t k,
+								const struct tnode *nd)
 {
 	r->owner[k] = nd;
 	r->same[k] = (unsigned char)k;
@@ -845,8 +864,9 @@ static inline int put_int(struct rstate *st, int64_t i)
 	return put(st, q, n);
 }
 
-/* A value as text: integers and strings, the common ones, tested first. */
-static inline int put_value(struct rstate *st, const struct tmpl_value *v, bool escape)
+/* A value as text: integers and strings, the common ones, tested first.
+ * In line in the walk (render_nodes), whatever the compiler's budget. */
+__attribute__((always_inline)) static inline int put_value(struct rstate *st, const struct tmpl_value *v, bool escape)
 {
 	char tmp[40];
 	size_t n = 0;
@@ -927,21 +947,31 @@ static const struct tnode *find_arg(const struct rovr *o, const struct tnode *bl
 static int render_section(struct rstate *st, const struct tnode *nd, const struct tmpl_value *pv,
 			  const struct rctx *c, const struct rovr *o);
 
+/* put_value out of line: a row program's values other than short
+ * integers and plain short strings. */
+__attribute__((noinline)) static int put_value_call(struct rstate *st, const struct tmpl_value *v,
+						     bool escape)
+{
+	return put_value(st, v, escape);
+}
+
 /* What a step with no text before its tag copies: prog_run moves
  * TMPL_SRC_PAD bytes whatever the length. */
 static const char no_text[TMPL_SRC_PAD];
 
-/* Append body l's nodes to run r's program (struct rstep). false when
- * they do not fit in PROG_MAX steps. */
-static bool prog_compile(struct rrun *r, const struct tnodes *l)
+/* Append body l's nodes to pb's program (struct rstep), claiming the
+ * entries of pb's run for their tags. false when they do not fit in
+ * PROG_MAX steps. */
+static bool prog_compile(struct pbuild *pb, const struct tnodes *l)
 {
+	struct rrun *r = pb->r;
 	for (uint32_t j = 0; j < l->n; j++) {
 		const struct tnode *nd = &l->v[j];
-		if (r->nprog >= PROG_MAX - 1) /* room for a body's OP_END too */
+		if (pb->n >= PROG_MAX - 1) /* room for a body's OP_END too */
 			return false;
 		if (nd->len > UINT32_MAX)
 			return false;
-		struct rstep *s = &r->prog[r->nprog++];
+		struct rstep *s = &pb->step[pb->n++];
 		*s = (struct rstep){.nd = nd, .n = 1, .str = nd->len ? nd->str : no_text,
 				    .len = (uint32_t)nd->len};
 		switch ((enum tnode_kind)nd->kind) {
@@ -985,11 +1015,11 @@ static bool prog_compile(struct rrun *r, const struct tnodes *l)
 			s->op = (unsigned char)(s->op - OP_ESC + OP_ESC_K);
 		}
 		if (s->op == OP_IF || s->op == OP_IFNOT || s->op == OP_IF_K || s->op == OP_IFNOT_K) {
-			size_t at = (size_t)(s - r->prog);
-			if (!prog_compile(r, &nd->body))
+			size_t at = (size_t)(s - pb->step);
+			if (!prog_compile(pb, &nd->body))
 				return false;
-			r->prog[r->nprog++] = (struct rstep){.op = OP_END, .nd = nd};
-			r->prog[at].jump = r->nprog;
+			pb->step[pb->n++] = (struct rstep){.op = OP_END, .nd = nd};
+			pb->step[at].jump = pb->n;
 		}
 	}
 	return true;
@@ -1100,15 +1130,21 @@ static int prog_run(struct rstate *st, struct rrun *r, const struct rctx *c, con
 					memcpy(d + 2, digit_pairs + 2 * (i % 100), 2);
 					n += 4;
 				}
-			} else if (v->kind == TMPL_STR && (op == OP_ESC_K || op == OP_ESC) &&
-				   v->s.n - 8 <= 32 - 8 && n + v->s.n < room &&
-				   buf_html_plain_short(v->s.p, v->s.n)) {
+			} else if (v->kind == TMPL_STR && (op == OP_ESC_K || op == OP_ESC)) {
 				size_t vn = v->s.n;
-				copy_short(p + n, v->s.p, vn);
-				n += vn;
+				if (vn - 8 <= 32 - 8 && n + vn < room &&
+				    buf_html_plain_short(v->s.p, vn)) {
+					copy_short(p + n, v->s.p, vn);
+					n += vn;
+				} else {
+					SYNC();
+					if ((rc = put_html_any(st, v->s.p, vn)) < 0)
+						return rc;
+					LOAD();
+				}
 			} else {
 				SYNC();
-				if ((rc = put_value(st, v, op == OP_ESC_K || op == OP_ESC)) < 0)
+				if ((rc = put_value_call(st, v, op == OP_ESC_K || op == OP_ESC)) < 0)
 					return rc;
 				LOAD();
 			}
@@ -1225,13 +1261,27 @@ __attribute__((noinline)) static int render_planned(struct rstate *st, const str
 	run.plain = 0;
 	run.keep = 0;
 	memset(run.state, RP_UNKNOWN, run.n);
-	for (uint32_t k = 0; k < run.n; k++) {
-		run.owner[k] = NULL;
-		run.e[k].outer_known = false;
+	const struct tprog *tp = nd->prog;
+	if (tp) { /* the compiler's claims (tp->n is run.n) */
+		memcpy(run.owner, tp->owner, run.n * sizeof run.owner[0]);
+		memcpy(run.same, tp->same, run.n);
+	} else {
+		for (uint32_t k = 0; k < run.n; k++)
+			run.owner[k] = NULL;
 	}
+	for (uint32_t k = 0; k < run.n; k++)
+		run.e[k].outer_known = false;
 	run.nprog = 0;
-	if (!tmpl_row_programs_off && !prog_compile(&run, &nd->body))
-		run.nprog = 0; /* too long: walked (the claims it made stand) */
+	run.prog = NULL;
+	/* A program pays where the run's plan answers most tags: over maps
+	 * with a shape (a model's objects). Over json-c objects every name is
+	 * looked up anyway, and the walk costs less. */
+	struct tmpl_value first;
+	if (tp && !tmpl_row_programs_off && v->ops->at(v, 0, &first) >= 0 &&
+	    first.kind == TMPL_MAP && first.ops && first.ops->shape && first.ops->shape(&first)) {
+		run.prog = tp->step;
+		run.nprog = tp->nstep;
+	}
 	st->runs++;
 	int rc = render_list(st, nd, v, len, c, o, &run);
 	st->runs--;
@@ -1376,6 +1426,60 @@ static int render_nodes(struct rstate *st, const struct tnodes *l, const struct 
 			__builtin_unreachable();
 		}
 	}
+}
+
+/* The program of section nd (numbered tags in its body) into nd->prog,
+ * or NULL when its body is too long for one. 0 or TMPL_ENOMEM. */
+static int plan_section(struct tnode *nd, struct pbuild *pb)
+{
+	struct rrun *r = pb->r;
+	uint32_t n = nd->tid_end - nd->tid_begin;
+	r->base = nd->tid_begin;
+	r->n = n < RUN_MAX ? n : RUN_MAX;
+	for (uint32_t k = 0; k < r->n; k++)
+		r->owner[k] = NULL;
+	pb->n = 0;
+	if (!prog_compile(pb, &nd->body))
+		return 0;
+	struct tprog *tp = malloc(sizeof *tp + pb->n * sizeof tp->step[0]);
+	if (!tp)
+		return TMPL_ENOMEM;
+	tp->n = r->n;
+	tp->nstep = pb->n;
+	memcpy(tp->owner, r->owner, sizeof tp->owner);
+	memcpy(tp->same, r->same, sizeof tp->same);
+	memcpy(tp->step, pb->step, pb->n * sizeof tp->step[0]);
+	nd->prog = tp;
+	return 0;
+}
+
+static int plan_nodes(struct tnodes *l, struct pbuild *pb)
+{
+	int rc;
+	for (uint32_t i = 0; i < l->n; i++) {
+		struct tnode *nd = &l->v[i];
+		if (nd->kind == TN_SECTION && nd->tid_end > nd->tid_begin &&
+		    (rc = plan_section(nd, pb)) < 0)
+			return rc;
+		if ((rc = plan_nodes(&nd->body, pb)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+int tmpl_plan(struct tnodes *root)
+{
+	struct pbuild *pb = malloc(sizeof *pb);
+	struct rrun *r = malloc(sizeof *r);
+	int rc = TMPL_ENOMEM;
+	if (pb && r) {
+		memset(r, 0, sizeof *r);
+		pb->r = r;
+		rc = plan_nodes(root, pb);
+	}
+	free(pb);
+	free(r);
+	return rc;
 }
 
 int tmpl_render_stack(const struct tmpl_set *set, const char *name, const struct tmpl_value *frames,

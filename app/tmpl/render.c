@@ -12,7 +12,13 @@
  * text (the source copy is padded, TMPL_SRC_PAD) and integers go out with
  * one fixed-size copy, a short {{x}} with nothing to escape is tested and
  * copied in line, any other is escaped in place in one pass
- * (buf_html_escape). */
+ * (buf_html_escape). A list of a model's objects (maps with a shape) runs
+ * its section's row program instead of the walk: the body flattened into
+ * steps when the template was compiled (tmpl_plan, struct tprog), each tag
+ * reading its run entry, the output cursor in locals; anything the
+ * program does not flatten is one step handed back to the walk, and
+ * tmpl_row_programs_off (a test hook) turns programs off so that tests
+ * compare the two byte for byte. Also builds those programs (tmpl_plan). */
 #include "tmpl_priv.h"
 
 #include <json.h>

@@ -718,8 +718,23 @@ int orm_remove(struct orm_session *s, void *parent, const struct orm_relationshi
  * follows at the next flush, the backref list is kept in step. */
 int orm_set_related(struct orm_session *s, void *obj, const struct orm_relationship *r,
 		    void *target);
-/* Does list hold obj? */
+/* Does list hold obj? Linear in the list's length. */
 bool orm_list_contains(const struct orm_list *l, const void *obj);
+
+/* The objects of a list as a set, for membership asked many times (a
+ * template's computed field, once per row: "is this course one of mine"):
+ * orm_objset_has answers orm_list_contains's question in constant time.
+ * The set holds the objects' addresses, not copies, and does not follow
+ * later changes to the list. */
+struct orm_objset {
+	size_t mask;        /* slots - 1 */
+	const void **slot;  /* open addressing; NULL: empty */
+};
+/* Fill *s with the objects of l, its table in arena a (freed with it).
+ * 0, or ORM_NOMEM (*s then holds nothing: orm_objset_has is false). */
+int orm_objset_init(struct orm_objset *s, const struct orm_list *l, struct arena *a);
+/* Is obj one of the objects *s was made from? NULL obj: false. */
+bool orm_objset_has(const struct orm_objset *s, const void *obj);
 
 /* ------------------------------------------------------------------ */
 /* Queries                                                              */

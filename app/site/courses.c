@@ -79,6 +79,8 @@ struct course_list {
 	struct orm_list all;
 	bool logged_in;
 	const struct orm_list *mine; /* NULL: anonymous or no profile */
+	struct orm_objset *mine_set; /* mine as a set (the list page's
+					"selected", asked once per row), or NULL */
 };
 
 /* The ids of the courses student sid chose, from student_course alone
@@ -130,7 +132,9 @@ static int load_course_list(struct http_request *req, struct course_list *cl)
 	if ((rc = my_courses_in(req, sid, &cl->all, &mine)) < 0)
 		return rc;
 	cl->mine = mine;
-	return 0;
+	if (!(cl->mine_set = arena_alloc(req->arena, sizeof *cl->mine_set)))
+		return ORM_NOMEM;
+	return orm_objset_init(cl->mine_set, mine, req->arena);
 }
 
 int courses_list(struct http_request *req, struct http_response *resp)
@@ -140,7 +144,7 @@ int courses_list(struct http_request *req, struct http_response *resp)
 	if (rc < 0)
 		return web_orm_error(req, resp, rc);
 	struct tmpl_map *ctx = web_context(req);
-	if (tmpl_map_set(ctx, "courses", orm_tmpl_list(&cl.all, cl.mine, req->arena)) < 0)
+	if (tmpl_map_set(ctx, "courses", orm_tmpl_list(&cl.all, cl.mine_set, req->arena)) < 0)
 		return -1;
 	return web_render_value(req, resp, 200, "courses/list", tmpl_map_value(ctx));
 }

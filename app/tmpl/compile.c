@@ -843,9 +843,11 @@ static void mark_pairs(struct tnodes *l)
 
 static void free_nodes(struct tnodes *l)
 {
-	for (uint32_t i = 0; i < l->n; i++)
+	for (uint32_t i = 0; i < l->n; i++) {
 		if (l->v[i].body.v)
 			free_nodes(&l->v[i].body);
+		free(l->v[i].prog);
+	}
 	free(l->v);
 	l->v = NULL;
 	l->n = l->cap = 0;
@@ -911,6 +913,8 @@ int tmpl_compile(const char *name, const char *src, size_t n, struct tmpl **out,
 	number_tags(&t->root, &tags);
 	mark_bare(&t->root);
 	mark_pairs(&t->root);
+	if ((rc = tmpl_plan(&t->root)) < 0)
+		goto out;
 	*out = t;
 	t = NULL;
 	rc = 0;

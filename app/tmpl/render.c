@@ -12,7 +12,13 @@
  * text (the source copy is padded, TMPL_SRC_PAD) and integers go out with
  * one fixed-size copy, a short {{x}} with nothing to escape is tested and
  * copied in line, any other is escaped in place in one pass
- * (buf_html_escape). */
+ * (buf_html_escape). A list of a model's objects (maps with a shape) runs
+ * its section's row program instead of the walk: the body flattened into
+ * steps when the template was compiled (tmpl_plan, struct tprog), each tag
+ * reading its run entry, the output cursor in locals; anything the
+ * program does not flatten is one step handed back to the walk, and
+ * tmpl_row_programs_off (a test hook) turns programs off so that tests
+ * compare the two byte for byte. Also builds those programs (tmpl_plan). */
 #include "tmpl_priv.h"
 
 #include <json.h>
@@ -41,6 +47,45 @@ struct rmemo {
 #define RUN_MAX 32
 #define RUN_NEST 16 /* planned runs at once, at most: a bound on the stack */
 enum { RP_UNKNOWN, RP_SLOT, RP_MEMO, RP_ABSENT };
+
+/* A planned section's body as a row program: its nodes, and those of the
+ * bodies that render in the element's own frame (inverted sections, bare
+ * sections over scalars), flattened into one array of steps, run per
+ * element in one loop with no tree walk. Built once per run; it does not
+ * depend on the elements' shape (a value step reads its tag's run entry,
+ * which render_list keeps per shape). Anything else (partials, parents,
+ * blocks, sections that take a frame of their own) is one step handed to
+ * render_nodes, so a program renders exactly what the walk would. */
+#define PROG_MAX 96
+enum {
+	OP_TEXT,     /* str/len: literal text */
+	OP_INDENT,   /* the current indentation */
+	OP_END,      /* the end of an entered body */
+	OP_NODE,     /* nd (and its twin: n nodes) through render_nodes */
+	/* Tags, each after its literal text str/len (the text before the tag
+	 * in the source). *_K read run entry k; the others (dotted names,
+	 * ".", tags beyond RUN_MAX or owned by another) the general lookup. */
+	OP_ESC_K,    /* {{x}} */
+	OP_RAW_K,    /* {{{x}}}, {{&x}} */
+	OP_IF_K,     /* bare section: on to the body when truthy (a list's or a
+			map's renders through render_section), else to jump */
+	OP_IFNOT_K,  /* inverted section: the body when falsey, else to jump */
+	OP_ESC,
+	OP_RAW,
+	OP_IF,
+	OP_IFNOT,
+};
+struct rstep {
+	unsigned char op;
+	unsigned char k;
+	unsigned char n;   /* OP_NODE: nodes */
+	uint32_t len;      /* str's length */
+	uint32_t jump;     /* OP_IF*: the step after the body's OP_END */
+	const char *str;
+	const struct tnode *nd;
+};
+_Static_assert(RUN_MAX <= 256, "a step's run entry is a byte");
+
 struct rplan {
 	bool outer_known;
 	bool outer_found;
@@ -67,8 +112,31 @@ struct rrun {
 					       number finds it taken and
 					       goes the usual way) */
 	uintptr_t slot[RUN_MAX];      /* RP_SLOT, RP_MEMO */
+	uint32_t keep;     /* entries whose row[] holds their value outside the
+			      list (RP_ABSENT, known): have starts with them
+			      at every element of the shape */
 	struct rplan e[RUN_MAX];
 	struct tmpl_value row[RUN_MAX];
+	uint32_t nprog;    /* steps of prog; 0: the body is walked as a tree */
+	const struct rstep *prog; /* the section's (struct tprog) */
+};
+
+/* A section's row program and the claims of its run entries, built when
+ * its template is compiled (tmpl_plan): a run starts from them. One
+ * allocation, freed with the node. */
+struct tprog {
+	uint32_t n;                          /* run entries (<= RUN_MAX) */
+	uint32_t nstep;
+	const struct tnode *owner[RUN_MAX];  /* struct rrun's, claimed in body order */
+	unsigned char same[RUN_MAX];
+	struct rstep step[];
+};
+
+/* A program being built: the run whose entries it claims, its steps. */
+struct pbuild {
+	struct rrun *r;
+	uint32_t n;
+	struct rstep step[PROG_MAX];
 };
 
 struct rctx { /* context stack, innermost first */
@@ -486,7 +554,8 @@ static int run_part(struct rstate *st, const struct rctx *c, struct rrun *r, uin
 
 /* Entry k of run r for tag nd, answered by the first claimed entry whose
  * tag has nd's first part (its own when none has). */
-static void run_claim(struct rrun *r, uint32_t k, const struct tnode *nd)
+__attribute__((always_inline)) static inline void run_claim(struct rrun *r, uint32_t k,
+								const struct tnode *nd)
 {
 	r->owner[k] = nd;
 	r->same[k] = (unsigned char)k;
@@ -575,8 +644,42 @@ static int lookup_slow(struct rstate *st, const struct rctx *c, const struct tno
 	return 0;
 }
 
-/* lookup_slow, with the common case first: a single name read again in
- * the current element of a planned run. */
+/* Run entry k (after same[]) of nd's tag from frame f, an element of run
+ * r, whose value is not read yet: the common cases (a slot of the shape,
+ * a known value outside the list) in line, else lookup_slow from c. */
+static inline int run_entry(struct rstate *st, const struct rctx *c, const struct rctx *f,
+			    struct rrun *r, uint32_t k, const struct tnode *nd,
+			    struct tmpl_value *tmp, const struct tmpl_value **pv)
+{
+	switch (r->state[k]) { /* f->shape is r->shape: render_list */
+	case RP_SLOT:
+	case RP_MEMO: {
+		/* A computed value (RP_MEMO) too: row[k] holds it for the
+		 * element however many tags name it. */
+		int rc = f->v.ops->get_slot(&f->v, r->slot[k], &r->row[k]);
+		if (rc > 0) {
+			r->have |= UINT32_C(1) << k;
+			*pv = &r->row[k];
+			return 0;
+		}
+		if (rc < 0)
+			return rc;
+		break;
+	}
+	case RP_ABSENT:
+		if (r->e[k].outer_known) {
+			/* the same for every element of the shape: kept */
+			r->row[k] = r->e[k].outer;
+			r->have |= UINT32_C(1) << k;
+			r->keep |= UINT32_C(1) << k;
+			*pv = &r->row[k];
+			return 0;
+		}
+		break;
+	}
+	return lookup_slow(st, c, nd, tmp, pv);
+}
+
 /* lookup_slow, with the common cases of a planned run first, in line: a
  * single name whose place in the element's shape is known, or whose value
  * outside the list is. c is never NULL (the render's bottom frame is a
@@ -587,34 +690,12 @@ static inline int lookup(struct rstate *st, const struct rctx *c, const struct t
 	struct rrun *r = c->lrun;
 	uint32_t k;
 	if (r && (k = nd->tid - r->base) < r->n && r->owner[k] == nd) {
-		const struct rctx *f = c->look; /* (dotted names have TID_NONE) */
-		k = r->same[k];
+		k = r->same[k]; /* (dotted names have TID_NONE) */
 		if (r->have >> k & 1) {
 			*pv = &r->row[k];
 			return 0;
 		}
-		switch (r->state[k]) { /* f->shape is r->shape: render_list */
-		case RP_SLOT:
-		case RP_MEMO: {
-			/* A computed value (RP_MEMO) too: row[k] holds it for
-			 * the element however many tags name it. */
-			int rc = f->v.ops->get_slot(&f->v, r->slot[k], &r->row[k]);
-			if (rc > 0) {
-				r->have |= UINT32_C(1) << k;
-				*pv = &r->row[k];
-				return 0;
-			}
-			if (rc < 0)
-				return rc;
-			break;
-		}
-		case RP_ABSENT:
-			if (r->e[k].outer_known) {
-				*pv = &r->e[k].outer;
-				return 0;
-			}
-			break;
-		}
+		return run_entry(st, c, c->look, r, k, nd, tmp, pv);
 	}
 	return lookup_slow(st, c, nd, tmp, pv);
 }
@@ -789,8 +870,9 @@ static inline int put_int(struct rstate *st, int64_t i)
 	return put(st, q, n);
 }
 
-/* A value as text: integers and strings, the common ones, tested first. */
-static inline int put_value(struct rstate *st, const struct tmpl_value *v, bool escape)
+/* A value as text: integers and strings, the common ones, tested first.
+ * In line in the walk (render_nodes), whatever the compiler's budget. */
+__attribute__((always_inline)) static inline int put_value(struct rstate *st, const struct tmpl_value *v, bool escape)
 {
 	char tmp[40];
 	size_t n = 0;
@@ -868,9 +950,262 @@ static const struct tnode *find_arg(const struct rovr *o, const struct tnode *bl
 	return found;
 }
 
+static int render_section(struct rstate *st, const struct tnode *nd, const struct tmpl_value *pv,
+			  const struct rctx *c, const struct rovr *o);
+
+/* put_value out of line: a row program's values other than short
+ * integers and plain short strings. */
+__attribute__((noinline)) static int put_value_call(struct rstate *st, const struct tmpl_value *v,
+						     bool escape)
+{
+	return put_value(st, v, escape);
+}
+
+/* What a step with no text before its tag copies: prog_run moves
+ * TMPL_SRC_PAD bytes whatever the length. */
+static const char no_text[TMPL_SRC_PAD];
+
+/* Append body l's nodes to pb's program (struct rstep), claiming the
+ * entries of pb's run for their tags. false when they do not fit in
+ * PROG_MAX steps. */
+static bool prog_compile(struct pbuild *pb, const struct tnodes *l)
+{
+	struct rrun *r = pb->r;
+	for (uint32_t j = 0; j < l->n; j++) {
+		const struct tnode *nd = &l->v[j];
+		if (pb->n >= PROG_MAX - 1) /* room for a body's OP_END too */
+			return false;
+		if (nd->len > UINT32_MAX)
+			return false;
+		struct rstep *s = &pb->step[pb->n++];
+		*s = (struct rstep){.nd = nd, .n = 1, .str = nd->len ? nd->str : no_text,
+				    .len = (uint32_t)nd->len};
+		switch ((enum tnode_kind)nd->kind) {
+		case TN_TEXT:
+			s->op = OP_TEXT;
+			continue;
+		case TN_INDENT:
+			s->op = OP_INDENT;
+			continue;
+		case TN_PARTIAL:
+		case TN_PARENT:
+		case TN_BLOCK:
+			s->op = OP_NODE;
+			continue;
+		case TN_SECTION:
+			if (!nd->bare) { /* a frame of its own: the walk's */
+				s->op = OP_NODE;
+				s->n = (unsigned char)(1 + nd->pair);
+				j += nd->pair;
+				continue;
+			}
+			s->op = OP_IF;
+			break;
+		case TN_INVERTED:
+			s->op = OP_IFNOT;
+			break;
+		case TN_VAR:
+			s->op = OP_ESC;
+			break;
+		case TN_RAW:
+			s->op = OP_RAW;
+			break;
+		}
+		/* A tag: its run entry, claimed now so that a partial's tag of
+		 * the same number, met first, does not take it. */
+		uint32_t k = nd->tid - r->base;
+		if (k < r->n && !r->owner[k])
+			run_claim(r, k, nd);
+		if (k < r->n && r->owner[k] == nd) {
+			s->k = r->same[k];
+			s->op = (unsigned char)(s->op - OP_ESC + OP_ESC_K);
+		}
+		if (s->op == OP_IF || s->op == OP_IFNOT || s->op == OP_IF_K || s->op == OP_IFNOT_K) {
+			size_t at = (size_t)(s - pb->step);
+			if (!prog_compile(pb, &nd->body))
+				return false;
+			pb->step[pb->n++] = (struct rstep){.op = OP_END, .nd = nd};
+			pb->step[at].jump = pb->n;
+		}
+	}
+	return true;
+}
+
+/* Run r's program for element frame c (its run r): what render_nodes
+ * would append for the section's body, step after step, one dispatch a
+ * step. The output's length and room are kept in locals (the buffer's
+ * bytes may alias anything, so the struct's would be read again after
+ * every store), written back (SYNC) before any call that appends and
+ * read again (LOAD) after it; literal text, a read entry, a short
+ * integer and a short string with nothing to escape go out in line. */
+static int prog_run(struct rstate *st, struct rrun *r, const struct rctx *c, const struct rovr *o)
+{
+	const struct rstep *s = r->prog, *end = s + r->nprog;
+	struct buf *b = st->out;
+	char *p;
+	size_t n, room, troom;
+	uint32_t have;
+	int rc;
+#define SYNC() (b->n = n)
+#define LOAD() (p = b->p, n = b->n, room = st->room, troom = st->troom, have = r->have)
+	LOAD();
+	while (s < end) {
+		struct tmpl_value tmp;
+		const struct tmpl_value *v;
+		unsigned op = s->op;
+		if (op >= OP_ESC_K) { /* a tag: the text before it first */
+			uint32_t len = s->len;
+			if (len <= TMPL_SRC_PAD && n + len + TMPL_SRC_PAD < troom) {
+				memcpy(p + n, s->str, TMPL_SRC_PAD);
+				n += len;
+			} else {
+				SYNC();
+				if ((rc = put_text(st, s->str, len)) < 0)
+					return rc;
+				LOAD();
+			}
+		}
+		switch (op) {
+		case OP_TEXT: {
+			uint32_t len = s->len;
+			if (len <= TMPL_SRC_PAD && n + len + TMPL_SRC_PAD < troom) {
+				memcpy(p + n, s->str, TMPL_SRC_PAD);
+				n += len;
+			} else {
+				SYNC();
+				if ((rc = put_text(st, s->str, len)) < 0)
+					return rc;
+				LOAD();
+			}
+			s++;
+			continue;
+		}
+		case OP_INDENT:
+			SYNC();
+			if (st->ind_n && (rc = put(st, st->ind, st->ind_n)) < 0)
+				return rc;
+			LOAD();
+			s++;
+			continue;
+		case OP_END:
+			st->depth--;
+			s++;
+			continue;
+		case OP_NODE: {
+			struct tnodes one = {.v = (struct tnode *)s->nd, .n = s->n};
+			SYNC();
+			if ((rc = render_nodes(st, &one, c, o)) < 0)
+				return rc;
+			LOAD();
+			s++;
+			continue;
+		}
+		case OP_ESC_K:
+		case OP_RAW_K:
+			if (have >> s->k & 1) {
+				v = &r->row[s->k];
+				goto value;
+			}
+			SYNC();
+			rc = run_entry(st, c, c, r, s->k, s->nd, &tmp, &v);
+			goto value_read;
+		case OP_ESC:
+		case OP_RAW:
+			SYNC();
+			rc = lookup(st, c, s->nd, &tmp, &v);
+		value_read:
+			if (rc < 0)
+				return rc;
+			LOAD();
+		value:
+			if (v->kind == TMPL_INT && (uint64_t)v->i < 10000 && n + 4 < room) {
+				uint32_t i = (uint32_t)v->i;
+				char *d = p + n;
+				if (i < 10) {
+					d[0] = (char)('0' + i);
+					n += 1;
+				} else if (i < 100) {
+					memcpy(d, digit_pairs + 2 * i, 2);
+					n += 2;
+				} else if (i < 1000) {
+					d[0] = (char)('0' + i / 100);
+					memcpy(d + 1, digit_pairs + 2 * (i % 100), 2);
+					n += 3;
+				} else {
+					memcpy(d, digit_pairs + 2 * (i / 100), 2);
+					memcpy(d + 2, digit_pairs + 2 * (i % 100), 2);
+					n += 4;
+				}
+			} else if (v->kind == TMPL_STR && (op == OP_ESC_K || op == OP_ESC)) {
+				size_t vn = v->s.n;
+				if (vn - 8 <= 32 - 8 && n + vn < room &&
+				    buf_html_plain_short(v->s.p, vn)) {
+					copy_short(p + n, v->s.p, vn);
+					n += vn;
+				} else {
+					SYNC();
+					if ((rc = put_html_any(st, v->s.p, vn)) < 0)
+						return rc;
+					LOAD();
+				}
+			} else {
+				SYNC();
+				if ((rc = put_value_call(st, v, op == OP_ESC_K || op == OP_ESC)) < 0)
+					return rc;
+				LOAD();
+			}
+			s++;
+			continue;
+		case OP_IF_K:
+		case OP_IFNOT_K:
+			if (have >> s->k & 1) {
+				v = &r->row[s->k];
+				goto test;
+			}
+			SYNC();
+			rc = run_entry(st, c, c, r, s->k, s->nd, &tmp, &v);
+			goto test_read;
+		case OP_IF:
+		case OP_IFNOT:
+			SYNC();
+			rc = lookup(st, c, s->nd, &tmp, &v);
+		test_read:
+			if (rc < 0)
+				return rc;
+			LOAD();
+		test:
+			if (truthy(v) != (op == OP_IF_K || op == OP_IF)) {
+				s = r->prog + s->jump;
+				continue;
+			}
+			if ((rc = enter(st)) < 0) {
+				SYNC();
+				return rc;
+			}
+			if ((op == OP_IF_K || op == OP_IF) &&
+			    (v->kind == TMPL_LIST || v->kind == TMPL_MAP)) {
+				SYNC();
+				if ((rc = render_section(st, s->nd, v, c, o)) < 0)
+					return rc;
+				LOAD();
+				s = r->prog + s->jump;
+				continue;
+			}
+			s++;
+			continue;
+		default:
+			__builtin_unreachable();
+		}
+	}
+	SYNC();
+	return 0;
+#undef SYNC
+#undef LOAD
+}
+
 /* Section nd over list v: the body once per element, the elements sharing
  * run r's plan (NULL: none), reset whenever an element's shape differs
- * from the previous one's. */
+ * from the previous one's; through r's program when it has one. */
 static int render_list(struct rstate *st, const struct tnode *nd, const struct tmpl_value *v,
 		       size_t len, const struct rctx *c, const struct rovr *o, struct rrun *r)
 {
@@ -889,15 +1224,21 @@ static int render_list(struct rstate *st, const struct tnode *nd, const struct t
 			goto out;
 		frame_shape(&sub);
 		if (r) {
-			r->have = 0;
 			if (sub.shape != r->shape) {
 				memset(r->state, RP_UNKNOWN, r->n);
 				r->shape = sub.shape;
 				r->plain = 0;
-			} else if (r->plain && sub.v.ops->get_slots) {
+				r->keep = 0;
+			}
+			r->have = r->keep;
+			if (r->plain && sub.v.ops->get_slots)
 				/* The element's stored members its body names, in one
 				 * call (an earlier element of the shape found them). */
-				r->have = sub.v.ops->get_slots(&sub.v, r->slot, r->plain, r->row);
+				r->have |= sub.v.ops->get_slots(&sub.v, r->slot, r->plain, r->row);
+			if (r->nprog) {
+				if ((rc = prog_run(st, r, &sub, o)) < 0)
+					goto out;
+				continue;
 			}
 		}
 		if ((rc = render_nodes(st, &nd->body, &sub, o)) < 0)
@@ -907,6 +1248,9 @@ out:
 	st->lists--;
 	return rc < 0 ? rc : 0;
 }
+
+/* Test hook (tmpl_priv.h): row programs off, the general walk only. */
+bool tmpl_row_programs_off;
 
 /* render_list with a plan of the body's tags. Not in line: the plan (some
  * 4 KB) is on the stack only for lists that have one, and at most
@@ -921,10 +1265,28 @@ __attribute__((noinline)) static int render_planned(struct rstate *st, const str
 	run.n = n < RUN_MAX ? n : RUN_MAX;
 	run.shape = NULL;
 	run.plain = 0;
+	run.keep = 0;
 	memset(run.state, RP_UNKNOWN, run.n);
-	for (uint32_t k = 0; k < run.n; k++) {
-		run.owner[k] = NULL;
+	const struct tprog *tp = nd->prog;
+	if (tp) { /* the compiler's claims (tp->n is run.n) */
+		memcpy(run.owner, tp->owner, run.n * sizeof run.owner[0]);
+		memcpy(run.same, tp->same, run.n);
+	} else {
+		for (uint32_t k = 0; k < run.n; k++)
+			run.owner[k] = NULL;
+	}
+	for (uint32_t k = 0; k < run.n; k++)
 		run.e[k].outer_known = false;
+	run.nprog = 0;
+	run.prog = NULL;
+	/* A program pays where the run's plan answers most tags: over maps
+	 * with a shape (a model's objects). Over json-c objects every name is
+	 * looked up anyway, and the walk costs less. */
+	struct tmpl_value first;
+	if (tp && !tmpl_row_programs_off && v->ops->at(v, 0, &first) >= 0 &&
+	    first.kind == TMPL_MAP && first.ops && first.ops->shape && first.ops->shape(&first)) {
+		run.prog = tp->step;
+		run.nprog = tp->nstep;
 	}
 	st->runs++;
 	int rc = render_list(st, nd, v, len, c, o, &run);
@@ -1070,6 +1432,60 @@ static int render_nodes(struct rstate *st, const struct tnodes *l, const struct 
 			__builtin_unreachable();
 		}
 	}
+}
+
+/* The program of section nd (numbered tags in its body) into nd->prog,
+ * or NULL when its body is too long for one. 0 or TMPL_ENOMEM. */
+static int plan_section(struct tnode *nd, struct pbuild *pb)
+{
+	struct rrun *r = pb->r;
+	uint32_t n = nd->tid_end - nd->tid_begin;
+	r->base = nd->tid_begin;
+	r->n = n < RUN_MAX ? n : RUN_MAX;
+	for (uint32_t k = 0; k < r->n; k++)
+		r->owner[k] = NULL;
+	pb->n = 0;
+	if (!prog_compile(pb, &nd->body))
+		return 0;
+	struct tprog *tp = malloc(sizeof *tp + pb->n * sizeof tp->step[0]);
+	if (!tp)
+		return TMPL_ENOMEM;
+	tp->n = r->n;
+	tp->nstep = pb->n;
+	memcpy(tp->owner, r->owner, sizeof tp->owner);
+	memcpy(tp->same, r->same, sizeof tp->same);
+	memcpy(tp->step, pb->step, pb->n * sizeof tp->step[0]);
+	nd->prog = tp;
+	return 0;
+}
+
+static int plan_nodes(struct tnodes *l, struct pbuild *pb)
+{
+	int rc;
+	for (uint32_t i = 0; i < l->n; i++) {
+		struct tnode *nd = &l->v[i];
+		if (nd->kind == TN_SECTION && nd->tid_end > nd->tid_begin &&
+		    (rc = plan_section(nd, pb)) < 0)
+			return rc;
+		if ((rc = plan_nodes(&nd->body, pb)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+int tmpl_plan(struct tnodes *root)
+{
+	struct pbuild *pb = malloc(sizeof *pb);
+	struct rrun *r = malloc(sizeof *r);
+	int rc = TMPL_ENOMEM;
+	if (pb && r) {
+		memset(r, 0, sizeof *r);
+		pb->r = r;
+		rc = plan_nodes(root, pb);
+	}
+	free(pb);
+	free(r);
+	return rc;
 }
 
 int tmpl_render_stack(const struct tmpl_set *set, const char *name, const struct tmpl_value *frames,

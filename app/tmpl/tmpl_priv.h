@@ -25,6 +25,7 @@ enum tnode_kind {
 };
 
 struct tnode;
+struct tprog;
 
 #define TID_NONE UINT32_MAX
 
@@ -69,6 +70,9 @@ struct tnode {
 				text before it ({{#x}}a{{/x}}{{^x}}b{{/x}}):
 				one lookup renders one of the two bodies */
 	struct tnodes body;
+	struct tprog *prog;  /* SECTION with numbered tags in its body: its
+				row program (render.c, tmpl_plan), or NULL;
+				freed with the node */
 };
 
 /* Bytes after a template's source copy that may be read (never used): the
@@ -95,5 +99,16 @@ void tmpl_free(struct tmpl *t);
 
 /* The template called name (hash = tmpl_hash(name)) in set, or NULL. */
 const struct tmpl *tmpl_find(const struct tmpl_set *set, const char *name, uint32_t hash);
+
+/* Build the row program of every section of the tree whose body has
+ * numbered tags (render.c), once the tree is final (numbered, marked).
+ * 0 or TMPL_ENOMEM (programs built so far stay on their nodes). */
+int tmpl_plan(struct tnodes *root);
+
+/* Test hook: true renders every planned list by walking its body's tree,
+ * not through a row program (render.c), so that tests can compare the
+ * two byte for byte. Not for production use; not thread-safe to change
+ * during a render. */
+extern bool tmpl_row_programs_off;
 
 #endif

@@ -11,6 +11,7 @@
 #include <json.h>
 
 #include "orm_test.h"
+#include "tmpl/tmpl_priv.h"
 
 /* ---- computed fields of t_article (harness.c names this table) ---- */
 
@@ -519,5 +520,100 @@ TEST(test_render_rows_of_a_list_each_show_their_own_columns_nulls_and_the_page_n
 			 "2025-12-31T23:59:58Z|BI&lt;me&gt;9999-2147483648]\n");
 out:
 	buf_free(&out);
+	t_end(&t);
+}
+
+/* ---- row programs against the general walk, over ORM objects ---- */
+
+/* A generated body of tags over article columns, computed fields, an
+ * unloaded relationship, names of the page and missing ones. */
+static void gen_article_body(char *p, size_t cap, size_t *n, int depth)
+{
+	static const char *const nm[] = {"id",    "title",  "content",     "click_num", "pdatetime",
+					 "title_upper", "current", "counted", "user", "missing",
+					 "who",   "flag",   ".",           "user_id", "username"};
+	unsigned k = 1 + (unsigned)rand() % 6;
+	for (unsigned i = 0; i < k && *n + 200 < cap; i++) {
+		const char *name = nm[(unsigned)rand() % (sizeof nm / sizeof nm[0])];
+		int w;
+		switch ((unsigned)rand() % (depth < 2 ? 8 : 5)) {
+		case 0: w = snprintf(p + *n, cap - *n, "{{%s}}", name); break;
+		case 1: w = snprintf(p + *n, cap - *n, "<i>{{{%s}}}</i>", name); break;
+		case 2: w = snprintf(p + *n, cap - *n, "{{>p}}"); break;
+		case 3: w = snprintf(p + *n, cap - *n, "\n  {{! c }}\n|"); break;
+		case 4: w = snprintf(p + *n, cap - *n, " {{&%s}} ", name); break;
+		default:
+			if (!strcmp(name, "."))
+				name = "title";
+			w = snprintf(p + *n, cap - *n, "%s{{%c%s}}", rand() % 3 ? "" : "\n",
+				     rand() % 3 ? '#' : '^', name);
+			*n += (size_t)w;
+			gen_article_body(p, cap, n, depth + 1);
+			w = snprintf(p + *n, cap - *n, "{{/%s}}%s", name, rand() % 3 ? "" : "\n");
+			break;
+		}
+		*n += (size_t)w;
+	}
+}
+
+TEST(test_render_row_programs_give_what_the_walk_gives_over_objects_full_partial_and_mixed)
+{
+	struct tctx t;
+	struct buf on = BUF_INIT, off = BUF_INIT;
+	if (!t_begin(&t, T_BLOG))
+		goto out;
+	struct t_user *u = mk_user(&t.s, "rowprog");
+	mk_article(&t.s, u, "<one> & 'one'", 1700000000);
+	mk_article(&t.s, u, "", 1700000001);
+	mk_article(&t.s, u, "a title longer than thirty-two bytes, no escapes", 1700000002);
+	REQUIRE(orm_commit(&t.s) == 0);
+	struct orm_list full, part;
+	REQUIRE(orm_all(orm_order_by(t_article_query(&t.s), ORM_COL(t_article, id), ORM_ASC), &full) == 0);
+	struct orm_session s2;
+	orm_session_init(&s2, t.db, &t.arena);
+	REQUIRE(orm_all(orm_load_only(t_article_query(&s2), ORM_COL(t_article, title)), &part) == 0);
+	REQUIRE(full.n == 3 && part.n == 3);
+	struct orm_obj *mixed_items[] = {full.items[0], part.items[1], (struct orm_obj *)u,
+					 full.items[2], full.items[1]};
+	struct orm_list mixed = {mixed_items, 5, 5};
+	const struct orm_list *lists[] = {&full, &part, &mixed};
+	int64_t current = ((struct t_article *)full.items[1])->id;
+	srand(1206);
+	int failures = 0;
+	for (int round = 0; round < 400 && failures < 3; round++) {
+		char src[4096];
+		size_t n = (size_t)snprintf(src, sizeof src, "{{#items}}");
+		gen_article_body(src, sizeof src - 32, &n, 0);
+		n += (size_t)snprintf(src + n, sizeof src - n, "{{/items}}");
+		struct tmpl_set *set = tmpl_set_new();
+		char err[128];
+		const char *partial = round % 2 ? "[{{title}}|{{who}}]" : "  <{{#flag}}{{id}}{{/flag}}>\n";
+		REQUIRE(set && tmpl_set_add(set, "p", partial, strlen(partial), err, sizeof err) == 0);
+		REQUIRE(tmpl_set_add(set, "t", src, n, err, sizeof err) == 0);
+		struct tmpl_map *m = tmpl_map_new(&t.arena);
+		REQUIRE(m);
+		CHECK_INT(tmpl_map_set(m, "items", orm_tmpl_list(lists[round % 3], &current, &t.arena)), 0);
+		CHECK_INT(tmpl_map_set_str(m, "who", round % 4 ? "<me>" : ""), 0);
+		CHECK_INT(tmpl_map_set_bool(m, "flag", round % 5 != 0), 0);
+		struct tmpl_value v = tmpl_map_value(m);
+		buf_reset(&on);
+		buf_reset(&off);
+		tmpl_row_programs_off = false;
+		int rc_on = tmpl_render_value(set, "t", &v, &on);
+		tmpl_row_programs_off = true;
+		int rc_off = tmpl_render_value(set, "t", &v, &off);
+		tmpl_row_programs_off = false;
+		bool same = rc_on == 0 && rc_off == 0 && on.n == off.n &&
+			    (!on.n || !memcmp(on.p, off.p, on.n));
+		CHECK_MSG(same, "%s: rc %d/%d\n%.*s\n---\n%.*s", src, rc_on, rc_off, (int)on.n,
+			  on.p ? on.p : "", (int)off.n, off.p ? off.p : "");
+		failures += !same;
+		tmpl_set_free(set);
+	}
+	orm_session_close(&s2);
+out:
+	tmpl_row_programs_off = false;
+	buf_free(&on);
+	buf_free(&off);
 	t_end(&t);
 }

@@ -68,6 +68,55 @@ static int arena_text(struct arena *a, const char *p, size_t n, struct tmpl_valu
 	return 1;
 }
 
+/* A column of a number or a flag type, read from its field f into *out
+ * with only the kind and the scalar written (a scalar's ops and the rest
+ * go unread): 1; 0 for any other type, *out untouched. Null and unloaded
+ * are the caller's to tell first. */
+__attribute__((always_inline)) static inline int scalar_value(const struct orm_column *c,
+							      const char *f,
+							      struct tmpl_value *out)
+{
+	switch (c->type) {
+	case ORM_INTEGER: {
+		int32_t x;
+		memcpy(&x, f, sizeof x);
+		out->kind = TMPL_INT;
+		out->i = x;
+		return 1;
+	}
+	case ORM_SMALLINT: {
+		int16_t x;
+		memcpy(&x, f, sizeof x);
+		out->kind = TMPL_INT;
+		out->i = x;
+		return 1;
+	}
+	case ORM_BIGINT: {
+		int64_t x;
+		memcpy(&x, f, sizeof x);
+		out->kind = TMPL_INT;
+		out->i = x;
+		return 1;
+	}
+	case ORM_BOOLEAN: {
+		bool x;
+		memcpy(&x, f, sizeof x);
+		out->kind = TMPL_BOOL;
+		out->b = x;
+		return 1;
+	}
+	case ORM_FLOAT: {
+		double d;
+		memcpy(&d, f, sizeof d);
+		out->kind = TMPL_DOUBLE;
+		out->d = d;
+		return 1;
+	}
+	default:
+		return 0;
+	}
+}
+
 /* Column c of o as a template value; 1 or TMPL_ENOMEM. The type first:
  * a pointer column is null exactly when its pointer is, any other is
  * not null while its null bit is clear (orm_effective_null otherwise).
@@ -102,37 +151,12 @@ column_value(const struct orm_obj *o, const struct orm_column *c, struct arena *
 	}
 	if ((o->nulls & bit) && orm_effective_null(o, c))
 		goto null;
-	switch (c->type) { /* (the compiler merges the two switches' tests) */
-	case ORM_INTEGER: {
-		int32_t v;
-		memcpy(&v, f, sizeof v);
-		*out = tmpl_int(v);
+	struct tmpl_value v = {.kind = TMPL_NULL}; /* a whole value, as tmpl_int() makes */
+	if (scalar_value(c, f, &v)) {
+		*out = v;
 		return 1;
 	}
-	case ORM_SMALLINT: {
-		int16_t v;
-		memcpy(&v, f, sizeof v);
-		*out = tmpl_int(v);
-		return 1;
-	}
-	case ORM_BIGINT: {
-		int64_t v;
-		memcpy(&v, f, sizeof v);
-		*out = tmpl_int(v);
-		return 1;
-	}
-	case ORM_BOOLEAN: {
-		bool v;
-		memcpy(&v, f, sizeof v);
-		*out = tmpl_bool(v);
-		return 1;
-	}
-	case ORM_FLOAT: {
-		double d;
-		memcpy(&d, f, sizeof d);
-		*out = tmpl_double(d);
-		return 1;
-	}
+	switch (c->type) {
 	case ORM_DATETIME: {
 		char iso[21];
 		orm_datetime_iso(orm_get_int(o, c), iso);
@@ -299,28 +323,9 @@ __attribute__((always_inline)) static inline int column_plain(const struct orm_o
 	const char *f = (const char *)o + c->offset;
 	if (absent >> c->index & 1)
 		return 0;
+	if (scalar_value(c, f, out))
+		return 1;
 	switch (c->type) {
-	case ORM_INTEGER: {
-		int32_t x;
-		memcpy(&x, f, sizeof x);
-		out->kind = TMPL_INT;
-		out->i = x;
-		return 1;
-	}
-	case ORM_SMALLINT: {
-		int16_t x;
-		memcpy(&x, f, sizeof x);
-		out->kind = TMPL_INT;
-		out->i = x;
-		return 1;
-	}
-	case ORM_BIGINT: {
-		int64_t x;
-		memcpy(&x, f, sizeof x);
-		out->kind = TMPL_INT;
-		out->i = x;
-		return 1;
-	}
 	case ORM_NUMERIC:
 	case ORM_STRING:
 	case ORM_TEXT:
@@ -334,20 +339,6 @@ __attribute__((always_inline)) static inline int column_plain(const struct orm_o
 		out->kind = TMPL_STR;
 		out->s.p = p;
 		out->s.n = strlen(p);
-		return 1;
-	}
-	case ORM_BOOLEAN: {
-		bool x;
-		memcpy(&x, f, sizeof x);
-		out->kind = TMPL_BOOL;
-		out->b = x;
-		return 1;
-	}
-	case ORM_FLOAT: {
-		double d;
-		memcpy(&d, f, sizeof d);
-		out->kind = TMPL_DOUBLE;
-		out->d = d;
 		return 1;
 	}
 	default:

@@ -816,30 +816,34 @@ static const char digit_pairs[] = "000102030405060708091011121314151617181920212
 				  "50515253545556575859606162636465666768697071727374"
 				  "75767778798081828384858687888990919293949596979899";
 
+/* The digits of s (< 10000) at d, which has room for 4; their number. */
+static inline size_t put_small(char *d, uint32_t s)
+{
+	if (s < 10) {
+		d[0] = (char)('0' + s);
+		return 1;
+	}
+	if (s < 100) {
+		memcpy(d, digit_pairs + 2 * s, 2);
+		return 2;
+	}
+	if (s < 1000) {
+		d[0] = (char)('0' + s / 100);
+		memcpy(d + 1, digit_pairs + 2 * (s % 100), 2);
+		return 3;
+	}
+	memcpy(d, digit_pairs + 2 * (s / 100), 2);
+	memcpy(d + 2, digit_pairs + 2 * (s % 100), 2);
+	return 4;
+}
+
 /* An integer's digits, two at a time from the end; 0 to 9999 (counts,
  * scores, small ids: most of a page's numbers) straight into the buffer. */
 static inline int put_int(struct rstate *st, int64_t i)
 {
-	const char *pairs = digit_pairs;
 	struct buf *b = st->out;
 	if ((uint64_t)i < 10000 && b->n + 4 < st->room) {
-		uint32_t s = (uint32_t)i;
-		char *d = b->p + b->n;
-		if (s < 10) {
-			d[0] = (char)('0' + s);
-			b->n += 1;
-		} else if (s < 100) {
-			memcpy(d, pairs + 2 * s, 2);
-			b->n += 2;
-		} else if (s < 1000) {
-			d[0] = (char)('0' + s / 100);
-			memcpy(d + 1, pairs + 2 * (s % 100), 2);
-			b->n += 3;
-		} else {
-			memcpy(d, pairs + 2 * (s / 100), 2);
-			memcpy(d + 2, pairs + 2 * (s % 100), 2);
-			b->n += 4;
-		}
+		b->n += put_small(b->p + b->n, (uint32_t)i);
 		return 0;
 	}
 	/* The digits end at tmp + 21 (at most 20 characters before it), and
@@ -850,12 +854,12 @@ static inline int put_int(struct rstate *st, int64_t i)
 	char *q = tmp + 21;
 	while (u >= 100) {
 		q -= 2;
-		memcpy(q, pairs + 2 * (u % 100), 2);
+		memcpy(q, digit_pairs + 2 * (u % 100), 2);
 		u /= 100;
 	}
 	if (u >= 10) {
 		q -= 2;
-		memcpy(q, pairs + 2 * u, 2);
+		memcpy(q, digit_pairs + 2 * u, 2);
 	} else {
 		*--q = (char)('0' + u);
 	}
@@ -1119,23 +1123,7 @@ static int prog_run(struct rstate *st, struct rrun *r, const struct rctx *c, con
 			LOAD();
 		value:
 			if (v->kind == TMPL_INT && (uint64_t)v->i < 10000 && n + 4 < room) {
-				uint32_t i = (uint32_t)v->i;
-				char *d = p + n;
-				if (i < 10) {
-					d[0] = (char)('0' + i);
-					n += 1;
-				} else if (i < 100) {
-					memcpy(d, digit_pairs + 2 * i, 2);
-					n += 2;
-				} else if (i < 1000) {
-					d[0] = (char)('0' + i / 100);
-					memcpy(d + 1, digit_pairs + 2 * (i % 100), 2);
-					n += 3;
-				} else {
-					memcpy(d, digit_pairs + 2 * (i / 100), 2);
-					memcpy(d + 2, digit_pairs + 2 * (i % 100), 2);
-					n += 4;
-				}
+				n += put_small(p + n, (uint32_t)v->i);
 			} else if (v->kind == TMPL_STR && (op == OP_ESC_K || op == OP_ESC)) {
 				size_t vn = v->s.n;
 				if (vn - 8 <= 32 - 8 && n + vn < room &&

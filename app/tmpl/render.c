@@ -1104,24 +1104,32 @@ static int prog_run(struct rstate *st, struct rrun *r, const struct rctx *c, con
 			s++;
 			continue;
 		}
+		/* The value of a step: a run entry's (read with the row, or now),
+		 * or a name's; then what the step does with it. */
 		case OP_ESC_K:
 		case OP_RAW_K:
+		case OP_IF_K:
+		case OP_IFNOT_K:
 			if (have >> s->k & 1) {
 				v = &r->row[s->k];
-				goto value;
+				goto got;
 			}
 			SYNC();
 			rc = run_entry(st, c, c, r, s->k, s->nd, &tmp, &v);
-			goto value_read;
+			goto read;
 		case OP_ESC:
 		case OP_RAW:
+		case OP_IF:
+		case OP_IFNOT:
 			SYNC();
 			rc = lookup(st, c, s->nd, &tmp, &v);
-		value_read:
+		read:
 			if (rc < 0)
 				return rc;
 			LOAD();
-		value:
+		got:
+			if (op == OP_IF_K || op == OP_IFNOT_K || op == OP_IF || op == OP_IFNOT)
+				goto test;
 			if (v->kind == TMPL_INT && (uint64_t)v->i < 10000 && n + 4 < room) {
 				n += put_small(p + n, (uint32_t)v->i);
 			} else if (v->kind == TMPL_STR && (op == OP_ESC_K || op == OP_ESC)) {
@@ -1144,23 +1152,6 @@ static int prog_run(struct rstate *st, struct rrun *r, const struct rctx *c, con
 			}
 			s++;
 			continue;
-		case OP_IF_K:
-		case OP_IFNOT_K:
-			if (have >> s->k & 1) {
-				v = &r->row[s->k];
-				goto test;
-			}
-			SYNC();
-			rc = run_entry(st, c, c, r, s->k, s->nd, &tmp, &v);
-			goto test_read;
-		case OP_IF:
-		case OP_IFNOT:
-			SYNC();
-			rc = lookup(st, c, s->nd, &tmp, &v);
-		test_read:
-			if (rc < 0)
-				return rc;
-			LOAD();
 		test:
 			if (truthy(v) != (op == OP_IF_K || op == OP_IF)) {
 				s = r->prog + s->jump;

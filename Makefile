@@ -33,7 +33,8 @@ HEADERS := $(wildcard app/*/*.h tests/*/*.h)
 # $(BUILD)/test_<suite>, linked against the library.
 C_SUITES := $(sort $(patsubst tests/%/,%,$(dir $(wildcard tests/*/*.c))))
 C_SUITES := $(filter-out lib fuzz,$(C_SUITES))
-TEST_LIB_OBJ := $(BUILD)/tests/lib/test.o $(BUILD)/tests/lib/http_client.o $(BUILD)/tests/lib/procs.o
+TEST_LIB_OBJ := $(BUILD)/tests/lib/test.o $(BUILD)/tests/lib/http_client.o $(BUILD)/tests/lib/procs.o \
+                $(BUILD)/tests/lib/fcgi_raw.o
 
 .PHONY: all clean deps run stop test sanitize alloc-fail valgrind bench bench-throttle bench-metrics fuzz check-deps cluster deb image install
 all: $(BUILD)/flacon

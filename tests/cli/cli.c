@@ -137,31 +137,6 @@ void cli_write_migration(const char *name, const char *text)
 	}
 }
 
-void cli_fcgi_record(unsigned char *out, size_t *n, int type, const void *body, size_t len)
-{
-	unsigned char *h = out + *n;
-	h[0] = 1;
-	h[1] = (unsigned char)type;
-	h[2] = 0;
-	h[3] = 1; /* request id 1 */
-	h[4] = (unsigned char)(len >> 8);
-	h[5] = (unsigned char)len;
-	h[6] = 0;
-	h[7] = 0;
-	memcpy(h + 8, body, len);
-	*n += 8 + len;
-}
-
-size_t cli_fcgi_pair(unsigned char *out, const char *name, const char *value)
-{
-	size_t a = strlen(name), b = strlen(value);
-	out[0] = (unsigned char)a;
-	out[1] = (unsigned char)b;
-	memcpy(out + 2, name, a);
-	memcpy(out + 2 + a, value, b);
-	return 2 + a + b;
-}
-
 int cli_connect_unix(const char *path)
 {
 	int fd = socket(AF_UNIX, SOCK_STREAM, 0);

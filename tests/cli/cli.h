@@ -3,6 +3,8 @@
 #ifndef FLACON_TEST_CLI_H
 #define FLACON_TEST_CLI_H
 
+#include "fcgi_raw.h"
+
 #include <stddef.h>
 
 struct run_result {
@@ -30,12 +32,8 @@ const char *cli_db_url(void);
 /* Write a file (path relative to the migrations dir). */
 void cli_write_migration(const char *name, const char *text);
 
-/* FastCGI by hand, for tests that send what nginx would (or would not):
- * append a record of type with body (request id 1) at out + *n; write a
- * name-value pair (both shorter than 128 bytes) at out, returning its
- * length; connect to a unix socket (fd or -1). */
-void cli_fcgi_record(unsigned char *out, size_t *n, int type, const void *body, size_t len);
-size_t cli_fcgi_pair(unsigned char *out, const char *name, const char *value);
+/* Connect to a unix socket (fd or -1); FastCGI by hand is
+ * tests/lib/fcgi_raw.h's. */
 int cli_connect_unix(const char *path);
 
 #endif

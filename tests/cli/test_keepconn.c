@@ -39,16 +39,16 @@ static int send_get(int fd, const char *uri, bool keep)
 	unsigned char buf[1024], params[512];
 	size_t n = 0, p = 0;
 	const unsigned char begin[8] = {0, 1, keep ? 1 : 0, 0, 0, 0, 0, 0}; /* responder */
-	cli_fcgi_record(buf, &n, 1, begin, sizeof begin);
-	p += cli_fcgi_pair(params + p, "REQUEST_METHOD", "GET");
-	p += cli_fcgi_pair(params + p, "REQUEST_URI", uri);
-	p += cli_fcgi_pair(params + p, "SCRIPT_NAME", uri);
-	p += cli_fcgi_pair(params + p, "QUERY_STRING", "");
-	p += cli_fcgi_pair(params + p, "SERVER_PROTOCOL", "HTTP/1.1");
-	p += cli_fcgi_pair(params + p, "REMOTE_ADDR", "127.0.0.1");
-	cli_fcgi_record(buf, &n, 4, params, p);
-	cli_fcgi_record(buf, &n, 4, "", 0);
-	cli_fcgi_record(buf, &n, 5, "", 0);
+	fcgi_raw_record(buf, &n, 1, begin, sizeof begin);
+	p += fcgi_raw_pair(params + p, "REQUEST_METHOD", "GET");
+	p += fcgi_raw_pair(params + p, "REQUEST_URI", uri);
+	p += fcgi_raw_pair(params + p, "SCRIPT_NAME", uri);
+	p += fcgi_raw_pair(params + p, "QUERY_STRING", "");
+	p += fcgi_raw_pair(params + p, "SERVER_PROTOCOL", "HTTP/1.1");
+	p += fcgi_raw_pair(params + p, "REMOTE_ADDR", "127.0.0.1");
+	fcgi_raw_record(buf, &n, 4, params, p);
+	fcgi_raw_record(buf, &n, 4, "", 0);
+	fcgi_raw_record(buf, &n, 5, "", 0);
 	/* no SIGPIPE when the worker has closed the connection: a failure */
 	return send(fd, buf, n, MSG_NOSIGNAL) == (ssize_t)n ? 0 : -1;
 }
@@ -60,62 +60,17 @@ static long long now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Read exactly n bytes of fd within the deadline (now_ms). 0 or -1. */
-static int read_full(int fd, unsigned char *dst, size_t n, long long deadline)
-{
-	while (n > 0) {
-		struct pollfd p = {.fd = fd, .events = POLLIN};
-		long long left = deadline - now_ms();
-		if (left <= 0 || poll(&p, 1, (int)left) != 1)
-			return -1;
-		ssize_t r = read(fd, dst, n);
-		if (r <= 0)
-			return -1;
-		dst += r;
-		n -= (size_t)r;
-	}
-	return 0;
-}
-
 /* One answer: the FCGI_STDOUT bytes up to FCGI_END_REQUEST. */
 struct answer {
 	char *out; /* NUL-terminated, malloc'd */
 	size_t n;
 };
 
-/* Read records on fd until FCGI_END_REQUEST (the connection may stay
- * open after it). 0, or -1 when the answer did not come whole within ms. */
+/* Read the answer on fd (the connection may stay open after it). 0, or
+ * -1 when it did not come whole within ms. */
 static int read_answer(int fd, struct answer *a, int ms)
 {
-	long long deadline = now_ms() + ms;
-	size_t cap = 0;
-	a->out = NULL;
-	a->n = 0;
-	for (;;) {
-		unsigned char h[8], body[65536 + 256];
-		if (read_full(fd, h, 8, deadline) < 0)
-			return -1;
-		size_t len = ((size_t)h[4] << 8) | h[5], pad = h[6];
-		if (read_full(fd, body, len + pad, deadline) < 0)
-			return -1;
-		if (h[1] == 3) /* FCGI_END_REQUEST */
-			break;
-		if (h[1] != 6 || !len) /* FCGI_STDOUT data only */
-			continue;
-		if (a->n + len + 1 > cap) {
-			cap = (a->n + len + 1) * 2;
-			char *p = realloc(a->out, cap);
-			if (!p)
-				return -1;
-			a->out = p;
-		}
-		memcpy(a->out + a->n, body, len);
-		a->n += len;
-	}
-	if (!a->out && !(a->out = calloc(1, 1)))
-		return -1;
-	a->out[a->n] = '\0';
-	return 0;
+	return fcgi_raw_answer(fd, ms, &a->out, &a->n);
 }
 
 /* GET uri on fd (kept when keep) and read its answer; true when it is a

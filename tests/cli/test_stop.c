@@ -28,16 +28,16 @@ static size_t request_head(unsigned char *buf, const char *method, const char *u
 	unsigned char params[512];
 	size_t n = 0, p = 0;
 	const unsigned char begin[8] = {0, 1, 0, 0, 0, 0, 0, 0}; /* responder, no keep-conn */
-	cli_fcgi_record(buf, &n, 1, begin, sizeof begin);
-	p += cli_fcgi_pair(params + p, "REQUEST_METHOD", method);
-	p += cli_fcgi_pair(params + p, "REQUEST_URI", uri);
-	p += cli_fcgi_pair(params + p, "SCRIPT_NAME", uri);
-	p += cli_fcgi_pair(params + p, "QUERY_STRING", "");
-	p += cli_fcgi_pair(params + p, "CONTENT_TYPE", "application/json");
-	p += cli_fcgi_pair(params + p, "CONTENT_LENGTH", strcmp(method, "GET") ? "2" : "0");
-	p += cli_fcgi_pair(params + p, "SERVER_PROTOCOL", "HTTP/1.1");
-	p += cli_fcgi_pair(params + p, "REMOTE_ADDR", "127.0.0.1");
-	cli_fcgi_record(buf, &n, 4, params, p);
+	fcgi_raw_record(buf, &n, 1, begin, sizeof begin);
+	p += fcgi_raw_pair(params + p, "REQUEST_METHOD", method);
+	p += fcgi_raw_pair(params + p, "REQUEST_URI", uri);
+	p += fcgi_raw_pair(params + p, "SCRIPT_NAME", uri);
+	p += fcgi_raw_pair(params + p, "QUERY_STRING", "");
+	p += fcgi_raw_pair(params + p, "CONTENT_TYPE", "application/json");
+	p += fcgi_raw_pair(params + p, "CONTENT_LENGTH", strcmp(method, "GET") ? "2" : "0");
+	p += fcgi_raw_pair(params + p, "SERVER_PROTOCOL", "HTTP/1.1");
+	p += fcgi_raw_pair(params + p, "REMOTE_ADDR", "127.0.0.1");
+	fcgi_raw_record(buf, &n, 4, params, p);
 	return n;
 }
 
@@ -49,8 +49,8 @@ static int send_request(const char *path)
 		return -1;
 	unsigned char buf[1024];
 	size_t n = request_head(buf, "GET", "/healthz");
-	cli_fcgi_record(buf, &n, 4, "", 0);
-	cli_fcgi_record(buf, &n, 5, "", 0);
+	fcgi_raw_record(buf, &n, 4, "", 0);
+	fcgi_raw_record(buf, &n, 5, "", 0);
 	if (write(fd, buf, n) != (ssize_t)n) {
 		close(fd);
 		return -1;
@@ -79,9 +79,9 @@ static void hold_release(int fd)
 {
 	unsigned char buf[64];
 	size_t n = 0;
-	cli_fcgi_record(buf, &n, 4, "", 0); /* the end of the parameters */
-	cli_fcgi_record(buf, &n, 5, "{}", 2);
-	cli_fcgi_record(buf, &n, 5, "", 0);
+	fcgi_raw_record(buf, &n, 4, "", 0); /* the end of the parameters */
+	fcgi_raw_record(buf, &n, 5, "{}", 2);
+	fcgi_raw_record(buf, &n, 5, "", 0);
 	if (write(fd, buf, n) != (ssize_t)n)
 		fprintf(stderr, "release: %s\n", strerror(errno));
 }

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "client.h"
+#include "fcgi_raw.h"
 #include "test.h"
 
 /* ---- through nginx ---- */
@@ -66,27 +67,6 @@ TEST(test_through_nginx_the_worker_gets_method_path_query_body_and_request_id)
 
 /* ---- FastCGI by hand ---- */
 
-/* Append a FastCGI record (version 1, request id 1) of type with body. */
-static void record(unsigned char *out, size_t *n, int type, const void *body, size_t len)
-{
-	unsigned char h[8] = {1, (unsigned char)type, 0, 1, (unsigned char)(len >> 8),
-			      (unsigned char)len, 0, 0};
-	memcpy(out + *n, h, 8);
-	memcpy(out + *n + 8, body, len);
-	*n += 8 + len;
-}
-
-/* Append a name-value pair (both shorter than 128 bytes). */
-static size_t pair(unsigned char *out, const char *name, const char *value)
-{
-	size_t a = strlen(name), b = strlen(value);
-	out[0] = (unsigned char)a;
-	out[1] = (unsigned char)b;
-	memcpy(out + 2, name, a);
-	memcpy(out + 2 + a, value, b);
-	return 2 + a + b;
-}
-
 /* The workers' socket: flacon.sock beside the server log tests/run.sh
  * names (both in its temporary directory). */
 static int connect_workers(void)
@@ -115,59 +95,23 @@ static int fcgi_send(int fd, const char *const *params, bool keep)
 	unsigned char buf[2048], p[1536];
 	size_t n = 0, pn = 0;
 	const unsigned char begin[8] = {0, 1, keep ? 1 : 0, 0, 0, 0, 0, 0}; /* responder */
-	record(buf, &n, 1, begin, sizeof begin);
+	fcgi_raw_record(buf, &n, 1, begin, sizeof begin);
 	for (int i = 0; params[i]; i += 2)
-		pn += pair(p + pn, params[i], params[i + 1]);
-	record(buf, &n, 4, p, pn);
-	record(buf, &n, 4, "", 0);
-	record(buf, &n, 5, "", 0);
+		pn += fcgi_raw_pair(p + pn, params[i], params[i + 1]);
+	fcgi_raw_record(buf, &n, 4, p, pn);
+	fcgi_raw_record(buf, &n, 4, "", 0);
+	fcgi_raw_record(buf, &n, 5, "", 0);
 	return send(fd, buf, n, MSG_NOSIGNAL) == (ssize_t)n ? 0 : -1;
-}
-
-/* Read exactly n bytes of fd, each wait at most 10 s. 0 or -1. */
-static int read_full(int fd, unsigned char *dst, size_t n)
-{
-	while (n > 0) {
-		struct pollfd pf = {.fd = fd, .events = POLLIN};
-		if (poll(&pf, 1, 10000) != 1)
-			return -1;
-		ssize_t r = read(fd, dst, n);
-		if (r <= 0)
-			return -1;
-		dst += r;
-		n -= (size_t)r;
-	}
-	return 0;
 }
 
 /* The FCGI_STDOUT bytes of one answer, up to its FCGI_END_REQUEST (the
  * connection may stay open), malloc'd and NUL-terminated; NULL when no
- * whole answer came. */
+ * whole answer came within 10 s. */
 static char *fcgi_answer(int fd)
 {
-	size_t cap = 1 << 20, on = 0;
-	char *out = malloc(cap);
-	unsigned char h[8], body[65536 + 256];
-	while (out) {
-		if (read_full(fd, h, 8) < 0)
-			goto fail;
-		size_t len = ((size_t)h[4] << 8) | h[5], pad = h[6];
-		if (read_full(fd, body, len + pad) < 0)
-			goto fail;
-		if (h[1] == 3) { /* FCGI_END_REQUEST */
-			out[on] = '\0';
-			return out;
-		}
-		if (h[1] != 6)
-			continue;
-		if (on + len >= cap)
-			goto fail;
-		memcpy(out + on, body, len);
-		on += len;
-	}
-fail:
-	free(out);
-	return NULL;
+	char *out;
+	size_t n;
+	return fcgi_raw_answer(fd, 10000, &out, &n) == 0 ? out : NULL;
 }
 
 /* One request on a new connection that the worker closes after it. */

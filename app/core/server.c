@@ -484,10 +484,10 @@ static void request_from_fcgi(struct http_request *req)
 #define FCGI_RECORD_MAX 65528 /* content bytes per FCGI_STDOUT record (8 | n) */
 #define FCGI_IOV 64
 
-static void record_header(unsigned char h[8], int request_id, size_t n)
+static void record_header(unsigned char h[8], int type, int request_id, size_t n)
 {
 	h[0] = 1;                      /* FCGI_VERSION_1 */
-	h[1] = 6;                      /* FCGI_STDOUT */
+	h[1] = (unsigned char)type;
 	h[2] = (unsigned char)(request_id >> 8);
 	h[3] = (unsigned char)request_id;
 	h[4] = (unsigned char)(n >> 8);
@@ -519,11 +519,31 @@ static int write_all(int fd, struct iovec *iov, int n)
 	return 0;
 }
 
+/* The request's end, as libfcgi's FCGX_Finish_r would write it after a
+ * stdout it wrote: the empty FCGI_STDOUT record that ends the stream, then
+ * FCGI_END_REQUEST (appStatus, FCGI_REQUEST_COMPLETE). */
+static void end_records(unsigned char e[24], const FCGX_Request *r)
+{
+	record_header(e, 6, r->requestId, 0);          /* FCGI_STDOUT, empty */
+	record_header(e + 8, 3, r->requestId, 8);      /* FCGI_END_REQUEST */
+	uint32_t st = (uint32_t)r->appStatus;
+	e[16] = (unsigned char)(st >> 24);
+	e[17] = (unsigned char)(st >> 16);
+	e[18] = (unsigned char)(st >> 8);
+	e[19] = (unsigned char)st;
+	memset(e + 20, 0, 4); /* FCGI_REQUEST_COMPLETE, reserved */
+}
+
 /* Send head (status and header lines) and body as the request's stdout.
  * Small answers go through libfcgi's buffer (one write together with the
  * end records at FCGX_Finish_r); a large one goes straight from our
  * buffers in FCGI_STDOUT records, many per writev, instead of being copied
- * and written 8 KiB at a time. */
+ * and written 8 KiB at a time, and its last writev carries the end records
+ * too: one write for the whole answer, so nginx is woken once for it, not
+ * again for 24 bytes of end records. libfcgi is then told its streams are
+ * closed (FCGX_FClose on err, which has nothing to write, and the out
+ * stream marked closed as FCGX_FClose leaves it), so FCGX_Finish_r writes
+ * nothing more. */
 static void send_response(FCGX_Request *r, const char *head, size_t head_n, const char *body,
 			  size_t body_n)
 {
@@ -537,13 +557,15 @@ static void send_response(FCGX_Request *r, const char *head, size_t head_n, cons
 	size_t left[2] = {head_n, body_n};
 	int k = 0;
 	unsigned char hdr[FCGI_IOV / 3][8];
+	unsigned char end[24];
 	struct iovec iov[FCGI_IOV];
-	while (left[0] + left[1] > 0) {
+	FCGX_FClose(r->err); /* unused: writes nothing, leaves out the last writer */
+	for (;;) {
 		int n = 0, nh = 0;
-		while (left[0] + left[1] > 0 && n + 3 <= FCGI_IOV && nh < FCGI_IOV / 3) {
+		while (left[0] + left[1] > 0 && n + 4 <= FCGI_IOV && nh < FCGI_IOV / 3) {
 			size_t room = FCGI_RECORD_MAX;
 			size_t rec = left[0] + left[1] < room ? left[0] + left[1] : room;
-			record_header(hdr[nh], r->requestId, rec);
+			record_header(hdr[nh], 6, r->requestId, rec);
 			iov[n++] = (struct iovec){hdr[nh++], 8};
 			while (rec > 0) {
 				while (left[k] == 0)
@@ -555,14 +577,26 @@ static void send_response(FCGX_Request *r, const char *head, size_t head_n, cons
 				rec -= take;
 			}
 		}
+		bool last = left[0] + left[1] == 0;
+		if (last) {
+			end_records(end, r);
+			iov[n++] = (struct iovec){end, sizeof end};
+		}
 		if (write_all(r->ipcFd, iov, n) < 0) {
 			log_warn("writing a response failed: %s", strerror(errno));
-			/* libfcgi does not know: its end records must not
-			 * follow a record cut short on a kept connection. */
+			/* Nothing more may follow a record cut short on a
+			 * kept connection: close it, and write no end. */
 			r->keepConnection = 0;
-			return;
+			last = true;
 		}
+		if (last)
+			break;
 	}
+	/* What FCGX_FClose(r->out) would leave after writing the end. */
+	r->out->wasFCloseCalled = 1;
+	r->out->isClosed = 1;
+	r->out->rdNext = r->out->stop = r->out->wrNext;
+	r->nWriters = 0;
 }
 
 /* End the request: libfcgi writes the end records, and keeps the

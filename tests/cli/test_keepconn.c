@@ -202,12 +202,17 @@ TEST(test_one_worker_answers_two_kept_connections_interleaved)
 	free(x.out);
 	free(y.out);
 	/* A page above 8 KB leaves in records written straight from the
-	 * response buffers; the connection goes on after it. */
+	 * response buffers, its end records in the same write; the
+	 * connection goes on after it. */
 	struct answer page = {0};
 	CHECK(send_get(a, "/articles?per_page=100", true) == 0 && read_answer(a, &page, 20000) == 0);
 	CHECK_MSG(page.n > 8000 && strstr(page.out, "Status: 200") && strstr(page.out, "</html>"),
 		  "/articles: %zu bytes", page.n);
 	free(page.out);
+	/* Its end records came with it, once: nothing follows the
+	 * FCGI_END_REQUEST (a stray record would be read as the start of
+	 * the next answer on this kept connection). */
+	CHECK_INT(ends_within(a, 300), 0);
 	CHECK(get_ok(a, "/_hello", true, "Hello from Flacon"));
 	CHECK(get_ok(b, "/_hello", true, "Hello from Flacon"));
 	/* Kept: neither connection ended. */

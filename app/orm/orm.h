@@ -1033,6 +1033,10 @@ void orm_datetime_iso(int64_t t, char out[21]);
  * "%-d %b %Y, %H:%M UTC" -> "2 Jan 2024, 03:04 UTC", in arena a; NULL when
  * out of memory or longer than 127 bytes. */
 const char *orm_datetime_format(struct arena *a, int64_t t, const char *fmt);
+/* orm_datetime_format that also says the text's length (*len, when len is
+ * not NULL; untouched on NULL): a caller that keeps the text with its
+ * length (tmpl_strn) needs no strlen. */
+const char *orm_datetime_format_len(struct arena *a, int64_t t, const char *fmt, size_t *len);
 
 /* ------------------------------------------------------------------ */
 /* Objects in templates (tmpl/tmpl.h's context values)                  */

@@ -667,18 +667,19 @@ static inline __attribute__((always_inline)) int cols_into(struct orm_session *s
 		}
 		char *f = (char *)o + pl->off;
 		size_t left = (size_t)(end - p);
+		if (pl->kind == CK_COPY4) { /* the usual INTEGER: one test, no jump table */
+			if (left < 4)
+				return 1;
+			memcpy(f, p, 4);
+			p += 4;
+			continue;
+		}
 		switch ((enum col_kind)pl->kind) {
 		case CK_COPY2:
 			if (left < 2)
 				return 1;
 			memcpy(f, p, 2);
 			p += 2;
-			break;
-		case CK_COPY4:
-			if (left < 4)
-				return 1;
-			memcpy(f, p, 4);
-			p += 4;
 			break;
 		case CK_COPY8:
 			if (left < 8)

@@ -329,6 +329,13 @@ __attribute__((always_inline)) static inline int column_plain(const struct orm_o
 	const char *f = (const char *)o + c->offset;
 	if (absent >> c->index & 1)
 		return 0;
+	if (c->type == ORM_INTEGER) { /* the usual column: one test, no jump table */
+		int32_t x;
+		memcpy(&x, f, sizeof x);
+		out->kind = TMPL_INT;
+		out->i = x;
+		return 1;
+	}
 	if (scalar_value(c, f, out))
 		return 1;
 	switch (c->type) {

@@ -1,5 +1,6 @@
 /* date.c — calendar arithmetic for DATE / DATETIME values (days and
  * seconds since 1970-01-01 UTC) and their ISO 8601 text. Owns nothing. */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -111,9 +112,11 @@ void orm_datetime_iso(int64_t t, char out[21])
  * others go to strftime. */
 static const char month_abbr[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
 				       "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-static const char *const month_name[12] = {"January", "February", "March",     "April",
-					   "May",     "June",     "July",      "August",
-					   "September", "October", "November", "December"};
+/* each padded to 10 bytes: a plan copies a whole one (and writes over
+ * what is past the name) */
+static const char month_name[12][10] = {"January", "February", "March",	    "April",
+					"May",	   "June",     "July",	    "August",
+					"September", "October", "November", "December"};
 static const unsigned char month_name_len[12] = {7, 8, 5, 5, 3, 4, 4, 6, 9, 7, 8, 8};
 
 /* v in decimal, at least width digits (zero-padded), at p; the length. */
@@ -202,21 +205,25 @@ static const char *format_slow(struct arena *a, int64_t t, const char *fmt)
 }
 
 /* A format compiled once per thread (the site formats every date of a
- * list with the same one): its directives and the literal runs between
- * them as steps, so that a date costs a step each instead of a test per
- * character of the format. */
-enum fmt_op { F_LIT, F_Y, F_MON, F_DAY, F_HOUR, F_MIN, F_SEC, F_ABBR, F_NAME };
+ * list with the same one): each directive with the literal text after it
+ * as one step ("%%" already a '%' in that text), so that a date costs a
+ * step per directive instead of a test per character of the format, and
+ * is written straight into its arena text. */
+enum fmt_op { F_NONE, F_Y, F_MON, F_DAY, F_HOUR, F_MIN, F_SEC, F_ABBR, F_NAME };
 struct fmt_step {
-	uint8_t op;
-	uint8_t width; /* the digits at least (directives) */
-	uint8_t off, len; /* the literal run in plan's fmt (F_LIT) */
+	uint8_t op;	  /* F_NONE: the literal text only (a format's start) */
+	uint8_t width;	  /* the digits at least (numbers) */
+	uint8_t off, len; /* the literal text after it, in plan's lit */
 };
 #define FMT_PLAN_TEXT 64
+/* A literal run of up to this many bytes is copied whole (lit is zeroed
+ * past its text and the output has room): no call, no loop. */
+#define FMT_LIT_WORD 16
 struct fmt_plan {
-	/* the format (the key; "" for an unused plan), zeroed after it so
-	 * that a literal run is copied eight bytes at a time */
-	char fmt[FMT_PLAN_TEXT + 8];
+	char fmt[FMT_PLAN_TEXT]; /* the format (the key; "" for an unused plan) */
+	char lit[FMT_PLAN_TEXT + FMT_LIT_WORD]; /* the literal text of every step */
 	size_t nsteps;
+	size_t most; /* the most bytes a date writes (with a year of 20) */
 	struct fmt_step step[FMT_PLAN_TEXT];
 };
 #define FMT_PLANS 4
@@ -228,44 +235,44 @@ static _Thread_local unsigned fmt_plan_next; /* the plan replaced next */
  * format_slow checks for: a plan's text never does, so it checks none). */
 static bool plan_compile(struct fmt_plan *p, const char *fmt)
 {
-	size_t n = strlen(fmt), most = 0;
+	size_t n = strlen(fmt), most = 0, nlit = 0;
 	if (n == 0 || n >= FMT_PLAN_TEXT)
 		return false;
-	memset(p->fmt, 0, sizeof p->fmt);
+	memset(p, 0, offsetof(struct fmt_plan, step));
 	memcpy(p->fmt, fmt, n + 1);
 	p->nsteps = 0;
+	struct fmt_step *st = &p->step[p->nsteps++];
+	*st = (struct fmt_step){.op = F_NONE};
 	for (size_t i = 0; i < n;) {
-		struct fmt_step st = {0};
 		if (fmt[i] != '%' || fmt[i + 1] == '%') {
-			/* a literal run: up to the next directive ("%%" is a '%') */
-			st.op = F_LIT;
-			st.off = (uint8_t)(fmt[i] == '%' ? i + 1 : i);
-			size_t j = fmt[i] == '%' ? i + 2 : i + 1;
-			if (fmt[i] != '%')
-				while (j < n && fmt[j] != '%')
-					j++;
-			st.len = (uint8_t)(fmt[i] == '%' ? 1 : j - i);
-			i = j;
-		} else {
-			bool nopad = fmt[i + 1] == '-';
-			switch (fmt[i + (nopad ? 2 : 1)]) {
-			case 'Y': st.op = F_Y, st.width = nopad ? 1 : 4; break;
-			case 'm': st.op = F_MON, st.width = nopad ? 1 : 2; break;
-			case 'd': st.op = F_DAY, st.width = nopad ? 1 : 2; break;
-			case 'H': st.op = F_HOUR, st.width = nopad ? 1 : 2; break;
-			case 'M': st.op = F_MIN, st.width = nopad ? 1 : 2; break;
-			case 'S': st.op = F_SEC, st.width = nopad ? 1 : 2; break;
-			case 'b': st.op = F_ABBR; break;
-			case 'B': st.op = F_NAME; break;
-			default: return false;
-			}
-			i += nopad ? 3 : 2;
+			/* literal text ("%%" is a '%'): after the current step's */
+			p->lit[nlit++] = fmt[i];
+			st->len++;
+			most++;
+			i += fmt[i] == '%' ? 2 : 1;
+			continue;
 		}
-		/* the most bytes a step writes: a year of an int64_t's days
-		 * has at most 20 characters, other numbers 2, a name 9 */
-		most += st.op == F_LIT ? st.len : st.op == F_Y ? 20 : st.op == F_NAME ? 9 : 3;
-		p->step[p->nsteps++] = st;
+		bool nopad = fmt[i + 1] == '-';
+		struct fmt_step d = {.off = (uint8_t)nlit};
+		switch (fmt[i + (nopad ? 2 : 1)]) {
+		case 'Y': d.op = F_Y, d.width = nopad ? 1 : 4; break;
+		case 'm': d.op = F_MON, d.width = nopad ? 1 : 2; break;
+		case 'd': d.op = F_DAY, d.width = nopad ? 1 : 2; break;
+		case 'H': d.op = F_HOUR, d.width = nopad ? 1 : 2; break;
+		case 'M': d.op = F_MIN, d.width = nopad ? 1 : 2; break;
+		case 'S': d.op = F_SEC, d.width = nopad ? 1 : 2; break;
+		case 'b': d.op = F_ABBR; break;
+		case 'B': d.op = F_NAME; break;
+		default: return false;
+		}
+		i += nopad ? 3 : 2;
+		/* the most bytes a directive writes: a year of an int64_t's
+		 * days has at most 20 characters, other numbers 2, a name 9 */
+		most += d.op == F_Y ? 20 : d.op == F_NAME ? 9 : 3;
+		st = &p->step[p->nsteps++];
+		*st = d;
 	}
+	p->most = most;
 	return most <= 88;
 }
 
@@ -285,48 +292,76 @@ static const struct fmt_plan *plan_for(const char *fmt)
 	return p;
 }
 
-const char *orm_datetime_format(struct arena *a, int64_t t, const char *fmt)
+/* v (< 100) at p: two digits, or one when width is 1 and v < 10. */
+static inline size_t put_field(char *p, unsigned v, unsigned width)
+{
+	if (v >= 10 || width == 2) {
+		put2(p, v);
+		return 2;
+	}
+	p[0] = (char)('0' + v);
+	return 1;
+}
+
+const char *orm_datetime_format_len(struct arena *a, int64_t t, const char *fmt, size_t *len)
 {
 	const struct fmt_plan *p = plan_for(fmt);
-	if (!p)
-		return format_slow(a, t, fmt);
-	char out[128];
-	size_t n = 0;
-	int64_t days = t >= 0 ? t / 86400 : -((-(t + 1)) / 86400) - 1;
-	int64_t secs = t - days * 86400, y;
-	unsigned mo, d;
-	civil_cached(days, &y, &mo, &d);
-	for (size_t i = 0; i < p->nsteps; i++) {
-		const struct fmt_step *st = &p->step[i];
-		assert(n <= 88); /* plan_compile's bound: out has 40 bytes more */
-		switch ((enum fmt_op)st->op) {
-		case F_LIT:
-			if (st->len <= 8) /* within fmt's zeroed tail and out */
-				memcpy(out + n, p->fmt + st->off, 8);
-			else
-				memcpy(out + n, p->fmt + st->off, st->len);
-			n += st->len;
-			break;
-		case F_Y: n += put_num(out + n, y, st->width); break;
-		case F_MON: n += put_num(out + n, mo, st->width); break;
-		case F_DAY: n += put_num(out + n, d, st->width); break;
-		case F_HOUR: n += put_num(out + n, secs / 3600, st->width); break;
-		case F_MIN: n += put_num(out + n, secs / 60 % 60, st->width); break;
-		case F_SEC: n += put_num(out + n, secs % 60, st->width); break;
-		case F_ABBR:
-			memcpy(out + n, month_abbr[mo - 1], 3);
-			n += 3;
-			break;
-		case F_NAME:
-			memcpy(out + n, month_name[mo - 1], month_name_len[mo - 1]);
-			n += month_name_len[mo - 1];
-			break;
-		}
+	if (!p) {
+		const char *s = format_slow(a, t, fmt);
+		if (s && len)
+			*len = strlen(s);
+		return s;
 	}
-	char *r = arena_alloc(a, n + 1);
+	/* room for the most a date writes and a whole literal word after it */
+	char *r = arena_alloc(a, p->most + FMT_LIT_WORD + 1), *o = r;
 	if (!r)
 		return NULL;
-	memcpy(r, out, n);
-	r[n] = '\0';
+	int64_t days = t >= 0 ? t / 86400 : -((-(t + 1)) / 86400) - 1;
+	unsigned secs = (unsigned)(t - days * 86400), mo, d;
+	int64_t y;
+	civil_cached(days, &y, &mo, &d);
+	/* a format that starts with a directive: no text before it */
+	const struct fmt_step *st = p->step + (p->step[0].len == 0), *end = p->step + p->nsteps;
+	for (; st < end; st++) {
+		switch ((enum fmt_op)st->op) {
+		case F_NONE: break;
+		case F_Y:
+			if (y >= 1000 && y < 10000) { /* put_num's, in line */
+				put2(o, (unsigned)y / 100);
+				put2(o + 2, (unsigned)y % 100);
+				o += 4;
+			} else {
+				o += put_num(o, y, st->width);
+			}
+			break;
+		case F_MON: o += put_field(o, mo, st->width); break;
+		case F_DAY: o += put_field(o, d, st->width); break;
+		case F_HOUR: o += put_field(o, secs / 3600, st->width); break;
+		case F_MIN: o += put_field(o, secs / 60 % 60, st->width); break;
+		case F_SEC: o += put_field(o, secs % 60, st->width); break;
+		case F_ABBR:
+			memcpy(o, month_abbr[mo - 1], 4); /* its NUL: overwritten or the end */
+			o += 3;
+			break;
+		case F_NAME:
+			memcpy(o, month_name[mo - 1], sizeof month_name[0]);
+			o += month_name_len[mo - 1];
+			break;
+		}
+		if (st->len <= FMT_LIT_WORD) /* within lit's zeroed tail and r's room */
+			memcpy(o, p->lit + st->off, FMT_LIT_WORD);
+		else
+			memcpy(o, p->lit + st->off, st->len);
+		o += st->len;
+	}
+	assert((size_t)(o - r) <= p->most);
+	*o = '\0';
+	if (len)
+		*len = (size_t)(o - r);
 	return r;
+}
+
+const char *orm_datetime_format(struct arena *a, int64_t t, const char *fmt)
+{
+	return orm_datetime_format_len(a, t, fmt, NULL);
 }

@@ -667,18 +667,19 @@ static inline __attribute__((always_inline)) int cols_into(struct orm_session *s
 		}
 		char *f = (char *)o + pl->off;
 		size_t left = (size_t)(end - p);
+		if (pl->kind == CK_COPY4) { /* the usual INTEGER: one test, no jump table */
+			if (left < 4)
+				return 1;
+			memcpy(f, p, 4);
+			p += 4;
+			continue;
+		}
 		switch ((enum col_kind)pl->kind) {
 		case CK_COPY2:
 			if (left < 2)
 				return 1;
 			memcpy(f, p, 2);
 			p += 2;
-			break;
-		case CK_COPY4:
-			if (left < 4)
-				return 1;
-			memcpy(f, p, 4);
-			p += 4;
 			break;
 		case CK_COPY8:
 			if (left < 8)
@@ -961,10 +962,26 @@ static int fetch_objects(struct orm_session *s, MYSQL_STMT *st, const struct orm
 			goto out;
 		if (keys)
 			kv[got] = rb.isnull[kpos] ? 0 : rb.st[kpos].i64;
-		for (size_t k = 0; k < nextra; k++)
-			if ((rc = staged_value(s, st, &rb, xpos + k, types[k],
-					       &extra->v[got * nextra + k])))
+		for (size_t k = 0; k < nextra; k++) {
+			size_t i = xpos + k;
+			struct orm_value *x = &extra->v[got * nextra + k];
+			size_t n = rb.len[i];
+			if (rb.direct && rb.kind[i] == CK_TEXT && !rb.isnull[i] && n < rb.pool_left &&
+			    types[k] != ORM_BINARY) {
+				/* staged_value's text (a total, a name), into the
+				 * result's text pool without its calls */
+				char *t = rb.pool;
+				rb.pool += n + 1;
+				rb.pool_left -= n + 1;
+				memcpy(t, rb.raw[i], n);
+				t[n] = '\0';
+				*x = orm_strn(t, n);
+				if (types[k] == ORM_NUMERIC)
+					x->kind = ORM_V_DECIMAL;
+			} else if ((rc = staged_value(s, st, &rb, i, types[k], x))) {
 				goto out;
+			}
+		}
 		got++;
 		if (extra)
 			extra->nrows = got;

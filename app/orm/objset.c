@@ -4,14 +4,6 @@
  * table is in the caller's arena. */
 #include "orm/orm_impl.h"
 
-/* The table index of obj's address: the low bits are alignment, the
- * multiply spreads the rest. */
-static size_t objset_index(const struct orm_objset *s, const void *obj)
-{
-	uint64_t h = ((uint64_t)(uintptr_t)obj >> 4) * UINT64_C(0x9E3779B97F4A7C15);
-	return (size_t)(h >> 32) & s->mask;
-}
-
 int orm_objset_init(struct orm_objset *s, const struct orm_list *l, struct arena *a)
 {
 	size_t cap = 8;
@@ -25,20 +17,10 @@ int orm_objset_init(struct orm_objset *s, const struct orm_list *l, struct arena
 	}
 	for (size_t i = 0; i < l->n; i++) {
 		const void *obj = l->items[i];
-		size_t k = objset_index(s, obj);
+		size_t k = orm_objset_index_(s, obj);
 		while (s->slot[k] && s->slot[k] != obj)
 			k = (k + 1) & s->mask;
 		s->slot[k] = obj;
 	}
 	return 0;
-}
-
-bool orm_objset_has(const struct orm_objset *s, const void *obj)
-{
-	if (!s->slot || !obj)
-		return false;
-	for (size_t k = objset_index(s, obj); s->slot[k]; k = (k + 1) & s->mask)
-		if (s->slot[k] == obj)
-			return true;
-	return false;
 }

@@ -733,8 +733,25 @@ struct orm_objset {
 /* Fill *s with the objects of l, its table in arena a (freed with it).
  * 0, or ORM_NOMEM (*s then holds nothing: orm_objset_has is false). */
 int orm_objset_init(struct orm_objset *s, const struct orm_list *l, struct arena *a);
-/* Is obj one of the objects *s was made from? NULL obj: false. */
-bool orm_objset_has(const struct orm_objset *s, const void *obj);
+/* The slot where obj's address is looked for first (private to the set:
+ * orm_objset_init and orm_objset_has agree on it). The low bits are
+ * alignment, the multiply spreads the rest. */
+static inline size_t orm_objset_index_(const struct orm_objset *s, const void *obj)
+{
+	uint64_t h = ((uint64_t)(uintptr_t)obj >> 4) * UINT64_C(0x9E3779B97F4A7C15);
+	return (size_t)(h >> 32) & s->mask;
+}
+/* Is obj one of the objects *s was made from? NULL obj: false. In line:
+ * a list's template asks it once per row. */
+static inline bool orm_objset_has(const struct orm_objset *s, const void *obj)
+{
+	if (!s->slot || !obj)
+		return false;
+	for (size_t k = orm_objset_index_(s, obj); s->slot[k]; k = (k + 1) & s->mask)
+		if (s->slot[k] == obj)
+			return true;
+	return false;
+}
 
 /* ------------------------------------------------------------------ */
 /* Queries                                                              */
@@ -1033,6 +1050,10 @@ void orm_datetime_iso(int64_t t, char out[21]);
  * "%-d %b %Y, %H:%M UTC" -> "2 Jan 2024, 03:04 UTC", in arena a; NULL when
  * out of memory or longer than 127 bytes. */
 const char *orm_datetime_format(struct arena *a, int64_t t, const char *fmt);
+/* orm_datetime_format that also says the text's length (*len, when len is
+ * not NULL; untouched on NULL): a caller that keeps the text with its
+ * length (tmpl_strn) needs no strlen. */
+const char *orm_datetime_format_len(struct arena *a, int64_t t, const char *fmt, size_t *len);
 
 /* ------------------------------------------------------------------ */
 /* Objects in templates (tmpl/tmpl.h's context values)                  */

@@ -27,6 +27,7 @@
 
 #include <assert.h>
 #include <stdarg.h>
+#include <string.h>
 
 #include "orm/orm.h"
 
@@ -38,9 +39,28 @@ struct orm_sqlb {
 	bool oom;
 };
 void orm_sqlb_init(struct orm_sqlb *b, struct arena *a, size_t cap);
-void orm_sqlb_putn(struct orm_sqlb *b, const char *s, size_t n);
-void orm_sqlb_puts(struct orm_sqlb *b, const char *s);
-void orm_sqlb_putc(struct orm_sqlb *b, char c);
+/* orm_sqlb_putn when the text does not fit (grows it, or marks oom). */
+void orm_sqlb_put_grow(struct orm_sqlb *b, const char *s, size_t n);
+/* In line: a statement's text is a hundred pieces or so, most of them
+ * literal words whose length the compiler knows. */
+static inline void orm_sqlb_putn(struct orm_sqlb *b, const char *s, size_t n)
+{
+	if (b->n + n + 1 > b->cap || b->oom) {
+		orm_sqlb_put_grow(b, s, n);
+		return;
+	}
+	memcpy(b->p + b->n, s, n);
+	b->n += n;
+	b->p[b->n] = '\0';
+}
+static inline void orm_sqlb_puts(struct orm_sqlb *b, const char *s)
+{
+	orm_sqlb_putn(b, s, strlen(s));
+}
+static inline void orm_sqlb_putc(struct orm_sqlb *b, char c)
+{
+	orm_sqlb_putn(b, &c, 1);
+}
 /* The text, or NULL when an allocation failed. */
 const char *orm_sqlb_str(struct orm_sqlb *b);
 

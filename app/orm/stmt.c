@@ -43,23 +43,13 @@ static bool sqlb_room(struct orm_sqlb *b, size_t need)
 	return true;
 }
 
-void orm_sqlb_putn(struct orm_sqlb *b, const char *s, size_t n)
+void orm_sqlb_put_grow(struct orm_sqlb *b, const char *s, size_t n)
 {
 	if (!sqlb_room(b, n))
 		return;
 	memcpy(b->p + b->n, s, n);
 	b->n += n;
 	b->p[b->n] = '\0';
-}
-
-void orm_sqlb_puts(struct orm_sqlb *b, const char *s)
-{
-	orm_sqlb_putn(b, s, strlen(s));
-}
-
-void orm_sqlb_putc(struct orm_sqlb *b, char c)
-{
-	orm_sqlb_putn(b, &c, 1);
 }
 
 const char *orm_sqlb_str(struct orm_sqlb *b)

@@ -157,15 +157,21 @@ column_value(const struct orm_obj *o, const struct orm_column *c, struct arena *
 		return 1;
 	}
 	switch (c->type) {
-	case ORM_DATETIME: {
-		char iso[21];
-		orm_datetime_iso(orm_get_int(o, c), iso);
-		return arena_text(a, iso, 20, out);
-	}
+	case ORM_DATETIME:
 	case ORM_DATE: {
-		char iso[21];
-		orm_datetime_iso(orm_get_int(o, c) * 86400, iso);
-		return arena_text(a, iso, 10, out);
+		/* written straight into the arena: no copy of a stack buffer */
+		char *iso = a ? arena_alloc(a, 21) : NULL;
+		if (!iso)
+			return TMPL_ENOMEM;
+		if (c->type == ORM_DATETIME) {
+			orm_datetime_iso(orm_get_int(o, c), iso);
+			*out = tmpl_strn(iso, 20);
+		} else {
+			orm_datetime_iso(orm_get_int(o, c) * 86400, iso);
+			iso[10] = '\0';
+			*out = tmpl_strn(iso, 10);
+		}
+		return 1;
 	}
 	case ORM_TIME: {
 		char t[32];
@@ -323,6 +329,13 @@ __attribute__((always_inline)) static inline int column_plain(const struct orm_o
 	const char *f = (const char *)o + c->offset;
 	if (absent >> c->index & 1)
 		return 0;
+	if (c->type == ORM_INTEGER) { /* the usual column: one test, no jump table */
+		int32_t x;
+		memcpy(&x, f, sizeof x);
+		out->kind = TMPL_INT;
+		out->i = x;
+		return 1;
+	}
 	if (scalar_value(c, f, out))
 		return 1;
 	switch (c->type) {

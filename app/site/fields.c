@@ -13,20 +13,39 @@
  * column itself). */
 #define SITE_DATE_FORMAT "%-d %b %Y, %H:%M UTC"
 
-const char *site_count_text(struct arena *a, int64_t n, const char *one, const char *many)
+/* n and its word into a (see site_count_text); *len its length. */
+static const char *count_text(struct arena *a, int64_t n, const char *one, const char *many,
+			      size_t *len)
 {
 	/* No printf: a list makes one per row. */
 	const char *word = n == 1 ? one : many;
-	size_t wl = strlen(word), len = 0;
+	size_t wl = strlen(word), k = 0;
 	char *s = arena_alloc(a, 21 + wl + 2);
 	if (!s)
 		return NULL;
 	if (n < 0)
-		s[len++] = '-';
-	len += text_put_u64(s + len, n < 0 ? -(uint64_t)n : (uint64_t)n);
-	s[len++] = ' ';
-	memcpy(s + len, word, wl + 1);
+		s[k++] = '-';
+	k += text_put_u64(s + k, n < 0 ? -(uint64_t)n : (uint64_t)n);
+	s[k++] = ' ';
+	memcpy(s + k, word, wl + 1);
+	*len = k + wl;
 	return s;
+}
+
+const char *site_count_text(struct arena *a, int64_t n, const char *one, const char *many)
+{
+	size_t len;
+	return count_text(a, n, one, many, &len);
+}
+
+/* *out = text s of len bytes (its length known: no strlen), or -1 when it
+ * could not be made. */
+static int text_n(const char *s, size_t len, struct tmpl_value *out)
+{
+	if (!s)
+		return -1;
+	*out = tmpl_strn(s, len);
+	return 0;
 }
 
 /* *out = text, or -1 when it could not be made. */
@@ -41,8 +60,10 @@ static int text(const char *s, struct tmpl_value *out)
 static int article_pdate(const void *obj, const void *env, struct arena *a, struct tmpl_value *out)
 {
 	const struct article *ar = obj;
+	size_t n = 0;
 	(void)env;
-	return text(orm_datetime_format(a, ar->pdatetime, SITE_DATE_FORMAT), out);
+	const char *s = orm_datetime_format_len(a, ar->pdatetime, SITE_DATE_FORMAT, &n);
+	return text_n(s, n, out);
 }
 
 struct orm_deferred site_article_clicks = {
@@ -64,8 +85,10 @@ static int article_clicks(const void *obj, const void *env, struct arena *a, str
 
 static int article_views(const void *obj, const void *env, struct arena *a, struct tmpl_value *out)
 {
+	size_t n = 0;
 	(void)env;
-	return text(site_count_text(a, shown_clicks(obj), "view", "views"), out);
+	const char *s = count_text(a, shown_clicks(obj), "view", "views", &n);
+	return text_n(s, n, out);
 }
 
 /* {id, username} of the author from the article's own columns (the name
@@ -94,9 +117,11 @@ static int user_rdate(const void *obj, const void *env, struct arena *a, struct 
 {
 	const struct user *u = obj;
 	(void)env;
+	size_t n = 0;
 	if (!orm_loaded(u, user_col_rdatetime))
 		return 0;
-	return text(orm_datetime_format(a, u->rdatetime, SITE_DATE_FORMAT), out);
+	const char *s = orm_datetime_format_len(a, u->rdatetime, SITE_DATE_FORMAT, &n);
+	return text_n(s, n, out);
 }
 
 const struct orm_field site_user_fields[] = {
@@ -108,8 +133,10 @@ static int course_credits_text(const void *obj, const void *env, struct arena *a
 			       struct tmpl_value *out)
 {
 	const struct course *c = obj;
+	size_t n = 0;
 	(void)env;
-	return text(site_count_text(a, c->score, "credit", "credits"), out);
+	const char *s = count_text(a, c->score, "credit", "credits", &n);
+	return text_n(s, n, out);
 }
 
 /* "3 of 30 seats" */

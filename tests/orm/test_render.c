@@ -421,6 +421,59 @@ out:
 	t_end(&t);
 }
 
+/* Added columns that come back as text — a SUM (exact decimal text), a
+ * MAX of a string column, and one that is NULL — beside a count, on every
+ * row of a result read straight from its stored rows (load.c copies such
+ * text into the result's text pool itself): each row has the exact text,
+ * length and kind. */
+TEST(test_added_text_columns_keep_their_text_length_and_kind_on_every_row)
+{
+	struct tctx t;
+	if (!t_begin(&t, T_BLOG))
+		goto out;
+	struct t_user *u = mk_user(&t.s, "ida");
+	static const char *const titles[] = {"a", "second title", "zz top"};
+	static const int64_t clicks[] = {1000, 234, 0};
+	for (int i = 0; i < 3; i++) {
+		struct t_article *a = mk_article(&t.s, u, titles[i], 1700000000 + i);
+		REQUIRE(a);
+		a->click_num = clicks[i];
+	}
+	REQUIRE(orm_commit(&t.s) == 0);
+	struct orm_session *s = &t.s;
+	const struct orm_expr *sum = orm_scalar(
+		s, orm_select(t_article_query(s), orm_func(s, ORM_SUM, ORM_COL(t_article, click_num))));
+	const struct orm_expr *max = orm_scalar(
+		s, orm_select(t_article_query(s), orm_func(s, ORM_MAX, ORM_COL(t_article, title))));
+	const struct orm_expr *none = orm_scalar(
+		s, orm_select(orm_filter_by(t_article_query(s), "title", orm_str("no such title")),
+			      orm_func(s, ORM_MAX, ORM_COL(t_article, title))));
+	const struct orm_expr *count =
+		orm_scalar(s, orm_select(t_article_query(s), orm_func(s, ORM_COUNT, NULL)));
+	struct orm_query *q = orm_order_by(t_article_query(s), ORM_COL(t_article, id), ORM_ASC);
+	q = orm_add_column(orm_add_column(orm_add_column(orm_add_column(q, sum), max), none), count);
+	struct orm_list l;
+	struct orm_rows extra;
+	CHECK_INT(orm_all_with(q, &l, &extra), 0);
+	CHECK_INT(l.n, 3);
+	CHECK_INT(extra.nrows, 3);
+	CHECK_INT(extra.ncols, 4);
+	for (size_t r = 0; r < extra.nrows && extra.ncols == 4; r++) {
+		const struct orm_value *v = &extra.v[r * 4];
+		CHECK_INT(v[0].kind, ORM_V_DECIMAL);
+		CHECK_INT(v[0].s.n, 4);
+		CHECK(v[0].s.p && !strcmp(v[0].s.p, "1234"));
+		CHECK_INT(v[1].kind, ORM_V_TEXT);
+		CHECK_INT(v[1].s.n, 6);
+		CHECK(v[1].s.p && !strcmp(v[1].s.p, "zz top"));
+		CHECK_INT(v[2].kind, ORM_V_NULL);
+		CHECK_INT(orm_value_int(v[3]), 3);
+		CHECK_STR(((struct t_article *)l.items[r])->title, titles[r]);
+	}
+out:
+	t_end(&t);
+}
+
 TEST(test_merge_known_is_a_persistent_object_without_a_query_read_in_full_by_get)
 {
 	struct tctx t;

@@ -2,6 +2,9 @@
  * with its edge values, and NULL for every nullable column. */
 #include <limits.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
 
 #include "orm_test.h"
 
@@ -662,6 +665,126 @@ TEST(test_datetime_format_plans_and_day_memory_give_the_same_text)
 	CHECK_STR(iso, "2024-01-02T23:00:09Z");
 	orm_datetime_iso(t, iso);
 	CHECK_STR(iso, "2024-01-02T03:04:05Z");
+	arena_free(&a);
+}
+
+/* The text orm_datetime_format should make of one directive of t (d: the
+ * letter, nopad: "%-"), built here from gmtime_r's fields and snprintf,
+ * not from date.c: a year zero-padded to 4 digits (1 with "%-"), its sign
+ * before the padding; two-digit fields; C locale month names. */
+static void want_directive(char *out, size_t cap, const struct tm *tm, char d, bool nopad)
+{
+	static const char *const names[12] = {"January", "February", "March",	  "April",
+					      "May",	 "June",     "July",	  "August",
+					      "September", "October", "November", "December"};
+	long long y = (long long)tm->tm_year + 1900;
+	int two = nopad ? 1 : 2;
+	switch (d) {
+	case 'Y':
+		snprintf(out, cap, "%s%0*llu", y < 0 ? "-" : "", nopad ? 1 : 4,
+			 (unsigned long long)(y < 0 ? -y : y));
+		break;
+	case 'm': snprintf(out, cap, "%0*d", two, tm->tm_mon + 1); break;
+	case 'd': snprintf(out, cap, "%0*d", two, tm->tm_mday); break;
+	case 'H': snprintf(out, cap, "%0*d", two, tm->tm_hour); break;
+	case 'M': snprintf(out, cap, "%0*d", two, tm->tm_min); break;
+	case 'S': snprintf(out, cap, "%0*d", two, tm->tm_sec); break;
+	case 'b': snprintf(out, cap, "%.3s", names[tm->tm_mon]); break;
+	case 'B': snprintf(out, cap, "%s", names[tm->tm_mon]); break;
+	default: snprintf(out, cap, "%%"); break;
+	}
+}
+
+/* A compiled format (date.c's plans: each directive with the literal text
+ * after it, written straight into the arena) gives, for every directive it
+ * writes itself, padded and not, what gmtime_r says of dates around the
+ * edges: year ends, leap days of 2000, 2024 and not of 1900 / 2100, the
+ * epoch and just before it, year 0 and before, 999 / 1000, 9999 / 10000,
+ * plus dates spread over ±3000 years. The same format made 64 bytes long
+ * (too long for a plan: the character loop) gives the same, and
+ * orm_datetime_format_len's length is the text's. */
+TEST(test_datetime_format_plans_agree_with_gmtime_at_the_edges)
+{
+	struct arena a;
+	arena_init(&a, 4096);
+	int64_t edge[] = {
+		orm_datetime_from_parts(1999, 12, 31, 23, 59, 59),
+		orm_datetime_from_parts(2000, 1, 1, 0, 0, 0),
+		orm_datetime_from_parts(2000, 2, 29, 12, 30, 1),
+		orm_datetime_from_parts(2000, 3, 1, 0, 0, 0),
+		orm_datetime_from_parts(2024, 2, 29, 23, 59, 59),
+		orm_datetime_from_parts(2023, 12, 31, 9, 5, 7),
+		orm_datetime_from_parts(1900, 2, 28, 1, 2, 3),
+		orm_datetime_from_parts(1900, 3, 1, 0, 0, 0),
+		orm_datetime_from_parts(2100, 2, 28, 23, 0, 0),
+		orm_datetime_from_parts(2100, 3, 1, 0, 0, 0),
+		0, -1, 1, -86400, -86401, 86399, 86400,
+		orm_datetime_from_parts(0, 1, 1, 0, 0, 0),
+		orm_datetime_from_parts(0, 2, 29, 10, 11, 12),
+		orm_datetime_from_parts(-1, 12, 31, 23, 59, 59),
+		orm_datetime_from_parts(-44, 3, 15, 12, 0, 0),
+		orm_datetime_from_parts(999, 12, 31, 23, 59, 59),
+		orm_datetime_from_parts(1000, 1, 1, 0, 0, 0),
+		orm_datetime_from_parts(9999, 12, 31, 23, 59, 59),
+		orm_datetime_from_parts(10000, 1, 1, 0, 0, 0),
+		orm_datetime_from_parts(12345, 6, 7, 8, 9, 10),
+	};
+	/* every directive the formatter writes itself, with and without "-",
+	 * each followed by literal text of another length; two formats, as a
+	 * plan holds at most 88 bytes of output */
+	static const char *const fmts[] = {"%Y.%m.%-m %d,%-d %b %%", "%-Y|%H:%-H:%M %-M;%S-%-S %B x"};
+	uint64_t rnd = 88172645463325252u;
+	for (size_t i = 0; i < sizeof edge / sizeof edge[0] + 400; i++) {
+		int64_t t;
+		if (i < sizeof edge / sizeof edge[0]) {
+			t = edge[i];
+		} else { /* xorshift: dates from about 1000 BC to 5000 AD */
+			rnd ^= rnd << 13, rnd ^= rnd >> 7, rnd ^= rnd << 17;
+			t = (int64_t)(rnd % UINT64_C(189345600000)) - INT64_C(94672800000);
+		}
+		time_t tt = (time_t)t;
+		struct tm tm;
+		CHECK(gmtime_r(&tt, &tm) != NULL);
+		for (size_t k = 0; k < 2; k++) {
+			const char *fmt = fmts[k];
+			char want[256] = "", one[32], pad[80];
+			size_t wn = 0;
+			for (const char *f = fmt; *f; f++) {
+				if (*f != '%') {
+					want[wn++] = *f;
+					continue;
+				}
+				bool np = f[1] == '-';
+				want_directive(one, sizeof one, &tm, f[np ? 2 : 1], np);
+				wn += (size_t)snprintf(want + wn, sizeof want - wn, "%s", one);
+				f += np ? 2 : 1;
+			}
+			want[wn] = '\0';
+			size_t n = 0;
+			const char *got = orm_datetime_format_len(&a, t, fmt, &n);
+			CHECK_MSG(got && !strcmp(got, want), "t=%lld: %s, want %s", (long long)t,
+				  got ? got : "(null)", want);
+			CHECK_INT(n, strlen(want));
+			CHECK_STR(orm_datetime_format(&a, t, fmt), want);
+			/* made 64 bytes long: too long for a plan */
+			size_t np = 64 - strlen(fmt);
+			memset(pad, '.', np);
+			strcpy(pad + np, fmt);
+			const char *slow = orm_datetime_format(&a, t, pad);
+			CHECK_MSG(slow && !strncmp(slow, pad, np) && !strcmp(slow + np, want),
+				  "t=%lld: %s, want ...%s", (long long)t, slow ? slow : "(null)", want);
+		}
+		arena_reset(&a);
+	}
+	/* a format that starts with text, one that starts with a directive */
+	int64_t t = orm_datetime_from_parts(2024, 9, 5, 7, 8, 9);
+	size_t n = 0;
+	CHECK_STR(orm_datetime_format_len(&a, t, "on %B %-d", &n), "on September 5");
+	CHECK_INT(n, 14);
+	CHECK_STR(orm_datetime_format_len(&a, t, "%-d%b", &n), "5Sep");
+	CHECK_INT(n, 4);
+	CHECK_STR(orm_datetime_format_len(&a, t, "%a %Y", &n), "Thu 2024"); /* strftime's */
+	CHECK_INT(n, 8);
 	arena_free(&a);
 }
 

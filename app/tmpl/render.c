@@ -58,13 +58,14 @@ enum { RP_UNKNOWN, RP_SLOT, RP_MEMO, RP_ABSENT };
  * render_nodes, so a program renders exactly what the walk would. */
 #define PROG_MAX 96
 enum {
-	OP_TEXT,     /* str/len: literal text */
+	OP_TEXT,     /* str/len: literal text of at most TMPL_SRC_PAD bytes */
+	OP_TEXT_LONG, /* str/len: longer literal text */
 	OP_INDENT,   /* the current indentation */
 	OP_END,      /* the end of an entered body */
 	OP_NODE,     /* nd (and its twin: n nodes) through render_nodes */
-	/* Tags, each after its literal text str/len (the text before the tag
-	 * in the source). *_K read run entry k; the others (dotted names,
-	 * ".", tags beyond RUN_MAX or owned by another) the general lookup. */
+	OP_RET,      /* the end of the program */
+	/* Tags. *_K read run entry k; the others (dotted names, ".", tags
+	 * beyond RUN_MAX or owned by another) the general lookup. */
 	OP_ESC_K,    /* {{x}} */
 	OP_RAW_K,    /* {{{x}}}, {{&x}} */
 	OP_IF_K,     /* bare section: on to the body when truthy (a list's or a
@@ -74,6 +75,11 @@ enum {
 	OP_RAW,
 	OP_IF,
 	OP_IFNOT,
+	/* OP_x + OP_TAGS: tag OP_x after the text before it in the source,
+	 * str/len, of 1 to TMPL_SRC_PAD bytes (longer text is a step of its
+	 * own, before the tag's) */
+	OP_TAGS = OP_IFNOT - OP_ESC_K + 1,
+	OP_COUNT = OP_ESC_K + 2 * OP_TAGS,
 };
 struct rstep {
 	unsigned char op;
@@ -136,7 +142,7 @@ struct tprog {
 struct pbuild {
 	struct rrun *r;
 	uint32_t n;
-	struct rstep step[PROG_MAX];
+	struct rstep step[PROG_MAX]; /* OP_RET included */
 };
 
 struct rctx { /* context stack, innermost first */
@@ -965,28 +971,24 @@ __attribute__((noinline)) static int put_value_call(struct rstate *st, const str
 	return put_value(st, v, escape);
 }
 
-/* What a step with no text before its tag copies: prog_run moves
- * TMPL_SRC_PAD bytes whatever the length. */
-static const char no_text[TMPL_SRC_PAD];
-
 /* Append body l's nodes to pb's program (struct rstep), claiming the
- * entries of pb's run for their tags. false when they do not fit in
- * PROG_MAX steps. */
-static bool prog_compile(struct pbuild *pb, const struct tnodes *l)
+ * entries of pb's run for their tags, with room left for `reserve` more
+ * steps (the OP_ENDs of the bodies l is in, and OP_RET). false when they
+ * do not fit in PROG_MAX steps. */
+static bool prog_compile(struct pbuild *pb, const struct tnodes *l, uint32_t reserve)
 {
 	struct rrun *r = pb->r;
 	for (uint32_t j = 0; j < l->n; j++) {
 		const struct tnode *nd = &l->v[j];
-		if (pb->n >= PROG_MAX - 1) /* room for a body's OP_END too */
-			return false;
-		if (nd->len > UINT32_MAX)
+		/* at most three steps for a node: long text, the tag, OP_END
+		 * (a section's body checks its own) */
+		if (pb->n + 3 + reserve > PROG_MAX || nd->len > UINT32_MAX)
 			return false;
 		struct rstep *s = &pb->step[pb->n++];
-		*s = (struct rstep){.nd = nd, .n = 1, .str = nd->len ? nd->str : no_text,
-				    .len = (uint32_t)nd->len};
+		*s = (struct rstep){.nd = nd, .n = 1, .str = nd->str, .len = (uint32_t)nd->len};
 		switch ((enum tnode_kind)nd->kind) {
 		case TN_TEXT:
-			s->op = OP_TEXT;
+			s->op = nd->len <= TMPL_SRC_PAD ? OP_TEXT : OP_TEXT_LONG;
 			continue;
 		case TN_INDENT:
 			s->op = OP_INDENT;
@@ -1015,8 +1017,15 @@ static bool prog_compile(struct pbuild *pb, const struct tnodes *l)
 			s->op = OP_RAW;
 			break;
 		}
-		/* A tag: its run entry, claimed now so that a partial's tag of
-		 * the same number, met first, does not take it. */
+		/* A tag: the text before it, a step of its own when long. */
+		if (nd->len > TMPL_SRC_PAD) {
+			unsigned char op = s->op;
+			s->op = OP_TEXT_LONG;
+			s = &pb->step[pb->n++];
+			*s = (struct rstep){.op = op, .nd = nd, .n = 1};
+		}
+		/* Its run entry, claimed now so that a partial's tag of the
+		 * same number, met first, does not take it. */
 		uint32_t k = nd->tid - r->base;
 		if (k < r->n && !r->owner[k])
 			run_claim(r, k, nd);
@@ -1024,9 +1033,13 @@ static bool prog_compile(struct pbuild *pb, const struct tnodes *l)
 			s->k = r->same[k];
 			s->op = (unsigned char)(s->op - OP_ESC + OP_ESC_K);
 		}
-		if (s->op == OP_IF || s->op == OP_IFNOT || s->op == OP_IF_K || s->op == OP_IFNOT_K) {
+		bool body = s->op == OP_IF || s->op == OP_IFNOT || s->op == OP_IF_K ||
+			    s->op == OP_IFNOT_K;
+		if (s->len)
+			s->op = (unsigned char)(s->op + OP_TAGS);
+		if (body) {
 			size_t at = (size_t)(s - pb->step);
-			if (!prog_compile(pb, &nd->body))
+			if (!prog_compile(pb, &nd->body, reserve + 1))
 				return false;
 			pb->step[pb->n++] = (struct rstep){.op = OP_END, .nd = nd};
 			pb->step[at].jump = pb->n;
@@ -1036,151 +1049,234 @@ static bool prog_compile(struct pbuild *pb, const struct tnodes *l)
 }
 
 /* Run r's program for element frame c (its run r): what render_nodes
- * would append for the section's body, step after step, one dispatch a
- * step. The output's length and room are kept in locals (the buffer's
- * bytes may alias anything, so the struct's would be read again after
- * every store), written back (SYNC) before any call that appends and
- * read again (LOAD) after it; literal text, a read entry, a short
- * integer and a short string with nothing to escape go out in line. */
+ * would append for the section's body, step after step. Each step's code
+ * jumps straight to the next step's (its op indexes a table of labels: no
+ * loop test, no switch), and each tag has two entries, with and without
+ * the text before it, so neither is tested at run time. The output's
+ * length and room are kept in locals (the buffer's bytes may alias
+ * anything, so the struct's would be read again after every store),
+ * written back (SYNC) before any call that appends and read again (LOAD)
+ * after it; literal text, a read entry, a short integer and a short
+ * string with nothing to escape go out in line. */
 static int prog_run(struct rstate *st, struct rrun *r, const struct rctx *c, const struct rovr *o)
 {
-	const struct rstep *s = r->prog, *end = s + r->nprog;
+	static const void *const label[OP_COUNT] = {
+		[OP_TEXT] = &&text,
+		[OP_TEXT_LONG] = &&text_long,
+		[OP_INDENT] = &&indent,
+		[OP_END] = &&end,
+		[OP_NODE] = &&node,
+		[OP_RET] = &&ret,
+		[OP_ESC_K] = &&esc_k,
+		[OP_RAW_K] = &&raw_k,
+		[OP_IF_K] = &&if_k,
+		[OP_IFNOT_K] = &&ifnot_k,
+		[OP_ESC] = &&esc_l,
+		[OP_RAW] = &&raw_l,
+		[OP_IF] = &&if_l,
+		[OP_IFNOT] = &&ifnot_l,
+		[OP_ESC_K + OP_TAGS] = &&esc_k_t,
+		[OP_RAW_K + OP_TAGS] = &&raw_k_t,
+		[OP_IF_K + OP_TAGS] = &&if_k_t,
+		[OP_IFNOT_K + OP_TAGS] = &&ifnot_k_t,
+		[OP_ESC + OP_TAGS] = &&esc_l_t,
+		[OP_RAW + OP_TAGS] = &&raw_l_t,
+		[OP_IF + OP_TAGS] = &&if_l_t,
+		[OP_IFNOT + OP_TAGS] = &&ifnot_l_t,
+	};
+	const struct rstep *s = r->prog;
 	struct buf *b = st->out;
 	char *p;
 	size_t n, room, troom;
 	uint32_t have;
 	int rc;
+	struct tmpl_value tmp;
+	const struct tmpl_value *v;
+	const void *then; /* where a value read the long way goes on */
 #define SYNC() (b->n = n)
 #define LOAD() (p = b->p, n = b->n, room = st->room, troom = st->troom, have = r->have)
+#define NEXT() goto *label[s->op]
+/* Text of at most TMPL_SRC_PAD bytes: one fixed-size move (put_text's) */
+#define TEXT()                                                                  \
+	do {                                                                    \
+		if (n + s->len + TMPL_SRC_PAD < troom) {                        \
+			memcpy(p + n, s->str, TMPL_SRC_PAD);                    \
+			n += s->len;                                            \
+		} else {                                                        \
+			SYNC();                                                 \
+			if ((rc = put_text(st, s->str, s->len)) < 0)            \
+				return rc;                                      \
+			LOAD();                                                 \
+		}                                                               \
+	} while (0)
+/* v: run entry k's value, read with the element's row or now, then on
+ * to the step's use of it */
+#define READ_K(use)                                  \
+	do {                                         \
+		if (have >> s->k & 1) {              \
+			v = &r->row[s->k];           \
+			goto use;                    \
+		}                                    \
+		then = &&use;                        \
+		goto read_k;                         \
+	} while (0)
+#define READ(use)                  \
+	do {                       \
+		then = &&use;      \
+		goto read_name;    \
+	} while (0)
+
 	LOAD();
-	while (s < end) {
-		struct tmpl_value tmp;
-		const struct tmpl_value *v;
-		unsigned op = s->op;
-		if (op >= OP_ESC_K) { /* a tag: the text before it first */
-			uint32_t len = s->len;
-			if (len <= TMPL_SRC_PAD && n + len + TMPL_SRC_PAD < troom) {
-				memcpy(p + n, s->str, TMPL_SRC_PAD);
-				n += len;
-			} else {
-				SYNC();
-				if ((rc = put_text(st, s->str, len)) < 0)
-					return rc;
-				LOAD();
-			}
-		}
-		switch (op) {
-		case OP_TEXT: { /* the copy above, kept apart on purpose: one
-				 * test for both cost /courses 2.7 % (callgrind) */
-			uint32_t len = s->len;
-			if (len <= TMPL_SRC_PAD && n + len + TMPL_SRC_PAD < troom) {
-				memcpy(p + n, s->str, TMPL_SRC_PAD);
-				n += len;
-			} else {
-				SYNC();
-				if ((rc = put_text(st, s->str, len)) < 0)
-					return rc;
-				LOAD();
-			}
-			s++;
-			continue;
-		}
-		case OP_INDENT:
+	NEXT();
+text:
+	TEXT();
+	s++;
+	NEXT();
+text_long:
+	SYNC();
+	if ((rc = put_text(st, s->str, s->len)) < 0)
+		return rc;
+	LOAD();
+	s++;
+	NEXT();
+indent:
+	SYNC();
+	if (st->ind_n && (rc = put(st, st->ind, st->ind_n)) < 0)
+		return rc;
+	LOAD();
+	s++;
+	NEXT();
+end:
+	st->depth--;
+	s++;
+	NEXT();
+node: {
+	struct tnodes one = {.v = (struct tnode *)s->nd, .n = s->n};
+	SYNC();
+	if ((rc = render_nodes(st, &one, c, o)) < 0)
+		return rc;
+	LOAD();
+	s++;
+	NEXT();
+}
+esc_k_t:
+	TEXT();
+esc_k:
+	READ_K(esc);
+esc_l_t:
+	TEXT();
+esc_l:
+	READ(esc);
+raw_k_t:
+	TEXT();
+raw_k:
+	READ_K(raw);
+raw_l_t:
+	TEXT();
+raw_l:
+	READ(raw);
+if_k_t:
+	TEXT();
+if_k:
+	READ_K(if_);
+if_l_t:
+	TEXT();
+if_l:
+	READ(if_);
+ifnot_k_t:
+	TEXT();
+ifnot_k:
+	READ_K(ifnot);
+ifnot_l_t:
+	TEXT();
+ifnot_l:
+	READ(ifnot);
+
+read_k: /* run entry k, not read yet for this element */
+	SYNC();
+	rc = run_entry(st, c, c, r, s->k, s->nd, &tmp, &v);
+	goto read_done;
+read_name: /* a name the run does not plan */
+	SYNC();
+	rc = lookup(st, c, s->nd, &tmp, &v);
+read_done:
+	if (rc < 0)
+		return rc;
+	LOAD();
+	goto *then;
+
+esc:
+	if (v->kind == TMPL_INT && (uint64_t)v->i < 10000 && n + 4 < room) {
+		n += put_small(p + n, (uint32_t)v->i);
+	} else if (v->kind == TMPL_STR) {
+		size_t vn = v->s.n;
+		if (vn - 8 <= 32 - 8 && n + vn < room && buf_html_plain_short(v->s.p, vn)) {
+			copy_short(p + n, v->s.p, vn);
+			n += vn;
+		} else {
 			SYNC();
-			if (st->ind_n && (rc = put(st, st->ind, st->ind_n)) < 0)
+			if ((rc = put_html_any(st, v->s.p, vn)) < 0)
 				return rc;
 			LOAD();
-			s++;
-			continue;
-		case OP_END:
-			st->depth--;
-			s++;
-			continue;
-		case OP_NODE: {
-			struct tnodes one = {.v = (struct tnode *)s->nd, .n = s->n};
-			SYNC();
-			if ((rc = render_nodes(st, &one, c, o)) < 0)
-				return rc;
-			LOAD();
-			s++;
-			continue;
 		}
-		/* The value of a step: a run entry's (read with the row, or now),
-		 * or a name's; then what the step does with it. */
-		case OP_ESC_K:
-		case OP_RAW_K:
-		case OP_IF_K:
-		case OP_IFNOT_K:
-			if (have >> s->k & 1) {
-				v = &r->row[s->k];
-				goto got;
-			}
-			SYNC();
-			rc = run_entry(st, c, c, r, s->k, s->nd, &tmp, &v);
-			goto read;
-		case OP_ESC:
-		case OP_RAW:
-		case OP_IF:
-		case OP_IFNOT:
-			SYNC();
-			rc = lookup(st, c, s->nd, &tmp, &v);
-		read:
-			if (rc < 0)
-				return rc;
-			LOAD();
-		got:
-			if (op == OP_IF_K || op == OP_IFNOT_K || op == OP_IF || op == OP_IFNOT)
-				goto test;
-			if (v->kind == TMPL_INT && (uint64_t)v->i < 10000 && n + 4 < room) {
-				n += put_small(p + n, (uint32_t)v->i);
-			} else if (v->kind == TMPL_STR && (op == OP_ESC_K || op == OP_ESC)) {
-				size_t vn = v->s.n;
-				if (vn - 8 <= 32 - 8 && n + vn < room &&
-				    buf_html_plain_short(v->s.p, vn)) {
-					copy_short(p + n, v->s.p, vn);
-					n += vn;
-				} else {
-					SYNC();
-					if ((rc = put_html_any(st, v->s.p, vn)) < 0)
-						return rc;
-					LOAD();
-				}
-			} else {
-				SYNC();
-				if ((rc = put_value_call(st, v, op == OP_ESC_K || op == OP_ESC)) < 0)
-					return rc;
-				LOAD();
-			}
-			s++;
-			continue;
-		test:
-			if (truthy(v) != (op == OP_IF_K || op == OP_IF)) {
-				s = r->prog + s->jump;
-				continue;
-			}
-			if ((rc = enter(st)) < 0) {
-				SYNC();
-				return rc;
-			}
-			if ((op == OP_IF_K || op == OP_IF) &&
-			    (v->kind == TMPL_LIST || v->kind == TMPL_MAP)) {
-				SYNC();
-				if ((rc = render_section(st, s->nd, v, c, o)) < 0)
-					return rc;
-				LOAD();
-				s = r->prog + s->jump;
-				continue;
-			}
-			s++;
-			continue;
-		default:
-			__builtin_unreachable();
-		}
+	} else {
+		SYNC();
+		if ((rc = put_value_call(st, v, true)) < 0)
+			return rc;
+		LOAD();
 	}
+	s++;
+	NEXT();
+raw:
+	if (v->kind == TMPL_INT && (uint64_t)v->i < 10000 && n + 4 < room) {
+		n += put_small(p + n, (uint32_t)v->i);
+	} else {
+		SYNC();
+		if ((rc = put_value_call(st, v, false)) < 0)
+			return rc;
+		LOAD();
+	}
+	s++;
+	NEXT();
+if_:
+	if (!truthy(v)) {
+		s = r->prog + s->jump;
+		NEXT();
+	}
+	if ((rc = enter(st)) < 0) {
+		SYNC();
+		return rc;
+	}
+	if (v->kind == TMPL_LIST || v->kind == TMPL_MAP) {
+		SYNC();
+		if ((rc = render_section(st, s->nd, v, c, o)) < 0)
+			return rc;
+		LOAD();
+		s = r->prog + s->jump;
+		NEXT();
+	}
+	s++;
+	NEXT();
+ifnot:
+	if (truthy(v)) {
+		s = r->prog + s->jump;
+		NEXT();
+	}
+	if ((rc = enter(st)) < 0) {
+		SYNC();
+		return rc;
+	}
+	s++;
+	NEXT();
+ret:
 	SYNC();
 	return 0;
 #undef SYNC
 #undef LOAD
+#undef NEXT
+#undef TEXT
+#undef READ_K
+#undef READ
 }
 
 /* Section nd over list v: the body once per element, the elements sharing
@@ -1425,8 +1521,9 @@ static int plan_section(struct tnode *nd, struct pbuild *pb)
 	for (uint32_t k = 0; k < r->n; k++)
 		r->owner[k] = NULL;
 	pb->n = 0;
-	if (!prog_compile(pb, &nd->body))
+	if (!prog_compile(pb, &nd->body, 1))
 		return 0;
+	pb->step[pb->n++] = (struct rstep){.op = OP_RET};
 	struct tprog *tp = malloc(sizeof *tp + pb->n * sizeof tp->step[0]);
 	if (!tp)
 		return TMPL_ENOMEM;

@@ -46,6 +46,7 @@ struct rmemo {
  * Lives on the C stack for the run. */
 #define RUN_MAX 32
 #define RUN_NEST 16 /* planned runs at once, at most: a bound on the stack */
+#define RUN_SAVED 3 /* shapes whose plans a run keeps besides its current one */
 enum { RP_UNKNOWN, RP_SLOT, RP_MEMO, RP_ABSENT };
 
 /* A planned section's body as a row program: its nodes, and those of the
@@ -125,6 +126,17 @@ struct rrun {
 	struct tmpl_value row[RUN_MAX];
 	uint32_t nprog;    /* steps of prog; 0: the body is walked as a tree */
 	const struct rstep *prog; /* the section's (struct tprog) */
+	/* The plans of shapes met before in this run (a list of a few kinds
+	 * of maps, as a page bar's links, gaps and current page), kept when
+	 * an element of another shape comes and taken back when one of
+	 * theirs does (run_switch), so that each kind finds its names once. */
+	unsigned nsaved, next_save;
+	struct rsaved {
+		const void *shape;
+		uint32_t plain, keep;
+		unsigned char state[RUN_MAX];
+		uintptr_t slot[RUN_MAX];
+	} saved[RUN_SAVED];
 };
 
 /* A section's row program and the claims of its run entries, built when
@@ -1279,6 +1291,51 @@ ret:
 #undef READ
 }
 
+/* Make r's plan the one for elements of shape: the current one saved
+ * (when it is a shape's), and shape's taken back when r has planned it
+ * before, else a fresh one. */
+static void run_switch(struct rrun *r, const void *shape)
+{
+	struct rsaved *sv;
+	unsigned i;
+	if (r->shape) {
+		for (i = 0; i < r->nsaved && r->saved[i].shape != r->shape; i++)
+			;
+		if (i == r->nsaved) { /* a new one, or the oldest replaced */
+			if (r->nsaved < RUN_SAVED)
+				r->nsaved++;
+			i = r->next_save;
+			r->next_save = (r->next_save + 1) % RUN_SAVED;
+		}
+		sv = &r->saved[i];
+		sv->shape = r->shape;
+		sv->plain = r->plain;
+		sv->keep = r->keep;
+		memcpy(sv->state, r->state, r->n);
+		memcpy(sv->slot, r->slot, r->n * sizeof r->slot[0]);
+	}
+	r->shape = shape;
+	for (i = 0; shape && i < r->nsaved; i++) {
+		sv = &r->saved[i];
+		if (sv->shape != shape)
+			continue;
+		r->plain = sv->plain;
+		r->keep = sv->keep;
+		memcpy(r->state, sv->state, r->n);
+		memcpy(r->slot, sv->slot, r->n * sizeof r->slot[0]);
+		/* kept entries hold their value outside the list again (an
+		 * element of another shape may have read its own into row[]) */
+		for (uint32_t w = r->keep; w; w &= w - 1) {
+			unsigned k = (unsigned)__builtin_ctz(w);
+			r->row[k] = r->e[k].outer;
+		}
+		return;
+	}
+	memset(r->state, RP_UNKNOWN, r->n);
+	r->plain = 0;
+	r->keep = 0;
+}
+
 /* Section nd over list v: the body once per element, the elements sharing
  * run r's plan (NULL: none), reset whenever an element's shape differs
  * from the previous one's; through r's program when it has one. */
@@ -1300,12 +1357,8 @@ static int render_list(struct rstate *st, const struct tnode *nd, const struct t
 			goto out;
 		frame_shape(&sub);
 		if (r) {
-			if (sub.shape != r->shape) {
-				memset(r->state, RP_UNKNOWN, r->n);
-				r->shape = sub.shape;
-				r->plain = 0;
-				r->keep = 0;
-			}
+			if (sub.shape != r->shape)
+				run_switch(r, sub.shape);
 			r->have = r->keep;
 			if (r->plain && sub.v.ops->get_slots)
 				/* The element's stored members its body names, in one
@@ -1342,6 +1395,8 @@ __attribute__((noinline)) static int render_planned(struct rstate *st, const str
 	run.shape = NULL;
 	run.plain = 0;
 	run.keep = 0;
+	run.nsaved = 0;
+	run.next_save = 0;
 	memset(run.state, RP_UNKNOWN, run.n);
 	const struct tprog *tp = nd->prog;
 	if (tp) { /* the compiler's claims (tp->n is run.n) */

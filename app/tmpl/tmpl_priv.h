@@ -88,6 +88,14 @@ struct tmpl {
 	struct tnodes root;
 };
 
+/* 32-bit FNV-1a: tmpl_hash (and tmpl_name_hash, the same) folds each byte
+ * of s into TMPL_HASH_INIT with tmpl_hash_byte; a caller that walks a
+ * string anyway (a NUL-terminated key) may hash it on the way. */
+#define TMPL_HASH_INIT 2166136261u
+static inline uint32_t tmpl_hash_byte(uint32_t h, unsigned char c)
+{
+	return (h ^ c) * 16777619u;
+}
 uint32_t tmpl_hash(const char *s, size_t n);
 
 /* Compile n bytes of src as template name. Returns 0 and *out (free with

@@ -200,6 +200,9 @@ struct rcache {
 struct rstate {
 	const struct tmpl_set *set;
 	struct rcache *cache; /* RC_SIZE entries */
+	uint64_t cache_set[RC_SIZE / 64]; /* bit i: cache[i] written in this
+					     render (the array is not
+					     cleared: 8 KB a render) */
 	struct buf *out;
 	size_t limit;   /* out->n may not pass this */
 	size_t room;    /* out->n + n < room: n bytes fit, the NUL after them
@@ -464,8 +467,10 @@ static const struct rcache *cache_find(struct rstate *st, const struct rctx *c,
 {
 	const void *shape = c->shape;
 	uintptr_t k = (uintptr_t)nd ^ ((uintptr_t)shape << 1);
-	struct rcache *e = &st->cache[(uint32_t)((k * 0x9E3779B97F4A7C15u) >> 56) % RC_SIZE];
-	if (e->nd != nd || e->shape != shape) {
+	uint32_t i = (uint32_t)((k * 0x9E3779B97F4A7C15u) >> 56) % RC_SIZE;
+	struct rcache *e = &st->cache[i];
+	uint64_t bit = UINT64_C(1) << (i % 64);
+	if (!(st->cache_set[i / 64] & bit) || e->nd != nd || e->shape != shape) {
 		uintptr_t slot = RC_ABSENT;
 		int r = c->v.ops->find(&c->v, nd->name, nd->plen, nd->hash, &slot);
 		if (r < 0) {
@@ -473,6 +478,7 @@ static const struct rcache *cache_find(struct rstate *st, const struct rctx *c,
 			return NULL;
 		}
 		*e = (struct rcache){nd, shape, r ? slot : RC_ABSENT, r == 2};
+		st->cache_set[i / 64] |= bit;
 	}
 	return e;
 }
@@ -1624,8 +1630,7 @@ int tmpl_render_stack(const struct tmpl_set *set, const char *name, const struct
 		      size_t n, struct buf *out)
 {
 	char local[256];
-	struct rcache cache[RC_SIZE];
-	memset(cache, 0, sizeof cache);
+	struct rcache cache[RC_SIZE]; /* entries valid by st.cache_set */
 	struct rstate st = {
 		.set = set,
 		.cache = cache,

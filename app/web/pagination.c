@@ -97,14 +97,21 @@ static int entry_find(const struct tmpl_value *map, const char *name, size_t len
 		      uintptr_t *slot)
 {
 	(void)hash;
-	static const char *const names[] = {"gap", "num", "current", "url"};
-	unsigned has = bar_has[((const struct bar_entry *)map->obj)->kind];
-	for (uintptr_t k = 0; k < sizeof names / sizeof names[0]; k++)
-		if (has >> k & 1 && strlen(names[k]) == len && memcmp(names[k], name, len) == 0) {
-			*slot = k;
-			return 1;
-		}
-	return 0;
+	uintptr_t k;
+	if (len == 3 && !memcmp(name, "gap", 3))
+		k = SLOT_GAP;
+	else if (len == 3 && !memcmp(name, "num", 3))
+		k = SLOT_NUM;
+	else if (len == 3 && !memcmp(name, "url", 3))
+		k = SLOT_URL;
+	else if (len == 7 && !memcmp(name, "current", 7))
+		k = SLOT_CURRENT;
+	else
+		return 0;
+	if (!(bar_has[((const struct bar_entry *)map->obj)->kind] >> k & 1))
+		return 0;
+	*slot = k;
+	return 1;
 }
 
 /* Slot k (one the entry's kind has) of entry e. */

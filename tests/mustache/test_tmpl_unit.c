@@ -602,6 +602,43 @@ out:
 	arena_free(&ar);
 }
 
+/* The name cache lives for one render: a second render, of the same
+ * template from the same place, over maps whose shape (the same object)
+ * now puts its names elsewhere, finds them afresh. */
+TEST(test_name_cache_starts_empty_at_every_render)
+{
+	struct rec_shape sh = {{"x", "y", NULL}};
+	struct rec a = {&sh, {1, 2, 0}}, b = {&sh, {3, 4, 0}};
+	struct tmpl_value els[] = {{.kind = TMPL_MAP, .ops = &rec_ops, .obj = &a},
+				   {.kind = TMPL_MAP, .ops = &rec_ops, .obj = &b}};
+	struct rec_list rl = {els, 2};
+	struct tmpl_value list = {.kind = TMPL_LIST, .ops = &rl_ops, .obj = &rl};
+	struct arena ar;
+	arena_init(&ar, 4096);
+	struct tmpl_set *set = tmpl_set_new();
+	struct tmpl_map *top = tmpl_map_new(&ar);
+	const char *src = "{{#items}}{{x}}{{/items}}";
+	char err[128];
+	REQUIRE(top && set && tmpl_set_add(set, "t", src, strlen(src), err, sizeof err) == 0);
+	CHECK_INT(tmpl_map_set(top, "items", list), 0);
+	struct tmpl_value tv = tmpl_map_value(top);
+	const char *want[] = {"13", "24"};
+	for (int round = 0; round < 2; round++) {
+		struct buf out = BUF_INIT;
+		if (round) { /* the same shape object, its names swapped */
+			sh.names[0] = "y";
+			sh.names[1] = "x";
+		}
+		CHECK_INT(tmpl_render_value(set, "t", &tv, &out), 0);
+		CHECK_INT(buf_append(&out, "", 1), 0);
+		CHECK_STR(out.p, want[round]);
+		buf_free(&out);
+	}
+out:
+	tmpl_set_free(set);
+	arena_free(&ar);
+}
+
 /* ---- the plan of a section over a list (render.c's struct rrun): element
  * names by slot per shape, a value read once per element, names from
  * outside the list once per run. */

@@ -17,6 +17,9 @@ struct tmpl_map {
 	struct arena *a;
 	struct tmpl_map_entry *v;
 	size_t n, cap;
+	uint64_t keys; /* bit hash % 64 of every key's hash: a name whose bit
+			  is clear is not in the map, without a scan (most
+			  misses, and most new keys) */
 };
 
 /* The entry called name (len bytes, hash its tmpl_name_hash) in m, or
@@ -24,6 +27,8 @@ struct tmpl_map {
 static const struct tmpl_map_entry *map_entry(const struct tmpl_map *m, const char *name,
 					      size_t len, uint32_t hash)
 {
+	if (!(m->keys >> (hash % 64) & 1))
+		return NULL;
 	for (size_t i = 0; i < m->n; i++) {
 		const struct tmpl_map_entry *e = &m->v[i];
 		if (e->hash == hash && e->len == len && memcmp(e->key, name, len) == 0)
@@ -102,6 +107,7 @@ int tmpl_map_set(struct tmpl_map *m, const char *key, struct tmpl_value v)
 		m->cap = cap;
 	}
 	m->v[m->n++] = (struct tmpl_map_entry){key, len, hash, v};
+	m->keys |= UINT64_C(1) << (hash % 64);
 	return 0;
 }
 

@@ -208,8 +208,10 @@ struct rstate {
 	size_t room;    /* out->n + n < room: n bytes fit, the NUL after them
 			   too, within the limit (put's test; set again
 			   whenever out grows) */
-	size_t troom;   /* room when literal text goes out as it is (no
-			   indentation), else 0: put_text's one test */
+	size_t troom;   /* when literal text goes out as it is (no
+			   indentation): room less TMPL_SRC_PAD, so that
+			   n + len < troom says a fixed-size move of
+			   TMPL_SRC_PAD bytes fits; else 0 (text_room) */
 	char *ind;      /* current indentation */
 	size_t ind_n, ind_cap;
 	bool ind_heap;
@@ -251,11 +253,17 @@ static inline void copy_short(char *d, const char *p, size_t n)
 	}
 }
 
+/* st->troom for the current room and indentation. */
+static inline void text_room(struct rstate *st)
+{
+	st->troom = !st->ind_n && st->room > TMPL_SRC_PAD ? st->room - TMPL_SRC_PAD : 0;
+}
+
 /* st->room for the current size of out. */
 static void set_room(struct rstate *st)
 {
 	st->room = st->out->cap < st->limit + 1 ? st->out->cap : st->limit + 1;
-	st->troom = st->ind_n ? 0 : st->room;
+	text_room(st);
 }
 
 static int put_slow(struct rstate *st, const char *p, size_t n)
@@ -308,7 +316,7 @@ static int put_lines(struct rstate *st, const char *p, size_t n)
 static inline int put_text(struct rstate *st, const char *p, size_t n)
 {
 	struct buf *b = st->out;
-	if (n <= TMPL_SRC_PAD && b->n + n + TMPL_SRC_PAD < st->troom) {
+	if (n <= TMPL_SRC_PAD && b->n + n < st->troom) {
 		memcpy(b->p + b->n, p, TMPL_SRC_PAD);
 		b->n += n;
 		return 0;
@@ -331,7 +339,7 @@ static int ind_push(struct rstate *st, const char *p, size_t n)
 	}
 	memcpy(st->ind + st->ind_n, p, n);
 	st->ind_n += n;
-	st->troom = st->ind_n ? 0 : st->room;
+	text_room(st);
 	return 0;
 }
 
@@ -955,7 +963,7 @@ static int render_sub(struct rstate *st, const struct tnodes *body, bool site,
 	}
 	rc = render_nodes(st, body, c, o);
 	st->ind_n = saved;
-	st->troom = st->ind_n ? 0 : st->room;
+	text_room(st);
 	st->depth--;
 	return rc;
 }
@@ -1117,7 +1125,7 @@ static int prog_run(struct rstate *st, struct rrun *r, const struct rctx *c, con
 /* Text of at most TMPL_SRC_PAD bytes: one fixed-size move (put_text's) */
 #define TEXT()                                                                  \
 	do {                                                                    \
-		if (n + s->len + TMPL_SRC_PAD < troom) {                        \
+		if (n + s->len < troom) {                                       \
 			memcpy(p + n, s->str, TMPL_SRC_PAD);                    \
 			n += s->len;                                            \
 		} else {                                                        \

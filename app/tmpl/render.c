@@ -58,8 +58,10 @@ enum { RP_UNKNOWN, RP_SLOT, RP_MEMO, RP_ABSENT };
  * blocks, sections that take a frame of their own) is one step handed to
  * render_nodes, so a program renders exactly what the walk would. */
 #define PROG_MAX 96
+#define TEXT_SHORT 32 /* text of at most this many bytes: a 32-byte move */
 enum {
-	OP_TEXT,     /* str/len: literal text of at most TMPL_SRC_PAD bytes */
+	OP_TEXT,     /* str/len: literal text of at most TEXT_SHORT bytes */
+	OP_TEXT_MID, /* str/len: at most TMPL_SRC_PAD bytes */
 	OP_TEXT_LONG, /* str/len: longer literal text */
 	OP_INDENT,   /* the current indentation */
 	OP_END,      /* the end of an entered body */
@@ -77,7 +79,7 @@ enum {
 	OP_IF,
 	OP_IFNOT,
 	/* OP_x + OP_TAGS: tag OP_x after the text before it in the source,
-	 * str/len, of 1 to TMPL_SRC_PAD bytes (longer text is a step of its
+	 * str/len, of 1 to TEXT_SHORT bytes (longer text is a step of its
 	 * own, before the tag's) */
 	OP_TAGS = OP_IFNOT - OP_ESC_K + 1,
 	OP_COUNT = OP_ESC_K + 2 * OP_TAGS,
@@ -311,13 +313,17 @@ static int put_lines(struct rstate *st, const char *p, size_t n)
 
 /* Literal text (a template's, in its source copy): each line after the
  * first gets the current indentation. Up to TMPL_SRC_PAD bytes are moved
- * with one fixed-size copy, which may read into the source's padding and
- * write past the text within the buffer's room (put overwrites it). */
+ * with one fixed-size copy (of TEXT_SHORT bytes when they are that few),
+ * which may read into the source's padding and write past the text
+ * within the buffer's room (put overwrites it). */
 static inline int put_text(struct rstate *st, const char *p, size_t n)
 {
 	struct buf *b = st->out;
 	if (n <= TMPL_SRC_PAD && b->n + n < st->troom) {
-		memcpy(b->p + b->n, p, TMPL_SRC_PAD);
+		if (n <= TEXT_SHORT)
+			memcpy(b->p + b->n, p, TEXT_SHORT);
+		else
+			memcpy(b->p + b->n, p, TMPL_SRC_PAD);
 		b->n += n;
 		return 0;
 	}
@@ -1014,7 +1020,8 @@ static bool prog_compile(struct pbuild *pb, const struct tnodes *l, uint32_t res
 		*s = (struct rstep){.nd = nd, .n = 1, .str = nd->str, .len = (uint32_t)nd->len};
 		switch ((enum tnode_kind)nd->kind) {
 		case TN_TEXT:
-			s->op = nd->len <= TMPL_SRC_PAD ? OP_TEXT : OP_TEXT_LONG;
+			s->op = nd->len <= TEXT_SHORT ? OP_TEXT
+				: nd->len <= TMPL_SRC_PAD ? OP_TEXT_MID : OP_TEXT_LONG;
 			continue;
 		case TN_INDENT:
 			s->op = OP_INDENT;
@@ -1044,9 +1051,9 @@ static bool prog_compile(struct pbuild *pb, const struct tnodes *l, uint32_t res
 			break;
 		}
 		/* A tag: the text before it, a step of its own when long. */
-		if (nd->len > TMPL_SRC_PAD) {
+		if (nd->len > TEXT_SHORT) {
 			unsigned char op = s->op;
-			s->op = OP_TEXT_LONG;
+			s->op = nd->len <= TMPL_SRC_PAD ? OP_TEXT_MID : OP_TEXT_LONG;
 			s = &pb->step[pb->n++];
 			*s = (struct rstep){.op = op, .nd = nd, .n = 1};
 		}
@@ -1088,6 +1095,7 @@ static int prog_run(struct rstate *st, struct rrun *r, const struct rctx *c, con
 {
 	static const void *const label[OP_COUNT] = {
 		[OP_TEXT] = &&text,
+		[OP_TEXT_MID] = &&text_mid,
 		[OP_TEXT_LONG] = &&text_long,
 		[OP_INDENT] = &&indent,
 		[OP_END] = &&end,
@@ -1122,11 +1130,11 @@ static int prog_run(struct rstate *st, struct rrun *r, const struct rctx *c, con
 #define SYNC() (b->n = n)
 #define LOAD() (p = b->p, n = b->n, room = st->room, troom = st->troom, have = r->have)
 #define NEXT() goto *label[s->op]
-/* Text of at most TMPL_SRC_PAD bytes: one fixed-size move (put_text's) */
+/* Text of at most TEXT_SHORT bytes: one fixed-size move (put_text's) */
 #define TEXT()                                                                  \
 	do {                                                                    \
 		if (n + s->len < troom) {                                       \
-			memcpy(p + n, s->str, TMPL_SRC_PAD);                    \
+			memcpy(p + n, s->str, TEXT_SHORT);                      \
 			n += s->len;                                            \
 		} else {                                                        \
 			SYNC();                                                 \
@@ -1158,6 +1166,13 @@ text:
 	TEXT();
 	s++;
 	NEXT();
+text_mid:
+	if (n + s->len < troom) {
+		memcpy(p + n, s->str, TMPL_SRC_PAD);
+		n += s->len;
+		s++;
+		NEXT();
+	}
 text_long:
 	SYNC();
 	if ((rc = put_text(st, s->str, s->len)) < 0)

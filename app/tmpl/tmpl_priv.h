@@ -77,8 +77,8 @@ struct tnode {
 
 /* Bytes after a template's source copy that may be read (never used): the
  * renderer copies text of up to TMPL_SRC_PAD bytes with one fixed-size
- * move. */
-#define TMPL_SRC_PAD 32
+ * move (of 32 bytes, or of TMPL_SRC_PAD for text longer than that). */
+#define TMPL_SRC_PAD 64
 
 /* A compiled template; owns name, src and the tree (which points into src). */
 struct tmpl {

@@ -47,32 +47,11 @@ static int map_get(const struct tmpl_value *map, const char *name, size_t len, u
 	return 1;
 }
 
-/* A map is its own shape; a slot is an entry's index. */
-static const void *map_shape(const struct tmpl_value *map)
-{
-	return map->obj;
-}
-
-static int map_find(const struct tmpl_value *map, const char *name, size_t len, uint32_t hash,
-		    uintptr_t *slot)
-{
-	const struct tmpl_map *m = map->obj;
-	const struct tmpl_map_entry *e = map_entry(m, name, len, hash);
-	if (!e)
-		return 0;
-	*slot = (uintptr_t)(e - m->v);
-	return 1;
-}
-
-static int map_get_slot(const struct tmpl_value *map, uintptr_t slot, struct tmpl_value *out)
-{
-	const struct tmpl_map *m = map->obj;
-	*out = m->v[slot].v;
-	return 1;
-}
-
-static const struct tmpl_ops map_ops = {
-	.get = map_get, .shape = map_shape, .find = map_find, .get_slot = map_get_slot};
+/* No shape (struct tmpl_ops): a map's names are its own, so the render's
+ * name cache, keyed by shape, would answer for one map only, and a tag
+ * reads a page's map once or twice; a lookup (hash filter, then a short
+ * scan) costs less than the cache's. A list of such maps is walked. */
+static const struct tmpl_ops map_ops = {.get = map_get};
 
 struct tmpl_map *tmpl_map_new(struct arena *a)
 {

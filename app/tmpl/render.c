@@ -459,7 +459,8 @@ static int map_get(const struct tmpl_value *v, const char *name, struct tmpl_val
 
 /* The first part of nd's name in map v, json-c's with the hash computed
  * at compile time. */
-static int map_get_first(const struct tmpl_value *v, const struct tnode *nd, struct tmpl_value *out)
+static inline int map_get_first(const struct tmpl_value *v, const struct tnode *nd,
+				struct tmpl_value *out)
 {
 	if (v->ops != &json_map_ops)
 		return v->ops && v->ops->get ? v->ops->get(v, nd->name, nd->plen, nd->hash, out) : 0;

@@ -541,8 +541,10 @@ static int first_part(struct rstate *st, const struct rctx *c, const struct tnod
  * value read once per element, kept in r->row), else outside the list,
  * looked up once per run. 1 found with *pv at the value (in the run, or
  * *tmp), 0 not, or an error. */
-static int run_part(struct rstate *st, const struct rctx *c, struct rrun *r, uint32_t k,
-		    const struct tnode *nd, struct tmpl_value *tmp, const struct tmpl_value **pv)
+__attribute__((noinline)) static int run_part(struct rstate *st, const struct rctx *c,
+						struct rrun *r, uint32_t k, const struct tnode *nd,
+						struct tmpl_value *tmp,
+						const struct tmpl_value **pv)
 {
 	struct rplan *p = &r->e[k];
 	int rc;
@@ -683,11 +685,12 @@ static int lookup_slow(struct rstate *st, const struct rctx *c, const struct tno
 	return 0;
 }
 
-/* Run entry k (after same[]) of nd's tag from frame f, an element of run
- * r, whose value is not read yet: the common cases (a slot of the shape,
- * a known value outside the list) in line, else lookup_slow from c. */
-static inline int run_entry(struct rstate *st, const struct rctx *c, const struct rctx *f,
-			    struct rrun *r, uint32_t k, const struct tnode *nd,
+/* Run entry k (after same[]) of nd's tag (a single name that owns the
+ * entry) from frame f, an element of run r, whose value is not read yet:
+ * the common cases (a slot of the shape, a known value outside the list)
+ * in line, else run_part, what lookup_slow would come to. */
+static inline int run_entry(struct rstate *st, const struct rctx *f, struct rrun *r, uint32_t k,
+			    const struct tnode *nd,
 			    struct tmpl_value *tmp, const struct tmpl_value **pv)
 {
 	switch (r->state[k]) { /* f->shape is r->shape: render_list */
@@ -716,7 +719,12 @@ static inline int run_entry(struct rstate *st, const struct rctx *c, const struc
 		}
 		break;
 	}
-	return lookup_slow(st, c, nd, tmp, pv);
+	/* what lookup_slow would find, through the frames to f and f's run
+	 * (nd, a single name, owns entry k: the caller's test) */
+	int rc = run_part(st, f, r, k, nd, tmp, pv);
+	if (rc <= 0)
+		*pv = &null_value;
+	return rc < 0 ? rc : 0;
 }
 
 /* lookup_slow, with the common cases of a planned run first, in line: a
@@ -734,7 +742,7 @@ static inline int lookup(struct rstate *st, const struct rctx *c, const struct t
 			*pv = &r->row[k];
 			return 0;
 		}
-		return run_entry(st, c, c->look, r, k, nd, tmp, pv);
+		return run_entry(st, c->look, r, k, nd, tmp, pv);
 	}
 	return lookup_slow(st, c, nd, tmp, pv);
 }
@@ -1236,7 +1244,7 @@ ifnot_l:
 
 read_k: /* run entry k, not read yet for this element */
 	SYNC();
-	rc = run_entry(st, c, c, r, s->k, s->nd, &tmp, &v);
+	rc = run_entry(st, c, r, s->k, s->nd, &tmp, &v);
 	goto read_done;
 read_name: /* a name the run does not plan */
 	SYNC();

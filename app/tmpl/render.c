@@ -555,12 +555,15 @@ __attribute__((noinline)) static int run_part(struct rstate *st, const struct rc
 	if (c->shape) { /* the run's shape: render_list keeps them equal */
 		unsigned char state = r->state[k];
 		if (state == RP_UNKNOWN) {
-			const struct rcache *e = cache_find(st, c, nd, &rc);
-			if (!e)
+			/* Found once per shape of the run (run_switch keeps
+			 * the shapes' plans): the render's cache would not
+			 * save a find, which costs about what it does. */
+			uintptr_t slot = RC_ABSENT;
+			if ((rc = c->v.ops->find(&c->v, nd->name, nd->plen, nd->hash, &slot)) < 0)
 				return rc;
-			state = e->slot == RC_ABSENT ? RP_ABSENT : e->memo ? RP_MEMO : RP_SLOT;
+			state = rc == 0 ? RP_ABSENT : rc == 2 ? RP_MEMO : RP_SLOT;
 			r->state[k] = state;
-			r->slot[k] = e->slot;
+			r->slot[k] = rc ? slot : RC_ABSENT;
 			if (state == RP_SLOT && c->v.ops->get_slots)
 				r->plain |= UINT32_C(1) << k;
 		}

@@ -1019,3 +1019,48 @@ out:
 	free(json);
 	free(want);
 }
+
+/* A page's map finds every key it holds and no other (its hash filter lets
+ * no key it holds pass for absent), small or big, keys set again keeping
+ * one entry. */
+TEST(test_page_map_finds_its_keys_small_and_big)
+{
+	static char keys[40][8];
+	struct arena ar;
+	arena_init(&ar, 8192);
+	struct tmpl_set *set = tmpl_set_new();
+	struct buf out = BUF_INIT;
+	char src[1024] = "", want[1024] = "";
+	for (int i = 0; i < 40; i++) {
+		snprintf(keys[i], sizeof keys[i], "k%d", i);
+		snprintf(src + strlen(src), sizeof src - strlen(src), "{{k%d}}{{^k%d}}-{{/k%d}}", i, i, i);
+	}
+	strcat(src, "{{k40}}{{kk}}{{x}}|");
+	REQUIRE(set && tmpl_set_add(set, "t", src, strlen(src), NULL, 0) == 0);
+	for (int n = 1; n <= 40; n += 7) { /* 1, 8, ..., 36 keys */
+		struct tmpl_map *m = tmpl_map_new(&ar);
+		REQUIRE(m != NULL);
+		for (int i = 0; i < n; i++)
+			CHECK_INT(tmpl_map_set_int(m, keys[i], i + 1), 0);
+		for (int i = 0; i < n; i += 3) /* again: replaced, not added */
+			CHECK_INT(tmpl_map_set_int(m, keys[i], 100 + i), 0);
+		want[0] = '\0';
+		for (int i = 0; i < 40; i++) {
+			if (i >= n)
+				strcat(want, "-");
+			else
+				snprintf(want + strlen(want), sizeof want - strlen(want), "%d",
+					 i % 3 ? i + 1 : 100 + i);
+		}
+		strcat(want, "|");
+		struct tmpl_value v = tmpl_map_value(m);
+		buf_reset(&out);
+		CHECK_INT(tmpl_render_value(set, "t", &v, &out), 0);
+		CHECK_INT(buf_append(&out, "", 1), 0);
+		CHECK_STR(out.p, want);
+	}
+out:
+	buf_free(&out);
+	tmpl_set_free(set);
+	arena_free(&ar);
+}

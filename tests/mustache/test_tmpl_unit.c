@@ -1025,7 +1025,7 @@ out:
  * one entry. */
 TEST(test_page_map_finds_its_keys_small_and_big)
 {
-	static char keys[40][8];
+	static char keys[40][16];
 	struct arena ar;
 	arena_init(&ar, 8192);
 	struct tmpl_set *set = tmpl_set_new();

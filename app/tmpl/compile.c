@@ -870,11 +870,9 @@ uint32_t tmpl_name_hash(const char *name, size_t len)
 
 uint32_t tmpl_hash(const char *s, size_t n)
 {
-	uint32_t h = 2166136261u;
-	for (size_t i = 0; i < n; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 16777619u;
-	}
+	uint32_t h = TMPL_HASH_INIT;
+	for (size_t i = 0; i < n; i++)
+		h = tmpl_hash_byte(h, (unsigned char)s[i]);
 	return h;
 }
 

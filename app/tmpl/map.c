@@ -9,6 +9,7 @@
 struct tmpl_map_entry {
 	const char *key;
 	size_t len;
+	uint32_t hash; /* tmpl_name_hash(key, len): a lookup compares it first */
 	struct tmpl_value v;
 };
 
@@ -16,52 +17,41 @@ struct tmpl_map {
 	struct arena *a;
 	struct tmpl_map_entry *v;
 	size_t n, cap;
+	uint64_t keys; /* bit hash % 64 of every key's hash: a name whose bit
+			  is clear is not in the map, without a scan (most
+			  misses, and most new keys) */
 };
+
+/* The entry called name (len bytes, hash its tmpl_name_hash) in m, or
+ * NULL. */
+static const struct tmpl_map_entry *map_entry(const struct tmpl_map *m, const char *name,
+					      size_t len, uint32_t hash)
+{
+	if (!(m->keys >> (hash % 64) & 1))
+		return NULL;
+	for (size_t i = 0; i < m->n; i++) {
+		const struct tmpl_map_entry *e = &m->v[i];
+		if (e->hash == hash && e->len == len && memcmp(e->key, name, len) == 0)
+			return e;
+	}
+	return NULL;
+}
 
 static int map_get(const struct tmpl_value *map, const char *name, size_t len, uint32_t hash,
 		   struct tmpl_value *out)
 {
-	(void)hash;
-	const struct tmpl_map *m = map->obj;
-	for (size_t i = 0; i < m->n; i++) {
-		const struct tmpl_map_entry *e = &m->v[i];
-		if (e->len == len && memcmp(e->key, name, len) == 0) {
-			*out = e->v;
-			return 1;
-		}
-	}
-	return 0;
-}
-
-/* A map is its own shape; a slot is an entry's index. */
-static const void *map_shape(const struct tmpl_value *map)
-{
-	return map->obj;
-}
-
-static int map_find(const struct tmpl_value *map, const char *name, size_t len, uint32_t hash,
-		    uintptr_t *slot)
-{
-	(void)hash;
-	const struct tmpl_map *m = map->obj;
-	for (size_t i = 0; i < m->n; i++) {
-		if (m->v[i].len == len && memcmp(m->v[i].key, name, len) == 0) {
-			*slot = i;
-			return 1;
-		}
-	}
-	return 0;
-}
-
-static int map_get_slot(const struct tmpl_value *map, uintptr_t slot, struct tmpl_value *out)
-{
-	const struct tmpl_map *m = map->obj;
-	*out = m->v[slot].v;
+	const struct tmpl_map_entry *e = map_entry(map->obj, name, len, hash);
+	if (!e)
+		return 0;
+	*out = e->v;
 	return 1;
 }
 
-static const struct tmpl_ops map_ops = {
-	.get = map_get, .shape = map_shape, .find = map_find, .get_slot = map_get_slot};
+/* No shape (struct tmpl_ops): a map's names are its own, so the render's
+ * name cache, keyed by shape, would answer for one map only, and a tag
+ * reads a page's map once or twice; a lookup (hash filter, then a short
+ * scan) costs less than the cache's. A list of such maps is walked. */
+static const struct tmpl_ops map_ops = {.get = map_get};
 
 struct tmpl_map *tmpl_map_new(struct arena *a)
 {
@@ -75,12 +65,15 @@ int tmpl_map_set(struct tmpl_map *m, const char *key, struct tmpl_value v)
 {
 	if (!m || !key)
 		return TMPL_ENOMEM;
-	size_t len = strlen(key);
-	for (size_t i = 0; i < m->n; i++) {
-		if (m->v[i].len == len && memcmp(m->v[i].key, key, len) == 0) {
-			m->v[i].v = v;
-			return 0;
-		}
+	/* the key's length and hash in one pass (tmpl_hash's) */
+	size_t len = 0;
+	uint32_t hash = TMPL_HASH_INIT;
+	for (; key[len]; len++)
+		hash = tmpl_hash_byte(hash, (unsigned char)key[len]);
+	struct tmpl_map_entry *e = (struct tmpl_map_entry *)map_entry(m, key, len, hash);
+	if (e) {
+		e->v = v;
+		return 0;
 	}
 	if (m->n == m->cap) {
 		size_t cap = m->cap ? m->cap * 2 : 8;
@@ -92,7 +85,8 @@ int tmpl_map_set(struct tmpl_map *m, const char *key, struct tmpl_value v)
 		m->v = nv;
 		m->cap = cap;
 	}
-	m->v[m->n++] = (struct tmpl_map_entry){key, len, v};
+	m->v[m->n++] = (struct tmpl_map_entry){key, len, hash, v};
+	m->keys |= UINT64_C(1) << (hash % 64);
 	return 0;
 }
 

@@ -46,6 +46,7 @@ struct rmemo {
  * Lives on the C stack for the run. */
 #define RUN_MAX 32
 #define RUN_NEST 16 /* planned runs at once, at most: a bound on the stack */
+#define RUN_SAVED 3 /* shapes whose plans a run keeps besides its current one */
 enum { RP_UNKNOWN, RP_SLOT, RP_MEMO, RP_ABSENT };
 
 /* A planned section's body as a row program: its nodes, and those of the
@@ -57,14 +58,17 @@ enum { RP_UNKNOWN, RP_SLOT, RP_MEMO, RP_ABSENT };
  * blocks, sections that take a frame of their own) is one step handed to
  * render_nodes, so a program renders exactly what the walk would. */
 #define PROG_MAX 96
+#define TEXT_SHORT 32 /* text of at most this many bytes: a 32-byte move */
 enum {
-	OP_TEXT,     /* str/len: literal text */
+	OP_TEXT,     /* str/len: literal text of at most TEXT_SHORT bytes */
+	OP_TEXT_MID, /* str/len: at most TMPL_SRC_PAD bytes */
+	OP_TEXT_LONG, /* str/len: longer literal text */
 	OP_INDENT,   /* the current indentation */
 	OP_END,      /* the end of an entered body */
 	OP_NODE,     /* nd (and its twin: n nodes) through render_nodes */
-	/* Tags, each after its literal text str/len (the text before the tag
-	 * in the source). *_K read run entry k; the others (dotted names,
-	 * ".", tags beyond RUN_MAX or owned by another) the general lookup. */
+	OP_RET,      /* the end of the program */
+	/* Tags. *_K read run entry k; the others (dotted names, ".", tags
+	 * beyond RUN_MAX or owned by another) the general lookup. */
 	OP_ESC_K,    /* {{x}} */
 	OP_RAW_K,    /* {{{x}}}, {{&x}} */
 	OP_IF_K,     /* bare section: on to the body when truthy (a list's or a
@@ -74,6 +78,11 @@ enum {
 	OP_RAW,
 	OP_IF,
 	OP_IFNOT,
+	/* OP_x + OP_TAGS: tag OP_x after the text before it in the source,
+	 * str/len, of 1 to TEXT_SHORT bytes (longer text is a step of its
+	 * own, before the tag's) */
+	OP_TAGS = OP_IFNOT - OP_ESC_K + 1,
+	OP_COUNT = OP_ESC_K + 2 * OP_TAGS,
 };
 struct rstep {
 	unsigned char op;
@@ -119,6 +128,17 @@ struct rrun {
 	struct tmpl_value row[RUN_MAX];
 	uint32_t nprog;    /* steps of prog; 0: the body is walked as a tree */
 	const struct rstep *prog; /* the section's (struct tprog) */
+	/* The plans of shapes met before in this run (a list of a few kinds
+	 * of maps, as a page bar's links, gaps and current page), kept when
+	 * an element of another shape comes and taken back when one of
+	 * theirs does (run_switch), so that each kind finds its names once. */
+	unsigned nsaved, next_save;
+	struct rsaved {
+		const void *shape;
+		uint32_t plain, keep;
+		unsigned char state[RUN_MAX];
+		uintptr_t slot[RUN_MAX];
+	} saved[RUN_SAVED];
 };
 
 /* A section's row program and the claims of its run entries, built when
@@ -136,7 +156,7 @@ struct tprog {
 struct pbuild {
 	struct rrun *r;
 	uint32_t n;
-	struct rstep step[PROG_MAX];
+	struct rstep step[PROG_MAX]; /* OP_RET included */
 };
 
 struct rctx { /* context stack, innermost first */
@@ -182,13 +202,18 @@ struct rcache {
 struct rstate {
 	const struct tmpl_set *set;
 	struct rcache *cache; /* RC_SIZE entries */
+	uint64_t cache_set[RC_SIZE / 64]; /* bit i: cache[i] written in this
+					     render (the array is not
+					     cleared: 8 KB a render) */
 	struct buf *out;
 	size_t limit;   /* out->n may not pass this */
 	size_t room;    /* out->n + n < room: n bytes fit, the NUL after them
 			   too, within the limit (put's test; set again
 			   whenever out grows) */
-	size_t troom;   /* room when literal text goes out as it is (no
-			   indentation), else 0: put_text's one test */
+	size_t troom;   /* when literal text goes out as it is (no
+			   indentation): room less TMPL_SRC_PAD, so that
+			   n + len < troom says a fixed-size move of
+			   TMPL_SRC_PAD bytes fits; else 0 (text_room) */
 	char *ind;      /* current indentation */
 	size_t ind_n, ind_cap;
 	bool ind_heap;
@@ -230,11 +255,17 @@ static inline void copy_short(char *d, const char *p, size_t n)
 	}
 }
 
+/* st->troom for the current room and indentation. */
+static inline void text_room(struct rstate *st)
+{
+	st->troom = !st->ind_n && st->room > TMPL_SRC_PAD ? st->room - TMPL_SRC_PAD : 0;
+}
+
 /* st->room for the current size of out. */
 static void set_room(struct rstate *st)
 {
 	st->room = st->out->cap < st->limit + 1 ? st->out->cap : st->limit + 1;
-	st->troom = st->ind_n ? 0 : st->room;
+	text_room(st);
 }
 
 static int put_slow(struct rstate *st, const char *p, size_t n)
@@ -282,13 +313,17 @@ static int put_lines(struct rstate *st, const char *p, size_t n)
 
 /* Literal text (a template's, in its source copy): each line after the
  * first gets the current indentation. Up to TMPL_SRC_PAD bytes are moved
- * with one fixed-size copy, which may read into the source's padding and
- * write past the text within the buffer's room (put overwrites it). */
+ * with one fixed-size copy (of TEXT_SHORT bytes when they are that few),
+ * which may read into the source's padding and write past the text
+ * within the buffer's room (put overwrites it). */
 static inline int put_text(struct rstate *st, const char *p, size_t n)
 {
 	struct buf *b = st->out;
-	if (n <= TMPL_SRC_PAD && b->n + n + TMPL_SRC_PAD < st->troom) {
-		memcpy(b->p + b->n, p, TMPL_SRC_PAD);
+	if (n <= TMPL_SRC_PAD && b->n + n < st->troom) {
+		if (n <= TEXT_SHORT)
+			memcpy(b->p + b->n, p, TEXT_SHORT);
+		else
+			memcpy(b->p + b->n, p, TMPL_SRC_PAD);
 		b->n += n;
 		return 0;
 	}
@@ -310,7 +345,7 @@ static int ind_push(struct rstate *st, const char *p, size_t n)
 	}
 	memcpy(st->ind + st->ind_n, p, n);
 	st->ind_n += n;
-	st->troom = st->ind_n ? 0 : st->room;
+	text_room(st);
 	return 0;
 }
 
@@ -424,7 +459,8 @@ static int map_get(const struct tmpl_value *v, const char *name, struct tmpl_val
 
 /* The first part of nd's name in map v, json-c's with the hash computed
  * at compile time. */
-static int map_get_first(const struct tmpl_value *v, const struct tnode *nd, struct tmpl_value *out)
+static inline int map_get_first(const struct tmpl_value *v, const struct tnode *nd,
+				struct tmpl_value *out)
 {
 	if (v->ops != &json_map_ops)
 		return v->ops && v->ops->get ? v->ops->get(v, nd->name, nd->plen, nd->hash, out) : 0;
@@ -446,8 +482,10 @@ static const struct rcache *cache_find(struct rstate *st, const struct rctx *c,
 {
 	const void *shape = c->shape;
 	uintptr_t k = (uintptr_t)nd ^ ((uintptr_t)shape << 1);
-	struct rcache *e = &st->cache[(uint32_t)((k * 0x9E3779B97F4A7C15u) >> 56) % RC_SIZE];
-	if (e->nd != nd || e->shape != shape) {
+	uint32_t i = (uint32_t)((k * 0x9E3779B97F4A7C15u) >> 56) % RC_SIZE;
+	struct rcache *e = &st->cache[i];
+	uint64_t bit = UINT64_C(1) << (i % 64);
+	if (!(st->cache_set[i / 64] & bit) || e->nd != nd || e->shape != shape) {
 		uintptr_t slot = RC_ABSENT;
 		int r = c->v.ops->find(&c->v, nd->name, nd->plen, nd->hash, &slot);
 		if (r < 0) {
@@ -455,6 +493,7 @@ static const struct rcache *cache_find(struct rstate *st, const struct rctx *c,
 			return NULL;
 		}
 		*e = (struct rcache){nd, shape, r ? slot : RC_ABSENT, r == 2};
+		st->cache_set[i / 64] |= bit;
 	}
 	return e;
 }
@@ -502,8 +541,10 @@ static int first_part(struct rstate *st, const struct rctx *c, const struct tnod
  * value read once per element, kept in r->row), else outside the list,
  * looked up once per run. 1 found with *pv at the value (in the run, or
  * *tmp), 0 not, or an error. */
-static int run_part(struct rstate *st, const struct rctx *c, struct rrun *r, uint32_t k,
-		    const struct tnode *nd, struct tmpl_value *tmp, const struct tmpl_value **pv)
+__attribute__((noinline)) static int run_part(struct rstate *st, const struct rctx *c,
+						struct rrun *r, uint32_t k, const struct tnode *nd,
+						struct tmpl_value *tmp,
+						const struct tmpl_value **pv)
 {
 	struct rplan *p = &r->e[k];
 	int rc;
@@ -514,12 +555,15 @@ static int run_part(struct rstate *st, const struct rctx *c, struct rrun *r, uin
 	if (c->shape) { /* the run's shape: render_list keeps them equal */
 		unsigned char state = r->state[k];
 		if (state == RP_UNKNOWN) {
-			const struct rcache *e = cache_find(st, c, nd, &rc);
-			if (!e)
+			/* Found once per shape of the run (run_switch keeps
+			 * the shapes' plans): the render's cache would not
+			 * save a find, which costs about what it does. */
+			uintptr_t slot = RC_ABSENT;
+			if ((rc = c->v.ops->find(&c->v, nd->name, nd->plen, nd->hash, &slot)) < 0)
 				return rc;
-			state = e->slot == RC_ABSENT ? RP_ABSENT : e->memo ? RP_MEMO : RP_SLOT;
+			state = rc == 0 ? RP_ABSENT : rc == 2 ? RP_MEMO : RP_SLOT;
 			r->state[k] = state;
-			r->slot[k] = e->slot;
+			r->slot[k] = rc ? slot : RC_ABSENT;
 			if (state == RP_SLOT && c->v.ops->get_slots)
 				r->plain |= UINT32_C(1) << k;
 		}
@@ -644,11 +688,12 @@ static int lookup_slow(struct rstate *st, const struct rctx *c, const struct tno
 	return 0;
 }
 
-/* Run entry k (after same[]) of nd's tag from frame f, an element of run
- * r, whose value is not read yet: the common cases (a slot of the shape,
- * a known value outside the list) in line, else lookup_slow from c. */
-static inline int run_entry(struct rstate *st, const struct rctx *c, const struct rctx *f,
-			    struct rrun *r, uint32_t k, const struct tnode *nd,
+/* Run entry k (after same[]) of nd's tag (a single name that owns the
+ * entry) from frame f, an element of run r, whose value is not read yet:
+ * the common cases (a slot of the shape, a known value outside the list)
+ * in line, else run_part, what lookup_slow would come to. */
+static inline int run_entry(struct rstate *st, const struct rctx *f, struct rrun *r, uint32_t k,
+			    const struct tnode *nd,
 			    struct tmpl_value *tmp, const struct tmpl_value **pv)
 {
 	switch (r->state[k]) { /* f->shape is r->shape: render_list */
@@ -677,7 +722,12 @@ static inline int run_entry(struct rstate *st, const struct rctx *c, const struc
 		}
 		break;
 	}
-	return lookup_slow(st, c, nd, tmp, pv);
+	/* what lookup_slow would find, through the frames to f and f's run
+	 * (nd, a single name, owns entry k: the caller's test) */
+	int rc = run_part(st, f, r, k, nd, tmp, pv);
+	if (rc <= 0)
+		*pv = &null_value;
+	return rc < 0 ? rc : 0;
 }
 
 /* lookup_slow, with the common cases of a planned run first, in line: a
@@ -695,7 +745,7 @@ static inline int lookup(struct rstate *st, const struct rctx *c, const struct t
 			*pv = &r->row[k];
 			return 0;
 		}
-		return run_entry(st, c, c->look, r, k, nd, tmp, pv);
+		return run_entry(st, c->look, r, k, nd, tmp, pv);
 	}
 	return lookup_slow(st, c, nd, tmp, pv);
 }
@@ -931,7 +981,7 @@ static int render_sub(struct rstate *st, const struct tnodes *body, bool site,
 	}
 	rc = render_nodes(st, body, c, o);
 	st->ind_n = saved;
-	st->troom = st->ind_n ? 0 : st->room;
+	text_room(st);
 	st->depth--;
 	return rc;
 }
@@ -965,28 +1015,25 @@ __attribute__((noinline)) static int put_value_call(struct rstate *st, const str
 	return put_value(st, v, escape);
 }
 
-/* What a step with no text before its tag copies: prog_run moves
- * TMPL_SRC_PAD bytes whatever the length. */
-static const char no_text[TMPL_SRC_PAD];
-
 /* Append body l's nodes to pb's program (struct rstep), claiming the
- * entries of pb's run for their tags. false when they do not fit in
- * PROG_MAX steps. */
-static bool prog_compile(struct pbuild *pb, const struct tnodes *l)
+ * entries of pb's run for their tags, with room left for `reserve` more
+ * steps (the OP_ENDs of the bodies l is in, and OP_RET). false when they
+ * do not fit in PROG_MAX steps. */
+static bool prog_compile(struct pbuild *pb, const struct tnodes *l, uint32_t reserve)
 {
 	struct rrun *r = pb->r;
 	for (uint32_t j = 0; j < l->n; j++) {
 		const struct tnode *nd = &l->v[j];
-		if (pb->n >= PROG_MAX - 1) /* room for a body's OP_END too */
-			return false;
-		if (nd->len > UINT32_MAX)
+		/* at most three steps for a node: long text, the tag, OP_END
+		 * (a section's body checks its own) */
+		if (pb->n + 3 + reserve > PROG_MAX || nd->len > UINT32_MAX)
 			return false;
 		struct rstep *s = &pb->step[pb->n++];
-		*s = (struct rstep){.nd = nd, .n = 1, .str = nd->len ? nd->str : no_text,
-				    .len = (uint32_t)nd->len};
+		*s = (struct rstep){.nd = nd, .n = 1, .str = nd->str, .len = (uint32_t)nd->len};
 		switch ((enum tnode_kind)nd->kind) {
 		case TN_TEXT:
-			s->op = OP_TEXT;
+			s->op = nd->len <= TEXT_SHORT ? OP_TEXT
+				: nd->len <= TMPL_SRC_PAD ? OP_TEXT_MID : OP_TEXT_LONG;
 			continue;
 		case TN_INDENT:
 			s->op = OP_INDENT;
@@ -1015,8 +1062,15 @@ static bool prog_compile(struct pbuild *pb, const struct tnodes *l)
 			s->op = OP_RAW;
 			break;
 		}
-		/* A tag: its run entry, claimed now so that a partial's tag of
-		 * the same number, met first, does not take it. */
+		/* A tag: the text before it, a step of its own when long. */
+		if (nd->len > TEXT_SHORT) {
+			unsigned char op = s->op;
+			s->op = nd->len <= TMPL_SRC_PAD ? OP_TEXT_MID : OP_TEXT_LONG;
+			s = &pb->step[pb->n++];
+			*s = (struct rstep){.op = op, .nd = nd, .n = 1};
+		}
+		/* Its run entry, claimed now so that a partial's tag of the
+		 * same number, met first, does not take it. */
 		uint32_t k = nd->tid - r->base;
 		if (k < r->n && !r->owner[k])
 			run_claim(r, k, nd);
@@ -1024,9 +1078,13 @@ static bool prog_compile(struct pbuild *pb, const struct tnodes *l)
 			s->k = r->same[k];
 			s->op = (unsigned char)(s->op - OP_ESC + OP_ESC_K);
 		}
-		if (s->op == OP_IF || s->op == OP_IFNOT || s->op == OP_IF_K || s->op == OP_IFNOT_K) {
+		bool body = s->op == OP_IF || s->op == OP_IFNOT || s->op == OP_IF_K ||
+			    s->op == OP_IFNOT_K;
+		if (s->len)
+			s->op = (unsigned char)(s->op + OP_TAGS);
+		if (body) {
 			size_t at = (size_t)(s - pb->step);
-			if (!prog_compile(pb, &nd->body))
+			if (!prog_compile(pb, &nd->body, reserve + 1))
 				return false;
 			pb->step[pb->n++] = (struct rstep){.op = OP_END, .nd = nd};
 			pb->step[at].jump = pb->n;
@@ -1036,151 +1094,287 @@ static bool prog_compile(struct pbuild *pb, const struct tnodes *l)
 }
 
 /* Run r's program for element frame c (its run r): what render_nodes
- * would append for the section's body, step after step, one dispatch a
- * step. The output's length and room are kept in locals (the buffer's
- * bytes may alias anything, so the struct's would be read again after
- * every store), written back (SYNC) before any call that appends and
- * read again (LOAD) after it; literal text, a read entry, a short
- * integer and a short string with nothing to escape go out in line. */
+ * would append for the section's body, step after step. Each step's code
+ * jumps straight to the next step's (its op indexes a table of labels: no
+ * loop test, no switch), and each tag has two entries, with and without
+ * the text before it, so neither is tested at run time. The output's
+ * length and room are kept in locals (the buffer's bytes may alias
+ * anything, so the struct's would be read again after every store),
+ * written back (SYNC) before any call that appends and read again (LOAD)
+ * after it; literal text, a read entry, a short integer and a short
+ * string with nothing to escape go out in line. */
 static int prog_run(struct rstate *st, struct rrun *r, const struct rctx *c, const struct rovr *o)
 {
-	const struct rstep *s = r->prog, *end = s + r->nprog;
+	static const void *const label[OP_COUNT] = {
+		[OP_TEXT] = &&text,
+		[OP_TEXT_MID] = &&text_mid,
+		[OP_TEXT_LONG] = &&text_long,
+		[OP_INDENT] = &&indent,
+		[OP_END] = &&end,
+		[OP_NODE] = &&node,
+		[OP_RET] = &&ret,
+		[OP_ESC_K] = &&esc_k,
+		[OP_RAW_K] = &&raw_k,
+		[OP_IF_K] = &&if_k,
+		[OP_IFNOT_K] = &&ifnot_k,
+		[OP_ESC] = &&esc_l,
+		[OP_RAW] = &&raw_l,
+		[OP_IF] = &&if_l,
+		[OP_IFNOT] = &&ifnot_l,
+		[OP_ESC_K + OP_TAGS] = &&esc_k_t,
+		[OP_RAW_K + OP_TAGS] = &&raw_k_t,
+		[OP_IF_K + OP_TAGS] = &&if_k_t,
+		[OP_IFNOT_K + OP_TAGS] = &&ifnot_k_t,
+		[OP_ESC + OP_TAGS] = &&esc_l_t,
+		[OP_RAW + OP_TAGS] = &&raw_l_t,
+		[OP_IF + OP_TAGS] = &&if_l_t,
+		[OP_IFNOT + OP_TAGS] = &&ifnot_l_t,
+	};
+	const struct rstep *s = r->prog;
 	struct buf *b = st->out;
 	char *p;
 	size_t n, room, troom;
 	uint32_t have;
 	int rc;
+	struct tmpl_value tmp;
+	const struct tmpl_value *v;
+	const void *then; /* where a value read the long way goes on */
 #define SYNC() (b->n = n)
 #define LOAD() (p = b->p, n = b->n, room = st->room, troom = st->troom, have = r->have)
+#define NEXT() goto *label[s->op]
+/* Text of at most TEXT_SHORT bytes: one fixed-size move (put_text's) */
+#define TEXT()                                                                  \
+	do {                                                                    \
+		if (n + s->len < troom) {                                       \
+			memcpy(p + n, s->str, TEXT_SHORT);                      \
+			n += s->len;                                            \
+		} else {                                                        \
+			SYNC();                                                 \
+			if ((rc = put_text(st, s->str, s->len)) < 0)            \
+				return rc;                                      \
+			LOAD();                                                 \
+		}                                                               \
+	} while (0)
+/* v: run entry k's value, read with the element's row or now, then on
+ * to the step's use of it */
+#define READ_K(use)                                  \
+	do {                                         \
+		if (have >> s->k & 1) {              \
+			v = &r->row[s->k];           \
+			goto use;                    \
+		}                                    \
+		then = &&use;                        \
+		goto read_k;                         \
+	} while (0)
+#define READ(use)                  \
+	do {                       \
+		then = &&use;      \
+		goto read_name;    \
+	} while (0)
+
 	LOAD();
-	while (s < end) {
-		struct tmpl_value tmp;
-		const struct tmpl_value *v;
-		unsigned op = s->op;
-		if (op >= OP_ESC_K) { /* a tag: the text before it first */
-			uint32_t len = s->len;
-			if (len <= TMPL_SRC_PAD && n + len + TMPL_SRC_PAD < troom) {
-				memcpy(p + n, s->str, TMPL_SRC_PAD);
-				n += len;
-			} else {
-				SYNC();
-				if ((rc = put_text(st, s->str, len)) < 0)
-					return rc;
-				LOAD();
-			}
-		}
-		switch (op) {
-		case OP_TEXT: { /* the copy above, kept apart on purpose: one
-				 * test for both cost /courses 2.7 % (callgrind) */
-			uint32_t len = s->len;
-			if (len <= TMPL_SRC_PAD && n + len + TMPL_SRC_PAD < troom) {
-				memcpy(p + n, s->str, TMPL_SRC_PAD);
-				n += len;
-			} else {
-				SYNC();
-				if ((rc = put_text(st, s->str, len)) < 0)
-					return rc;
-				LOAD();
-			}
-			s++;
-			continue;
-		}
-		case OP_INDENT:
-			SYNC();
-			if (st->ind_n && (rc = put(st, st->ind, st->ind_n)) < 0)
-				return rc;
-			LOAD();
-			s++;
-			continue;
-		case OP_END:
-			st->depth--;
-			s++;
-			continue;
-		case OP_NODE: {
-			struct tnodes one = {.v = (struct tnode *)s->nd, .n = s->n};
-			SYNC();
-			if ((rc = render_nodes(st, &one, c, o)) < 0)
-				return rc;
-			LOAD();
-			s++;
-			continue;
-		}
-		/* The value of a step: a run entry's (read with the row, or now),
-		 * or a name's; then what the step does with it. */
-		case OP_ESC_K:
-		case OP_RAW_K:
-		case OP_IF_K:
-		case OP_IFNOT_K:
-			if (have >> s->k & 1) {
-				v = &r->row[s->k];
-				goto got;
-			}
-			SYNC();
-			rc = run_entry(st, c, c, r, s->k, s->nd, &tmp, &v);
-			goto read;
-		case OP_ESC:
-		case OP_RAW:
-		case OP_IF:
-		case OP_IFNOT:
-			SYNC();
-			rc = lookup(st, c, s->nd, &tmp, &v);
-		read:
-			if (rc < 0)
-				return rc;
-			LOAD();
-		got:
-			if (op == OP_IF_K || op == OP_IFNOT_K || op == OP_IF || op == OP_IFNOT)
-				goto test;
-			if (v->kind == TMPL_INT && (uint64_t)v->i < 10000 && n + 4 < room) {
-				n += put_small(p + n, (uint32_t)v->i);
-			} else if (v->kind == TMPL_STR && (op == OP_ESC_K || op == OP_ESC)) {
-				size_t vn = v->s.n;
-				if (vn - 8 <= 32 - 8 && n + vn < room &&
-				    buf_html_plain_short(v->s.p, vn)) {
-					copy_short(p + n, v->s.p, vn);
-					n += vn;
-				} else {
-					SYNC();
-					if ((rc = put_html_any(st, v->s.p, vn)) < 0)
-						return rc;
-					LOAD();
-				}
-			} else {
-				SYNC();
-				if ((rc = put_value_call(st, v, op == OP_ESC_K || op == OP_ESC)) < 0)
-					return rc;
-				LOAD();
-			}
-			s++;
-			continue;
-		test:
-			if (truthy(v) != (op == OP_IF_K || op == OP_IF)) {
-				s = r->prog + s->jump;
-				continue;
-			}
-			if ((rc = enter(st)) < 0) {
-				SYNC();
-				return rc;
-			}
-			if ((op == OP_IF_K || op == OP_IF) &&
-			    (v->kind == TMPL_LIST || v->kind == TMPL_MAP)) {
-				SYNC();
-				if ((rc = render_section(st, s->nd, v, c, o)) < 0)
-					return rc;
-				LOAD();
-				s = r->prog + s->jump;
-				continue;
-			}
-			s++;
-			continue;
-		default:
-			__builtin_unreachable();
-		}
+	NEXT();
+text:
+	TEXT();
+	s++;
+	NEXT();
+text_mid:
+	if (n + s->len < troom) {
+		memcpy(p + n, s->str, TMPL_SRC_PAD);
+		n += s->len;
+		s++;
+		NEXT();
 	}
+text_long:
+	SYNC();
+	if ((rc = put_text(st, s->str, s->len)) < 0)
+		return rc;
+	LOAD();
+	s++;
+	NEXT();
+indent:
+	SYNC();
+	if (st->ind_n && (rc = put(st, st->ind, st->ind_n)) < 0)
+		return rc;
+	LOAD();
+	s++;
+	NEXT();
+end:
+	st->depth--;
+	s++;
+	NEXT();
+node: {
+	struct tnodes one = {.v = (struct tnode *)s->nd, .n = s->n};
+	SYNC();
+	if ((rc = render_nodes(st, &one, c, o)) < 0)
+		return rc;
+	LOAD();
+	s++;
+	NEXT();
+}
+esc_k_t:
+	TEXT();
+esc_k:
+	READ_K(esc);
+esc_l_t:
+	TEXT();
+esc_l:
+	READ(esc);
+raw_k_t:
+	TEXT();
+raw_k:
+	READ_K(raw);
+raw_l_t:
+	TEXT();
+raw_l:
+	READ(raw);
+if_k_t:
+	TEXT();
+if_k:
+	READ_K(if_);
+if_l_t:
+	TEXT();
+if_l:
+	READ(if_);
+ifnot_k_t:
+	TEXT();
+ifnot_k:
+	READ_K(ifnot);
+ifnot_l_t:
+	TEXT();
+ifnot_l:
+	READ(ifnot);
+
+read_k: /* run entry k, not read yet for this element */
+	SYNC();
+	rc = run_entry(st, c, r, s->k, s->nd, &tmp, &v);
+	goto read_done;
+read_name: /* a name the run does not plan */
+	SYNC();
+	rc = lookup(st, c, s->nd, &tmp, &v);
+read_done:
+	if (rc < 0)
+		return rc;
+	LOAD();
+	goto *then;
+
+esc:
+	if (v->kind == TMPL_INT && (uint64_t)v->i < 10000 && n + 4 < room) {
+		n += put_small(p + n, (uint32_t)v->i);
+	} else if (v->kind == TMPL_STR) {
+		size_t vn = v->s.n;
+		if (vn - 8 <= 32 - 8 && n + vn < room && buf_html_plain_short(v->s.p, vn)) {
+			copy_short(p + n, v->s.p, vn);
+			n += vn;
+		} else {
+			SYNC();
+			if ((rc = put_html_any(st, v->s.p, vn)) < 0)
+				return rc;
+			LOAD();
+		}
+	} else {
+		SYNC();
+		if ((rc = put_value_call(st, v, true)) < 0)
+			return rc;
+		LOAD();
+	}
+	s++;
+	NEXT();
+raw:
+	if (v->kind == TMPL_INT && (uint64_t)v->i < 10000 && n + 4 < room) {
+		n += put_small(p + n, (uint32_t)v->i);
+	} else {
+		SYNC();
+		if ((rc = put_value_call(st, v, false)) < 0)
+			return rc;
+		LOAD();
+	}
+	s++;
+	NEXT();
+if_:
+	if (!truthy(v)) {
+		s = r->prog + s->jump;
+		NEXT();
+	}
+	if ((rc = enter(st)) < 0) {
+		SYNC();
+		return rc;
+	}
+	if (v->kind == TMPL_LIST || v->kind == TMPL_MAP) {
+		SYNC();
+		if ((rc = render_section(st, s->nd, v, c, o)) < 0)
+			return rc;
+		LOAD();
+		s = r->prog + s->jump;
+		NEXT();
+	}
+	s++;
+	NEXT();
+ifnot:
+	if (truthy(v)) {
+		s = r->prog + s->jump;
+		NEXT();
+	}
+	if ((rc = enter(st)) < 0) {
+		SYNC();
+		return rc;
+	}
+	s++;
+	NEXT();
+ret:
 	SYNC();
 	return 0;
 #undef SYNC
 #undef LOAD
+#undef NEXT
+#undef TEXT
+#undef READ_K
+#undef READ
+}
+
+/* Make r's plan the one for elements of shape: the current one saved
+ * (when it is a shape's), and shape's taken back when r has planned it
+ * before, else a fresh one. */
+static void run_switch(struct rrun *r, const void *shape)
+{
+	struct rsaved *sv;
+	unsigned i;
+	if (r->shape) {
+		for (i = 0; i < r->nsaved && r->saved[i].shape != r->shape; i++)
+			;
+		if (i == r->nsaved) { /* a new one, or the oldest replaced */
+			if (r->nsaved < RUN_SAVED)
+				r->nsaved++;
+			i = r->next_save;
+			r->next_save = (r->next_save + 1) % RUN_SAVED;
+		}
+		sv = &r->saved[i];
+		sv->shape = r->shape;
+		sv->plain = r->plain;
+		sv->keep = r->keep;
+		memcpy(sv->state, r->state, r->n);
+		memcpy(sv->slot, r->slot, r->n * sizeof r->slot[0]);
+	}
+	r->shape = shape;
+	for (i = 0; shape && i < r->nsaved; i++) {
+		sv = &r->saved[i];
+		if (sv->shape != shape)
+			continue;
+		r->plain = sv->plain;
+		r->keep = sv->keep;
+		memcpy(r->state, sv->state, r->n);
+		memcpy(r->slot, sv->slot, r->n * sizeof r->slot[0]);
+		/* kept entries hold their value outside the list again (an
+		 * element of another shape may have read its own into row[]) */
+		for (uint32_t w = r->keep; w; w &= w - 1) {
+			unsigned k = (unsigned)__builtin_ctz(w);
+			r->row[k] = r->e[k].outer;
+		}
+		return;
+	}
+	memset(r->state, RP_UNKNOWN, r->n);
+	r->plain = 0;
+	r->keep = 0;
 }
 
 /* Section nd over list v: the body once per element, the elements sharing
@@ -1204,12 +1398,8 @@ static int render_list(struct rstate *st, const struct tnode *nd, const struct t
 			goto out;
 		frame_shape(&sub);
 		if (r) {
-			if (sub.shape != r->shape) {
-				memset(r->state, RP_UNKNOWN, r->n);
-				r->shape = sub.shape;
-				r->plain = 0;
-				r->keep = 0;
-			}
+			if (sub.shape != r->shape)
+				run_switch(r, sub.shape);
 			r->have = r->keep;
 			if (r->plain && sub.v.ops->get_slots)
 				/* The element's stored members its body names, in one
@@ -1246,6 +1436,8 @@ __attribute__((noinline)) static int render_planned(struct rstate *st, const str
 	run.shape = NULL;
 	run.plain = 0;
 	run.keep = 0;
+	run.nsaved = 0;
+	run.next_save = 0;
 	memset(run.state, RP_UNKNOWN, run.n);
 	const struct tprog *tp = nd->prog;
 	if (tp) { /* the compiler's claims (tp->n is run.n) */
@@ -1425,8 +1617,9 @@ static int plan_section(struct tnode *nd, struct pbuild *pb)
 	for (uint32_t k = 0; k < r->n; k++)
 		r->owner[k] = NULL;
 	pb->n = 0;
-	if (!prog_compile(pb, &nd->body))
+	if (!prog_compile(pb, &nd->body, 1))
 		return 0;
+	pb->step[pb->n++] = (struct rstep){.op = OP_RET};
 	struct tprog *tp = malloc(sizeof *tp + pb->n * sizeof tp->step[0]);
 	if (!tp)
 		return TMPL_ENOMEM;
@@ -1472,8 +1665,7 @@ int tmpl_render_stack(const struct tmpl_set *set, const char *name, const struct
 		      size_t n, struct buf *out)
 {
 	char local[256];
-	struct rcache cache[RC_SIZE];
-	memset(cache, 0, sizeof cache);
+	struct rcache cache[RC_SIZE]; /* entries valid by st.cache_set */
 	struct rstate st = {
 		.set = set,
 		.cache = cache,

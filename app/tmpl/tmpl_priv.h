@@ -77,8 +77,8 @@ struct tnode {
 
 /* Bytes after a template's source copy that may be read (never used): the
  * renderer copies text of up to TMPL_SRC_PAD bytes with one fixed-size
- * move. */
-#define TMPL_SRC_PAD 32
+ * move (of 32 bytes, or of TMPL_SRC_PAD for text longer than that). */
+#define TMPL_SRC_PAD 64
 
 /* A compiled template; owns name, src and the tree (which points into src). */
 struct tmpl {
@@ -88,6 +88,14 @@ struct tmpl {
 	struct tnodes root;
 };
 
+/* 32-bit FNV-1a: tmpl_hash (and tmpl_name_hash, the same) folds each byte
+ * of s into TMPL_HASH_INIT with tmpl_hash_byte; a caller that walks a
+ * string anyway (a NUL-terminated key) may hash it on the way. */
+#define TMPL_HASH_INIT 2166136261u
+static inline uint32_t tmpl_hash_byte(uint32_t h, unsigned char c)
+{
+	return (h ^ c) * 16777619u;
+}
 uint32_t tmpl_hash(const char *s, size_t n);
 
 /* Compile n bytes of src as template name. Returns 0 and *out (free with

@@ -422,3 +422,50 @@ out:
 	json_object_put(ctx);
 	tmpl_set_free(set);
 }
+
+/* Bodies whose programs end at or near PROG_MAX steps (render.c), with
+ * sections nested around their last tags (each leaves an OP_END after
+ * them) and text before tags both short and longer than the source's
+ * pad: whether a program is built or the body walked, the page is the
+ * walk's. */
+TEST(test_row_programs_at_the_step_limit_render_what_the_walk_renders)
+{
+	struct gen g = {0};
+	struct fobj items[3];
+	struct flist list = {3, items};
+	for (size_t i = 0; i < list.n; i++) {
+		items[i].shape = &shapes[0];
+		for (int k = 0; k < NNAMES; k++)
+			items[i].v[k] = k == 1 ? tmpl_bool(true) : tmpl_int((int64_t)(10 * i) + k);
+	}
+	struct tmpl_value frame = {.kind = TMPL_LIST, .ops = &flist_ops, .obj = &list};
+	struct arena a;
+	arena_init(&a, 1024);
+	struct tmpl_map *top = tmpl_map_new(&a);
+	REQUIRE(top != NULL);
+	REQUIRE(tmpl_map_set(top, "list", frame) == 0);
+	struct tmpl_value ctx = tmpl_map_value(top);
+	for (int depth = 0; depth <= 6; depth++) {
+		for (int fill = 70; fill <= 100; fill++) {
+			g.n = 0;
+			emit(&g, "{{#list}}");
+			for (int i = 0; i < fill; i++)
+				emit(&g, i % 3 == 0 ? "{{a}}" : i % 3 == 1 ? "-{{c}}"
+							   : " text longer than the thirty-two byte pad {{d}}");
+			for (int d = 0; d < depth; d++)
+				emit(&g, d % 2 ? "{{^c}}" : "{{#b}}");
+			emit(&g, "<{{e}}>");
+			for (int d = depth - 1; d >= 0; d--)
+				emit(&g, d % 2 ? "{{/c}}" : "{{/b}}");
+			emit(&g, "{{/list}}");
+			struct tmpl_set *set = tmpl_set_new();
+			char err[256];
+			REQUIRE(set && tmpl_set_add(set, "t", g.p, g.n, err, sizeof err) == 0);
+			CHECK(same_both_ways(set, &ctx, 1, g.p));
+			tmpl_set_free(set);
+		}
+	}
+	arena_free(&a);
+out:
+	free(g.p);
+}

@@ -602,6 +602,43 @@ out:
 	arena_free(&ar);
 }
 
+/* The name cache lives for one render: a second render, of the same
+ * template from the same place, over maps whose shape (the same object)
+ * now puts its names elsewhere, finds them afresh. */
+TEST(test_name_cache_starts_empty_at_every_render)
+{
+	struct rec_shape sh = {{"x", "y", NULL}};
+	struct rec a = {&sh, {1, 2, 0}}, b = {&sh, {3, 4, 0}};
+	struct tmpl_value els[] = {{.kind = TMPL_MAP, .ops = &rec_ops, .obj = &a},
+				   {.kind = TMPL_MAP, .ops = &rec_ops, .obj = &b}};
+	struct rec_list rl = {els, 2};
+	struct tmpl_value list = {.kind = TMPL_LIST, .ops = &rl_ops, .obj = &rl};
+	struct arena ar;
+	arena_init(&ar, 4096);
+	struct tmpl_set *set = tmpl_set_new();
+	struct tmpl_map *top = tmpl_map_new(&ar);
+	const char *src = "{{#items}}{{x}}{{/items}}";
+	char err[128];
+	REQUIRE(top && set && tmpl_set_add(set, "t", src, strlen(src), err, sizeof err) == 0);
+	CHECK_INT(tmpl_map_set(top, "items", list), 0);
+	struct tmpl_value tv = tmpl_map_value(top);
+	const char *want[] = {"13", "24"};
+	for (int round = 0; round < 2; round++) {
+		struct buf out = BUF_INIT;
+		if (round) { /* the same shape object, its names swapped */
+			sh.names[0] = "y";
+			sh.names[1] = "x";
+		}
+		CHECK_INT(tmpl_render_value(set, "t", &tv, &out), 0);
+		CHECK_INT(buf_append(&out, "", 1), 0);
+		CHECK_STR(out.p, want[round]);
+		buf_free(&out);
+	}
+out:
+	tmpl_set_free(set);
+	arena_free(&ar);
+}
+
 /* ---- the plan of a section over a list (render.c's struct rrun): element
  * names by slot per shape, a value read once per element, names from
  * outside the list once per run. */
@@ -981,4 +1018,49 @@ TEST(test_values_of_every_short_length_escape_exactly_and_integers_print_whole)
 out:
 	free(json);
 	free(want);
+}
+
+/* A page's map finds every key it holds and no other (its hash filter lets
+ * no key it holds pass for absent), small or big, keys set again keeping
+ * one entry. */
+TEST(test_page_map_finds_its_keys_small_and_big)
+{
+	static char keys[40][16];
+	struct arena ar;
+	arena_init(&ar, 8192);
+	struct tmpl_set *set = tmpl_set_new();
+	struct buf out = BUF_INIT;
+	char src[1024] = "", want[1024] = "";
+	for (int i = 0; i < 40; i++) {
+		snprintf(keys[i], sizeof keys[i], "k%d", i);
+		snprintf(src + strlen(src), sizeof src - strlen(src), "{{k%d}}{{^k%d}}-{{/k%d}}", i, i, i);
+	}
+	strcat(src, "{{k40}}{{kk}}{{x}}|");
+	REQUIRE(set && tmpl_set_add(set, "t", src, strlen(src), NULL, 0) == 0);
+	for (int n = 1; n <= 40; n += 7) { /* 1, 8, ..., 36 keys */
+		struct tmpl_map *m = tmpl_map_new(&ar);
+		REQUIRE(m != NULL);
+		for (int i = 0; i < n; i++)
+			CHECK_INT(tmpl_map_set_int(m, keys[i], i + 1), 0);
+		for (int i = 0; i < n; i += 3) /* again: replaced, not added */
+			CHECK_INT(tmpl_map_set_int(m, keys[i], 100 + i), 0);
+		want[0] = '\0';
+		for (int i = 0; i < 40; i++) {
+			if (i >= n)
+				strcat(want, "-");
+			else
+				snprintf(want + strlen(want), sizeof want - strlen(want), "%d",
+					 i % 3 ? i + 1 : 100 + i);
+		}
+		strcat(want, "|");
+		struct tmpl_value v = tmpl_map_value(m);
+		buf_reset(&out);
+		CHECK_INT(tmpl_render_value(set, "t", &v, &out), 0);
+		CHECK_INT(buf_append(&out, "", 1), 0);
+		CHECK_STR(out.p, want);
+	}
+out:
+	buf_free(&out);
+	tmpl_set_free(set);
+	arena_free(&ar);
 }

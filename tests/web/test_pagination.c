@@ -57,6 +57,37 @@ TEST(test_pagination_iter_pages_has_flasks_edges_gaps_current_page_and_urls)
 	fake_free(&f);
 }
 
+/* An entry lacks the names of the other kinds ({{num}} in a gap, {{gap}}
+ * in a link): they come from the frames outside the list, as for any map
+ * without them, however the entries' kinds alternate. */
+TEST(test_pagination_iter_pages_names_an_entry_lacks_come_from_outside_the_list)
+{
+	struct fake f;
+	fake_init(&f, test_config(), NULL, NULL);
+	struct tmpl_set *set = tmpl_set_new();
+	const char *src = "{{#pagination}}{{#iter_pages}}<{{gap}}|{{num}}|{{#current}}c{{/current}}"
+			  "{{^current}}-{{/current}}|{{url}}>{{/iter_pages}}{{/pagination}}";
+	char err[160] = "";
+	CHECK(set && tmpl_set_add(set, "t", src, strlen(src), err, sizeof err) == 0);
+	struct orm_pagination p = page_of(1, 5, 100); /* [1] 2 3 4 5 None 19 20 */
+	struct tmpl_map *bar = web_pagination(&f.req, &p, "/a");
+	struct tmpl_map *ctx = tmpl_map_new(f.req.arena);
+	CHECK(bar && ctx);
+	CHECK_INT(tmpl_map_set(ctx, "pagination", tmpl_map_value(bar)), 0);
+	CHECK_INT(tmpl_map_set_str(ctx, "gap", "G"), 0);
+	CHECK_INT(tmpl_map_set_int(ctx, "num", 99), 0);
+	CHECK_INT(tmpl_map_set_bool(ctx, "current", true), 0);
+	CHECK_INT(tmpl_map_set_str(ctx, "url", "U"), 0);
+	struct buf out = BUF_INIT;
+	struct tmpl_value v = tmpl_map_value(ctx);
+	CHECK_INT(tmpl_render_value(set, "t", &v, &out), 0);
+	CHECK_STR(out.p ? out.p : "", "<G|1|c|U><G|2|c|/a?page=2><G|3|c|/a?page=3><G|4|c|/a?page=4>"
+				      "<G|5|c|/a?page=5><true|99|c|U><G|19|c|/a?page=19><G|20|c|/a?page=20>");
+	buf_free(&out);
+	tmpl_set_free(set);
+	fake_free(&f);
+}
+
 TEST(test_pagination_fields_prev_next_urls_and_has_pages)
 {
 	struct fake f;

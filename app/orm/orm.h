@@ -1006,6 +1006,12 @@ struct orm_page_args {
 	bool error_out;       /* page < 1, per_page < 1, empty page != 1 → ORM_NOT_FOUND */
 	bool count;           /* run a COUNT query for total */
 	int64_t total;        /* >= 0: a known total (maintained counter), no COUNT */
+	/* The name of a maintained counter (orm_counter_add) that is the
+	 * total: read in the page's own statement (orm_counter_total as an
+	 * added column), no COUNT and no statement of its own (one only when
+	 * the page comes back empty, orm_counter_read). Ignored when total is
+	 * given; NULL: none. */
+	const char *counter;
 };
 #define ORM_PAGE_ARGS_DEFAULT \
 	{.page = 1, .per_page = 20, .max_per_page = 0, .error_out = true, .count = true, .total = -1}
@@ -1022,7 +1028,8 @@ struct orm_pagination {
 
 /* query.paginate(): items of the page (and eager loads), then the total.
  * Statements: items (+1 per eager relationship) (+1 COUNT unless count is
- * false or total is given). */
+ * false, total is given or the total is a counter: with a counter, the
+ * items' statement reads it too). */
 int orm_paginate(struct orm_query *q, const struct orm_page_args *a, struct orm_pagination *out);
 /* The pagination arithmetic, for pages fetched some other way (rows, a
  * total from the same statement): from p->page, p->per_page (both >= 1) and

@@ -5,6 +5,31 @@
 
 #include "orm/orm_impl.h"
 
+/* The page's items. With a counter (and no total given) its value rides
+ * in the same statement as a last added column (SUM over the counter's
+ * slot rows: a scalar subquery), so the total costs no statement of its
+ * own; out->total stays -1 when the page has no row to carry it. */
+static int page_items(struct orm_query *q, const struct orm_page_args *a, int64_t page, int64_t per,
+		      struct orm_pagination *out)
+{
+	struct orm_query *pq = orm_limit(orm_offset(q, (page - 1) * per), per);
+	if (!a->counter || a->total >= 0)
+		return orm_all(pq, &out->items);
+	const struct orm_expr *total = orm_counter_total(q->s, a->counter);
+	if (!total) {
+		size_t n = strlen(a->counter);
+		return n == 0 || n > ORM_COUNTER_NAME_MAX
+			       ? orm_fail(q->s, ORM_MISUSE, "paginate: a counter name has 1 to %d bytes",
+					  ORM_COUNTER_NAME_MAX)
+			       : orm_fail(q->s, ORM_NOMEM, "out of memory");
+	}
+	struct orm_rows extra;
+	int rc = orm_all_with(orm_add_column(pq, total), &out->items, &extra);
+	if (rc == 0 && extra.nrows && extra.ncols)
+		out->total = orm_value_int(extra.v[extra.ncols - 1]);
+	return rc;
+}
+
 int orm_paginate(struct orm_query *q, const struct orm_page_args *a, struct orm_pagination *out)
 {
 	memset(out, 0, sizeof *out);
@@ -32,14 +57,16 @@ int orm_paginate(struct orm_query *q, const struct orm_page_args *a, struct orm_
 		if (a->error_out)
 			return orm_fail(q->s, ORM_NOT_FOUND, "page %lld is beyond the last",
 					(long long)page);
-	} else if ((rc = orm_all(orm_limit(orm_offset(q, (page - 1) * per), per), &out->items))) {
+	} else if ((rc = page_items(q, a, page, per, out))) {
 		return rc;
 	}
 	if (out->items.n == 0 && page != 1 && a->error_out)
 		return orm_fail(q->s, ORM_NOT_FOUND, "page %lld is beyond the last", (long long)page);
 	if (a->total >= 0)
 		out->total = a->total;
-	else if (a->count && (rc = orm_count(q, &out->total)))
+	else if (a->counter && out->total < 0 && (rc = orm_counter_read(q->s, a->counter, &out->total)))
+		return rc;
+	else if (!a->counter && a->count && (rc = orm_count(q, &out->total)))
 		return rc;
 	orm_pagination_fill(out, out->items.n);
 	return 0;

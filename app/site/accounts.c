@@ -66,7 +66,7 @@ static int delete_user_run(struct orm_session *s, void *arg)
 	if ((rc = orm_update(q, &set, 1, &t->articles)) < 0)
 		return rc;
 	/* The bulk UPDATE bypassed the flush hook: adjust the count here. */
-	if ((rc = orm_counter_add(s, "articles", -(int64_t)t->articles)) < 0)
+	if ((rc = orm_counter_add(s, SITE_ARTICLE_COUNTER, -(int64_t)t->articles)) < 0)
 		return rc;
 	if ((t->sessions = web_session_delete_user(t->db, u->id)) < 0) {
 		s->db_errno = t->db->last_errno;

@@ -64,17 +64,17 @@ int articles_home(struct http_request *req, struct http_response *resp)
 				tmpl_map_value(articles_context(req, &articles)));
 }
 
-/* Page `page` of the visible articles (objects of article_list, in
- * p->items) with the total from the maintained count, in one statement.
- * Returns 0, ORM_NOT_FOUND (bad page arguments or beyond the last) or an
- * orm_err. */
+/* A page of the visible articles (objects of article_list) with their
+ * total, the maintained counter "articles" (site/counter.c), read in the
+ * page's own statement: orm_paginate as any application calls it. 0,
+ * ORM_NOT_FOUND (bad page arguments or beyond the last) or an orm_err. */
 static int article_page(struct http_request *req, struct orm_pagination *p)
 {
-	int64_t page, per_page;
-	if (!site_page_args(req, &page, &per_page))
+	struct orm_page_args a = ORM_PAGE_ARGS_DEFAULT;
+	if (!site_page_args(req, &a.page, &a.per_page))
 		return ORM_NOT_FOUND;
-	struct orm_query *q = orm_add_column(article_list(req, NULL), site_article_total(web_orm(req)));
-	return site_paginate(q, NULL, page, per_page, p);
+	a.counter = SITE_ARTICLE_COUNTER;
+	return orm_paginate(article_list(req, NULL), &a, p);
 }
 
 int articles_list(struct http_request *req, struct http_response *resp)
@@ -279,14 +279,6 @@ static struct user *find_user(struct http_request *req, const char *name, int *e
 	return u;
 }
 
-/* The COUNT of u's visible articles (Flask's total of the page). */
-static struct orm_query *articles_of(struct http_request *req, const struct user *u)
-{
-	struct orm_session *s = web_orm(req);
-	struct orm_query *q = orm_filter_by(article_query(s), "user_id", orm_int(u->id));
-	return orm_filter_by(q, "isdelete", orm_bool(false));
-}
-
 int users_show(struct http_request *req, struct http_response *resp)
 {
 	int err;
@@ -420,11 +412,13 @@ int api_user_articles(struct http_request *req, struct http_response *resp)
 		return web_orm_error(req, resp, err);
 	if (!u)
 		return web_api_error(resp, 404, "not_found", "No such user");
-	int64_t page, per_page;
-	if (!site_page_args(req, &page, &per_page))
+	/* The total is the COUNT of the list (no counter per user), as
+	 * Flask-SQLAlchemy's paginate: a second statement. */
+	struct orm_page_args a = ORM_PAGE_ARGS_DEFAULT;
+	if (!site_page_args(req, &a.page, &a.per_page))
 		return web_api_error(resp, 404, "not_found", "No such page");
 	struct orm_pagination p;
-	int rc = site_paginate(article_list(req, u), articles_of(req, u), page, per_page, &p);
+	int rc = orm_paginate(article_list(req, u), &a, &p);
 	if (rc == ORM_NOT_FOUND)
 		return web_api_error(resp, 404, "not_found", "No such page");
 	if (rc < 0)

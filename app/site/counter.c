@@ -22,12 +22,5 @@ int site_article_after_write(struct orm_session *s, void *obj, enum orm_write wh
 		delta = a->isdelete ? 0 : -1;
 		break;
 	}
-	return orm_counter_add(s, "articles", delta);
-}
-
-/* A range of the counter's unique (name, slot) index: at most 16 rows
- * whatever the number of articles. */
-const struct orm_expr *site_article_total(struct orm_session *s)
-{
-	return orm_counter_total(s, "articles");
+	return orm_counter_add(s, SITE_ARTICLE_COUNTER, delta);
 }

@@ -96,14 +96,6 @@ const char *site_count_text(struct arena *a, int64_t n, const char *one, const c
 /* page / per_page of the query string (SPEC section 7: ASCII digits only,
  * per_page default 20, capped at 100, 0 refused). false → 404. */
 bool site_page_args(struct http_request *req, int64_t *page, int64_t *per_page);
-/* Page `page` of the objects of q into p->items, as Flask-SQLAlchemy's
- * paginate(error_out=True) with per_page already checked: ORM_NOT_FOUND
- * for a page beyond the last (page 1 may be empty). The total is the
- * COUNT of count_q, or, when count_q is NULL, the last orm_add_column term
- * of q (a maintained count: one statement for page and total). 0 or an
- * orm_err. */
-int site_paginate(struct orm_query *q, struct orm_query *count_q, int64_t page, int64_t per_page,
-		  struct orm_pagination *p);
 /* ---- input.c: the request's arguments ---- */
 
 /* A form field as a string, or "" when absent; a value holding a NUL
@@ -129,9 +121,9 @@ const char *site_check_content(const char *c);
 /* The article model's flush hook: keeps counter "articles" equal to the
  * number of visible articles. */
 int site_article_after_write(struct orm_session *s, void *obj, enum orm_write what);
-/* The visible-article count (the framework's counter "articles"), as a scalar subquery
- * to select next to a page of articles (O(1) total, same statement). */
-const struct orm_expr *site_article_total(struct orm_session *s);
+/* The maintained counter (orm_counter_add) of visible articles: the
+ * total of the article list (orm_page_args.counter). */
+#define SITE_ARTICLE_COUNTER "articles"
 
 /* ---- auth.c: accounts shared with the command line ---- */
 

@@ -27,8 +27,8 @@ static long long parse_num(const char *s)
 
 /* GET /articles?page=N (and /): five articles a page, newest first, each
  * with its author (article.user, loaded for the whole page in one query),
- * the total of the maintained count (three statements whatever the
- * number of articles), links to the previous and next page and the page numbers with gaps
+ * the total of the maintained count, read in the page's own statement
+ * (two statements whatever the number of articles), links to the previous and next page and the page numbers with gaps
  * (the framework's pagination map: page, pages, total, prev_url,
  * iter_pages...). The template reads the articles themselves (their
  * columns and relationships, through the ORM's metadata); the page's own
@@ -48,11 +48,10 @@ int blog_articles(struct http_request *req, struct http_response *resp)
 	struct orm_page_args args = ORM_PAGE_ARGS_DEFAULT;
 	args.page = page;
 	args.per_page = BLOG_PER_PAGE;
-	/* The total is the maintained count: no COUNT(*) per page. */
-	int rc = orm_counter_read(s, BLOG_ARTICLE_COUNT, &args.total);
+	/* The total is the maintained count, read with the page: no COUNT(*). */
+	args.counter = BLOG_ARTICLE_COUNT;
 	struct orm_pagination pg;
-	if (rc == 0)
-		rc = orm_paginate(q, &args, &pg);
+	int rc = orm_paginate(q, &args, &pg);
 	if (rc)
 		return web_orm_error(req, resp, rc);
 

@@ -233,3 +233,69 @@ TEST(test_paginate_known_total_or_no_count_skips_the_count_query)
 out:
 	t_end(&t);
 }
+
+/* A counter that disagrees with the rows on purpose (the counter is the
+ * total, whatever COUNT would say), so a total that came from a COUNT or
+ * from the number of rows shows. */
+TEST(test_paginate_counter_total_rides_in_the_page_statement)
+{
+	struct tctx t;
+	if (!t_begin(&t, T_BLOG) || !seed(&t, 30))
+		goto out;
+	CHECK_INT(t_exec(t.db, "DROP TABLE IF EXISTS `counter`"), 0);
+	CHECK_INT(orm_counter_create_table(t.db), 0);
+	CHECK_INT(orm_counter_add(&t.s, "pager_articles", 47), 0);
+	CHECK_INT(orm_commit(&t.s), 0);
+	struct orm_page_args a = ORM_PAGE_ARGS_DEFAULT;
+	struct orm_pagination p;
+	a.per_page = 10;
+	a.counter = "pager_articles";
+	t.db->queries = 0;
+	CHECK_INT(orm_paginate(newest_first(&t.s), &a, &p), 0);
+	CHECK_INT(t.db->queries, 1); /* items and total in one statement */
+	CHECK_INT(p.total, 47);
+	CHECK_INT(p.pages, 5);
+	CHECK_INT(p.items.n, 10);
+	CHECK(p.has_next);
+	if (p.items.n == 10)
+		CHECK_STR(t_article_at(&p.items, 0)->title, "article 30");
+	/* page 3 of 30 rows: the rows and the counter's total */
+	a.page = 3;
+	t.db->queries = 0;
+	CHECK_INT(orm_paginate(newest_first(&t.s), &a, &p), 0);
+	CHECK_INT(t.db->queries, 1);
+	CHECK_INT(p.items.n, 10);
+	CHECK_INT(p.total, 47);
+	if (p.items.n == 10)
+		CHECK_STR(t_article_at(&p.items, 9)->title, "article 01");
+	/* an empty page without error_out: no row carries the total, so the
+	 * counter is read on its own */
+	a.page = 4;
+	CHECK_INT(orm_paginate(newest_first(&t.s), &a, &p), ORM_NOT_FOUND);
+	a.error_out = false;
+	t.db->queries = 0;
+	CHECK_INT(orm_paginate(newest_first(&t.s), &a, &p), 0);
+	CHECK_INT(p.items.n, 0);
+	CHECK_INT(t.db->queries, 2);
+	CHECK_INT(p.total, 47);
+	/* a counter nobody added to reads 0, as orm_counter_read */
+	a.page = 1;
+	a.counter = "never_added";
+	CHECK_INT(orm_paginate(newest_first(&t.s), &a, &p), 0);
+	CHECK_INT(p.items.n, 10);
+	CHECK_INT(p.total, 0);
+	CHECK_INT(p.pages, 0);
+	/* a given total wins over the counter (no subquery) */
+	a.counter = "pager_articles";
+	a.total = 30;
+	CHECK_INT(orm_paginate(newest_first(&t.s), &a, &p), 0);
+	CHECK_INT(p.total, 30);
+	/* a bad name fails before any statement */
+	a.total = -1;
+	a.counter = "";
+	t.db->queries = 0;
+	CHECK_INT(orm_paginate(newest_first(&t.s), &a, &p), ORM_MISUSE);
+	CHECK_INT(t.db->queries, 0);
+out:
+	t_end(&t);
+}

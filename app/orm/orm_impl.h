@@ -63,6 +63,9 @@ static inline void orm_sqlb_putc(struct orm_sqlb *b, char c)
 }
 /* The text, or NULL when an allocation failed. */
 const char *orm_sqlb_str(struct orm_sqlb *b);
+/* Put n bytes of s at position at (<= b->n) of the text, moving the rest
+ * after them (a clause that belongs inside text already rendered). */
+void orm_sqlb_insert(struct orm_sqlb *b, size_t at, const char *s, size_t n);
 
 /* Parameters of one statement: a value and, when it is compared with or
  * written to a column, the column (it decides the wire type). */
@@ -319,6 +322,15 @@ int orm_write_delete(struct orm_session *s, struct orm_obj *o);
 /* Relationship loading for n objects (those not yet loaded), one query. */
 int orm_rel_load(struct orm_session *s, struct orm_obj *const *objs, size_t n,
 		 const struct orm_relationship *r, int depth);
+/* r (a many-to-one of l's objects) from the rows of the statement that
+ * read l (orm_eager_join): row i's values, at v + i * stride, are the
+ * row's foreign key, then every column of r's target (declared order;
+ * all NULL when the LEFT JOIN found no row). r becomes loaded on each
+ * object as orm_rel_load would load it: a target the session maps is
+ * reused as it is; an object whose key in memory is not the row's is
+ * loaded by orm_rel_load (a statement). 0 or orm_err. */
+int orm_rel_join_load(struct orm_session *s, const struct orm_list *l,
+		      const struct orm_relationship *r, const struct orm_value *v, size_t stride);
 /* Eager loads a query asked for, plus the model's lazy=selectin ones. */
 int orm_rel_load_selectin(struct orm_session *s, const struct orm_list *l, int depth);
 
@@ -372,6 +384,7 @@ struct orm_query {
 	const struct orm_model *m;
 	const struct orm_qnode *where, *order, *group, *having, *select, *eager, *joins;
 	const struct orm_qnode *extra; /* orm_add_column terms */
+	const struct orm_qnode *ejoin; /* orm_eager_join relationships (LEFT JOINs) */
 	uint64_t only;         /* orm_load_only: the columns read (0: all) */
 	int64_t limit, offset; /* limit -1: none */
 	bool for_update;

@@ -41,8 +41,10 @@ static size_t count_nodes(const struct orm_qnode *n)
 }
 
 /* The SELECT list of an object query: every column, or those of
- * orm_load_only (declared order). */
-static void render_object_columns(struct orm_render *r, uint64_t mask)
+ * orm_load_only (declared order). In line (all_with is inlined twice: a
+ * call here would cost the usual query what it did not cost before). */
+static inline __attribute__((always_inline)) void
+render_object_columns(struct orm_render *r, uint64_t mask)
 {
 	const struct orm_model *m = r->q->m;
 	if (mask == orm_all_columns(m)) {
@@ -162,23 +164,16 @@ static int load_ejoins(struct orm_session *s, const struct orm_relationship *con
 	return 0;
 }
 
-int orm_all_with(struct orm_query *q, struct orm_list *out, struct orm_rows *extra)
+/* orm_all_with of a checked query, with its eager joins ej[0..nej).
+ * Inlined twice: with nej the constant 0 (the usual query, e.g. the
+ * site's /articles, whose code then has none of the joins' tests) and
+ * with the query's joins. */
+static inline __attribute__((always_inline)) int
+all_with(struct orm_query *q, struct orm_list *out, struct orm_rows *extra,
+	 const struct orm_relationship *const *ej, size_t nej)
 {
-	memset(out, 0, sizeof *out);
-	if (extra)
-		memset(extra, 0, sizeof *extra);
-	int rc = orm_query_check(q);
-	if (rc)
-		return rc;
-	if (q->select)
-		return orm_fail(q->s, ORM_MISUSE, "a query with select terms returns rows: orm_rows");
-	if (!q->m->pk)
-		return orm_fail(q->s, ORM_MISUSE, "%s is a plain table (no objects): orm_rows",
-				q->m->name);
-	if (q->extra && !extra)
-		return orm_fail(q->s, ORM_MISUSE, "a query with added columns: orm_all_with");
-	const struct orm_relationship *ej[ORM_MAX_RELS];
-	size_t nej = q->ejoin ? ejoin_list(q, ej) : 0, nejc = 0;
+	int rc;
+	size_t nejc = 0;
 	for (size_t k = 0; k < nej; k++)
 		nejc += 1 + ej[k]->target->ncolumns;
 	size_t nextra = count_nodes(q->extra);
@@ -200,7 +195,8 @@ int orm_all_with(struct orm_query *q, struct orm_list *out, struct orm_rows *ext
 	if (nej)
 		render_ejoin_columns(&r, ej, nej, types);
 	render_extra_columns(&r);
-	size_t from_end = r.b.n + strlen(" FROM ") + strlen(q->m->qtable);
+	/* where orm_render_body's " FROM table" will end */
+	size_t from_end = nej ? r.b.n + strlen(" FROM ") + strlen(q->m->qtable) : 0;
 	orm_render_body(&r);
 	if (nej)
 		render_ejoin_tables(&r, ej, nej, from_end);
@@ -221,6 +217,36 @@ int orm_all_with(struct orm_query *q, struct orm_list *out, struct orm_rows *ext
 	if ((rc = load_eager(q->s, q->eager, out)))
 		return rc;
 	return orm_rel_load_selectin(q->s, out, 0);
+}
+
+/* all_with of a query with eager joins (out of line: the usual query's
+ * frame holds no list of them). */
+static __attribute__((noinline)) int all_with_ejoins(struct orm_query *q, struct orm_list *out,
+						    struct orm_rows *extra)
+{
+	const struct orm_relationship *ej[ORM_MAX_RELS];
+	size_t nej = ejoin_list(q, ej);
+	return all_with(q, out, extra, ej, nej);
+}
+
+int orm_all_with(struct orm_query *q, struct orm_list *out, struct orm_rows *extra)
+{
+	memset(out, 0, sizeof *out);
+	if (extra)
+		memset(extra, 0, sizeof *extra);
+	int rc = orm_query_check(q);
+	if (rc)
+		return rc;
+	if (q->select)
+		return orm_fail(q->s, ORM_MISUSE, "a query with select terms returns rows: orm_rows");
+	if (!q->m->pk)
+		return orm_fail(q->s, ORM_MISUSE, "%s is a plain table (no objects): orm_rows",
+				q->m->name);
+	if (q->extra && !extra)
+		return orm_fail(q->s, ORM_MISUSE, "a query with added columns: orm_all_with");
+	if (q->ejoin)
+		return all_with_ejoins(q, out, extra);
+	return all_with(q, out, extra, NULL, 0);
 }
 
 int orm_all(struct orm_query *q, struct orm_list *out)

@@ -1,6 +1,7 @@
 /* relation.c — relationships: loading a relationship for a whole list of
  * objects in one statement (WHERE key IN (...), padded to a power of two so
- * few distinct statements get prepared), lazy loads of one object, and the
+ * few distinct statements get prepared) or from the rows of the list's own
+ * statement (orm_eager_join's LEFT JOIN), lazy loads of one object, and the
  * in-memory side of append / remove / set (the rows follow at flush). */
 #include <stdlib.h>
 #include <string.h>

@@ -273,6 +273,43 @@ out:
 	t_end(&t);
 }
 
+/* After a rollback the session's objects are expired: a joined row
+ * refreshes the user it meets (same pointer, the row's values), as the
+ * statement of orm_eager does. */
+TEST(test_eager_join_refreshes_an_expired_user_as_orm_eager)
+{
+	struct tctx t;
+	if (!t_begin(&t, T_BLOG) || !seed_blog(&t, 3))
+		goto out;
+	struct orm_session ss[2];
+	struct t_user *u0[2] = {NULL, NULL};
+	for (int k = 0; k < 2; k++) {
+		orm_session_init(&ss[k], t.db, &t.arena);
+		REQUIRE(t_user_first(orm_filter_by(t_user_query(&ss[k]), "username", orm_str("user0")), &u0[k]) == 0 && u0[k]);
+		REQUIRE(orm_begin(&ss[k]) == 0);
+		CHECK_INT(orm_rollback(&ss[k]), 0);
+		CHECK(u0[k]->orm.expired);
+	}
+	REQUIRE(t_exec(t.db, "UPDATE t_user SET username = 'user0 renamed' WHERE username = 'user0'") == 0);
+	struct orm_list l[2];
+	CHECK_INT(orm_all(orm_eager_join(newest_first(&ss[0]), ORM_REL(t_article, user)), &l[0]), 0);
+	CHECK_INT(orm_all(orm_eager(newest_first(&ss[1]), ORM_REL(t_article, user)), &l[1]), 0);
+	REQUIRE(l[0].n == 36 && l[1].n == 36);
+	for (int k = 0; k < 2; k++) {
+		CHECK(t_article_at(&l[k], 2)->user == u0[k]); /* article 33: user0 */
+		CHECK(!u0[k]->orm.expired);
+		CHECK_STR(u0[k]->username, "user0 renamed");
+		CHECK(!orm_changed(u0[k], t_user_col_username));
+	}
+	for (size_t i = 0; i < 36; i++)
+		CHECK_MSG(same_obj(t_article_at(&l[0], i)->user, t_article_at(&l[1], i)->user),
+			  "user of article %zu", i);
+	orm_session_close(&ss[0]);
+	orm_session_close(&ss[1]);
+out:
+	t_end(&t);
+}
+
 TEST(test_eager_join_with_paginate_items_and_total)
 {
 	struct tctx t;

@@ -138,8 +138,18 @@ TEST(test_eager_join_loads_a_many_to_one_in_one_statement_as_orm_eager_in_two)
 	CHECK_INT(t_article_load_user(&sj, t_article_at(&lj, 3), &u), 0);
 	CHECK(u == t_article_at(&lj, 3)->user);
 	CHECK_INT(t.db->queries, 0);
+	/* no rows: nothing to load, one statement */
+	struct orm_list none;
+	t.db->queries = 0;
+	CHECK_INT(orm_all(orm_eager_join(orm_filter_by(newest_first(&sj), "title", orm_str("no such")),
+					 ORM_REL(t_article, user)),
+			  &none),
+		  0);
+	CHECK_INT(none.n, 0);
+	CHECK_INT(t.db->queries, 1);
 	/* orm_first too */
 	struct t_article *f;
+	t.db->queries = 0;
 	CHECK_INT(t_article_first(orm_eager_join(newest_first(&sj), ORM_REL(t_article, user)), &f), 0);
 	CHECK(f && f == t_article_at(&lj, 0) && f->user == t_article_at(&lj, 0)->user);
 	CHECK_INT(t.db->queries, 1);

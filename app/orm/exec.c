@@ -106,35 +106,6 @@ static void render_ejoin_columns(struct orm_render *r, const struct orm_relation
 	}
 }
 
-/* " LEFT OUTER JOIN `target` AS `ek` ON `ek`.`pk` = `table`.`fk`" for each
- * eager join, put right after the FROM's table at (the text of
- * orm_render_body): an alias of its own, so that an orm_join of the same
- * table (for filters) is another copy of it, as SQLAlchemy's joinedload
- * does. The ON clause has no parameters: their order is unchanged. */
-static void render_ejoin_tables(struct orm_render *r, const struct orm_relationship *const *ej,
-				size_t nej, size_t at)
-{
-	const char *from = r->q->m->qtable;
-	assert(r->b.oom || (at >= strlen(from) && at <= r->b.n &&
-			    memcmp(r->b.p + at - strlen(from), from, strlen(from)) == 0));
-	struct orm_sqlb j;
-	orm_sqlb_init(&j, r->q->s->arena, 256);
-	for (size_t k = 0; k < nej; k++) {
-		char alias[64];
-		snprintf(alias, sizeof alias, " AS `e%zu` ON `e%zu`.`", k + 1, k + 1);
-		orm_sqlb_puts(&j, " LEFT OUTER JOIN ");
-		orm_sqlb_puts(&j, ej[k]->target->qtable);
-		orm_sqlb_puts(&j, alias);
-		orm_sqlb_puts(&j, ej[k]->remote->name);
-		orm_sqlb_puts(&j, "` = ");
-		orm_sqlb_puts(&j, ej[k]->local->qname);
-	}
-	if (j.oom)
-		r->b.oom = true;
-	else
-		orm_sqlb_insert(&r->b, at, j.p, j.n);
-}
-
 /* After the statement of an object query with eager joins: each joined
  * relationship loaded from its columns of rows (orm_rel_join_load), and
  * the orm_add_column values (after them in each row) into extra. */
@@ -195,11 +166,9 @@ all_with(struct orm_query *q, struct orm_list *out, struct orm_rows *extra,
 	if (nej)
 		render_ejoin_columns(&r, ej, nej, types);
 	render_extra_columns(&r);
-	/* where orm_render_body's " FROM table" will end */
-	size_t from_end = nej ? r.b.n + strlen(" FROM ") + strlen(q->m->qtable) : 0;
+	r.ej = ej;
+	r.nej = nej;
 	orm_render_body(&r);
-	if (nej)
-		render_ejoin_tables(&r, ej, nej, from_end);
 	orm_render_tail(&r, true);
 	if (q->for_update)
 		orm_sqlb_puts(&r.b, " FOR UPDATE");

@@ -63,9 +63,6 @@ static inline void orm_sqlb_putc(struct orm_sqlb *b, char c)
 }
 /* The text, or NULL when an allocation failed. */
 const char *orm_sqlb_str(struct orm_sqlb *b);
-/* Put n bytes of s at position at (<= b->n) of the text, moving the rest
- * after them (a clause that belongs inside text already rendered). */
-void orm_sqlb_insert(struct orm_sqlb *b, size_t at, const char *s, size_t n);
 
 /* Parameters of one statement: a value and, when it is compared with or
  * written to a column, the column (it decides the wire type). */
@@ -406,6 +403,11 @@ struct orm_render {
 	int err;
 	const char *why;
 	unsigned alias; /* select terms numbered so far */
+	/* orm_eager_join's relationships, oldest first, that orm_render_body
+	 * LEFT JOINs after the FROM's table (an object query sets them; every
+	 * other statement, COUNT included, has none) */
+	const struct orm_relationship *const *ej;
+	size_t nej;
 };
 /* What orm_render_list renders each node as. */
 enum orm_rl {

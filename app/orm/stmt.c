@@ -52,16 +52,6 @@ void orm_sqlb_put_grow(struct orm_sqlb *b, const char *s, size_t n)
 	b->p[b->n] = '\0';
 }
 
-void orm_sqlb_insert(struct orm_sqlb *b, size_t at, const char *s, size_t n)
-{
-	assert(at <= b->n || b->oom);
-	if (!sqlb_room(b, n))
-		return;
-	memmove(b->p + at + n, b->p + at, b->n - at + 1); /* and the NUL */
-	memcpy(b->p + at, s, n);
-	b->n += n;
-}
-
 const char *orm_sqlb_str(struct orm_sqlb *b)
 {
 	return b->oom ? NULL : b->p;

@@ -7,7 +7,7 @@
 
 static int bulk_check(struct orm_query *q)
 {
-	if (q->joins || q->group || q->having || q->select || q->offset || q->eager)
+	if (q->joins || q->group || q->having || q->select || q->offset || q->eager || q->ejoin)
 		return orm_fail(q->s, ORM_MISUSE, "bulk update / delete: filters, order and limit only");
 	return 0;
 }

@@ -818,6 +818,24 @@ struct orm_query *orm_select(struct orm_query *q, const struct orm_expr *term);
 struct orm_query *orm_join(struct orm_query *q, const struct orm_relationship *r);
 /* selectinload(r): load r for all results in one extra query. */
 struct orm_query *orm_eager(struct orm_query *q, const struct orm_relationship *r);
+/* joinedload(r) (SQLAlchemy's options(joinedload(Article.user))): a
+ * many-to-one r loaded in the query's own statement (LEFT OUTER JOIN of
+ * r's target, under an alias of its own, ON r's keys; every column of the
+ * target), no extra statement. r must be a many-to-one of the query's
+ * model (its foreign key in the query's model, pointing at the target's
+ * primary key); anything else makes the query fail with ORM_MISUSE. After
+ * orm_all / orm_all_with / orm_first / orm_paginate the objects are what
+ * orm_eager would give: r loaded on every result (NULL when the key is
+ * NULL or no row has it), the targets made through the identity map (an
+ * object the session maps is that pointer, as it is; only an expired one
+ * takes the row's values), the targets' lazy=selectin relationships
+ * loaded. An object whose key was changed in memory is loaded as
+ * orm_eager would (one statement). The join changes neither the rows nor
+ * their number (orm_count ignores it); it may be combined with orm_join
+ * of the same relationship (for filters), orm_eager, orm_load_only and
+ * orm_add_column (whose values keep their places in extra). Bulk update /
+ * delete refuse it. */
+struct orm_query *orm_eager_join(struct orm_query *q, const struct orm_relationship *r);
 /* load_only(c): objects of the query read only the columns named by
  * calls of this (and the primary key), e.g. a list that never shows an
  * article's content. The other columns are unloaded (orm_loaded() false):
@@ -1027,7 +1045,8 @@ struct orm_pagination {
 };
 
 /* query.paginate(): items of the page (and eager loads), then the total.
- * Statements: items (+1 per eager relationship) (+1 COUNT unless count is
+ * Statements: items (+1 per orm_eager relationship; an orm_eager_join
+ * adds none) (+1 COUNT unless count is
  * false, total is given or the total is a counter: with a counter, the
  * items' statement reads it too). */
 int orm_paginate(struct orm_query *q, const struct orm_page_args *a, struct orm_pagination *out);

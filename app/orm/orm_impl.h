@@ -319,6 +319,15 @@ int orm_write_delete(struct orm_session *s, struct orm_obj *o);
 /* Relationship loading for n objects (those not yet loaded), one query. */
 int orm_rel_load(struct orm_session *s, struct orm_obj *const *objs, size_t n,
 		 const struct orm_relationship *r, int depth);
+/* r (a many-to-one of l's objects) from the rows of the statement that
+ * read l (orm_eager_join): row i's values, at v + i * stride, are the
+ * row's foreign key, then every column of r's target (declared order;
+ * all NULL when the LEFT JOIN found no row). r becomes loaded on each
+ * object as orm_rel_load would load it: a target the session maps is
+ * reused as it is; an object whose key in memory is not the row's is
+ * loaded by orm_rel_load (a statement). 0 or orm_err. */
+int orm_rel_join_load(struct orm_session *s, const struct orm_list *l,
+		      const struct orm_relationship *r, const struct orm_value *v, size_t stride);
 /* Eager loads a query asked for, plus the model's lazy=selectin ones. */
 int orm_rel_load_selectin(struct orm_session *s, const struct orm_list *l, int depth);
 
@@ -372,6 +381,7 @@ struct orm_query {
 	const struct orm_model *m;
 	const struct orm_qnode *where, *order, *group, *having, *select, *eager, *joins;
 	const struct orm_qnode *extra; /* orm_add_column terms */
+	const struct orm_qnode *ejoin; /* orm_eager_join relationships (LEFT JOINs) */
 	uint64_t only;         /* orm_load_only: the columns read (0: all) */
 	int64_t limit, offset; /* limit -1: none */
 	bool for_update;
@@ -393,6 +403,11 @@ struct orm_render {
 	int err;
 	const char *why;
 	unsigned alias; /* select terms numbered so far */
+	/* orm_eager_join's relationships, oldest first, that orm_render_body
+	 * LEFT JOINs after the FROM's table (an object query sets them; every
+	 * other statement, COUNT included, has none) */
+	const struct orm_relationship *const *ej;
+	size_t nej;
 };
 /* What orm_render_list renders each node as. */
 enum orm_rl {

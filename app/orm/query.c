@@ -1,6 +1,6 @@
 /* query.c — building a query: every call returns a new immutable query
  * sharing the old one's parts (filters, order, grouping, select terms,
- * joins, eager loads); an error met while building is kept in the query
+ * joins, eager loads and eager joins); an error met while building is kept in the query
  * and returned by the executor that runs it. */
 #include <string.h>
 
@@ -166,6 +166,23 @@ struct orm_query *orm_eager(struct orm_query *q, const struct orm_relationship *
 	if (q && (!r || r->model != q->m))
 		return qfail(qcopy(q), ORM_MISUSE, "eager: not a relationship of the query's model");
 	return QPUSH(q, eager, r, ORM_ASC);
+}
+
+struct orm_query *orm_eager_join(struct orm_query *q, const struct orm_relationship *r)
+{
+	if (!q)
+		return NULL;
+	/* the foreign key in the query's row, the target's primary key at
+	 * its other end: one row of the target or none per result row, so
+	 * the join changes neither the rows nor what LIMIT counts */
+	if (!r || r->model != q->m || r->kind != ORM_MANY_TO_ONE || !r->target->pk ||
+	    r->remote != r->target->pk)
+		return qfail(qcopy(q), ORM_MISUSE,
+			     "eager_join: not a many-to-one relationship of the query's model");
+	for (const struct orm_qnode *n = q->ejoin; n; n = n->next)
+		if (n->p == r)
+			return qcopy(q); /* already joined: once is enough */
+	return QPUSH(q, ejoin, r, ORM_ASC);
 }
 
 struct orm_query *orm_load_only(struct orm_query *q, const struct orm_column *c)

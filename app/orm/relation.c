@@ -1,6 +1,7 @@
 /* relation.c — relationships: loading a relationship for a whole list of
  * objects in one statement (WHERE key IN (...), padded to a power of two so
- * few distinct statements get prepared), lazy loads of one object, and the
+ * few distinct statements get prepared) or from the rows of the list's own
+ * statement (orm_eager_join's LEFT JOIN), lazy loads of one object, and the
  * in-memory side of append / remove / set (the rows follow at flush). */
 #include <stdlib.h>
 #include <string.h>
@@ -200,6 +201,132 @@ int orm_rel_load(struct orm_session *s, struct orm_obj *const *objs, size_t n,
 	if (depth < 3)
 		rc = orm_rel_load_selectin(s, &res, depth + 1);
 	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Joined eager loading (orm_eager_join)                                */
+
+/* Column c of o from v (a value of a result row: text in the arena, dates
+ * as orm_time_from_mysql makes them): the field and its null bit, as
+ * load.c's store_col writes them. */
+static void value_into(struct orm_obj *o, const struct orm_column *c, struct orm_value v)
+{
+	uint64_t bit = UINT64_C(1) << c->index;
+	char *f = (char *)o + c->offset;
+	if (v.kind == ORM_V_NULL) {
+		memset(f, 0, orm_field_size(c->type));
+		o->nulls |= bit;
+		return;
+	}
+	o->nulls &= ~bit;
+	if (c->type == ORM_FLOAT) {
+		memcpy(f, &v.d, sizeof v.d);
+	} else if (c->type == ORM_BINARY) {
+		struct orm_bytes b = {v.s.p, v.s.n};
+		memcpy(f, &b, sizeof b);
+	} else if (orm_type_is_ptr(c->type)) {
+		orm_put_ptr(o, c->offset, v.s.p);
+	} else {
+		orm_put_int(o, c, v.i);
+	}
+}
+
+/* A joined row of tg (vals: its columns, the primary key not NULL) as the
+ * object a result row becomes in load.c's fetch_objects: *t, when not
+ * NULL, is the session's expired object of that key, which takes the
+ * row's values; else a new object is made and mapped into *t. 0 or
+ * ORM_NOMEM. */
+static int join_target(struct orm_session *s, const struct orm_model *tg,
+		       const struct orm_value *vals, struct orm_obj **t)
+{
+	struct orm_obj *o = *t;
+	if (o) { /* populate_existing, as fetch_objects does for an expired object */
+		assert(o->expired && o->state == ORM_PERSISTENT && o->snapshot);
+		for (size_t i = 0; i < tg->ncolumns; i++)
+			value_into(o, &tg->columns[i], vals[i]);
+		o->unloaded = 0;
+		memcpy(o->snapshot, o, tg->size);
+		o->touched = 0;
+		o->expired = false;
+		return 0;
+	}
+	char *p = arena_calloc(s->arena, 2, tg->size); /* the object, then its snapshot */
+	if (!p)
+		return orm_fail(s, ORM_NOMEM, "out of memory loading %s", tg->name);
+	o = (struct orm_obj *)p;
+	for (size_t i = 0; i < tg->ncolumns; i++)
+		value_into(o, &tg->columns[i], vals[i]);
+	o->model = tg;
+	memcpy(p + tg->size, o, tg->size);
+	o->snapshot = p + tg->size;
+	o->state = ORM_PERSISTENT;
+	orm_session_attach(s, o);
+	int rc = orm_idmap_put(s, o);
+	if (rc) {
+		orm_session_unlink(s, o);
+		return rc;
+	}
+	*t = o;
+	return 0;
+}
+
+int orm_rel_join_load(struct orm_session *s, const struct orm_list *l,
+		      const struct orm_relationship *r, const struct orm_value *v, size_t stride)
+{
+	const struct orm_model *tg = r->target;
+	assert(r->kind == ORM_MANY_TO_ONE && tg->pk && r->remote == tg->pk);
+	uint32_t bit = UINT32_C(1) << r->index;
+	size_t pkpos = 1 + tg->pk->index; /* after the row's foreign key */
+	struct orm_list fresh = {0}; /* targets made or refreshed from the rows */
+	struct orm_list again = {0}; /* objects whose key in memory is not the row's */
+	int rc;
+	if ((rc = orm_list_reserve_n(s, &fresh, l->n)))
+		return rc;
+	/* Each object as rel_owners and rel_distribute settle it for
+	 * orm_eager; the row stands in for the statement they would run. */
+	for (size_t i = 0; i < l->n; i++) {
+		struct orm_obj *o = l->items[i];
+		const struct orm_value *row = v + i * stride;
+		if (o->model != r->model)
+			return orm_fail(s, ORM_MISUSE, "%s is not a relationship of %s", r->name,
+					o->model->name);
+		if (o->rels_loaded & bit)
+			continue; /* loaded before: kept */
+		if (orm_effective_null(o, r->local)) {
+			set_loaded_scalar(o, r, NULL);
+			continue;
+		}
+		int64_t key = orm_get_int(o, r->local);
+		struct orm_obj *t = orm_idmap_find(s, tg, key);
+		if (t && t->state != ORM_DELETED && !t->expired) {
+			set_loaded_scalar(o, r, t); /* the identity map's, as it is */
+			continue;
+		}
+		if (t && t->state == ORM_DELETED) {
+			/* orm_eager's statement would find the row and skip it */
+			set_loaded_scalar(o, r, NULL);
+			continue;
+		}
+		if (row[0].kind == ORM_V_NULL || row[0].i != key) {
+			/* the key was changed in memory: load that one */
+			if ((rc = orm_list_push(s, &again, o)))
+				return rc;
+			continue;
+		}
+		if (row[pkpos].kind == ORM_V_NULL) {
+			set_loaded_scalar(o, r, NULL); /* no such row */
+			continue;
+		}
+		assert(row[pkpos].i == key);
+		if ((rc = join_target(s, tg, row + 1, &t)))
+			return rc;
+		fresh.items[fresh.n++] = t; /* reserved above */
+		set_loaded_scalar(o, r, t);
+	}
+	if (again.n && (rc = orm_rel_load(s, again.items, again.n, r, 0)))
+		return rc;
+	/* the targets' own lazy=selectin relationships, as orm_rel_load's */
+	return orm_rel_load_selectin(s, &fresh, 1);
 }
 
 int orm_rel_load_selectin(struct orm_session *s, const struct orm_list *l, int depth)

@@ -207,12 +207,32 @@ static void render_joins(struct orm_render *r, const struct orm_qnode *n)
 }
 
 /* FROM ... [WHERE] [GROUP BY] [HAVING] */
+/* " LEFT OUTER JOIN `target` AS `ek` ON `ek`.`pk` = `table`.`fk`" for
+ * each eager join (k from 1): an alias of its own, so that an orm_join of
+ * the same table (for filters) is another copy of it, as SQLAlchemy's
+ * joinedload does. The ON clause has no parameters. */
+static void render_eager_joins(struct orm_render *r)
+{
+	for (size_t k = 0; k < r->nej; k++) {
+		char alias[64];
+		snprintf(alias, sizeof alias, " AS `e%zu` ON `e%zu`.`", k + 1, k + 1);
+		orm_sqlb_puts(&r->b, " LEFT OUTER JOIN ");
+		orm_sqlb_puts(&r->b, r->ej[k]->target->qtable);
+		orm_sqlb_puts(&r->b, alias);
+		orm_sqlb_puts(&r->b, r->ej[k]->remote->name);
+		orm_sqlb_puts(&r->b, "` = ");
+		orm_sqlb_puts(&r->b, r->ej[k]->local->qname);
+	}
+}
+
 void orm_render_body(struct orm_render *r)
 {
 	struct orm_query *q = r->q;
 	bool first;
 	orm_sqlb_puts(&r->b, " FROM ");
 	orm_sqlb_puts(&r->b, q->m->qtable);
+	if (r->nej)
+		render_eager_joins(r);
 	render_joins(r, q->joins);
 	if (q->where) {
 		orm_sqlb_puts(&r->b, " WHERE ");
@@ -255,6 +275,8 @@ void orm_render_init(struct orm_render *r, struct orm_query *q)
 	r->err = 0;
 	r->why = NULL;
 	r->alias = 0;
+	r->ej = NULL;
+	r->nej = 0;
 	orm_sqlb_init(&r->b, q->s->arena, 512);
 	orm_params_init(&r->ps, q->s->arena);
 }

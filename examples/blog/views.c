@@ -26,11 +26,11 @@ static long long parse_num(const char *s)
 }
 
 /* GET /articles?page=N (and /): five articles a page, newest first, each
- * with its author (article.user, loaded for the whole page in one query),
- * the total of the maintained count, read in the page's own statement
- * (two statements whatever the number of articles), links to the previous and next page and the page numbers with gaps
- * (the framework's pagination map: page, pages, total, prev_url,
- * iter_pages...). The template reads the articles themselves (their
+ * with its author (article.user, joined in the page's statement) and
+ * the total of the maintained count read in it too: one statement
+ * whatever the number of articles; links to the previous and next page
+ * and the page numbers with gaps (the framework's pagination map: page,
+ * pages, total, prev_url, iter_pages...). The template reads the articles themselves (their
  * columns and relationships, through the ORM's metadata); the page's own
  * keys are a map in the request's arena. */
 int blog_articles(struct http_request *req, struct http_response *resp)
@@ -44,7 +44,7 @@ int blog_articles(struct http_request *req, struct http_response *resp)
 	q = orm_load_only(q, ORM_COL(article, title)); /* a list shows no content */
 	q = orm_load_only(q, ORM_COL(article, pdatetime));
 	q = orm_load_only(q, ORM_COL(article, user_id));
-	q = orm_eager(q, ORM_REL(article, user));
+	q = orm_eager_join(q, ORM_REL(article, user)); /* joinedload: no second statement */
 	struct orm_page_args args = ORM_PAGE_ARGS_DEFAULT;
 	args.page = page;
 	args.per_page = BLOG_PER_PAGE;

@@ -285,6 +285,21 @@ TEST(test_paginate_counter_total_rides_in_the_page_statement)
 	CHECK_INT(p.items.n, 10);
 	CHECK_INT(p.total, 0);
 	CHECK_INT(p.pages, 0);
+	/* with the authors joined (orm_eager_join): still one statement for
+	 * the page, its users and its total */
+	a.page = 1;
+	a.counter = "pager_articles";
+	t.db->queries = 0;
+	CHECK_INT(orm_paginate(orm_eager_join(newest_first(&t.s), ORM_REL(t_article, user)), &a, &p), 0);
+	CHECK_INT(t.db->queries, 1);
+	CHECK_INT(p.total, 47);
+	CHECK_INT(p.items.n, 10);
+	if (p.items.n == 10) {
+		const struct t_article *first = t_article_at(&p.items, 0);
+		CHECK(first->user != NULL);
+		if (first->user)
+			CHECK_STR(first->user->username, "pager");
+	}
 	/* a given total wins over the counter (no subquery) */
 	a.counter = "pager_articles";
 	a.total = 30;

@@ -66,6 +66,6 @@ const struct web_app site_web = {
 	.routes = routes,
 	.nroutes = sizeof routes / sizeof routes[0],
 	.load_user = site_load_user,
-	.context = site_context,
+	.context_map = site_context,
 	.process_name = "flacon-worker",
 };

@@ -74,12 +74,10 @@ const char *site_safe_next(struct http_request *req, const char *next);
 
 /* ---- render.c: pages and their template context ---- */
 
-/* The keys every page's context gets (web_app.context): user, logged_in,
- * notice, just_registered (csrf_token is the framework's). 0 or -1. */
-int site_context(struct http_request *req, struct http_response *resp, json_object *ctx);
-/* json_object_object_add for a literal key known to be new in obj: no copy
- * of the key, no lookup. */
-void site_ctx_add(json_object *obj, const char *key, json_object *val);
+/* The keys every page's context gets (web_app.context_map): user (the
+ * logged-in user's object), logged_in, notice, just_registered (csrf_token
+ * is the framework's). 0 or -1. */
+int site_context(struct http_request *req, struct http_response *resp, struct tmpl_map *ctx);
 
 /* ---- fields.c: what templates read beside the columns ---- */
 /* Article views, counted per worker and written in batches

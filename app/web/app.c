@@ -314,31 +314,53 @@ static int frame_get(const struct tmpl_value *map, const char *name, size_t len,
 
 static const struct tmpl_ops frame_ops = {.get = frame_get};
 
-/* Render name from frames[0..n-1] (innermost last) over the framework's
- * frame, after the application's context processor filled common. */
+/* Render name over, from the outermost: the framework's frame, the keys
+ * of the application's json-c context processor (web_app.context), those
+ * of its map processor (web_app.context_map), then the page's own keys:
+ * page (web_render_value's) or, for web_render, its json-c object page_json,
+ * into which the json-c processor adds its keys (as it always has). */
 static int render_frames(struct http_request *req, struct http_response *resp, int status,
-			 const char *name, json_object *common, const struct tmpl_value *ctx)
+			 const char *name, json_object *page_json, const struct tmpl_value *page)
 {
 	const struct tmpl_set *t = web_tmpl(req);
 	if (!t)
 		return -1;
-	if (cur_app && cur_app->context && cur_app->context(req, resp, common) < 0)
-		return -1;
+	struct web_frame f = {req, resp};
+	struct tmpl_value frames[4] = {{.kind = TMPL_MAP, .ops = &frame_ops, .obj = &f}};
+	int n = 1;
+	json_object *common = NULL; /* the json-c processor's own object */
+	int rc = -1;
+	if (cur_app && cur_app->context) {
+		json_object *into = page_json;
+		if (!into && !(into = common = json_object_new_object()))
+			return -1;
+		if (cur_app->context(req, resp, into) < 0)
+			goto out;
+		if (common)
+			frames[n++] = tmpl_json(common);
+	}
+	if (cur_app && cur_app->context_map) {
+		struct tmpl_map *m = tmpl_map_new(req->arena);
+		if (!m || cur_app->context_map(req, resp, m) < 0)
+			goto out;
+		frames[n++] = tmpl_map_value(m);
+	}
+	if (page_json)
+		frames[n++] = tmpl_json(page_json);
+	else if (page)
+		frames[n++] = *page;
 	resp->status = status;
 	resp->content_type = "text/html; charset=utf-8";
 	buf_reset(&resp->body);
-	struct web_frame f = {req, resp};
-	struct tmpl_value frames[3] = {{.kind = TMPL_MAP, .ops = &frame_ops, .obj = &f},
-				       tmpl_json(common)};
-	int n = 2;
-	if (ctx)
-		frames[n++] = *ctx;
 	int trc = tmpl_render_stack(t, name, frames, n, &resp->body);
 	if (trc < 0) {
 		log_error("rendering %s failed: %s", name, tmpl_strerror(trc));
-		return -1;
+		goto out;
 	}
-	return 0;
+	rc = 0;
+out:
+	json_object_put(common);
+	return rc;
 }
 
 int web_render(struct http_request *req, struct http_response *resp, int status, const char *name,
@@ -357,13 +379,7 @@ struct tmpl_map *web_context(struct http_request *req)
 int web_render_value(struct http_request *req, struct http_response *resp, int status,
 		     const char *name, struct tmpl_value ctx)
 {
-	/* the context processor's keys, below the page's own */
-	json_object *common = json_object_new_object();
-	int rc = ctx.kind != TMPL_NULL && common
-		? render_frames(req, resp, status, name, common, &ctx)
-		: -1;
-	json_object_put(common);
-	return rc;
+	return ctx.kind != TMPL_NULL ? render_frames(req, resp, status, name, NULL, &ctx) : -1;
 }
 
 /* ---- the pipeline's steps ------------------------------------------------ */

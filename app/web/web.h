@@ -55,7 +55,7 @@ struct web_session;
  *   db.session (torn down per request) web_orm(req)
  *   g                                  web_g(req, size)
  *   before_request / after_request     web_app.before / web_app.after
- *   context_processor                  web_app.context
+ *   context_processor                  web_app.context_map (or .context: json-c)
  *   teardown_request                   arena_cleanup_add(req->arena, fn, p)
  *
  * Per request, in this order: routing (404/405), 413, URL and form
@@ -96,8 +96,15 @@ struct web_app {
 	 * returns 0 to go on, 1 when it has answered, negative for a 500. */
 	int (*before)(struct http_request *req, struct http_response *resp);
 	void (*after)(struct http_request *req, struct http_response *resp);
-	/* Keys every page's template context gets (web_render), as Flask's
-	 * context_processor; optional. 0 or -1 (the page is a 500). */
+	/* Keys every page's template context gets (web_render,
+	 * web_render_value), as Flask's context_processor; both optional.
+	 * context_map puts them in a map in the request's arena, where a key
+	 * may hold any template value: an ORM object (orm_tmpl_obj, e.g. the
+	 * current user, as a Flask processor returns current_user), a list,
+	 * a string; no json-c tree is built. context fills a json-c object
+	 * (the older form, kept). With both, a name is looked up in
+	 * context_map's keys first. 0 or -1 (the page is a 500). */
+	int (*context_map)(struct http_request *req, struct http_response *resp, struct tmpl_map *ctx);
 	int (*context)(struct http_request *req, struct http_response *resp, json_object *ctx);
 	/* The application's own per-worker state, after the framework's (the
 	 * models, the connection, the templates); optional. 0 or -1. */
@@ -173,8 +180,8 @@ int web_render(struct http_request *req, struct http_response *resp, int status,
  * The map may also hold json-c parts (tmpl_map_set_json). */
 struct tmpl_map *web_context(struct http_request *req);
 /* Render template name from ctx (any context value; borrowed) as an HTML
- * page of status. The application's context processor (web_app.context)
- * fills a json-c object of the keys every page gets, under ctx in the
+ * page of status. The application's context processors (web_app.context_map,
+ * web_app.context) give the keys every page gets, under ctx in the
  * context stack: a name ctx lacks is looked up there, then in the
  * framework's own keys: csrf_token (web_csrf_token(), made only when the
  * template reads it, so a page without a form sets no csrf cookie). A null

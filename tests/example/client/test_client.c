@@ -243,6 +243,106 @@ static struct flacon_client *open_tiny(const char *dir)
 	return c;
 }
 
+/* ---- the context processors: keys every page gets ---------------------- */
+
+/* web_app.context_map: any template value, an object map included. */
+static int ctx_map(struct http_request *req, struct http_response *resp, struct tmpl_map *ctx)
+{
+	(void)resp;
+	if (http_req_query(req, "fail"))
+		return -1;
+	struct tmpl_map *obj = tmpl_map_new(req->arena);
+	if (!obj || tmpl_map_set_int(obj, "n", 7) < 0 || tmpl_map_set(ctx, "obj", tmpl_map_value(obj)) < 0 ||
+	    tmpl_map_set_str(ctx, "who", "map") < 0 || tmpl_map_set_str(ctx, "shared", "from map") < 0 ||
+	    tmpl_map_set_str(ctx, "both", "map") < 0)
+		return -1;
+	return 0;
+}
+
+/* web_app.context: json-c, the older form, beside it. */
+static int ctx_json(struct http_request *req, struct http_response *resp, json_object *ctx)
+{
+	(void)req;
+	(void)resp;
+	json_object_object_add(ctx, "json_only", json_object_new_string("json"));
+	json_object_object_add(ctx, "both", json_object_new_string("json"));
+	return 0;
+}
+
+/* A page of web_render_value: its own keys over the processors'. */
+static int ctx_page(struct http_request *req, struct http_response *resp)
+{
+	struct tmpl_map *m = web_context(req);
+	if (!m || tmpl_map_set_str(m, "shared", "from page") < 0)
+		return -1;
+	return web_render_value(req, resp, 200, "ctx", tmpl_map_value(m));
+}
+
+/* A page of web_render (a json-c context). */
+static int ctx_page_json(struct http_request *req, struct http_response *resp)
+{
+	json_object *o = json_object_new_object();
+	if (!o)
+		return -1;
+	json_object_object_add(o, "shared", json_object_new_string("from page"));
+	return web_render(req, resp, 200, "ctx", o);
+}
+
+static const struct http_route ctx_routes[] = {
+	{"GET", "/ctx", ctx_page, 0, "ctx"},
+	{"GET", "/ctx/json", ctx_page_json, 0, "ctx json"},
+};
+
+static const struct web_app ctx_web = {
+	.routes = ctx_routes,
+	.nroutes = sizeof ctx_routes / sizeof ctx_routes[0],
+	.context_map = ctx_map,
+	.context = ctx_json,
+};
+
+static char ctx_templates[64];
+
+static const struct flacon_app ctx_app = {
+	.web = &ctx_web,
+	.templates_dir = ctx_templates,
+	.name = "ctx",
+};
+
+static void test_client_context_processors_map_and_json_under_the_page_keys(void)
+{
+	struct flacon_client *c = NULL;
+	char path[128] = "";
+	snprintf(ctx_templates, sizeof ctx_templates, "/tmp/flacon-tc-tmpl.XXXXXX");
+	REQUIRE(mkdtemp(ctx_templates));
+	snprintf(path, sizeof path, "%s/ctx.mustache", ctx_templates);
+	FILE *f = fopen(path, "w");
+	REQUIRE(f);
+	fputs("{{who}}|{{shared}}|{{both}}|{{json_only}}|{{#obj}}{{n}}{{/obj}}", f);
+	fclose(f);
+	char err[512];
+	struct flacon_client_opts o = {.config_path = "/dev/null", .migrations_dir = "no-such-migrations"};
+	c = flacon_client_open(&ctx_app, &o, err, sizeof err);
+	CHECK_MSG(c != NULL, "flacon_client_open: %s", err);
+	REQUIRE(c);
+	/* the page's keys first, then the map processor's, then json-c's */
+	const struct flacon_response *r = flacon_client_get(c, "/ctx");
+	CHECK_INT(r->status, 200);
+	CHECK_STR(r->body, "map|from page|map|json|7");
+	/* web_render: the same keys under a json-c page context */
+	r = flacon_client_get(c, "/ctx/json");
+	CHECK_INT(r->status, 200);
+	CHECK(r->body && !strncmp(r->body, "map|from page|", 14) && strstr(r->body, "|json|7"));
+	/* a processor that fails makes the page a 500 */
+	r = flacon_client_get(c, "/ctx?fail=1");
+	CHECK_INT(r->status, 500);
+out:
+	flacon_client_close(c);
+	if (path[0])
+		unlink(path);
+	if (ctx_templates[0])
+		rmdir(ctx_templates);
+}
+
 static void test_client_get_runs_the_pipeline_with_security_headers_and_404(void)
 {
 	struct flacon_client *c = open_tiny(NULL);
@@ -513,6 +613,7 @@ static const struct {
 	T(test_client_login_required_redirects_then_the_session_cookie_logs_in),
 	T(test_client_json_body_and_parsed_json_answer),
 	T(test_client_request_headers_reach_the_handler),
+	T(test_client_context_processors_map_and_json_under_the_page_keys),
 	T(test_client_schema_from_the_migrations_and_database_dropped_at_close),
 	T(test_client_without_migrations_creates_all_the_framework_tables),
 	T(test_client_open_with_a_broken_migration_fails_and_leaves_no_database),
